@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('config', () => {
+  it('has sensible defaults', () => {
+    const c = loadConfig({});
+    assert.equal(c.PORT, 8080);
+    assert.equal(c.GB26875_PORT, 9030);
+    assert.equal(c.FIRE_ESCALATE_AFTER_S, 30);
+  });
+
+  it('names the variable and the rule when a value is bad', () => {
+    assert.throws(() => loadConfig({ PORT: 'eighty' }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /PORT="eighty"/);
+      return true;
+    });
+    assert.throws(() => loadConfig({ GB26875_PORT: '70000' }), /GB26875_PORT="70000": must be 0–65535/);
+  });
+});

@@ -1,0 +1,49 @@
+// Environment → typed configuration, parsed once at start-up. Every bad value is reported
+// with the variable's name and what a good value looks like.
+import { z } from 'zod';
+
+const port = (def: number) =>
+  z.coerce.number().int().min(0, 'must be 0–65535').max(65535, 'must be 0–65535').default(def);
+const bool = (def: boolean) =>
+  z.enum(['1', '0', 'true', 'false', 'yes', 'no']).default(def ? '1' : '0').transform((v) => ['1', 'true', 'yes'].includes(v));
+
+export const configSchema = z.object({
+  // HTTP: API, tiles, frontend.
+  PORT: port(8080),
+  HOST: z.string().default('0.0.0.0'),
+  // GB/T 26875.3 TCP listener.
+  GB26875_PORT: port(9030),
+  DATABASE_URL: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // Demo mode: demo data, demo users and the simulated fleet.
+  FIRELINK_DEMO: bool(true),
+  // Number of simulated UITDs the demo runs (0 = none).
+  FIRELINK_SIM_UNITS: z.coerce.number().int().min(0).max(100000).default(50),
+  // Seconds a device may stay silent before it is offline (host offline, 主机关机).
+  DEVICE_OFFLINE_AFTER_S: z.coerce.number().int().min(5).default(180),
+  // Seconds an unacknowledged fire alarm waits before it escalates.
+  FIRE_ESCALATE_AFTER_S: z.coerce.number().int().min(1).default(30),
+  // Where verified fires are forwarded (119 command center webhook); unset = recorded only.
+  FORWARD_119_URL: z.string().url().optional(),
+  // Session secret material comes only from the environment; generated per run in demo mode.
+  SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const r = configSchema.safeParse(env);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => {
+      const key = String(i.path[0]);
+      return `${key}=${JSON.stringify(env[key])}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return r.data;
+}
+
+export const BUILD_VERSION = process.env.FIRELINK_BUILD ?? '0.1.0-dev';

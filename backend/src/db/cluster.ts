@@ -1,0 +1,148 @@
+// A private PostgreSQL cluster under .data/pg, made with the machine's own binaries.
+// Used when DATABASE_URL is not set. When we run as root, the cluster runs as the
+// `postgres` OS user (PostgreSQL refuses to run as root).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export interface PrivateCluster {
+  url: (database: string) => string;
+  port: number;
+  /** True when this process started the cluster and must stop it. */
+  startedHere: boolean;
+  stop: () => void;
+}
+
+export class ClusterError extends Error {}
+
+export function findPgBin(): string {
+  const base = '/usr/lib/postgresql';
+  const majors = existsSync(base)
+    ? readdirSync(base).filter((v) => /^\d+$/.test(v) && Number(v) >= 15 && existsSync(join(base, v, 'bin', 'initdb')))
+    : [];
+  majors.sort((a, b) => Number(b) - Number(a));
+  const withPostgis = majors.find((v) => existsSync(`/usr/share/postgresql/${v}/extension/postgis.control`));
+  const v = withPostgis ?? majors[0];
+  if (!v) {
+    throw new ClusterError(
+      'PostgreSQL 15+ binaries not found under /usr/lib/postgresql. Run `npm start` (it installs them) or ' +
+        'set DATABASE_URL to an existing PostGIS database.',
+    );
+  }
+  return join(base, v, 'bin');
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+function asPostgres(cmd: string, args: string[], opts: { quiet?: boolean } = {}): string {
+  const full = isRoot() ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] as const : [cmd, args] as const;
+  const r = spawnSync(full[0], full[1] as string[], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+    if (!opts.quiet) throw new ClusterError(`${cmd} ${args.join(' ')} failed: ${out}`);
+  }
+  return `${r.stdout ?? ''}`;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Port of a running cluster in dataDir, read from postmaster.pid (line 4), or null. */
+function runningPort(bin: string, dataDir: string): number | null {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const status = spawnSync(isRoot() ? 'runuser' : join(bin, 'pg_ctl'),
+    isRoot() ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), 'status', '-D', dataDir] : ['status', '-D', dataDir]);
+  if (status.status !== 0) return null;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const port = Number(lines[3]);
+  return Number.isFinite(port) && port > 0 ? port : null;
+}
+
+/**
+ * Where the cluster lives: `.data/` in the repository, unless we are root and the
+ * `postgres` OS user cannot reach that folder (a checkout under /root, say); then a
+ * folder under /var/tmp named after the checkout.
+ */
+function chooseDataRoot(rootDir: string, log: (m: string) => void): string {
+  const preferred = join(rootDir, '.data');
+  mkdirSync(preferred, { recursive: true });
+  if (!isRoot()) return preferred;
+  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+  const reachable = (dir: string) => spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-w', dir]).status === 0;
+  if (!reachable(preferred)) chownSync(preferred, uid, gid);
+  if (reachable(preferred)) return preferred;
+  const alt = join('/var/tmp', `firelink-${createHash('sha256').update(rootDir).digest('hex').slice(0, 12)}`);
+  mkdirSync(alt, { recursive: true });
+  chownSync(alt, uid, gid);
+  log(`the postgres OS user cannot reach ${preferred}; keeping the cluster in ${alt}`);
+  return alt;
+}
+
+export async function ensurePrivateCluster(rootDir: string, log: (m: string) => void = () => {}): Promise<PrivateCluster> {
+  const bin = findPgBin();
+  const dataRoot = chooseDataRoot(rootDir, log);
+  const dataDir = join(dataRoot, 'pg');
+  const runDir = join(dataRoot, 'run');
+  mkdirSync(runDir, { recursive: true });
+  if (isRoot()) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    chownSync(runDir, uid, gid);
+  }
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    log(`initialising a private PostgreSQL cluster in ${dataDir} …`);
+    if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+      throw new ClusterError(`${dataDir} exists but is not a PostgreSQL data directory; remove it and try again.`);
+    }
+    asPostgres(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+    // Small, fast settings for a developer/demo cluster on 2 cores.
+    const conf = [
+      "listen_addresses = '127.0.0.1'",
+      'fsync = on',
+      'synchronous_commit = on',
+      'shared_buffers = 256MB',
+      'max_connections = 300',
+      "timezone = 'Asia/Shanghai'",
+      "log_timezone = 'Asia/Shanghai'",
+      'logging_collector = off',
+      'max_wal_size = 2GB',
+    ].join('\n');
+    const confPath = join(dataDir, 'postgresql.auto.conf');
+    writeFileSync(confPath, `${readFileSync(confPath, 'utf8')}\n${conf}\n`);
+  }
+  const existing = runningPort(bin, dataDir);
+  if (existing) {
+    return {
+      port: existing,
+      url: (db) => `postgres://postgres@127.0.0.1:${existing}/${db}`,
+      startedHere: false,
+      stop: () => {},
+    };
+  }
+  const port = Number(process.env.FIRELINK_PG_PORT) || (await freePort());
+  log(`starting private PostgreSQL on 127.0.0.1:${port} …`);
+  asPostgres(join(bin, 'pg_ctl'), [
+    'start', '-w', '-t', '60', '-D', dataDir, '-l', join(dataRoot, 'postgres.log'),
+    '-o', `-p ${port} -k ${runDir}`,
+  ]);
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    asPostgres(join(bin, 'pg_ctl'), ['stop', '-m', 'fast', '-w', '-D', dataDir], { quiet: true });
+  };
+  return { port, url: (db) => `postgres://postgres@127.0.0.1:${port}/${db}`, startedHere: true, stop };
+}

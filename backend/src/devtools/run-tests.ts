@@ -1,0 +1,87 @@
+// `npm test`: type-check, lint, then every *.test.ts in the workspaces under node's test
+// runner, against a real PostGIS. Each test file clones its own database from a template
+// migrated once here. Extra arguments filter test files by substring.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import pg from 'pg';
+import { REPO_ROOT, createDatabase, dropDatabase, resolveDatabase, withDatabase } from '../db/environment.ts';
+import { migrate } from '../db/migrate.ts';
+
+const TEMPLATE = 'firelink_template';
+const ROOTS = ['common/src', 'ingest/src', 'geodata/src', 'backend/src', 'frontend/src', 'frontend/e2e'];
+
+function findTests(dir: string, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist') continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) findTests(p, out);
+    else if (/\.test\.tsx?$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+function log(m: string) {
+  process.stderr.write(`[firelink test] ${m}\n`);
+}
+
+function runCheck(label: string, cmd: string, args: string[]): boolean {
+  const t0 = Date.now();
+  log(`${label} …`);
+  const r = spawnSync(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit' });
+  log(`${label} ${r.status === 0 ? 'ok' : 'FAILED'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return r.status === 0;
+}
+
+export async function runTests(filters: string[]): Promise<number> {
+  const files = ROOTS.flatMap((r) => findTests(join(REPO_ROOT, r)))
+    .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+    .sort();
+  if (files.length === 0) {
+    log(`no test files match ${filters.join(' ')}`);
+    return 1;
+  }
+  if (filters.length === 0 && process.env.FIRELINK_SKIP_CHECKS !== '1') {
+    const bin = join(REPO_ROOT, 'node_modules', '.bin');
+    if (!runCheck('type-check (tsc)', join(bin, 'tsc'), ['-p', 'tsconfig.json'])) return 1;
+    if (!runCheck('type-check frontend (tsc)', join(bin, 'tsc'), ['-p', 'frontend/tsconfig.json'])) return 1;
+    if (!runCheck('lint (eslint)', join(bin, 'eslint'), ['.'])) return 1;
+  }
+  const env = await resolveDatabase('postgres', log);
+  let code: number;
+  try {
+    const serverUrl = env.adminUrl;
+    await dropDatabase(serverUrl, TEMPLATE);
+    await createDatabase(serverUrl, TEMPLATE);
+    const t0 = Date.now();
+    const res = await migrate(withDatabase(serverUrl, TEMPLATE));
+    log(`template database migrated to ${res.version} (${Date.now() - t0} ms); ${files.length} test files`);
+    code = await new Promise<number>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files.map((f) => relative(REPO_ROOT, f))],
+        {
+          cwd: REPO_ROOT,
+          stdio: 'inherit',
+          env: {
+            ...process.env,
+            FIRELINK_TEST_ADMIN_URL: serverUrl,
+            FIRELINK_TEST_TEMPLATE: TEMPLATE,
+            TZ: process.env.TZ ?? 'Asia/Shanghai',
+          },
+        },
+      );
+      child.on('exit', (c) => resolve(c ?? 1));
+    });
+    // Drop test databases a crashed test file may have left behind.
+    const c = new pg.Client({ connectionString: serverUrl });
+    await c.connect();
+    const left = (await c.query("SELECT datname FROM pg_database WHERE datname LIKE 't\\_%'")).rows;
+    await c.end();
+    for (const r of left) await dropDatabase(serverUrl, r.datname);
+  } finally {
+    env.cluster?.stop();
+  }
+  return code;
+}

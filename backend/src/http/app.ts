@@ -1,0 +1,102 @@
+// The Express application: health, metrics, feature routers, and the built frontend at `/`.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { type ErrorRequestHandler, type Router } from 'express';
+import type pg from 'pg';
+import { ZodError } from 'zod';
+import { BUILD_VERSION } from '../config.ts';
+import { REPO_ROOT } from '../db/environment.ts';
+import { schemaVersion } from '../db/migrate.ts';
+import type { Logger } from '../logger.ts';
+import type { MetricsRegistry } from '../metrics.ts';
+import { HttpError } from './errors.ts';
+
+export interface AppDeps {
+  pool: pg.Pool;
+  logger: Logger;
+  metrics: MetricsRegistry;
+  /** Feature routers mounted before the frontend fallback, each at its own path. */
+  routers?: Array<{ path: string; router: Router }>;
+  /** Middleware that runs before every feature router (auth, security headers). */
+  before?: express.RequestHandler[];
+  frontendDir?: string;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  for (const mw of deps.before ?? []) app.use(mw);
+  app.use(express.json({ limit: '1mb' }));
+
+  app.get('/api/health', async (_req, res) => {
+    const t0 = Date.now();
+    let database: { reachable: boolean; latencyMs?: number; error?: string };
+    try {
+      await deps.pool.query('SELECT 1');
+      database = { reachable: true, latencyMs: Date.now() - t0 };
+    } catch (err) {
+      database = { reachable: false, error: (err as Error).message };
+    }
+    const migration = database.reachable ? await schemaVersion(deps.pool) : null;
+    res.status(database.reachable ? 200 : 503).json({
+      status: database.reachable ? 'ok' : 'degraded',
+      database,
+      migration,
+      version: BUILD_VERSION,
+      time: new Date().toISOString(),
+    });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', deps.metrics.contentType);
+    res.send(await deps.metrics.metrics());
+  });
+
+  for (const { path, router } of deps.routers ?? []) app.use(path, router);
+
+  app.use('/api', (_req, res) => {
+    res.status(404).json({ error: 'not_found', message: 'no such API endpoint' });
+  });
+
+  const dist = deps.frontendDir ?? join(REPO_ROOT, 'frontend', 'dist');
+  app.use(express.static(dist, { index: false, maxAge: '1h' }));
+  // Client-side routes (/wall, /desk, /units/…) all get the SPA page.
+  app.get(/^\/(?!api\/|tiles\/|map\/|ws).*/, (_req, res) => {
+    const index = join(dist, 'index.html');
+    if (existsSync(index)) {
+      res.set('Cache-Control', 'no-cache');
+      res.sendFile(index);
+    } else {
+      res.status(503).type('text/plain').send('FireLink frontend is not built: run `npm run build` (npm start does it for you).');
+    }
+  });
+
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    if (err instanceof ZodError) {
+      res.status(400).json({
+        error: 'invalid_request',
+        message: err.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+        issues: err.issues,
+      });
+      return;
+    }
+    if (err instanceof HttpError) {
+      res.status(err.status).json({ error: err.code, message: err.message, ...(err.details ?? {}) });
+      return;
+    }
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.too.large') {
+      res.status(413).json({ error: 'payload_too_large', message: 'request body exceeds the size limit' });
+      return;
+    }
+    if (e.type === 'entity.parse.failed') {
+      res.status(400).json({ error: 'invalid_json', message: 'request body is not valid JSON' });
+      return;
+    }
+    deps.logger.error({ err, url: req.originalUrl }, 'unhandled error');
+    res.status(500).json({ error: 'internal', message: 'internal error; see the server log' });
+  };
+  app.use(onError);
+  return app;
+}

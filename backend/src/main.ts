@@ -1,0 +1,78 @@
+// Composition root: wires adapters (pg pool, HTTP server, later ws/tcp) to features.
+import { createServer, type Server } from 'node:http';
+import type { Router } from 'express';
+import type { Config } from './config.ts';
+import { createPool, type Pool } from './db/pool.ts';
+import { createApp } from './http/app.ts';
+import type { Logger } from './logger.ts';
+import { createMetrics, type MetricsRegistry } from './metrics.ts';
+
+export interface FeatureContext {
+  config: Config;
+  pool: Pool;
+  logger: Logger;
+  metrics: MetricsRegistry;
+  http: Server;
+}
+
+/** A capability plugged into the server: routers to mount, work to start and stop. */
+export interface Feature {
+  name: string;
+  routers?: Array<{ path: string; router: Router }>;
+  start?: () => Promise<void>;
+  stop?: () => Promise<void>;
+}
+
+export type FeatureFactory = (ctx: FeatureContext) => Feature | Promise<Feature>;
+
+// Features in start order; each later capability adds its factory here.
+const FEATURES: FeatureFactory[] = [];
+
+export interface RunningServer {
+  httpPort: number;
+  pool: Pool;
+  close: () => Promise<void>;
+}
+
+export async function startServer(opts: {
+  config: Config;
+  databaseUrl: string;
+  logger: Logger;
+  features?: FeatureFactory[];
+}): Promise<RunningServer> {
+  const { config, logger } = opts;
+  const pool = createPool(opts.databaseUrl, 20);
+  const metrics = createMetrics();
+  const http = createServer();
+  const ctx: FeatureContext = { config, pool, logger, metrics, http };
+  const features: Feature[] = [];
+  for (const make of opts.features ?? FEATURES) features.push(await make(ctx));
+  const app = createApp({
+    pool,
+    logger,
+    metrics,
+    routers: features.flatMap((f) => f.routers ?? []),
+  });
+  http.on('request', app);
+  for (const f of features) {
+    await f.start?.();
+    logger.debug({ feature: f.name }, 'feature started');
+  }
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const addr = http.address();
+  const httpPort = typeof addr === 'object' && addr ? addr.port : config.PORT;
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const f of [...features].reverse()) {
+        await f.stop?.().catch((err) => logger.error({ err, feature: f.name }, 'feature stop failed'));
+      }
+      http.closeAllConnections?.();
+      await new Promise<void>((r) => http.close(() => r()));
+      await pool.end();
+    })());
+  return { httpPort, pool, close };
+}
