@@ -1,5 +1,6 @@
 // Composition root: wires adapters (pg pool, HTTP server, later ws/tcp) to features.
 import { createServer, type Server } from 'node:http';
+import { InProcessEventBus, type EventBus } from '@firelink/common';
 import type { Router } from 'express';
 import type { Config } from './config.ts';
 import { createPool, type Pool } from './db/pool.ts';
@@ -13,6 +14,8 @@ export interface FeatureContext {
   logger: Logger;
   metrics: MetricsRegistry;
   http: Server;
+  /** Committed, enriched events: ingest publishes, the pipeline subscribes. */
+  bus: EventBus;
 }
 
 /** A capability plugged into the server: routers to mount, work to start and stop. */
@@ -44,7 +47,8 @@ export async function startServer(opts: {
   const pool = createPool(opts.databaseUrl, 20);
   const metrics = createMetrics();
   const http = createServer();
-  const ctx: FeatureContext = { config, pool, logger, metrics, http };
+  const bus = new InProcessEventBus((err) => logger.error({ err }, 'event handler failed'));
+  const ctx: FeatureContext = { config, pool, logger, metrics, http, bus };
   const features: Feature[] = [];
   for (const make of opts.features ?? FEATURES) features.push(await make(ctx));
   const app = createApp({

@@ -8,7 +8,8 @@ import pg from 'pg';
 import { REPO_ROOT, createDatabase, dropDatabase, resolveDatabase, withDatabase } from '../db/environment.ts';
 import { migrate } from '../db/migrate.ts';
 
-const TEMPLATE = 'firelink_template';
+// One template per run, so concurrent runs against one server never collide.
+const TEMPLATE = `firelink_template_${process.pid}`;
 const ROOTS = ['common/src', 'ingest/src', 'geodata/src', 'backend/src', 'frontend/src', 'frontend/e2e'];
 
 function findTests(dir: string, out: string[] = []): string[] {
@@ -77,9 +78,10 @@ export async function runTests(filters: string[]): Promise<number> {
     // Drop test databases a crashed test file may have left behind.
     const c = new pg.Client({ connectionString: serverUrl });
     await c.connect();
-    const left = (await c.query("SELECT datname FROM pg_database WHERE datname LIKE 't\\_%'")).rows;
+    const left = (await c.query("SELECT datname FROM pg_database WHERE datname LIKE 't\\_%' AND datname LIKE $1", [`%\\_run${process.pid}\\_%`])).rows;
     await c.end();
     for (const r of left) await dropDatabase(serverUrl, r.datname);
+    await dropDatabase(serverUrl, TEMPLATE);
   } finally {
     env.cluster?.stop();
   }

@@ -27,7 +27,9 @@ export async function createTestDatabase(label = 'test', opts: { empty?: boolean
   // template0 gives an empty database (no extensions, no tables), for migration tests.
   const template = opts.empty ? 'template0' : env('FIRELINK_TEST_TEMPLATE');
   const safe = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30);
-  const name = `t_${safe}_${randomBytes(4).toString('hex')}`;
+  // The runner's pid is in the template's name; carrying it lets the runner drop leftovers.
+  const run = /_(\d+)$/.exec(template)?.[1] ?? '0';
+  const name = `t_${safe}_run${run}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
