@@ -15,8 +15,8 @@ export interface Principal {
 
 export type Scope =
   | { kind: 'all' }
-  | { kind: 'regions'; adcodes: number[] }
-  | { kind: 'units'; unitIds: number[] };
+  | { kind: 'regions'; adcodes: readonly number[] }
+  | { kind: 'units'; unitIds: readonly number[] };
 
 export const ALL: Scope = { kind: 'all' };
 
