@@ -1,0 +1,22 @@
+// Who is calling. The auth middleware (installed once in startServer) authenticates a
+// cookie session or bearer token and stores the Principal in res.locals.principal; every
+// router asks principalOf(res) and composes principal.scope into its SQL (scope.ts).
+import type { Response } from 'express';
+import type { Role } from '@firelink/common';
+import { HttpError, unauthorized } from '../http/errors.ts';
+import type { Principal } from './scope.ts';
+
+export function principalOf(res: Response): Principal {
+  const p = res.locals.principal as Principal | undefined;
+  if (!p) throw unauthorized('login required: POST /api/auth/login, or send Authorization: Bearer <token>');
+  return p;
+}
+
+/** Throws 403 unless the caller has one of the roles. */
+export function requireRole(res: Response, ...roles: Role[]): Principal {
+  const p = principalOf(res);
+  if (!roles.includes(p.role)) {
+    throw new HttpError(403, 'forbidden', `this needs one of the roles ${roles.join(', ')}; you are ${p.role}`);
+  }
+  return p;
+}
