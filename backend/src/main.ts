@@ -1,7 +1,7 @@
 // Composition root: wires adapters (pg pool, HTTP server, later ws/tcp) to features.
 import { createServer, type Server } from 'node:http';
 import { InProcessEventBus, type EventBus } from '@firelink/common';
-import type { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import type { Config } from './config.ts';
 import { createPool, type Pool } from './db/pool.ts';
 import { createApp } from './http/app.ts';
@@ -42,6 +42,8 @@ export async function startServer(opts: {
   databaseUrl: string;
   logger: Logger;
   features?: FeatureFactory[];
+  /** Middleware run before every route (tests inject a principal here). */
+  before?: RequestHandler[];
 }): Promise<RunningServer> {
   const { config, logger } = opts;
   const pool = createPool(opts.databaseUrl, 20);
@@ -55,6 +57,7 @@ export async function startServer(opts: {
     pool,
     logger,
     metrics,
+    before: opts.before ?? [],
     routers: features.flatMap((f) => f.routers ?? []),
   });
   http.on('request', app);

@@ -1,0 +1,31 @@
+// Append-only audit log of every state change: who, what, before/after, when, from where.
+// Call it inside the same transaction as the change, so both land or neither does.
+import type pg from 'pg';
+import type { Principal } from '../auth/scope.ts';
+
+export interface AuditEntry {
+  actor: Pick<Principal, 'userId' | 'username'> | null;
+  ip?: string | null;
+  action: string;
+  entity: string;
+  entityId: string | number | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+export async function recordAudit(db: pg.ClientBase | pg.Pool, e: AuditEntry): Promise<void> {
+  await db.query(
+    `INSERT INTO audit_log (actor_id, actor_name, ip, action, entity, entity_id, before, after)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      e.actor?.userId ?? null,
+      e.actor?.username ?? 'system',
+      e.ip ?? null,
+      e.action,
+      e.entity,
+      e.entityId == null ? null : String(e.entityId),
+      e.before === undefined ? null : JSON.stringify(e.before),
+      e.after === undefined ? null : JSON.stringify(e.after),
+    ],
+  );
+}

@@ -1,0 +1,69 @@
+// Resolves the caller of an HTTP request or WebSocket upgrade from a cookie session
+// (`fl_session`) or a bearer token. Tokens are stored only as SHA-256 hashes.
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type pg from 'pg';
+import type { Role } from '@firelink/common';
+import type { Principal, Scope } from './scope.ts';
+
+export const SESSION_COOKIE = 'fl_session';
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** Roles that see every region regardless of user_regions (the whole center). */
+const GLOBAL_ROLES: readonly Role[] = ['admin'];
+/** Roles bound to units rather than regions. */
+const UNIT_ROLES: readonly Role[] = ['unit_user', 'maintainer'];
+
+export function tokenFrom(req: IncomingMessage): { token: string; kind: 'cookie' | 'bearer' } | null {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return { token: auth.slice(7).trim(), kind: 'bearer' };
+  const cookie = req.headers.cookie;
+  if (cookie) {
+    for (const part of cookie.split(';')) {
+      const [k, ...v] = part.trim().split('=');
+      if (k === SESSION_COOKIE && v.length) return { token: decodeURIComponent(v.join('=')), kind: 'cookie' };
+    }
+  }
+  return null;
+}
+
+export async function principalForUser(pool: pg.Pool | pg.ClientBase, userId: number): Promise<Principal | null> {
+  const u = await pool.query('SELECT id, username, role, disabled FROM users WHERE id = $1', [userId]);
+  const row = u.rows[0];
+  if (!row || row.disabled) return null;
+  const role = row.role as Role;
+  let scope: Scope;
+  if (GLOBAL_ROLES.includes(role)) scope = { kind: 'all' };
+  else if (UNIT_ROLES.includes(role)) {
+    const r = await pool.query('SELECT unit_id FROM user_units WHERE user_id = $1 ORDER BY 1', [userId]);
+    scope = { kind: 'units', unitIds: r.rows.map((x) => Number(x.unit_id)) };
+  } else {
+    const r = await pool.query('SELECT adcode FROM user_regions WHERE user_id = $1 ORDER BY 1', [userId]);
+    scope = { kind: 'regions', adcodes: r.rows.map((x) => Number(x.adcode)) };
+  }
+  return { userId: Number(row.id), username: row.username, role, scope };
+}
+
+export interface Authenticated {
+  principal: Principal;
+  kind: 'cookie' | 'bearer';
+  csrfToken: string | null;
+  tokenHash: string;
+}
+
+/** The caller, or null when no valid, unexpired session goes with the request. */
+export async function authenticateRequest(pool: pg.Pool, req: IncomingMessage): Promise<Authenticated | null> {
+  const t = tokenFrom(req);
+  if (!t || t.token.length < 16 || t.token.length > 200) return null;
+  const tokenHash = hashToken(t.token);
+  const s = await pool.query(
+    `UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1 AND expires_at > now() AND kind = $2
+     RETURNING user_id, csrf_token`,
+    [tokenHash, t.kind],
+  );
+  const row = s.rows[0];
+  if (!row) return null;
+  const principal = await principalForUser(pool, Number(row.user_id));
+  return principal ? { principal, kind: t.kind, csrfToken: row.csrf_token, tokenHash } : null;
+}
