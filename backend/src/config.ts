@@ -13,6 +13,16 @@ export const configSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   // GB/T 26875.3 TCP listener.
   GB26875_PORT: port(9030),
+  // Our own 6-byte GB/T 26875 address (the destination devices write); 0 accepts any.
+  GB26875_CENTER_ADDRESS: z.coerce.number().int().min(0).max(2 ** 48 - 1).default(0),
+  // Seconds a GB/T 26875 connection may stay silent before it is closed (devices heartbeat every tens of seconds).
+  GB26875_IDLE_TIMEOUT_S: z.coerce.number().int().min(10).default(600),
+  // Duty checks (查岗): shift length in hours; checks are sent at random times within each shift.
+  DUTY_CHECK_SHIFT_HOURS: z.coerce.number().positive().max(24).default(8),
+  // Duty checks per device per shift (0 = no duty checks).
+  DUTY_CHECKS_PER_SHIFT: z.coerce.number().int().min(0).max(100).default(1),
+  // Minutes the control-room operator has to answer a duty check (sent in type 91, 1–255).
+  DUTY_CHECK_TIMEOUT_MIN: z.coerce.number().int().min(1).max(255).default(10),
   DATABASE_URL: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),

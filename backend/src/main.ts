@@ -7,6 +7,13 @@ import { createPool, type Pool } from './db/pool.ts';
 import { createApp } from './http/app.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type MetricsRegistry } from './metrics.ts';
+import { accessFeature } from './auth/feature.ts';
+import { onboardingFeature } from './onboarding/feature.ts';
+import { liveFeature } from './live/feature.ts';
+import { ingestFeature } from './features/ingest.ts';
+import { analyticsFeature } from './analytics/feature.ts';
+import { dispatchFeature } from './dispatch/feature.ts';
+import { tilesFeature } from './tiles/feature.ts';
 
 export interface FeatureContext {
   config: Config;
@@ -21,7 +28,8 @@ export interface FeatureContext {
 /** A capability plugged into the server: routers to mount, work to start and stop. */
 export interface Feature {
   name: string;
-  routers?: Array<{ path: string; router: Router }>;
+  /** bodyLimit: JSON body size limit for this router (default BODY_LIMITS.api, 1mb). */
+  routers?: Array<{ path: string; router: Router; bodyLimit?: string }>;
   start?: () => Promise<void>;
   stop?: () => Promise<void>;
 }
@@ -29,7 +37,7 @@ export interface Feature {
 export type FeatureFactory = (ctx: FeatureContext) => Feature | Promise<Feature>;
 
 // Features in start order; each later capability adds its factory here.
-const FEATURES: FeatureFactory[] = [];
+export const FEATURES: FeatureFactory[] = [accessFeature, liveFeature(), onboardingFeature(), ingestFeature(), analyticsFeature, dispatchFeature, tilesFeature];
 
 export interface RunningServer {
   httpPort: number;

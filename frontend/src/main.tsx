@@ -1,13 +1,13 @@
 import { createRoot } from 'react-dom/client';
-
-function App() {
-  return (
-    <main style={{ fontFamily: 'sans-serif', padding: 24 }}>
-      <h1>FireLink 消防联网指挥</h1>
-      <p>指挥地图正在建设中。</p>
-    </main>
-  );
-}
+import { App } from './app.tsx';
+import { I18nProvider } from './lib/i18n-react.tsx';
+import './styles.css';
 
 const root = document.getElementById('root');
-if (root) createRoot(root).render(<App />);
+if (root) {
+  createRoot(root).render(
+    <I18nProvider>
+      <App />
+    </I18nProvider>,
+  );
+}

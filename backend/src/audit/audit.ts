@@ -29,3 +29,11 @@ export async function recordAudit(db: pg.ClientBase | pg.Pool, e: AuditEntry): P
     ],
   );
 }
+
+/** Who and from where, for a route handler: the caller (if any) and the client address. */
+export function auditSource(req: { ip?: string | undefined; socket?: { remoteAddress?: string | undefined } }, principal: Principal | null | undefined): Pick<AuditEntry, 'actor' | 'ip'> {
+  return {
+    actor: principal ? { userId: principal.userId, username: principal.username } : null,
+    ip: req.ip ?? req.socket?.remoteAddress ?? null,
+  };
+}

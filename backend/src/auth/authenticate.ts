@@ -28,6 +28,17 @@ export function tokenFrom(req: IncomingMessage): { token: string; kind: 'cookie'
   return null;
 }
 
+/** True when the request names no Origin, or an Origin whose host is this request's Host. */
+export function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
 export async function principalForUser(pool: pg.Pool | pg.ClientBase, userId: number): Promise<Principal | null> {
   const u = await pool.query('SELECT id, username, role, disabled FROM users WHERE id = $1', [userId]);
   const row = u.rows[0];
@@ -56,6 +67,9 @@ export interface Authenticated {
 export async function authenticateRequest(pool: pg.Pool, req: IncomingMessage): Promise<Authenticated | null> {
   const t = tokenFrom(req);
   if (!t || t.token.length < 16 || t.token.length > 200) return null;
+  // A WebSocket handshake carries the cookie of whatever page opened it: refuse cookie
+  // sessions on upgrades from another origin (cross-site WebSocket hijacking).
+  if (t.kind === 'cookie' && req.headers.upgrade && !sameOrigin(req)) return null;
   const tokenHash = hashToken(t.token);
   const s = await pool.query(
     `UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1 AND expires_at > now() AND kind = $2

@@ -27,6 +27,26 @@ export const COMMANDS: Record<string, CliCommand> = {
     usage: 'firelink db migrate|reset|status',
     run: async (args) => (await import('./db.ts')).dbCommand(args),
   },
+  decode: {
+    summary: 'decode GB/T 26875.3 frames given as hex; one JSON object per frame',
+    usage: 'firelink decode <hex …> | firelink decode -  (one hex frame per line on stdin)',
+    run: async (args) => (await import('@firelink/ingest/cli')).decodeCommand(args),
+  },
+  simulate: {
+    summary: 'run N simulated UITDs over real TCP against a running server',
+    usage: 'firelink simulate --units N --rate R [--host --port --duration --seed]',
+    run: async (args) => (await import('@firelink/ingest/cli')).simulateCommand(args),
+  },
+  user: {
+    summary: 'accounts: add (e.g. the first admin) | list | passwd | disable',
+    usage: 'firelink user add <username> --role <role> [--regions a,b] [--units 1,2] | list | passwd <username> | disable <username>',
+    run: async (args) => (await import('../users/cli.ts')).userCommand(args),
+  },
+  import: {
+    summary: 'import regions, units, buildings, stations, roads, points, land use or water (GeoJSON, CSV, XLSX, Shapefile, OSM)',
+    usage: 'firelink import <regions|units|buildings|stations|roads|points|landuse|water> <file> [--crs wgs84|gcj02|bd09|epsg3857] [--dry-run] [--strict] [--report FILE]',
+    run: async (args) => (await import('./import.ts')).importCommand(args),
+  },
   bench: {
     summary: 'run a benchmark and print its figures',
     usage: 'firelink bench <ingest|geo|live|dispatch|analytics|wall>',

@@ -10,13 +10,15 @@ import { schemaVersion } from '../db/migrate.ts';
 import type { Logger } from '../logger.ts';
 import type { MetricsRegistry } from '../metrics.ts';
 import { HttpError } from './errors.ts';
+import { BODY_LIMITS, jsonBody, securityHeaders } from './security.ts';
+import { authMiddleware, csrfGuard } from '../auth/middleware.ts';
 
 export interface AppDeps {
   pool: pg.Pool;
   logger: Logger;
   metrics: MetricsRegistry;
   /** Feature routers mounted before the frontend fallback, each at its own path. */
-  routers?: Array<{ path: string; router: Router }>;
+  routers?: Array<{ path: string; router: Router; bodyLimit?: string }>;
   /** Middleware that runs before every feature router (auth, security headers). */
   before?: express.RequestHandler[];
   frontendDir?: string;
@@ -26,8 +28,16 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // Security headers, then the caller (res.locals.principal), then test/extra middleware,
+  // then CSRF for cookie sessions, then JSON bodies with explicit limits (the first parser
+  // whose path matches wins; express.json skips an already parsed body).
+  app.use(securityHeaders());
+  app.use(authMiddleware(deps.pool));
   for (const mw of deps.before ?? []) app.use(mw);
-  app.use(express.json({ limit: '1mb' }));
+  app.use(csrfGuard());
+  app.use('/api/auth', jsonBody(BODY_LIMITS.auth));
+  for (const r of deps.routers ?? []) if (r.bodyLimit) app.use(r.path, jsonBody(r.bodyLimit));
+  app.use(jsonBody(BODY_LIMITS.api));
 
   app.get('/api/health', async (_req, res) => {
     const t0 = Date.now();
@@ -92,6 +102,18 @@ export function createApp(deps: AppDeps): express.Express {
     }
     if (e.type === 'entity.parse.failed') {
       res.status(400).json({ error: 'invalid_json', message: 'request body is not valid JSON' });
+      return;
+    }
+    // PostgreSQL data exceptions (class 22: NUL bytes, bad casts, out-of-range values) come
+    // from input a route passed on; they are the caller's 400, not our 500.
+    const pgCode = (err as { code?: unknown }).code;
+    if (typeof pgCode === 'string' && /^22[0-9A-Z]{3}$/.test(pgCode)) {
+      res.status(400).json({ error: 'invalid_request', message: `the database refused a value: ${(err as Error).message}` });
+      return;
+    }
+    // Other body-parser refusals (unsupported charset or encoding, aborted request) are 4xx.
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.type) {
+      res.status(e.status).json({ error: 'bad_body', message: `request body refused (${e.type}): send UTF-8 JSON` });
       return;
     }
     deps.logger.error({ err, url: req.originalUrl }, 'unhandled error');

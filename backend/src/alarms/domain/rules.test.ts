@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { alarmRuleFor, escalationDue, eventPriority, planAlarmWork, transitionAllowed, type RuleInput } from './rules.ts';
+
+const ev = (id: number, kind: RuleInput['kind'], pointId: number | null = 7, unitId: number | null = 1): RuleInput => ({
+  id,
+  kind,
+  unitId,
+  deviceId: 3,
+  pointId,
+  regionAdcode: 320106,
+  receivedAt: new Date(1_700_000_000_000 + id * 1000).toISOString(),
+});
+
+describe('alarm rules', () => {
+  it('maps event kinds to alarm kinds with priority fire > host offline > off duty > fault > supervisory', () => {
+    const p = (k: RuleInput['kind']) => {
+      const r = alarmRuleFor(k);
+      assert.equal(r?.action, 'raise');
+      return r.action === 'raise' ? [r.alarmKind, r.priority] : null;
+    };
+    assert.deepEqual(p('fire'), ['fire', 1]);
+    assert.deepEqual(p('host_offline'), ['host_offline', 2]);
+    assert.deepEqual(p('duty_check_missed'), ['off_duty', 3]);
+    assert.deepEqual(p('fault'), ['fault', 4]);
+    assert.deepEqual(p('mains_power_fault'), ['fault', 4]);
+    assert.deepEqual(p('supervisory'), ['supervisory', 5]);
+    assert.equal(alarmRuleFor('analog_value'), null);
+    assert.equal(eventPriority('fire_cleared'), 1);
+    assert.equal(eventPriority('reset'), 1);
+    assert.equal(eventPriority('status'), null);
+  });
+
+  it('folds repeats of one unit + point + kind and keeps raises and clears in event order', () => {
+    const steps = planAlarmWork([ev(1, 'fault'), ev(2, 'fault'), ev(3, 'fault_cleared'), ev(4, 'fault'), ev(5, 'fire', 8)]);
+    assert.deepEqual(
+      steps.map((s) => (s.type === 'raise' ? `raise ${s.group.alarmKind} ${s.group.eventIds.join('+')}` : `clear ${s.clear.alarmKinds.join('+')}`)),
+      ['raise fault 1+2', 'clear fault', 'raise fault 4', 'raise fire 5'],
+    );
+  });
+
+  it('host offline and off duty are unit-level; unregistered events raise nothing', () => {
+    const steps = planAlarmWork([ev(1, 'host_offline', 9), ev(2, 'host_offline', null), ev(3, 'fire', 7, null)]);
+    assert.equal(steps.length, 1);
+    assert.equal(steps[0]!.type === 'raise' && steps[0]!.group.pointId, null);
+    assert.deepEqual(steps[0]!.type === 'raise' && steps[0]!.group.eventIds, [1, 2]);
+  });
+
+  it('transitions: dispatch needs a fire verdict, a fire alarm closes only once verified', () => {
+    assert.equal(transitionAllowed('ack', { state: 'open', kind: 'fire', verdict: null }).ok, true);
+    assert.equal(transitionAllowed('ack', { state: 'acknowledged', kind: 'fire', verdict: null }).ok, false);
+    assert.equal(transitionAllowed('dispatch', { state: 'verified', kind: 'fire', verdict: 'false_alarm' }).ok, false);
+    assert.equal(transitionAllowed('dispatch', { state: 'verified', kind: 'fire', verdict: 'fire' }).ok, true);
+    assert.equal(transitionAllowed('close', { state: 'acknowledged', kind: 'fire', verdict: null }).ok, false);
+    assert.equal(transitionAllowed('close', { state: 'open', kind: 'fault', verdict: null }).ok, true);
+    assert.equal(transitionAllowed('close', { state: 'closed', kind: 'fault', verdict: null }).ok, false);
+  });
+
+  it('escalation is due only for unacknowledged, unescalated fire alarms past the threshold', () => {
+    const openedAt = new Date(1_000_000).toISOString();
+    const a = { kind: 'fire' as const, state: 'open' as const, escalatedAt: null, openedAt };
+    assert.equal(escalationDue(a, 1_000_000 + 29_999, 30), false);
+    assert.equal(escalationDue(a, 1_000_000 + 30_000, 30), true);
+    assert.equal(escalationDue({ ...a, state: 'acknowledged' }, 1_000_000 + 60_000, 30), false);
+    assert.equal(escalationDue({ ...a, kind: 'fault' }, 1_000_000 + 60_000, 30), false);
+  });
+});

@@ -1,0 +1,238 @@
+// Alarm rules: which events open (or repeat) an alarm, which clear one, and which
+// transitions an operator may make. Pure: no database, no sockets.
+//
+// Raising: repeated events of the same unit + point + alarm kind while an alarm is not
+// closed update that alarm (count, last seen); the database enforces "one open alarm per
+// unit + point + kind" with the partial unique index alarms_one_open_idx.
+//
+// Clearing (documented rules):
+//   fault_cleared, mains/backup_power_restored → the fault alarm of that point is marked
+//       cleared; closed automatically if nobody acknowledged it yet.
+//   supervisory_cleared → the same for the supervisory alarm of that point.
+//   fire_cleared → the fire alarm of that point is marked cleared, never closed: a fire
+//       alarm is closed only by an operator after verification.
+//   host_online → the unit's host_offline alarm is cleared and closed unless it was already
+//       verified (verified alarms wait for the operator).
+//   duty_check_answered → the unit's off_duty alarm likewise.
+//   reset (panel reset) → every fire, fault and supervisory alarm of the unit is marked
+//       cleared; unacknowledged fault and supervisory alarms are closed; fire alarms stay.
+import { ALARM_PRIORITY, type AlarmKind, type AlarmState, type EventKind } from '@firelink/common';
+
+export type AlarmRule =
+  | { action: 'raise'; alarmKind: AlarmKind; priority: number; perPoint: boolean }
+  | {
+      action: 'clear';
+      alarmKinds: AlarmKind[];
+      /** point: only the alarm of the event's point; unit: every alarm of these kinds in the unit. */
+      match: 'point' | 'unit';
+      /** States in which the clearing also closes the alarm, per kind (absent = never). */
+      closeIn: Partial<Record<AlarmKind, AlarmState[]>>;
+    };
+
+const raise = (alarmKind: AlarmKind, perPoint: boolean): AlarmRule => ({
+  action: 'raise',
+  alarmKind,
+  priority: ALARM_PRIORITY[alarmKind],
+  perPoint,
+});
+
+const RULES: Partial<Record<EventKind, AlarmRule>> = {
+  fire: raise('fire', true),
+  fault: raise('fault', true),
+  mains_power_fault: raise('fault', true),
+  backup_power_fault: raise('fault', true),
+  supervisory: raise('supervisory', true),
+  host_offline: raise('host_offline', false),
+  duty_check_missed: raise('off_duty', false),
+  fault_cleared: { action: 'clear', alarmKinds: ['fault'], match: 'point', closeIn: { fault: ['open'] } },
+  mains_power_restored: { action: 'clear', alarmKinds: ['fault'], match: 'point', closeIn: { fault: ['open'] } },
+  backup_power_restored: { action: 'clear', alarmKinds: ['fault'], match: 'point', closeIn: { fault: ['open'] } },
+  supervisory_cleared: { action: 'clear', alarmKinds: ['supervisory'], match: 'point', closeIn: { supervisory: ['open'] } },
+  fire_cleared: { action: 'clear', alarmKinds: ['fire'], match: 'point', closeIn: {} },
+  host_online: { action: 'clear', alarmKinds: ['host_offline'], match: 'unit', closeIn: { host_offline: ['open', 'acknowledged'] } },
+  duty_check_answered: { action: 'clear', alarmKinds: ['off_duty'], match: 'unit', closeIn: { off_duty: ['open', 'acknowledged'] } },
+  reset: {
+    action: 'clear',
+    alarmKinds: ['fire', 'fault', 'supervisory'],
+    match: 'unit',
+    closeIn: { fault: ['open'], supervisory: ['open'] },
+  },
+};
+
+export function alarmRuleFor(kind: EventKind): AlarmRule | null {
+  return RULES[kind] ?? null;
+}
+
+/** Priority a stream message about this event kind carries (for minPriority filters), or null. */
+export function eventPriority(kind: EventKind): number | null {
+  const r = RULES[kind];
+  if (!r) return null;
+  if (r.action === 'raise') return r.priority;
+  return Math.min(...r.alarmKinds.map((k) => ALARM_PRIORITY[k]));
+}
+
+export interface RuleInput {
+  id: number;
+  kind: EventKind;
+  unitId: number | null;
+  deviceId: number | null;
+  pointId: number | null;
+  regionAdcode: number | null;
+  receivedAt: string;
+}
+
+/** Events folded into one alarm upsert: same unit + point (0 when unit-level) + alarm kind. */
+export interface RaiseGroup {
+  key: string;
+  unitId: number;
+  pointId: number | null;
+  deviceId: number | null;
+  regionAdcode: number | null;
+  alarmKind: AlarmKind;
+  priority: number;
+  eventIds: number[];
+  firstEventId: number;
+  lastEventId: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+export interface ClearAction {
+  eventId: number;
+  unitId: number;
+  pointId: number | null;
+  alarmKinds: AlarmKind[];
+  match: 'point' | 'unit';
+  closeIn: Partial<Record<AlarmKind, AlarmState[]>>;
+  at: string;
+}
+
+/** One step of a batch: raises and clears in event order, so "fault, cleared, fault" ends with an open fault. */
+export type PlannedStep = { type: 'raise'; group: RaiseGroup } | { type: 'clear'; clear: ClearAction };
+
+/**
+ * Plans the alarm work for a batch of events (in id order). Consecutive raises of the same
+ * key are folded into one group; a clear in between splits them. Events without a unit
+ * (unregistered devices) raise nothing: an alarm is always "this unit".
+ * Raise steps are emitted in a stable key order within each run, so concurrent batches
+ * lock alarm rows in the same order.
+ */
+export function planAlarmWork(events: readonly RuleInput[]): PlannedStep[] {
+  const sorted = [...events].sort((a, b) => a.id - b.id);
+  const steps: PlannedStep[] = [];
+  let run = new Map<string, RaiseGroup>();
+  const flush = () => {
+    for (const g of [...run.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) steps.push({ type: 'raise', group: g });
+    run = new Map();
+  };
+  for (const e of sorted) {
+    const rule = alarmRuleFor(e.kind);
+    if (!rule || e.unitId == null) continue;
+    if (rule.action === 'raise') {
+      const pointId = rule.perPoint ? e.pointId : null;
+      const key = `${e.unitId}|${pointId ?? 0}|${rule.alarmKind}`;
+      const g = run.get(key);
+      if (g) {
+        g.eventIds.push(e.id);
+        g.lastEventId = e.id;
+        if (e.receivedAt > g.lastSeenAt) g.lastSeenAt = e.receivedAt;
+        if (g.deviceId == null) g.deviceId = e.deviceId;
+      } else {
+        run.set(key, {
+          key,
+          unitId: e.unitId,
+          pointId,
+          deviceId: e.deviceId,
+          regionAdcode: e.regionAdcode,
+          alarmKind: rule.alarmKind,
+          priority: rule.priority,
+          eventIds: [e.id],
+          firstEventId: e.id,
+          lastEventId: e.id,
+          firstSeenAt: e.receivedAt,
+          lastSeenAt: e.receivedAt,
+        });
+      }
+    } else {
+      flush();
+      steps.push({
+        type: 'clear',
+        clear: {
+          eventId: e.id,
+          unitId: e.unitId,
+          pointId: e.pointId,
+          alarmKinds: rule.alarmKinds,
+          match: rule.match,
+          closeIn: rule.closeIn,
+          at: e.receivedAt,
+        },
+      });
+    }
+  }
+  flush();
+  return steps;
+}
+
+// ---------------------------------------------------------------------------------------
+// Operator transitions
+
+export type TransitionAction = 'ack' | 'verify' | 'dispatch' | 'close';
+
+export interface TransitionRule {
+  to: AlarmState;
+  from: AlarmState[];
+  /** Why the transition is refused when the state does not fit, for the 409 message. */
+  explain: string;
+}
+
+export const TRANSITIONS: Record<TransitionAction, TransitionRule> = {
+  ack: { to: 'acknowledged', from: ['open'], explain: 'only an open alarm can be acknowledged' },
+  verify: {
+    to: 'verified',
+    from: ['open', 'acknowledged'],
+    explain: 'only an open or acknowledged alarm can be verified',
+  },
+  dispatch: {
+    to: 'dispatched',
+    from: ['verified'],
+    explain: 'only an alarm verified as a fire can be dispatched: verify it with verdict "fire" first',
+  },
+  close: {
+    to: 'closed',
+    from: ['open', 'acknowledged', 'verified', 'dispatched'],
+    explain: 'the alarm is already closed',
+  },
+};
+
+/**
+ * Whether an alarm in this state may take the action. Extra rules beyond the state table:
+ * dispatch needs verdict fire; a fire alarm is closed only once verified (any verdict).
+ */
+export function transitionAllowed(
+  action: TransitionAction,
+  alarm: { state: AlarmState; kind: AlarmKind; verdict: string | null },
+): { ok: true } | { ok: false; reason: string } {
+  const rule = TRANSITIONS[action];
+  if (!rule.from.includes(alarm.state)) return { ok: false, reason: `${rule.explain} (state is ${alarm.state})` };
+  if (action === 'dispatch' && alarm.verdict !== 'fire') {
+    return { ok: false, reason: `only an alarm verified as a fire can be dispatched (verdict is ${alarm.verdict ?? 'none'})` };
+  }
+  if (action === 'close' && alarm.kind === 'fire' && alarm.verdict == null) {
+    return { ok: false, reason: 'a fire alarm is closed only after verification: verify it (fire / false_alarm / test / fault) first' };
+  }
+  return { ok: true };
+}
+
+/** Whether an unacknowledged fire alarm is due to escalate at `now`. */
+export function escalationDue(
+  alarm: { kind: AlarmKind; state: AlarmState; escalatedAt: string | null; openedAt: string },
+  nowMs: number,
+  escalateAfterS: number,
+): boolean {
+  return (
+    alarm.kind === 'fire' &&
+    alarm.state === 'open' &&
+    alarm.escalatedAt == null &&
+    nowMs - Date.parse(alarm.openedAt) >= escalateAfterS * 1000
+  );
+}

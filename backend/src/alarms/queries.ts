@@ -1,0 +1,261 @@
+// SQL of the alarm lifecycle. Every function returns {text, values}; values are always $n
+// parameters. Scope predicates come from auth/scope.ts (the one enforcement point).
+import type { AlarmListQuery, AlarmState } from '@firelink/common';
+import { scopePredicate, type Scope } from '../auth/scope.ts';
+import type { Query } from '../db/pool.ts';
+import type { ClearAction, RaiseGroup } from './domain/rules.ts';
+
+/** Columns of an alarm DTO row: the alarm, its unit and its point. Used with `FROM alarms a`. */
+const ALARM_COLUMNS = `
+  a.id, a.kind, a.priority, a.state, a.verdict, a.version, a.event_count,
+  a.unit_id, u.name AS unit_name, u.address AS unit_address, u.building_id,
+  a.device_id, a.point_id, p.label AS point_label, p.floor,
+  a.region_adcode, ST_X(a.location) AS lon, ST_Y(a.location) AS lat,
+  a.first_event_id, a.last_event_id, a.opened_at, a.last_seen_at, a.cleared_at, a.escalated_at,
+  a.acknowledged_at, a.acknowledged_by, a.verified_at, a.verified_by,
+  a.dispatched_at, a.dispatched_by, a.closed_at, a.closed_by`;
+const ALARM_FROM = `FROM alarms a LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN points p ON p.id = a.point_id`;
+
+export function alarmsByIds(ids: number[]): Query {
+  return { text: `SELECT ${ALARM_COLUMNS} ${ALARM_FROM} WHERE a.id = ANY($1::bigint[])`, values: [ids] };
+}
+
+export function alarmById(id: number, scope: Scope, opts: { forUpdate?: boolean } = {}): Query {
+  const values: unknown[] = [id];
+  const pred = scopePredicate(scope, { region: 'a.region_adcode', unit: 'a.unit_id' }, values);
+  return {
+    text: `SELECT ${ALARM_COLUMNS} ${ALARM_FROM} WHERE a.id = $1 AND ${pred}${opts.forUpdate ? ' FOR UPDATE OF a' : ''}`,
+    values,
+  };
+}
+
+/** Filters of the REST list and the WebSocket snapshot, composed into a WHERE clause. */
+export interface AlarmFilter {
+  states?: AlarmState[];
+  kinds?: string[];
+  regions?: number[];
+  bbox?: readonly [number, number, number, number];
+  minPriority?: number;
+  from?: string;
+  to?: string;
+  unitId?: number;
+}
+
+function alarmWhere(scope: Scope, f: AlarmFilter, values: unknown[]): string {
+  const where = [scopePredicate(scope, { region: 'a.region_adcode', unit: 'a.unit_id' }, values)];
+  if (f.states?.length) {
+    values.push(f.states);
+    where.push(`a.state = ANY($${values.length}::text[])`);
+  }
+  if (f.kinds?.length) {
+    values.push(f.kinds);
+    where.push(`a.kind = ANY($${values.length}::text[])`);
+  }
+  if (f.regions?.length) {
+    // The same hierarchy rule as jurisdiction: a city code covers its districts.
+    where.push(scopePredicate({ kind: 'regions', adcodes: f.regions }, { region: 'a.region_adcode' }, values));
+  }
+  if (f.bbox) {
+    values.push(...f.bbox);
+    const n = values.length;
+    where.push(`a.location && ST_MakeEnvelope($${n - 3}, $${n - 2}, $${n - 1}, $${n}, 4326)`);
+  }
+  if (f.minPriority != null) {
+    values.push(f.minPriority);
+    where.push(`a.priority <= $${values.length}`);
+  }
+  if (f.from) {
+    values.push(f.from);
+    where.push(`a.opened_at >= $${values.length}::timestamptz`);
+  }
+  if (f.to) {
+    values.push(f.to);
+    where.push(`a.opened_at < $${values.length}::timestamptz`);
+  }
+  if (f.unitId != null) {
+    values.push(f.unitId);
+    where.push(`a.unit_id = $${values.length}`);
+  }
+  return where.join(' AND ');
+}
+
+export function listAlarms(scope: Scope, f: AlarmFilter, page: { sort: AlarmListQuery['sort']; limit: number; offset: number }): Query {
+  const values: unknown[] = [];
+  const where = alarmWhere(scope, f, values);
+  const order =
+    page.sort === 'recent'
+      ? 'a.opened_at DESC, a.id DESC'
+      : "(a.state = 'closed'), a.priority, (a.escalated_at IS NULL), a.opened_at DESC, a.id DESC";
+  values.push(page.limit, page.offset);
+  return {
+    text: `SELECT ${ALARM_COLUMNS}, count(*) OVER () AS total ${ALARM_FROM} WHERE ${where}
+           ORDER BY ${order} LIMIT $${values.length - 1} OFFSET $${values.length}`,
+    values,
+  };
+}
+
+/** Open (not closed) alarms for a WebSocket snapshot, most urgent first. */
+export function snapshotAlarms(scope: Scope, f: Omit<AlarmFilter, 'states'>, limit: number): Query {
+  const values: unknown[] = [];
+  const where = alarmWhere(scope, { ...f, states: ['open', 'acknowledged', 'verified', 'dispatched'] }, values);
+  values.push(limit);
+  return {
+    text: `SELECT ${ALARM_COLUMNS} ${ALARM_FROM} WHERE ${where}
+           ORDER BY a.priority, a.opened_at DESC, a.id DESC LIMIT $${values.length}`,
+    values,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Pipeline: raise (insert or repeat) and clear
+
+/**
+ * Opens an alarm or folds events into the open one. The partial unique index
+ * alarms_one_open_idx arbitrates concurrent inserts: the loser updates instead.
+ * `inserted` is true when this statement created the row (xmax = 0 on a fresh tuple).
+ */
+export function upsertAlarm(g: RaiseGroup): Query {
+  return {
+    text: `
+      INSERT INTO alarms (unit_id, point_id, device_id, kind, priority, event_count, first_event_id, last_event_id,
+                          opened_at, last_seen_at, region_adcode, location)
+      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+             COALESCE($11::int, u.region_adcode),
+             COALESCE((SELECT position FROM points WHERE id = $2), u.point)
+        FROM (SELECT 1) one LEFT JOIN units u ON u.id = $1
+      ON CONFLICT (unit_id, (COALESCE(point_id, 0)), kind) WHERE state <> 'closed'
+      DO UPDATE SET event_count = alarms.event_count + EXCLUDED.event_count,
+                    last_event_id = GREATEST(alarms.last_event_id, EXCLUDED.last_event_id),
+                    last_seen_at = GREATEST(alarms.last_seen_at, EXCLUDED.last_seen_at),
+                    device_id = COALESCE(alarms.device_id, EXCLUDED.device_id),
+                    cleared_at = NULL,
+                    version = alarms.version + 1
+      RETURNING id, (xmax = 0) AS inserted`,
+    values: [
+      g.unitId,
+      g.pointId,
+      g.deviceId,
+      g.alarmKind,
+      g.priority,
+      g.eventIds.length,
+      g.firstEventId,
+      g.lastEventId,
+      g.firstSeenAt,
+      g.lastSeenAt,
+      g.regionAdcode,
+    ],
+  };
+}
+
+export function linkEvents(alarmId: number, eventIds: number[]): Query {
+  return {
+    text: `INSERT INTO alarm_events (alarm_id, event_id) SELECT $1, e FROM unnest($2::bigint[]) e ON CONFLICT DO NOTHING`,
+    values: [alarmId, eventIds],
+  };
+}
+
+/** Marks matching alarms cleared; closes those whose kind:state pair is in closeIn. */
+export function clearAlarms(c: ClearAction): Query {
+  const closePairs = Object.entries(c.closeIn).flatMap(([kind, states]) => (states ?? []).map((s) => `${kind}:${s}`));
+  return {
+    text: `
+      WITH target AS (
+        SELECT id, state AS old_state FROM alarms
+         WHERE unit_id = $1 AND kind = ANY($2::text[]) AND state <> 'closed'
+           AND ($3 = 'unit' OR COALESCE(point_id, 0) = COALESCE($4::bigint, 0))
+         ORDER BY id FOR UPDATE)
+      UPDATE alarms a SET
+        cleared_at = COALESCE(a.cleared_at, $5::timestamptz),
+        state = CASE WHEN (a.kind || ':' || a.state) = ANY($6::text[]) THEN 'closed' ELSE a.state END,
+        closed_at = CASE WHEN (a.kind || ':' || a.state) = ANY($6::text[]) THEN $5::timestamptz ELSE a.closed_at END,
+        last_event_id = GREATEST(a.last_event_id, $7),
+        version = a.version + 1
+      FROM target t WHERE a.id = t.id
+      RETURNING a.id, a.state = 'closed' AS closed`,
+    values: [c.unitId, c.alarmKinds, c.match, c.pointId, c.at, closePairs, c.eventId],
+  };
+}
+
+export function insertStep(alarmId: number, step: string, actor: { userId: number | null; username: string } | null, note: string | null): Query {
+  return {
+    text: `INSERT INTO alarm_steps (alarm_id, step, actor_id, actor_name, note) VALUES ($1, $2, $3, $4, $5)`,
+    values: [alarmId, step, actor?.userId ?? null, actor?.username ?? 'system', note],
+  };
+}
+
+/** One step row per alarm (system actor), for batches. */
+export function insertSteps(alarmIds: number[], step: string, note: string | null): Query {
+  return {
+    text: `INSERT INTO alarm_steps (alarm_id, step, actor_name, note) SELECT a, $2, 'system', $3 FROM unnest($1::bigint[]) a`,
+    values: [alarmIds, step, note],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Escalation
+
+/** Unacknowledged fire alarms older than the threshold at `now` get escalated_at. */
+export function escalateDue(nowIso: string, afterS: number): Query {
+  return {
+    text: `UPDATE alarms SET escalated_at = $1::timestamptz, version = version + 1
+            WHERE kind = 'fire' AND state = 'open' AND escalated_at IS NULL
+              AND opened_at <= $1::timestamptz - make_interval(secs => $2)
+            RETURNING id`,
+    values: [nowIso, afterS],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Operator transitions
+
+export function applyTransition(p: {
+  id: number;
+  to: AlarmState;
+  verdict: string | null;
+  userId: number | null;
+  column: 'acknowledged' | 'verified' | 'dispatched' | 'closed';
+}): Query {
+  // Verifying straight from open also counts as the acknowledgement.
+  const ackToo = p.column === 'verified' ? `, acknowledged_at = COALESCE(acknowledged_at, now()), acknowledged_by = COALESCE(acknowledged_by, $4)` : '';
+  return {
+    text: `UPDATE alarms SET state = $2, verdict = COALESCE($3, verdict), ${p.column}_at = now(), ${p.column}_by = $4,
+                  version = version + 1${ackToo}
+            WHERE id = $1 RETURNING id`,
+    values: [p.id, p.to, p.verdict, p.userId],
+  };
+}
+
+export function alarmSteps(alarmId: number): Query {
+  return {
+    text: `SELECT id, step, actor_id, actor_name, at, note FROM alarm_steps WHERE alarm_id = $1 ORDER BY at, id`,
+    values: [alarmId],
+  };
+}
+
+export function alarmTimeline(alarmId: number, limit: number): Query {
+  return {
+    text: `SELECT e.id, e.kind, e.source, e.device_id, e.device_address, e.unit_id, u.name AS unit_name, u.building_id,
+                  e.point_id, p.label AS point_label, p.floor, e.region_adcode, e.h3_r9, e.system_type, e.system_address,
+                  e.component_type, e.component_address, e.description, e.device_time, e.received_at,
+                  ST_X(COALESCE(p.position, u.point)) AS lon, ST_Y(COALESCE(p.position, u.point)) AS lat
+             FROM alarm_events ae JOIN events e ON e.id = ae.event_id
+             LEFT JOIN units u ON u.id = e.unit_id LEFT JOIN points p ON p.id = e.point_id
+            WHERE ae.alarm_id = $1 ORDER BY e.id DESC LIMIT $2`,
+    values: [alarmId, limit],
+  };
+}
+
+export function alarmForwards(alarmId: number): Query {
+  return {
+    text: `SELECT id, status, attempts, last_error, created_at, sent_at FROM outbox
+            WHERE ref_entity = 'alarm' AND ref_id = $1 AND channel = 'forward_119' ORDER BY id`,
+    values: [String(alarmId)],
+  };
+}
+
+export function enqueueForward(alarmId: number, payload: unknown, recipient: string | null): Query {
+  return {
+    text: `INSERT INTO outbox (channel, recipient, payload, ref_entity, ref_id) VALUES ('forward_119', $1, $2, 'alarm', $3) RETURNING id`,
+    values: [recipient, JSON.stringify(payload), String(alarmId)],
+  };
+}

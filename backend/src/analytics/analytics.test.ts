@@ -1,0 +1,286 @@
+// Analytics: rates on a hand-made event set with known answers, rollups equal the raw
+// computation (also after late and incremental changes), jurisdiction filtering, exports
+// and the region report.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import XLSX from 'xlsx';
+import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import type { Principal } from '../auth/scope.ts';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { startServer, type RunningServer } from '../main.ts';
+import { ratesQuery, unitFactsQuery, type Metric } from './queries.ts';
+import { analyticsRouter } from './routes.ts';
+import { refreshAnalytics } from './service.ts';
+
+const JAN = { from: new Date('2026-01-01T00:00:00+08:00'), to: new Date('2026-02-01T00:00:00+08:00') };
+const JAN_DAYS = 31;
+
+async function seed(pool: TestDatabase['pool']): Promise<{ u1: number; u2: number; u3: number; d1: number }> {
+  await pool.query(`INSERT INTO regions (adcode, name, level, parent_adcode) VALUES
+    (330000, '浙江省', 'province', NULL), (330100, '杭州市', 'city', 330000),
+    (330102, '上城区', 'district', 330100), (330105, '拱墅区', 'district', 330100)`);
+  const units = await pool.query<{ id: number }>(`INSERT INTO units (name, region_adcode, point, high_risk, has_control_room, onboarding_state) VALUES
+    ('U1 商场', 330102, ST_SetSRID(ST_MakePoint(120.170, 30.250), 4326), true, true, 'open'),
+    ('U2 办公楼', 330102, ST_SetSRID(ST_MakePoint(120.180, 30.255), 4326), false, true, 'open'),
+    ('U3 医院', 330105, ST_SetSRID(ST_MakePoint(120.140, 30.320), 4326), true, true, 'registered')
+    RETURNING id`);
+  const [u1, u2, u3] = units.rows.map((r) => r.id) as [number, number, number];
+  const devs = await pool.query<{ id: number }>(
+    `INSERT INTO devices (unit_id, address) VALUES ($1::bigint, 1001), ($2::bigint, 1002), ($3::bigint, 1003) RETURNING id`, [u1, u2, u3]);
+  const [d1, d2, d3] = devs.rows.map((r) => r.id) as [number, number, number];
+  // Points: U1 10 (2 in fault), U2 5, U3 4.
+  await pool.query(`INSERT INTO points (unit_id, component_type, component_address, in_fault)
+    SELECT $1::bigint, 1, g, g <= 2 FROM generate_series(1, 10) g
+    UNION ALL SELECT $2::bigint, 1, g, false FROM generate_series(1, 5) g
+    UNION ALL SELECT $3::bigint, 1, g, false FROM generate_series(1, 4) g`, [u1, u2, u3]);
+  const ev = (key: string, kind: string, unit: number, device: number, at: string) =>
+    pool.query(`INSERT INTO events (dedupe_key, source, kind, unit_id, device_id, received_at) VALUES ($1, 'gb26875', $2, $3, $4, $5)`,
+      [key, kind, unit, device, at]);
+  // U1: 4 faults and 2 fires in January, 1 fault in December (outside the window).
+  await ev('f1', 'fault', u1, d1, '2026-01-10T09:00:00+08:00');
+  await ev('f2', 'fault', u1, d1, '2026-01-10T09:10:00+08:00');
+  await ev('f3', 'fault', u1, d1, '2026-01-10T23:59:00+08:00');
+  await ev('f4', 'fault', u1, d1, '2026-01-20T00:00:00+08:00');
+  await ev('f0', 'fault', u1, d1, '2025-12-31T23:59:59+08:00');
+  await ev('x1', 'fire', u1, d1, '2026-01-11T08:00:00+08:00');
+  await ev('x2', 'fire', u1, d1, '2026-01-12T08:00:00+08:00');
+  await ev('f5', 'fault', u2, d2, '2026-01-15T12:00:00+08:00');
+  for (let i = 0; i < 5; i++) await ev(`f6${i}`, 'fault', u3, d3, `2026-01-2${i}T12:00:00+08:00`);
+  // D1 offline 10:00 → (offline again 11:00: same period) → online 14:00 = 4 h.
+  await ev('o1', 'host_offline', u1, d1, '2026-01-05T10:00:00+08:00');
+  await ev('o2', 'host_offline', u1, d1, '2026-01-05T11:00:00+08:00');
+  await ev('o3', 'host_online', u1, d1, '2026-01-05T14:00:00+08:00');
+  // D2 offline 22:00 on Jan 31 → online 02:00 Feb 1: 2 h inside January.
+  await ev('o4', 'host_offline', u2, d2, '2026-01-31T22:00:00+08:00');
+  await ev('o5', 'host_online', u2, d2, '2026-02-01T02:00:00+08:00');
+  // Fire alarms: U1 3 false + 1 fire verified, 1 unverified; U2 1 test; U3 2 false.
+  await pool.query(`INSERT INTO alarms (unit_id, kind, priority, state, verdict, opened_at) VALUES
+    ($1::bigint, 'fire', 1, 'closed', 'false_alarm', '2026-01-11T08:00:00+08:00'),
+    ($1::bigint, 'fire', 1, 'closed', 'false_alarm', '2026-01-12T08:00:00+08:00'),
+    ($1::bigint, 'fire', 1, 'closed', 'false_alarm', '2026-01-13T08:00:00+08:00'),
+    ($1::bigint, 'fire', 1, 'closed', 'fire', '2026-01-14T08:00:00+08:00'),
+    ($1::bigint, 'fire', 1, 'open', NULL, '2026-01-15T08:00:00+08:00'),
+    ($1::bigint, 'fault', 4, 'closed', 'fault', '2026-01-15T08:00:00+08:00'),
+    ($2::bigint, 'fire', 1, 'closed', 'test', '2026-01-16T08:00:00+08:00'),
+    ($3::bigint, 'fire', 1, 'closed', 'false_alarm', '2026-01-17T08:00:00+08:00'),
+    ($3::bigint, 'fire', 1, 'closed', 'false_alarm', '2026-01-18T08:00:00+08:00')`, [u1, u2, u3]);
+  // Duty checks: U1 answered in 30 s and 60 s, one missed; U2 one missed.
+  await pool.query(`INSERT INTO duty_checks (device_id, unit_id, sent_at, timeout_s, answered_at, response_s, missed_at) VALUES
+    ($1::bigint, $2::bigint, '2026-01-08T09:00:00+08:00', 600, '2026-01-08T09:00:30+08:00', 30, NULL),
+    ($1::bigint, $2::bigint, '2026-01-09T09:00:00+08:00', 600, '2026-01-09T09:01:00+08:00', 60, NULL),
+    ($1::bigint, $2::bigint, '2026-01-10T09:00:00+08:00', 600, NULL, NULL, '2026-01-10T09:10:00+08:00'),
+    ($3::bigint, $4::bigint, '2026-01-10T09:00:00+08:00', 600, NULL, NULL, '2026-01-10T09:10:00+08:00')`, [d1, u1, d2, u2]);
+  // Background noise over a quarter (deterministic), so the rollup comparison covers
+  // many hours, days and months.
+  await pool.query(`INSERT INTO events (dedupe_key, source, kind, unit_id, device_id, received_at)
+    SELECT 'n' || g, 'gb26875', (ARRAY['fault','fire','host_offline','status','fault_cleared'])[1 + (g * 7) % 5],
+           (ARRAY[$1, $2, $3]::bigint[])[1 + (g * 13) % 3], NULL,
+           timestamptz '2026-03-01T00:00:00+08:00' + (g * 2711 % (90 * 86400)) * interval '1 second'
+    FROM generate_series(1, 600) g`, [u1, u2, u3]);
+  return { u1, u2, u3, d1 };
+}
+
+const num = (v: unknown) => Number(v);
+
+async function facts(pool: TestDatabase['pool'], from: Date, to: Date, raw: boolean) {
+  const { rows } = await pool.query(unitFactsQuery(from, to, raw));
+  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'offline_s' || k === 'duty_answer_s' ? Math.round(num(v) * 1000) / 1000 : num(v)])));
+}
+
+describe('analytics rates, rollups and jurisdiction', () => {
+  let db: TestDatabase;
+  let ids: Awaited<ReturnType<typeof seed>>;
+  let server: RunningServer;
+  let base: string;
+  let principal: Principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
+
+  before(async () => {
+    db = await createTestDatabase('analytics');
+    ids = await seed(db.pool);
+    const r = await refreshAnalytics(db.pool);
+    assert.equal(r.cells, 3);
+    assert.ok(r.hours > 10);
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+    server = await startServer({
+      config,
+      databaseUrl: db.url,
+      logger: createLogger('silent'),
+      // Router only: the scheduler would race the test's explicit refreshes.
+      features: [(ctx) => ({ name: 'analytics', routers: [{ path: '/api/stats', router: analyticsRouter(ctx.pool) }] })],
+      before: [(_req, res, next) => { res.locals.principal = principal; next(); }],
+    });
+    base = `http://127.0.0.1:${server.httpPort}`;
+  });
+  beforeEach(() => {
+    principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
+  });
+  after(async () => {
+    await server?.close();
+    await db?.drop();
+  });
+
+  async function rates(by: 'unit' | 'region' | 'h3', res = 9, scope: Principal['scope'] = { kind: 'all' }) {
+    const { rows } = await db.pool.query<{ key: string; metric: Metric; numerator: number; denominator: number; value: number | null; units: number }>(
+      ratesQuery({ by, res: res as 9, ...JAN, metrics: ['false_alarm_rate', 'fault_rate', 'intact_rate', 'host_offline_hours', 'off_duty_count', 'duty_answer_s', 'false_alarm_per_100_points_30d'], scope }),
+    );
+    const get = (key: string | number, m: Metric) => rows.find((r) => r.key === String(key) && r.metric === m);
+    return { rows, get };
+  }
+
+  it('computes every rate of one unit with its numerator and denominator', async () => {
+    const { get } = await rates('unit');
+    const u1 = (m: Metric) => get(ids.u1, m);
+    assert.deepEqual([u1('false_alarm_rate')?.numerator, u1('false_alarm_rate')?.denominator, u1('false_alarm_rate')?.value], [3, 4, 0.75]);
+    assert.equal(u1('fault_rate')?.numerator, 4);
+    assert.ok(Math.abs(u1('fault_rate')!.denominator - (10 * JAN_DAYS) / 30) < 1e-9);
+    assert.ok(Math.abs(u1('fault_rate')!.value! - (100 * 4) / ((10 * JAN_DAYS) / 30)) < 1e-9);
+    assert.ok(Math.abs(u1('false_alarm_per_100_points_30d')!.value! - (100 * 3) / ((10 * JAN_DAYS) / 30)) < 1e-9);
+    assert.deepEqual([u1('intact_rate')?.numerator, u1('intact_rate')?.denominator, u1('intact_rate')?.value], [8, 10, 0.8]);
+    assert.deepEqual([u1('host_offline_hours')?.numerator, u1('host_offline_hours')?.denominator, u1('host_offline_hours')?.value], [4, 1, 4]);
+    assert.deepEqual([u1('off_duty_count')?.value, u1('duty_answer_s')?.numerator, u1('duty_answer_s')?.denominator, u1('duty_answer_s')?.value], [1, 90, 2, 45]);
+    // A test verdict counts as verified but not false; no verified alarms → no rate.
+    assert.deepEqual([get(ids.u2, 'false_alarm_rate')?.value, get(ids.u2, 'host_offline_hours')?.value], [0, 2]);
+    assert.equal(get(ids.u3, 'duty_answer_s')?.value, null);
+  });
+
+  it('aggregates by region and by H3 cell from the unit sums', async () => {
+    const { get } = await rates('region');
+    assert.deepEqual([get(330102, 'false_alarm_rate')?.numerator, get(330102, 'false_alarm_rate')?.denominator, get(330102, 'false_alarm_rate')?.value], [3, 5, 0.6]);
+    assert.equal(get(330102, 'fault_rate')?.numerator, 5);
+    assert.ok(Math.abs(get(330102, 'intact_rate')!.value! - 13 / 15) < 1e-12);
+    assert.deepEqual([get(330102, 'host_offline_hours')?.numerator, get(330102, 'host_offline_hours')?.denominator, get(330102, 'host_offline_hours')?.value], [6, 2, 3]);
+    assert.deepEqual([get(330105, 'false_alarm_rate')?.value, get(330105, 'fault_rate')?.numerator], [1, 5]);
+    for (const res of [6, 7, 8, 9]) {
+      const h = await rates('h3', res);
+      const total = h.rows.filter((r) => r.metric === 'fault_rate').reduce((s, r) => s + r.numerator, 0);
+      assert.equal(total, 10, `res ${res}: fault events over all cells`);
+      assert.ok(h.rows.every((r) => /^[0-9a-f]{15}$/.test(r.key)), `res ${res}: keys are H3 cells`);
+    }
+    const r6 = await rates('h3', 6);
+    // U1 and U2 are 1 km apart: one res-6 cell holds both.
+    assert.ok(r6.rows.some((r) => r.metric === 'false_alarm_rate' && r.numerator === 3 && r.denominator === 5));
+  });
+
+  it('rollups equal the raw computation over aligned, ragged and long windows', async () => {
+    const windows: Array<[string, string]> = [
+      ['2026-01-01T00:00:00+08:00', '2026-02-01T00:00:00+08:00'],
+      ['2026-01-05T10:30:00+08:00', '2026-01-20T13:15:00+08:00'],
+      ['2025-12-31T23:00:00+08:00', '2026-01-05T12:00:00+08:00'],
+      ['2026-02-14T05:00:00+08:00', '2026-05-20T17:45:00+08:00'],
+      ['2025-06-01T00:00:00+08:00', '2026-06-01T00:00:00+08:00'],
+      ['2026-03-10T07:00:00+08:00', '2026-03-12T08:00:00+08:00'],
+    ];
+    for (const [f, t] of windows) {
+      const raw = await facts(db.pool, new Date(f), new Date(t), true);
+      assert.ok(raw.length > 0, `${f}–${t}: the hand-made set has facts in the window`);
+      assert.deepEqual(await facts(db.pool, new Date(f), new Date(t), false), raw, `${f} – ${t}`);
+    }
+  });
+
+  it('stays equal after late events, verdict changes and new offline periods', async () => {
+    await db.pool.query(`INSERT INTO events (dedupe_key, source, kind, unit_id, device_id, received_at) VALUES
+      ('late1', 'gb26875', 'fault', $1, $2, '2026-01-03T03:03:00+08:00'),
+      ('late2', 'gb26875', 'host_offline', $1, $2, '2026-01-25T20:00:00+08:00')`, [ids.u1, ids.d1]);
+    await db.pool.query(`UPDATE alarms SET verdict = 'false_alarm', state = 'closed' WHERE unit_id = $1 AND verdict IS NULL AND kind = 'fire'`, [ids.u1]);
+    const before = await facts(db.pool, JAN.from, JAN.to, false);
+    const r = await refreshAnalytics(db.pool);
+    // Dirty: the two late events' hours and the re-verified alarm's opening hour.
+    assert.equal(r.hours, 3, 'only the dirty hours are recomputed');
+    const raw = await facts(db.pool, JAN.from, JAN.to, true);
+    assert.notDeepEqual(before, raw);
+    assert.deepEqual(await facts(db.pool, JAN.from, JAN.to, false), raw);
+    const u1 = raw.find((x) => x.unit_id === ids.u1)!;
+    assert.deepEqual([u1.fault_events, u1.false_alarms, u1.fire_alarms_verified], [5, 4, 5]);
+    // Still offline since Jan 25 20:00: 4 h + (Feb 1 00:00 − Jan 25 20:00) = 4 + 148 h.
+    assert.equal(u1.offline_s, (4 + 148) * 3600);
+  });
+
+  it('filters by jurisdiction: district, city and unit scopes', async () => {
+    const district = await rates('region', 9, { kind: 'regions', adcodes: [330102] });
+    assert.deepEqual([...new Set(district.rows.map((r) => r.key))], ['330102']);
+    const units = await rates('unit', 9, { kind: 'regions', adcodes: [330102] });
+    assert.deepEqual([...new Set(units.rows.map((r) => Number(r.key)))].sort(), [ids.u1, ids.u2].sort());
+    const city = await rates('region', 9, { kind: 'regions', adcodes: [330100] });
+    assert.deepEqual([...new Set(city.rows.map((r) => r.key))].sort(), ['330102', '330105']);
+    const one = await rates('h3', 8, { kind: 'units', unitIds: [ids.u3] });
+    assert.equal(one.rows.find((r) => r.metric === 'fault_rate')?.numerator, 5);
+    assert.equal(new Set(one.rows.map((r) => r.key)).size, 1);
+    const none = await rates('unit', 9, { kind: 'regions', adcodes: [110101] });
+    assert.equal(none.rows.length, 0);
+  });
+
+  it('GET /api/stats/rates returns value, numerator and denominator, scoped to the caller', async () => {
+    principal = { userId: 2, username: 'sup', role: 'supervisor', scope: { kind: 'regions', adcodes: [330105] } };
+    const res = await fetch(`${base}/api/stats/rates?by=unit&from=2026-01-01&to=2026-02-01&metric=false_alarm_rate,fault_rate`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { rows: Array<{ key: string; metrics: Record<string, { value: number; numerator: number; denominator: number }> }> };
+    assert.deepEqual(body.rows.map((r) => Number(r.key)), [ids.u3]);
+    assert.deepEqual(body.rows[0]!.metrics.false_alarm_rate, { value: 1, numerator: 2, denominator: 2 });
+    assert.deepEqual(Object.keys(body.rows[0]!.metrics).sort(), ['false_alarm_rate', 'fault_rate']);
+    const bad = await fetch(`${base}/api/stats/rates?by=h3&res=12&metric=nope`);
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { message: string }).message, /res is an H3 resolution 6–9|unknown metric/);
+    principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
+  });
+
+  it('ranks units for inspection by the documented score', async () => {
+    const res = await fetch(`${base}/api/stats/priorities?from=2026-01-01&to=2026-02-01`);
+    const body = (await res.json()) as { rows: Array<{ unit_id: number; score: number; false_alarms: number }> };
+    assert.equal(body.rows.length, 3);
+    // U1: 30×(4/5) + 25×min(100×5/(10×31/30)/20,1) + 15×min(1×30/31/10,1) + 20×(152/744) + 10
+    const u1 = 30 * (4 / 5) + 25 * 1 + 15 * (30 / 31 / 10) + 20 * (152 / 744) + 10;
+    // U3: 30×(2/2) + 25×min(100×5/(4×31/30)/20,1) + 0 + 0 + 10 = 65: ranks above U1.
+    assert.deepEqual([body.rows[0]!.unit_id, body.rows[0]!.score], [ids.u3, 65]);
+    assert.equal(body.rows[1]!.unit_id, ids.u1);
+    assert.ok(Math.abs(body.rows[1]!.score - u1) < 0.01, `${body.rows[1]!.score} vs ${u1}`);
+    assert.ok(body.rows[0]!.score >= body.rows[1]!.score && body.rows[1]!.score >= body.rows[2]!.score);
+  });
+
+  it('reports connection rate against editable targets and the onboarding funnel', async () => {
+    const put = await fetch(`${base}/api/stats/targets/330102`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ target_control_room_pct: 80, target_control_room_date: '2026-12-31' }),
+    });
+    assert.equal(put.status, 200);
+    const audit = await db.pool.query(`SELECT action, entity_id FROM audit_log WHERE entity = 'region'`);
+    assert.deepEqual(audit.rows, [{ action: 'region.targets.update', entity_id: '330102' }]);
+    const res = await fetch(`${base}/api/stats/connection`);
+    const body = (await res.json()) as { rows: Array<{ region_adcode: number; control_room: { numerator: number; denominator: number; pct: number; target_pct: number; target_date: string }; high_risk: { pct: number }; funnel: Record<string, number> }> };
+    const a = body.rows.find((r) => r.region_adcode === 330102)!;
+    assert.deepEqual(a.control_room, { numerator: 2, denominator: 2, pct: 100, target_pct: 80, target_date: '2026-12-31' });
+    const b = body.rows.find((r) => r.region_adcode === 330105)!;
+    assert.deepEqual([b.high_risk.pct, b.funnel.registered, b.funnel.open], [0, 1, 0]);
+    principal = { userId: 3, username: 'op', role: 'operator', scope: { kind: 'all' } };
+    const denied = await fetch(`${base}/api/stats/targets/330102`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"target_full_date":"2027-01-01"}' });
+    assert.equal(denied.status, 403);
+    principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
+  });
+
+  it('exports tables as CSV and XLSX with the same rows', async () => {
+    const csv = await (await fetch(`${base}/api/stats/rates?by=region&from=2026-01-01&to=2026-02-01&metric=false_alarm_rate&format=csv`)).text();
+    const lines = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+    assert.equal(lines[0], 'key,name,units,metric,numerator,denominator,value');
+    assert.deepEqual(lines.slice(1), ['330102,上城区,2,false_alarm_rate,4,6,0.6666666666666666', '330105,拱墅区,1,false_alarm_rate,2,2,1']);
+    const x = await fetch(`${base}/api/stats/rates?by=region&from=2026-01-01&to=2026-02-01&metric=false_alarm_rate&format=xlsx`);
+    const wb = XLSX.read(Buffer.from(await x.arrayBuffer()));
+    const rows = XLSX.utils.sheet_to_json<Record<string, unknown>>(wb.Sheets[wb.SheetNames[0]!]!);
+    assert.deepEqual(rows.map((r) => [r.key, r.numerator, r.denominator, r.value]), [['330102', 4, 6, 4 / 6], ['330105', 2, 2, 1]]);
+  });
+
+  it('renders the monthly region report as HTML with SVG charts and as PDF', async () => {
+    const html = await (await fetch(`${base}/api/stats/report?region=330100&period=monthly&date=2026-01-15`)).text();
+    assert.match(html, /杭州市 消防设施联网监测月报 2026-01-01 – 2026-01-31/);
+    assert.equal((html.match(/<svg /g) ?? []).length, 2);
+    assert.match(html, /U1 商场/);
+    const pdf = await fetch(`${base}/api/stats/report?region=330102&period=weekly&date=2026-01-14&format=pdf`);
+    assert.equal(pdf.status, 200);
+    const bytes = Buffer.from(await pdf.arrayBuffer());
+    assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
+    principal = { userId: 2, username: 'sup', role: 'supervisor', scope: { kind: 'regions', adcodes: [330105] } };
+    const denied = await fetch(`${base}/api/stats/report?region=330102&period=daily`);
+    assert.equal(denied.status, 403);
+    principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
+  });
+});

@@ -1,0 +1,72 @@
+// Analytics refresh: H3 cells of units (computed here with h3-js; PostgreSQL has no h3
+// extension) and the incremental rollups (analytics_refresh in 0500_analytics.sql).
+import { cellToParent, latLngToCell } from 'h3-js';
+import type { Pool } from '../db/pool.ts';
+import { markRefreshedQuery, refreshQuery, staleCellsQuery, upsertCellsQuery } from './queries.ts';
+
+/** Dirty hours taken per refresh statement; a year-long backfill takes one pass (8 784 h). */
+const REFRESH_BATCH_HOURS = 24 * 400;
+
+export interface RefreshResult {
+  cells: number;
+  hours: number;
+  ms: number;
+}
+
+/** Brings H3 cells and rollups up to date with everything committed so far. */
+export async function refreshAnalytics(pool: Pool): Promise<RefreshResult> {
+  const t0 = performance.now();
+  const cells = await refreshUnitCells(pool);
+  let hours = 0;
+  for (;;) {
+    const { rows } = await pool.query<{ hours: number }>(refreshQuery(REFRESH_BATCH_HOURS));
+    const n = rows[0]?.hours ?? 0;
+    hours += n;
+    if (n < REFRESH_BATCH_HOURS) break;
+  }
+  const ms = performance.now() - t0;
+  await pool.query(markRefreshedQuery(ms));
+  return { cells, hours, ms };
+}
+
+export async function refreshUnitCells(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ id: number; lon: number; lat: number }>(staleCellsQuery());
+  if (rows.length === 0) return 0;
+  const out = rows.map((r) => {
+    const r9 = latLngToCell(r.lat, r.lon, 9);
+    const cells: [string, string, string, string] = [cellToParent(r9, 6), cellToParent(r9, 7), cellToParent(r9, 8), r9];
+    return { id: r.id, lon: r.lon, lat: r.lat, cells };
+  });
+  await pool.query(upsertCellsQuery(out));
+  return out.length;
+}
+
+/** Runs refreshAnalytics every intervalMs, never overlapping itself. */
+export function startRefreshScheduler(
+  pool: Pool,
+  intervalMs: number,
+  onError: (err: unknown) => void,
+  onDone?: (r: RefreshResult) => void,
+): { stop: () => Promise<void> } {
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  const tick = () => {
+    if (running || stopped) return;
+    running = refreshAnalytics(pool)
+      .then((r) => onDone?.(r))
+      .catch(onError)
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  tick();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

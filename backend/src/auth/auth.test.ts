@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { startServer, type RunningServer } from '../main.ts';
+import { authenticateRequest, hashToken } from './authenticate.ts';
+import { accessFeature } from './feature.ts';
+import { createTestUser } from './testing.ts';
+
+interface Json {
+  [k: string]: unknown;
+}
+
+describe('authentication, sessions, CSRF, throttling, hardening', () => {
+  let db: TestDatabase;
+  let server: RunningServer;
+  let base: string;
+  const PASSWORD = 'correct horse battery';
+
+  before(async () => {
+    db = await createTestDatabase('auth');
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', SESSION_TTL_HOURS: '2' });
+    server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [accessFeature] });
+    base = `http://127.0.0.1:${server.httpPort}`;
+  });
+  after(async () => {
+    await server.close();
+    await db.drop();
+  });
+
+  // X-Forwarded-For is honoured from loopback (trust proxy), so tests can speak for many clients.
+  const login = (username: string, password: string, ip = '10.0.0.1', extra: Json = {}) =>
+    fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+      body: JSON.stringify({ username, password, ...extra }),
+    });
+  const cookieOf = (res: Response) => {
+    const set = res.headers.getSetCookie();
+    return set.map((c) => c.split(';')[0]).join('; ');
+  };
+
+  it('logs in with an HttpOnly SameSite=Strict cookie that expires after SESSION_TTL_HOURS', async () => {
+    const u = await createTestUser(db.pool, { role: 'supervisor', regions: [320106], username: 'sv_cookie', password: PASSWORD });
+    const res = await login('sv_cookie', PASSWORD);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as Json;
+    assert.equal(body.role, 'supervisor');
+    assert.deepEqual(body.scope, { kind: 'regions', adcodes: [320106] });
+    assert.equal(body.session, 'cookie');
+    assert.equal(typeof body.csrfToken, 'string');
+    assert.equal(body.token, undefined, 'a cookie login never returns the token in the body');
+    const set = res.headers.getSetCookie();
+    const session = set.find((c) => c.startsWith('fl_session='));
+    assert.ok(session, 'session cookie set');
+    assert.match(session, /HttpOnly/i);
+    assert.match(session, /SameSite=Strict/i);
+    const csrfCookie = set.find((c) => c.startsWith('fl_csrf='));
+    assert.ok(csrfCookie && !/HttpOnly/i.test(csrfCookie), 'CSRF cookie is readable by the page');
+    const s = await db.pool.query(`SELECT EXTRACT(EPOCH FROM expires_at - now())::float8 AS left_s FROM sessions WHERE user_id = $1 AND kind = 'cookie'`, [u.userId]);
+    assert.ok(Math.abs(Number(s.rows[0].left_s) - 2 * 3600) < 60, `expires in ${s.rows[0].left_s} s, want 2 h`);
+
+    const me = await fetch(`${base}/api/auth/me`, { headers: { cookie: cookieOf(res) } });
+    assert.equal(me.status, 200);
+    const meBody = (await me.json()) as Json;
+    assert.equal(meBody.username, 'sv_cookie');
+    assert.equal(meBody.csrfToken, body.csrfToken);
+  });
+
+  it('refuses mutating cookie requests without the CSRF header, accepts them with it, and never asks bearer clients', async () => {
+    await createTestUser(db.pool, { role: 'analyst', regions: [320100], username: 'an_csrf', password: PASSWORD });
+    const res = await login('an_csrf', PASSWORD);
+    const { csrfToken } = (await res.json()) as { csrfToken: string };
+    const cookie = cookieOf(res);
+    const post = (headers: Record<string, string>) =>
+      fetch(`${base}/api/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, ...headers }, body: JSON.stringify({ label: 'script' }) });
+    const none = await post({});
+    assert.equal(none.status, 403);
+    assert.equal(((await none.json()) as Json).error, 'csrf');
+    assert.equal((await post({ 'x-csrf-token': 'x'.repeat(32) })).status, 403);
+    assert.equal((await post({ 'x-csrf-token': csrfToken, origin: 'http://evil.example' })).status, 403);
+    const ok = await post({ 'x-csrf-token': csrfToken });
+    assert.equal(ok.status, 201);
+    const issued = (await ok.json()) as { token: string; id: number };
+    assert.equal(typeof issued.token, 'string');
+
+    // The issued bearer token works without any CSRF header, and can be revoked.
+    const bearer = { authorization: `Bearer ${issued.token}` };
+    const me = await fetch(`${base}/api/auth/me`, { headers: bearer });
+    assert.equal(((await me.json()) as Json).session, 'bearer');
+    const second = await fetch(`${base}/api/auth/tokens`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'other' }) });
+    assert.equal(second.status, 201);
+    const list = (await (await fetch(`${base}/api/auth/tokens`, { headers: bearer })).json()) as { tokens: Array<{ id: number; label: string }> };
+    assert.deepEqual(list.tokens.map((t) => t.label).sort(), ['other', 'script', 'test']);
+    const del = await fetch(`${base}/api/auth/tokens/${issued.id}`, { method: 'DELETE', headers: bearer });
+    assert.equal(del.status, 204);
+    assert.equal((await fetch(`${base}/api/auth/me`, { headers: bearer })).status, 401);
+  });
+
+  it('issues a bearer token at login for API clients', async () => {
+    await createTestUser(db.pool, { role: 'operator', regions: [320100], username: 'op_bearer', password: PASSWORD });
+    const res = await login('op_bearer', PASSWORD, '10.0.0.2', { session: 'bearer' });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.getSetCookie().length, 0, 'no cookie for bearer logins');
+    const body = (await res.json()) as { token: string; csrfToken: string | null };
+    assert.equal(body.csrfToken, null);
+    const me = await fetch(`${base}/api/auth/me`, { headers: { authorization: `Bearer ${body.token}` } });
+    assert.equal(me.status, 200);
+    const row = await db.pool.query('SELECT token_hash FROM sessions WHERE token_hash = $1', [hashToken(body.token)]);
+    assert.equal(row.rows.length, 1, 'only the SHA-256 of the token is stored');
+  });
+
+  it('answers wrong passwords and unknown users alike', async () => {
+    await createTestUser(db.pool, { role: 'dispatcher', regions: [320100], username: 'dp_wrong', password: PASSWORD });
+    const a = await login('dp_wrong', 'not the password', '10.0.1.1');
+    const b = await login('nobody_here', 'not the password', '10.0.1.1');
+    assert.equal(a.status, 401);
+    assert.equal(b.status, 401);
+    assert.deepEqual(await a.json(), await b.json());
+  });
+
+  it('throttles brute force per username+IP with exponential backoff, even for the right password', async () => {
+    await createTestUser(db.pool, { role: 'supervisor', regions: [320102], username: 'sv_brute', password: PASSWORD });
+    const statuses: number[] = [];
+    // A parallel burst: attempts are serialized per account, so exactly the free ones are checked.
+    const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => login('sv_brute', `guess-${i}`, '10.0.2.1')));
+    for (const r of burst) statuses.push(r.status);
+    assert.equal(statuses.filter((s) => s === 401).length, 4, `3 free failures + the one that locks: ${statuses.join(',')}`);
+    assert.equal(statuses.filter((s) => s === 429).length, 6);
+    const locked = await login('sv_brute', PASSWORD, '10.0.2.1');
+    assert.equal(locked.status, 429, 'locked even with the right password');
+    assert.ok(Number(locked.headers.get('retry-after')) >= 1);
+    assert.match(((await locked.json()) as { message: string }).message, /try again in \d+ s/);
+
+    // Another client is not locked out by this one (the per-user threshold is higher).
+    assert.equal((await login('sv_brute', PASSWORD, '10.0.2.2')).status, 200);
+
+    // Backoff doubles: the next failure after the lock expires locks for twice as long.
+    await db.pool.query(`UPDATE login_throttle SET locked_until = now() - interval '1 second' WHERE key = 'u:sv_brute|ip:10.0.2.1'`);
+    assert.equal((await login('sv_brute', 'again wrong', '10.0.2.1')).status, 401);
+    const t = await db.pool.query(`SELECT failures, EXTRACT(EPOCH FROM locked_until - now())::float8 AS s FROM login_throttle WHERE key = 'u:sv_brute|ip:10.0.2.1'`);
+    assert.equal(t.rows[0].failures, 5);
+    assert.ok(t.rows[0].s > 2.5 && t.rows[0].s <= 4, `locked for ${t.rows[0].s} s, want 4 s`);
+
+    // When the lock has passed, the right password gets in and clears this client's counter.
+    await db.pool.query(`UPDATE login_throttle SET locked_until = now() - interval '1 second' WHERE key = 'u:sv_brute|ip:10.0.2.1'`);
+    assert.equal((await login('sv_brute', PASSWORD, '10.0.2.1')).status, 200);
+    const left = await db.pool.query(`SELECT 1 FROM login_throttle WHERE key = 'u:sv_brute|ip:10.0.2.1'`);
+    assert.equal(left.rows.length, 0);
+    const audit = await db.pool.query(`SELECT after FROM audit_log WHERE action = 'auth.lockout' AND after->>'username' = 'sv_brute'`);
+    assert.ok(audit.rows.length >= 1, 'lockouts are audited');
+  });
+
+  it('refuses an expired session and a disabled user', async () => {
+    const u = await createTestUser(db.pool, { role: 'station', regions: [320106] });
+    assert.equal((await fetch(`${base}/api/auth/me`, { headers: u.headers })).status, 200);
+    await db.pool.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [hashToken(u.token)]);
+    const res = await fetch(`${base}/api/auth/me`, { headers: u.headers });
+    assert.equal(res.status, 401);
+    assert.match(((await res.json()) as { message: string }).message, /login/);
+
+    const v = await createTestUser(db.pool, { role: 'station', regions: [320106] });
+    await db.pool.query('UPDATE users SET disabled = true WHERE id = $1', [v.userId]);
+    assert.equal((await fetch(`${base}/api/auth/me`, { headers: v.headers })).status, 401);
+  });
+
+  it('logout ends the session, clears the cookie and is audited', async () => {
+    await createTestUser(db.pool, { role: 'analyst', regions: [320100], username: 'an_logout', password: PASSWORD });
+    const res = await login('an_logout', PASSWORD, '10.0.3.1');
+    const { csrfToken } = (await res.json()) as { csrfToken: string };
+    const cookie = cookieOf(res);
+    const out = await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken, 'x-forwarded-for': '10.0.3.1' } });
+    assert.equal(out.status, 204);
+    assert.ok(out.headers.getSetCookie().some((c) => c.startsWith('fl_session=;')), 'cookie cleared');
+    assert.equal((await fetch(`${base}/api/auth/me`, { headers: { cookie } })).status, 401);
+    const a = await db.pool.query(`SELECT actor_name, ip FROM audit_log WHERE action = 'auth.logout' AND actor_name = 'an_logout'`);
+    assert.equal(a.rows.length, 1);
+    assert.equal(a.rows[0].ip, '10.0.3.1');
+  });
+
+  it('rejects malformed, oversized, unexpected and hostile bodies with clear 4xx', async () => {
+    const bad = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username": "a", ' });
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as Json).error, 'invalid_json');
+
+    const big = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'a', password: 'x'.repeat(20_000) }),
+    });
+    assert.equal(big.status, 413);
+
+    const extra = await login('a', 'b', '10.0.4.1', { role: 'admin' });
+    assert.equal(extra.status, 400);
+    assert.match(((await extra.json()) as { message: string }).message, /role|Unrecognized/i);
+
+    const wrongType = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 5, password: [] }) });
+    assert.equal(wrongType.status, 400);
+    const body = (await wrongType.json()) as { message: string };
+    assert.match(body.message, /username/);
+    assert.match(body.message, /password/);
+
+    // A form post (what a cross-site page can send without preflight) is never parsed.
+    const form = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=a&password=b' });
+    assert.equal(form.status, 400);
+
+    // SQL metacharacters are data, never SQL.
+    for (const s of ["' OR '1'='1", "admin'--", '"; DROP TABLE users; --', '\\x00\u0000']) {
+      const r = await login(s, s, '10.0.4.2');
+      assert.ok(r.status === 401 || r.status === 400 || r.status === 429, `status ${r.status} for ${JSON.stringify(s)}`);
+    }
+    const users = await db.pool.query('SELECT count(*)::int AS n FROM users');
+    assert.ok(users.rows[0].n > 0, 'users table intact');
+    const bogusToken = await fetch(`${base}/api/auth/me`, { headers: { authorization: "Bearer ' OR 1=1 --aaaaaaaaaaaaaaaa" } });
+    assert.equal(bogusToken.status, 401);
+    const bogusId = await fetch(`${base}/api/auth/tokens/1%20OR%201=1`, { method: 'DELETE', headers: (await createTestUser(db.pool, { role: 'analyst', regions: [320100] })).headers });
+    assert.equal(bogusId.status, 400);
+  });
+
+  it('sends security headers with a CSP that lets the map run and names no external origin', async () => {
+    const res = await fetch(`${base}/api/health`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'self'/);
+    assert.match(csp, /worker-src 'self' blob:/);
+    assert.match(csp, /img-src 'self' data: blob:/);
+    assert.match(csp, /connect-src 'self' ws: wss:/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, /object-src 'none'/);
+    assert.doesNotMatch(csp, /https?:\/\//, 'no external origins');
+    assert.doesNotMatch(csp, /'unsafe-eval'/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(res.headers.get('x-frame-options'), 'SAMEORIGIN');
+    assert.equal(res.headers.get('x-powered-by'), null);
+  });
+
+  it('refuses cookie sessions on WebSocket upgrades from another origin', async () => {
+    const u = await createTestUser(db.pool, { role: 'operator', regions: [320100] });
+    await db.pool.query(`UPDATE sessions SET kind = 'cookie' WHERE token_hash = $1`, [hashToken(u.token)]);
+    const req = (origin: string) =>
+      ({ headers: { host: 'firelink.local:8080', upgrade: 'websocket', origin, cookie: `fl_session=${u.token}` } }) as unknown as IncomingMessage;
+    assert.ok(await authenticateRequest(server.pool, req('http://firelink.local:8080')));
+    assert.equal(await authenticateRequest(server.pool, req('http://evil.example')), null);
+  });
+});

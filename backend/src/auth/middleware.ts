@@ -1,0 +1,77 @@
+// The auth middleware, installed once by createApp: it resolves the caller and stores it
+// in res.locals.principal (and the session in res.locals.auth). It never rejects by
+// itself; routes decide with principalOf/requireRole. The CSRF guard rejects mutating
+// requests of cookie sessions that do not echo the session's CSRF token.
+import { timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type pg from 'pg';
+import { CSRF_HEADER } from '@firelink/common';
+import { HttpError } from '../http/errors.ts';
+import { authenticateRequest, type Authenticated } from './authenticate.ts';
+
+export function authMiddleware(pool: pg.Pool): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      if (!res.locals.principal) {
+        const a = await authenticateRequest(pool, req);
+        if (a) {
+          res.locals.principal = a.principal;
+          res.locals.auth = a;
+        }
+      }
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Paths a cookie holder may POST without a CSRF token: logging in starts a new session. */
+const CSRF_EXEMPT = new Set(['/api/auth/login']);
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The session behind the request, if the auth middleware found one. */
+export const authOf = (locals: Record<string, unknown>) => (locals.auth as Authenticated | undefined) ?? null;
+
+export function csrfGuard(): RequestHandler {
+  return (req, res, next) => {
+    const auth = authOf(res.locals);
+    if (!auth || auth.kind !== 'cookie' || SAFE_METHODS.has(req.method) || CSRF_EXEMPT.has(req.path)) {
+      next();
+      return;
+    }
+    // A cross-site page cannot set this header (it would need a CORS preflight we never grant).
+    const sent = req.get(CSRF_HEADER);
+    if (!sent || !auth.csrfToken || !sameToken(sent, auth.csrfToken)) {
+      next(
+        new HttpError(
+          403,
+          'csrf',
+          `missing or wrong ${CSRF_HEADER} header: cookie sessions must send the csrfToken from POST /api/auth/login or GET /api/auth/me on every ${req.method}`,
+        ),
+      );
+      return;
+    }
+    // Defence in depth: a browser names the page's origin; it must be this host.
+    const origin = req.get('origin');
+    if (origin && origin !== 'null') {
+      let host: string | null;
+      try {
+        host = new URL(origin).host;
+      } catch {
+        host = null;
+      }
+      if (host !== req.get('host')) {
+        next(new HttpError(403, 'csrf', `cross-origin request from ${origin} refused: use the FireLink page served by this host`));
+        return;
+      }
+    }
+    next();
+  };
+}

@@ -1,0 +1,93 @@
+// SQL of the auth feature: sessions, tokens, login throttling. Values are always $n.
+export interface Query {
+  text: string;
+  values: unknown[];
+}
+
+export const userForLogin = (username: string): Query => ({
+  text: 'SELECT id, username, password_hash, disabled FROM users WHERE username = $1',
+  values: [username],
+});
+
+export const userProfile = (userId: number): Query => ({
+  text: `SELECT id, username, display_name, role, station_id, maintenance_agency_id, demo, last_login_at
+         FROM users WHERE id = $1`,
+  values: [userId],
+});
+
+export const markLogin = (userId: number): Query => ({
+  text: 'UPDATE users SET last_login_at = now() WHERE id = $1',
+  values: [userId],
+});
+
+export const insertSession = (s: {
+  tokenHash: string;
+  userId: number;
+  kind: 'cookie' | 'bearer';
+  csrfToken: string | null;
+  ttlHours: number;
+  label: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}): Query => ({
+  text: `INSERT INTO sessions (token_hash, user_id, kind, csrf_token, expires_at, label, created_ip, user_agent)
+         VALUES ($1, $2, $3, $4, now() + $5 * interval '1 hour', $6, $7, $8)
+         RETURNING id, created_at, expires_at`,
+  values: [s.tokenHash, s.userId, s.kind, s.csrfToken, s.ttlHours, s.label, s.ip, s.userAgent],
+});
+
+export const deleteSessionByHash = (tokenHash: string): Query => ({
+  text: 'DELETE FROM sessions WHERE token_hash = $1 RETURNING id, user_id, kind',
+  values: [tokenHash],
+});
+
+export const deleteExpiredSessions = (): Query => ({
+  text: 'DELETE FROM sessions WHERE expires_at <= now()',
+  values: [],
+});
+
+export const listTokens = (userId: number): Query => ({
+  text: `SELECT id, label, created_at, last_seen_at, expires_at, created_ip
+         FROM sessions WHERE user_id = $1 AND kind = 'bearer' AND expires_at > now() ORDER BY id`,
+  values: [userId],
+});
+
+/** Revokes a bearer token by id; `ownerId` null lets an admin revoke anyone's. */
+export const revokeToken = (id: number, ownerId: number | null): Query => ({
+  text: `DELETE FROM sessions WHERE id = $1 AND kind = 'bearer' AND ($2::bigint IS NULL OR user_id = $2)
+         RETURNING id, user_id, label, expires_at`,
+  values: [id, ownerId],
+});
+
+export const throttleState = (keys: string[]): Query => ({
+  text: `SELECT key, failures, locked_until, GREATEST(0, EXTRACT(EPOCH FROM locked_until - now()))::float8 AS locked_for_s
+         FROM login_throttle WHERE key = ANY($1::text[]) AND locked_until > now()`,
+  values: [keys],
+});
+
+/** Counts one failure; a key idle longer than `forgetAfterMs` starts again from one. */
+export const recordFailure = (key: string, forgetAfterMs: number): Query => ({
+  text: `INSERT INTO login_throttle AS t (key, failures) VALUES ($1, 1)
+         ON CONFLICT (key) DO UPDATE SET
+           failures = CASE WHEN t.last_failure_at < now() - $2 * interval '1 millisecond' THEN 1 ELSE t.failures + 1 END,
+           first_failure_at = CASE WHEN t.last_failure_at < now() - $2 * interval '1 millisecond' THEN now() ELSE t.first_failure_at END,
+           last_failure_at = now()
+         RETURNING failures`,
+  values: [key, forgetAfterMs],
+});
+
+export const lockKey = (key: string, lockMs: number): Query => ({
+  text: `UPDATE login_throttle SET locked_until = now() + $2 * interval '1 millisecond' WHERE key = $1`,
+  values: [key, lockMs],
+});
+
+export const clearThrottle = (key: string): Query => ({
+  text: 'DELETE FROM login_throttle WHERE key = $1',
+  values: [key],
+});
+
+export const pruneThrottle = (forgetAfterMs: number): Query => ({
+  text: `DELETE FROM login_throttle
+         WHERE last_failure_at < now() - $1 * interval '1 millisecond' AND (locked_until IS NULL OR locked_until < now())`,
+  values: [forgetAfterMs],
+});

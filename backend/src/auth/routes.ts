@@ -1,0 +1,261 @@
+// /api/auth: login (cookie session or bearer token), logout, me, API tokens.
+import { randomBytes } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import type pg from 'pg';
+import { CSRF_COOKIE, loginRequestSchema, tokenCreateSchema, type Me } from '@firelink/common';
+import { z } from 'zod';
+import { auditSource, recordAudit } from '../audit/audit.ts';
+import { HttpError, notFound } from '../http/errors.ts';
+import type { Logger } from '../logger.ts';
+import { SESSION_COOKIE, hashToken, principalForUser } from './authenticate.ts';
+import { authOf } from './middleware.ts';
+import { generateToken, verifyPassword } from './passwords.ts';
+import { principalOf, requireRole } from './principal.ts';
+import * as q from './queries.ts';
+import type { Principal } from './scope.ts';
+import { DEFAULT_THROTTLE, clientKey, lockMsAfter, userKey, type ThrottlePolicy } from './throttle.ts';
+
+export interface AuthRoutesDeps {
+  pool: pg.Pool;
+  logger: Logger;
+  sessionTtlHours: number;
+  throttle?: ThrottlePolicy;
+}
+
+const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+/** Serializes login attempts per username in this process, so a parallel burst cannot
+ *  slip several guesses past the counter between its check and its update. */
+class KeyedQueue {
+  private tails = new Map<string, Promise<unknown>>();
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return next;
+  }
+}
+
+async function meFor(pool: pg.Pool, p: Principal, session: { kind: 'cookie' | 'bearer'; csrfToken: string | null; expiresAt: Date | null } | null): Promise<Me> {
+  let displayName = p.username;
+  if (p.userId != null) {
+    const r = await pool.query(q.userProfile(p.userId));
+    if (r.rows[0]) displayName = r.rows[0].display_name;
+  }
+  const scope =
+    p.scope.kind === 'all'
+      ? { kind: 'all' as const }
+      : p.scope.kind === 'regions'
+        ? { kind: 'regions' as const, adcodes: [...p.scope.adcodes] }
+        : { kind: 'units' as const, unitIds: [...p.scope.unitIds] };
+  return {
+    id: p.userId,
+    username: p.username,
+    displayName,
+    role: p.role,
+    scope,
+    session: session?.kind ?? null,
+    csrfToken: session?.kind === 'cookie' ? session.csrfToken : null,
+    expiresAt: session?.expiresAt ? session.expiresAt.toISOString() : null,
+  };
+}
+
+function clearCookies(res: Response, secure: boolean) {
+  res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure });
+  res.clearCookie(CSRF_COOKIE, { path: '/', sameSite: 'strict', secure });
+}
+
+export function authRouter(deps: AuthRoutesDeps): Router {
+  const { pool } = deps;
+  const policy = deps.throttle ?? DEFAULT_THROTTLE;
+  const queue = new KeyedQueue();
+  const router = Router();
+
+  router.post('/login', async (req, res) => {
+    const body = loginRequestSchema.parse(req.body ?? {});
+    const ip = clientIp(req);
+    const keys = [clientKey(body.username, ip), userKey(body.username)];
+    const result = await queue.run(userKey(body.username), async () => {
+      const locked = await pool.query(q.throttleState(keys));
+      if (locked.rows.length > 0) {
+        const waitS = Math.max(1, Math.ceil(Math.max(...locked.rows.map((r) => Number(r.locked_for_s)))));
+        return { kind: 'locked' as const, waitS };
+      }
+      const u = (await pool.query(q.userForLogin(body.username))).rows[0] as
+        | { id: string; username: string; password_hash: string; disabled: boolean }
+        | undefined;
+      const ok = (await verifyPassword(u?.password_hash ?? null, body.password)) && u !== undefined && !u.disabled;
+      if (!ok || !u) {
+        const [ck, uk] = keys as [string, string];
+        const c = await pool.query(q.recordFailure(ck, policy.forgetAfterMs));
+        const cl = lockMsAfter(Number(c.rows[0].failures), policy.freeFailuresPerClient, policy);
+        if (cl > 0) await pool.query(q.lockKey(ck, cl));
+        const w = await pool.query(q.recordFailure(uk, policy.forgetAfterMs));
+        const ul = lockMsAfter(Number(w.rows[0].failures), policy.freeFailuresPerUser, policy);
+        if (ul > 0) await pool.query(q.lockKey(uk, ul));
+        const lockMs = Math.max(cl, ul);
+        if (lockMs > 0) {
+          await recordAudit(pool, {
+            actor: null,
+            ip,
+            action: 'auth.lockout',
+            entity: 'user',
+            entityId: u?.id ?? null,
+            after: { username: body.username, failures: Number(c.rows[0].failures), userFailures: Number(w.rows[0].failures), lockMs },
+          });
+        }
+        return { kind: 'failed' as const, lockMs };
+      }
+      await pool.query(q.clearThrottle(keys[0] as string));
+      return { kind: 'ok' as const, userId: Number(u.id) };
+    });
+
+    if (result.kind === 'locked') {
+      res.set('Retry-After', String(result.waitS));
+      throw new HttpError(429, 'too_many_attempts', `too many failed logins for this account; try again in ${result.waitS} s`, {
+        retryAfterS: result.waitS,
+      });
+    }
+    if (result.kind === 'failed') {
+      if (result.lockMs > 0) res.set('Retry-After', String(Math.ceil(result.lockMs / 1000)));
+      throw new HttpError(401, 'invalid_credentials', 'wrong username or password (or the account is disabled)');
+    }
+
+    const principal = await principalForUser(pool, result.userId);
+    if (!principal) throw new HttpError(401, 'invalid_credentials', 'wrong username or password (or the account is disabled)');
+    const token = generateToken();
+    const csrfToken = body.session === 'cookie' ? randomBytes(24).toString('base64url') : null;
+    const s = await pool.query(
+      q.insertSession({
+        tokenHash: hashToken(token),
+        userId: result.userId,
+        kind: body.session,
+        csrfToken,
+        ttlHours: deps.sessionTtlHours,
+        label: body.session === 'bearer' ? 'login' : null,
+        ip,
+        userAgent: req.get('user-agent')?.slice(0, 300) ?? null,
+      }),
+    );
+    const expiresAt = s.rows[0].expires_at as Date;
+    await pool.query(q.markLogin(result.userId));
+    await recordAudit(pool, {
+      ...auditSource(req, principal),
+      action: 'auth.login',
+      entity: 'user',
+      entityId: result.userId,
+      after: { session: body.session, sessionId: Number(s.rows[0].id) },
+    });
+    const me = await meFor(pool, principal, { kind: body.session, csrfToken, expiresAt });
+    if (body.session === 'cookie') {
+      const secure = req.secure;
+      const maxAge = deps.sessionTtlHours * 3600_000;
+      res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge });
+      res.cookie(CSRF_COOKIE, csrfToken, { httpOnly: false, sameSite: 'strict', secure, path: '/', maxAge });
+      res.json(me);
+    } else {
+      res.json({ ...me, token });
+    }
+  });
+
+  router.post('/logout', async (req, res) => {
+    const auth = authOf(res.locals);
+    if (auth) {
+      const r = await pool.query(q.deleteSessionByHash(auth.tokenHash));
+      if (r.rows[0]) {
+        await recordAudit(pool, {
+          ...auditSource(req, auth.principal),
+          action: 'auth.logout',
+          entity: 'user',
+          entityId: auth.principal.userId,
+          before: { session: auth.kind, sessionId: Number(r.rows[0].id) },
+        });
+      }
+    }
+    clearCookies(res, req.secure);
+    res.status(204).end();
+  });
+
+  router.get('/me', async (_req, res) => {
+    const p = principalOf(res);
+    const auth = authOf(res.locals);
+    let expiresAt: Date | null = null;
+    if (auth) {
+      const r = await pool.query('SELECT expires_at FROM sessions WHERE token_hash = $1', [auth.tokenHash]);
+      expiresAt = r.rows[0]?.expires_at ?? null;
+    }
+    res.set('Cache-Control', 'no-store');
+    res.json(await meFor(pool, p, auth ? { kind: auth.kind, csrfToken: auth.csrfToken, expiresAt } : null));
+  });
+
+  router.post('/tokens', async (req, res) => {
+    const p = principalOf(res);
+    const body = tokenCreateSchema.parse(req.body ?? {});
+    let owner = p;
+    if (body.userId !== undefined && body.userId !== p.userId) {
+      requireRole(res, 'admin');
+      const other = await principalForUser(pool, body.userId);
+      if (!other) throw notFound(`user ${body.userId} does not exist or is disabled`);
+      owner = other;
+    }
+    if (owner.userId == null) throw new HttpError(400, 'invalid_request', 'this caller has no user account to own a token');
+    const token = generateToken();
+    const s = await pool.query(
+      q.insertSession({
+        tokenHash: hashToken(token),
+        userId: owner.userId,
+        kind: 'bearer',
+        csrfToken: null,
+        ttlHours: body.ttlHours,
+        label: body.label,
+        ip: clientIp(req),
+        userAgent: req.get('user-agent')?.slice(0, 300) ?? null,
+      }),
+    );
+    const row = s.rows[0];
+    const dto = { id: Number(row.id), userId: owner.userId, label: body.label, createdAt: row.created_at.toISOString(), expiresAt: row.expires_at.toISOString() };
+    await recordAudit(pool, { ...auditSource(req, p), action: 'auth.token_issued', entity: 'token', entityId: dto.id, after: dto });
+    res.status(201).json({ ...dto, token });
+  });
+
+  router.get('/tokens', async (req, res) => {
+    const p = principalOf(res);
+    const { userId } = z.object({ userId: z.coerce.number().int().positive().optional() }).strict().parse(req.query);
+    if (userId !== undefined && userId !== p.userId) requireRole(res, 'admin');
+    const owner = userId ?? p.userId;
+    if (owner == null) throw new HttpError(400, 'invalid_request', 'this caller has no user account');
+    const r = await pool.query(q.listTokens(owner));
+    res.json({
+      tokens: r.rows.map((t) => ({
+        id: Number(t.id),
+        label: t.label,
+        createdAt: t.created_at.toISOString(),
+        lastSeenAt: t.last_seen_at.toISOString(),
+        expiresAt: t.expires_at.toISOString(),
+        createdIp: t.created_ip,
+      })),
+    });
+  });
+
+  router.delete('/tokens/:id', async (req, res) => {
+    const p = principalOf(res);
+    const { id } = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).parse(req.params);
+    const r = await pool.query(q.revokeToken(id, p.role === 'admin' ? null : p.userId));
+    const row = r.rows[0];
+    if (!row) throw notFound(`no token ${id} of yours: list them with GET /api/auth/tokens`);
+    await recordAudit(pool, {
+      ...auditSource(req, p),
+      action: 'auth.token_revoked',
+      entity: 'token',
+      entityId: id,
+      before: { id, userId: Number(row.user_id), label: row.label, expiresAt: row.expires_at.toISOString() },
+    });
+    res.status(204).end();
+  });
+
+  return router;
+}

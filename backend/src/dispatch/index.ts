@@ -1,0 +1,8 @@
+// Dispatch: nearest stations by road travel time, station status, dispatch records, coverage.
+export { suggestStations, invalidateNetworkInfo } from './suggest.ts';
+export type { StationSuggestion, SuggestResult, SuggestOptions, StationStatus } from './suggest.ts';
+export { recordDispatch, releaseDispatch, setStationStatus } from './records.ts';
+export type { DispatchRecord, RecordDispatchInput, Actor } from './records.ts';
+export { computeCoverage, coverageByRegion, uncoveredUnits, stationAreas } from './coverage.ts';
+export { dispatchFeature } from './feature.ts';
+export * from './model.ts';

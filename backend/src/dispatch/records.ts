@@ -1,0 +1,196 @@
+// Station status and dispatch records. Every change writes the audit log in the same
+// transaction; callers pass a client inside withTransaction.
+import type pg from 'pg';
+import { recordAudit } from '../audit/audit.ts';
+import type { Principal, Scope } from '../auth/scope.ts';
+import { HttpError, conflict, notFound } from '../http/errors.ts';
+import {
+  alarmForDispatchQuery,
+  insertDispatchQuery,
+  lockDispatchQuery,
+  lockStationsQuery,
+  openDispatchCountQuery,
+  releaseDispatchQuery,
+  setStationStatusQuery,
+} from './queries.ts';
+import { suggestStations, type StationStatus } from './suggest.ts';
+
+export interface Actor {
+  principal: Pick<Principal, 'userId' | 'username'> & { scope: Scope };
+  ip?: string | null;
+}
+
+export interface DispatchRecord {
+  id: number;
+  alarmId: number | null;
+  stationId: number;
+  stationName?: string;
+  etaSeconds: number | null;
+  method: string | null;
+  distanceMeters: number | null;
+  at: string;
+  byUser: number | null;
+  note: string | null;
+  releasedAt: string | null;
+}
+
+export function toDispatchRecord(r: pg.QueryResultRow): DispatchRecord {
+  return {
+    id: Number(r.id),
+    alarmId: r.alarm_id == null ? null : Number(r.alarm_id),
+    stationId: Number(r.station_id),
+    ...(r.station_name ? { stationName: r.station_name } : {}),
+    etaSeconds: r.eta_s,
+    method: r.method,
+    distanceMeters: r.distance_m,
+    at: new Date(r.at).toISOString(),
+    byUser: r.by_user == null ? null : Number(r.by_user),
+    note: r.note,
+    releasedAt: r.released_at ? new Date(r.released_at).toISOString() : null,
+  };
+}
+
+export async function setStationStatus(
+  c: pg.ClientBase,
+  actor: Actor,
+  stationId: number,
+  status: StationStatus,
+  note?: string,
+): Promise<{ id: number; name: string; status: StationStatus; statusChangedAt: string }> {
+  const locked = (await c.query(lockStationsQuery([stationId], actor.principal.scope))).rows[0];
+  if (!locked) throw notFound(`station ${stationId} does not exist or is outside your jurisdiction`);
+  const r = (await c.query(setStationStatusQuery(stationId, status))).rows[0];
+  await recordAudit(c, {
+    actor: actor.principal,
+    ip: actor.ip,
+    action: 'station.status',
+    entity: 'station',
+    entityId: stationId,
+    before: { status: locked.status },
+    after: { status, ...(note ? { note } : {}) },
+  });
+  return { id: Number(r.id), name: r.name, status: r.status, statusChangedAt: new Date(r.status_changed_at).toISOString() };
+}
+
+export interface RecordDispatchInput {
+  alarmId?: number | null;
+  stationIds: number[];
+  /** When the order went out; default now. */
+  at?: Date | null;
+  note?: string | null;
+  /** Where to (when there is no alarm, or to override the alarm's location). */
+  lon?: number | null;
+  lat?: number | null;
+  /** Send a station that is already dispatched (a second call-out). Out of service never. */
+  allowBusy?: boolean;
+}
+
+/**
+ * Records that stations were sent: one dispatches row per station (with its ETA, method
+ * and route distance from the incident location at that moment), each station's status
+ * set to 'dispatched', audit entries. LIVE's POST /api/alarms/:id/dispatch can call this
+ * inside its own transaction.
+ */
+export async function recordDispatch(c: pg.ClientBase, actor: Actor, input: RecordDispatchInput): Promise<DispatchRecord[]> {
+  const stationIds = [...new Set(input.stationIds)].sort((a, b) => a - b);
+  if (stationIds.length === 0) throw new HttpError(400, 'invalid_request', 'stationIds: name at least one station to dispatch');
+  let lon = input.lon ?? null;
+  let lat = input.lat ?? null;
+  const alarmId = input.alarmId ?? null;
+  if (alarmId != null) {
+    const a = (await c.query(alarmForDispatchQuery(alarmId, actor.principal.scope))).rows[0];
+    if (!a) throw notFound(`alarm ${alarmId} does not exist or is outside your jurisdiction`);
+    if (a.state === 'closed') throw conflict(`alarm ${alarmId} is closed; reopen it or record the dispatch without an alarm`);
+    if (lon == null && a.lon != null) {
+      lon = a.lon;
+      lat = a.lat;
+    }
+  }
+  const locked = (await c.query(lockStationsQuery(stationIds, actor.principal.scope))).rows;
+  const missing = stationIds.filter((id) => !locked.some((s) => Number(s.id) === id));
+  if (missing.length > 0) throw notFound(`station(s) ${missing.join(', ')} do not exist or are outside your jurisdiction`);
+  for (const s of locked) {
+    if (s.status === 'out_of_service') {
+      throw conflict(`station ${s.id} (${s.name}) is out of service; set it available first or choose another station`, { stationId: Number(s.id) });
+    }
+    if (s.status === 'dispatched' && !input.allowBusy) {
+      throw conflict(`station ${s.id} (${s.name}) is already dispatched; release it first or send allowBusy: true`, { stationId: Number(s.id) });
+    }
+  }
+  const eta = new Map<number, { etaSeconds: number; method: string; distanceMeters: number }>();
+  if (lon != null && lat != null) {
+    const r = await suggestStations(c, { lon, lat, k: stationIds.length, includeUnavailable: true, stationIds });
+    for (const s of r.suggestions) eta.set(s.stationId, s);
+  }
+  const out: DispatchRecord[] = [];
+  for (const s of locked) {
+    const id = Number(s.id);
+    const e = eta.get(id);
+    const row = (
+      await c.query(
+        insertDispatchQuery({
+          alarmId,
+          stationId: id,
+          etaS: e?.etaSeconds ?? null,
+          method: e?.method ?? null,
+          distanceM: e?.distanceMeters ?? null,
+          at: input.at ?? null,
+          byUser: actor.principal.userId,
+          note: input.note ?? null,
+          lon,
+          lat,
+        }),
+      )
+    ).rows[0];
+    await c.query(setStationStatusQuery(id, 'dispatched'));
+    const rec = toDispatchRecord(row);
+    await recordAudit(c, {
+      actor: actor.principal,
+      ip: actor.ip,
+      action: 'dispatch.record',
+      entity: 'dispatch',
+      entityId: rec.id,
+      after: rec,
+    });
+    await recordAudit(c, {
+      actor: actor.principal,
+      ip: actor.ip,
+      action: 'station.status',
+      entity: 'station',
+      entityId: id,
+      before: { status: s.status },
+      after: { status: 'dispatched', dispatchId: rec.id },
+    });
+    out.push(rec);
+  }
+  return out;
+}
+
+/** The station is back: closes the record; the station is available again once it has no open dispatch. */
+export async function releaseDispatch(c: pg.ClientBase, actor: Actor, dispatchId: number): Promise<DispatchRecord & { stationStatus: StationStatus }> {
+  const d = (await c.query(lockDispatchQuery(dispatchId, actor.principal.scope))).rows[0];
+  if (!d) throw notFound(`dispatch ${dispatchId} does not exist or is outside your jurisdiction`);
+  if (d.released_at) throw conflict(`dispatch ${dispatchId} was already released at ${new Date(d.released_at).toISOString()}`);
+  const stationId = Number(d.station_id);
+  const st = (await c.query(lockStationsQuery([stationId], { kind: 'all' }))).rows[0];
+  await c.query(releaseDispatchQuery(dispatchId, actor.principal.userId));
+  const open = (await c.query(openDispatchCountQuery(stationId))).rows[0].n as number;
+  let stationStatus = st.status as StationStatus;
+  if (open === 0 && st.status === 'dispatched') {
+    await c.query(setStationStatusQuery(stationId, 'available'));
+    stationStatus = 'available';
+    await recordAudit(c, {
+      actor: actor.principal,
+      ip: actor.ip,
+      action: 'station.status',
+      entity: 'station',
+      entityId: stationId,
+      before: { status: st.status },
+      after: { status: 'available', releasedDispatchId: dispatchId },
+    });
+  }
+  const released = (await c.query(lockDispatchQuery(dispatchId, { kind: 'all' }))).rows[0];
+  const rec = toDispatchRecord(released);
+  await recordAudit(c, { actor: actor.principal, ip: actor.ip, action: 'dispatch.release', entity: 'dispatch', entityId: dispatchId, before: toDispatchRecord(d), after: rec });
+  return { ...rec, stationStatus };
+}

@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { RequestHandler } from 'express';
+import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import type { Principal } from '../auth/scope.ts';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { startServer, type RunningServer } from '../main.ts';
+import { dispatchFeature } from './feature.ts';
+import { at, loadHandMadeNetwork } from './hand-made-network.ts';
+
+// Two districts split at x = 1500 m: 320102 (west: A, C) and 320104 (east: B, D).
+const WEST = 320102;
+const EAST = 320104;
+
+const PRINCIPALS: Record<string, Principal> = {
+  admin: { userId: null, username: 'admin-test', role: 'admin', scope: { kind: 'all' } },
+  westDispatcher: { userId: null, username: 'west-dispatcher', role: 'dispatcher', scope: { kind: 'regions', adcodes: [WEST] } },
+  eastStation: { userId: null, username: 'east-station', role: 'station', scope: { kind: 'regions', adcodes: [EAST] } },
+  unitUser: { userId: null, username: 'unit-user', role: 'unit_user', scope: { kind: 'units', unitIds: [1] } },
+};
+
+// The caller is named by a header (ACCESS's login is not part of this test).
+const asPrincipal: RequestHandler = (req, res, next) => {
+  const p = PRINCIPALS[String(req.headers['x-test-as'] ?? '')];
+  if (p) res.locals.principal = p;
+  next();
+};
+
+describe('dispatch and coverage over HTTP', () => {
+  let db: TestDatabase;
+  let server: RunningServer;
+  let base: string;
+  let ids: Record<string, number>;
+  const units: Record<string, number> = {};
+
+  const call = async (who: string | null, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(who ? { 'x-test-as': who } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  before(async () => {
+    db = await createTestDatabase('dispatch_http');
+    ids = await loadHandMadeNetwork(db.pool);
+    const box = (x0: number, x1: number) => [...at(x0, -4000), ...at(x1, 7000)];
+    for (const [adcode, [x0, x1]] of [[WEST, [-1000, 1500]], [EAST, [1500, 4000]]] as const) {
+      await db.pool.query(
+        `INSERT INTO regions (adcode, name, level, geom) VALUES ($1, $2, 'district', ST_Multi(ST_MakeEnvelope($3, $4, $5, $6, 4326)))`,
+        [adcode, `district ${adcode}`, ...box(x0, x1)],
+      );
+    }
+    await db.pool.query(`UPDATE stations SET region_adcode = $1 WHERE name IN ('A', 'C')`, [WEST]);
+    await db.pool.query(`UPDATE stations SET region_adcode = $1 WHERE name IN ('B', 'D')`, [EAST]);
+    const placed: Array<[string, [number, number], number]> = [
+      ['near V2', at(1000, 50), WEST], // A reaches V2 in 60 s
+      ['near V3', at(2000, 50), EAST], // B reaches V3 in 60 s
+      ['far south', at(3000, -2500), EAST], // 2.5 km from any road
+      ['far north-west', at(0, 3000), WEST], // 2.2 km from any road, 2.5 km from E
+      ['near E', at(1500, 4000), WEST], // 1 km from the off-network station E (straight disc)
+    ];
+    for (const [name, [lon, lat], region] of placed) {
+      const r = await db.pool.query(
+        `INSERT INTO units (name, point, region_adcode) VALUES ($1, ST_SetSRID(ST_MakePoint($2, $3), 4326), $4) RETURNING id`,
+        [name, lon, lat, region],
+      );
+      units[name] = Number(r.rows[0].id);
+    }
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0' });
+    server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [dispatchFeature], before: [asPrincipal] });
+    base = `http://127.0.0.1:${server.httpPort}`;
+  });
+  after(async () => {
+    await server?.close();
+    await db?.drop();
+  });
+
+  it('refuses callers without a principal, and unit accounts', async () => {
+    const [lon, lat] = at(2500, 0);
+    assert.equal((await call(null, 'GET', `/api/dispatch/suggest?lon=${lon}&lat=${lat}`)).status, 401);
+    assert.equal((await call('unitUser', 'GET', `/api/dispatch/suggest?lon=${lon}&lat=${lat}`)).status, 403);
+  });
+
+  it('GET /api/dispatch/suggest validates and answers with ETA, distance, route and method', async () => {
+    const bad = await call('admin', 'GET', '/api/dispatch/suggest?lon=200&lat=32');
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.message, /lon must be/);
+    const [lon, lat] = at(2500, 0);
+    const r = await call('admin', 'GET', `/api/dispatch/suggest?lon=${lon}&lat=${lat}&k=2`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.suggestions.map((s: { stationId: number }) => s.stationId), [ids.B, ids.A]);
+    const b = r.body.suggestions[0];
+    assert.equal(b.method, 'road');
+    assert.ok(Math.abs(b.etaSeconds - 30) < 0.5);
+    assert.equal(b.route.type, 'LineString');
+    assert.ok(b.distanceMeters > 400 && b.distanceMeters < 600, `B drives ~500 m (${b.distanceMeters})`);
+  });
+
+  it('suggests only for points inside the caller\'s jurisdiction, with stations from any district', async () => {
+    const [eLon, eLat] = at(2500, 0);
+    assert.equal((await call('westDispatcher', 'GET', `/api/dispatch/suggest?lon=${eLon}&lat=${eLat}`)).status, 403);
+    const [wLon, wLat] = at(1200, 0);
+    const r = await call('westDispatcher', 'GET', `/api/dispatch/suggest?lon=${wLon}&lat=${wLat}&k=3`);
+    assert.equal(r.status, 200);
+    assert.ok(r.body.suggestions.some((s: { stationId: number }) => s.stationId === ids.B), 'cross-district station B is offered');
+  });
+
+  it('lists stations by jurisdiction', async () => {
+    const w = await call('westDispatcher', 'GET', '/api/dispatch/stations');
+    assert.deepEqual(w.body.stations.map((s: { name: string }) => s.name).sort(), ['A', 'C']);
+    const all = await call('admin', 'GET', '/api/dispatch/stations');
+    assert.equal(all.body.stations.length, 5);
+  });
+
+  it('records a dispatch: status, ETA, audit; refuses busy and out-of-service stations; release frees the station', async () => {
+    const [lon, lat] = at(2500, 0);
+    const rec = await call('admin', 'POST', '/api/dispatch/records', { stationIds: [ids.B], lon, lat, note: 'test fire' });
+    assert.equal(rec.status, 201, JSON.stringify(rec.body));
+    const d = rec.body.dispatches[0];
+    assert.equal(d.stationId, ids.B);
+    assert.equal(d.method, 'road');
+    assert.ok(Math.abs(d.etaSeconds - 30) < 0.5);
+    const st = await db.pool.query('SELECT status FROM stations WHERE id = $1', [ids.B]);
+    assert.equal(st.rows[0].status, 'dispatched');
+    const audit = await db.pool.query(`SELECT action FROM audit_log WHERE entity IN ('dispatch', 'station') ORDER BY id`);
+    assert.deepEqual(audit.rows.map((r) => r.action), ['dispatch.record', 'station.status']);
+
+    // B is busy now: suggestions skip it unless asked, a second dispatch is refused.
+    const s = await call('admin', 'GET', `/api/dispatch/suggest?lon=${lon}&lat=${lat}&k=1`);
+    assert.equal(s.body.suggestions[0].stationId, ids.A);
+    const again = await call('admin', 'POST', '/api/dispatch/records', { stationIds: [ids.B], lon, lat });
+    assert.equal(again.status, 409);
+    assert.match(again.body.message, /already dispatched/);
+
+    // Out of service: the east station user may set its own district's station, not the west's.
+    assert.equal((await call('eastStation', 'POST', `/api/dispatch/stations/${ids.A}/status`, { status: 'out_of_service' })).status, 404);
+    assert.equal((await call('westDispatcher', 'POST', `/api/dispatch/stations/${ids.C}/status`, { status: 'out_of_service' })).status, 200);
+    const oos = await call('admin', 'POST', '/api/dispatch/records', { stationIds: [ids.C], lon, lat });
+    assert.equal(oos.status, 409);
+    assert.match(oos.body.message, /out of service/);
+    assert.equal((await call('admin', 'POST', `/api/dispatch/stations/${ids.C}/status`, { status: 'available' })).status, 200);
+
+    const list = await call('eastStation', 'GET', '/api/dispatch/records?open=1');
+    assert.deepEqual(list.body.dispatches.map((x: { id: number }) => x.id), [d.id]);
+    const rel = await call('eastStation', 'POST', `/api/dispatch/records/${d.id}/release`);
+    assert.equal(rel.status, 200);
+    assert.equal(rel.body.dispatch.stationStatus, 'available');
+    assert.ok(rel.body.dispatch.releasedAt);
+    assert.equal((await call('eastStation', 'POST', `/api/dispatch/records/${d.id}/release`)).status, 409);
+  });
+
+  it('suggests and records against an alarm, by its location and scope', async () => {
+    const [lon, lat] = at(2500, 0);
+    const a = await db.pool.query(
+      `INSERT INTO alarms (unit_id, kind, priority, region_adcode, location) VALUES ($1, 'fire', 1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326)) RETURNING id`,
+      [units['near V3'], EAST, lon, lat],
+    );
+    const alarmId = Number(a.rows[0].id);
+    assert.equal((await call('westDispatcher', 'GET', `/api/dispatch/alarms/${alarmId}/suggest`)).status, 404);
+    const s = await call('admin', 'GET', `/api/dispatch/alarms/${alarmId}/suggest?k=1`);
+    assert.equal(s.status, 200);
+    assert.equal(s.body.alarmId, alarmId);
+    assert.equal(s.body.suggestions[0].stationId, ids.B);
+    const rec = await call('admin', 'POST', '/api/dispatch/records', { alarmId, stationIds: [ids.B, ids.A] });
+    assert.equal(rec.status, 201, JSON.stringify(rec.body));
+    assert.deepEqual(rec.body.dispatches.map((x: { alarmId: number }) => x.alarmId), [alarmId, alarmId]);
+    const etas = rec.body.dispatches.map((x: { stationId: number; etaSeconds: number }) => [x.stationId, Math.round(x.etaSeconds)]);
+    assert.deepEqual(etas.sort((p: number[], q: number[]) => p[0]! - q[0]!), [[ids.A, 150], [ids.B, 30]].sort((p, q) => p[0]! - q[0]!));
+    const byAlarm = await call('admin', 'GET', `/api/dispatch/records?alarmId=${alarmId}`);
+    assert.equal(byAlarm.body.dispatches.length, 2);
+    for (const x of byAlarm.body.dispatches) await call('admin', 'POST', `/api/dispatch/records/${x.id}/release`);
+  });
+
+  it('computes 5-minute coverage, lists uncovered units and per-region shares', async () => {
+    assert.equal((await call('eastStation', 'POST', '/api/coverage/recompute', {})).status, 403);
+    const run = (await call('admin', 'POST', '/api/coverage/recompute', {})).body;
+    assert.equal(run.stations, 5);
+    assert.equal(run.road, 4);
+    assert.equal(run.straight, 1);
+
+    // B (at V4): V3 60 s, V6 160 s, V5 260 s, then 40 of V5→V2's 100 s: reached down to y = 600.
+    // V3→V2 is one-way the other way, so V2 itself is not within 5 minutes of B.
+    const area = await call('admin', 'GET', `/api/coverage/stations?stationId=${ids.B}`);
+    assert.equal(area.body.features.length, 1);
+    const covers = async (x: number, y: number) =>
+      (
+        await db.pool.query(`SELECT ST_Covers(ST_GeomFromGeoJSON($1), ST_SetSRID(ST_MakePoint($2, $3), 4326)) AS c`, [
+          JSON.stringify(area.body.features[0].geometry),
+          ...at(x, y),
+        ])
+      ).rows[0].c;
+    assert.equal(await covers(1000, 700), true, 'partly reached edge V5→V2');
+    assert.equal(await covers(2000, 1000), true, 'V6');
+    assert.equal(await covers(1000, 300), false, 'beyond the reached part');
+    assert.equal(await covers(1000, 0), false, 'V2: behind the one-way street');
+
+    const uncovered = await call('admin', 'GET', '/api/coverage/uncovered');
+    assert.deepEqual(uncovered.body.features.map((f: { id: number }) => f.id).sort(), [units['far south'], units['far north-west']].sort());
+    assert.equal(uncovered.body.features[0].geometry.type, 'Point');
+    const westOnly = await call('westDispatcher', 'GET', '/api/coverage/uncovered');
+    assert.deepEqual(westOnly.body.features.map((f: { id: number }) => f.id), [units['far north-west']]);
+
+    const regions = (await call('admin', 'GET', '/api/coverage/regions')).body.regions;
+    assert.deepEqual(
+      regions.map((r: { regionAdcode: number; units: number; covered: number; share: number }) => [r.regionAdcode, r.units, r.covered, Math.round(r.share * 1000) / 1000]),
+      [
+        [WEST, 3, 2, 0.667],
+        [EAST, 2, 1, 0.5],
+      ],
+    );
+    const audit = await db.pool.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'coverage.recompute'`);
+    assert.equal(audit.rows[0].n, 1);
+  });
+});

@@ -1,0 +1,193 @@
+// HTTP routes of dispatch and coverage. Every handler asks principalOf/requireRole and
+// passes the caller's scope into the SQL (queries.ts composes scopePredicate).
+import express, { type Request, type Router } from 'express';
+import { z } from 'zod';
+import type { Role } from '@firelink/common';
+import { recordAudit } from '../audit/audit.ts';
+import { requireRole } from '../auth/principal.ts';
+import type { Principal } from '../auth/scope.ts';
+import { withTransaction, type Pool } from '../db/pool.ts';
+import { forbidden, notFound } from '../http/errors.ts';
+import { computeCoverage, coverageByRegion, stationAreas, uncoveredUnits } from './coverage.ts';
+import { alarmForDispatchQuery, listDispatchesQuery, listStationsQuery, pointInScopeQuery } from './queries.ts';
+import { recordDispatch, releaseDispatch, setStationStatus, toDispatchRecord, type Actor } from './records.ts';
+import { suggestStations } from './suggest.ts';
+
+/** Who may ask for suggestions and read stations/coverage. */
+const READERS: Role[] = ['admin', 'dispatcher', 'operator', 'supervisor', 'station', 'analyst'];
+/** Who may record dispatches and recompute coverage. */
+const DISPATCHERS: Role[] = ['admin', 'dispatcher'];
+/** Who may change a station's status (a station reports itself out of service). */
+const STATUS_SETTERS: Role[] = ['admin', 'dispatcher', 'station'];
+
+const lon = z.coerce.number().min(-180, 'lon must be −180…180 (WGS84 degrees)').max(180, 'lon must be −180…180 (WGS84 degrees)');
+const lat = z.coerce.number().min(-90, 'lat must be −90…90 (WGS84 degrees)').max(90, 'lat must be −90…90 (WGS84 degrees)');
+const flag = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+const id = z.coerce.number().int().positive();
+
+const suggestQuery = z.object({
+  lon,
+  lat,
+  k: z.coerce.number().int().min(1).max(20, 'k is at most 20').default(5),
+  includeUnavailable: flag.optional(),
+});
+const alarmSuggestQuery = z.object({
+  k: z.coerce.number().int().min(1).max(20, 'k is at most 20').default(5),
+  includeUnavailable: flag.optional(),
+});
+const stationStatusBody = z.object({
+  status: z.enum(['available', 'dispatched', 'out_of_service']),
+  note: z.string().max(500).optional(),
+});
+const recordBody = z
+  .object({
+    alarmId: id.nullable().optional(),
+    stationIds: z.array(id).min(1, 'name at least one station').max(20),
+    at: z.coerce.date().optional(),
+    note: z.string().max(1000).optional(),
+    lon: lon.optional(),
+    lat: lat.optional(),
+    allowBusy: z.boolean().optional(),
+  })
+  .refine((b) => (b.lon == null) === (b.lat == null), { message: 'give both lon and lat, or neither', path: ['lon'] });
+const recordsQuery = z.object({
+  alarmId: id.optional(),
+  open: flag.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+const recomputeBody = z.object({ stationIds: z.array(id).max(10_000).optional() }).default({});
+const uncoveredQuery = z.object({ limit: z.coerce.number().int().min(1).max(50_000).default(5000) });
+const areasQuery = z.object({ stationId: id.optional() });
+
+const actorOf = (p: Principal, req: Request): Actor => ({ principal: p, ip: req.ip ?? null });
+
+/** Suggestions are for places the caller may see; the stations may come from any district (跨区调派). */
+async function assertPointInScope(pool: Pool, p: Principal, lonV: number, latV: number): Promise<void> {
+  if (p.scope.kind === 'all') return;
+  if (p.scope.kind === 'units') throw forbidden('dispatch suggestions are for jurisdiction users, not unit accounts');
+  const r = await pool.query(pointInScopeQuery(p.scope, lonV, latV));
+  if (!r.rows[0]?.ok) throw forbidden('this point is outside your jurisdiction; ask the center or a user whose regions cover it');
+}
+
+export function dispatchRouter(pool: Pool): Router {
+  const r = express.Router();
+
+  /** GET /api/dispatch/suggest?lon=&lat=&k=5&includeUnavailable=0 */
+  r.get('/suggest', async (req, res) => {
+    const p = requireRole(res, ...READERS);
+    const q = suggestQuery.parse(req.query);
+    await assertPointInScope(pool, p, q.lon, q.lat);
+    res.json(await suggestStations(pool, { lon: q.lon, lat: q.lat, k: q.k, includeUnavailable: q.includeUnavailable }));
+  });
+
+  /** GET /api/dispatch/alarms/:id/suggest?k=5 — suggestions for the alarm's location. */
+  r.get('/alarms/:id/suggest', async (req, res) => {
+    const p = requireRole(res, ...READERS);
+    const alarmId = id.parse(req.params.id);
+    const q = alarmSuggestQuery.parse(req.query);
+    const a = (await pool.query(alarmForDispatchQuery(alarmId, p.scope))).rows[0];
+    if (!a) throw notFound(`alarm ${alarmId} does not exist or is outside your jurisdiction`);
+    if (a.lon == null) throw notFound(`alarm ${alarmId} has no location (its unit is not placed on the map)`);
+    const result = await suggestStations(pool, { lon: a.lon, lat: a.lat, k: q.k, includeUnavailable: q.includeUnavailable });
+    res.json({ alarmId, ...result });
+  });
+
+  /** GET /api/dispatch/stations — stations in the caller's jurisdiction with status. */
+  r.get('/stations', async (_req, res) => {
+    const p = requireRole(res, ...READERS);
+    const rows = (await pool.query(listStationsQuery(p.scope))).rows;
+    res.json({
+      stations: rows.map((s) => ({
+        id: Number(s.id),
+        externalId: s.external_id,
+        name: s.name,
+        stationClass: s.class,
+        status: s.status,
+        statusChangedAt: s.status_changed_at ? new Date(s.status_changed_at).toISOString() : null,
+        regionAdcode: s.region_adcode,
+        phone: s.phone,
+        apparatus: s.apparatus,
+        lonLatWgs84: [s.lon, s.lat],
+        openDispatches: s.open_dispatches,
+        coverageComputedAt: s.coverage_computed_at ? new Date(s.coverage_computed_at).toISOString() : null,
+      })),
+    });
+  });
+
+  /** POST /api/dispatch/stations/:id/status {status, note?} */
+  r.post('/stations/:id/status', async (req, res) => {
+    const p = requireRole(res, ...STATUS_SETTERS);
+    const stationId = id.parse(req.params.id);
+    const b = stationStatusBody.parse(req.body);
+    const station = await withTransaction(pool, (c) => setStationStatus(c, actorOf(p, req), stationId, b.status, b.note));
+    res.json({ station });
+  });
+
+  /** POST /api/dispatch/records {alarmId?, stationIds, at?, note?, lon?, lat?, allowBusy?} */
+  r.post('/records', async (req, res) => {
+    const p = requireRole(res, ...DISPATCHERS);
+    const b = recordBody.parse(req.body);
+    const dispatches = await withTransaction(pool, (c) => recordDispatch(c, actorOf(p, req), b));
+    res.status(201).json({ dispatches });
+  });
+
+  /** GET /api/dispatch/records?alarmId=&open=1&limit=200 */
+  r.get('/records', async (req, res) => {
+    const p = requireRole(res, ...READERS);
+    const q = recordsQuery.parse(req.query);
+    const rows = (await pool.query(listDispatchesQuery(p.scope, { alarmId: q.alarmId ?? null, open: q.open ?? null, limit: q.limit }))).rows;
+    res.json({ dispatches: rows.map(toDispatchRecord) });
+  });
+
+  /** POST /api/dispatch/records/:id/release — the station is back. */
+  r.post('/records/:id/release', async (req, res) => {
+    const p = requireRole(res, ...STATUS_SETTERS);
+    const dispatchId = id.parse(req.params.id);
+    const dispatch = await withTransaction(pool, (c) => releaseDispatch(c, actorOf(p, req), dispatchId));
+    res.json({ dispatch });
+  });
+
+  return r;
+}
+
+export function coverageRouter(pool: Pool): Router {
+  const r = express.Router();
+
+  /** GET /api/coverage/stations?stationId= — 5-minute areas as GeoJSON polygons. */
+  r.get('/stations', async (req, res) => {
+    const p = requireRole(res, ...READERS);
+    const q = areasQuery.parse(req.query);
+    res.type('application/geo+json').json(await stationAreas(pool, p.scope, q.stationId));
+  });
+
+  /** GET /api/coverage/uncovered — units outside every 5-minute area, GeoJSON points. */
+  r.get('/uncovered', async (req, res) => {
+    const p = requireRole(res, ...READERS);
+    const q = uncoveredQuery.parse(req.query);
+    res.type('application/geo+json').json(await uncoveredUnits(pool, p.scope, q.limit));
+  });
+
+  /** GET /api/coverage/regions — per region: units, covered, share. */
+  r.get('/regions', async (_req, res) => {
+    const p = requireRole(res, ...READERS);
+    res.json({ regions: await coverageByRegion(pool, p.scope) });
+  });
+
+  /** POST /api/coverage/recompute {stationIds?} — recompute areas (all stations by default). */
+  r.post('/recompute', async (req, res) => {
+    const p = requireRole(res, ...DISPATCHERS);
+    const b = recomputeBody.parse(req.body ?? {});
+    const run = await computeCoverage(pool, { stationIds: b.stationIds });
+    await recordAudit(pool, {
+      actor: p,
+      ip: req.ip ?? null,
+      action: 'coverage.recompute',
+      entity: 'station_coverage',
+      entityId: null,
+      after: { ...run, stationIds: b.stationIds ?? 'all' },
+    });
+    res.json(run);
+  });
+
+  return r;
+}

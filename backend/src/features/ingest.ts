@@ -1,0 +1,103 @@
+// Wires the GB/T 26875.3 edge into the server: the TCP listener (confirm after commit,
+// publish on ctx.bus), device health (online/offline, host offline), duty checks and
+// daily clock sync, and in demo mode a small simulated fleet driving the registered devices.
+import {
+  DeviceHealth,
+  DutyChecks,
+  EventStore,
+  Fleet,
+  formatReport,
+  loadFleetFromDatabase,
+  startGb26875Server,
+  type Gb26875Server,
+} from '@firelink/ingest';
+import type { FeatureFactory } from '../main.ts';
+
+export interface IngestFeatureOptions {
+  /** Called once the listener is up (tests and benches learn the port here). */
+  onStarted?: (h: { port: number; server: Gb26875Server; health: DeviceHealth; dutyChecks: DutyChecks; store: EventStore }) => void;
+  /** Force the demo fleet on/off (default: FIRELINK_DEMO && FIRELINK_SIM_UNITS > 0, never with PORT=0). */
+  demoFleet?: boolean;
+}
+
+export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
+  return (ctx) => {
+    const { config, pool, logger, bus } = ctx;
+    const log = logger.child({ feature: 'ingest' });
+    const store = new EventStore(pool);
+    let server: Gb26875Server | null = null;
+    let health: DeviceHealth | null = null;
+    let duty: DutyChecks | null = null;
+    let fleet: Fleet | null = null;
+    // PORT=0 is how tests ask for ephemeral ports: then the TCP listener takes one too, so
+    // parallel test servers never fight over 9030, and no demo fleet adds noise to their data.
+    const ephemeral = config.PORT === 0;
+    return {
+      name: 'ingest',
+      start: async () => {
+        health = new DeviceHealth({
+          pool,
+          store,
+          bus,
+          offlineAfterS: config.DEVICE_OFFLINE_AFTER_S,
+          onError: (err) => log.error({ err }, 'device health pass failed'),
+        });
+        try {
+          server = await startGb26875Server({
+            port: ephemeral ? 0 : config.GB26875_PORT,
+            host: config.HOST,
+            store,
+            bus,
+            logger: log,
+            centerAddress: config.GB26875_CENTER_ADDRESS,
+            idleTimeoutMs: config.GB26875_IDLE_TIMEOUT_S * 1000,
+            onTraffic: (address, peer) => health?.touch(address, peer),
+          });
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+            throw new Error(`GB26875_PORT ${config.GB26875_PORT} is in use: stop the other FireLink (or whatever holds it) or set GB26875_PORT to a free port`, { cause: err });
+          }
+          throw err;
+        }
+        health.start();
+        duty = new DutyChecks({
+          pool,
+          store,
+          bus,
+          server,
+          policy: { shiftHours: config.DUTY_CHECK_SHIFT_HOURS, perShift: config.DUTY_CHECKS_PER_SHIFT, timeoutMinutes: config.DUTY_CHECK_TIMEOUT_MIN },
+          onError: (err) => log.error({ err }, 'duty check pass failed'),
+        });
+        if (config.DUTY_CHECKS_PER_SHIFT > 0) duty.start();
+        opts.onStarted?.({ port: server.port, server, health, dutyChecks: duty, store });
+        const wantFleet = opts.demoFleet ?? (config.FIRELINK_DEMO && config.FIRELINK_SIM_UNITS > 0 && !ephemeral);
+        if (wantFleet) {
+          const { addresses, points } = await loadFleetFromDatabase(pool, config.FIRELINK_SIM_UNITS);
+          if (addresses.length === 0) {
+            log.info('demo fleet not started: no registered GB/T 26875 devices (load the demo data first)');
+          } else {
+            fleet = new Fleet({
+              port: server.port,
+              units: addresses.length,
+              addresses,
+              points,
+              // A gentle background: about one event per unit every two minutes.
+              ratePerS: Math.max(0.2, addresses.length / 120),
+              heartbeatMs: 30_000,
+              seed: 26875,
+              log: (l) => log.debug(l),
+            });
+            await fleet.start();
+            log.info({ units: addresses.length }, 'demo fleet of simulated UITDs started (FIRELINK_SIM_UNITS=0 turns it off)');
+          }
+        }
+      },
+      stop: async () => {
+        if (fleet) log.info({ report: formatReport(await fleet.stop()) }, 'demo fleet stopped');
+        await duty?.stop();
+        await server?.close();
+        await health?.stop();
+      },
+    };
+  };
+}

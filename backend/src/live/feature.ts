@@ -1,0 +1,122 @@
+// The LIVE feature: event bus → pipeline (alarms) → stream hub → WebSocket /ws; the
+// alarm REST API; escalation of unacknowledged fires; forwarding of verified fires to 119.
+import type { AlarmDetail, AlarmDto } from '@firelink/common';
+import { authenticateRequest } from '../auth/authenticate.ts';
+import { alarmsRouter } from '../alarms/routes.ts';
+import { AlarmService } from '../alarms/service.ts';
+import { Forwarder, webhookAdapter, type ForwardAdapter, type ForwarderOptions } from '../forwarding/forwarder.ts';
+import type { FeatureContext, FeatureFactory } from '../main.ts';
+import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.ts';
+import { LiveHub, type HubOptions } from './hub.ts';
+import { attachWebSocket, type Authenticate } from './ws-server.ts';
+
+export interface LiveOptions {
+  hub?: Partial<HubOptions>;
+  pipeline?: Partial<PipelineOptions>;
+  /** Injectable clock (ms since epoch) for escalation. */
+  now?: () => number;
+  /** How often due escalations are looked for, ms. */
+  escalationCheckMs?: number;
+  /** Replaces the 119 webhook adapter (default: POST to FORWARD_119_URL when set). */
+  forwardAdapter?: ForwardAdapter;
+  forwarder?: Partial<ForwarderOptions>;
+  /** Replaces session authentication of the WebSocket upgrade (tests). */
+  authenticate?: Authenticate;
+  nearestStations?: (alarm: AlarmDto) => Promise<AlarmDetail['nearestStations']>;
+  /** Receives the running parts (tests and benchmarks drive them directly). */
+  expose?: (parts: LiveParts) => void;
+}
+
+export interface LiveParts {
+  hub: LiveHub;
+  pipeline: Pipeline;
+  alarms: AlarmService;
+  forwarder: Forwarder | null;
+}
+
+/**
+ * DISPATCH's nearest-station suggestion, when its module exists; loaded by a computed
+ * specifier so LIVE neither type-depends nor fails on it.
+ */
+async function dispatchSuggest(ctx: FeatureContext): Promise<LiveOptions['nearestStations']> {
+  const spec = ['..', 'dispatch', 'suggest.ts'].join('/');
+  try {
+    const mod = (await import(spec)) as Record<string, unknown>;
+    const suggest = mod.suggestStations as
+      | ((db: unknown, p: { lon: number; lat: number; k: number }) => Promise<Array<Record<string, unknown>>>)
+      | undefined;
+    if (typeof suggest !== 'function') return undefined;
+    return async (alarm) => {
+      const [lon, lat] = alarm.lonLatWgs84!;
+      const rows = await suggest(ctx.pool, { lon, lat, k: 3 });
+      const list = Array.isArray(rows) ? rows : ((rows as { stations?: Array<Record<string, unknown>> }).stations ?? []);
+      return list.map((s) => ({
+        stationId: Number(s.stationId ?? s.id),
+        name: String(s.name ?? s.stationName ?? ''),
+        etaS: s.etaS == null ? null : Number(s.etaS),
+        distanceMeters: s.distanceMeters == null ? (s.distanceM == null ? null : Number(s.distanceM)) : Number(s.distanceMeters),
+      }));
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
+  return async (ctx) => {
+    const now = opts.now ?? Date.now;
+    const hub = new LiveHub(ctx.pool, ctx.logger.child({ feature: 'live' }), opts.hub);
+    const url = ctx.config.FORWARD_119_URL ?? null;
+    const adapter = opts.forwardAdapter ?? (url ? webhookAdapter(url) : null);
+    const forwarder = adapter ? new Forwarder(ctx.pool, adapter, ctx.logger.child({ feature: 'forward119' }), opts.forwarder) : null;
+    const alarms = new AlarmService(ctx.pool, hub, ctx.logger.child({ feature: 'alarms' }), {
+      escalateAfterS: ctx.config.FIRE_ESCALATE_AFTER_S,
+      now,
+      forward119Url: url,
+      onForwardQueued: () => forwarder?.poke(),
+      nearestStations: opts.nearestStations ?? (await dispatchSuggest(ctx)),
+    });
+    const pipeline = new Pipeline(ctx.pool, hub, alarms, ctx.logger.child({ feature: 'pipeline' }), opts.pipeline);
+    opts.expose?.({ hub, pipeline, alarms, forwarder });
+
+    let unsubscribe: (() => void) | null = null;
+    let ws: { close: () => void } | null = null;
+    let escalation: NodeJS.Timeout | null = null;
+    let escalating = false;
+    return {
+      name: 'live',
+      routers: [{ path: '/api/alarms', router: alarmsRouter(alarms) }],
+      start: async () => {
+        await hub.start();
+        unsubscribe = ctx.bus.subscribe(pipeline.handle);
+        ws = attachWebSocket({
+          http: ctx.http,
+          hub,
+          logger: ctx.logger.child({ feature: 'ws' }),
+          authenticate: opts.authenticate ?? (async (req) => (await authenticateRequest(ctx.pool, req))?.principal ?? null),
+        });
+        escalation = setInterval(() => {
+          if (escalating) return;
+          escalating = true;
+          alarms
+            .escalate()
+            .catch((err) => ctx.logger.error({ err }, 'escalation check failed'))
+            .finally(() => {
+              escalating = false;
+            });
+        }, opts.escalationCheckMs ?? 1000);
+        escalation.unref();
+        forwarder?.start();
+        if (!forwarder) ctx.logger.info('FORWARD_119_URL is not set: verified fires are recorded in the outbox, not sent');
+      },
+      stop: async () => {
+        unsubscribe?.();
+        if (escalation) clearInterval(escalation);
+        await pipeline.idle();
+        await forwarder?.stop();
+        ws?.close();
+        await hub.stop();
+      },
+    };
+  };
+}

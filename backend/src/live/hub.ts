@@ -1,0 +1,378 @@
+// The live stream hub: appends every delta to stream_log (its row id is the stream id),
+// then fans it out to subscribed WebSocket clients, each filtered by jurisdiction and its
+// own filters.
+//
+// Ordering: one writer per process (this hub) appends batches one at a time and fans a
+// batch out only after it is committed, so every client sees strictly increasing ids and
+// anything fanned out is already in the database for replay.
+//
+// Per-client modes:
+//   idle     connected, not subscribed yet: nothing is sent.
+//   syncing  snapshot and/or replay from stream_log in progress; live frames wait in a
+//            bounded `pending` list (overflow drops it: the replay loop reads them back).
+//   live     frames are sent as they come.
+//   lagging  the socket's send buffer passed highWaterBytes (a client that stops
+//            reading): live frames are dropped, only the cursor is kept. When the buffer
+//            drains below lowWaterBytes the client is resynced from the database from its
+//            cursor, or with a fresh snapshot when too far behind. Memory per client is
+//            therefore bounded by highWaterBytes + one replay page + pendingMax frames.
+import type { LiveFilters, ServerMessage } from '@firelink/common';
+import type pg from 'pg';
+import type WebSocket from 'ws';
+import { snapshotAlarms } from '../alarms/queries.ts';
+import { alarmFromRow } from '../alarms/dto.ts';
+import type { Principal } from '../auth/scope.ts';
+import type { Logger } from '../logger.ts';
+import { messageMatches, type StreamMeta } from './filters.ts';
+import { appendStream, pruneStream, replayStream, streamHead, type StreamRow } from './queries.ts';
+
+export interface HubOptions {
+  /** Bytes queued on a client's socket above which it is considered lagging. */
+  highWaterBytes: number;
+  /** Bytes queued below which a lagging client is resynced. */
+  lowWaterBytes: number;
+  /** Live frames held per client while it syncs; more drops the list (replay recovers). */
+  pendingMax: number;
+  /** Rows per replay query. */
+  replayPage: number;
+  /** Messages replayed in one resync before giving up and sending a fresh snapshot instead. */
+  replayMaxMessages: number;
+  /** Most alarms in one snapshot. */
+  snapshotLimit: number;
+  /** WebSocket ping interval; a client that did not pong since the last ping is dropped. */
+  heartbeatMs: number;
+  /** How often lagging clients are checked for a drained buffer. */
+  lagCheckMs: number;
+  /** Open connections allowed (further upgrades get 503). */
+  maxConnections: number;
+  /** stream_log retention; resuming from older ids yields a snapshot. */
+  retentionHours: number;
+}
+
+export const DEFAULT_HUB_OPTIONS: HubOptions = {
+  highWaterBytes: 1 << 20,
+  lowWaterBytes: 256 << 10,
+  pendingMax: 5000,
+  replayPage: 1000,
+  replayMaxMessages: 50_000,
+  snapshotLimit: 5000,
+  heartbeatMs: 15_000,
+  lagCheckMs: 100,
+  maxConnections: 1000,
+  retentionHours: 48,
+};
+
+interface Frame {
+  id: number;
+  meta: StreamMeta;
+  data: string;
+}
+
+type Mode = 'idle' | 'syncing' | 'live' | 'lagging';
+
+export class LiveClient {
+  mode: Mode = 'idle';
+  filters: LiveFilters = {};
+  /** Stream position: every frame up to here was sent or is not for this client. */
+  cursor = 0;
+  pending: Frame[] = [];
+  overflow = false;
+  alive = true;
+  syncGen = 0;
+  dropped = 0;
+  constructor(
+    readonly ws: WebSocket,
+    readonly principal: Principal,
+  ) {}
+  get buffered(): number {
+    return this.ws.bufferedAmount;
+  }
+}
+
+export interface HubStats {
+  clients: number;
+  byMode: Record<Mode, number>;
+  /** Largest send buffer of any client, bytes. */
+  maxBufferedBytes: number;
+  /** Largest pending list of any client, frames. */
+  maxPending: number;
+  head: number;
+  droppedFrames: number;
+}
+
+export class LiveHub {
+  readonly opts: HubOptions;
+  private head = 0;
+  private tail = 0;
+  private readonly clients = new Set<LiveClient>();
+  private waiting: Array<{ rows: StreamRow[]; resolve: (ids: number[]) => void; reject: (e: unknown) => void }> = [];
+  private writing = false;
+  private timers: NodeJS.Timeout[] = [];
+  private closed = false;
+  private droppedFrames = 0;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly logger: Logger,
+    opts: Partial<HubOptions> = {},
+  ) {
+    this.opts = { ...DEFAULT_HUB_OPTIONS, ...opts };
+  }
+
+  async start(): Promise<void> {
+    const r = await this.pool.query(streamHead());
+    this.head = Number(r.rows[0].head);
+    this.tail = Number(r.rows[0].tail);
+    this.timers.push(setInterval(() => this.heartbeat(), this.opts.heartbeatMs).unref());
+    this.timers.push(setInterval(() => this.checkLagging(), this.opts.lagCheckMs).unref());
+    this.timers.push(
+      setInterval(() => {
+        this.pool.query(pruneStream(this.opts.retentionHours)).catch((err) => this.logger.warn({ err }, 'stream_log prune failed'));
+      }, 3600_000).unref(),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const c of this.clients) c.ws.close(1001, 'server shutting down: reconnect with resumeFrom');
+    this.clients.clear();
+  }
+
+  get headId(): number {
+    return this.head;
+  }
+
+  get connectionCount(): number {
+    return this.clients.size;
+  }
+
+  /**
+   * Appends deltas to stream_log and sends them to matching clients. Calls made while a
+   * write is in flight are appended together in the next statement (in call order).
+   * Resolves with the stream ids of `rows`, after they are committed and fanned out.
+   */
+  publish(rows: StreamRow[]): Promise<number[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ rows, resolve, reject });
+      if (!this.writing) void this.writeLoop();
+    });
+  }
+
+  private async writeLoop(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0);
+        const all = batch.flatMap((b) => b.rows);
+        try {
+          // Chunks keep one statement's parameter arrays reasonable.
+          const ids: number[] = [];
+          for (let i = 0; i < all.length; i += 5000) {
+            const r = await this.pool.query(appendStream(all.slice(i, i + 5000)));
+            ids.push(...r.rows.map((x) => Number(x.id)).sort((a, b) => a - b));
+          }
+          const frames: Frame[] = all.map((row, k) => {
+            const id = ids[k]!;
+            return { id, meta: row.meta, data: JSON.stringify({ id, ...(row.payload as object) }) };
+          });
+          this.head = Math.max(this.head, ids[ids.length - 1] ?? 0);
+          this.fanOut(frames);
+          let k = 0;
+          for (const b of batch) {
+            b.resolve(ids.slice(k, k + b.rows.length));
+            k += b.rows.length;
+          }
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private fanOut(frames: Frame[]): void {
+    for (const c of this.clients) {
+      if (c.mode === 'idle' || c.mode === 'lagging') continue;
+      for (const f of frames) {
+        if (c.mode === 'syncing') {
+          if (!messageMatches(c.principal.scope, c.filters, f.meta)) continue;
+          if (c.pending.length < this.opts.pendingMax) c.pending.push(f);
+          else if (!c.overflow) {
+            c.overflow = true;
+            c.pending = [];
+          }
+          continue;
+        }
+        if (c.mode !== 'live') break;
+        if (messageMatches(c.principal.scope, c.filters, f.meta)) {
+          if (c.buffered > this.opts.highWaterBytes) {
+            // Stop here: the cursor stays before f; the rest comes back from stream_log.
+            c.mode = 'lagging';
+            c.dropped++;
+            this.droppedFrames++;
+            break;
+          }
+          c.ws.send(f.data);
+        }
+        c.cursor = f.id;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Clients
+
+  canAccept(): boolean {
+    return !this.closed && this.clients.size < this.opts.maxConnections;
+  }
+
+  addClient(ws: WebSocket, principal: Principal): LiveClient {
+    const c = new LiveClient(ws, principal);
+    this.clients.add(c);
+    ws.on('pong', () => {
+      c.alive = true;
+    });
+    ws.on('close', () => {
+      this.clients.delete(c);
+      c.syncGen++;
+      c.pending = [];
+    });
+    ws.on('error', () => {});
+    this.sendControl(c, {
+      type: 'hello',
+      id: this.head,
+      serverTime: new Date().toISOString(),
+      user: { username: principal.username, role: principal.role },
+      heartbeatMs: this.opts.heartbeatMs,
+    });
+    return c;
+  }
+
+  /** (Re)subscribes: snapshot then live, or replay from resumeFrom then live. */
+  subscribe(c: LiveClient, filters: LiveFilters, resumeFrom: number | undefined): Promise<void> {
+    c.filters = filters;
+    const resumable = resumeFrom != null && resumeFrom <= this.head && resumeFrom >= this.tail - 1;
+    this.sendControl(c, { type: 'subscribed', id: this.head, filters, mode: resumable ? 'resume' : 'snapshot' });
+    return this.sync(c, resumable ? resumeFrom : null, resumeFrom == null ? 'initial' : 'resync');
+  }
+
+  sendControl(c: LiveClient, m: ServerMessage): void {
+    if (c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify(m));
+  }
+
+  private async sendSnapshot(c: LiveClient, reason: 'initial' | 'resync'): Promise<number> {
+    // Everything fanned out up to `head` is committed, so the alarms read next include it.
+    const head = this.head;
+    const { regions, bbox, kinds, minPriority } = c.filters;
+    const r = await this.pool.query(
+      snapshotAlarms(c.principal.scope, { regions, bbox, kinds, minPriority }, this.opts.snapshotLimit),
+    );
+    this.sendControl(c, { type: 'snapshot', id: head, reason, alarms: r.rows.map(alarmFromRow) });
+    return head;
+  }
+
+  private async sync(c: LiveClient, from: number | null, reason: 'initial' | 'resync'): Promise<void> {
+    const gen = ++c.syncGen;
+    c.mode = 'syncing';
+    c.pending = [];
+    c.overflow = false;
+    const stale = () => gen !== c.syncGen || this.closed || c.ws.readyState !== c.ws.OPEN;
+    try {
+      let cursor = from ?? (await this.sendSnapshot(c, reason));
+      if (stale()) return;
+      let replayed = 0;
+      for (;;) {
+        const r = await this.pool.query(replayStream(cursor, c.principal.scope, c.filters, this.opts.replayPage));
+        if (stale()) return;
+        for (const row of r.rows) {
+          if (c.buffered > this.opts.highWaterBytes) {
+            // The client stopped reading mid-replay: wait for its buffer to drain.
+            c.cursor = cursor;
+            c.mode = 'lagging';
+            return;
+          }
+          const id = Number(row.id);
+          c.ws.send(JSON.stringify({ id, ...(row.payload as object) }));
+          cursor = id;
+        }
+        replayed += r.rows.length;
+        if (r.rows.length === this.opts.replayPage) {
+          if (replayed >= this.opts.replayMaxMessages) {
+            // Too far behind to replay: replace the client's state instead.
+            c.pending = [];
+            c.overflow = false;
+            cursor = await this.sendSnapshot(c, 'resync');
+            if (stale()) return;
+            replayed = 0;
+          }
+          continue;
+        }
+        if (c.overflow) {
+          // Live frames were dropped while replaying: read them back from the table.
+          c.overflow = false;
+          c.pending = [];
+          continue;
+        }
+        for (const f of c.pending) {
+          if (f.id <= cursor) continue;
+          if (c.buffered > this.opts.highWaterBytes) {
+            c.pending = [];
+            c.cursor = cursor;
+            c.mode = 'lagging';
+            return;
+          }
+          c.ws.send(f.data);
+          cursor = f.id;
+        }
+        c.pending = [];
+        c.cursor = cursor;
+        c.mode = 'live';
+        return;
+      }
+    } catch (err) {
+      if (stale()) return;
+      this.logger.warn({ err }, 'live client sync failed; resyncing');
+      c.mode = 'lagging';
+      // -1: no usable position (the snapshot itself failed): the next attempt snapshots again.
+      c.cursor = from ?? -1;
+    }
+  }
+
+  private checkLagging(): void {
+    for (const c of this.clients) {
+      if (c.mode === 'lagging' && c.buffered < this.opts.lowWaterBytes && c.ws.readyState === c.ws.OPEN) {
+        void this.sync(c, c.cursor < 0 ? null : c.cursor, 'resync');
+      }
+    }
+  }
+
+  private heartbeat(): void {
+    for (const c of this.clients) {
+      if (!c.alive) {
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      try {
+        c.ws.ping();
+      } catch {
+        c.ws.terminate();
+      }
+    }
+  }
+
+  stats(): HubStats {
+    const byMode: Record<Mode, number> = { idle: 0, syncing: 0, live: 0, lagging: 0 };
+    let maxBufferedBytes = 0;
+    let maxPending = 0;
+    for (const c of this.clients) {
+      byMode[c.mode]++;
+      maxBufferedBytes = Math.max(maxBufferedBytes, c.buffered);
+      maxPending = Math.max(maxPending, c.pending.length);
+    }
+    return { clients: this.clients.size, byMode, maxBufferedBytes, maxPending, head: this.head, droppedFrames: this.droppedFrames };
+  }
+}

@@ -1,0 +1,82 @@
+// Builders of stream rows (message payload + the columns replay filters on). The payload is
+// validated against common/src/live.ts before it is stored, so what replays is what was sent.
+import {
+  ALARM_PRIORITY,
+  alarmClosedMessageSchema,
+  alarmOpenedMessageSchema,
+  alarmUpdatedMessageSchema,
+  deviceStatusMessageSchema,
+  eventMessageSchema,
+  type AlarmDto,
+  type LiveEvent,
+} from '@firelink/common';
+import { eventPriority } from '../alarms/domain/rules.ts';
+import type { StreamRow } from './queries.ts';
+
+export type AlarmChange =
+  | { type: 'alarm_opened' }
+  | { type: 'alarm_updated'; reason: 'repeat' | 'escalated' | 'acknowledged' | 'verified' | 'dispatched' | 'cleared' }
+  | { type: 'alarm_closed'; reason: 'closed' | 'auto_closed' };
+
+const alarmMeta = (a: AlarmDto) => ({
+  kind: a.kind,
+  priority: a.priority,
+  regionAdcode: a.regionAdcode,
+  unitId: a.unitId,
+  lonLatWgs84: a.lonLatWgs84,
+});
+
+export function alarmRow(change: AlarmChange, alarm: AlarmDto, at: string): StreamRow {
+  // id 0 only to satisfy the schema; the stored payload omits it.
+  let payload: Record<string, unknown>;
+  if (change.type === 'alarm_opened') payload = alarmOpenedMessageSchema.parse({ type: change.type, id: 0, at, alarm });
+  else if (change.type === 'alarm_updated') payload = alarmUpdatedMessageSchema.parse({ type: change.type, id: 0, at, reason: change.reason, alarm });
+  else payload = alarmClosedMessageSchema.parse({ type: change.type, id: 0, at, reason: change.reason, alarm });
+  delete payload.id;
+  return { type: change.type, meta: alarmMeta(alarm), payload };
+}
+
+export function eventRow(event: LiveEvent, at: string): StreamRow {
+  const payload: Record<string, unknown> = eventMessageSchema.parse({ type: 'event', id: 0, at, event });
+  delete payload.id;
+  return {
+    type: 'event',
+    meta: {
+      kind: event.kind,
+      priority: eventPriority(event.kind),
+      regionAdcode: event.regionAdcode,
+      unitId: event.unitId,
+      lonLatWgs84: event.lonLatWgs84,
+    },
+    payload,
+  };
+}
+
+/** host_offline / host_online events also become device_status messages (kind host_offline / host_online). */
+export function deviceStatusRow(event: LiveEvent, at: string): StreamRow | null {
+  if (event.kind !== 'host_offline' && event.kind !== 'host_online') return null;
+  const payload: Record<string, unknown> = deviceStatusMessageSchema.parse({
+    type: 'device_status',
+    id: 0,
+    at,
+    deviceId: event.deviceId,
+    deviceAddress: event.deviceAddress,
+    unitId: event.unitId,
+    unitName: event.unitName,
+    regionAdcode: event.regionAdcode,
+    lonLatWgs84: event.lonLatWgs84,
+    online: event.kind === 'host_online',
+  });
+  delete payload.id;
+  return {
+    type: 'device_status',
+    meta: {
+      kind: event.kind,
+      priority: ALARM_PRIORITY.host_offline,
+      regionAdcode: event.regionAdcode,
+      unitId: event.unitId,
+      lonLatWgs84: event.lonLatWgs84,
+    },
+    payload,
+  };
+}

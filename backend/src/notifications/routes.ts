@@ -1,0 +1,97 @@
+// GET /api/notifications/outbox, POST /api/notifications/outbox/:id/retry,
+// GET /api/notifications/rules, PUT /api/notifications/rules/:kind.
+import { Router } from 'express';
+import { z } from 'zod';
+import { CONTACT_ROLES, eventKindSchema } from '@firelink/common';
+import { recordAudit } from '../audit/audit.ts';
+import { principalOf, requireRole } from '../auth/principal.ts';
+import { withTransaction, type Pool } from '../db/pool.ts';
+import { notFound } from '../http/errors.ts';
+import * as q from './queries.ts';
+
+const listSchema = z.object({
+  status: z.enum(['pending', 'sent', 'failed']).optional(),
+  unitId: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+const ruleSchema = z.object({
+  enabled: z.boolean(),
+  notifyContacts: z.boolean(),
+  contactRoles: z.array(z.enum(CONTACT_ROLES)).max(4),
+  notifyAgency: z.boolean(),
+  throttleS: z.number().int().min(0).max(7 * 86400),
+  templateZh: z.string().trim().min(1).max(300),
+});
+
+export function notificationsRouter(deps: { pool: Pool }): Router {
+  const { pool } = deps;
+  const r = Router();
+
+  r.get('/outbox', async (req, res) => {
+    const p = principalOf(res);
+    const f = listSchema.parse(req.query);
+    const x = await pool.query(q.listOutbox(p.scope, f));
+    res.json({
+      total: x.rows[0] ? Number(x.rows[0].total) : 0,
+      items: x.rows.map((o) => ({
+        id: Number(o.id),
+        channel: o.channel,
+        recipient: o.recipient,
+        text: o.text,
+        status: o.status,
+        attempts: o.attempts,
+        nextAttemptAt: o.next_attempt_at.toISOString(),
+        lastError: o.last_error,
+        unitId: Number(o.unit_id),
+        unitName: o.unit_name,
+        createdAt: o.created_at.toISOString(),
+        sentAt: o.sent_at?.toISOString() ?? null,
+      })),
+    });
+  });
+
+  r.post('/outbox/:id/retry', async (req, res) => {
+    const p = requireRole(res, 'admin', 'operator', 'supervisor');
+    const id = z.coerce.number().int().positive().parse(req.params.id);
+    await withTransaction(pool, async (c) => {
+      const x = await c.query(q.retryNow(p.scope, id));
+      if (!x.rows[0]) throw notFound('no unsent SMS with this id in your jurisdiction');
+      await recordAudit(c, { actor: p, ip: req.ip ?? null, action: 'outbox.retry', entity: 'outbox', entityId: id });
+    });
+    res.json({ id, status: 'pending' });
+  });
+
+  r.get('/rules', async (_req, res) => {
+    principalOf(res);
+    const x = await pool.query(q.allRules());
+    res.json(x.rows.map(ruleDto));
+  });
+
+  r.put('/rules/:kind', async (req, res) => {
+    const p = requireRole(res, 'admin');
+    const kind = eventKindSchema.parse(req.params.kind);
+    const body = ruleSchema.parse(req.body);
+    const row = await withTransaction(pool, async (c) => {
+      const before = (await c.query('SELECT * FROM notification_rules WHERE event_kind = $1', [kind])).rows[0] ?? null;
+      const x = (await c.query(q.updateRule(kind, body))).rows[0];
+      await recordAudit(c, { actor: p, ip: req.ip ?? null, action: 'notification_rule.update', entity: 'notification_rule', entityId: kind, before, after: x });
+      return x;
+    });
+    res.json(ruleDto(row));
+  });
+
+  return r;
+}
+
+function ruleDto(r: Record<string, unknown>) {
+  return {
+    eventKind: r.event_kind,
+    enabled: r.enabled,
+    notifyContacts: r.notify_contacts,
+    contactRoles: r.contact_roles,
+    notifyAgency: r.notify_agency,
+    throttleS: r.throttle_s,
+    templateZh: r.template_zh,
+  };
+}

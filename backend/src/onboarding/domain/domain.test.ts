@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { applyAffine, fitPlanToBox, frameToWgs84, invertAffine, wgs84ToFrame } from './frame.ts';
+import { imageSize } from './image-size.ts';
+import { floorFromDescription, pointsFromRecords, pointsFromType7 } from './point-import.ts';
+
+describe('building frame', () => {
+  it('round-trips metres and WGS84 near the origin to millimetres', () => {
+    const o = { lonWgs84: 118.78, latWgs84: 32.04 };
+    const [lon, lat] = frameToWgs84(o, 40, 25);
+    const [x, y] = wgs84ToFrame(o, lon, lat);
+    assert.ok(Math.abs(x - 40) < 1e-3 && Math.abs(y - 25) < 1e-3);
+    // 1e-5° of latitude is about 1.11 m.
+    assert.ok(Math.abs(wgs84ToFrame(o, 118.78, 32.04001)[1] - 1.112) < 0.01);
+  });
+
+  it('maps plan pixels to the frame with the fitted affine and back', () => {
+    const t = fitPlanToBox(1000, 500, 80, 40);
+    assert.deepEqual(applyAffine(t, 0, 0), [0, 40]); // top-left pixel = north-west corner
+    assert.deepEqual(applyAffine(t, 1000, 500), [80, 0]);
+    const [px, py] = applyAffine(invertAffine(t), 40, 20);
+    assert.ok(Math.abs(px - 500) < 1e-9 && Math.abs(py - 250) < 1e-9);
+    assert.throws(() => invertAffine([0, 0, 0, 0, 0, 0]), /singular/);
+  });
+});
+
+describe('point import parsing', () => {
+  it('reads CSV-style records with loop/point addresses and reports bad rows', () => {
+    const r = pointsFromRecords([
+      { System_Type: '1', system_address: '0', component_type: '42', loop: '2', point: '17', floor: '3', label: '3F走廊', x: '12.5', y: '4' },
+      { component_type: '23', component_address: '5' },
+      { component_type: 'smoke', component_address: '6' },
+      { component_type: '42' },
+    ]);
+    assert.equal(r.points.length, 2);
+    assert.deepEqual(r.points[0], { systemType: 1, systemAddress: 0, componentType: 42, componentAddress: 2 * 65536 + 17, floor: 3, label: '3F走廊', localXY: [12.5, 4] });
+    assert.equal(r.points[1]!.systemType, 1); // default: fire alarm system
+    assert.deepEqual(r.errors.map((e) => e.row), [3, 4]);
+    assert.match(r.errors[1]!.message, /loop and point/);
+  });
+
+  it('decodes type 7 component configuration objects (GB 18030 descriptions)', () => {
+    // 7 · 2 objects · [sys 1, addr 0, comp 42, addr 0x00020011 LE, "3F走廊" GB18030, padded]
+    const desc = Buffer.concat([Buffer.from('3F'), Buffer.from([0xd7, 0xdf, 0xc0, 0xc8])]);
+    const obj = (comp: number, addr: number, d: Buffer) => {
+      const b = Buffer.alloc(38, 0x20);
+      b[0] = 1;
+      b[1] = 0;
+      b[2] = comp;
+      b.writeUInt32LE(addr, 3);
+      d.copy(b, 7);
+      return b;
+    };
+    const adu = Buffer.concat([Buffer.from([7, 2]), obj(42, 0x00020011, desc), obj(84, 9, Buffer.from('B1'))]);
+    const r = pointsFromType7([adu.toString('hex'), '0201', 'zz']);
+    assert.deepEqual(r.points[0], { systemType: 1, systemAddress: 0, componentType: 42, componentAddress: 0x00020011, floor: 3, label: '3F走廊', localXY: null });
+    assert.equal(r.points[1]!.floor, -1);
+    assert.deepEqual(r.errors.map((e) => e.row), [2, 3]);
+    const short = pointsFromType7([adu.subarray(0, 40).toString('hex')]);
+    assert.match(short.errors[0]!.message, /announces 2 objects/);
+  });
+
+  it('guesses floors from common description habits', () => {
+    assert.equal(floorFromDescription('12F 电梯厅'), 12);
+    assert.equal(floorFromDescription('负2层车库'), -2);
+    assert.equal(floorFromDescription('B3 泵房'), -3);
+    assert.equal(floorFromDescription('屋顶水箱'), null);
+  });
+});
+
+describe('image size', () => {
+  it('reads PNG and JPEG headers', () => {
+    const png = Buffer.alloc(24);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png);
+    png.writeUInt32BE(800, 16);
+    png.writeUInt32BE(600, 20);
+    assert.deepEqual(imageSize(png, 'image/png'), { widthPx: 800, heightPx: 600 });
+    // SOI · APP0 (length 4) · SOF0 (length 11, precision 8, height 300, width 400)
+    const jpg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 4, 0, 0, 0xff, 0xc0, 0, 11, 8, 0x01, 0x2c, 0x01, 0x90, 3, 0, 0, 0]);
+    assert.deepEqual(imageSize(jpg, 'image/jpeg'), { widthPx: 400, heightPx: 300 });
+    assert.equal(imageSize(Buffer.from('nope'), 'image/png'), null);
+  });
+});

@@ -1,0 +1,44 @@
+// The onboarding feature: units API, onboarding workflow, notifications (bus subscriber +
+// SMS outbox worker). Wired into FEATURES in backend/src/main.ts.
+import type { FeatureFactory } from '../main.ts';
+import { HttpSmsGateway } from '../notifications/gateway.ts';
+import { notificationsRouter } from '../notifications/routes.ts';
+import { OutboxWorker, notifyForEvents } from '../notifications/service.ts';
+import { unitsRouter } from '../units/routes.ts';
+import { loadOnboardingConfig, type OnboardingConfig } from './config.ts';
+import { onboardingRouter, unitOnboardingRouter } from './routes.ts';
+
+export function onboardingFeature(overrides: { config?: OnboardingConfig } = {}): FeatureFactory {
+  return (ctx) => {
+    const config = overrides.config ?? loadOnboardingConfig();
+    const { pool, logger } = ctx;
+    const worker = config.SMS_GATEWAY_URL
+      ? new OutboxWorker(pool, new HttpSmsGateway(config.SMS_GATEWAY_URL, { token: config.SMS_GATEWAY_TOKEN }), {
+          maxAttempts: config.SMS_MAX_ATTEMPTS,
+          retryBaseMs: config.SMS_RETRY_BASE_MS,
+        }, logger)
+      : null;
+    let unsubscribe: (() => void) | null = null;
+    return {
+      name: 'onboarding',
+      routers: [
+        { path: '/api/units', router: unitsRouter({ pool, rules: config.rules }) },
+        // Floor plans and imports travel inside JSON (base64 XLSX): allow larger bodies here.
+        { path: '/api/units', router: unitOnboardingRouter({ pool, config }), bodyLimit: '10mb' },
+        { path: '/api/onboarding', router: onboardingRouter({ pool, config }) },
+        { path: '/api/notifications', router: notificationsRouter({ pool }) },
+      ],
+      start: async () => {
+        unsubscribe = ctx.bus.subscribe(async (events) => {
+          await notifyForEvents(pool, events);
+        });
+        if (worker) worker.start(config.SMS_POLL_MS);
+        else logger.info('SMS_GATEWAY_URL is not set: notifications stay queued in the outbox (GET /api/notifications/outbox)');
+      },
+      stop: async () => {
+        unsubscribe?.();
+        await worker?.stop();
+      },
+    };
+  };
+}

@@ -1,0 +1,204 @@
+// SQL of the units API. Every function returns {text, values}; values are $n parameters and
+// the jurisdiction predicate comes from scopePredicate (auth/scope.ts).
+import type { Scope } from '../auth/scope.ts';
+import { scopePredicate } from '../auth/scope.ts';
+import type { Query } from '../db/pool.ts';
+import type { UnitListQuery } from '@firelink/common';
+
+const SUMMARY_COLUMNS = `
+  u.id, u.external_id, u.name, u.address, u.category, u.high_risk, u.has_control_room, u.onboarding_state,
+  u.under_construction, u.region_adcode, r.name AS region_name,
+  CASE WHEN u.point IS NULL THEN NULL ELSE json_build_array(ST_X(u.point), ST_Y(u.point)) END AS lon_lat,
+  u.h3_r9, u.drawings_due::text AS drawings_due, u.version, u.updated_at,
+  (SELECT count(*) FILTER (WHERE d.online) FROM devices d WHERE d.unit_id = u.id)::int AS devices_online,
+  (SELECT count(*) FROM devices d WHERE d.unit_id = u.id)::int AS devices_total,
+  (SELECT count(*) FROM alarms a WHERE a.unit_id = u.id AND a.state <> 'closed')::int AS open_alarms`;
+
+export function listUnits(scope: Scope, q: UnitListQuery): Query {
+  const values: unknown[] = [];
+  const where = [scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values)];
+  if (q.region !== undefined) {
+    values.push(q.region);
+    const p = `$${values.length}`;
+    // A city or province code covers its districts, as in the scope rule.
+    where.push(`(u.region_adcode = ${p} OR (u.region_adcode / 100) * 100 = ${p} OR (u.region_adcode / 10000) * 10000 = ${p})`);
+  }
+  if (q.state?.length) {
+    values.push(q.state);
+    where.push(`u.onboarding_state = ANY($${values.length}::text[])`);
+  }
+  if (q.category) {
+    values.push(q.category);
+    where.push(`u.category = $${values.length}`);
+  }
+  if (q.underConstruction !== undefined) {
+    values.push(q.underConstruction);
+    where.push(`u.under_construction = $${values.length}`);
+  }
+  if (q.q) {
+    values.push(`%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    const p = `$${values.length}`;
+    where.push(`(u.name ILIKE ${p} OR u.address ILIKE ${p} OR u.external_id ILIKE ${p})`);
+  }
+  if (q.bbox) {
+    values.push(...q.bbox);
+    const n = values.length;
+    where.push(`u.point && ST_MakeEnvelope($${n - 3}, $${n - 2}, $${n - 1}, $${n}, 4326)`);
+  }
+  values.push(q.limit, q.offset);
+  return {
+    text: `SELECT ${SUMMARY_COLUMNS}, count(*) OVER () AS total
+           FROM units u LEFT JOIN regions r ON r.adcode = u.region_adcode
+           WHERE ${where.join(' AND ')}
+           ORDER BY u.updated_at DESC, u.id DESC
+           LIMIT $${values.length - 1} OFFSET $${values.length}`,
+    values,
+  };
+}
+
+/** One unit within the scope, with its detail columns; `forUpdate` locks the row. */
+export function getUnit(scope: Scope, id: number, forUpdate = false): Query {
+  const values: unknown[] = [id];
+  const pred = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
+  return {
+    text: `SELECT ${SUMMARY_COLUMNS},
+             u.control_room_phone, u.contacts, u.maintenance_agency_id, u.building_id,
+             u.verified_detection_points, u.verified_linkage_points, u.point_total_note,
+             u.opened_at, u.construction_accepted_at,
+             ma.name AS agency_name, ma.phone AS agency_phone
+           FROM units u
+           LEFT JOIN regions r ON r.adcode = u.region_adcode
+           LEFT JOIN maintenance_agencies ma ON ma.id = u.maintenance_agency_id
+           WHERE u.id = $1 AND ${pred}${forUpdate ? ' FOR UPDATE OF u' : ''}`,
+    values,
+  };
+}
+
+export function getBuilding(buildingId: number): Query {
+  return {
+    text: `SELECT id, name, floors_above, floors_below, height_m, ST_AsGeoJSON(footprint, 7)::json AS footprint,
+             ST_XMin(footprint) AS min_lon, ST_YMin(footprint) AS min_lat
+           FROM buildings WHERE id = $1`,
+    values: [buildingId],
+  };
+}
+
+export function unitPoints(unitId: number): Query {
+  return {
+    text: `SELECT p.id, fs.system_type, fs.system_address, p.component_type, p.component_address, p.floor, p.label,
+             p.state, p.in_fault, p.position_local_x, p.position_local_y,
+             CASE WHEN p.position IS NULL THEN NULL ELSE json_build_array(ST_X(p.position), ST_Y(p.position)) END AS lon_lat
+           FROM points p LEFT JOIN facility_systems fs ON fs.id = p.system_id
+           WHERE p.unit_id = $1
+           ORDER BY p.floor NULLS LAST, fs.system_type, p.component_address`,
+    values: [unitId],
+  };
+}
+
+export function floorPlans(buildingId: number): Query {
+  return {
+    text: `SELECT floor, transform, width_px, height_px, image IS NOT NULL AS has_image FROM floor_plans WHERE building_id = $1 ORDER BY floor`,
+    values: [buildingId],
+  };
+}
+
+export function unitDevices(unitId: number): Query {
+  return {
+    text: `SELECT id, address, protocol, model, online, last_seen_at FROM devices WHERE unit_id = $1 ORDER BY id`,
+    values: [unitId],
+  };
+}
+
+export function recentEvents(unitId: number, limit: number): Query {
+  return {
+    text: `SELECT id, kind, point_id, description, received_at FROM events WHERE unit_id = $1 ORDER BY received_at DESC, id DESC LIMIT $2`,
+    values: [unitId, limit],
+  };
+}
+
+export function passingAcceptance(unitId: number): Query {
+  return { text: `SELECT EXISTS (SELECT 1 FROM acceptance_checks WHERE unit_id = $1 AND result = 'pass') AS passed`, values: [unitId] };
+}
+
+/** District containing the point (point-in-polygon; districts carry the adcodes rows use). */
+export function regionAt(lon: number, lat: number): Query {
+  return {
+    text: `SELECT adcode FROM regions
+           WHERE geom IS NOT NULL AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326))
+           ORDER BY CASE level WHEN 'district' THEN 0 WHEN 'city' THEN 1 ELSE 2 END, ST_Area(geom)
+           LIMIT 1`,
+    values: [lon, lat],
+  };
+}
+
+export function buildingAt(lon: number, lat: number): Query {
+  return {
+    text: `SELECT id FROM buildings WHERE ST_Intersects(footprint, ST_SetSRID(ST_MakePoint($1, $2), 4326))
+           ORDER BY ST_Area(footprint) LIMIT 1`,
+    values: [lon, lat],
+  };
+}
+
+export function categoryHighRisk(code: string): Query {
+  return { text: `SELECT high_risk FROM unit_categories WHERE code = $1`, values: [code] };
+}
+
+/** Columns a create/update may write, in the database's names. */
+export interface UnitRow {
+  external_id: string | null;
+  name: string;
+  address: string | null;
+  category: string;
+  high_risk: boolean;
+  has_control_room: boolean;
+  control_room_phone: string | null;
+  under_construction: boolean;
+  lon: number | null;
+  lat: number | null;
+  building_id: number | null;
+  region_adcode: number | null;
+  h3_r7: string | null;
+  h3_r8: string | null;
+  h3_r9: string | null;
+  contacts: unknown;
+  maintenance_agency_id: number | null;
+  verified_detection_points: number | null;
+  verified_linkage_points: number | null;
+  point_total_note: string | null;
+  drawings_due: string | null;
+}
+
+const ROW_COLS: Array<keyof UnitRow> = [
+  'external_id', 'name', 'address', 'category', 'high_risk', 'has_control_room', 'control_room_phone', 'under_construction',
+  'building_id', 'region_adcode', 'h3_r7', 'h3_r8', 'h3_r9', 'contacts', 'maintenance_agency_id',
+  'verified_detection_points', 'verified_linkage_points', 'point_total_note', 'drawings_due',
+];
+
+function rowValues(r: UnitRow): unknown[] {
+  return ROW_COLS.map((c) => (c === 'contacts' ? JSON.stringify(r[c]) : r[c]));
+}
+
+export function insertUnit(r: UnitRow): Query {
+  const values = [...rowValues(r), r.lon, r.lat];
+  const n = ROW_COLS.length;
+  return {
+    text: `INSERT INTO units (${ROW_COLS.join(', ')}, point)
+           VALUES (${ROW_COLS.map((_, i) => `$${i + 1}`).join(', ')},
+                   CASE WHEN $${n + 1}::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($${n + 1}, $${n + 2}), 4326) END)
+           RETURNING id`,
+    values,
+  };
+}
+
+export function updateUnit(id: number, version: number, r: UnitRow): Query {
+  const values = [...rowValues(r), r.lon, r.lat, id, version];
+  const n = ROW_COLS.length;
+  return {
+    text: `UPDATE units SET ${ROW_COLS.map((c, i) => `${c} = $${i + 1}`).join(', ')},
+             point = CASE WHEN $${n + 1}::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($${n + 1}, $${n + 2}), 4326) END,
+             version = version + 1, updated_at = now()
+           WHERE id = $${n + 3} AND version = $${n + 4}
+           RETURNING id, version`,
+    values,
+  };
+}

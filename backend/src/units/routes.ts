@@ -1,0 +1,97 @@
+// GET /api/units, GET /api/units/:id, POST /api/units, PATCH /api/units/:id, GET /api/units/categories.
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { unitCreateSchema, unitListQuerySchema, unitPatchSchema, type CompletenessRule } from '@firelink/common';
+import { recordAudit } from '../audit/audit.ts';
+import { principalOf, requireRole } from '../auth/principal.ts';
+import { scopeAllows } from '../auth/scope.ts';
+import { withTransaction, type Pool } from '../db/pool.ts';
+import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
+import * as q from './queries.ts';
+import { rowFromCreate, rowFromPatch, toSummary, unitDetail } from './service.ts';
+
+export const idParam = z.coerce.number().int().positive();
+
+/** Translates constraint violations into messages that say what to fix. */
+export function pgToHttp(err: unknown): unknown {
+  const e = err as { code?: string; constraint?: string; detail?: string };
+  if (e.code === '23503') return badRequest(`a referenced record does not exist (${e.detail ?? e.constraint}): check maintenanceAgencyId/buildingId`);
+  if (e.code === '23505') return conflict(`duplicate value (${e.detail ?? e.constraint}): choose another externalId or address`);
+  return err;
+}
+
+export const ipOf = (req: Request) => req.ip ?? null;
+
+export function unitsRouter(deps: { pool: Pool; rules: readonly CompletenessRule[] }): Router {
+  const { pool } = deps;
+  const r = Router();
+
+  r.get('/categories', async (_req, res) => {
+    principalOf(res);
+    const x = await pool.query('SELECT code, name_zh, name_en, high_risk FROM unit_categories ORDER BY code');
+    res.json(x.rows.map((c) => ({ code: c.code, nameZh: c.name_zh, nameEn: c.name_en, highRisk: c.high_risk })));
+  });
+
+  r.get('/', async (req, res) => {
+    const p = principalOf(res);
+    const query = unitListQuerySchema.parse(req.query);
+    const x = await pool.query(q.listUnits(p.scope, query));
+    res.json({ total: x.rows[0] ? Number(x.rows[0].total) : 0, items: x.rows.map(toSummary) });
+  });
+
+  r.get('/:id', async (req, res) => {
+    const p = principalOf(res);
+    const d = await unitDetail(pool, p.scope, idParam.parse(req.params.id), deps.rules);
+    if (!d) throw notFound('no such unit in your jurisdiction');
+    res.json(d);
+  });
+
+  r.post('/', async (req, res) => {
+    const p = requireRole(res, 'admin', 'supervisor');
+    const body = unitCreateSchema.parse(req.body);
+    const id = await withTransaction(pool, async (c) => {
+      const row = await rowFromCreate(c, body);
+      if (!scopeAllows(p.scope, { regionAdcode: row.region_adcode })) {
+        throw forbidden('the unit lies outside your jurisdiction (its location decides its region): check lonLatWgs84');
+      }
+      const ins = await c.query(q.insertUnit(row)).catch((e) => Promise.reject(pgToHttp(e)));
+      const newId = Number(ins.rows[0].id);
+      await recordAudit(c, { actor: p, ip: ipOf(req), action: 'unit.create', entity: 'unit', entityId: newId, after: row });
+      return newId;
+    });
+    res.status(201).json(await unitDetail(pool, p.scope, id, deps.rules));
+  });
+
+  r.patch('/:id', async (req, res) => {
+    const p = requireRole(res, 'admin', 'supervisor', 'maintainer');
+    const id = idParam.parse(req.params.id);
+    const body = unitPatchSchema.parse(req.body);
+    await withTransaction(pool, async (c) => {
+      const cur = (await c.query(q.getUnit(p.scope, id, true))).rows[0];
+      if (!cur) throw notFound('no such unit in your jurisdiction');
+      if (Number(cur.version) !== body.version) {
+        throw conflict(`the unit was changed by someone else (version ${cur.version}, you sent ${body.version}): reload and apply your edit again`, {
+          currentVersion: Number(cur.version),
+        });
+      }
+      const row = await rowFromPatch(c, cur, body);
+      if (p.scope.kind === 'regions' && !scopeAllows(p.scope, { regionAdcode: row.region_adcode })) {
+        throw forbidden('the new location lies outside your jurisdiction');
+      }
+      const up = await c.query(q.updateUnit(id, body.version, row)).catch((e) => Promise.reject(pgToHttp(e)));
+      if (!up.rows[0]) throw conflict('the unit was changed concurrently: reload and try again');
+      const changed = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'version'));
+      await recordAudit(c, { actor: p, ip: ipOf(req), action: 'unit.update', entity: 'unit', entityId: id, before: pickBefore(cur, changed), after: changed });
+    });
+    res.json(await unitDetail(pool, p.scope, id, deps.rules));
+  });
+
+  return r;
+}
+
+function pickBefore(cur: Record<string, unknown>, changed: Record<string, unknown>) {
+  const snake = (k: string) => k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(changed)) out[k] = k === 'lonLatWgs84' ? cur.lon_lat : cur[snake(k)];
+  return out;
+}

@@ -1,0 +1,270 @@
+// Units: read models (list, detail, completeness) and writes with tie-to-place.
+import type pg from 'pg';
+import { latLngToCell } from 'h3-js';
+import {
+  evaluateCompleteness,
+  pointClass,
+  type CompletenessInput,
+  type CompletenessRule,
+  type Completeness,
+  type Contact,
+  type UnitCreate,
+  type UnitDetail,
+  type UnitPatch,
+  type UnitSummary,
+} from '@firelink/common';
+import type { Scope } from '../auth/scope.ts';
+import { badRequest } from '../http/errors.ts';
+import * as q from './queries.ts';
+
+type Db = pg.Pool | pg.ClientBase;
+type Row = Record<string, unknown>;
+
+const num = (v: unknown) => (v == null ? null : Number(v));
+const iso = (v: unknown) => (v == null ? null : v instanceof Date ? v.toISOString() : String(v));
+
+export function toSummary(r: Row): UnitSummary {
+  return {
+    id: Number(r.id),
+    externalId: (r.external_id as string | null) ?? null,
+    name: String(r.name),
+    address: (r.address as string | null) ?? null,
+    category: String(r.category),
+    highRisk: Boolean(r.high_risk),
+    hasControlRoom: Boolean(r.has_control_room),
+    onboardingState: r.onboarding_state as UnitSummary['onboardingState'],
+    underConstruction: Boolean(r.under_construction),
+    regionAdcode: num(r.region_adcode),
+    regionName: (r.region_name as string | null) ?? null,
+    lonLatWgs84: (r.lon_lat as [number, number] | null) ?? null,
+    h3R9: (r.h3_r9 as string | null) ?? null,
+    devicesOnline: Number(r.devices_online ?? 0),
+    devicesTotal: Number(r.devices_total ?? 0),
+    openAlarms: Number(r.open_alarms ?? 0),
+    drawingsDue: (r.drawings_due as string | null) ?? null,
+    version: Number(r.version),
+    updatedAt: iso(r.updated_at) ?? '',
+  };
+}
+
+/** Registered point counts and drawing progress, from the points table. */
+export async function pointStats(db: Db, unitId: number) {
+  const r = await db.query(
+    `SELECT fs.system_type, p.component_type, p.position IS NOT NULL AS placed
+     FROM points p LEFT JOIN facility_systems fs ON fs.id = p.system_id WHERE p.unit_id = $1`,
+    [unitId],
+  );
+  let detection = 0;
+  let linkage = 0;
+  let unplaced = 0;
+  for (const p of r.rows) {
+    const c = pointClass(num(p.system_type), Number(p.component_type));
+    if (c === 'detection') detection++;
+    else if (c === 'linkage') linkage++;
+    if (!p.placed) unplaced++;
+  }
+  return { detection, linkage, unplaced };
+}
+
+/** Completeness of a unit row (from getUnit) under the rules in force. */
+export async function completenessOf(db: Db, u: Row, rules: readonly CompletenessRule[]): Promise<Completeness> {
+  const id = Number(u.id);
+  const [stats, devs, acc] = await Promise.all([
+    pointStats(db, id),
+    db.query(`SELECT address FROM devices WHERE unit_id = $1 AND protocol = 'gb26875'`, [id]),
+    db.query(q.passingAcceptance(id)),
+  ]);
+  const input: CompletenessInput = {
+    name: (u.name as string) ?? null,
+    address: (u.address as string | null) ?? null,
+    lonLatWgs84: (u.lon_lat as [number, number] | null) ?? null,
+    category: (u.category as string | null) ?? null,
+    hasControlRoom: Boolean(u.has_control_room),
+    controlRoomPhone: (u.control_room_phone as string | null) ?? null,
+    contacts: (u.contacts as Contact[]) ?? [],
+    maintenanceAgencyId: num(u.maintenance_agency_id),
+    uitdAddresses: devs.rows.map((d) => Number(d.address)),
+    verifiedDetectionPoints: num(u.verified_detection_points),
+    verifiedLinkagePoints: num(u.verified_linkage_points),
+    pointTotalNote: (u.point_total_note as string | null) ?? null,
+    registeredDetectionPoints: stats.detection,
+    registeredLinkagePoints: stats.linkage,
+    underConstruction: Boolean(u.under_construction),
+    acceptancePassed: Boolean(acc.rows[0]?.passed),
+  };
+  const missing = evaluateCompleteness(input, rules);
+  const due = u.drawings_due as string | null;
+  const today = new Date().toISOString().slice(0, 10);
+  return {
+    complete: missing.length === 0,
+    missing,
+    registeredDetectionPoints: stats.detection,
+    registeredLinkagePoints: stats.linkage,
+    pointsWithoutPosition: stats.unplaced,
+    drawingsOverdue: stats.unplaced > 0 && due != null && due < today,
+  };
+}
+
+export async function unitDetail(db: Db, scope: Scope, id: number, rules: readonly CompletenessRule[]): Promise<UnitDetail | null> {
+  const r = await db.query(q.getUnit(scope, id));
+  const u = r.rows[0] as Row | undefined;
+  if (!u) return null;
+  const buildingId = num(u.building_id);
+  const [b, pts, plans, devs, evs, completeness] = await Promise.all([
+    buildingId ? db.query(q.getBuilding(buildingId)) : null,
+    db.query(q.unitPoints(id)),
+    buildingId ? db.query(q.floorPlans(buildingId)) : null,
+    db.query(q.unitDevices(id)),
+    db.query(q.recentEvents(id, 50)),
+    completenessOf(db, u, rules),
+  ]);
+  const brow = b?.rows[0] as Row | undefined;
+  const floors = new Map<number | null, UnitDetail['floors'][number]>();
+  const floorOf = (f: number | null) => {
+    let x = floors.get(f);
+    if (!x) floors.set(f, (x = { floor: f, hasPlan: false, planTransform: null, planSizePx: null, points: [] }));
+    return x;
+  };
+  if (brow) {
+    for (let f = -Number(brow.floors_below); f <= Number(brow.floors_above); f++) if (f !== 0) floorOf(f);
+  }
+  for (const p of plans?.rows ?? []) {
+    const f = floorOf(Number(p.floor));
+    f.hasPlan = Boolean(p.has_image);
+    f.planTransform = (p.transform as number[] | null) ?? null;
+    f.planSizePx = p.width_px != null ? [Number(p.width_px), Number(p.height_px)] : null;
+  }
+  for (const p of pts.rows) {
+    floorOf(num(p.floor)).points.push({
+      id: Number(p.id),
+      systemType: num(p.system_type),
+      systemAddress: num(p.system_address),
+      componentType: Number(p.component_type),
+      componentAddress: Number(p.component_address),
+      floor: num(p.floor),
+      label: p.label ?? null,
+      state: String(p.state),
+      inFault: Boolean(p.in_fault),
+      localXY: p.position_local_x != null ? [Number(p.position_local_x), Number(p.position_local_y)] : null,
+      lonLatWgs84: p.lon_lat ?? null,
+    });
+  }
+  return {
+    ...toSummary(u),
+    controlRoomPhone: (u.control_room_phone as string | null) ?? null,
+    contacts: (u.contacts as Contact[]) ?? [],
+    maintenanceAgency: u.maintenance_agency_id != null ? { id: Number(u.maintenance_agency_id), name: String(u.agency_name), phone: (u.agency_phone as string | null) ?? null } : null,
+    verifiedDetectionPoints: num(u.verified_detection_points),
+    verifiedLinkagePoints: num(u.verified_linkage_points),
+    pointTotalNote: (u.point_total_note as string | null) ?? null,
+    openedAt: iso(u.opened_at),
+    constructionAcceptedAt: iso(u.construction_accepted_at),
+    building: brow
+      ? {
+          id: Number(brow.id),
+          name: (brow.name as string | null) ?? null,
+          floorsAbove: Number(brow.floors_above),
+          floorsBelow: Number(brow.floors_below),
+          heightM: num(brow.height_m),
+          footprint: brow.footprint as NonNullable<UnitDetail['building']>['footprint'],
+        }
+      : null,
+    floors: [...floors.values()].sort((a, b) => (a.floor ?? 1e9) - (b.floor ?? 1e9)),
+    devices: devs.rows.map((d) => ({
+      id: Number(d.id),
+      address: Number(d.address),
+      protocol: String(d.protocol),
+      model: d.model ?? null,
+      online: Boolean(d.online),
+      lastSeenAt: iso(d.last_seen_at),
+    })),
+    recentEvents: evs.rows.map((e) => ({
+      id: Number(e.id),
+      kind: String(e.kind),
+      pointId: num(e.point_id),
+      description: e.description ?? null,
+      receivedAt: iso(e.received_at) ?? '',
+    })),
+    completeness,
+  };
+}
+
+/** Region (PostGIS point-in-polygon), building under the point, and H3 cells (h3-js) for a location. */
+export async function tieToPlace(db: Db, lonLat: readonly [number, number] | null, buildingId: number | null) {
+  if (!lonLat) return { region_adcode: null, h3_r7: null, h3_r8: null, h3_r9: null, building_id: buildingId };
+  const [lon, lat] = lonLat;
+  const reg = await db.query(q.regionAt(lon, lat));
+  let building = buildingId;
+  if (building == null) building = num((await db.query(q.buildingAt(lon, lat))).rows[0]?.id);
+  return {
+    region_adcode: num(reg.rows[0]?.adcode),
+    h3_r7: latLngToCell(lat, lon, 7),
+    h3_r8: latLngToCell(lat, lon, 8),
+    h3_r9: latLngToCell(lat, lon, 9),
+    building_id: building,
+  };
+}
+
+async function highRisk(db: Db, category: string): Promise<boolean> {
+  const r = await db.query(q.categoryHighRisk(category));
+  if (!r.rows[0]) throw badRequest(`unknown category '${category}': use one of the codes in unit_categories (GET /api/units/categories)`);
+  return Boolean(r.rows[0].high_risk);
+}
+
+export async function rowFromCreate(db: Db, c: UnitCreate): Promise<q.UnitRow> {
+  const place = await tieToPlace(db, c.lonLatWgs84, c.buildingId);
+  return {
+    external_id: c.externalId,
+    name: c.name,
+    address: c.address,
+    category: c.category,
+    high_risk: await highRisk(db, c.category),
+    has_control_room: c.hasControlRoom,
+    control_room_phone: c.controlRoomPhone,
+    under_construction: c.underConstruction,
+    lon: c.lonLatWgs84?.[0] ?? null,
+    lat: c.lonLatWgs84?.[1] ?? null,
+    contacts: c.contacts,
+    maintenance_agency_id: c.maintenanceAgencyId,
+    verified_detection_points: c.verifiedDetectionPoints,
+    verified_linkage_points: c.verifiedLinkagePoints,
+    point_total_note: c.pointTotalNote,
+    drawings_due: c.drawingsDue,
+    ...place,
+  };
+}
+
+/** The current row (from getUnit) with the patch applied, re-tied to its place when it moved. */
+export async function rowFromPatch(db: Db, cur: Row, p: UnitPatch): Promise<q.UnitRow> {
+  const lonLat = p.lonLatWgs84 !== undefined ? p.lonLatWgs84 : ((cur.lon_lat as [number, number] | null) ?? null);
+  const category = p.category ?? String(cur.category);
+  const moved = p.lonLatWgs84 !== undefined || p.buildingId !== undefined;
+  const buildingId = p.buildingId !== undefined ? p.buildingId : num(cur.building_id);
+  const place = moved
+    ? await tieToPlace(db, lonLat, p.buildingId !== undefined ? buildingId : null)
+    : { region_adcode: num(cur.region_adcode), h3_r7: null, h3_r8: null, h3_r9: (cur.h3_r9 as string | null) ?? null, building_id: buildingId };
+  if (!moved && lonLat) {
+    place.h3_r7 = latLngToCell(lonLat[1], lonLat[0], 7);
+    place.h3_r8 = latLngToCell(lonLat[1], lonLat[0], 8);
+  }
+  const pick = <K extends keyof UnitPatch>(k: K, col: string) => (p[k] !== undefined ? p[k] : cur[col]);
+  return {
+    external_id: pick('externalId', 'external_id') as string | null,
+    name: pick('name', 'name') as string,
+    address: pick('address', 'address') as string | null,
+    category,
+    high_risk: await highRisk(db, category),
+    has_control_room: pick('hasControlRoom', 'has_control_room') as boolean,
+    control_room_phone: pick('controlRoomPhone', 'control_room_phone') as string | null,
+    under_construction: pick('underConstruction', 'under_construction') as boolean,
+    lon: lonLat?.[0] ?? null,
+    lat: lonLat?.[1] ?? null,
+    contacts: pick('contacts', 'contacts'),
+    maintenance_agency_id: num(pick('maintenanceAgencyId', 'maintenance_agency_id')),
+    verified_detection_points: num(pick('verifiedDetectionPoints', 'verified_detection_points')),
+    verified_linkage_points: num(pick('verifiedLinkagePoints', 'verified_linkage_points')),
+    point_total_note: pick('pointTotalNote', 'point_total_note') as string | null,
+    drawings_due: pick('drawingsDue', 'drawings_due') as string | null,
+    ...place,
+  };
+}

@@ -1,0 +1,161 @@
+// Browser tests of the command map against the real backend (every feature, real PostGIS,
+// real GB/T 26875.3 over TCP) in Debian's Chromium. Every request that would leave
+// localhost is blocked and recorded; there must be none.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import { seedDemoSubset } from '@firelink/geodata';
+import { SimulatedUitd } from '@firelink/ingest';
+import type { Page } from 'playwright-core';
+import { CHROMIUM, distinctColours, ensureFrontendBuilt, launchBrowser, login, startCutProxy, startStack, type BrowserSession, type Stack } from './harness.ts';
+
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`;
+
+describe('command map in Chromium', { skip, timeout: 240_000 }, () => {
+  let db: TestDatabase;
+  let stack: Stack;
+  let browser: BrowserSession;
+  let device: { address: number; unitName: string; point: { systemType: number; systemAddress: number; componentType: number; componentAddress: number } };
+
+  before(async () => {
+    await ensureFrontendBuilt((m) => console.log(m));
+    db = await createTestDatabase('e2e_command_map');
+    await seedDemoSubset(db.pool, { units: 30, roads: true, maxPointsPerUnit: 12 });
+    // A registered UITD with a point, in an open unit, from the demo data.
+    const r = await db.pool.query(
+      `SELECT d.address, u.name, s.system_type, s.system_address, p.component_type, p.component_address
+         FROM devices d JOIN units u ON u.id = d.unit_id
+         JOIN facility_systems s ON s.device_id = d.id JOIN points p ON p.system_id = s.id
+        WHERE d.protocol = 'gb26875' AND u.point IS NOT NULL
+        ORDER BY (u.onboarding_state = 'open') DESC, d.id, p.id LIMIT 1`,
+    );
+    assert.ok(r.rows[0], 'the demo subset has a registered GB/T 26875 device with a point');
+    const row = r.rows[0];
+    device = {
+      address: Number(row.address),
+      unitName: row.name,
+      point: { systemType: row.system_type, systemAddress: row.system_address, componentType: row.component_type, componentAddress: Number(row.component_address) },
+    };
+    stack = await startStack(db.url);
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+    await db?.drop();
+  });
+
+  let wall: Page;
+  let desk: Page;
+
+  it('logs in and renders the wall: map drawn, no console errors, nothing leaves localhost', async () => {
+    wall = await browser.newPage();
+    await login(wall, stack.baseUrl, stack, '/wall');
+    assert.equal(new URL(wall.url()).pathname, '/wall');
+    await wall.waitForSelector('[data-testid=wall] canvas', { timeout: 20_000 });
+    await wall.waitForFunction(() => document.querySelector('[data-testid=conn-status]')?.classList.contains('live'), null, { timeout: 15_000 });
+    // Units arrive from /api/units and are drawn; give the map a moment to paint.
+    await wall.waitForFunction(() => ((window as unknown as { __firelinkWall?: { stats: () => { units: number } } }).__firelinkWall?.stats().units ?? 0) > 0, null, { timeout: 15_000 });
+    await wall.waitForTimeout(1500);
+    const png = await wall.screenshot({ path: process.env.E2E_SCREENSHOTS ? `${process.env.E2E_SCREENSHOTS}/wall.png` : undefined });
+    const colours = await distinctColours(wall, png);
+    assert.ok(colours > 50, `wall screenshot looks blank (${colours} distinct colours)`);
+    assert.match(await wall.textContent('h1') ?? '', /消防联网监测指挥大屏/, 'zh-CN by default');
+    assert.deepEqual(browser.errors, []);
+    assert.deepEqual(browser.external, []);
+  });
+
+  it('shows a fire alarm sent as a GB/T 26875 frame on the desk and the wall within 2 s', async () => {
+    desk = await browser.newPage();
+    await desk.goto(`${stack.baseUrl}/desk`);
+    await desk.waitForFunction(() => document.querySelector('[data-testid=conn-status]')?.classList.contains('live'), null, { timeout: 15_000 });
+    const uitd = new SimulatedUitd({ port: stack.gbPort, address: device.address, host: '127.0.0.1' });
+    await uitd.connect();
+    try {
+      const t0 = Date.now();
+      const sent = await uitd.sendFire(device.point);
+      assert.equal(sent.denied, false, 'the center confirmed the fire frame');
+      const onDesk = desk.waitForSelector('[data-testid^=queue-row-][data-kind=fire]', { timeout: 2000 });
+      const onWall = wall.waitForFunction(
+        (name) => document.querySelector('[data-testid=latest-fire]')?.textContent?.includes(name) ?? false,
+        device.unitName,
+        { timeout: 2000 },
+      );
+      await Promise.all([onDesk, onWall]);
+      const ms = Date.now() - t0;
+      assert.ok(ms < 2000, `fire reached desk and wall in ${ms} ms`);
+      assert.equal(await wall.textContent('[data-testid=counter-fire] .value'), '1');
+      const alerts = await wall.evaluate(() => (window as unknown as { __firelinkWall: { stats: () => { alertsPlayed: number } } }).__firelinkWall.stats().alertsPlayed);
+      assert.equal(alerts, 1, 'the wall sounded one alert');
+    } finally {
+      uitd.close();
+    }
+  });
+
+  it('acknowledging and verifying on the desk updates the wall', async () => {
+    await desk.click('[data-testid^=queue-row-][data-kind=fire]');
+    await desk.waitForSelector('[data-testid=action-ack]:not([disabled])', { timeout: 5000 });
+    await desk.keyboard.press('a'); // keyboard shortcut: acknowledge
+    await wall.waitForFunction(() => document.querySelector('[data-testid=latest-fire-state]')?.textContent?.trim() === '已确认', null, { timeout: 3000 });
+    await desk.waitForSelector('[data-testid=action-verify-fire]:not([disabled])', { timeout: 5000 });
+    await desk.click('[data-testid=action-verify-fire]');
+    await wall.waitForFunction(() => document.querySelector('[data-testid=latest-fire-state]')?.textContent?.trim() === '真实火警', null, { timeout: 3000 });
+    assert.equal(await desk.textContent('[data-testid=detail-state]'), '已核实');
+    const png = await desk.screenshot({ path: process.env.E2E_SCREENSHOTS ? `${process.env.E2E_SCREENSHOTS}/desk.png` : undefined });
+    assert.ok((await distinctColours(desk, png)) > 50);
+    await wall.screenshot({ path: process.env.E2E_SCREENSHOTS ? `${process.env.E2E_SCREENSHOTS}/wall-fire.png` : undefined });
+    assert.deepEqual(browser.errors, []);
+    assert.deepEqual(browser.external, []);
+  });
+
+  it('switches to English and keeps the choice across reloads', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${stack.baseUrl}/`);
+    await page.click('[data-testid=lang-switch]');
+    await page.reload();
+    await page.waitForSelector('.brand');
+    assert.match((await page.textContent('.brand')) ?? '', /FireLink Fire Monitoring Command/);
+    await page.close();
+  });
+
+  it('shows the unit view with its footprint, floors and points', async () => {
+    const r = await db.pool.query(`SELECT u.id, u.name FROM units u JOIN points p ON p.unit_id = u.id WHERE u.building_id IS NOT NULL GROUP BY u.id ORDER BY u.id LIMIT 1`);
+    const page = await browser.newPage();
+    await page.goto(`${stack.baseUrl}/units/${r.rows[0].id}`);
+    await page.waitForSelector('[data-testid=unit-name]', { timeout: 10_000 });
+    assert.equal(await page.textContent('[data-testid=unit-name]'), r.rows[0].name);
+    assert.ok((await page.locator('[data-testid=floors] button').count()) >= 2, 'the "all" button and at least one floor');
+    await page.waitForTimeout(1000);
+    const png = await page.screenshot({ path: process.env.E2E_SCREENSHOTS ? `${process.env.E2E_SCREENSHOTS}/unit.png` : undefined });
+    assert.ok((await distinctColours(page, png)) > 50);
+    await page.close();
+    assert.deepEqual(browser.errors, []);
+    assert.deepEqual(browser.external, []);
+  });
+
+  it('shows "reconnecting" when the network drops and resumes by itself, state intact', async () => {
+    const proxy = await startCutProxy(Number(new URL(stack.baseUrl).port));
+    const page = await browser.newPage();
+    try {
+      // Cookies are per host, not per port: the session carries over to the proxy's origin.
+      await page.goto(`http://127.0.0.1:${proxy.port}/wall`);
+      await page.waitForFunction(() => document.querySelector('[data-testid=conn-status]')?.classList.contains('live'), null, { timeout: 15_000 });
+      await page.waitForFunction(() => document.querySelector('[data-testid=counter-fire] .value')?.textContent === '1', null, { timeout: 5000 });
+      proxy.cut();
+      await page.waitForSelector('[data-testid=reconnecting]', { timeout: 5000 });
+      await page.waitForTimeout(1500);
+      proxy.restore();
+      await page.waitForSelector('[data-testid=reconnecting]', { state: 'detached', timeout: 20_000 });
+      assert.equal(await page.textContent('[data-testid=counter-fire] .value'), '1', 'state survived the reconnect');
+      // Connection failures while cut are expected console noise of the browser itself.
+      browser.errors.splice(0, browser.errors.length, ...browser.errors.filter((e) => !/ERR_CONNECTION|WebSocket/.test(e)));
+      assert.deepEqual(browser.errors, []);
+      assert.deepEqual(browser.external, []);
+    } finally {
+      await page.close();
+      await proxy.close();
+    }
+  });
+});

@@ -1,0 +1,58 @@
+// Alarm REST calls (common/src/live.ts) and dispatch suggestions (DISPATCH's API).
+import { alarmDetailSchema, transitionResponseSchema, type AlarmVerdict } from '@firelink/common';
+import { z } from 'zod';
+import { api } from './http.ts';
+
+export const getAlarmDetail = (id: number, signal?: AbortSignal) => api(`/api/alarms/${id}`, alarmDetailSchema, { signal });
+
+export type Transition = { action: 'ack' } | { action: 'verify'; verdict: AlarmVerdict } | { action: 'dispatch'; stationIds?: number[] } | { action: 'close' };
+
+export function transition(id: number, version: number, tr: Transition) {
+  const body: Record<string, unknown> = { version };
+  if (tr.action === 'verify') body.verdict = tr.verdict;
+  if (tr.action === 'dispatch' && tr.stationIds) body.stationIds = tr.stationIds;
+  return api(`/api/alarms/${id}/${tr.action}`, transitionResponseSchema, { method: 'POST', body });
+}
+
+// Dispatch suggestions: parsed loosely (only what the desk draws) so a richer response
+// never breaks the desk.
+const lineString = z.object({ type: z.literal('LineString'), coordinates: z.array(z.tuple([z.number(), z.number()]).rest(z.number())) });
+const suggestion = z
+  .object({
+    stationId: z.number(),
+    name: z.string().optional(),
+    stationName: z.string().optional(),
+    etaS: z.number().nullable().optional(),
+    distanceMeters: z.number().nullable().optional(),
+    route: lineString.nullable().optional(),
+    path: lineString.nullable().optional(),
+  })
+  .passthrough();
+type SuggestionRaw = z.infer<typeof suggestion>;
+const suggestResponse = z.union([
+  z.array(suggestion),
+  z.object({ suggestions: z.array(suggestion) }).transform((r) => r.suggestions),
+  z.object({ stations: z.array(suggestion) }).transform((r) => r.stations),
+]);
+export interface Suggestion {
+  stationId: number;
+  name: string;
+  etaS: number | null;
+  distanceMeters: number | null;
+  pathWgs84: Array<[number, number]> | null;
+}
+
+export async function suggestStations(lonLatWgs84: [number, number], k = 3, signal?: AbortSignal): Promise<Suggestion[]> {
+  const r = await api(`/api/dispatch/suggest?lon=${lonLatWgs84[0]}&lat=${lonLatWgs84[1]}&k=${k}`, suggestResponse, { signal });
+  const list: SuggestionRaw[] = r;
+  return list.map((s) => {
+    const line = s.route ?? s.path ?? null;
+    return {
+      stationId: s.stationId,
+      name: s.name ?? s.stationName ?? `#${s.stationId}`,
+      etaS: s.etaS ?? null,
+      distanceMeters: s.distanceMeters ?? null,
+      pathWgs84: line ? line.coordinates.map((c: number[]) => [c[0]!, c[1]!] as [number, number]) : null,
+    };
+  });
+}

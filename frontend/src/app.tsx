@@ -1,0 +1,165 @@
+// The application shell: session, routing, top bar, and the views.
+import { createContext, lazy, Suspense, useCallback, useContext, useEffect, useState, type ComponentType, type ReactNode } from 'react';
+import { meSchema, type Me } from '@firelink/common';
+import { ApiError, api, setCsrfToken, setUnauthorizedHandler } from './api/http.ts';
+import { useI18n } from './lib/i18n-react.tsx';
+import type { MessageKey } from './lib/i18n.ts';
+import { Link, navigate, useRoute } from './lib/router-react.tsx';
+import { routePath, type Route } from './lib/router.ts';
+import { DeskView } from './views/desk.tsx';
+import { HomeView } from './views/home.tsx';
+import { LoginView } from './views/login.tsx';
+import { UnitView } from './views/unit.tsx';
+import { WallView } from './views/wall.tsx';
+
+interface Session {
+  me: Me | null;
+  /** 'anonymous' only when the server has no auth endpoint at all (development). */
+  status: 'loading' | 'signed-in' | 'signed-out' | 'anonymous';
+  refresh: () => Promise<void>;
+  logout: () => Promise<void>;
+}
+
+const SessionCtx = createContext<Session | null>(null);
+export function useSession(): Session {
+  const s = useContext(SessionCtx);
+  if (!s) throw new Error('useSession() outside <App>');
+  return s;
+}
+
+// Views written by other areas (ANALYTICS: views/analyst, ONBOARDING: views/onboarding) are
+// hosted here: each folder's index.tsx default-exports a component. The glob is empty
+// until the file exists, so the app builds either way.
+const hosted = import.meta.glob<{ default: ComponentType<{ path: string }> }>(['./views/analyst/index.tsx', './views/onboarding/index.tsx']);
+const lazyHosted = (file: string) => {
+  const load = hosted[file];
+  return load ? lazy(load) : null;
+};
+const AnalystView = lazyHosted('./views/analyst/index.tsx');
+const OnboardingView = lazyHosted('./views/onboarding/index.tsx');
+
+function TopBar({ route }: { route: Route }) {
+  const { t, locale, setLocale } = useI18n();
+  const { me, logout } = useSession();
+  const items: Array<[string, MessageKey]> = [
+    ['/wall', 'nav.wall'],
+    ['/desk', 'nav.desk'],
+    ['/analyst', 'nav.analyst'],
+    ['/onboarding', 'nav.onboarding'],
+  ];
+  const current = routePath(route);
+  return (
+    <header className="topbar">
+      <Link href="/" className="brand">
+        <span className="dot" />
+        {t('app.title')}
+      </Link>
+      <nav>
+        {items.map(([href, key]) => (
+          <Link key={href} href={href} className={current.startsWith(href) ? 'active' : ''}>
+            {t(key)}
+          </Link>
+        ))}
+      </nav>
+      <span className="spacer" />
+      <button type="button" onClick={() => setLocale(locale === 'zh-CN' ? 'en' : 'zh-CN')} data-testid="lang-switch">
+        {t('nav.language')}
+      </button>
+      {me && (
+        <>
+          <span className="user">{me.displayName}</span>
+          <button type="button" onClick={() => void logout()}>
+            {t('nav.logout')}
+          </button>
+        </>
+      )}
+    </header>
+  );
+}
+
+function Hosted({ view: View, path }: { view: ReturnType<typeof lazyHosted>; path: string }) {
+  const { t } = useI18n();
+  if (!View) return <div className="hint">{t('view.missing')}</div>;
+  return (
+    <Suspense fallback={<div className="hint">{t('unit.loading')}</div>}>
+      <View path={path} />
+    </Suspense>
+  );
+}
+
+function Shell({ route, children }: { route: Route; children: ReactNode }) {
+  return (
+    <>
+      <TopBar route={route} />
+      <main className="page">{children}</main>
+    </>
+  );
+}
+
+export function App() {
+  const route = useRoute();
+  const { t } = useI18n();
+  const [me, setMe] = useState<Me | null>(null);
+  const [status, setStatus] = useState<Session['status']>('loading');
+
+  const refresh = useCallback(async () => {
+    try {
+      const m = await api('/api/auth/me', meSchema, { quiet401: true });
+      setCsrfToken(m.csrfToken);
+      setMe(m);
+      setStatus('signed-in');
+    } catch (err) {
+      setMe(null);
+      setStatus(err instanceof ApiError && err.status === 404 ? 'anonymous' : 'signed-out');
+    }
+  }, []);
+  const logout = useCallback(async () => {
+    await api('/api/auth/logout', null, { method: 'POST' }).catch(() => {});
+    setCsrfToken(null);
+    setMe(null);
+    setStatus('signed-out');
+  }, []);
+
+  useEffect(() => {
+    // On the login page there is nothing to ask yet (and a 401 would only be noise).
+    if (location.pathname.startsWith('/login')) setStatus('signed-out');
+    else void refresh();
+    setUnauthorizedHandler(() => setStatus('signed-out'));
+    return () => setUnauthorizedHandler(null);
+  }, [refresh]);
+
+  useEffect(() => {
+    document.title = t('app.title');
+  }, [t]);
+
+  // Signed out anywhere but the login page: go log in, then come back.
+  useEffect(() => {
+    if (status === 'signed-out' && route.name !== 'login') {
+      navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+    }
+  }, [status, route.name]);
+
+  const session: Session = { me, status, refresh, logout };
+  let body: ReactNode;
+  if (status === 'loading') body = null;
+  else if (route.name === 'login') body = <LoginView next={route.next} />;
+  else if (status === 'signed-out') body = null;
+  else if (route.name === 'wall') body = <WallView />;
+  else
+    body = (
+      <Shell route={route}>
+        {route.name === 'home' && <HomeView />}
+        {route.name === 'desk' && <DeskView alarmId={route.alarmId} />}
+        {route.name === 'unit' && <UnitView id={route.id} />}
+        {route.name === 'analyst' && <Hosted view={AnalystView} path="" />}
+        {route.name === 'onboarding' && <Hosted view={OnboardingView} path={route.rest} />}
+        {route.name === 'not-found' && (
+          <div className="center-card">
+            <h1>{t('notFound.title')}</h1>
+            <Link href="/">{t('notFound.back')}</Link>
+          </div>
+        )}
+      </Shell>
+    );
+  return <SessionCtx.Provider value={session}>{body}</SessionCtx.Provider>;
+}

@@ -1,0 +1,132 @@
+// The command map as a React component: mounts a MapController, keeps deck.gl layers in
+// step with props, and runs the alarm pulse animation (only while alarms are on the map).
+import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
+import type { Layer, PickingInfo } from '@deck.gl/core';
+import type { AlarmView } from '../model/alarm.ts';
+import type { UnitStore } from '../model/unit-store.ts';
+import { buildLayers, type RegionRate } from './layers.ts';
+import { MapController, loadStyle, type LoadedStyle } from './map-controller.ts';
+
+/** One pulse cycle, ms. */
+const PULSE_PERIOD_MS = 1400;
+
+export interface CommandMapHandle {
+  flyTo: (lonLatWgs84: [number, number], zoom?: number) => void;
+  fitBounds: (bboxWgs84: [number, number, number, number]) => void;
+}
+
+export interface CommandMapProps {
+  units?: UnitStore | null;
+  unitsVersion?: number;
+  alarms?: readonly AlarmView[];
+  alarmsVersion?: number;
+  regionRates?: ReadonlyMap<number, RegionRate> | null;
+  regionRatesVersion?: number;
+  routes?: ReadonlyArray<{ id: string; pathWgs84: Array<[number, number]> }>;
+  extra?: Layer[];
+  center?: [number, number];
+  zoom?: number;
+  interactive?: boolean;
+  onPick?: (info: PickingInfo) => void;
+  onReady?: (fallback: boolean) => void;
+  className?: string;
+}
+
+const NO_ALARMS: readonly AlarmView[] = [];
+const NO_ROUTES: CommandMapProps['routes'] = [];
+
+export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function CommandMap(props, ref) {
+  const el = useRef<HTMLDivElement>(null);
+  const ctl = useRef<MapController | null>(null);
+  const [loaded, setLoaded] = useState<LoadedStyle | null>(null);
+  const propsRef = useRef(props);
+  propsRef.current = props;
+  const pending = useRef<(() => void) | null>(null);
+  const pulse = useRef(0);
+
+  useImperativeHandle(ref, () => ({
+    flyTo: (p, z) => {
+      if (ctl.current) ctl.current.flyTo(p, z);
+      else pending.current = () => ctl.current?.flyTo(p, z);
+    },
+    fitBounds: (b) => {
+      if (ctl.current) ctl.current.fitBounds(b);
+      else pending.current = () => ctl.current?.fitBounds(b);
+    },
+  }));
+
+  useEffect(() => {
+    let cancelled = false;
+    void loadStyle(location.origin).then((s) => {
+      if (!cancelled) setLoaded(s);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+
+  const render = () => {
+    const c = ctl.current;
+    if (!c || !loaded) return;
+    const p = propsRef.current;
+    c.setLayers(
+      buildLayers({
+        origin: location.origin,
+        units: p.units ?? null,
+        unitsVersion: p.unitsVersion ?? 0,
+        alarms: p.alarms ?? NO_ALARMS,
+        alarmsVersion: p.alarmsVersion ?? 0,
+        pulse: pulse.current,
+        regionRates: p.regionRates ?? null,
+        regionRatesVersion: p.regionRatesVersion ?? 0,
+        routes: p.routes ?? NO_ROUTES!,
+        tileLayers: loaded.tileLayers,
+        showBuildings: true,
+        extra: p.extra,
+      }),
+    );
+  };
+
+  useEffect(() => {
+    if (!loaded || !el.current) return;
+    const c = new MapController({
+      container: el.current,
+      style: loaded.style,
+      center: propsRef.current.center,
+      zoom: propsRef.current.zoom,
+      interactive: propsRef.current.interactive,
+      onClick: (info) => propsRef.current.onPick?.(info),
+    });
+    ctl.current = c;
+    (window as unknown as { __firelinkMap?: MapController }).__firelinkMap = c;
+    c.map.once('load', () => propsRef.current.onReady?.(loaded.fallback));
+    render();
+    pending.current?.();
+    pending.current = null;
+    return () => {
+      c.destroy();
+      ctl.current = null;
+    };
+  }, [loaded]);
+
+  // Layers follow data versions; the pulse loop runs only while alarms are drawn.
+  useEffect(render, [loaded, props.unitsVersion, props.alarmsVersion, props.regionRatesVersion, props.routes, props.extra, props.units]);
+
+  const hasAlarms = (props.alarms?.length ?? 0) > 0;
+  useEffect(() => {
+    if (!hasAlarms || !loaded) {
+      pulse.current = 0;
+      return;
+    }
+    let raf = 0;
+    const frame = (t: number) => {
+      pulse.current = (t % PULSE_PERIOD_MS) / PULSE_PERIOD_MS;
+      render();
+      raf = requestAnimationFrame(frame);
+    };
+    raf = requestAnimationFrame(frame);
+    return () => cancelAnimationFrame(raf);
+  }, [hasAlarms, loaded]);
+
+  return <div ref={el} className={props.className ?? 'map'} data-testid="command-map" />;
+});

@@ -1,0 +1,93 @@
+// eslint-disable-next-line no-restricted-imports -- node:test runs these view-model tests under tsx, never in the browser
+import { describe, it } from 'node:test';
+// eslint-disable-next-line no-restricted-imports
+import assert from 'node:assert/strict';
+import { AlarmQueue, compareAlarms, moveSelection } from './alarm-queue.ts';
+import { nextActions } from './alarm.ts';
+import { alarmView } from './test-fixtures.ts';
+
+describe('alarm queue ordering', () => {
+  it('sorts by priority, then unacknowledged first, then oldest first', () => {
+    const q = new AlarmQueue();
+    q.reset([
+      alarmView({ id: 1, kind: 'fault', priority: 4, openedAt: '2026-01-01T00:00:00Z' }),
+      alarmView({ id: 2, kind: 'fire', priority: 1, openedAt: '2026-01-01T00:05:00Z' }),
+      alarmView({ id: 3, kind: 'fire', priority: 1, openedAt: '2026-01-01T00:01:00Z', state: 'acknowledged' }),
+      alarmView({ id: 4, kind: 'fire', priority: 1, openedAt: '2026-01-01T00:02:00Z' }),
+      alarmView({ id: 5, kind: 'host_offline', priority: 2, openedAt: '2026-01-01T00:00:00Z' }),
+    ]);
+    assert.deepEqual(q.list().map((a) => a.id), [4, 2, 3, 5, 1]);
+  });
+  it('breaks ties by id so the order is stable', () => {
+    const a = alarmView({ id: 7 });
+    const b = alarmView({ id: 8 });
+    assert.ok(compareAlarms(a, b) < 0);
+    assert.ok(compareAlarms(b, a) > 0);
+  });
+});
+
+describe('alarm queue updates', () => {
+  it('reports a new alarm as added once, and an update as not added', () => {
+    const q = new AlarmQueue();
+    assert.deepEqual(q.upsert(alarmView({ id: 1 })).added.map((a) => a.id), [1]);
+    assert.deepEqual(q.upsert(alarmView({ id: 1, version: 2, state: 'acknowledged' })).added, []);
+    assert.equal(q.get(1)!.state, 'acknowledged');
+  });
+  it('ignores a stale version (an out-of-order update must not undo an acknowledgement)', () => {
+    const q = new AlarmQueue();
+    q.upsert(alarmView({ id: 1, version: 3, state: 'acknowledged' }));
+    q.upsert(alarmView({ id: 1, version: 2, state: 'open' }));
+    assert.equal(q.get(1)!.state, 'acknowledged');
+  });
+  it('removes closed alarms', () => {
+    const q = new AlarmQueue();
+    q.upsert(alarmView({ id: 1 }));
+    assert.deepEqual(q.upsert(alarmView({ id: 1, version: 2, state: 'closed' })).removed, [1]);
+    assert.equal(q.size, 0);
+    assert.deepEqual(q.upsert(alarmView({ id: 9, state: 'closed' })), { added: [], removed: [] });
+  });
+  it('reset reports only alarms that were not there before', () => {
+    const q = new AlarmQueue();
+    q.reset([alarmView({ id: 1 }), alarmView({ id: 2 })]);
+    const c = q.reset([alarmView({ id: 2 }), alarmView({ id: 3 })]);
+    assert.deepEqual(c.added.map((a) => a.id), [3]);
+    assert.deepEqual(c.removed, [1]);
+  });
+  it('stays within capacity by dropping the least urgent, and never drops a fire for a fault', () => {
+    const q = new AlarmQueue(3);
+    q.upsert(alarmView({ id: 1, kind: 'fault', priority: 4 }));
+    q.upsert(alarmView({ id: 2, kind: 'fault', priority: 4 }));
+    q.upsert(alarmView({ id: 3, kind: 'fault', priority: 4 }));
+    const c = q.upsert(alarmView({ id: 4, kind: 'fire', priority: 1 }));
+    assert.equal(q.size, 3);
+    assert.deepEqual(c.added.map((a) => a.id), [4]);
+    assert.deepEqual(c.removed, [3]);
+    const d = q.upsert(alarmView({ id: 5, kind: 'supervisory', priority: 5 }));
+    assert.deepEqual(d, { added: [], removed: [5] });
+  });
+});
+
+describe('keyboard selection', () => {
+  const list = [alarmView({ id: 10 }), alarmView({ id: 11 }), alarmView({ id: 12 })];
+  it('moves down and up, clamped at the ends', () => {
+    assert.equal(moveSelection(list, null, 1), 10);
+    assert.equal(moveSelection(list, 10, 1), 11);
+    assert.equal(moveSelection(list, 12, 1), 12);
+    assert.equal(moveSelection(list, 10, -1), 10);
+    assert.equal(moveSelection(list, null, -1), 12);
+    assert.equal(moveSelection([], 10, 1), null);
+  });
+  it('starts over when the selected alarm left the queue', () => {
+    assert.equal(moveSelection(list, 99, 1), 10);
+  });
+});
+
+describe('lifecycle buttons', () => {
+  it('offers the transitions of DESIGN.md principle 4', () => {
+    assert.deepEqual(nextActions({ state: 'open', verdict: null }), ['ack', 'verify', 'close']);
+    assert.deepEqual(nextActions({ state: 'acknowledged', verdict: null }), ['verify', 'close']);
+    assert.deepEqual(nextActions({ state: 'verified', verdict: 'fire' }), ['dispatch', 'close']);
+    assert.deepEqual(nextActions({ state: 'verified', verdict: 'false_alarm' }), ['close']);
+    assert.deepEqual(nextActions({ state: 'closed', verdict: null }), []);
+  });
+});

@@ -1,0 +1,98 @@
+// The live alarm queue of the desk and the wall: keyed by id, ordered by priority, then
+// unacknowledged before handled, then oldest first (the operator works the longest-waiting
+// fire first). Bounded: past `capacity` the least urgent, newest alarms are dropped from
+// the view (the REST list still has them).
+import type { AlarmView } from './alarm.ts';
+
+export const DEFAULT_QUEUE_CAPACITY = 2000;
+
+const STATE_RANK: Record<string, number> = { open: 0, acknowledged: 1, verified: 2, dispatched: 3, closed: 4 };
+
+export function compareAlarms(a: AlarmView, b: AlarmView): number {
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  const sa = STATE_RANK[a.state] ?? 9;
+  const sb = STATE_RANK[b.state] ?? 9;
+  if (sa !== sb) return sa - sb;
+  const ta = Date.parse(a.openedAt);
+  const tb = Date.parse(b.openedAt);
+  if (ta !== tb) return ta - tb;
+  return a.id - b.id;
+}
+
+export interface QueueChange {
+  /** Alarms that were not in the queue before (for fly-to, sound, pulse). */
+  added: AlarmView[];
+  removed: number[];
+}
+
+export class AlarmQueue {
+  private readonly byId = new Map<number, AlarmView>();
+  private sorted: AlarmView[] | null = [];
+
+  constructor(readonly capacity = DEFAULT_QUEUE_CAPACITY) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(id: number): AlarmView | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Replaces everything (a snapshot after connect or after a gap). */
+  reset(alarms: readonly AlarmView[]): QueueChange {
+    const before = new Set(this.byId.keys());
+    this.byId.clear();
+    const added: AlarmView[] = [];
+    for (const a of alarms) {
+      if (a.state === 'closed') continue;
+      this.byId.set(a.id, a);
+      if (!before.has(a.id)) added.push(a);
+    }
+    const removed = [...before].filter((id) => !this.byId.has(id));
+    this.sorted = null;
+    removed.push(...this.enforceCapacity());
+    return { added: added.filter((a) => this.byId.has(a.id)), removed };
+  }
+
+  /** Applies one alarm update; closed alarms leave the queue; stale versions are ignored. */
+  upsert(a: AlarmView): QueueChange {
+    const prev = this.byId.get(a.id);
+    if (prev && prev.version > a.version) return { added: [], removed: [] };
+    if (a.state === 'closed') {
+      if (!prev) return { added: [], removed: [] };
+      this.byId.delete(a.id);
+      this.sorted = null;
+      return { added: [], removed: [a.id] };
+    }
+    this.byId.set(a.id, a);
+    this.sorted = null;
+    const removed = this.enforceCapacity();
+    const kept = this.byId.has(a.id);
+    return { added: !prev && kept ? [a] : [], removed };
+  }
+
+  /** Sorted view; cached until the next change. */
+  list(): readonly AlarmView[] {
+    if (!this.sorted) this.sorted = [...this.byId.values()].sort(compareAlarms);
+    return this.sorted;
+  }
+
+  private enforceCapacity(): number[] {
+    if (this.byId.size <= this.capacity) return [];
+    const order = [...this.byId.values()].sort(compareAlarms);
+    const drop = order.slice(this.capacity).map((a) => a.id);
+    for (const id of drop) this.byId.delete(id);
+    this.sorted = order.slice(0, this.capacity);
+    return drop;
+  }
+}
+
+/** Index of the row after moving `delta` rows from `current` (keyboard j/k), clamped. */
+export function moveSelection(list: readonly AlarmView[], currentId: number | null, delta: number): number | null {
+  if (list.length === 0) return null;
+  const i = currentId === null ? -1 : list.findIndex((a) => a.id === currentId);
+  if (i === -1) return list[delta >= 0 ? 0 : list.length - 1]!.id;
+  const j = Math.max(0, Math.min(list.length - 1, i + delta));
+  return list[j]!.id;
+}

@@ -1,0 +1,59 @@
+// Colours of the command map, as RGBA byte tuples (deck.gl's format). One place decides
+// what red means: fire alarms are the only saturated red on the map.
+import type { AlarmKind } from '@firelink/common';
+
+export type Rgba = readonly [number, number, number, number];
+
+/** Alarm priority 1 (fire) … 5 (supervisory), see ALARM_PRIORITY in @firelink/common. */
+export const PRIORITY_COLORS: Readonly<Record<number, Rgba>> = {
+  1: [255, 45, 45, 255], // fire: red
+  2: [178, 102, 255, 255], // host offline / shutdown: violet
+  3: [255, 170, 0, 255], // off duty: amber
+  4: [255, 221, 51, 255], // fault: yellow
+  5: [64, 196, 255, 255], // supervisory: cyan
+};
+const FALLBACK: Rgba = [200, 200, 200, 255];
+
+export function priorityColor(priority: number): Rgba {
+  return PRIORITY_COLORS[priority] ?? FALLBACK;
+}
+
+export const KIND_PRIORITY: Readonly<Record<AlarmKind, number>> = {
+  fire: 1,
+  host_offline: 2,
+  off_duty: 3,
+  fault: 4,
+  supervisory: 5,
+};
+
+export function kindColor(kind: string): Rgba {
+  return priorityColor(KIND_PRIORITY[kind as AlarmKind] ?? 0);
+}
+
+/** Unit map state, encoded as a byte in the units' binary attribute. */
+export const UNIT_STATE = { normal: 0, fault: 1, fire: 2, offline: 3, unopened: 4 } as const;
+export type UnitState = keyof typeof UNIT_STATE;
+export const UNIT_STATE_NAMES = Object.keys(UNIT_STATE) as UnitState[];
+
+export const UNIT_STATE_COLORS: readonly Rgba[] = [
+  [46, 204, 113, 220], // normal: green
+  [255, 221, 51, 235], // fault: yellow
+  [255, 45, 45, 255], // fire: red
+  [128, 128, 140, 200], // offline: grey
+  [90, 110, 140, 150], // not yet open (onboarding): dim blue-grey
+];
+
+export function unitStateColor(code: number): Rgba {
+  return UNIT_STATE_COLORS[code] ?? FALLBACK;
+}
+
+/**
+ * Fill colour of a region by connection rate (0…1) against its target (0…1): red well
+ * below target, amber near it, green at or above it. Alpha stays low so the basemap shows.
+ */
+export function connectionRateColor(rate: number | null, target = 0.6): Rgba {
+  if (rate === null || !Number.isFinite(rate)) return [120, 120, 120, 40];
+  if (rate >= target) return [46, 204, 113, 70];
+  if (rate >= target * 0.75) return [255, 170, 0, 70];
+  return [255, 69, 58, 70];
+}

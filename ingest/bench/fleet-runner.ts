@@ -1,0 +1,44 @@
+// Child process of the ingest benchmark: the simulated fleet, in its own process so the
+// 10,000 client sockets neither share the server's event loop nor its file-descriptor limit.
+// argv[2]: JSON {port, units, startAddress, pointsPerDevice, phases: [{rate, seconds}]}.
+// Prints "connected <n>", then per phase "phase <i>" at its start and "report <json>" at its end.
+import { Fleet } from '../src/sim/fleet.ts';
+
+interface Plan {
+  port: number;
+  units: number;
+  startAddress: number;
+  pointsPerDevice: number;
+  phases: Array<{ rate: number; seconds: number }>;
+}
+
+const plan = JSON.parse(process.argv[2] ?? '{}') as Plan;
+const say = (l: string) => process.stdout.write(`${l}\n`);
+const fleet = new Fleet({
+  port: plan.port,
+  units: plan.units,
+  startAddress: plan.startAddress,
+  pointsPerDevice: plan.pointsPerDevice,
+  ratePerS: 0,
+  heartbeatMs: 30_000,
+  resendAfterMs: 10_000,
+  connectConcurrency: 500,
+  seed: 3,
+  log: (l) => process.stderr.write(`${l}\n`),
+});
+const t0 = performance.now();
+await fleet.start();
+say(`connected ${fleet.report().connected} ${((performance.now() - t0) / 1000).toFixed(1)}`);
+for (const [i, p] of plan.phases.entries()) {
+  fleet.resetLatency();
+  const before = fleet.report();
+  say(`phase ${i}`);
+  fleet.setRate(p.rate);
+  await new Promise((r) => setTimeout(r, p.seconds * 1000));
+  fleet.setRate(0);
+  await new Promise((r) => setTimeout(r, 1000)); // let in-flight confirms arrive
+  const after = fleet.report();
+  say(`report ${JSON.stringify({ sent: after.sent - before.sent, confirmed: after.confirmed - before.confirmed, resends: after.resends - before.resends, failed: after.failed - before.failed, latencyMs: after.latencyMs, connected: after.connected })}`);
+}
+await fleet.stop();
+process.exit(0);

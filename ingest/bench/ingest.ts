@@ -1,0 +1,155 @@
+// `npm run bench:ingest [-- --quick] [-- --devices N --rate R --seconds S]`
+// 1. Codec alone: frames/s (decode, and decode + ADU parse) on a realistic frame mix.
+// 2. Over TCP into PostGIS with N simulated devices connected (default 10,000, from one
+//    child process): sustained confirmed events/s at a high offered rate, and p50/p99 of
+//    frame received → confirm sent at 2,000 events/s.
+// Targets (issue #3, one 2-core machine): codec ≥ 200,000 frames/s; ≥ 5,000 confirmed
+// events/s sustained; p99 confirm latency < 50 ms at 2,000 events/s.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import os from 'node:os';
+import pg from 'pg';
+import type { BenchContext } from '@firelink/common/testing';
+import { FrameDecoder, encodeAdu, encodeFrame, parseAdu } from '../src/codec/index.ts';
+import { EventStore } from '../src/store/event-store.ts';
+import { startGb26875Server } from '../src/server/gb26875-server.ts';
+import { syntheticPoints } from '../src/sim/fleet.ts';
+
+const T = '2026-11-29T10:05:00';
+
+function frameMix(n: number): Buffer {
+  const kinds = [
+    () => encodeAdu({ type: 2, objects: [{ systemType: 1, systemAddress: 1, componentType: 42, componentAddress: 0x10023, status: 2, description: '三层东走廊烟感', time: T }] }),
+    () => encodeAdu({ type: 1, objects: [{ systemType: 1, systemAddress: 1, status: 0x0001, time: T }] }),
+    () => encodeAdu({ type: 3, objects: [{ systemType: 11, systemAddress: 1, componentType: 99, componentAddress: 5, analogType: 4, value: 6, time: T }] }),
+    () => Buffer.alloc(0),
+  ];
+  const adus = kinds.map((k) => k());
+  const frames: Buffer[] = [];
+  for (let i = 0; i < n; i++) frames.push(encodeFrame({ serial: i & 0xffff, source: 100_000 + (i % 1000), destination: 0, command: 2, adu: adus[i % adus.length]!, time: T }));
+  return Buffer.concat(frames);
+}
+
+function benchCodec(log: (m: string) => void, frames: number): { decode: number; parse: number } {
+  const stream = frameMix(frames);
+  const chunk = 64 * 1024;
+  const run = (parse: boolean) => {
+    const d = new FrameDecoder();
+    let n = 0;
+    const t0 = process.hrtime.bigint();
+    for (let at = 0; at < stream.length; at += chunk) {
+      for (const f of d.push(stream.subarray(at, at + chunk))) {
+        if (parse && !(f instanceof Error)) parseAdu(f.adu);
+        n++;
+      }
+    }
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (n !== frames) throw new Error(`decoded ${n} of ${frames} frames`);
+    return frames / s;
+  };
+  run(true); // warm up
+  const decode = Math.max(run(false), run(false));
+  const parse = Math.max(run(true), run(true));
+  log(`codec: ${frames} frames (${(stream.length / 1e6).toFixed(1)} MB)`);
+  return { decode, parse };
+}
+
+async function registerDevices(pool: pg.Pool, n: number, startAddress: number, pointsPerDevice: number): Promise<void> {
+  await pool.query(
+    `INSERT INTO units (external_id, name, onboarding_state, h3_r9, synthetic)
+     SELECT 'bench-' || g, 'bench unit ' || g, 'open', '8931aa42a1bffff', true FROM generate_series(0, $1 - 1) g`,
+    [n],
+  );
+  await pool.query(
+    `INSERT INTO devices (unit_id, address) SELECT u.id, $2 + (substr(u.external_id, 7))::int FROM units u WHERE u.external_id LIKE 'bench-%' AND u.id IS NOT NULL ORDER BY u.id LIMIT $1`,
+    [n, startAddress],
+  );
+  await pool.query(`INSERT INTO facility_systems (device_id, system_type, system_address) SELECT id, 1, 1 FROM devices`);
+  const addresses = syntheticPoints(pointsPerDevice).map((p) => p.componentAddress);
+  await pool.query(
+    `INSERT INTO points (unit_id, system_id, component_type, component_address)
+     SELECT d.unit_id, s.id, 42, a FROM facility_systems s JOIN devices d ON d.id = s.device_id, unnest($1::bigint[]) a`,
+    [addresses],
+  );
+  await pool.query('ANALYZE');
+}
+
+export default async function bench(ctx: BenchContext): Promise<void> {
+  const { values } = parseArgs({
+    args: ctx.args,
+    options: {
+      quick: { type: 'boolean' },
+      devices: { type: 'string' },
+      rate: { type: 'string' },
+      seconds: { type: 'string' },
+    },
+  });
+  const quick = values.quick ?? false;
+  const devices = Number(values.devices ?? (quick ? 1000 : 10_000));
+  const highRate = Number(values.rate ?? 6000);
+  const seconds = Number(values.seconds ?? (quick ? 5 : 20));
+  const out = (l: string) => process.stdout.write(`${l}\n`);
+
+  out(`FireLink ingest benchmark — ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}`);
+  out('NOTE: the machine is shared with other engineers\' builds and tests right now; figures are pessimistic.');
+  out('');
+  const codec = benchCodec(ctx.log, quick ? 100_000 : 400_000);
+  out(`codec   decode only            ${Math.round(codec.decode).toLocaleString('en')} frames/s   (target ≥ 200,000)`);
+  out(`codec   decode + ADU parse     ${Math.round(codec.parse).toLocaleString('en')} frames/s`);
+
+  const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 20 });
+  pool.on('error', () => {});
+  const startAddress = 1_000_000;
+  const pointsPerDevice = 8;
+  ctx.log(`registering ${devices} devices…`);
+  await registerDevices(pool, devices, startAddress, pointsPerDevice);
+  const store = new EventStore(pool);
+  const server = await startGb26875Server({ port: 0, host: '127.0.0.1', store, clockSyncOnConnect: false, maxConnections: devices + 100 });
+
+  const phases = [
+    { name: 'sustained', rate: highRate, seconds },
+    { name: 'latency @2000/s', rate: 2000, seconds },
+  ];
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./fleet-runner.ts', import.meta.url)), JSON.stringify({ port: server.port, units: devices, startAddress, pointsPerDevice, phases: phases.map(({ rate, seconds: s }) => ({ rate, seconds: s })) })],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  let phaseStart = { at: 0, events: 0, frames: 0 };
+  let phaseIndex = -1;
+  const results: string[] = [];
+  let connectedLine = '';
+  for await (const line of lines) {
+    if (line.startsWith('connected')) {
+      const [, n, s] = line.split(' ');
+      connectedLine = `${n} of ${devices} devices connected in ${s} s (server sees ${server.stats().connections} connections)`;
+      ctx.log(connectedLine);
+    } else if (line.startsWith('phase')) {
+      phaseIndex = Number(line.split(' ')[1]);
+      server.latency.reset();
+      const st = server.stats();
+      phaseStart = { at: performance.now(), events: st.eventsStored, frames: st.framesConfirmed };
+      ctx.log(`phase ${phases[phaseIndex]!.name}: offering ${phases[phaseIndex]!.rate} events/s for ${phases[phaseIndex]!.seconds} s`);
+    } else if (line.startsWith('report')) {
+      const client = JSON.parse(line.slice(7)) as { sent: number; confirmed: number; resends: number; failed: number; latencyMs: { p50: number; p99: number } };
+      const st = server.stats();
+      const s = (performance.now() - phaseStart.at) / 1000;
+      const p = phases[phaseIndex]!;
+      const events = st.eventsStored - phaseStart.events;
+      const frames = st.framesConfirmed - phaseStart.frames;
+      results.push(
+        `tcp     ${p.name.padEnd(22)} offered ${p.rate}/s: confirmed ${(frames / s).toFixed(0)} frames/s, stored ${(events / s).toFixed(0)} events/s; ` +
+          `server received→confirm p50 ${server.latency.percentile(50).toFixed(1)} ms, p99 ${server.latency.percentile(99).toFixed(1)} ms; ` +
+          `device send→confirm p50 ${client.latencyMs.p50.toFixed(1)} ms, p99 ${client.latencyMs.p99.toFixed(1)} ms; resends ${client.resends}, unconfirmed ${client.failed}`,
+      );
+    }
+  }
+  out(`tcp     ${connectedLine}`);
+  for (const r of results) out(r);
+  out('targets: ≥ 5,000 confirmed events/s sustained; p99 received→confirm < 50 ms at 2,000 events/s');
+  await server.close();
+  await pool.end();
+}

@@ -1,0 +1,172 @@
+// GB/T 26875.3 objects → the one normalized event model (common/src/event.ts). Pure: the
+// store supplies the last known status per system/component and persists the result.
+//
+// A status word is compared with the previous one for the same system/component: every
+// bit that rises yields its kind (fire, fault, …), every bit that drops its *_cleared
+// kind. Bit 0 (normal/test) is informational only: field panels report fire as 0x0002.
+import { ANALOG_TYPES, type EventKind, type NormalizedEvent } from '@firelink/common';
+import type { Adu, AduObject } from '../codec/adu.ts';
+import { isValidTimeLabel } from '../codec/time-label.ts';
+
+interface BitKinds {
+  bit: number;
+  name: string;
+  raise: EventKind;
+  clear: EventKind | null;
+}
+
+const COMMON_BITS: BitKinds[] = [
+  { bit: 1, name: 'fire', raise: 'fire', clear: 'fire_cleared' },
+  { bit: 2, name: 'fault', raise: 'fault', clear: 'fault_cleared' },
+  { bit: 3, name: 'disabled', raise: 'disabled', clear: 'disabled_cleared' },
+  { bit: 4, name: 'supervisory', raise: 'supervisory', clear: 'supervisory_cleared' },
+  { bit: 5, name: 'started', raise: 'started', clear: 'stopped' },
+  { bit: 6, name: 'feedback', raise: 'feedback', clear: 'feedback_cleared' },
+];
+
+/** Which bits produce events, per ADU type (1 system, 2 component, 21 UITD). */
+export const TRANSITION_BITS: Record<1 | 2 | 21, BitKinds[]> = {
+  1: [
+    ...COMMON_BITS,
+    { bit: 8, name: 'mainsPowerFault', raise: 'mains_power_fault', clear: 'mains_power_restored' },
+    { bit: 9, name: 'backupPowerFault', raise: 'backup_power_fault', clear: 'backup_power_restored' },
+    { bit: 10, name: 'busFault', raise: 'fault', clear: 'fault_cleared' },
+    { bit: 13, name: 'reset', raise: 'reset', clear: null },
+  ],
+  2: [...COMMON_BITS, { bit: 8, name: 'powerFault', raise: 'fault', clear: 'fault_cleared' }],
+  21: [
+    { bit: 1, name: 'fire', raise: 'fire', clear: 'fire_cleared' },
+    { bit: 2, name: 'fault', raise: 'fault', clear: 'fault_cleared' },
+    { bit: 3, name: 'mainsPowerFault', raise: 'mains_power_fault', clear: 'mains_power_restored' },
+    { bit: 4, name: 'backupPowerFault', raise: 'backup_power_fault', clear: 'backup_power_restored' },
+    { bit: 5, name: 'linkFault', raise: 'fault', clear: 'fault_cleared' },
+    { bit: 6, name: 'lineFault', raise: 'fault', clear: 'fault_cleared' },
+  ],
+};
+
+export interface Transition {
+  kind: EventKind;
+  bit: string;
+}
+
+/** Kinds for a status change; `prev` null = first report (compared with all-clear). */
+export function transitions(aduType: 1 | 2 | 21, prev: number | null, next: number): Transition[] {
+  const before = prev ?? 0;
+  const out: Transition[] = [];
+  for (const b of TRANSITION_BITS[aduType]) {
+    const was = (before >> b.bit) & 1;
+    const is = (next >> b.bit) & 1;
+    if (is && !was) out.push({ kind: b.raise, bit: b.name });
+    else if (!is && was && b.clear) out.push({ kind: b.clear, bit: b.name });
+  }
+  return out;
+}
+
+/** Mains and backup power both lost: the panel (type 1) or the UITD (type 21) is going dark. */
+export function powerLost(aduType: number, status: number): boolean {
+  if (aduType === 1) return ((status >> 8) & 1) === 1 && ((status >> 9) & 1) === 1;
+  if (aduType === 21) return ((status >> 3) & 1) === 1 && ((status >> 4) & 1) === 1;
+  return false;
+}
+
+export function statusKey(aduType: number, o: AduObject): string {
+  return `${aduType}:${o.systemType ?? 0}:${o.systemAddress ?? 0}:${o.componentAddress ?? 0}`;
+}
+
+export function isStatusType(t: number): t is 1 | 2 | 21 {
+  return t === 1 || t === 2 || t === 21;
+}
+
+export interface FrameContext {
+  deviceAddress: number;
+  serial: number;
+  /** Header time label (ISO local). */
+  timeLabel: string;
+  /** ISO 8601 with zone. */
+  receivedAt: string;
+}
+
+export function frameDedupePrefix(ctx: FrameContext): string {
+  return `gb:${ctx.deviceAddress}:${ctx.serial}:${ctx.timeLabel}`;
+}
+
+/**
+ * Events of one upload frame. `prev` maps statusKey → last known status and is updated
+ * as objects are applied, so two reports of the same point in one frame chain correctly.
+ */
+export function normalizeFrame(ctx: FrameContext, adu: Adu, prev: Map<string, number | null>): NormalizedEvent[] {
+  const prefix = frameDedupePrefix(ctx);
+  const events: NormalizedEvent[] = [];
+  const headerTime = isValidTimeLabel(ctx.timeLabel) ? ctx.timeLabel : null;
+  const make = (i: number, suffix: string, kind: EventKind, o: AduObject, payload: Record<string, unknown>): NormalizedEvent => ({
+    dedupeKey: `${prefix}:${i}:${suffix}`,
+    source: 'gb26875',
+    kind,
+    deviceAddress: ctx.deviceAddress,
+    systemType: o.systemType ?? null,
+    systemAddress: o.systemAddress ?? null,
+    componentType: o.componentType ?? null,
+    componentAddress: o.componentAddress ?? null,
+    status: o.status ?? null,
+    value: o.value ?? null,
+    description: o.description ?? null,
+    deviceTime: o.time && isValidTimeLabel(o.time) ? o.time : headerTime,
+    receivedAt: ctx.receivedAt,
+    payload: { aduType: adu.type, serial: ctx.serial, ...payload },
+  });
+  if (adu.error && !(adu.type in TYPE_KINDS) && !isStatusType(adu.type)) {
+    events.push(make(0, 'raw', 'unknown', {}, { typeName: adu.typeName, error: adu.error }));
+    return events;
+  }
+  adu.objects.forEach((o, i) => {
+    if (isStatusType(adu.type)) {
+      const key = statusKey(adu.type, o);
+      const status = o.status ?? 0;
+      const before = prev.has(key) ? prev.get(key)! : null;
+      const ts = transitions(adu.type, before, status);
+      prev.set(key, status);
+      if (ts.length === 0) {
+        events.push(make(i, 'status', 'status', o, { statusFlags: o.statusFlags, previousStatus: before }));
+      }
+      for (const t of ts) {
+        events.push(make(i, t.bit, t.kind, o, { statusFlags: o.statusFlags, bit: t.bit, previousStatus: before }));
+      }
+      return;
+    }
+    const kindOf = TYPE_KINDS[adu.type];
+    const kind = kindOf ? kindOf(o) : 'unknown';
+    const payload: Record<string, unknown> = {};
+    if (o.operationFlags !== undefined) {
+      payload.operationFlags = o.operationFlags;
+      payload.operationNames = o.operationNames;
+      payload.operator = o.operator;
+    }
+    if (o.analogType !== undefined) {
+      const a = ANALOG_TYPES[o.analogType];
+      payload.analogType = o.analogType;
+      if (a && o.value !== undefined) {
+        payload.unit = a.unit;
+        payload.scaledValue = Math.round(o.value * a.scale * 1000) / 1000;
+      }
+    }
+    if (o.major !== undefined) payload.version = `${o.major}.${o.minor ?? 0}`;
+    if (adu.error) payload.error = adu.error;
+    events.push(make(i, kind, kind, o, payload));
+  });
+  if (adu.objects.length === 0 && adu.error) events.push(make(0, 'raw', 'unknown', {}, { typeName: adu.typeName, error: adu.error }));
+  return events;
+}
+
+/** Non-status upload types → kind. Informational types (versions, configuration, clocks) are 'status' records. */
+const TYPE_KINDS: Record<number, (o: AduObject) => EventKind> = {
+  3: () => 'analog_value',
+  4: (o) => ((o.operationFlags ?? 0) & 1 ? 'reset' : 'operation'),
+  5: () => 'status',
+  6: () => 'status',
+  7: () => 'status',
+  8: () => 'status',
+  24: (o) => ((o.operationFlags ?? 0) & 0x20 ? 'duty_check_answered' : 'operation'),
+  25: () => 'status',
+  26: () => 'status',
+  28: () => 'status',
+};

@@ -1,0 +1,148 @@
+// Duty checks (查岗): the center sends command 1 / type 91 with an answer timeout to each
+// connected device of an open unit at random times, `perShift` times per shift; a type-24
+// upload with bit 5 answers it (recorded by the event store with its response time);
+// no answer within the timeout raises duty_check_missed (值班人员脱岗).
+// Clock sync (type 90) goes to every connected device once a day (and on connect, by the server).
+import type pg from 'pg';
+import type { EventBus, NormalizedEvent } from '@firelink/common';
+import { Command } from '../codec/frame.ts';
+import { isoLocalAt } from '../codec/time-label.ts';
+import type { Gb26875Server } from '../server/gb26875-server.ts';
+import { systemEvent, type EventStore } from '../store/event-store.ts';
+import * as q from './queries.ts';
+
+export interface DutyCheckPolicy {
+  /** Shift length, hours (duty checks are spread at random over each shift). */
+  shiftHours: number;
+  /** Checks per device per shift. */
+  perShift: number;
+  /** Answer timeout sent to the device, minutes (1–255). */
+  timeoutMinutes: number;
+}
+
+export interface DutyCheckOptions {
+  pool: pg.Pool;
+  store: EventStore;
+  server: Pick<Gb26875Server, 'send' | 'connectedAddresses'>;
+  bus?: EventBus;
+  policy: DutyCheckPolicy;
+  /** Scheduler tick, ms. Default 5,000. */
+  tickMs?: number;
+  /** Clock sync interval, ms. Default 24 h. */
+  clockSyncMs?: number;
+  random?: () => number;
+  onError?: (err: unknown) => void;
+  now?: () => Date;
+}
+
+export class DutyChecks {
+  private nextAt = new Map<number, number>();
+  private timers: NodeJS.Timeout[] = [];
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: DutyCheckOptions) {}
+
+  start(): void {
+    const every = (ms: number, f: () => Promise<void>) => {
+      const t = setInterval(() => {
+        this.running = this.running.then(f).catch((err) => this.o.onError?.(err));
+      }, ms);
+      t.unref?.();
+      this.timers.push(t);
+    };
+    every(this.o.tickMs ?? 5000, () => this.tick());
+    every(this.o.clockSyncMs ?? 24 * 3600_000, async () => {
+      this.syncClocks();
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.running.catch(() => {});
+  }
+
+  private now(): Date {
+    return this.o.now?.() ?? new Date();
+  }
+
+  syncClocks(): number {
+    let n = 0;
+    for (const a of this.o.server.connectedAddresses()) {
+      if (this.o.server.send(a, Command.control, 90, [{ time: isoLocalAt(this.now()) }]) !== null) n++;
+    }
+    return n;
+  }
+
+  /** A random time within the next shift (or the rest of the current one on first sight). */
+  private schedule(address: number, fromMs: number): void {
+    const shiftMs = this.o.policy.shiftHours * 3600_000;
+    const slot = shiftMs / Math.max(1, this.o.policy.perShift);
+    this.nextAt.set(address, fromMs + (this.o.random ?? Math.random)() * slot);
+  }
+
+  async tick(): Promise<void> {
+    await this.sendDue();
+    await this.markMissed();
+  }
+
+  /** Sends checks that are due; returns how many were sent. */
+  async sendDue(): Promise<number> {
+    const nowMs = this.now().getTime();
+    const due: number[] = [];
+    const connected = this.o.server.connectedAddresses();
+    const live = new Set(connected);
+    for (const a of [...this.nextAt.keys()]) if (!live.has(a)) this.nextAt.delete(a);
+    for (const a of connected) {
+      const t = this.nextAt.get(a);
+      if (t === undefined) this.schedule(a, nowMs);
+      else if (t <= nowMs) due.push(a);
+    }
+    if (due.length === 0) return 0;
+    return this.sendNow(due);
+  }
+
+  /** Sends a duty check to these devices now (those of open units); returns how many were sent. */
+  async sendNow(addresses: number[]): Promise<number> {
+    const nowMs = this.now().getTime();
+    const at = new Date(nowMs).toISOString();
+    const targets = await this.o.pool.query<{ id: number; address: number; unit_id: number | null }>(q.dutyCheckTargets(addresses));
+    let sent = 0;
+    for (const d of targets.rows) {
+      const address = Number(d.address);
+      this.schedule(address, nowMs + 1); // next one in the next slot
+      const serial = this.o.server.send(address, Command.control, 91, [{ timeoutMinutes: this.o.policy.timeoutMinutes }]);
+      if (serial === null) continue;
+      await this.o.pool.query(q.insertDutyCheck(Number(d.id), d.unit_id === null ? null : Number(d.unit_id), serial, this.o.policy.timeoutMinutes * 60, at));
+      sent++;
+    }
+    for (const a of addresses) if (!targets.rows.some((d) => Number(d.address) === a)) this.schedule(a, nowMs + 1);
+    return sent;
+  }
+
+  /** Unanswered checks past their timeout → duty_check_missed. */
+  async markMissed(): Promise<number> {
+    const at = this.now().toISOString();
+    const client = await this.o.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const r = await client.query<{ id: number; device_id: number; address: number; sent_at: Date; timeout_s: number }>(q.markMissedDutyChecks(at));
+      const events: NormalizedEvent[] = r.rows.map((c) =>
+        systemEvent(`duty:${c.id}:missed`, 'duty_check_missed', Number(c.address), at, {
+          dutyCheckId: Number(c.id),
+          sentAt: c.sent_at.toISOString(),
+          timeoutS: c.timeout_s,
+        }),
+      );
+      const stored = await this.o.store.storeSystemEvents(events, client);
+      await client.query('COMMIT');
+      await this.o.bus?.publish(stored);
+      return stored.length;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,76 @@
+// SQL of device health and duty checks. Named functions return {text, values}.
+import type { Query } from '../store/queries.ts';
+
+/** Writes last-seen times; returns devices that were offline before (they came back). */
+export function markSeen(addresses: number[], seenAt: string[], peers: string[]): Query {
+  return {
+    text: `WITH k AS (SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[]) AS k(address, seen_at, peer)),
+                old AS (SELECT d.id, d.online FROM devices d JOIN k ON d.protocol = 'gb26875' AND d.address = k.address FOR UPDATE OF d)
+           UPDATE devices d SET last_seen_at = GREATEST(d.last_seen_at, k.seen_at), last_peer = k.peer, online = true,
+                  online_changed_at = CASE WHEN old.online THEN d.online_changed_at ELSE k.seen_at END
+             FROM k, old
+            WHERE d.protocol = 'gb26875' AND d.address = k.address AND old.id = d.id
+           RETURNING d.address, old.online AS was_online`,
+    values: [addresses, seenAt, peers],
+  };
+}
+
+/** Silent devices: online devices not heard from since the cutoff are set offline. */
+export function markSilentOffline(cutoff: string, at: string): Query {
+  return {
+    text: `UPDATE devices SET online = false, online_changed_at = $2
+            WHERE protocol = 'gb26875' AND online AND (last_seen_at IS NULL OR last_seen_at < $1)
+           RETURNING address, last_seen_at`,
+    values: [cutoff, at],
+  };
+}
+
+/** Sets host-offline state for addresses not already offline; returns those that changed. */
+export function raiseHostOffline(addresses: number[], reason: string, at: string): Query {
+  return {
+    text: `INSERT INTO ingest_device_health AS h (device_address, host_offline, offline_reason, changed_at)
+           SELECT a, true, $2, $3 FROM unnest($1::bigint[]) AS a
+           ON CONFLICT (device_address) DO UPDATE SET host_offline = true, offline_reason = EXCLUDED.offline_reason, changed_at = EXCLUDED.changed_at
+            WHERE NOT h.host_offline
+           RETURNING device_address`,
+    values: [addresses, reason, at],
+  };
+}
+
+/** Clears a silence-caused host offline; returns the addresses cleared. */
+export function clearSilentOffline(addresses: number[], at: string): Query {
+  return {
+    text: `UPDATE ingest_device_health SET host_offline = false, offline_reason = NULL, changed_at = $2
+            WHERE device_address = ANY($1::bigint[]) AND host_offline AND offline_reason = 'silent'
+           RETURNING device_address`,
+    values: [addresses, at],
+  };
+}
+
+/** Devices eligible for duty checks: registered, belonging to an open unit. */
+export function dutyCheckTargets(addresses: number[]): Query {
+  return {
+    text: `SELECT d.id, d.address, d.unit_id FROM devices d JOIN units u ON u.id = d.unit_id
+            WHERE d.protocol = 'gb26875' AND d.address = ANY($1::bigint[]) AND u.onboarding_state = 'open'`,
+    values: [addresses],
+  };
+}
+
+export function insertDutyCheck(deviceId: number, unitId: number | null, serial: number, timeoutS: number, at: string): Query {
+  return {
+    text: `INSERT INTO duty_checks (device_id, unit_id, serial, sent_at, timeout_s) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+    values: [deviceId, unitId, serial, at, timeoutS],
+  };
+}
+
+/** Checks past their timeout without an answer are missed. */
+export function markMissedDutyChecks(at: string): Query {
+  return {
+    text: `UPDATE duty_checks c SET missed_at = $1
+             FROM devices d
+            WHERE d.id = c.device_id AND c.answered_at IS NULL AND c.missed_at IS NULL
+              AND c.sent_at + make_interval(secs => c.timeout_s) < $1::timestamptz
+           RETURNING c.id, c.device_id, d.address, c.sent_at, c.timeout_s`,
+    values: [at],
+  };
+}

@@ -1,0 +1,236 @@
+// TCP adapter around the codec: thousands of concurrent UITDs on GB26875_PORT.
+//
+// Per connection: a FrameDecoder, frames handled strictly in arrival order, a bounded
+// queue (the socket is paused while it is full, so a flooding peer is slowed, not
+// buffered), an idle timeout and a garbage budget. One peer's failure never touches
+// another's. An upload is confirmed (command 3, serial echoed, addresses swapped) only
+// after its events are committed; a bad checksum is denied (command 6). Events are
+// published on the bus after commit.
+import { createServer, type Server, type Socket } from 'node:net';
+import type { EventBus, StoredEvent } from '@firelink/common';
+import { parseAdu, type AduObject } from '../codec/adu.ts';
+import { DecodeError } from '../codec/errors.ts';
+import { FrameDecoder } from '../codec/frame-decoder.ts';
+import { Command, encodeConfirm, encodeDeny, encodeFrame, type Frame } from '../codec/frame.ts';
+import { encodeAdu } from '../codec/adu.ts';
+import { isoLocalAt } from '../codec/time-label.ts';
+import type { EventStore } from '../store/event-store.ts';
+import { LatencyRecorder } from './latency.ts';
+
+export interface IngestLogger {
+  info: (obj: object, msg?: string) => void;
+  warn: (obj: object, msg?: string) => void;
+  error: (obj: object, msg?: string) => void;
+  debug: (obj: object, msg?: string) => void;
+}
+
+const silentLogger: IngestLogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+export interface Gb26875ServerOptions {
+  port: number;
+  host?: string;
+  store: EventStore;
+  bus?: EventBus;
+  logger?: IngestLogger;
+  /** Our own 6-byte address, the destination devices write (monitoring center). Default 0. */
+  centerAddress?: number;
+  /** Close a connection silent for this long (ms). Default 10 min (heartbeats are tens of seconds). */
+  idleTimeoutMs?: number;
+  /** Frames queued per connection before its socket is paused. Default 32. */
+  maxQueuedFrames?: number;
+  /** Garbage bytes tolerated per connection without a single valid frame in between. Default 64 KiB. */
+  maxGarbageBytes?: number;
+  /** Maximum simultaneous connections. Default 20,000. */
+  maxConnections?: number;
+  /** Sync the device clock (type 90) when a device first speaks on a connection. Default true. */
+  clockSyncOnConnect?: boolean;
+  /** Called for every frame from a device (health tracking): address and peer. */
+  onTraffic?: (address: number, peer: string) => void;
+  /** Called when a device confirms one of our commands (command 3 from the device). */
+  onDeviceConfirm?: (address: number, serial: number) => void;
+}
+
+interface Connection {
+  socket: Socket;
+  peer: string;
+  decoder: FrameDecoder;
+  queue: Frame[];
+  busy: boolean;
+  address: number | null;
+  garbageBytes: number;
+  nextSerial: number;
+  paused: boolean;
+}
+
+export interface Gb26875Server {
+  port: number;
+  server: Server;
+  latency: LatencyRecorder;
+  stats: () => { connections: number; devices: number; framesReceived: number; framesConfirmed: number; framesDenied: number; storeErrors: number; eventsStored: number };
+  /** Sends a downlink (command 1 control or 4 request) to a connected device; returns its serial, or null when not connected. */
+  send: (address: number, command: number, type: number, objects: AduObject[]) => number | null;
+  connectedAddresses: () => number[];
+  close: () => Promise<void>;
+}
+
+export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb26875Server> {
+  const log = opts.logger ?? silentLogger;
+  const center = opts.centerAddress ?? 0;
+  const idleMs = opts.idleTimeoutMs ?? 10 * 60_000;
+  const maxQueue = opts.maxQueuedFrames ?? 32;
+  const maxGarbage = opts.maxGarbageBytes ?? 64 * 1024;
+  const latency = new LatencyRecorder();
+  const conns = new Set<Connection>();
+  const byAddress = new Map<number, Connection>();
+  const counters = { framesReceived: 0, framesConfirmed: 0, framesDenied: 0, storeErrors: 0, eventsStored: 0 };
+
+  const write = (c: Connection, bytes: Buffer) => {
+    if (!c.socket.destroyed && c.socket.writable) c.socket.write(bytes);
+  };
+
+  const sendTo = (c: Connection, command: number, type: number, objects: AduObject[]): number => {
+    const serial = c.nextSerial;
+    c.nextSerial = (c.nextSerial + 1) & 0xffff;
+    write(c, encodeFrame({ serial, source: center, destination: c.address ?? 0, command, adu: encodeAdu({ type, objects }) }));
+    return serial;
+  };
+
+  const handle = async (c: Connection, frame: Frame, receivedAtNs: bigint): Promise<void> => {
+    counters.framesReceived++;
+    if (c.address !== frame.source) {
+      if (c.address !== null && byAddress.get(c.address) === c) byAddress.delete(c.address);
+      c.address = frame.source;
+      const old = byAddress.get(frame.source);
+      if (old && old !== c) old.socket.destroy(); // the device reconnected; the old socket is stale
+      byAddress.set(frame.source, c);
+      if (opts.clockSyncOnConnect ?? true) sendTo(c, Command.control, 90, [{ time: isoLocalAt(new Date()) }]);
+    }
+    opts.onTraffic?.(frame.source, c.peer);
+    switch (frame.command) {
+      case Command.sendData:
+      case Command.answer: {
+        const adu = parseAdu(frame.adu);
+        let events: StoredEvent[];
+        try {
+          const r = await opts.store.storeFrame(frame, adu, c.peer);
+          events = r.events;
+        } catch (err) {
+          // Not durable: no confirm. The device resends; the receipt makes that idempotent.
+          counters.storeErrors++;
+          log.error({ err, peer: c.peer, device: frame.source, serial: frame.serial }, 'frame not stored; not confirmed (the device will resend)');
+          return;
+        }
+        if (frame.command === Command.sendData) {
+          write(c, encodeConfirm(frame));
+          counters.framesConfirmed++;
+          latency.record(Number(process.hrtime.bigint() - receivedAtNs) / 1e6);
+        }
+        if (events.length > 0) {
+          counters.eventsStored += events.length;
+          await opts.bus?.publish(events).catch((err: unknown) => log.error({ err }, 'event publish failed'));
+        }
+        return;
+      }
+      case Command.confirm:
+        opts.onDeviceConfirm?.(frame.source, frame.serial);
+        return;
+      case Command.deny:
+        log.warn({ peer: c.peer, device: frame.source, serial: frame.serial }, 'device denied a command');
+        return;
+      default:
+        log.debug({ peer: c.peer, command: frame.command }, 'ignored command from device');
+    }
+  };
+
+  const drain = async (c: Connection, stamps: bigint[]) => {
+    if (c.busy) return;
+    c.busy = true;
+    try {
+      while (c.queue.length > 0 && !c.socket.destroyed) {
+        const frame = c.queue.shift()!;
+        const stamp = stamps.shift() ?? process.hrtime.bigint();
+        await handle(c, frame, stamp);
+        if (c.paused && c.queue.length < maxQueue / 2) {
+          c.paused = false;
+          c.socket.resume();
+        }
+      }
+    } catch (err) {
+      log.error({ err, peer: c.peer }, 'connection handler failed; closing the connection');
+      c.socket.destroy();
+    } finally {
+      c.busy = false;
+    }
+  };
+
+  const server = createServer({ noDelay: true }, (socket) => {
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    const c: Connection = { socket, peer, decoder: new FrameDecoder(), queue: [], busy: false, address: null, garbageBytes: 0, nextSerial: 0, paused: false };
+    const stamps: bigint[] = [];
+    conns.add(c);
+    socket.setTimeout(idleMs, () => {
+      log.info({ peer, device: c.address }, 'idle connection closed');
+      socket.destroy();
+    });
+    socket.on('data', (chunk) => {
+      const now = process.hrtime.bigint();
+      for (const item of c.decoder.push(chunk)) {
+        if (item instanceof DecodeError) {
+          if (item.code === 'checksum' && item.header) {
+            write(c, encodeDeny(item.header));
+            counters.framesDenied++;
+          }
+          c.garbageBytes += item.bytes.length;
+          log.debug({ peer, code: item.code, offset: item.offset }, item.message);
+          if (c.garbageBytes > maxGarbage) {
+            log.warn({ peer, bytes: c.garbageBytes }, 'too many undecodable bytes; closing the connection');
+            socket.destroy();
+            return;
+          }
+          continue;
+        }
+        c.garbageBytes = 0;
+        c.queue.push(item);
+        stamps.push(now);
+      }
+      if (c.queue.length >= maxQueue && !c.paused) {
+        c.paused = true;
+        socket.pause();
+      }
+      void drain(c, stamps);
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      conns.delete(c);
+      if (c.address !== null && byAddress.get(c.address) === c) byAddress.delete(c.address);
+    });
+  });
+  server.maxConnections = opts.maxConnections ?? 20_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: opts.port, host: opts.host ?? '0.0.0.0', backlog: 4096 }, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  log.info({ port }, 'GB/T 26875.3 listener started');
+
+  return {
+    port,
+    server,
+    latency,
+    stats: () => ({ connections: conns.size, devices: byAddress.size, ...counters }),
+    send: (address, command, type, objects) => {
+      const c = byAddress.get(address);
+      return c ? sendTo(c, command, type, objects) : null;
+    },
+    connectedAddresses: () => [...byAddress.keys()],
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const c of conns) c.socket.destroy();
+      });
+      // Let in-flight handlers finish their transactions.
+      for (let i = 0; i < 100 && [...conns].some((c) => c.busy); i++) await new Promise((r) => setTimeout(r, 10));
+    },
+  };
+}

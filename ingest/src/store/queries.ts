@@ -1,0 +1,182 @@
+// SQL of the ingest store. Named functions return {text, values}; values are always $n.
+
+export interface Query {
+  text: string;
+  values: unknown[];
+}
+
+/** Frame receipt (idempotency) and the device registry lookup in one round trip. */
+export function claimFrame(deviceAddress: number, serial: number, timeLabel: string, receivedAt: string): Query {
+  return {
+    text: `WITH receipt AS (
+             INSERT INTO ingest_frames (device_address, serial, time_label, received_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1)
+           SELECT (SELECT count(*) FROM receipt)::int AS claimed,
+                  d.id AS device_id, d.unit_id, u.region_adcode, u.h3_r9
+             FROM (SELECT 1) one
+             LEFT JOIN devices d ON d.protocol = 'gb26875' AND d.address = $1
+             LEFT JOIN units u ON u.id = d.unit_id`,
+    values: [deviceAddress, serial, timeLabel, receivedAt],
+  };
+}
+
+export function setFrameEventCount(deviceAddress: number, serial: number, timeLabel: string, count: number): Query {
+  return {
+    text: `UPDATE ingest_frames SET event_count = $4 WHERE device_address = $1 AND serial = $2 AND time_label = $3`,
+    values: [deviceAddress, serial, timeLabel, count],
+  };
+}
+
+export interface StatusKeyRows {
+  aduType: number[];
+  systemType: number[];
+  systemAddress: number[];
+  componentAddress: number[];
+}
+
+/** Last known statuses of the given keys, locked until commit. */
+export function lockLastStatuses(deviceAddress: number, k: StatusKeyRows): Query {
+  return {
+    text: `SELECT s.adu_type, s.system_type, s.system_address, s.component_address, s.status
+             FROM ingest_last_status s
+             JOIN unnest($2::smallint[], $3::smallint[], $4::smallint[], $5::bigint[]) AS k(adu_type, system_type, system_address, component_address)
+               ON s.adu_type = k.adu_type AND s.system_type = k.system_type
+              AND s.system_address = k.system_address AND s.component_address = k.component_address
+            WHERE s.device_address = $1
+            FOR UPDATE OF s`,
+    values: [deviceAddress, k.aduType, k.systemType, k.systemAddress, k.componentAddress],
+  };
+}
+
+export function upsertLastStatuses(deviceAddress: number, k: StatusKeyRows & { status: number[] }, at: string): Query {
+  return {
+    text: `INSERT INTO ingest_last_status (device_address, adu_type, system_type, system_address, component_address, status, updated_at)
+           SELECT $1, k.* , $7 FROM unnest($2::smallint[], $3::smallint[], $4::smallint[], $5::bigint[], $6::int[])
+             AS k(adu_type, system_type, system_address, component_address, status)
+           ON CONFLICT (device_address, adu_type, system_type, system_address, component_address)
+           DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at`,
+    values: [deviceAddress, k.aduType, k.systemType, k.systemAddress, k.componentAddress, k.status, at],
+  };
+}
+
+/** Point ids for (system type, system address, component address) behind a device. */
+export function findPoints(deviceId: number, systemType: number[], systemAddress: number[], componentAddress: number[]): Query {
+  return {
+    text: `SELECT k.system_type, k.system_address, k.component_address, p.id
+             FROM unnest($2::smallint[], $3::smallint[], $4::bigint[]) AS k(system_type, system_address, component_address)
+             JOIN facility_systems s ON s.device_id = $1 AND s.system_type = k.system_type AND s.system_address = k.system_address
+             JOIN points p ON p.system_id = s.id AND p.component_address = k.component_address`,
+    values: [deviceId, systemType, systemAddress, componentAddress],
+  };
+}
+
+export interface EventRow {
+  dedupe_key: string;
+  source: string;
+  kind: string;
+  device_id: number | null;
+  device_address: number | null;
+  unit_id: number | null;
+  point_id: number | null;
+  system_type: number | null;
+  system_address: number | null;
+  component_type: number | null;
+  component_address: number | null;
+  region_adcode: number | null;
+  h3_r9: string | null;
+  status: number | null;
+  value: number | null;
+  description: string | null;
+  /** ISO local time of the device clock (Asia/Shanghai). */
+  device_time: string | null;
+  received_at: string;
+  payload: Record<string, unknown>;
+}
+
+/** Inserts events idempotently; returns the ids of those actually inserted. */
+export function insertEvents(rows: EventRow[], raw: Buffer | null): Query {
+  return {
+    text: `INSERT INTO events (dedupe_key, source, kind, device_id, device_address, unit_id, point_id, system_type,
+                               system_address, component_type, component_address, region_adcode, h3_r9, status, value,
+                               description, device_time, received_at, raw, payload)
+           SELECT x.dedupe_key, x.source, x.kind, x.device_id, x.device_address, x.unit_id, x.point_id, x.system_type,
+                  x.system_address, x.component_type, x.component_address, x.region_adcode, x.h3_r9, x.status, x.value,
+                  x.description, x.device_time::timestamp AT TIME ZONE 'Asia/Shanghai', x.received_at, $2, x.payload
+             FROM jsonb_to_recordset($1::jsonb) AS x(dedupe_key text, source text, kind text, device_id bigint,
+                  device_address bigint, unit_id bigint, point_id bigint, system_type smallint, system_address smallint,
+                  component_type smallint, component_address bigint, region_adcode integer, h3_r9 text, status integer,
+                  value double precision, description text, device_time text, received_at timestamptz, payload jsonb)
+           ON CONFLICT (dedupe_key) DO NOTHING
+           RETURNING id, dedupe_key`,
+    values: [JSON.stringify(rows), raw],
+  };
+}
+
+export function updatePointStates(ids: number[], states: string[], inFault: boolean[], at: string): Query {
+  return {
+    text: `UPDATE points p SET state = k.state, in_fault = k.in_fault,
+                  state_changed_at = CASE WHEN p.state IS DISTINCT FROM k.state THEN $4::timestamptz ELSE p.state_changed_at END
+             FROM unnest($1::bigint[], $2::text[], $3::boolean[]) AS k(id, state, in_fault)
+            WHERE p.id = k.id`,
+    values: [ids, states, inFault, at],
+  };
+}
+
+export function updateSystemStatuses(deviceId: number, systemType: number[], systemAddress: number[], status: number[], at: string): Query {
+  return {
+    text: `UPDATE facility_systems s SET status = k.status, status_at = $5
+             FROM unnest($2::smallint[], $3::smallint[], $4::int[]) AS k(system_type, system_address, status)
+            WHERE s.device_id = $1 AND s.system_type = k.system_type AND s.system_address = k.system_address`,
+    values: [deviceId, systemType, systemAddress, status, at],
+  };
+}
+
+/** Records an unregistered address; `surface` is true when an event should be raised (first sight, or hourly). */
+export function touchUnregistered(deviceAddress: number, peer: string | null, at: string): Query {
+  return {
+    text: `INSERT INTO ingest_unregistered_devices AS u (device_address, first_seen_at, last_seen_at, last_event_at, last_peer)
+           VALUES ($1, $3, $3, $3, $2)
+           ON CONFLICT (device_address) DO UPDATE SET
+             last_seen_at = EXCLUDED.last_seen_at, frames = u.frames + 1, last_peer = EXCLUDED.last_peer,
+             last_event_at = CASE WHEN u.last_event_at < EXCLUDED.last_seen_at - interval '1 hour' THEN EXCLUDED.last_seen_at ELSE u.last_event_at END
+           RETURNING (xmax = 0) AS inserted, last_event_at = $3::timestamptz AS surface`,
+    values: [deviceAddress, peer, at],
+  };
+}
+
+export function insertRawFrame(deviceAddress: number | null, peer: string | null, reason: string, bytes: Buffer, at: string): Query {
+  return {
+    text: `INSERT INTO raw_frames (received_at, protocol, device_address, peer, reason, bytes) VALUES ($1, 'gb26875', $2, $3, $4, $5)`,
+    values: [at, deviceAddress, peer, reason, bytes],
+  };
+}
+
+/** Host power state: returns the previous values (null when first seen). */
+export function lockHealth(deviceAddress: number): Query {
+  return {
+    text: `SELECT host_offline, offline_reason, power_lost FROM ingest_device_health WHERE device_address = $1 FOR UPDATE`,
+    values: [deviceAddress],
+  };
+}
+
+export function setHealth(deviceAddress: number, hostOffline: boolean, reason: string | null, powerLost: boolean, at: string): Query {
+  return {
+    text: `INSERT INTO ingest_device_health (device_address, host_offline, offline_reason, power_lost, changed_at)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (device_address) DO UPDATE SET host_offline = EXCLUDED.host_offline,
+             offline_reason = EXCLUDED.offline_reason, power_lost = EXCLUDED.power_lost, changed_at = EXCLUDED.changed_at`,
+    values: [deviceAddress, hostOffline, reason, powerLost, at],
+  };
+}
+
+/** Marks the latest unanswered duty check of a device answered (late answers to a missed check count too). */
+export function answerDutyCheck(deviceId: number, at: string): Query {
+  return {
+    text: `UPDATE duty_checks SET answered_at = $2, response_s = EXTRACT(EPOCH FROM ($2::timestamptz - sent_at))
+            WHERE id = (SELECT id FROM duty_checks WHERE device_id = $1 AND answered_at IS NULL
+                           AND sent_at > $2::timestamptz - interval '1 day'
+                         ORDER BY (missed_at IS NULL) DESC, sent_at DESC LIMIT 1)
+           RETURNING id, response_s, missed_at IS NOT NULL AS late`,
+    values: [deviceId, at],
+  };
+}
