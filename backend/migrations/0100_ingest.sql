@@ -10,7 +10,6 @@ CREATE TABLE ingest_frames (
   -- The header's time label as the device sent it (ISO local text, may be invalid).
   time_label      text NOT NULL,
   received_at     timestamptz NOT NULL DEFAULT now(),
-  event_count     integer NOT NULL DEFAULT 0,
   PRIMARY KEY (device_address, serial, time_label)
 );
 CREATE INDEX ingest_frames_received_idx ON ingest_frames USING brin (received_at);

@@ -12,13 +12,17 @@
 -- no daylight saving). Windows resolve to whole hours: `from` is floored and `to` is
 -- ceiled to the hour, the window is [from, to).
 
--- Hours whose facts changed since the last refresh; filled by statement-level triggers.
+-- Hours whose facts changed since the last refresh, appended by statement-level triggers.
+-- Append-only with no unique key on purpose: a writer (ingest, the alarm pipeline) never
+-- waits on a running refresh; the refresh consumes exactly the rows it read, by id.
 CREATE TABLE analytics_dirty_hours (
-  hour  timestamptz PRIMARY KEY
+  id    bigserial PRIMARY KEY,
+  hour  timestamptz NOT NULL
 );
 -- Devices whose host_offline/host_online history changed since the last refresh.
 CREATE TABLE analytics_dirty_devices (
-  device_id  bigint PRIMARY KEY
+  id         bigserial PRIMARY KEY,
+  device_id  bigint NOT NULL
 );
 
 -- One row per (grain, bucket, unit) with any fact in the bucket. grain is 'hour', 'day'
@@ -81,12 +85,10 @@ INSERT INTO analytics_state (id) VALUES (true);
 CREATE FUNCTION analytics_mark_events() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO analytics_dirty_hours (hour)
-    SELECT DISTINCT date_trunc('hour', received_at) FROM new_rows WHERE unit_id IS NOT NULL
-    ON CONFLICT DO NOTHING;
+    SELECT DISTINCT date_trunc('hour', received_at) FROM new_rows WHERE unit_id IS NOT NULL;
   INSERT INTO analytics_dirty_devices (device_id)
     SELECT DISTINCT device_id FROM new_rows
-    WHERE device_id IS NOT NULL AND kind IN ('host_offline', 'host_online')
-    ON CONFLICT DO NOTHING;
+    WHERE device_id IS NOT NULL AND kind IN ('host_offline', 'host_online');
   RETURN NULL;
 END $$;
 CREATE TRIGGER analytics_events_ins AFTER INSERT ON events
@@ -96,8 +98,7 @@ CREATE TRIGGER analytics_events_ins AFTER INSERT ON events
 CREATE FUNCTION analytics_mark_alarms() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO analytics_dirty_hours (hour)
-    SELECT DISTINCT date_trunc('hour', opened_at) FROM new_rows WHERE kind = 'fire' AND unit_id IS NOT NULL
-    ON CONFLICT DO NOTHING;
+    SELECT DISTINCT date_trunc('hour', opened_at) FROM new_rows WHERE kind = 'fire' AND unit_id IS NOT NULL;
   RETURN NULL;
 END $$;
 CREATE TRIGGER analytics_alarms_ins AFTER INSERT ON alarms
@@ -109,8 +110,7 @@ CREATE TRIGGER analytics_alarms_upd AFTER UPDATE ON alarms
 CREATE FUNCTION analytics_mark_duty_checks() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO analytics_dirty_hours (hour)
-    SELECT DISTINCT date_trunc('hour', sent_at) FROM new_rows WHERE unit_id IS NOT NULL
-    ON CONFLICT DO NOTHING;
+    SELECT DISTINCT date_trunc('hour', sent_at) FROM new_rows WHERE unit_id IS NOT NULL;
   RETURN NULL;
 END $$;
 CREATE TRIGGER analytics_duty_checks_ins AFTER INSERT ON duty_checks
@@ -134,7 +134,8 @@ CREATE FUNCTION analytics_hour_ceil(ts timestamptz) RETURNS timestamptz
 -- month rows, whole days from the day rows, the rest from hour rows.
 CREATE FUNCTION analytics_window_parts(p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (grain text, lo timestamptz, hi timestamptz)
-LANGUAGE plpgsql STABLE AS $$
+-- ROWS 5: tells the planner this is tiny, so it range-scans the rollup per part.
+LANGUAGE plpgsql STABLE ROWS 5 AS $$
 DECLARE
   f timestamptz := date_trunc('hour', p_from);
   t timestamptz := analytics_hour_ceil(p_to);
@@ -158,7 +159,8 @@ END $$;
 
 CREATE FUNCTION analytics_day_parts(f timestamptz, t timestamptz)
 RETURNS TABLE (grain text, lo timestamptz, hi timestamptz)
-LANGUAGE plpgsql STABLE AS $$
+-- ROWS 5: tells the planner this is tiny, so it range-scans the rollup per part.
+LANGUAGE plpgsql STABLE ROWS 5 AS $$
 DECLARE
   d1 timestamptz := analytics_day(f);
   d2 timestamptz := analytics_day(t);
@@ -243,38 +245,40 @@ RETURNS double precision LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT GREATEST(0, extract(epoch FROM LEAST(COALESCE(ended, now()), t) - GREATEST(started, f)))::double precision
 $$;
 
--- Incremental refresh: takes up to p_max_hours dirty hours, recomputes their hour rows,
--- then the day and month rows that contain them, and rebuilds dirty devices' offline
--- periods. Concurrent callers skip each other's rows (SKIP LOCKED). Returns hours refreshed.
-CREATE FUNCTION analytics_refresh(p_max_hours integer DEFAULT 24 * 400) RETURNS integer
+-- Incremental refresh: consumes up to p_max_rows dirty-hour rows, recomputes those hours'
+-- rows, then the day and month rows that contain them, and rebuilds dirty devices' offline
+-- periods. One refresher at a time (advisory lock; others return at once). Returns the
+-- hours refreshed and the dirty rows consumed (= p_max_rows: call again, more are waiting).
+CREATE FUNCTION analytics_refresh(p_max_rows integer DEFAULT 100000, OUT hours integer, OUT dirty_rows integer)
 LANGUAGE plpgsql AS $$
 DECLARE
+  ids bigint[];
   hrs timestamptz[];
+  dev_ids bigint[];
   devs bigint[];
   isl record;
   chunk_lo timestamptz;
   chunk_hi timestamptz;
 BEGIN
-  WITH picked AS (
-    SELECT hour FROM analytics_dirty_hours ORDER BY hour LIMIT p_max_hours FOR UPDATE SKIP LOCKED
-  ), gone AS (
-    DELETE FROM analytics_dirty_hours d USING picked p WHERE d.hour = p.hour RETURNING d.hour
-  )
-  SELECT array_agg(hour ORDER BY hour) INTO hrs FROM gone;
+  hours := 0;
+  dirty_rows := 0;
+  IF NOT pg_try_advisory_xact_lock(hashtext('analytics_refresh')) THEN RETURN; END IF;
 
-  WITH picked AS (
-    SELECT device_id FROM analytics_dirty_devices ORDER BY device_id FOR UPDATE SKIP LOCKED
-  ), gone AS (
-    DELETE FROM analytics_dirty_devices d USING picked p WHERE d.device_id = p.device_id RETURNING d.device_id
-  )
-  SELECT array_agg(device_id) INTO devs FROM gone;
+  -- Rows committed after these reads stay for the next refresh (deleted by id, not by hour).
+  SELECT array_agg(id), array_agg(DISTINCT hour) INTO ids, hrs
+  FROM (SELECT id, hour FROM analytics_dirty_hours ORDER BY id LIMIT p_max_rows) d;
+  SELECT array_agg(id), array_agg(DISTINCT device_id) INTO dev_ids, devs FROM analytics_dirty_devices;
+
   IF devs IS NOT NULL THEN
+    DELETE FROM analytics_dirty_devices WHERE id = ANY(dev_ids);
     DELETE FROM analytics_offline_periods WHERE device_id = ANY(devs);
     INSERT INTO analytics_offline_periods (device_id, unit_id, started_at, ended_at)
       SELECT * FROM analytics_offline_periods_from_events(devs) ON CONFLICT DO NOTHING;
   END IF;
 
-  IF hrs IS NULL THEN RETURN 0; END IF;
+  IF hrs IS NULL THEN RETURN; END IF;
+  DELETE FROM analytics_dirty_hours WHERE id = ANY(ids);
+  dirty_rows := array_length(ids, 1);
 
   DELETE FROM analytics_rollup WHERE grain = 'hour' AND bucket = ANY(hrs);
   -- Runs of consecutive hours (gaps and islands), scanned in chunks of at most a week so
@@ -318,8 +322,8 @@ BEGIN
     JOIN analytics_rollup r ON r.grain = 'day' AND r.bucket >= t.m AND r.bucket < analytics_add(t.m, interval '1 month')
     GROUP BY t.m, r.unit_id;
 
-  UPDATE analytics_state SET last_hours = array_length(hrs, 1);
-  RETURN array_length(hrs, 1);
+  hours := array_length(hrs, 1);
+  UPDATE analytics_state SET last_hours = hours;
 END $$;
 
 -- ---------------------------------------------------------------------------------------
@@ -337,7 +341,11 @@ LANGUAGE sql STABLE AS $$
            sum(r.duty_missed)::bigint AS duty_missed, sum(r.duty_answered)::bigint AS duty_answered,
            sum(r.duty_answer_s)::double precision AS duty_answer_s
     FROM analytics_window_parts(p_from, p_to) p
-    JOIN analytics_rollup r ON r.grain = p.grain AND r.bucket >= p.lo AND r.bucket < p.hi
+    -- OFFSET 0 keeps the subquery a parameterized index range scan per part (the planner
+    -- would otherwise flatten it into a join over the whole rollup table).
+    CROSS JOIN LATERAL (
+      SELECT * FROM analytics_rollup x WHERE x.grain = p.grain AND x.bucket >= p.lo AND x.bucket < p.hi OFFSET 0
+    ) r
     GROUP BY r.unit_id
   ), o AS (
     SELECT op.unit_id, sum(analytics_overlap_s(op.started_at, op.ended_at, w.f, w.t)) AS offline_s

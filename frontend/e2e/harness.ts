@@ -2,7 +2,8 @@
 // starts the real backend (every feature) on a test database with the demo subset, and
 // launches Debian's Chromium through playwright-core with every non-localhost request
 // blocked and recorded.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,14 +41,39 @@ function newestMtime(dir: string): number {
   return t;
 }
 
-/** Runs `vite build` when frontend/dist is missing or older than the sources. */
-export async function ensureFrontendBuilt(log: (m: string) => void = () => {}): Promise<void> {
+function isFresh(): boolean {
   const index = join(FRONTEND_DIR, 'dist', 'index.html');
   const src = Math.max(newestMtime(join(FRONTEND_DIR, 'src')), statSync(join(FRONTEND_DIR, 'index.html')).mtimeMs, statSync(join(FRONTEND_DIR, 'vite.config.ts')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= src) return;
-  log('frontend/dist is stale: running vite build');
-  const { build } = await import('vite');
-  await build({ root: FRONTEND_DIR, configFile: join(FRONTEND_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  return existsSync(index) && statSync(index).mtimeMs >= src;
+}
+
+/**
+ * Runs `vite build` when frontend/dist is missing or older than the sources. Test files
+ * run in parallel: a lock directory makes one build while the others wait, then re-check.
+ */
+export async function ensureFrontendBuilt(log: (m: string) => void = () => {}): Promise<void> {
+  if (isFresh()) return;
+  const lock = join(tmpdir(), 'firelink-frontend-build.lock');
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than the deadline is from a crashed build.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`waited 180 s for another frontend build (lock ${lock}); remove the lock if no build is running`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    if (isFresh()) return;
+    log('frontend/dist is stale: running vite build');
+    const { build } = await import('vite');
+    await build({ root: FRONTEND_DIR, configFile: join(FRONTEND_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export async function freePort(): Promise<number> {
@@ -120,7 +146,7 @@ const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export async function launchBrowser(opts: { viewport?: { width: number; height: number } } = {}): Promise<BrowserSession> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1600, height: 900 }, locale: 'zh-CN', timezoneId: 'UTC' });
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 720 }, locale: 'zh-CN', timezoneId: 'UTC' });
   const external: string[] = [];
   const errors: string[] = [];
   await context.route('**/*', (route) => {

@@ -118,7 +118,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout! });
-  let phaseStart = { at: 0, events: 0, frames: 0 };
+  let phaseStart = { at: 0, events: 0, frames: 0, cpu: process.cpuUsage() };
   let phaseIndex = -1;
   const results: string[] = [];
   let connectedLine = '';
@@ -131,7 +131,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       phaseIndex = Number(line.split(' ')[1]);
       server.latency.reset();
       const st = server.stats();
-      phaseStart = { at: performance.now(), events: st.eventsStored, frames: st.framesConfirmed };
+      phaseStart = { at: performance.now(), events: st.eventsStored, frames: st.framesConfirmed, cpu: process.cpuUsage() };
       ctx.log(`phase ${phases[phaseIndex]!.name}: offering ${phases[phaseIndex]!.rate} events/s for ${phases[phaseIndex]!.seconds} s`);
     } else if (line.startsWith('report')) {
       const client = JSON.parse(line.slice(7)) as { sent: number; confirmed: number; resends: number; failed: number; latencyMs: { p50: number; p99: number } };
@@ -139,17 +139,21 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       const s = (performance.now() - phaseStart.at) / 1000;
       const p = phases[phaseIndex]!;
       const events = st.eventsStored - phaseStart.events;
+      const cpu = process.cpuUsage(phaseStart.cpu);
+      const cpuMs = (cpu.user + cpu.system) / 1000;
       const frames = st.framesConfirmed - phaseStart.frames;
       results.push(
         `tcp     ${p.name.padEnd(22)} offered ${p.rate}/s: confirmed ${(frames / s).toFixed(0)} frames/s, stored ${(events / s).toFixed(0)} events/s; ` +
           `server received→confirm p50 ${server.latency.percentile(50).toFixed(1)} ms, p99 ${server.latency.percentile(99).toFixed(1)} ms; ` +
-          `device send→confirm p50 ${client.latencyMs.p50.toFixed(1)} ms, p99 ${client.latencyMs.p99.toFixed(1)} ms; resends ${client.resends}, unconfirmed ${client.failed}`,
+          `device send→confirm p50 ${client.latencyMs.p50.toFixed(1)} ms, p99 ${client.latencyMs.p99.toFixed(1)} ms; devices sent ${(client.sent / p.seconds).toFixed(0)}/s, resends ${client.resends}, unconfirmed ${client.failed}; ` +
+          `server process CPU ${((cpuMs / (s * 1000)) * 100).toFixed(0)}% of one core (${frames > 0 ? ((cpuMs * 1000) / frames).toFixed(0) : '–'} µs per confirmed frame)`,
       );
     }
   }
   out(`tcp     ${connectedLine}`);
   for (const r of results) out(r);
   out('targets: ≥ 5,000 confirmed events/s sustained; p99 received→confirm < 50 ms at 2,000 events/s');
+  out(`load average during the run: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
   await server.close();
   await pool.end();
 }

@@ -224,6 +224,19 @@ describe('analytics rates, rollups and jurisdiction', () => {
     principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
   });
 
+  it('serves trend series per day and per month from the rollups', async () => {
+    const day = await fetch(`${base}/api/stats/trend?interval=day&from=2026-01-19&to=2026-01-23&metric=fault_rate&region=330105`);
+    const d = (await day.json()) as { rows: Array<{ bucket: string; numerator: number; denominator: number }> };
+    // U3 has one fault at noon on Jan 20, 21, 22 (and 23, 24: outside the window).
+    assert.deepEqual(d.rows.map((r) => [r.bucket, r.numerator]), [
+      ['2026-01-18T16:00:00.000Z', 0], ['2026-01-19T16:00:00.000Z', 1], ['2026-01-20T16:00:00.000Z', 1], ['2026-01-21T16:00:00.000Z', 1],
+    ]);
+    assert.ok(Math.abs(d.rows[1]!.denominator - 4 / 30) < 1e-9, 'denominator = 4 points × 1 day / 30 days');
+    const month = await fetch(`${base}/api/stats/trend?interval=month&from=2026-01-01&to=2026-03-01&metric=false_alarm_rate`);
+    const m = (await month.json()) as { rows: Array<{ bucket: string; numerator: number; denominator: number }> };
+    assert.deepEqual(m.rows.map((r) => [r.bucket, r.numerator, r.denominator]), [['2025-12-31T16:00:00.000Z', 6, 8], ['2026-01-31T16:00:00.000Z', 0, 0]]);
+  });
+
   it('ranks units for inspection by the documented score', async () => {
     const res = await fetch(`${base}/api/stats/priorities?from=2026-01-01&to=2026-02-01`);
     const body = (await res.json()) as { rows: Array<{ unit_id: number; score: number; false_alarms: number }> };

@@ -116,7 +116,7 @@ export interface TrendQueryOpts {
   region?: number | null;
 }
 
-/** Series per calendar day/week/month (Asia/Shanghai) from the day rollups. */
+/** Series per calendar day/week/month (Asia/Shanghai) from the day/month rollups. */
 export function trendQuery(o: TrendQueryOpts): Query {
   const values: unknown[] = [o.from, o.to, o.metrics, o.interval];
   const scope = scopePredicate(o.scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
@@ -139,7 +139,12 @@ r AS (
   SELECT b.lo, sum(r.fault_events)::bigint AS fault_events, sum(r.fire_alarms_verified)::bigint AS fav,
          sum(r.false_alarms)::bigint AS fa, sum(r.duty_missed)::bigint AS dm, sum(r.duty_answered)::bigint AS da,
          sum(r.duty_answer_s)::float8 AS das
-  FROM b JOIN analytics_rollup r ON r.grain = 'day' AND r.bucket >= b.lo AND r.bucket < b.hi
+  FROM b CROSS JOIN LATERAL (
+    -- month series read month rows, day/week series day rows; OFFSET 0 keeps this a
+    -- per-bucket index range scan.
+    SELECT * FROM analytics_rollup x
+    WHERE x.grain = CASE WHEN $4::text = 'month' THEN 'month' ELSE 'day' END AND x.bucket >= b.lo AND x.bucket < b.hi OFFSET 0
+  ) r
   WHERE r.unit_id IN (SELECT id FROM us)
   GROUP BY b.lo
 ),
@@ -296,8 +301,8 @@ export function upsertCellsQuery(rows: Array<{ id: number; lon: number; lat: num
   };
 }
 
-export function refreshQuery(maxHours: number): Query {
-  return { text: 'SELECT analytics_refresh($1) AS hours', values: [maxHours] };
+export function refreshQuery(maxRows: number): Query {
+  return { text: 'SELECT hours, dirty_rows FROM analytics_refresh($1)', values: [maxRows] };
 }
 
 export function markRefreshedQuery(ms: number): Query {

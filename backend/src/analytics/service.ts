@@ -4,8 +4,14 @@ import { cellToParent, latLngToCell } from 'h3-js';
 import type { Pool } from '../db/pool.ts';
 import { markRefreshedQuery, refreshQuery, staleCellsQuery, upsertCellsQuery } from './queries.ts';
 
-/** Dirty hours taken per refresh statement; a year-long backfill takes one pass (8 784 h). */
-const REFRESH_BATCH_HOURS = 24 * 400;
+/**
+ * Dirty-hour rows consumed per refresh statement. Triggers add one row per hour per write
+ * statement, so a busy minute adds a few thousand; a bulk load of a year adds ~9 000 per
+ * statement. Bounded so one statement's transaction stays short.
+ */
+const REFRESH_BATCH_ROWS = 100_000;
+/** At most this many batches per refreshAnalytics call; the scheduler picks up the rest. */
+const REFRESH_MAX_BATCHES = 50;
 
 export interface RefreshResult {
   cells: number;
@@ -18,11 +24,10 @@ export async function refreshAnalytics(pool: Pool): Promise<RefreshResult> {
   const t0 = performance.now();
   const cells = await refreshUnitCells(pool);
   let hours = 0;
-  for (;;) {
-    const { rows } = await pool.query<{ hours: number }>(refreshQuery(REFRESH_BATCH_HOURS));
-    const n = rows[0]?.hours ?? 0;
-    hours += n;
-    if (n < REFRESH_BATCH_HOURS) break;
+  for (let i = 0; i < REFRESH_MAX_BATCHES; i++) {
+    const { rows } = await pool.query<{ hours: number; dirty_rows: number }>(refreshQuery(REFRESH_BATCH_ROWS));
+    hours += rows[0]?.hours ?? 0;
+    if ((rows[0]?.dirty_rows ?? 0) < REFRESH_BATCH_ROWS) break;
   }
   const ms = performance.now() - t0;
   await pool.query(markRefreshedQuery(ms));

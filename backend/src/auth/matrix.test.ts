@@ -316,6 +316,8 @@ describe('role × resource matrix (real features, real sessions)', () => {
       });
       assert.equal(r.status, 'open', `${name} upgrade`);
       check('stream /ws', name, 200, seen(r.text, unitMarker), EXPECTED[name]!.sees, false);
+      // The deltas alone (events published while subscribed carry "<marker> fault").
+      check('stream /ws deltas', name, 200, seen(r.text, (k) => `${unitMarker(k)} fault`), EXPECTED[name]!.sees, false);
     }
   });
 

@@ -61,7 +61,9 @@ export function candidateStationsQuery(
     text: `WITH p AS (SELECT ST_SetSRID(ST_MakePoint($1::float8, $2::float8), 4326)::geography AS g)
            SELECT s.id, s.name, s.class, s.status, s.region_adcode, s.phone,
                   ST_X(s.point) AS lon, ST_Y(s.point) AS lat,
-                  s.point::geography <-> p.g AS distance_m,
+                  -- Ordering by the sphere (index); reporting the spheroid. They differ by
+                  -- < 0.5 %, which LOWER_BOUND_SAFETY absorbs.
+                  ST_Distance(s.point::geography, p.g) AS distance_m,
                   v.id AS vertex_id, v.snap_m, ST_X(v.geom) AS vertex_lon, ST_Y(v.geom) AS vertex_lat
            FROM stations s CROSS JOIN p
            LEFT JOIN LATERAL (
@@ -75,14 +77,7 @@ export function candidateStationsQuery(
   };
 }
 
-/**
- * One-to-many Dijkstra on the REVERSED graph: from the incident's edge ends to the
- * stations' vertices. Reversing every edge (source ↔ target, costs kept with their
- * direction) turns "shortest time from each station TO the incident" into one search
- * per incident vertex, with one-way streets still driven the legal way.
- * Only edges whose box meets the given box take part unless `full` is true.
- */
-export function reverseRoutesQuery(p: {
+interface ReverseRouting {
   lon: number;
   lat: number;
   dLon: number;
@@ -90,18 +85,35 @@ export function reverseRoutesQuery(p: {
   full: boolean;
   fromVertices: number[];
   toVertices: number[];
-}): Query {
+}
+
+// The reversed edge set inside the box: every edge's source and target swapped, costs kept
+// with their direction, so "from each station TO the incident" becomes one search per
+// incident vertex, with one-way streets still driven the legal way.
+const REVERSED_EDGES = `format('SELECT id, target AS source, source AS target, cost_s AS cost,
+                                COALESCE(reverse_cost_s, -1) AS reverse_cost
+                         FROM roads WHERE ${EDGE_FILTER}
+                           AND (%s OR geom && ST_Expand(ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s))',
+                        $5::boolean::text, $1::float8, $2::float8, $3::float8, $4::float8)`;
+
+/**
+ * One-to-many Dijkstra costs on the reversed graph from the incident's edge ends to the
+ * stations' vertices. Only edges whose box meets the given box take part unless `full`.
+ */
+export function reverseCostsQuery(p: ReverseRouting): Query {
   return {
-    text: `WITH p AS (
-             SELECT * FROM pgr_dijkstra(
-               format('SELECT id, target AS source, source AS target, cost_s AS cost,
-                              COALESCE(reverse_cost_s, -1) AS reverse_cost
-                       FROM roads WHERE ${EDGE_FILTER}
-                         AND (%s OR geom && ST_Expand(ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s))',
-                      $5::boolean::text, $1::float8, $2::float8, $3::float8, $4::float8),
-               $6::bigint[], $7::bigint[], true))
+    text: `SELECT start_vid AS from_vertex, end_vid AS to_vertex, agg_cost AS cost_s
+           FROM pgr_dijkstraCost(${REVERSED_EDGES}, $6::bigint[], $7::bigint[], true)`,
+    values: [p.lon, p.lat, p.dLon, p.dLat, p.full, p.fromVertices, p.toVertices],
+  };
+}
+
+/** The same search returning the paths (edges and nodes in order) with their lengths. */
+export function reversePathsQuery(p: ReverseRouting): Query {
+  return {
+    text: `WITH p AS (SELECT * FROM pgr_dijkstra(${REVERSED_EDGES}, $6::bigint[], $7::bigint[], true))
            SELECT p.start_vid AS from_vertex, p.end_vid AS to_vertex, max(p.agg_cost) AS cost_s,
-                  COALESCE(sum(ST_Length(r.geom::geography)) FILTER (WHERE p.edge <> -1), 0) AS length_m,
+                  COALESCE(sum(COALESCE(r.length_m, ST_Length(r.geom::geography))) FILTER (WHERE p.edge <> -1), 0) AS length_m,
                   array_agg(p.edge ORDER BY p.seq) FILTER (WHERE p.edge <> -1) AS edges,
                   array_agg(p.node ORDER BY p.seq) AS nodes
            FROM p LEFT JOIN roads r ON r.id = p.edge

@@ -31,7 +31,8 @@ import {
   candidateStationsQuery,
   edgeGeometriesQuery,
   networkInfoQuery,
-  reverseRoutesQuery,
+  reverseCostsQuery,
+  reversePathsQuery,
   snapToEdgeQuery,
 } from './queries.ts';
 
@@ -212,7 +213,9 @@ export async function suggestStations(db: Db, opts: SuggestOptions): Promise<Sug
   const snap = net.edges > 0 ? await snapIncident(db, lon, lat) : null;
   const fullRadius = net.extent ? radiusToCoverExtent(lon, lat, net.extent) : 0;
 
-  let fetchN = Math.max(2 * k, k + 6);
+  // Routing cost hardly depends on the number of targets (one search per incident
+  // vertex), so the first batch is generous: fewer rounds.
+  let fetchN = Math.max(4 * k, k + 10);
   let horizon: number | null = null;
   let rounds = 0;
   let candidatesRouted = 0;
@@ -235,20 +238,13 @@ export async function suggestStations(db: Db, opts: SuggestOptions): Promise<Sug
 
     const onNetwork = (c: Candidate) => snap !== null && c.vertex_id !== null && (c.snap_m ?? Infinity) <= SNAP_TOLERANCE_M;
     const toRoute = cands.filter(onNetwork);
-    const paths = new Map<string, PathRow>();
+    const costs = new Map<string, number>();
     if (snap && toRoute.length > 0) {
       const { dLon, dLat } = degreeBox(lat, horizon * vBound);
       const from = [...new Set([snap.source, snap.target])];
       const to = [...new Set(toRoute.map((c) => c.vertex_id as number))];
-      const r = await db.query(reverseRoutesQuery({ lon, lat, dLon, dLat, full, fromVertices: from, toVertices: to }));
-      for (const row of r.rows) {
-        paths.set(`${row.from_vertex}:${row.to_vertex}`, {
-          costS: row.cost_s,
-          lengthM: row.length_m,
-          edges: toNumbers(row.edges),
-          nodes: toNumbers(row.nodes),
-        });
-      }
+      const r = await db.query(reverseCostsQuery({ lon, lat, dLon, dLat, full, fromVertices: from, toVertices: to }));
+      for (const row of r.rows) costs.set(`${row.from_vertex}:${row.to_vertex}`, row.cost_s);
       candidatesRouted += toRoute.length;
     }
 
@@ -263,11 +259,11 @@ export async function suggestStations(db: Db, opts: SuggestOptions): Promise<Sug
         known.push({ c, etaSeconds: straightEtaSeconds(c.distance_m), method: 'straight', straightReason: 'station_off_network' });
         continue;
       }
-      const best = bestRoad(snap, c.vertex_id as number, paths);
+      const best = bestRoad(snap, c.vertex_id as number, costs);
       if (best) {
         const eta = (c.snap_m as number) / ACCESS_SPEED_MPS + best.costS + snap.snapMeters / ACCESS_SPEED_MPS;
         if (eta <= horizon || full) {
-          known.push({ c, etaSeconds: eta, method: 'road', via: best.via, path: best.path });
+          known.push({ c, etaSeconds: eta, method: 'road', via: best.via });
           continue;
         }
       }
@@ -293,6 +289,7 @@ export async function suggestStations(db: Db, opts: SuggestOptions): Promise<Sug
   }
 
   const top = known.slice(0, k);
+  if (snap) await attachPaths(db, { lon, lat }, snap, top, vBound, fullRadius);
   const suggestions = await buildSuggestions(db, { lon, lat }, snap, top);
   return {
     incident: {
@@ -309,19 +306,55 @@ export async function suggestStations(db: Db, opts: SuggestOptions): Promise<Sug
 function bestRoad(
   snap: IncidentSnap,
   vertex: number,
-  paths: Map<string, PathRow>,
-): { costS: number; via: 'source' | 'target'; path: PathRow } | null {
-  let best: { costS: number; via: 'source' | 'target'; path: PathRow } | null = null;
+  costs: Map<string, number>,
+): { costS: number; via: 'source' | 'target' } | null {
+  let best: { costS: number; via: 'source' | 'target' } | null = null;
   const consider = (end: number, via: 'source' | 'target', along: number) => {
     if (!(along >= 0)) return; // that direction of the edge is closed (one-way)
-    const path: PathRow | undefined = end === vertex ? { costS: 0, lengthM: 0, edges: [], nodes: [end] } : paths.get(`${end}:${vertex}`);
-    if (!path) return;
-    const cost = path.costS + along;
-    if (!best || cost < best.costS) best = { costS: cost, via, path };
+    const path = end === vertex ? 0 : costs.get(`${end}:${vertex}`);
+    if (path === undefined) return;
+    const cost = path + along;
+    if (!best || cost < best.costS) best = { costS: cost, via };
   };
   consider(snap.source, 'source', snap.fraction * snap.costS);
   consider(snap.target, 'target', (1 - snap.fraction) * snap.reverseCostS);
   return best;
+}
+
+/**
+ * Paths of the chosen road suggestions only, in one search restricted to the box of the
+ * slowest chosen ETA (exact for all of them by the same argument as the ranking).
+ */
+async function attachPaths(
+  db: Db,
+  incident: { lon: number; lat: number },
+  snap: IncidentSnap,
+  top: Evaluated[],
+  vBound: number,
+  fullRadius: number,
+): Promise<void> {
+  const road = top.filter((e) => e.method === 'road' && e.via);
+  if (road.length === 0) return;
+  const endOf = (e: Evaluated) => (e.via === 'source' ? snap.source : snap.target);
+  const horizon = Math.max(...road.map((e) => e.etaSeconds));
+  const full = horizon * vBound >= fullRadius;
+  const { dLon, dLat } = degreeBox(incident.lat, horizon * vBound);
+  const from = [...new Set(road.map(endOf))];
+  const to = [...new Set(road.map((e) => e.c.vertex_id as number))];
+  const r = await db.query(reversePathsQuery({ lon: incident.lon, lat: incident.lat, dLon, dLat, full, fromVertices: from, toVertices: to }));
+  const paths = new Map<string, PathRow>();
+  for (const row of r.rows) {
+    paths.set(`${row.from_vertex}:${row.to_vertex}`, {
+      costS: row.cost_s,
+      lengthM: row.length_m,
+      edges: toNumbers(row.edges),
+      nodes: toNumbers(row.nodes),
+    });
+  }
+  for (const e of road) {
+    const v = e.c.vertex_id as number;
+    e.path = endOf(e) === v ? { costS: 0, lengthM: 0, edges: [], nodes: [v] } : paths.get(`${endOf(e)}:${v}`);
+  }
 }
 
 async function buildSuggestions(

@@ -6,6 +6,7 @@ import { notificationsRouter } from '../notifications/routes.ts';
 import { OutboxWorker, notifyForEvents } from '../notifications/service.ts';
 import { unitsRouter } from '../units/routes.ts';
 import { loadOnboardingConfig, type OnboardingConfig } from './config.ts';
+import { ensureDemoAgency } from './demo.ts';
 import { onboardingRouter, unitOnboardingRouter } from './routes.ts';
 
 export function onboardingFeature(overrides: { config?: OnboardingConfig } = {}): FeatureFactory {
@@ -29,6 +30,8 @@ export function onboardingFeature(overrides: { config?: OnboardingConfig } = {})
         { path: '/api/notifications', router: notificationsRouter({ pool }) },
       ],
       start: async () => {
+        // Runs after ACCESS's start (FEATURES order), which creates the demo users.
+        if (ctx.config.FIRELINK_DEMO && ctx.config.NODE_ENV !== 'test') await ensureDemoAgency(pool);
         unsubscribe = ctx.bus.subscribe(async (events) => {
           await notifyForEvents(pool, events);
         });

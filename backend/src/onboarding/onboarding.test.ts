@@ -7,6 +7,7 @@ import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';
 import { loadOnboardingConfig } from './config.ts';
+import { ensureDemoAgency } from './demo.ts';
 import { onboardingFeature } from './feature.ts';
 
 // A square district around Xinjiekou and a 60 m × 40 m building inside it.
@@ -354,5 +355,13 @@ describe('units API and onboarding workflow', () => {
     const rules = await call(operator, 'GET', '/api/onboarding/rules');
     assert.ok((rules.body.rules as Array<{ id: string; mandatory: boolean }>).some((r) => r.id === 'point_totals' && r.mandatory));
     assert.equal((await fetch(`${base}/api/units`)).status, 401);
+  });
+
+  it('gives demo maintainers an agency that may both collect and verify', async () => {
+    const u = await db.pool.query(`INSERT INTO users (username, display_name, role, password_hash, demo) VALUES ('demo_m', 'demo', 'maintainer', '!', true) RETURNING id`);
+    assert.equal(await ensureDemoAgency(db.pool), 1);
+    assert.equal(await ensureDemoAgency(db.pool), 0);
+    const k = await db.pool.query('SELECT ma.kind FROM users u JOIN maintenance_agencies ma ON ma.id = u.maintenance_agency_id WHERE u.id = $1', [u.rows[0].id]);
+    assert.equal(k.rows[0].kind, 'both');
   });
 });

@@ -2,11 +2,11 @@
 // GET /map/style.json (an offline MapLibre style over them).
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import type { Principal, Scope } from '../auth/scope.ts';
+import { scopePredicate, type Principal, type Scope } from '../auth/scope.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import type { FeatureFactory } from '../main.ts';
 import { TileCache } from './cache.ts';
-import { MAX_ZOOM, MIN_ZOOM, SCOPED_LAYERS, TILE_LAYERS, geodataVersion, tileQuery, type TileLayer } from './queries.ts';
+import { MAX_ZOOM, MIN_ZOOM, SCOPED_LAYERS, TILE_LAYERS, geodataVersion, tileQuery, type TileLayer } from '@firelink/geodata';
 import { buildStyle } from './style.ts';
 import { principalOf } from '../auth/principal.ts';
 
@@ -65,7 +65,7 @@ export const tilesFeature: FeatureFactory = (ctx) => {
     let tile = cache.get(key);
     res.set('X-Tile-Cache', tile ? 'hit' : 'miss');
     if (!tile) {
-      const r = await ctx.pool.query(tileQuery(layer, zoom, x, y, scope));
+      const r = await ctx.pool.query(tileQuery(layer, zoom, x, y, (cols, values) => scopePredicate(scope, cols, values)));
       tile = (r.rows[0]?.tile as Buffer | undefined) ?? Buffer.alloc(0);
       cache.set(key, tile);
     }

@@ -120,25 +120,6 @@ export function passingAcceptance(unitId: number): Query {
   return { text: `SELECT EXISTS (SELECT 1 FROM acceptance_checks WHERE unit_id = $1 AND result = 'pass') AS passed`, values: [unitId] };
 }
 
-/** District containing the point (point-in-polygon; districts carry the adcodes rows use). */
-export function regionAt(lon: number, lat: number): Query {
-  return {
-    text: `SELECT adcode FROM regions
-           WHERE geom IS NOT NULL AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326))
-           ORDER BY CASE level WHEN 'district' THEN 0 WHEN 'city' THEN 1 ELSE 2 END, ST_Area(geom)
-           LIMIT 1`,
-    values: [lon, lat],
-  };
-}
-
-export function buildingAt(lon: number, lat: number): Query {
-  return {
-    text: `SELECT id FROM buildings WHERE ST_Intersects(footprint, ST_SetSRID(ST_MakePoint($1, $2), 4326))
-           ORDER BY ST_Area(footprint) LIMIT 1`,
-    values: [lon, lat],
-  };
-}
-
 export function categoryHighRisk(code: string): Query {
   return { text: `SELECT high_risk FROM unit_categories WHERE code = $1`, values: [code] };
 }

@@ -8,7 +8,7 @@ import { scopeAllows } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import * as q from './queries.ts';
-import { rowFromCreate, rowFromPatch, toSummary, unitDetail } from './service.ts';
+import { rowFromCreate, rowFromPatch, tieUnit, toSummary, unitDetail } from './service.ts';
 
 export const idParam = z.coerce.number().int().positive();
 
@@ -51,12 +51,13 @@ export function unitsRouter(deps: { pool: Pool; rules: readonly CompletenessRule
     const body = unitCreateSchema.parse(req.body);
     const id = await withTransaction(pool, async (c) => {
       const row = await rowFromCreate(c, body);
-      if (!scopeAllows(p.scope, { regionAdcode: row.region_adcode })) {
-        throw forbidden('the unit lies outside your jurisdiction (its location decides its region): check lonLatWgs84');
-      }
       const ins = await c.query(q.insertUnit(row)).catch((e) => Promise.reject(pgToHttp(e)));
       const newId = Number(ins.rows[0].id);
-      await recordAudit(c, { actor: p, ip: ipOf(req), action: 'unit.create', entity: 'unit', entityId: newId, after: row });
+      const place = await tieUnit(c, newId);
+      if (!scopeAllows(p.scope, { regionAdcode: place.regionAdcode })) {
+        throw forbidden('the unit lies outside your jurisdiction (its location decides its region): check lonLatWgs84');
+      }
+      await recordAudit(c, { actor: p, ip: ipOf(req), action: 'unit.create', entity: 'unit', entityId: newId, after: { ...row, region_adcode: place.regionAdcode, building_id: place.buildingId } });
       return newId;
     });
     res.status(201).json(await unitDetail(pool, p.scope, id, deps.rules));
@@ -75,11 +76,12 @@ export function unitsRouter(deps: { pool: Pool; rules: readonly CompletenessRule
         });
       }
       const row = await rowFromPatch(c, cur, body);
-      if (p.scope.kind === 'regions' && !scopeAllows(p.scope, { regionAdcode: row.region_adcode })) {
-        throw forbidden('the new location lies outside your jurisdiction');
-      }
       const up = await c.query(q.updateUnit(id, body.version, row)).catch((e) => Promise.reject(pgToHttp(e)));
       if (!up.rows[0]) throw conflict('the unit was changed concurrently: reload and try again');
+      const place = await tieUnit(c, id);
+      if (p.scope.kind === 'regions' && !scopeAllows(p.scope, { regionAdcode: place.regionAdcode })) {
+        throw forbidden('the new location lies outside your jurisdiction: check lonLatWgs84');
+      }
       const changed = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'version'));
       await recordAudit(c, { actor: p, ip: ipOf(req), action: 'unit.update', entity: 'unit', entityId: id, before: pickBefore(cur, changed), after: changed });
     });

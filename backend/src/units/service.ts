@@ -1,6 +1,6 @@
 // Units: read models (list, detail, completeness) and writes with tie-to-place.
 import type pg from 'pg';
-import { latLngToCell } from 'h3-js';
+import { h3Cells, tieToPlace as tieRowsToPlace } from '@firelink/geodata';
 import {
   evaluateCompleteness,
   pointClass,
@@ -69,11 +69,10 @@ export async function pointStats(db: Db, unitId: number) {
 /** Completeness of a unit row (from getUnit) under the rules in force. */
 export async function completenessOf(db: Db, u: Row, rules: readonly CompletenessRule[]): Promise<Completeness> {
   const id = Number(u.id);
-  const [stats, devs, acc] = await Promise.all([
-    pointStats(db, id),
-    db.query(`SELECT address FROM devices WHERE unit_id = $1 AND protocol = 'gb26875'`, [id]),
-    db.query(q.passingAcceptance(id)),
-  ]);
+  // Sequential: db may be one transaction's client, which runs one query at a time.
+  const stats = await pointStats(db, id);
+  const devs = await db.query(`SELECT address FROM devices WHERE unit_id = $1 AND protocol = 'gb26875'`, [id]);
+  const acc = await db.query(q.passingAcceptance(id));
   const input: CompletenessInput = {
     name: (u.name as string) ?? null,
     address: (u.address as string | null) ?? null,
@@ -105,7 +104,7 @@ export async function completenessOf(db: Db, u: Row, rules: readonly Completenes
   };
 }
 
-export async function unitDetail(db: Db, scope: Scope, id: number, rules: readonly CompletenessRule[]): Promise<UnitDetail | null> {
+export async function unitDetail(db: pg.Pool, scope: Scope, id: number, rules: readonly CompletenessRule[]): Promise<UnitDetail | null> {
   const r = await db.query(q.getUnit(scope, id));
   const u = r.rows[0] as Row | undefined;
   if (!u) return null;
@@ -189,20 +188,22 @@ export async function unitDetail(db: Db, scope: Scope, id: number, rules: readon
   };
 }
 
-/** Region (PostGIS point-in-polygon), building under the point, and H3 cells (h3-js) for a location. */
-export async function tieToPlace(db: Db, lonLat: readonly [number, number] | null, buildingId: number | null) {
-  if (!lonLat) return { region_adcode: null, h3_r7: null, h3_r8: null, h3_r9: null, building_id: buildingId };
-  const [lon, lat] = lonLat;
-  const reg = await db.query(q.regionAt(lon, lat));
-  let building = buildingId;
-  if (building == null) building = num((await db.query(q.buildingAt(lon, lat))).rows[0]?.id);
-  return {
-    region_adcode: num(reg.rows[0]?.adcode),
-    h3_r7: latLngToCell(lat, lon, 7),
-    h3_r8: latLngToCell(lat, lon, 8),
-    h3_r9: latLngToCell(lat, lon, 9),
-    building_id: building,
-  };
+/**
+ * Place columns known before the write: H3 cells (GEODATA's h3Cells). Region and building are
+ * cleared when the unit moves and filled after the write by GEODATA's tie-to-place (district by
+ * PostGIS point-in-polygon, footprint containing the point or the nearest within 50 m), so the
+ * units API and the importers share one rule. An explicit buildingId is kept.
+ */
+function placeColumns(lonLat: readonly [number, number] | null, buildingId: number | null) {
+  const h3 = lonLat ? h3Cells(lonLat) : null;
+  return { region_adcode: null as number | null, h3_r7: h3?.r7 ?? null, h3_r8: h3?.r8 ?? null, h3_r9: h3?.r9 ?? null, building_id: buildingId };
+}
+
+/** Runs tie-to-place for one written unit; returns its region and building. */
+export async function tieUnit(db: pg.ClientBase, unitId: number): Promise<{ regionAdcode: number | null; buildingId: number | null }> {
+  await tieRowsToPlace(db, { units: [unitId] });
+  const r = await db.query('SELECT region_adcode, building_id FROM units WHERE id = $1', [unitId]);
+  return { regionAdcode: num(r.rows[0]?.region_adcode), buildingId: num(r.rows[0]?.building_id) };
 }
 
 async function highRisk(db: Db, category: string): Promise<boolean> {
@@ -212,7 +213,7 @@ async function highRisk(db: Db, category: string): Promise<boolean> {
 }
 
 export async function rowFromCreate(db: Db, c: UnitCreate): Promise<q.UnitRow> {
-  const place = await tieToPlace(db, c.lonLatWgs84, c.buildingId);
+  const place = placeColumns(c.lonLatWgs84, c.buildingId);
   return {
     external_id: c.externalId,
     name: c.name,
@@ -239,14 +240,9 @@ export async function rowFromPatch(db: Db, cur: Row, p: UnitPatch): Promise<q.Un
   const lonLat = p.lonLatWgs84 !== undefined ? p.lonLatWgs84 : ((cur.lon_lat as [number, number] | null) ?? null);
   const category = p.category ?? String(cur.category);
   const moved = p.lonLatWgs84 !== undefined || p.buildingId !== undefined;
-  const buildingId = p.buildingId !== undefined ? p.buildingId : num(cur.building_id);
-  const place = moved
-    ? await tieToPlace(db, lonLat, p.buildingId !== undefined ? buildingId : null)
-    : { region_adcode: num(cur.region_adcode), h3_r7: null, h3_r8: null, h3_r9: (cur.h3_r9 as string | null) ?? null, building_id: buildingId };
-  if (!moved && lonLat) {
-    place.h3_r7 = latLngToCell(lonLat[1], lonLat[0], 7);
-    place.h3_r8 = latLngToCell(lonLat[1], lonLat[0], 8);
-  }
+  const curBuilding = num(cur.building_id);
+  const place = placeColumns(lonLat, p.buildingId !== undefined ? p.buildingId : p.lonLatWgs84 !== undefined ? null : curBuilding);
+  if (!moved) place.region_adcode = num(cur.region_adcode);
   const pick = <K extends keyof UnitPatch>(k: K, col: string) => (p[k] !== undefined ? p[k] : cur[col]);
   return {
     external_id: pick('externalId', 'external_id') as string | null,

@@ -1,5 +1,6 @@
 // `firelink user add|list|passwd|disable`: account administration from the command line,
 // notably the first admin of a real (non-demo) install. Generated passwords are printed once.
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { roleSchema, userCreateSchema } from '@firelink/common';
 import { APP_DATABASE } from '../cli/db.ts';
@@ -34,7 +35,7 @@ export async function userCommand(args: string[]): Promise<number> {
   }
   const env = await resolveDatabase(APP_DATABASE, say);
   const pool = createPool(env.url, 2);
-  const source = { actor: { userId: null, username: `cli:${process.env.USER ?? 'unknown'}` }, ip: 'local' };
+  const source = { actor: { userId: null, username: `cli:${process.env.USER ?? userInfo().username}` }, ip: 'local' };
   try {
     await migrate(env.url, { log: say });
     if (sub === 'list') {

@@ -23,6 +23,7 @@ const suggestion = z
     name: z.string().optional(),
     stationName: z.string().optional(),
     etaS: z.number().nullable().optional(),
+    etaSeconds: z.number().nullable().optional(),
     distanceMeters: z.number().nullable().optional(),
     route: lineString.nullable().optional(),
     path: lineString.nullable().optional(),
@@ -50,7 +51,7 @@ export async function suggestStations(lonLatWgs84: [number, number], k = 3, sign
     return {
       stationId: s.stationId,
       name: s.name ?? s.stationName ?? `#${s.stationId}`,
-      etaS: s.etaS ?? null,
+      etaS: s.etaS ?? s.etaSeconds ?? null,
       distanceMeters: s.distanceMeters ?? null,
       pathWgs84: line ? line.coordinates.map((c: number[]) => [c[0]!, c[1]!] as [number, number]) : null,
     };

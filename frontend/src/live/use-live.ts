@@ -9,7 +9,8 @@ import { type ConnectionState, initialConnection } from '../model/connection.ts'
 import { LiveState } from '../model/live-state.ts';
 import { UnitStore } from '../model/unit-store.ts';
 
-const RENDER_EVERY_MS = 250;
+/** At most this many React renders per second from stream traffic (the first one is immediate). */
+const RENDER_EVERY_MS = 200;
 
 export interface LiveHandle {
   state: LiveState;
@@ -38,8 +39,10 @@ export function useLive(opts: { onNewFires?: (fires: AlarmView[]) => void; withU
     const { state } = ref.current!;
     const dirty = { queue: false, ticker: false, units: false };
     let timer: ReturnType<typeof setTimeout> | null = null;
+    let lastFlush = 0;
     const flush = () => {
       timer = null;
+      lastFlush = performance.now();
       const d = { ...dirty };
       dirty.queue = dirty.ticker = dirty.units = false;
       setVersions((v) => ({
@@ -54,7 +57,10 @@ export function useLive(opts: { onNewFires?: (fires: AlarmView[]) => void; withU
       dirty.queue ||= r.queueChanged;
       dirty.ticker ||= r.tickerChanged;
       dirty.units ||= r.unitsChanged;
-      if ((dirty.queue || dirty.ticker || dirty.units) && !timer) timer = setTimeout(flush, RENDER_EVERY_MS);
+      if ((dirty.queue || dirty.ticker || dirty.units) && !timer) {
+        // Leading edge: an alarm after a quiet spell shows at once; a burst is coalesced.
+        timer = setTimeout(flush, Math.max(0, RENDER_EVERY_MS - (performance.now() - lastFlush)));
+      }
     };
     const client = new LiveClient({ onMessage, onStatus: setConnection });
     clientRef.current = client;

@@ -3,6 +3,7 @@
 import type { Layer } from '@deck.gl/core';
 import { MVTLayer } from '@deck.gl/geo-layers';
 import { GeoJsonLayer, PathLayer, ScatterplotLayer } from '@deck.gl/layers';
+import { MVTLoader } from '@loaders.gl/mvt';
 import { connectionRateColor, priorityColor } from '../model/colors.ts';
 import type { AlarmView } from '../model/alarm.ts';
 import type { UnitStore } from '../model/unit-store.ts';
@@ -34,10 +35,12 @@ export interface MapLayerInput {
 type Props = Record<string, unknown>;
 
 /**
- * Parse tiles on the main thread: loaders.gl would otherwise start a worker from
- * unpkg.com, which a closed network cannot reach (and must never be asked to).
+ * Parse tiles on the main thread with the bundled MVTLoader: deck.gl's default
+ * MVTWorkerLoader starts a worker from unpkg.com, which a closed network cannot reach
+ * (and must never be asked to). Our tiles are small; parsing them inline is cheap.
  */
 const LOCAL_LOAD_OPTIONS = { worker: false } as const;
+const LOCAL_LOADERS = [MVTLoader];
 const prop = (f: { properties?: Props }, ...names: string[]): unknown => {
   for (const n of names) if (f.properties && f.properties[n] !== undefined) return f.properties[n];
   return undefined;
@@ -83,6 +86,7 @@ export function buildLayers(i: MapLayerInput): Layer[] {
         id: 'regions',
         data: tile('regions'),
         loadOptions: LOCAL_LOAD_OPTIONS,
+        loaders: LOCAL_LOADERS,
         maxZoom: 14,
         pickable: false,
         stroked: true,
@@ -105,6 +109,7 @@ export function buildLayers(i: MapLayerInput): Layer[] {
         id: 'buildings-3d',
         data: tile('buildings'),
         loadOptions: LOCAL_LOAD_OPTIONS,
+        loaders: LOCAL_LOADERS,
         minZoom: 15,
         maxZoom: 16,
         extruded: true,
@@ -131,7 +136,7 @@ export function buildLayers(i: MapLayerInput): Layer[] {
         id: 'units',
         data: unitsData(u, i.unitsVersion) as { length: number },
         radiusUnits: 'meters',
-        radiusMinPixels: 1.6,
+        radiusMinPixels: 2.5,
         radiusMaxPixels: 14,
         stroked: false,
         pickable: true,
@@ -140,23 +145,7 @@ export function buildLayers(i: MapLayerInput): Layer[] {
     );
   }
 
-  if (i.tileLayers.has('stations')) {
-    layers.push(
-      new MVTLayer({
-        id: 'stations',
-        data: tile('stations'),
-        loadOptions: LOCAL_LOAD_OPTIONS,
-        pointType: 'circle',
-        getPointRadius: 6,
-        pointRadiusUnits: 'pixels',
-        getFillColor: [255, 120, 40, 255],
-        getLineColor: [255, 255, 255, 255],
-        lineWidthMinPixels: 2,
-        stroked: true,
-        pickable: true,
-      }),
-    );
-  }
+  // Stations come from the basemap style (its `stations` layer).
 
   if (i.routes.length > 0) {
     layers.push(

@@ -2,9 +2,14 @@
 // MapboxOverlay. One instance per mounted map; `destroy()` releases the WebGL contexts.
 import { MapboxOverlay } from '@deck.gl/mapbox';
 import type { Layer, PickingInfo } from '@deck.gl/core';
-import { Map as MapLibreMap, type StyleSpecification } from 'maplibre-gl';
+import { Map as MapLibreMap, setWorkerUrl, type StyleSpecification } from 'maplibre-gl';
+// MapLibre looks for its worker next to its own module; in our bundle that file does not
+// exist, so ship the worker as an asset of our build and point MapLibre at it.
+import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { FALLBACK_STYLE, LOCAL_IDEOGRAPH_FONT_FAMILY, sanitizeStyle } from './fallback-style.ts';
+
+setWorkerUrl(maplibreWorkerUrl);
 
 export interface MapControllerOptions {
   container: HTMLElement;
@@ -23,18 +28,24 @@ export interface LoadedStyle {
   fallback: boolean;
 }
 
-export async function loadStyle(origin: string): Promise<LoadedStyle> {
+export async function loadStyle(origin: string, theme: 'dark' | 'light' = 'dark'): Promise<LoadedStyle> {
   try {
-    const res = await fetch('/map/style.json', { credentials: 'same-origin' });
+    const res = await fetch(`/map/style.json?theme=${theme}`, { credentials: 'same-origin' });
     if (!res.ok) throw new Error(`/map/style.json: HTTP ${res.status}`);
-    const style = sanitizeStyle((await res.json()) as StyleSpecification, origin);
+    const raw = sanitizeStyle((await res.json()) as StyleSpecification, origin);
+    // deck.gl draws the units with their live state (fire/fault/offline); the style's
+    // static units layer would only sit underneath in other colours.
+    const style: StyleSpecification = {
+      ...raw,
+      layers: raw.layers.filter((l) => (l as { 'source-layer'?: string })['source-layer'] !== 'units'),
+    };
     const tileLayers = new Set<string>();
     for (const l of style.layers ?? []) {
       const sl = (l as { 'source-layer'?: string })['source-layer'];
       if (sl) tileLayers.add(sl);
     }
-    // Tiles we draw with deck.gl even when the style does not (regions fill, 3D buildings, stations).
-    for (const name of ['regions', 'buildings', 'stations']) tileLayers.add(name);
+    // Tiles deck.gl draws on top of the style: the regions' connection-rate fill and 3D buildings.
+    for (const name of ['regions', 'buildings']) tileLayers.add(name);
     return { style, tileLayers, fallback: false };
   } catch (err) {
     console.warn(`basemap style unavailable, drawing layers only: ${(err as Error).message}`);

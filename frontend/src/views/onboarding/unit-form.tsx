@@ -1,0 +1,407 @@
+// The unit form with live completeness (the same rules the server enforces, from common),
+// the lifecycle step buttons for the caller's role, the acceptance check record, point import
+// and the floor-plan editor.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import {
+  COMPLETENESS_RULES,
+  evaluateCompleteness,
+  type CompletenessItem,
+  type Contact,
+  type UnitDetail,
+  type UnitPatch,
+} from '@firelink/common';
+import { ApiError } from '../../api/http.ts';
+import { createUnit, fetchCategories, fetchStatus, fetchUnit, importPoints, patchUnit, recordAcceptance, transition, type OnboardingStatus } from './api.ts';
+import { FloorPlanEditor } from './floor-plan.tsx';
+import { fmtTime, s, stateName, type OnbLocale } from './strings.ts';
+
+export interface FormState {
+  name: string;
+  address: string;
+  category: string;
+  lonLat: string;
+  hasControlRoom: boolean;
+  controlRoomPhone: string;
+  contacts: Contact[];
+  maintenanceAgencyId: string;
+  verifiedDetectionPoints: string;
+  verifiedLinkagePoints: string;
+  pointTotalNote: string;
+  drawingsDue: string;
+  underConstruction: boolean;
+}
+
+const EMPTY: FormState = {
+  name: '',
+  address: '',
+  category: 'other',
+  lonLat: '',
+  hasControlRoom: true,
+  controlRoomPhone: '',
+  contacts: [],
+  maintenanceAgencyId: '',
+  verifiedDetectionPoints: '',
+  verifiedLinkagePoints: '',
+  pointTotalNote: '',
+  drawingsDue: '',
+  underConstruction: false,
+};
+
+export function formFromUnit(u: UnitDetail): FormState {
+  return {
+    name: u.name,
+    address: u.address ?? '',
+    category: u.category,
+    lonLat: u.lonLatWgs84 ? u.lonLatWgs84.map((x) => x.toFixed(6)).join(',') : '',
+    hasControlRoom: u.hasControlRoom,
+    controlRoomPhone: u.controlRoomPhone ?? '',
+    contacts: u.contacts,
+    maintenanceAgencyId: u.maintenanceAgency ? String(u.maintenanceAgency.id) : '',
+    verifiedDetectionPoints: u.verifiedDetectionPoints == null ? '' : String(u.verifiedDetectionPoints),
+    verifiedLinkagePoints: u.verifiedLinkagePoints == null ? '' : String(u.verifiedLinkagePoints),
+    pointTotalNote: u.pointTotalNote ?? '',
+    drawingsDue: u.drawingsDue ?? '',
+    underConstruction: u.underConstruction,
+  };
+}
+
+const intOrNull = (v: string) => (v.trim() === '' || !Number.isFinite(Number(v)) ? null : Math.trunc(Number(v)));
+const textOrNull = (v: string) => (v.trim() === '' ? null : v.trim());
+export function parseLonLat(v: string): [number, number] | null {
+  const m = /^\s*(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$/.exec(v);
+  if (!m) return null;
+  const lon = Number(m[1]);
+  const lat = Number(m[2]);
+  return Math.abs(lon) <= 180 && Math.abs(lat) <= 90 ? [lon, lat] : null;
+}
+
+/** The form as the API's writable fields. */
+export function payloadOf(f: FormState) {
+  return {
+    name: f.name.trim(),
+    address: textOrNull(f.address),
+    category: f.category,
+    lonLatWgs84: parseLonLat(f.lonLat),
+    hasControlRoom: f.hasControlRoom,
+    controlRoomPhone: textOrNull(f.controlRoomPhone),
+    contacts: f.contacts.filter((c) => c.name.trim() || c.phone.trim()),
+    maintenanceAgencyId: intOrNull(f.maintenanceAgencyId),
+    verifiedDetectionPoints: intOrNull(f.verifiedDetectionPoints),
+    verifiedLinkagePoints: intOrNull(f.verifiedLinkagePoints),
+    pointTotalNote: textOrNull(f.pointTotalNote),
+    drawingsDue: textOrNull(f.drawingsDue),
+    underConstruction: f.underConstruction,
+  };
+}
+
+/** Live completeness: the form's values plus what only the server knows (points, devices, acceptance). */
+export function liveMissing(f: FormState, unit: UnitDetail | null, disabledRules: readonly string[] = []): CompletenessItem[] {
+  const p = payloadOf(f);
+  const rules = COMPLETENESS_RULES.filter((r) => r.mandatory || !disabledRules.includes(r.id));
+  return evaluateCompleteness(
+    {
+      ...p,
+      uitdAddresses: unit?.devices.filter((d) => d.protocol === 'gb26875').map((d) => d.address) ?? [],
+      registeredDetectionPoints: unit?.completeness.registeredDetectionPoints ?? 0,
+      registeredLinkagePoints: unit?.completeness.registeredLinkagePoints ?? 0,
+      acceptancePassed: unit?.constructionAcceptedAt != null,
+    },
+    rules,
+  );
+}
+
+export function UnitForm({ unitId, locale, onCreated }: { unitId: number | null; locale: OnbLocale; onCreated?: (id: number) => void }) {
+  const [unit, setUnit] = useState<UnitDetail | null>(null);
+  const [status, setStatus] = useState<OnboardingStatus | null>(null);
+  const [form, setForm] = useState<FormState>(EMPTY);
+  const [categories, setCategories] = useState<Array<{ code: string; nameZh: string; nameEn: string }>>([]);
+  const [message, setMessage] = useState<string | null>(null);
+  const [serverMissing, setServerMissing] = useState<CompletenessItem[] | null>(null);
+  const [note, setNote] = useState('');
+
+  const reload = useCallback(async () => {
+    if (unitId == null) return;
+    const [u, st] = await Promise.all([fetchUnit(unitId), fetchStatus(unitId)]);
+    setUnit(u);
+    setStatus(st);
+    setForm(formFromUnit(u));
+  }, [unitId]);
+
+  useEffect(() => {
+    void fetchCategories().then(setCategories, () => setCategories([]));
+    reload().catch((e: Error) => setMessage(e.message));
+  }, [reload]);
+
+  const missing = useMemo(() => liveMissing(form, unit), [form, unit]);
+  const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setForm((f) => ({ ...f, [k]: v }));
+
+  const save = async () => {
+    setMessage(null);
+    try {
+      if (unit == null) {
+        const created = await createUnit(payloadOf(form));
+        onCreated?.(created.id);
+        return;
+      }
+      const body = { ...payloadOf(form), version: unit.version } as UnitPatch;
+      await patchUnit(unit.id, body);
+      await reload();
+      setMessage(s(locale, 'saved'));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409) {
+        await reload();
+        setMessage(s(locale, 'conflict'));
+      } else setMessage((e as Error).message);
+    }
+  };
+
+  const step = async (to: string) => {
+    if (!unit || !status) return;
+    setMessage(null);
+    setServerMissing(null);
+    try {
+      await transition(unit.id, to, status.version, note);
+      setNote('');
+      await reload();
+    } catch (e) {
+      const body = e instanceof ApiError ? (e.body as { missing?: CompletenessItem[] } | null) : null;
+      if (body?.missing) setServerMissing(body.missing);
+      setMessage((e as Error).message);
+      if (e instanceof ApiError && e.status === 409) await reload();
+    }
+  };
+
+  return (
+    <div className="onb-form" data-testid="unit-form">
+      <section className="onb-card">
+        <h2>
+          {unit ? unit.name : s(locale, 'newUnit')}
+          {unit && <span className="onb-state">{stateName(locale, unit.onboardingState)}</span>}
+          {unit?.regionName && <small> · {unit.regionName}</small>}
+        </h2>
+        <div className="onb-grid">
+          <label>
+            {s(locale, 'name')}
+            <input value={form.name} onChange={(e) => set('name', e.target.value)} data-field="name" />
+          </label>
+          <label>
+            {s(locale, 'address')}
+            <input value={form.address} onChange={(e) => set('address', e.target.value)} data-field="address" />
+          </label>
+          <label>
+            {s(locale, 'category')}
+            <select value={form.category} onChange={(e) => set('category', e.target.value)}>
+              {(categories.length ? categories : [{ code: form.category, nameZh: form.category, nameEn: form.category }]).map((c) => (
+                <option key={c.code} value={c.code}>
+                  {locale === 'en' ? c.nameEn : c.nameZh}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {s(locale, 'location')}
+            <input value={form.lonLat} placeholder="118.7803,32.0502" onChange={(e) => set('lonLat', e.target.value)} />
+          </label>
+          <label className="onb-check">
+            <input type="checkbox" checked={form.hasControlRoom} onChange={(e) => set('hasControlRoom', e.target.checked)} />
+            {s(locale, 'hasControlRoom')}
+          </label>
+          <label>
+            {s(locale, 'controlRoomPhone')}
+            <input value={form.controlRoomPhone} onChange={(e) => set('controlRoomPhone', e.target.value)} disabled={!form.hasControlRoom} />
+          </label>
+          <label>
+            {s(locale, 'agency')}
+            <input value={form.maintenanceAgencyId} inputMode="numeric" onChange={(e) => set('maintenanceAgencyId', e.target.value)} />
+          </label>
+          <label className="onb-check">
+            <input type="checkbox" checked={form.underConstruction} onChange={(e) => set('underConstruction', e.target.checked)} />
+            {s(locale, 'underConstruction')}
+          </label>
+          <label>
+            {s(locale, 'verifiedDetection')} ({s(locale, 'registered')} {unit?.completeness.registeredDetectionPoints ?? 0})
+            <input value={form.verifiedDetectionPoints} inputMode="numeric" onChange={(e) => set('verifiedDetectionPoints', e.target.value)} />
+          </label>
+          <label>
+            {s(locale, 'verifiedLinkage')} ({s(locale, 'registered')} {unit?.completeness.registeredLinkagePoints ?? 0})
+            <input value={form.verifiedLinkagePoints} inputMode="numeric" onChange={(e) => set('verifiedLinkagePoints', e.target.value)} />
+          </label>
+          <label className="onb-wide">
+            {s(locale, 'pointNote')}
+            <input value={form.pointTotalNote} onChange={(e) => set('pointTotalNote', e.target.value)} />
+          </label>
+          <label>
+            {s(locale, 'drawingsDue')}
+            <input type="date" value={form.drawingsDue} onChange={(e) => set('drawingsDue', e.target.value)} />
+          </label>
+        </div>
+        <h3>{s(locale, 'contacts')}</h3>
+        {form.contacts.map((c, i) => (
+          <div key={i} className="onb-contact">
+            <select value={c.role} onChange={(e) => set('contacts', form.contacts.map((x, j) => (j === i ? { ...x, role: e.target.value as Contact['role'] } : x)))}>
+              <option value="responsible">{locale === 'en' ? 'Responsible person' : '消防安全责任人'}</option>
+              <option value="manager">{locale === 'en' ? 'Fire safety manager' : '消防安全管理人'}</option>
+              <option value="control_room">{locale === 'en' ? 'Control room' : '消控室值班'}</option>
+              <option value="other">{locale === 'en' ? 'Other' : '其他'}</option>
+            </select>
+            <input value={c.name} placeholder={locale === 'en' ? 'name' : '姓名'} onChange={(e) => set('contacts', form.contacts.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))} />
+            <input value={c.phone} placeholder={locale === 'en' ? 'phone' : '电话'} onChange={(e) => set('contacts', form.contacts.map((x, j) => (j === i ? { ...x, phone: e.target.value } : x)))} />
+            <button type="button" onClick={() => set('contacts', form.contacts.filter((_, j) => j !== i))}>
+              ✕
+            </button>
+          </div>
+        ))}
+        <button type="button" onClick={() => set('contacts', [...form.contacts, { role: 'responsible', name: '', phone: '' }])}>
+          {s(locale, 'addContact')}
+        </button>
+        <div className="onb-actions">
+          <button type="button" className="primary" onClick={() => void save()} disabled={!form.name.trim()}>
+            {s(locale, 'save')}
+          </button>
+          {message && <span className="onb-message">{message}</span>}
+        </div>
+      </section>
+
+      <section className={`onb-card onb-completeness ${missing.length === 0 ? 'ok' : ''}`} data-testid="live-completeness">
+        <h3>{missing.length === 0 ? s(locale, 'complete') : `${s(locale, 'missing')} (${missing.length})`}</h3>
+        <ul>
+          {missing.map((m) => (
+            <li key={m.rule} data-rule={m.rule}>
+              {locale === 'en' ? m.en : m.zh}
+            </li>
+          ))}
+        </ul>
+        {unit && unit.completeness.pointsWithoutPosition > 0 && (
+          <div className={unit.completeness.drawingsOverdue ? 'onb-error' : 'onb-hint'}>
+            {locale === 'en'
+              ? `${unit.completeness.pointsWithoutPosition} points without a drawn position${unit.drawingsDue ? `, due ${unit.drawingsDue}` : ''}`
+              : `${unit.completeness.pointsWithoutPosition} 个点位尚未标注位置${unit.drawingsDue ? `，期限 ${unit.drawingsDue}` : ''}`}
+          </div>
+        )}
+      </section>
+
+      {unit && status && (
+        <section className="onb-card" data-testid="transitions">
+          <h3>{s(locale, 'state')}: {stateName(locale, status.state)}</h3>
+          <textarea value={note} placeholder={s(locale, 'note')} onChange={(e) => setNote(e.target.value)} rows={2} />
+          <div className="onb-actions">
+            {status.next.map((to) => (
+              <button key={to} type="button" data-to={to} onClick={() => void step(to)}>
+                {s(locale, 'transitionTo')} {stateName(locale, to)}
+              </button>
+            ))}
+          </div>
+          {serverMissing && (
+            <ul className="onb-error" data-testid="server-missing">
+              {serverMissing.map((m) => (
+                <li key={m.rule}>{locale === 'en' ? m.en : m.zh}</li>
+              ))}
+            </ul>
+          )}
+          <h4>{s(locale, 'history')}</h4>
+          <ol className="onb-history">
+            {status.history.map((h, i) => (
+              <li key={i}>
+                {fmtTime(h.at)} {h.actor}: {h.from && stateName(locale, h.from as never)} → {h.to && stateName(locale, h.to as never)} {h.note && `（${h.note}）`}
+              </li>
+            ))}
+          </ol>
+        </section>
+      )}
+
+      {unit && <AcceptanceForm unitId={unit.id} locale={locale} onDone={reload} />}
+      {unit && <PointImport unitId={unit.id} locale={locale} onDone={reload} />}
+      {unit && <FloorPlanEditor unit={unit} locale={locale} onChanged={reload} />}
+    </div>
+  );
+}
+
+const ACCEPTANCE_KEYS = ['deviceTested', 'fireSignalReceived', 'faultSignalReceived', 'supervisorySignalReceived', 'feedbackSignalReceived', 'dutyCheckAnswered'] as const;
+
+function AcceptanceForm({ unitId, locale, onDone }: { unitId: number; locale: OnbLocale; onDone: () => Promise<void> }) {
+  const [checks, setChecks] = useState<Record<(typeof ACCEPTANCE_KEYS)[number], boolean>>(
+    Object.fromEntries(ACCEPTANCE_KEYS.map((k) => [k, false])) as Record<(typeof ACCEPTANCE_KEYS)[number], boolean>,
+  );
+  const [inspector, setInspector] = useState('');
+  const [checkedOn, setCheckedOn] = useState(new Date().toISOString().slice(0, 10));
+  const [notes, setNotes] = useState('');
+  const [msg, setMsg] = useState<string | null>(null);
+  const labels = s(locale, 'acceptanceFields').split(',');
+  const submit = async (result: 'pass' | 'fail') => {
+    try {
+      await recordAcceptance(unitId, { ...checks, checkedOn, inspector, notes, result, deviceAddress: null });
+      setMsg(s(locale, 'saved'));
+      await onDone();
+    } catch (e) {
+      setMsg((e as Error).message);
+    }
+  };
+  return (
+    <section className="onb-card">
+      <h3>{s(locale, 'acceptance')}</h3>
+      <div className="onb-grid">
+        {ACCEPTANCE_KEYS.map((k, i) => (
+          <label key={k} className="onb-check">
+            <input type="checkbox" checked={checks[k]} onChange={(e) => setChecks({ ...checks, [k]: e.target.checked })} />
+            {labels[i]}
+          </label>
+        ))}
+        <label>
+          {s(locale, 'checkedOn')}
+          <input type="date" value={checkedOn} onChange={(e) => setCheckedOn(e.target.value)} />
+        </label>
+        <label>
+          {s(locale, 'inspector')}
+          <input value={inspector} onChange={(e) => setInspector(e.target.value)} />
+        </label>
+        <label className="onb-wide">
+          {s(locale, 'note')}
+          <input value={notes} onChange={(e) => setNotes(e.target.value)} />
+        </label>
+      </div>
+      <div className="onb-actions">
+        <button type="button" disabled={!inspector.trim()} onClick={() => void submit('pass')}>
+          {s(locale, 'record')}: {s(locale, 'pass')}
+        </button>
+        <button type="button" disabled={!inspector.trim()} onClick={() => void submit('fail')}>
+          {s(locale, 'record')}: {s(locale, 'fail')}
+        </button>
+        {msg && <span className="onb-message">{msg}</span>}
+      </div>
+    </section>
+  );
+}
+
+function PointImport({ unitId, locale, onDone }: { unitId: number; locale: OnbLocale; onDone: () => Promise<void> }) {
+  const [msg, setMsg] = useState<string | null>(null);
+  const [hex, setHex] = useState('');
+  const run = async (body: Parameters<typeof importPoints>[1]) => {
+    try {
+      const r = await importPoints(unitId, body);
+      setMsg(locale === 'en' ? `${r.inserted} added, ${r.updated} updated` : `新增 ${r.inserted}，更新 ${r.updated}`);
+      await onDone();
+    } catch (e) {
+      const rows = e instanceof ApiError ? (e.body as { rows?: Array<{ row: number; message: string }> } | null)?.rows : undefined;
+      setMsg(`${(e as Error).message}${rows ? ` — ${rows.slice(0, 5).map((r) => `#${r.row}: ${r.message}`).join('; ')}` : ''}`);
+    }
+  };
+  const onFile = async (file: File) => {
+    if (/\.xlsx?$/i.test(file.name)) {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      let bin = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      await run({ format: 'xlsx', base64: btoa(bin) });
+    } else await run({ format: 'csv', text: await file.text() });
+  };
+  return (
+    <section className="onb-card">
+      <h3>{s(locale, 'importPoints')}</h3>
+      <input type="file" accept=".csv,.xlsx,.xls" onChange={(e) => e.target.files?.[0] && void onFile(e.target.files[0])} />
+      <textarea rows={2} value={hex} placeholder="07 02 01 00 2a 11 00 02 00 …" onChange={(e) => setHex(e.target.value)} />
+      <button type="button" disabled={!hex.trim()} onClick={() => void run({ format: 'type7', adus: hex.split(/\n+/).map((x) => x.trim()).filter(Boolean) })}>
+        {s(locale, 'import')}
+      </button>
+      {msg && <div className="onb-message">{msg}</div>}
+    </section>
+  );
+}
