@@ -68,6 +68,12 @@ export const tokenCreateSchema = z
 
 export const newPasswordSchema = z.string().min(10, 'at least 10 characters').max(200, 'at most 200 characters');
 
+/** POST /api/auth/password: change one's own password (ends every other session). */
+export const passwordChangeSchema = z
+  .object({ currentPassword: password, newPassword: newPasswordSchema })
+  .strict()
+  .refine((v) => v.currentPassword !== v.newPassword, { message: 'the new password must differ from the current one', path: ['newPassword'] });
+
 export const userCreateSchema = z
   .object({
     username,

@@ -112,6 +112,8 @@ export const liveEventSchema = z.object({
   componentType: z.number().int().nullable(),
   componentAddress: z.number().int().nullable(),
   description: z.string().nullable(),
+  /** Raw analog value (analog_value events), as on the wire. */
+  value: z.number().nullable().optional(),
   deviceTime: isoTime.nullable(),
   receivedAt: isoTime,
   lonLatWgs84: lonLatWgs84Schema.nullable(),

@@ -27,6 +27,8 @@ describe('command map in Chromium', { skip, timeout: 240_000 }, () => {
   let db: TestDatabase;
   let stack: Stack;
   let browser: BrowserSession;
+  /** The desk runs in its own browser: on a real floor it is another machine, and here it keeps the wall's software rendering from starving it. */
+  let deskBrowser: BrowserSession;
   let device: { address: number; unitName: string; point: { systemType: number; systemAddress: number; componentType: number; componentAddress: number } };
 
   before(async () => {
@@ -50,10 +52,12 @@ describe('command map in Chromium', { skip, timeout: 240_000 }, () => {
     };
     stack = await startStack(db.url);
     browser = await launchBrowser();
+    deskBrowser = await launchBrowser();
   });
 
   after(async () => {
     await browser?.close();
+    await deskBrowser?.close();
     await stack?.close();
     await db?.drop();
   });
@@ -79,24 +83,30 @@ describe('command map in Chromium', { skip, timeout: 240_000 }, () => {
   });
 
   it('shows a fire alarm sent as a GB/T 26875 frame on the desk and the wall within 2 s', async () => {
-    desk = await browser.newPage();
-    await desk.goto(`${stack.baseUrl}/desk`);
+    desk = await deskBrowser.newPage();
+    await login(desk, stack.baseUrl, stack, '/desk');
     await desk.waitForFunction(() => document.querySelector('[data-testid=conn-status]')?.classList.contains('live'), null, { timeout: 15_000 });
     const uitd = new SimulatedUitd({ port: stack.gbPort, address: device.address, host: '127.0.0.1' });
     await uitd.connect();
     try {
       const t0 = Date.now();
-      const sent = await uitd.sendFire(device.point);
-      assert.equal(sent.denied, false, 'the center confirmed the fire frame');
-      const onDesk = desk.waitForSelector('[data-testid^=queue-row-][data-kind=fire]', { timeout: FIRE_DEADLINE_MS }).then(() => Date.now() - t0);
+      const sentP = uitd.sendFire(device.point);
+      // Measure both screens independently (no early throw), then judge.
+      const onDesk = desk
+        .waitForSelector('[data-testid^=queue-row-][data-kind=fire]', { timeout: 20_000 })
+        .then(() => Date.now() - t0, () => Infinity);
       const onWall = wall
         .waitForFunction((name) => document.querySelector('[data-testid=latest-fire]')?.textContent?.includes(name) ?? false, device.unitName, {
-          timeout: FIRE_DEADLINE_MS,
+          timeout: 20_000,
         })
-        .then(() => Date.now() - t0);
+        .then(() => Date.now() - t0, () => Infinity);
+      const sent = await sentP;
+      assert.equal(sent.denied, false, 'the center confirmed the fire frame');
       const [deskMs, wallMs] = await Promise.all([onDesk, onWall]);
-      console.log(`fire frame → desk ${deskMs} ms, → wall ${wallMs} ms (deadline ${FIRE_DEADLINE_MS} ms${overloaded ? ', machine overloaded' : ''})`);
-      assert.ok(Math.max(deskMs, wallMs) < FIRE_DEADLINE_MS);
+      const wsAt = await wall.evaluate(() => (window as unknown as { __firelinkLive?: { lastMessageAt: number } }).__firelinkLive?.lastMessageAt ?? 0);
+      const figures = `confirm ${Math.round(sent.latencyMs)} ms; desk ${deskMs} ms, wall ${wallMs} ms (last stream message at +${wsAt - t0} ms); deadline ${FIRE_DEADLINE_MS} ms${overloaded ? ' (machine overloaded)' : ''}`;
+      console.log(`fire frame → screens: ${figures}`);
+      assert.ok(Math.max(deskMs, wallMs) < FIRE_DEADLINE_MS, figures);
       assert.equal(await wall.textContent('[data-testid=counter-fire] .value'), '1');
       const alerts = await wall.evaluate(() => (window as unknown as { __firelinkWall: { stats: () => { alertsPlayed: number } } }).__firelinkWall.stats().alertsPlayed);
       assert.equal(alerts, 1, 'the wall sounded one alert');
@@ -113,12 +123,14 @@ describe('command map in Chromium', { skip, timeout: 240_000 }, () => {
     await desk.waitForSelector('[data-testid=action-verify-fire]:not([disabled])', { timeout: UI_TIMEOUT_MS });
     await desk.click('[data-testid=action-verify-fire]');
     await wall.waitForFunction(() => document.querySelector('[data-testid=latest-fire-state]')?.textContent?.trim() === '真实火警', null, { timeout: UI_TIMEOUT_MS });
-    assert.equal(await desk.textContent('[data-testid=detail-state]'), '已核实');
+    await desk.waitForFunction(() => document.querySelector('[data-testid=detail-state]')?.textContent === '已核实', null, { timeout: UI_TIMEOUT_MS });
     const png = await desk.screenshot({ path: process.env.E2E_SCREENSHOTS ? `${process.env.E2E_SCREENSHOTS}/desk.png` : undefined });
     assert.ok((await distinctColours(desk, png)) > 50);
     await wall.screenshot({ path: process.env.E2E_SCREENSHOTS ? `${process.env.E2E_SCREENSHOTS}/wall-fire.png` : undefined });
     assert.deepEqual(browser.errors, []);
     assert.deepEqual(browser.external, []);
+    assert.deepEqual(deskBrowser.errors, []);
+    assert.deepEqual(deskBrowser.external, []);
   });
 
   it('switches to English and keeps the choice across reloads', async () => {
@@ -161,7 +173,8 @@ describe('command map in Chromium', { skip, timeout: 240_000 }, () => {
       await page.waitForSelector('[data-testid=reconnecting]', { state: 'detached', timeout: 20_000 });
       assert.equal(await page.textContent('[data-testid=counter-fire] .value'), '1', 'state survived the reconnect');
       // Connection failures while cut are expected console noise of the browser itself.
-      browser.errors.splice(0, browser.errors.length, ...browser.errors.filter((e) => !/ERR_CONNECTION|WebSocket/.test(e)));
+      // (failed tile fetches and socket errors are the fault we injected, nothing else is allowed)
+      browser.errors.splice(0, browser.errors.length, ...browser.errors.filter((e) => !/ERR_CONNECTION|ERR_SOCKET|ERR_EMPTY_RESPONSE|WebSocket|Failed to fetch/.test(e)));
       assert.deepEqual(browser.errors, []);
       assert.deepEqual(browser.external, []);
     } finally {

@@ -76,6 +76,7 @@ export function eventFromRow(r: Row): LiveEvent {
     componentType: num(r.component_type),
     componentAddress: num(r.component_address),
     description: str(r.description),
+    value: num(r.value),
     deviceTime: iso(r.device_time),
     receivedAt: iso(r.received_at),
     lonLatWgs84: lonLat(r),

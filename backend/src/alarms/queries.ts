@@ -236,7 +236,7 @@ export function alarmTimeline(alarmId: number, limit: number): Query {
   return {
     text: `SELECT e.id, e.kind, e.source, e.device_id, e.device_address, e.unit_id, u.name AS unit_name, u.building_id,
                   e.point_id, p.label AS point_label, p.floor, e.region_adcode, e.h3_r9, e.system_type, e.system_address,
-                  e.component_type, e.component_address, e.description, e.device_time, e.received_at,
+                  e.component_type, e.component_address, e.description, e.value, e.device_time, e.received_at,
                   ST_X(COALESCE(p.position, u.point)) AS lon, ST_Y(COALESCE(p.position, u.point)) AS lat
              FROM alarm_events ae JOIN events e ON e.id = ae.event_id
              LEFT JOIN units u ON u.id = e.unit_id LEFT JOIN points p ON p.id = e.point_id

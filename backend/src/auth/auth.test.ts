@@ -180,6 +180,26 @@ describe('authentication, sessions, CSRF, throttling, hardening', () => {
     assert.equal(a.rows[0].ip, '10.0.3.1');
   });
 
+  it("changes one's own password: the current one is checked, other sessions end, this one stays", async () => {
+    const u = await createTestUser(db.pool, { role: 'supervisor', regions: [320106], username: 'sv_pw', password: PASSWORD });
+    const res = await login('sv_pw', PASSWORD, '10.0.5.1');
+    const { csrfToken } = (await res.json()) as { csrfToken: string };
+    const cookie = cookieOf(res);
+    const change = (current: string, next: string) =>
+      fetch(`${base}/api/auth/password`, {
+        method: 'POST',
+        headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json', 'x-forwarded-for': '10.0.5.1' },
+        body: JSON.stringify({ currentPassword: current, newPassword: next }),
+      });
+    assert.equal((await change('wrong one', 'a new secret 123')).status, 403);
+    assert.equal((await change(PASSWORD, 'short')).status, 400);
+    assert.equal((await change(PASSWORD, 'a new secret 123')).status, 204);
+    assert.equal((await fetch(`${base}/api/auth/me`, { headers: { cookie } })).status, 200, 'this session stays');
+    assert.equal((await fetch(`${base}/api/auth/me`, { headers: u.headers })).status, 401, 'other sessions end');
+    assert.equal((await login('sv_pw', PASSWORD, '10.0.5.2')).status, 401);
+    assert.equal((await login('sv_pw', 'a new secret 123', '10.0.5.2')).status, 200);
+  });
+
   it('rejects malformed, oversized, unexpected and hostile bodies with clear 4xx', async () => {
     const bad = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username": "a", ' });
     assert.equal(bad.status, 400);

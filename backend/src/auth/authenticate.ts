@@ -71,13 +71,18 @@ export async function authenticateRequest(pool: pg.Pool, req: IncomingMessage): 
   // sessions on upgrades from another origin (cross-site WebSocket hijacking).
   if (t.kind === 'cookie' && req.headers.upgrade && !sameOrigin(req)) return null;
   const tokenHash = hashToken(t.token);
+  // A map pan fetches dozens of tiles at once: a read per request, and last_seen_at written
+  // at most once a minute, so concurrent requests never queue on the session row's lock.
   const s = await pool.query(
-    `UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1 AND expires_at > now() AND kind = $2
-     RETURNING user_id, csrf_token`,
+    `SELECT user_id, csrf_token, last_seen_at < now() - interval '1 minute' AS stale
+       FROM sessions WHERE token_hash = $1 AND expires_at > now() AND kind = $2`,
     [tokenHash, t.kind],
   );
   const row = s.rows[0];
   if (!row) return null;
+  if (row.stale) {
+    await pool.query(`UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1 AND last_seen_at < now() - interval '1 minute'`, [tokenHash]);
+  }
   const principal = await principalForUser(pool, Number(row.user_id));
   return principal ? { principal, kind: t.kind, csrfToken: row.csrf_token, tokenHash } : null;
 }

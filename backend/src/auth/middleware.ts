@@ -12,7 +12,8 @@ import { authenticateRequest, type Authenticated } from './authenticate.ts';
 export function authMiddleware(pool: pg.Pool): RequestHandler {
   return async (req, res, next) => {
     try {
-      if (!res.locals.principal) {
+      // Built frontend assets need no caller; skipping them saves a session lookup per file.
+      if (!res.locals.principal && !req.path.startsWith('/assets/')) {
         const a = await authenticateRequest(pool, req);
         if (a) {
           res.locals.principal = a.principal;

@@ -91,3 +91,14 @@ export const pruneThrottle = (forgetAfterMs: number): Query => ({
          WHERE last_failure_at < now() - $1 * interval '1 millisecond' AND (locked_until IS NULL OR locked_until < now())`,
   values: [forgetAfterMs],
 });
+
+export const setPassword = (userId: number, passwordHash: string): Query => ({
+  text: 'UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now() WHERE id = $1',
+  values: [userId, passwordHash],
+});
+
+/** Ends every session of the user except the one given (null: all). */
+export const deleteOtherSessions = (userId: number, keepTokenHash: string | null): Query => ({
+  text: 'DELETE FROM sessions WHERE user_id = $1 AND ($2::text IS NULL OR token_hash <> $2)',
+  values: [userId, keepTokenHash],
+});

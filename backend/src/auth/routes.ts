@@ -2,14 +2,14 @@
 import { randomBytes } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type pg from 'pg';
-import { CSRF_COOKIE, loginRequestSchema, tokenCreateSchema, type Me } from '@firelink/common';
+import { CSRF_COOKIE, loginRequestSchema, passwordChangeSchema, tokenCreateSchema, type Me } from '@firelink/common';
 import { z } from 'zod';
 import { auditSource, recordAudit } from '../audit/audit.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
 import { SESSION_COOKIE, hashToken, principalForUser } from './authenticate.ts';
 import { authOf } from './middleware.ts';
-import { generateToken, verifyPassword } from './passwords.ts';
+import { generateToken, hashPassword, verifyPassword } from './passwords.ts';
 import { principalOf, requireRole } from './principal.ts';
 import * as q from './queries.ts';
 import type { Principal } from './scope.ts';
@@ -190,6 +190,45 @@ export function authRouter(deps: AuthRoutesDeps): Router {
     }
     res.set('Cache-Control', 'no-store');
     res.json(await meFor(pool, p, auth ? { kind: auth.kind, csrfToken: auth.csrfToken, expiresAt } : null));
+  });
+
+  router.post('/password', async (req, res) => {
+    const p = principalOf(res);
+    const body = passwordChangeSchema.parse(req.body ?? {});
+    if (p.userId == null) throw new HttpError(400, 'invalid_request', 'this caller has no user account');
+    const userId = p.userId;
+    // Same throttle as login: a stolen session must not become a password oracle.
+    const ip = clientIp(req);
+    const keys = [clientKey(p.username, ip), userKey(p.username)];
+    const locked = await pool.query(q.throttleState(keys));
+    if (locked.rows.length > 0) {
+      const waitS = Math.max(1, Math.ceil(Math.max(...locked.rows.map((r) => Number(r.locked_for_s)))));
+      res.set('Retry-After', String(waitS));
+      throw new HttpError(429, 'too_many_attempts', `too many wrong passwords; try again in ${waitS} s`, { retryAfterS: waitS });
+    }
+    const u = (await pool.query(q.userForLogin(p.username))).rows[0] as { password_hash: string } | undefined;
+    if (!(await verifyPassword(u?.password_hash ?? null, body.currentPassword))) {
+      const c = await pool.query(q.recordFailure(keys[0]!, policy.forgetAfterMs));
+      const lockMs = lockMsAfter(Number(c.rows[0].failures), policy.freeFailuresPerClient, policy);
+      if (lockMs > 0) await pool.query(q.lockKey(keys[0]!, lockMs));
+      throw new HttpError(403, 'wrong_password', 'the current password is wrong');
+    }
+    const hash = await hashPassword(body.newPassword);
+    const keep = authOf(res.locals)?.tokenHash ?? null;
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query(q.setPassword(userId, hash));
+      await c.query(q.deleteOtherSessions(userId, keep));
+      await recordAudit(c, { ...auditSource(req, p), action: 'user.password_changed', entity: 'user', entityId: userId, after: { self: true } });
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
+    res.status(204).end();
   });
 
   router.post('/tokens', async (req, res) => {

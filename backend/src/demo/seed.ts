@@ -6,7 +6,7 @@ import type { Pool } from '../db/pool.ts';
 
 export async function seedDemo(pool: Pool, log: (m: string) => void): Promise<void> {
   log('demo data: loading the synthetic demo city (模拟数据) on first start …');
-  const report = await seedDemoIfEmpty(pool);
+  const report = await seedDemoIfEmpty(pool, {}, log);
   if (!report) {
     log('demo data: regions already present; nothing seeded');
     return;

@@ -48,7 +48,7 @@ export async function bruteForceTopStations(db: pg.Pool | pg.ClientBase, lon: nu
       if (viaT !== undefined && snap.reverse_cost_s >= 0) options.push(viaT + (1 - snap.f) * snap.reverse_cost_s);
       const road = options.length ? Math.min(...options) : undefined;
       const eta =
-        road === undefined || s.vd > SNAP_TOLERANCE_M
+        road === undefined || s.vd > SNAP_TOLERANCE_M || snap.d > SNAP_TOLERANCE_M
           ? straightEtaSeconds(s.dist)
           : s.vd / ACCESS_SPEED_MPS + road + snap.d / ACCESS_SPEED_MPS;
       return { id: Number(s.id), eta };

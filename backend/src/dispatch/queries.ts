@@ -97,18 +97,10 @@ const REVERSED_EDGES = `format('SELECT id, target AS source, source AS target, c
                         $5::boolean::text, $1::float8, $2::float8, $3::float8, $4::float8)`;
 
 /**
- * One-to-many Dijkstra costs on the reversed graph from the incident's edge ends to the
- * stations' vertices. Only edges whose box meets the given box take part unless `full`.
+ * One-to-many Dijkstra on the reversed graph from the incident's edge ends to the
+ * stations' vertices, with each path (edges and nodes in order) and its length. Only
+ * edges whose box meets the given box take part unless `full`.
  */
-export function reverseCostsQuery(p: ReverseRouting): Query {
-  return {
-    text: `SELECT start_vid AS from_vertex, end_vid AS to_vertex, agg_cost AS cost_s
-           FROM pgr_dijkstraCost(${REVERSED_EDGES}, $6::bigint[], $7::bigint[], true)`,
-    values: [p.lon, p.lat, p.dLon, p.dLat, p.full, p.fromVertices, p.toVertices],
-  };
-}
-
-/** The same search returning the paths (edges and nodes in order) with their lengths. */
 export function reversePathsQuery(p: ReverseRouting): Query {
   return {
     text: `WITH p AS (SELECT * FROM pgr_dijkstra(${REVERSED_EDGES}, $6::bigint[], $7::bigint[], true))

@@ -31,7 +31,6 @@ import {
   candidateStationsQuery,
   edgeGeometriesQuery,
   networkInfoQuery,
-  reverseCostsQuery,
   reversePathsQuery,
   snapToEdgeQuery,
 } from './queries.ts';
@@ -220,6 +219,7 @@ export async function suggestStations(db: Db, opts: SuggestOptions): Promise<Sug
   let rounds = 0;
   let candidatesRouted = 0;
   let known: Evaluated[];
+  const lastPaths = new Map<string, PathRow>();
 
   for (;;) {
     rounds++;
@@ -243,8 +243,15 @@ export async function suggestStations(db: Db, opts: SuggestOptions): Promise<Sug
       const { dLon, dLat } = degreeBox(lat, horizon * vBound);
       const from = [...new Set([snap.source, snap.target])];
       const to = [...new Set(toRoute.map((c) => c.vertex_id as number))];
-      const r = await db.query(reverseCostsQuery({ lon, lat, dLon, dLat, full, fromVertices: from, toVertices: to }));
-      for (const row of r.rows) costs.set(`${row.from_vertex}:${row.to_vertex}`, row.cost_s);
+      const q = { lon, lat, dLon, dLat, full, fromVertices: from, toVertices: to };
+      // The paths come at almost no extra cost from the same search; keep them for the answer.
+      const r = await db.query(reversePathsQuery(q));
+      lastPaths.clear();
+      for (const row of r.rows) {
+        const key = `${row.from_vertex}:${row.to_vertex}`;
+        costs.set(key, row.cost_s);
+        lastPaths.set(key, { costS: row.cost_s, lengthM: row.length_m, edges: toNumbers(row.edges), nodes: toNumbers(row.nodes) });
+      }
       candidatesRouted += toRoute.length;
     }
 
@@ -289,7 +296,7 @@ export async function suggestStations(db: Db, opts: SuggestOptions): Promise<Sug
   }
 
   const top = known.slice(0, k);
-  if (snap) await attachPaths(db, { lon, lat }, snap, top, vBound, fullRadius);
+  if (snap) await attachPaths(db, { lon, lat }, snap, top, vBound, fullRadius, lastPaths);
   const suggestions = await buildSuggestions(db, { lon, lat }, snap, top);
   return {
     incident: {
@@ -332,10 +339,17 @@ async function attachPaths(
   top: Evaluated[],
   vBound: number,
   fullRadius: number,
+  known: Map<string, PathRow>,
 ): Promise<void> {
-  const road = top.filter((e) => e.method === 'road' && e.via);
-  if (road.length === 0) return;
   const endOf = (e: Evaluated) => (e.via === 'source' ? snap.source : snap.target);
+  const keyOf = (e: Evaluated) => `${endOf(e)}:${e.c.vertex_id}`;
+  for (const e of top) {
+    if (e.method !== 'road') continue;
+    if (endOf(e) === e.c.vertex_id) e.path = { costS: 0, lengthM: 0, edges: [], nodes: [e.c.vertex_id as number] };
+    else e.path = known.get(keyOf(e));
+  }
+  const road = top.filter((e) => e.method === 'road' && e.via && !e.path);
+  if (road.length === 0) return;
   const horizon = Math.max(...road.map((e) => e.etaSeconds));
   const full = horizon * vBound >= fullRadius;
   const { dLon, dLat } = degreeBox(incident.lat, horizon * vBound);

@@ -196,29 +196,41 @@ export class LiveHub {
   private fanOut(frames: Frame[]): void {
     for (const c of this.clients) {
       if (c.mode === 'idle' || c.mode === 'lagging') continue;
-      for (const f of frames) {
-        if (c.mode === 'syncing') {
-          if (!messageMatches(c.principal.scope, c.filters, f.meta)) continue;
-          if (c.pending.length < this.opts.pendingMax) c.pending.push(f);
-          else if (!c.overflow) {
-            c.overflow = true;
-            c.pending = [];
-          }
-          continue;
-        }
-        if (c.mode !== 'live') break;
-        if (messageMatches(c.principal.scope, c.filters, f.meta)) {
-          if (c.buffered > this.opts.highWaterBytes) {
-            // Stop here: the cursor stays before f; the rest comes back from stream_log.
-            c.mode = 'lagging';
-            c.dropped++;
-            this.droppedFrames++;
-            break;
-          }
-          c.ws.send(f.data);
-        }
-        c.cursor = f.id;
+      // Corking the socket turns a batch of frames into one write per client instead of
+      // one syscall per frame (ws has no public batching API; _socket is its net.Socket).
+      const socket = (c.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+      socket?.cork();
+      try {
+        this.fanOutTo(c, frames);
+      } finally {
+        socket?.uncork();
       }
+    }
+  }
+
+  private fanOutTo(c: LiveClient, frames: Frame[]): void {
+    for (const f of frames) {
+      if (c.mode === 'syncing') {
+        if (!messageMatches(c.principal.scope, c.filters, f.meta)) continue;
+        if (c.pending.length < this.opts.pendingMax) c.pending.push(f);
+        else if (!c.overflow) {
+          c.overflow = true;
+          c.pending = [];
+        }
+        continue;
+      }
+      if (c.mode !== 'live') break;
+      if (messageMatches(c.principal.scope, c.filters, f.meta)) {
+        if (c.buffered > this.opts.highWaterBytes) {
+          // Stop here: the cursor stays before f; the rest comes back from stream_log.
+          c.mode = 'lagging';
+          c.dropped++;
+          this.droppedFrames++;
+          break;
+        }
+        c.ws.send(f.data);
+      }
+      c.cursor = f.id;
     }
   }
 

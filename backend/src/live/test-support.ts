@@ -56,17 +56,30 @@ export async function insertEvents(
   pool: pg.Pool,
   specs: Array<{ kind: EventKind; unit: Place['units'][number]; point?: number | null; description?: string }>,
 ): Promise<StoredEvent[]> {
-  const out: StoredEvent[] = [];
-  for (const s of specs) {
-    const key = `test-${process.pid}-${Date.now()}-${seq++}-${randomBytes(3).toString('hex')}`;
-    const r = await pool.query(
-      `INSERT INTO events (dedupe_key, source, kind, device_id, device_address, unit_id, point_id, region_adcode, description)
-       VALUES ($1, 'gb26875', $2, $3, $4, $5, $6, $7, $8) RETURNING id, received_at`,
-      [key, s.kind, s.unit.deviceId, 100000, s.unit.id, s.point ?? null, s.unit.regionAdcode, s.description ?? null],
-    );
-    out.push({
-      id: Number(r.rows[0].id),
-      dedupeKey: key,
+  const keys = specs.map(() => `test-${process.pid}-${Date.now()}-${seq++}-${randomBytes(3).toString('hex')}`);
+  const r = await pool.query(
+    `INSERT INTO events (dedupe_key, source, kind, device_id, device_address, unit_id, point_id, region_adcode, description)
+     SELECT k, 'gb26875', kind, dev, 100000, unit, pt, region, descr
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::int[], $7::text[])
+            WITH ORDINALITY AS t(k, kind, dev, unit, pt, region, descr, ord)
+      ORDER BY ord
+     RETURNING id, dedupe_key, received_at`,
+    [
+      keys,
+      specs.map((s) => s.kind),
+      specs.map((s) => s.unit.deviceId),
+      specs.map((s) => s.unit.id),
+      specs.map((s) => s.point ?? null),
+      specs.map((s) => s.unit.regionAdcode),
+      specs.map((s) => s.description ?? null),
+    ],
+  );
+  const byKey = new Map(r.rows.map((row) => [row.dedupe_key as string, row]));
+  const out: StoredEvent[] = specs.map((s, i) => {
+    const row = byKey.get(keys[i]!)!;
+    return {
+      id: Number(row.id),
+      dedupeKey: keys[i]!,
       source: 'gb26875',
       kind: s.kind,
       deviceAddress: 100000,
@@ -78,15 +91,15 @@ export async function insertEvents(
       value: null,
       description: s.description ?? null,
       deviceTime: null,
-      receivedAt: (r.rows[0].received_at as Date).toISOString(),
+      receivedAt: (row.received_at as Date).toISOString(),
       payload: {},
       deviceId: s.unit.deviceId,
       unitId: s.unit.id,
       pointId: s.point ?? null,
       regionAdcode: s.unit.regionAdcode,
       h3R9: null,
-    });
-  }
+    };
+  });
   return out;
 }
 

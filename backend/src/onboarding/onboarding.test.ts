@@ -114,6 +114,8 @@ describe('units API and onboarding workflow', () => {
     assert.equal(all.body.total, 1);
     const inBox = await call(admin, 'GET', '/api/units?bbox=118.7,32.0,118.9,32.1&state=registered,collecting');
     assert.deepEqual((inBox.body.items as Array<{ id: number }>).map((u) => u.id), [unitId]);
+    const beyond = await call(admin, 'GET', '/api/units?offset=50');
+    assert.deepEqual([beyond.body.total, (beyond.body.items as unknown[]).length], [2, 0]);
     const region = await call(admin, 'GET', '/api/units?region=320100');
     assert.equal(region.body.total, 1);
     assert.equal((await call(otherSupervisor, 'GET', `/api/units/${unitId}`)).status, 404);
@@ -195,7 +197,12 @@ describe('units API and onboarding workflow', () => {
   });
 
   it('blocks opening on a point-total mismatch until points match or the difference is explained', async () => {
-    await db.pool.query(`INSERT INTO devices (unit_id, address, model) VALUES ($1, 112233445566, 'UITD-1')`, [unitId]);
+    const dev = await call(collector, 'POST', `/api/units/${unitId}/devices`, { address: 112233445566, model: 'UITD-1' });
+    assert.equal(dev.status, 201, JSON.stringify(dev.body));
+    const taken = await call(admin, 'POST', '/api/units', { name: '别的单位' });
+    const clash = await call(admin, 'POST', `/api/units/${taken.body.id}/devices`, { address: 112233445566 });
+    assert.equal(clash.status, 409);
+    assert.equal((await call(collector, 'POST', `/api/units/${unitId}/devices`, { address: 2 ** 48 })).status, 400);
     const fill = await call(collector, 'PATCH', `/api/units/${unitId}`, {
       version: await version(),
       controlRoomPhone: '025-84000000',
@@ -260,6 +267,12 @@ describe('units API and onboarding workflow', () => {
     assert.equal((await step(supervisor, 'suspended', '停业整改')).status, 200);
     assert.equal((await step(supervisor, 'open')).status, 403);
     assert.equal((await step(admin, 'open', '整改完成')).status, 200);
+    // Closing: admin only, with a reason, from any state but closed.
+    const gone = Number((await call(admin, 'POST', '/api/units', { name: '拆迁单位', lonLatWgs84: INSIDE })).body.id);
+    assert.equal((await step(supervisor, 'closed', '已拆除', gone)).status, 403);
+    assert.equal((await step(admin, 'closed', '', gone)).status, 400);
+    assert.equal((await step(admin, 'closed', '已拆除', gone)).status, 200);
+    assert.equal((await step(admin, 'collecting', '重新登记', gone)).status, 409);
   });
 
   it('tracks new construction until a passing acceptance check', async () => {

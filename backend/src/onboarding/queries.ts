@@ -183,3 +183,18 @@ export function upsertPoint(p: {
     values: [p.unitId, p.systemId, p.componentType, p.componentAddress, p.floor, p.label],
   };
 }
+
+/** Registers a UITD for a unit; an address already bound elsewhere is left alone (RETURNING nothing). */
+export function registerDevice(unitId: number, address: number, protocol: string, model: string | null): Query {
+  return {
+    text: `INSERT INTO devices (unit_id, address, protocol, model) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (protocol, address) DO UPDATE SET unit_id = EXCLUDED.unit_id, model = COALESCE(EXCLUDED.model, devices.model)
+             WHERE devices.unit_id IS NULL OR devices.unit_id = EXCLUDED.unit_id
+           RETURNING id, address, protocol, model`,
+    values: [unitId, address, protocol, model],
+  };
+}
+
+export function unbindDevice(unitId: number, deviceId: number): Query {
+  return { text: `UPDATE devices SET unit_id = NULL WHERE id = $2 AND unit_id = $1 RETURNING id, address`, values: [unitId, deviceId] };
+}

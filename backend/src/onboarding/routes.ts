@@ -3,6 +3,7 @@
 //
 //   POST /api/units/:id/transition            {to, version, note}  lifecycle step (roles: see common/src/onboarding.ts)
 //   GET  /api/units/:id/onboarding            state, next states for the caller, completeness, history
+//   POST /api/units/:id/devices {address, protocol?, model?} · DELETE /api/units/:id/devices/:deviceId  UITD registration
 //   GET|POST /api/units/:id/acceptance-checks new-construction acceptance records
 //   PUT  /api/units/:id/floors/:floor/plan    floor plan image (image/png|jpeg|svg+xml|webp body)
 //   GET  /api/units/:id/floors/:floor/plan    the image
@@ -138,6 +139,40 @@ export function unitOnboardingRouter(deps: { pool: Pool; config: OnboardingConfi
       return { id, state: up.onboarding_state, version: Number(up.version), openedAt: up.opened_at?.toISOString() ?? null, drawingsDue: up.drawings_due };
     });
     res.json(result);
+  });
+
+  // UITD registration: the GB/T 26875 address (6 bytes on the wire, < 2^48) the unit's device reports with.
+  r.post('/:id/devices', async (req, res) => {
+    const p = requireRole(res, 'admin', 'supervisor', 'maintainer');
+    const id = idParam.parse(req.params.id);
+    const body = z
+      .object({
+        address: z.number().int().min(0).max(2 ** 48 - 1),
+        protocol: z.enum(['gb26875', 'mqtt', 'http']).default('gb26875'),
+        model: z.string().trim().max(80).nullable().optional().default(null),
+      })
+      .parse(req.body);
+    const dev = await withTransaction(pool, async (c) => {
+      await loadUnit(c, p, id, true);
+      const row = (await c.query(q.registerDevice(id, body.address, body.protocol, body.model))).rows[0];
+      if (!row) throw conflict(`device ${body.protocol}:${body.address} is registered to another unit: unbind it there first`);
+      await recordAudit(c, { actor: p, ip: ipOf(req), action: 'device.register', entity: 'unit', entityId: id, after: body });
+      return { id: Number(row.id), address: Number(row.address), protocol: row.protocol, model: row.model };
+    });
+    res.status(201).json(dev);
+  });
+
+  r.delete('/:id/devices/:deviceId', async (req, res) => {
+    const p = requireRole(res, 'admin', 'supervisor', 'maintainer');
+    const id = idParam.parse(req.params.id);
+    const deviceId = idParam.parse(req.params.deviceId);
+    await withTransaction(pool, async (c) => {
+      await loadUnit(c, p, id, true);
+      const row = (await c.query(q.unbindDevice(id, deviceId))).rows[0];
+      if (!row) throw notFound('no such device on this unit');
+      await recordAudit(c, { actor: p, ip: ipOf(req), action: 'device.unbind', entity: 'unit', entityId: id, before: { deviceId, address: Number(row.address) } });
+    });
+    res.json({ id: deviceId, unitId: null });
   });
 
   r.get('/:id/acceptance-checks', async (req, res) => {

@@ -97,6 +97,7 @@ export class Pipeline {
         componentType: e.componentType,
         componentAddress: e.componentAddress,
         description: e.description,
+        value: e.value,
         deviceTime: e.deviceTime,
         receivedAt: e.receivedAt,
         lonLatWgs84: p?.lon == null ? null : [Number(p.lon), Number(p.lat)],

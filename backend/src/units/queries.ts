@@ -46,12 +46,16 @@ export function listUnits(scope: Scope, q: UnitListQuery): Query {
     where.push(`u.point && ST_MakeEnvelope($${n - 3}, $${n - 2}, $${n - 1}, $${n}, 4326)`);
   }
   values.push(q.limit, q.offset);
+  // Page first, then compute the per-row counts (devices, open alarms) for that page only;
+  // ordered by id so paging through everything (the wall loads every unit) is stable.
   return {
-    text: `SELECT ${SUMMARY_COLUMNS}, count(*) OVER () AS total
-           FROM units u LEFT JOIN regions r ON r.adcode = u.region_adcode
-           WHERE ${where.join(' AND ')}
-           ORDER BY u.updated_at DESC, u.id DESC
-           LIMIT $${values.length - 1} OFFSET $${values.length}`,
+    text: `WITH f AS (SELECT u.id FROM units u WHERE ${where.join(' AND ')}),
+                page AS (SELECT id FROM f ORDER BY id LIMIT $${values.length - 1} OFFSET $${values.length})
+           -- The count row stays even when the page is empty (u.id is then NULL).
+           SELECT ${SUMMARY_COLUMNS}, t.total
+           FROM (SELECT count(*) AS total FROM f) t
+           LEFT JOIN (page JOIN units u ON u.id = page.id LEFT JOIN regions r ON r.adcode = u.region_adcode) ON true
+           ORDER BY u.id`,
     values,
   };
 }

@@ -36,7 +36,7 @@ export function unitsRouter(deps: { pool: Pool; rules: readonly CompletenessRule
     const p = principalOf(res);
     const query = unitListQuerySchema.parse(req.query);
     const x = await pool.query(q.listUnits(p.scope, query));
-    res.json({ total: x.rows[0] ? Number(x.rows[0].total) : 0, items: x.rows.map(toSummary) });
+    res.json({ total: Number(x.rows[0]?.total ?? 0), items: x.rows.filter((u) => u.id != null).map(toSummary) });
   });
 
   r.get('/:id', async (req, res) => {

@@ -53,6 +53,12 @@ export function useLive(opts: { onNewFires?: (fires: AlarmView[]) => void; withU
     };
     const onMessage = (msg: ServerMessage) => {
       const r = state.apply(msg);
+      // Diagnostics for the browser tests and the wall benchmark (read-only figures).
+      (window as unknown as { __firelinkLive?: { lastMessageAt: number; lastType: string; applied: number } }).__firelinkLive = {
+        lastMessageAt: Date.now(),
+        lastType: msg.type,
+        applied: state.applied,
+      };
       if (r.newFires.length) onFires.current?.(r.newFires);
       dirty.queue ||= r.queueChanged;
       dirty.ticker ||= r.tickerChanged;

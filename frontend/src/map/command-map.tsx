@@ -1,5 +1,5 @@
 // The command map as a React component: mounts a MapController, keeps deck.gl layers in
-// step with props, and runs the alarm pulse animation (only while alarms are on the map).
+// step with props (the alarm pulse is CSS on DOM markers, see MapController.setPulses).
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import type { Layer, PickingInfo } from '@deck.gl/core';
 import type { AlarmView } from '../model/alarm.ts';
@@ -7,10 +7,6 @@ import type { UnitStore } from '../model/unit-store.ts';
 import { buildLayers, type RegionRate } from './layers.ts';
 import { MapController, loadStyle, type LoadedStyle } from './map-controller.ts';
 
-/** One pulse cycle, ms. */
-const PULSE_PERIOD_MS = 1400;
-/** Pulse redraws per second: smooth enough for a halo, and a fifth of the GPU work of 60. */
-const PULSE_FPS = 20;
 
 export interface CommandMapHandle {
   flyTo: (lonLatWgs84: [number, number], zoom?: number) => void;
@@ -44,7 +40,6 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
   const propsRef = useRef(props);
   propsRef.current = props;
   const pending = useRef<(() => void) | null>(null);
-  const pulse = useRef(0);
 
   useImperativeHandle(ref, () => ({
     flyTo: (p, z) => {
@@ -78,15 +73,12 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
         unitsVersion: p.unitsVersion ?? 0,
         alarms: p.alarms ?? NO_ALARMS,
         alarmsVersion: p.alarmsVersion ?? 0,
-        pulse: pulse.current,
-        regionRates: p.regionRates ?? null,
-        regionRatesVersion: p.regionRatesVersion ?? 0,
         routes: p.routes ?? NO_ROUTES!,
-        tileLayers: loaded.tileLayers,
-        showBuildings: true,
         extra: p.extra,
       }),
     );
+    c.setPulses(p.alarms ?? NO_ALARMS);
+    if (p.regionRates) c.setRegionRates(p.regionRates);
   };
 
   useEffect(() => {
@@ -113,25 +105,6 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
 
   // Layers follow data versions; the pulse loop runs only while alarms are drawn.
   useEffect(render, [loaded, props.unitsVersion, props.alarmsVersion, props.regionRatesVersion, props.routes, props.extra, props.units]);
-
-  const hasAlarms = (props.alarms?.length ?? 0) > 0;
-  useEffect(() => {
-    if (!hasAlarms || !loaded) {
-      pulse.current = 0;
-      return;
-    }
-    let raf = 0;
-    let last = 0;
-    const frame = (t: number) => {
-      raf = requestAnimationFrame(frame);
-      if (t - last < 1000 / PULSE_FPS) return;
-      last = t;
-      pulse.current = (t % PULSE_PERIOD_MS) / PULSE_PERIOD_MS;
-      render();
-    };
-    raf = requestAnimationFrame(frame);
-    return () => cancelAnimationFrame(raf);
-  }, [hasAlarms, loaded]);
 
   return <div ref={el} className={props.className ?? 'map'} data-testid="command-map" />;
 });

@@ -2,12 +2,20 @@
 // MapboxOverlay. One instance per mounted map; `destroy()` releases the WebGL contexts.
 import { MapboxOverlay } from '@deck.gl/mapbox';
 import type { Layer, PickingInfo } from '@deck.gl/core';
-import { Map as MapLibreMap, setWorkerUrl, type StyleSpecification } from 'maplibre-gl';
+import { Map as MapLibreMap, Marker, setWorkerUrl, type StyleSpecification } from 'maplibre-gl';
 // MapLibre looks for its worker next to its own module; in our bundle that file does not
 // exist, so ship the worker as an asset of our build and point MapLibre at it.
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
+import type { AlarmView } from '../model/alarm.ts';
+import { connectionRateColor } from '../model/colors.ts';
 import { FALLBACK_STYLE, LOCAL_IDEOGRAPH_FONT_FAMILY, sanitizeStyle } from './fallback-style.ts';
+import type { RegionRate } from './layers.ts';
+
+/** Most urgent alarms that get a pulsing marker; the rest are steady dots (deck.gl). */
+export const MAX_PULSING_ALARMS = 100;
+/** Building height when the data has none: floors above ground × storey height (m). */
+const STOREY_M = 3.2;
 
 setWorkerUrl(maplibreWorkerUrl);
 
@@ -35,8 +43,12 @@ export async function loadStyle(origin: string, theme: 'dark' | 'light' = 'dark'
     const raw = sanitizeStyle((await res.json()) as StyleSpecification, origin);
     // deck.gl draws the units with their live state (fire/fault/offline); the style's
     // static units layer would only sit underneath in other colours.
+    const sources = { ...raw.sources };
+    // Region fills are coloured by feature-state keyed on the adcode.
+    if (sources.regions) sources.regions = { ...sources.regions, promoteId: 'adcode' } as StyleSpecification['sources'][string];
     const style: StyleSpecification = {
       ...raw,
+      sources,
       layers: raw.layers.filter((l) => (l as { 'source-layer'?: string })['source-layer'] !== 'units'),
     };
     const tileLayers = new Set<string>();
@@ -44,8 +56,6 @@ export async function loadStyle(origin: string, theme: 'dark' | 'light' = 'dark'
       const sl = (l as { 'source-layer'?: string })['source-layer'];
       if (sl) tileLayers.add(sl);
     }
-    // Tiles deck.gl draws on top of the style: the regions' connection-rate fill and 3D buildings.
-    for (const name of ['regions', 'buildings']) tileLayers.add(name);
     return { style, tileLayers, fallback: false };
   } catch (err) {
     console.warn(`basemap style unavailable, drawing layers only: ${(err as Error).message}`);
@@ -88,6 +98,86 @@ export class MapController {
       getCursor: ({ isHovering }) => (isHovering ? 'pointer' : 'grab'),
     });
     this.map.addControl(this.overlay);
+    this.map.on('load', () => this.addOverlays());
+  }
+
+  /** Connection-rate fill under the region outlines, and 3D buildings at street zoom. */
+  private addOverlays(): void {
+    const m = this.map;
+    const layers = m.getStyle().layers ?? [];
+    if (m.getSource('regions') && !m.getLayer('fl-region-rate')) {
+      const firstRegionLine = layers.find((l) => (l as { source?: string }).source === 'regions')?.id;
+      m.addLayer(
+        {
+          id: 'fl-region-rate',
+          type: 'fill',
+          source: 'regions',
+          'source-layer': 'regions',
+          paint: {
+            'fill-color': ['coalesce', ['feature-state', 'fill'], 'rgba(0,0,0,0)'],
+          },
+        },
+        firstRegionLine,
+      );
+    }
+    if (m.getSource('buildings') && !m.getLayer('fl-buildings-3d')) {
+      m.addLayer({
+        id: 'fl-buildings-3d',
+        type: 'fill-extrusion',
+        source: 'buildings',
+        'source-layer': 'buildings',
+        minzoom: 15,
+        paint: {
+          'fill-extrusion-color': '#3a5378',
+          'fill-extrusion-opacity': 0.85,
+          'fill-extrusion-height': ['coalesce', ['get', 'height_m'], ['*', ['coalesce', ['get', 'floors_above'], 2], STOREY_M]],
+        },
+      });
+    }
+    if (this.pendingRates) this.setRegionRates(this.pendingRates);
+  }
+
+  private pendingRates: ReadonlyMap<number, RegionRate> | null = null;
+
+  /** Colours each region by its connection rate against its target. */
+  setRegionRates(rates: ReadonlyMap<number, RegionRate>): void {
+    this.pendingRates = rates;
+    if (this.destroyed || !this.map.getLayer('fl-region-rate')) return;
+    for (const [adcode, r] of rates) {
+      const c = connectionRateColor(r.rate, r.target);
+      this.map.setFeatureState({ source: 'regions', sourceLayer: 'regions', id: adcode }, { fill: `rgba(${c[0]},${c[1]},${c[2]},${(c[3] / 255).toFixed(3)})` });
+    }
+  }
+
+  private readonly pulses = new globalThis.Map<number, { marker: Marker; priority: number; lonLat: string }>();
+
+  /**
+   * Pulsing halos for the most urgent alarms, as DOM markers animated by CSS (compositor
+   * only): the map is not redrawn per frame, which matters on wall PCs without a GPU.
+   */
+  setPulses(alarms: readonly AlarmView[]): void {
+    if (this.destroyed) return;
+    const keep = new Set<number>();
+    for (const a of alarms) {
+      if (keep.size >= MAX_PULSING_ALARMS) break;
+      if (a.lonWgs84 === null || a.latWgs84 === null) continue;
+      keep.add(a.id);
+      const lonLat = `${a.lonWgs84},${a.latWgs84}`;
+      const cur = this.pulses.get(a.id);
+      if (cur && cur.priority === a.priority && cur.lonLat === lonLat) continue;
+      cur?.marker.remove();
+      const el = document.createElement('div');
+      el.className = `fl-pulse p${a.priority}`;
+      el.dataset.alarmId = String(a.id);
+      const marker = new Marker({ element: el }).setLngLat([a.lonWgs84, a.latWgs84]).addTo(this.map);
+      this.pulses.set(a.id, { marker, priority: a.priority, lonLat });
+    }
+    for (const [id, p] of this.pulses) {
+      if (!keep.has(id)) {
+        p.marker.remove();
+        this.pulses.delete(id);
+      }
+    }
   }
 
   setLayers(layers: Layer[]): void {
@@ -111,6 +201,8 @@ export class MapController {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    for (const p of this.pulses.values()) p.marker.remove();
+    this.pulses.clear();
     try {
       this.map.removeControl(this.overlay);
       this.overlay.finalize();

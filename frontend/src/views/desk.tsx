@@ -49,7 +49,8 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
     const ac = new AbortController();
     getAlarmDetail(selected, ac.signal)
       .then((d) => {
-        setDetail(d);
+        // A slow reply must not undo a newer state (e.g. the verify response came first).
+        setDetail((cur) => (cur && cur.alarm.id === d.alarm.id && cur.alarm.version > d.alarm.version ? { ...d, alarm: cur.alarm } : d));
         setError(null);
       })
       .catch((err) => {
@@ -92,7 +93,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
       setError(null);
       try {
         const r = await transition(selected, cur.version, tr);
-        setDetail((d) => (d ? { ...d, alarm: r.alarm } : d));
+        setDetail((d) => (d && d.alarm.id === r.alarm.id && d.alarm.version <= r.alarm.version ? { ...d, alarm: r.alarm } : d));
       } catch (err) {
         const msg = err instanceof ApiError ? err.message : (err as Error).message;
         setError(t('desk.actionFailed', { message: msg }));

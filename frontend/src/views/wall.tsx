@@ -42,7 +42,7 @@ export function WallView() {
     (fires: AlarmView[]) => {
       sound.fire();
       const f = fires[fires.length - 1]!;
-      if (f.lonWgs84 !== null && f.latWgs84 !== null) mapRef.current?.flyTo([f.lonWgs84, f.latWgs84], 16.5);
+      if (f.lonWgs84 !== null && f.latWgs84 !== null) mapRef.current?.flyTo([f.lonWgs84, f.latWgs84], 15.5);
     },
     [sound],
   );

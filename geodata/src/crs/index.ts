@@ -19,7 +19,7 @@ export type LonLatBd09 = readonly [number, number] & { readonly __crs?: 'bd09' }
 
 // Krasovsky 1940 ellipsoid, as the GCJ-02 formula uses it.
 const A = 6378245.0;
-const EE = 0.00669342162296594323;
+const EE = 0.006693421622965943;
 const X_PI = (Math.PI * 3000.0) / 180.0;
 const EARTH_RADIUS_M = 6378137;
 

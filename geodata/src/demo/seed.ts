@@ -31,7 +31,7 @@ function shippedDistricts(): DistrictGeometry[] {
   }));
 }
 
-async function insertCity(c: Client, city: DemoCity): Promise<void> {
+async function insertCity(c: Client, city: DemoCity, stage: (what: string) => void): Promise<void> {
   await c.query(
     `INSERT INTO water (external_id, class, name, geom, synthetic)
      SELECT w.external_id, w.class, w.name, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(w.geometry), 4326)), true
@@ -113,6 +113,7 @@ async function insertCity(c: Client, city: DemoCity): Promise<void> {
      ON CONFLICT (external_id) DO NOTHING`,
     [unitsJson],
   );
+  stage('inserted water, roads, buildings, units');
   await c.query(
     `INSERT INTO devices (unit_id, address, protocol, model)
      SELECT un.id, u.address_uitd, 'gb26875', 'UITD-模拟'
@@ -164,6 +165,7 @@ async function insertCity(c: Client, city: DemoCity): Promise<void> {
      ON CONFLICT DO NOTHING`,
     [unitsJson],
   );
+  stage('inserted devices, systems, points');
   await c.query(
     `UPDATE units un SET verified_detection_points = p.detection, verified_linkage_points = p.linkage,
             maintenance_agency_id = NULL
@@ -204,16 +206,29 @@ async function counts(c: Client): Promise<Omit<SeedReport, 'untied' | 'seconds'>
  * Seeds the demo city in one transaction. Idempotent at the row level (external ids), but
  * meant for an empty database: `seedDemoIfEmpty` is what `npm start` calls.
  */
-export async function seedDemo(pool: Pool, options: Partial<DemoOptions> = {}): Promise<SeedReport> {
+export async function seedDemo(
+  pool: Pool,
+  options: Partial<DemoOptions> = {},
+  log: (m: string) => void = () => {},
+): Promise<SeedReport> {
   const t0 = performance.now();
+  let tPrev = t0;
+  const stage = (what: string) => {
+    const now = performance.now();
+    log(`demo seed: ${what} in ${((now - tPrev) / 1000).toFixed(1)} s`);
+    tPrev = now;
+  };
   const opts = { ...FULL_DEMO, ...options };
   const city = generateDemoCity(shippedDistricts(), opts);
+  stage('generated the city');
   const c = await pool.connect();
   try {
     await c.query('BEGIN');
     const regions = await loadRegions(c);
-    await insertCity(c, city);
+    stage('loaded regions');
+    await insertCity(c, city, stage);
     const untied = await tieToPlace(c);
+    stage('tied to place');
     await c.query(bumpGeodataVersion());
     await c.query('COMMIT');
     const n = await counts(c);
@@ -227,10 +242,14 @@ export async function seedDemo(pool: Pool, options: Partial<DemoOptions> = {}): 
 }
 
 /** Seeds the full demo only when `regions` is empty; returns null when it did nothing. */
-export async function seedDemoIfEmpty(pool: Pool, options: Partial<DemoOptions> = {}): Promise<SeedReport | null> {
+export async function seedDemoIfEmpty(
+  pool: Pool,
+  options: Partial<DemoOptions> = {},
+  log?: (m: string) => void,
+): Promise<SeedReport | null> {
   const r = await pool.query('SELECT count(*)::int AS n FROM regions');
   if (r.rows[0].n > 0) return null;
-  return seedDemo(pool, options);
+  return seedDemo(pool, options, log);
 }
 
 /**

@@ -127,7 +127,7 @@ const NOT_DRIVABLE = new Set(['footway', 'path', 'cycleway', 'steps', 'pedestria
 
 const intIn = (v: string | undefined, dflt: number | null, min: number, max: number): number | null | 'bad' => {
   if (v === undefined) return dflt;
-  const n = Number(v.replace(/[^\d.\-]/g, ''));
+  const n = Number(v.replace(/[^\d.-]/g, ''));
   return Number.isInteger(n) && n >= min && n <= max ? n : 'bad';
 };
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Geometry } from 'geojson';
-import { distanceMeters, wgs84ToGcj02 } from '../crs/index.ts';
+import { wgs84ToGcj02 } from '../crs/index.ts';
 import { mapRow } from '../import/map.ts';
 import { readSourceFile } from '../import/read.ts';
 import { DISTRICTS, STALE_ADCODES } from './jiangsu.ts';

@@ -1,5 +1,6 @@
 // Tie-to-place queries: regions by point-in-polygon, unit footprints by containment or the
 // nearest within a tolerance. Each takes an optional id list (null = every row).
+// Point-in-polygon runs against region_parts (districts subdivided, migration 0201).
 export interface Sql {
   text: string;
   values: unknown[];
@@ -9,8 +10,8 @@ export interface Sql {
 export function tieUnitRegions(ids: number[] | null): Sql {
   return {
     text: `UPDATE units u SET region_adcode = r.adcode, updated_at = now()
-             FROM regions r
-            WHERE r.level = 'district' AND u.point IS NOT NULL
+             FROM region_parts r
+            WHERE u.point IS NOT NULL
               AND ($1::bigint[] IS NULL OR u.id = ANY($1::bigint[]))
               AND ST_Covers(r.geom, u.point)
               AND u.region_adcode IS DISTINCT FROM r.adcode`,
@@ -27,7 +28,10 @@ export function tieUnitBuildings(ids: number[] | null, toleranceM: number): Sql 
     text: `UPDATE units u SET building_id = t.building_id, updated_at = now()
              FROM (SELECT x.id,
                           (SELECT b.id FROM buildings b
-                            WHERE ST_DWithin(b.footprint::geography, x.point::geography, $2)
+                            -- The box prefilter (metres → degrees at the unit's latitude) lets the
+                            -- GiST index work; the geography test is exact.
+                            WHERE b.footprint && ST_Expand(x.point, $2 / (111320 * cos(radians(ST_Y(x.point)))), $2 / 110574.0)
+                              AND ST_DWithin(b.footprint::geography, x.point::geography, $2)
                             ORDER BY ST_Covers(b.footprint, x.point) DESC, b.footprint <-> x.point, b.id
                             LIMIT 1) AS building_id
                      FROM units x
@@ -41,8 +45,8 @@ export function tieUnitBuildings(ids: number[] | null, toleranceM: number): Sql 
 export function tieBuildingRegions(ids: number[] | null): Sql {
   return {
     text: `UPDATE buildings b SET region_adcode = r.adcode
-             FROM regions r
-            WHERE r.level = 'district'
+             FROM region_parts r
+            WHERE TRUE
               AND ($1::bigint[] IS NULL OR b.id = ANY($1::bigint[]))
               AND ST_Covers(r.geom, ST_PointOnSurface(b.footprint))
               AND b.region_adcode IS DISTINCT FROM r.adcode`,
@@ -53,8 +57,8 @@ export function tieBuildingRegions(ids: number[] | null): Sql {
 export function tieStationRegions(ids: number[] | null): Sql {
   return {
     text: `UPDATE stations s SET region_adcode = r.adcode
-             FROM regions r
-            WHERE r.level = 'district'
+             FROM region_parts r
+            WHERE TRUE
               AND ($1::bigint[] IS NULL OR s.id = ANY($1::bigint[]))
               AND ST_Covers(r.geom, s.point)
               AND s.region_adcode IS DISTINCT FROM r.adcode`,

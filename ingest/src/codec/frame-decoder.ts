@@ -94,7 +94,18 @@ export class FrameDecoder {
           ),
         );
       } else {
-        out.push({ ...header, adu: raw.subarray(HEADER_BYTES, HEADER_BYTES + aduLength), checksum, checksumOk: true, raw });
+        out.push({
+          serial: header.serial,
+          version: header.version,
+          time: header.time,
+          source: header.source,
+          destination: header.destination,
+          command: header.command,
+          adu: raw.subarray(HEADER_BYTES, HEADER_BYTES + aduLength),
+          checksum,
+          checksumOk: true,
+          raw,
+        });
       }
       pos += total;
     }

@@ -50,7 +50,7 @@ export function checksumOf(buf: Buffer, from: number, to: number): number {
 }
 
 export function readUInt48LE(buf: Buffer, at: number): number {
-  return buf.readUIntLE(at, 6);
+  return buf.readUInt32LE(at) + buf.readUInt16LE(at + 4) * 0x1_0000_0000;
 }
 
 /** Reads the header of a frame starting at `at` (the caller checked there are 27 bytes). */

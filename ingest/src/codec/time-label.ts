@@ -4,18 +4,12 @@
 
 export const TIME_LABEL_BYTES = 6;
 
-export function readTimeLabel(buf: Buffer, at: number): string {
-  const sec = buf[at]!;
-  const min = buf[at + 1]!;
-  const hour = buf[at + 2]!;
-  const day = buf[at + 3]!;
-  const month = buf[at + 4]!;
-  const year = 2000 + buf[at + 5]!;
-  return `${year}-${p2(month)}-${p2(day)}T${p2(hour)}:${p2(min)}:${p2(sec)}`;
-}
+// Two-digit strings for 0–255 (hot path: every frame has at least one time label).
+const P2 = Array.from({ length: 256 }, (_, n) => (n < 10 ? `0${n}` : String(n)));
+const YEARS = Array.from({ length: 256 }, (_, n) => String(2000 + n));
 
-function p2(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
+export function readTimeLabel(buf: Buffer, at: number): string {
+  return `${YEARS[buf[at + 5]!]}-${P2[buf[at + 4]!]}-${P2[buf[at + 3]!]}T${P2[buf[at + 2]!]}:${P2[buf[at + 1]!]}:${P2[buf[at]!]}`;
 }
 
 const ISO_LOCAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/;

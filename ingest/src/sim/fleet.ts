@@ -131,6 +131,7 @@ export class Fleet {
   /** Changes the fleet-wide event rate (events/s) while running. */
   setRate(ratePerS: number): void {
     this.opts.ratePerS = ratePerS;
+    this.lastTick = 0;
     if (ratePerS > 0 && !this.timer) this.timer = setInterval(() => this.tick(20), 20);
   }
 
@@ -144,8 +145,14 @@ export class Fleet {
     return this.done;
   }
 
-  private tick(ms: number): void {
-    this.carry += (this.opts.ratePerS * ms) / 1000;
+  private lastTick = 0;
+
+  /** Emits what the rate owes since the last tick (by the clock, not the timer: timers run late under load). */
+  private tick(_ms: number): void {
+    const now = performance.now();
+    const elapsed = this.lastTick === 0 ? _ms : Math.min(1000, now - this.lastTick);
+    this.lastTick = now;
+    this.carry += (this.opts.ratePerS * elapsed) / 1000;
     const n = Math.floor(this.carry);
     this.carry -= n;
     for (let i = 0; i < n; i++) this.emitOne();
@@ -212,11 +219,16 @@ export class Fleet {
     };
   }
 
-  async stop(): Promise<FleetReport> {
+  /** Stops sending, waits up to `drainMs` for outstanding confirms, then disconnects. */
+  async stop(drainMs = 3000): Promise<FleetReport> {
     if (this.timer) clearInterval(this.timer);
     if (this.stopTimer) clearTimeout(this.stopTimer);
     for (const t of this.clears) clearTimeout(t);
     this.timer = null;
+    const until = performance.now() + drainMs;
+    while (performance.now() < until && this.units.some((u) => u.uitd.connected && u.uitd.pendingCount > 0)) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const report = this.report();
     for (const u of this.units) u.uitd.close();
     this.finish(report);

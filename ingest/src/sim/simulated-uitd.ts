@@ -75,6 +75,11 @@ export class SimulatedUitd {
     this.address = opts.address;
   }
 
+  /** Uploads sent and not yet confirmed. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
   get connected(): boolean {
     return this.socket !== null && !this.socket.destroyed;
   }

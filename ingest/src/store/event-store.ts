@@ -70,13 +70,34 @@ export class EventStore {
     this.maxBatch = opts.maxBatch ?? 400;
   }
 
-  /** Stores one frame (batched with concurrent ones); resolves after COMMIT. */
+  /** Frames queued or in a running transaction, by (device, serial, time label). */
+  private inFlight = new Map<string, Promise<StoreResult>>();
+
+  /** Frames waiting for a transaction (all lanes). */
+  get queued(): number {
+    return this.queues.reduce((n, q) => n + q.length, 0);
+  }
+
+  /**
+   * Stores one frame (batched with concurrent ones); resolves after COMMIT. A resend that
+   * arrives while the original is still queued or committing waits for it and resolves as
+   * a duplicate, so a slow database is not handed the same frame again and again.
+   */
   storeFrame(frame: Frame, adu: Adu | null, peer: string | null, receivedAt = new Date()): Promise<StoreResult> {
-    return new Promise((resolve, reject) => {
+    const key = `${frame.source}|${frame.serial}|${frame.time}`;
+    const running = this.inFlight.get(key);
+    if (running) return running.then((r) => ({ duplicate: true, device: r.device, events: [] }));
+    const p = new Promise<StoreResult>((resolve, reject) => {
       const lane = frame.source % this.queues.length;
       this.queues[lane]!.push({ frame, adu, peer, receivedAt, resolve, reject });
       this.pump(lane);
     });
+    this.inFlight.set(key, p);
+    const done = () => {
+      if (this.inFlight.get(key) === p) this.inFlight.delete(key);
+    };
+    p.then(done, done);
+    return p;
   }
 
   private pump(lane: number): void {

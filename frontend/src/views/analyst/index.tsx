@@ -179,7 +179,7 @@ export function AnalystView(_props: { path?: string }) {
         {trendValues.length === 0 ? (
           <p>{trend.error ? s(locale, 'error', { message: trend.error }) : s(locale, trend.data ? 'empty' : 'loading')}</p>
         ) : (
-          <svg className="ana-trend" viewBox="0 0 600 160" role="img" aria-label={s(locale, 'trend')}>
+          <svg className="ana-trend" viewBox="0 0 600 160" role="img" aria-label={s(locale, 'trend')} fill="currentColor">
             <polyline fill="none" stroke="#d9534f" strokeWidth="2" points={trendPoints(trendValues.map((r) => r.value), 600, 140)} />
             <text x="4" y="156" fontSize="11">
               {trendValues[0]?.bucket.slice(0, 10)}

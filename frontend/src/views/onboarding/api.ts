@@ -54,6 +54,8 @@ export const createUnit = (body: Partial<UnitCreate> & { name: string }) => api(
 export const patchUnit = (id: number, body: UnitPatch) => api(`/api/units/${id}`, unitDetailSchema, { method: 'PATCH', body });
 export const transition = (id: number, to: string, version: number, note: string) =>
   api(`/api/units/${id}/transition`, null, { method: 'POST', body: { to, version, note } });
+export const registerDevice = (id: number, address: number, model: string | null) =>
+  api(`/api/units/${id}/devices`, null, { method: 'POST', body: { address, model } });
 export const recordAcceptance = (id: number, body: AcceptanceCheck) => api(`/api/units/${id}/acceptance-checks`, null, { method: 'POST', body });
 export const importPoints = (id: number, body: { format: 'csv'; text: string } | { format: 'xlsx'; base64: string } | { format: 'type7'; adus: string[] }) =>
   api(`/api/units/${id}/points/import`, z.object({ inserted: z.number(), updated: z.number(), total: z.number() }), { method: 'POST', body });

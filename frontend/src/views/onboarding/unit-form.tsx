@@ -11,7 +11,7 @@ import {
   type UnitPatch,
 } from '@firelink/common';
 import { ApiError } from '../../api/http.ts';
-import { createUnit, fetchCategories, fetchStatus, fetchUnit, importPoints, patchUnit, recordAcceptance, transition, type OnboardingStatus } from './api.ts';
+import { createUnit, fetchCategories, fetchStatus, fetchUnit, importPoints, patchUnit, recordAcceptance, registerDevice, transition, type OnboardingStatus } from './api.ts';
 import { FloorPlanEditor } from './floor-plan.tsx';
 import { fmtTime, s, stateName, type OnbLocale } from './strings.ts';
 
@@ -309,6 +309,7 @@ export function UnitForm({ unitId, locale, onCreated }: { unitId: number | null;
         </section>
       )}
 
+      {unit && <Devices unit={unit} locale={locale} onDone={reload} />}
       {unit && <AcceptanceForm unitId={unit.id} locale={locale} onDone={reload} />}
       {unit && <PointImport unitId={unit.id} locale={locale} onDone={reload} />}
       {unit && <FloorPlanEditor unit={unit} locale={locale} onChanged={reload} />}
@@ -402,6 +403,40 @@ function PointImport({ unitId, locale, onDone }: { unitId: number; locale: OnbLo
         {s(locale, 'import')}
       </button>
       {msg && <div className="onb-message">{msg}</div>}
+    </section>
+  );
+}
+
+function Devices({ unit, locale, onDone }: { unit: UnitDetail; locale: OnbLocale; onDone: () => Promise<void> }) {
+  const [address, setAddress] = useState('');
+  const [msg, setMsg] = useState<string | null>(null);
+  const add = async () => {
+    try {
+      await registerDevice(unit.id, Number(address), null);
+      setAddress('');
+      setMsg(null);
+      await onDone();
+    } catch (e) {
+      setMsg((e as Error).message);
+    }
+  };
+  return (
+    <section className="onb-card" data-testid="devices">
+      <h3>{locale === 'en' ? 'UITD (GB/T 26875 address)' : '用户信息传输装置（GB/T 26875 地址）'}</h3>
+      <ul>
+        {unit.devices.map((d) => (
+          <li key={d.id}>
+            {d.protocol}:{d.address} {d.model ?? ''} {d.online ? '●' : '○'}
+          </li>
+        ))}
+      </ul>
+      <div className="onb-actions">
+        <input value={address} inputMode="numeric" placeholder="112233445566" onChange={(e) => setAddress(e.target.value)} />
+        <button type="button" disabled={!/^\d{1,15}$/.test(address)} onClick={() => void add()}>
+          {locale === 'en' ? 'Register' : '登记'}
+        </button>
+        {msg && <span className="onb-message">{msg}</span>}
+      </div>
     </section>
   );
 }

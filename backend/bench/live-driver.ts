@@ -1,0 +1,129 @@
+// Child process of `npm run bench:live`: the outside world. Opens the WebSocket clients,
+// connects the simulated UITDs over TCP, offers analog-value uploads at each phase's rate
+// and measures, per message a client receives, the time since its frame was sent.
+// Frames are correlated with messages by (device address, analog value): every device
+// counts its values up from 1, so the pair is unique within a run.
+// Input: one JSON argument; output: one JSON line per phase on stdout.
+import { SimulatedUitd } from '@firelink/ingest';
+import WebSocket from 'ws';
+
+interface Input {
+  tcpPort: number;
+  wsUrl: string;
+  token: string;
+  clients: number;
+  addresses: number[];
+  phases: Array<{ rate: number; seconds: number }>;
+  /** Wait for stragglers after each phase, ms. */
+  settleMs: number;
+}
+
+const input = JSON.parse(process.argv[2]!) as Input;
+const now = () => performance.timeOrigin + performance.now();
+
+// key `${address}:${value}` → send time (ms, epoch-based, comparable across processes on this host)
+const sentAt = new Map<string, number>();
+let samples: number[] = [];
+let received = 0;
+const deviceRe = /"deviceAddress":(\d+)/;
+const valueRe = /"value":(-?\d+(?:\.\d+)?)/;
+
+async function openClient(): Promise<WebSocket> {
+  const ws = new WebSocket(input.wsUrl, { headers: { authorization: `Bearer ${input.token}` }, perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  ws.on('message', (data) => {
+    const t = now();
+    const s = String(data);
+    // Cheap extraction instead of JSON.parse: 50 clients × thousands of messages/s.
+    if (!s.startsWith('{"id":') || !s.includes('"type":"event"')) return;
+    const d = deviceRe.exec(s);
+    const v = valueRe.exec(s);
+    if (!d || !v) return;
+    const t0 = sentAt.get(`${d[1]}:${v[1]}`);
+    if (t0 === undefined) return;
+    received++;
+    samples.push(t - t0);
+  });
+  const subscribed = new Promise<void>((resolve) => {
+    const on = (data: WebSocket.RawData) => {
+      if (String(data).includes('"type":"snapshot"')) {
+        ws.off('message', on);
+        resolve();
+      }
+    };
+    ws.on('message', on);
+  });
+  ws.send(JSON.stringify({ type: 'subscribe', filters: {} }));
+  await subscribed;
+  return ws;
+}
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function main() {
+  const clients: WebSocket[] = [];
+  for (let i = 0; i < input.clients; i++) clients.push(await openClient());
+  const devices = input.addresses.map((address) => new SimulatedUitd({ port: input.tcpPort, address, resendAfterMs: 30_000 }));
+  for (let i = 0; i < devices.length; i += 50) await Promise.all(devices.slice(i, i + 50).map((d) => d.connect()));
+  const counters = new Map<number, number>();
+  let sendErrors = 0;
+
+  for (const phase of input.phases) {
+    samples = [];
+    received = 0;
+    let sent = 0;
+    const tickMs = 10;
+    const t0 = now();
+    const end = t0 + phase.seconds * 1000;
+    let next = 0;
+    await new Promise<void>((resolve) => {
+      const tick = () => {
+        const t = now();
+        if (t >= end) return resolve();
+        // Frames due by now at the phase's rate, spread round-robin over the devices.
+        const due = Math.floor(((t - t0) / 1000) * phase.rate) - sent;
+        for (let k = 0; k < due; k++) {
+          const dev = devices[next++ % devices.length]!;
+          const value = (counters.get(dev.address) ?? 0) + 1;
+          counters.set(dev.address, value);
+          sentAt.set(`${dev.address}:${value}`, now());
+          dev.sendAnalog({ componentAddress: 1 + (value % 8), componentType: 99, systemType: 1, systemAddress: 1 }, 4, value).catch(() => sendErrors++);
+          sent++;
+        }
+        setTimeout(tick, tickMs);
+      };
+      tick();
+    });
+    const elapsed = (now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, input.settleMs));
+    const sorted = samples.slice().sort((a, b) => a - b);
+    process.stdout.write(
+      JSON.stringify({
+        rate: phase.rate,
+        offered: sent / elapsed,
+        sent,
+        expected: sent * input.clients,
+        received,
+        p50: pct(sorted, 50),
+        p99: pct(sorted, 99),
+        max: sorted[sorted.length - 1] ?? NaN,
+        sendErrors,
+      }) + '\n',
+    );
+    sentAt.clear();
+  }
+  for (const d of devices) d.close();
+  for (const c of clients) c.close();
+  setTimeout(() => process.exit(0), 200);
+}
+
+main().catch((err) => {
+  process.stderr.write(`live bench driver failed: ${(err as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+// The ingest feature inside the real server: an ephemeral GB/T 26875 port under PORT=0,
+// committed events reach ctx.bus, and last-seen times reach the devices table.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { StoredEvent } from '@firelink/common';
+import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import { SimulatedUitd } from '@firelink/ingest';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { startServer, type FeatureFactory, type RunningServer } from '../main.ts';
+import { ingestFeature } from './ingest.ts';
+
+describe('ingest feature', () => {
+  let db: TestDatabase;
+  let server: RunningServer;
+  let gbPort = 0;
+  const seen: StoredEvent[] = [];
+  const probe: FeatureFactory = (ctx) => {
+    ctx.bus.subscribe((events) => {
+      seen.push(...events);
+    });
+    return { name: 'probe' };
+  };
+
+  before(async () => {
+    db = await createTestDatabase('ingest_feature');
+    const u = await db.pool.query(`INSERT INTO units (name, onboarding_state) VALUES ('单位', 'open') RETURNING id`);
+    await db.pool.query(`INSERT INTO devices (unit_id, address) VALUES ($1, 777001)`, [u.rows[0].id]);
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '1', FIRELINK_SIM_UNITS: '5' });
+    server = await startServer({
+      config,
+      databaseUrl: db.url,
+      logger: createLogger('silent'),
+      features: [probe, ingestFeature({ onStarted: (h) => (gbPort = h.port) })],
+    });
+  });
+
+  after(async () => {
+    await server?.close();
+    await db?.drop();
+  });
+
+  it('listens on an ephemeral port under PORT=0, confirms, publishes and tracks the device', async () => {
+    assert.ok(gbPort > 0 && gbPort !== 9030, `port ${gbPort}`);
+    const uitd = new SimulatedUitd({ port: gbPort, address: 777001 });
+    await uitd.connect();
+    const r = await uitd.sendFire({ componentAddress: 3 });
+    assert.equal(r.denied, false);
+    uitd.close();
+    const fire = seen.find((e) => e.kind === 'fire');
+    assert.ok(fire, `kinds seen: ${seen.map((e) => e.kind).join(',')}`);
+    assert.equal(fire.deviceAddress, 777001);
+    assert.ok(fire.unitId !== null);
+    // No demo fleet under PORT=0: the only traffic is ours.
+    assert.deepEqual([...new Set(seen.map((e) => e.deviceAddress))], [777001]);
+    await server.close(); // stop() flushes device health
+    const d = await db.pool.query(`SELECT online, last_seen_at FROM devices WHERE address = 777001`);
+    assert.equal(d.rows[0].online, true);
+    assert.ok(d.rows[0].last_seen_at instanceof Date);
+  });
+});

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { alarmDetailSchema, type AlarmDto } from '@firelink/common';
+import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import { ADMIN, insertEvents, seedPlace, startLiveServer, type LiveServer, type Place } from '../live/test-support.ts';
+
+interface Received {
+  at: number;
+  body: { alarm: AlarmDto };
+  key: string | undefined;
+}
+
+/** A real local HTTP server standing in for the 119 command center. */
+async function start119(answer: (n: number) => number): Promise<{ server: Server; url: string; received: Received[] }> {
+  const received: Received[] = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    let data = '';
+    req.on('data', (c) => (data += c));
+    req.on('end', () => {
+      received.push({ at: Date.now(), body: JSON.parse(data), key: req.headers['idempotency-key'] as string | undefined });
+      res.statusCode = answer(received.length);
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  return { server, url: `http://127.0.0.1:${port}/api/119/alarms`, received };
+}
+
+let db: TestDatabase;
+let place: Place;
+
+before(async () => {
+  db = await createTestDatabase('forward119');
+  place = await seedPlace(db.pool);
+});
+after(async () => {
+  await db?.drop();
+});
+
+async function verifiedFire(live: LiveServer, unit: Place['units'][number], point: number): Promise<{ alarm: AlarmDto; verifiedAt: number }> {
+  const events = await insertEvents(db.pool, [{ kind: 'fire', unit, point }]);
+  await live.bus.publish(events);
+  await live.parts.pipeline.idle();
+  const list = (await (await fetch(`${live.baseUrl}/api/alarms?kind=fire&state=open&unitId=${unit.id}`)).json()) as { alarms: AlarmDto[] };
+  const alarm = list.alarms.find((a) => a.pointId === point)!;
+  const verifiedAt = Date.now();
+  const res = await fetch(`${live.baseUrl}/api/alarms/${alarm.id}/verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ version: alarm.version, verdict: 'fire' }),
+  });
+  assert.equal(res.status, 200);
+  return { alarm, verifiedAt };
+}
+
+async function until(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('forward verified fires to 119', () => {
+  it('delivers within 3 s of verification, retrying a failed attempt, and records each attempt', async () => {
+    const cc = await start119((n) => (n === 1 ? 503 : 200));
+    const live = await startLiveServer(db.url, { principal: () => ADMIN, env: { FORWARD_119_URL: cc.url } });
+    try {
+      const u = place.units[0]!;
+      const { alarm, verifiedAt } = await verifiedFire(live, u, u.pointIds[0]!);
+      await until(async () => (await db.pool.query(`SELECT 1 FROM outbox WHERE ref_id = $1 AND status = 'sent'`, [String(alarm.id)])).rows.length > 0, 8000);
+      assert.equal(cc.received.length, 2, 'one failure, one retry');
+      assert.ok(cc.received[0]!.at - verifiedAt < 3000, `first delivery ${cc.received[0]!.at - verifiedAt} ms after verification`);
+      assert.ok(cc.received[1]!.at - verifiedAt < 3000, `accepted ${cc.received[1]!.at - verifiedAt} ms after verification`);
+      assert.equal(cc.received[1]!.body.alarm.id, alarm.id);
+      assert.equal(cc.received[1]!.body.alarm.verdict, 'fire');
+      assert.deepEqual(cc.received[1]!.body.alarm.lonLatWgs84, u.lonLat);
+      assert.equal(cc.received[0]!.key, cc.received[1]!.key, 'retries carry the same idempotency key');
+      const attempts = await db.pool.query(
+        `SELECT ok, http_status FROM outbox_attempts a JOIN outbox o ON o.id = a.outbox_id WHERE o.ref_id = $1 ORDER BY a.id`,
+        [String(alarm.id)],
+      );
+      assert.deepEqual(attempts.rows.map((r) => [r.ok, r.http_status]), [[false, 503], [true, 200]]);
+      const detail = alarmDetailSchema.parse(await (await fetch(`${live.baseUrl}/api/alarms/${alarm.id}`)).json());
+      assert.equal(detail.forwards[0]!.status, 'sent');
+      assert.ok(detail.steps.some((s) => s.step === 'forwarded'));
+    } finally {
+      await live.server.close();
+      cc.server.close();
+    }
+  });
+
+  it('gives up after the last attempt and notes it on the alarm', async () => {
+    const cc = await start119(() => 500);
+    const live = await startLiveServer(db.url, {
+      principal: () => ADMIN,
+      env: { FORWARD_119_URL: cc.url },
+      live: { forwarder: { maxAttempts: 2, pollMs: 100 } },
+    });
+    try {
+      const u = place.units[1]!;
+      const { alarm } = await verifiedFire(live, u, u.pointIds[1]!);
+      await until(async () => (await db.pool.query(`SELECT 1 FROM outbox WHERE ref_id = $1 AND status = 'failed'`, [String(alarm.id)])).rows.length > 0, 8000);
+      assert.equal(cc.received.length, 2);
+      const steps = await db.pool.query(`SELECT step, note FROM alarm_steps WHERE alarm_id = $1 AND step = 'forward_failed'`, [alarm.id]);
+      assert.equal(steps.rows.length, 1);
+      assert.match(steps.rows[0].note, /HTTP 500/);
+    } finally {
+      await live.server.close();
+      cc.server.close();
+    }
+  });
+});
