@@ -120,6 +120,7 @@ async function main() {
   }
   for (const d of devices) d.close();
   for (const c of clients) c.close();
+  process.stdout.on('error', () => {});
   setTimeout(() => process.exit(0), 200);
 }
 

@@ -5,3 +5,5 @@ export * from './units.ts';
 export * from './onboarding.ts';
 export * from './access.ts';
 export * from './live.ts';
+export * from './analytics.ts';
+export * from './dispatch.ts';

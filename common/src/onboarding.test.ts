@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { activeRules, checkTransition, evaluateCompleteness, nextStates, pointClass, type Actor, type CompletenessInput } from './onboarding.ts';
+import { ROLES } from './event.ts';
+import { activeRules, checkTransition, evaluateCompleteness, nextStates, pointClass, type Actor, type AgencyKind, type CompletenessInput } from './onboarding.ts';
 
 const admin: Actor = { role: 'admin', agencyKind: null };
 const collector: Actor = { role: 'maintainer', agencyKind: 'maintenance' };
@@ -44,6 +45,32 @@ describe('onboarding lifecycle rules', () => {
     const both: Actor = { role: 'maintainer', agencyKind: 'both' };
     assert.equal(checkTransition('registered', 'collecting', both, '').ok, true);
     assert.equal(checkTransition('collecting', 'verified', both, '').ok, true);
+  });
+
+  it('allows each step to exactly the documented actors, over every role and agency kind', () => {
+    // [from, to, actors allowed] — actors as role or role:agencyKind.
+    const matrix: Array<[Parameters<typeof checkTransition>[0], Parameters<typeof checkTransition>[1], string[]]> = [
+      ['registered', 'collecting', ['admin', 'maintainer:maintenance', 'maintainer:both']],
+      ['collecting', 'verified', ['maintainer:operations', 'maintainer:both']],
+      ['verified', 'collecting', ['admin', 'maintainer:operations', 'maintainer:both']],
+      ['reviewed', 'collecting', ['admin', 'maintainer:operations', 'maintainer:both']],
+      ['verified', 'reviewed', ['admin']],
+      ['reviewed', 'open', ['admin']],
+      ['suspended', 'open', ['admin']],
+      ['open', 'suspended', ['admin', 'supervisor']],
+      ['collecting', 'closed', ['admin']],
+      ['open', 'closed', ['admin']],
+    ];
+    const actors: Actor[] = ROLES.flatMap((role): Actor[] =>
+      role === 'maintainer'
+        ? ([null, 'maintenance', 'operations', 'both'] as Array<AgencyKind | null>).map((agencyKind) => ({ role, agencyKind }))
+        : [{ role, agencyKind: null }],
+    );
+    const name = (a: Actor) => (a.agencyKind ? `${a.role}:${a.agencyKind}` : a.role);
+    for (const [from, to, allowed] of matrix) {
+      const got = actors.filter((a) => checkTransition(from, to, a, 'note').ok).map(name).sort();
+      assert.deepEqual(got, [...allowed].sort(), `${from} → ${to}`);
+    }
   });
 
   it('refuses undefined steps and sends-back without a note', () => {

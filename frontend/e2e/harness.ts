@@ -240,3 +240,15 @@ export async function startCutProxy(targetPort: number): Promise<{ port: number;
       }),
   };
 }
+
+/** Waits until the page's command map has its style and visible tiles loaded. */
+export async function waitForMapIdle(page: Page, timeoutMs = 30_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const c = (window as unknown as { __firelinkMap?: { map: { loaded: () => boolean; areTilesLoaded: () => boolean } } }).__firelinkMap;
+      return !!c && c.map.loaded() && c.map.areTilesLoaded();
+    },
+    null,
+    { timeout: timeoutMs, polling: 250 },
+  );
+}

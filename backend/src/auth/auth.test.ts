@@ -153,6 +153,16 @@ describe('authentication, sessions, CSRF, throttling, hardening', () => {
     assert.ok(audit.rows.length >= 1, 'lockouts are audited');
   });
 
+  it('throttles one IP trying many accounts (credential stuffing) after 100 failures', async () => {
+    await createTestUser(db.pool, { role: 'analyst', regions: [320100], username: 'an_stuffed', password: PASSWORD });
+    // 100 earlier failures from this address, over many usernames (set directly: 100 argon2 runs would be slow).
+    await db.pool.query(`INSERT INTO login_throttle (key, failures) VALUES ('ip:10.0.9.9', 100)`);
+    assert.equal((await login('someone_else', 'guess', '10.0.9.9')).status, 401);
+    const r = await login('an_stuffed', PASSWORD, '10.0.9.9');
+    assert.equal(r.status, 429, 'the address is locked for every account');
+    assert.equal((await login('an_stuffed', PASSWORD, '10.0.9.10')).status, 200, 'other addresses are not');
+  });
+
   it('refuses an expired session and a disabled user', async () => {
     const u = await createTestUser(db.pool, { role: 'station', regions: [320106] });
     assert.equal((await fetch(`${base}/api/auth/me`, { headers: u.headers })).status, 200);

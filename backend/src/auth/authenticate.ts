@@ -39,20 +39,21 @@ export function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
+/** The user with both jurisdiction lists, in one round trip (it runs on every request). */
+const PRINCIPAL_SQL = `SELECT u.id, u.username, u.role, u.disabled,
+    COALESCE((SELECT array_agg(r.adcode ORDER BY r.adcode) FROM user_regions r WHERE r.user_id = u.id), '{}') AS adcodes,
+    COALESCE((SELECT array_agg(x.unit_id ORDER BY x.unit_id) FROM user_units x WHERE x.user_id = u.id), '{}') AS unit_ids
+  FROM users u WHERE u.id = $1`;
+
 export async function principalForUser(pool: pg.Pool | pg.ClientBase, userId: number): Promise<Principal | null> {
-  const u = await pool.query('SELECT id, username, role, disabled FROM users WHERE id = $1', [userId]);
+  const u = await pool.query(PRINCIPAL_SQL, [userId]);
   const row = u.rows[0];
   if (!row || row.disabled) return null;
   const role = row.role as Role;
   let scope: Scope;
   if (GLOBAL_ROLES.includes(role)) scope = { kind: 'all' };
-  else if (UNIT_ROLES.includes(role)) {
-    const r = await pool.query('SELECT unit_id FROM user_units WHERE user_id = $1 ORDER BY 1', [userId]);
-    scope = { kind: 'units', unitIds: r.rows.map((x) => Number(x.unit_id)) };
-  } else {
-    const r = await pool.query('SELECT adcode FROM user_regions WHERE user_id = $1 ORDER BY 1', [userId]);
-    scope = { kind: 'regions', adcodes: r.rows.map((x) => Number(x.adcode)) };
-  }
+  else if (UNIT_ROLES.includes(role)) scope = { kind: 'units', unitIds: (row.unit_ids as string[]).map(Number) };
+  else scope = { kind: 'regions', adcodes: (row.adcodes as number[]).map(Number) };
   return { userId: Number(row.id), username: row.username, role, scope };
 }
 

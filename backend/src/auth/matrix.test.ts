@@ -12,7 +12,7 @@ import type { EventBus, EventKind, StoredEvent } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { FEATURES, startServer, type RunningServer } from '../main.ts';
+import { FEATURES, startServer, type Feature, type RunningServer } from '../main.ts';
 import { hashToken } from './authenticate.ts';
 import { createTestUser, ensureRegions, type TestUser } from './testing.ts';
 
@@ -129,7 +129,13 @@ async function insertEvents(pool: TestDatabase['pool'], f: Omit<Fixture, 'alarms
 }
 
 /** Connects to /ws, subscribes with no filters, and collects every message for `ms`. */
-function streamText(url: string, headers: Record<string, string>, ms: number, during?: () => Promise<void>): Promise<{ status: 'open' | number; text: string }> {
+function streamText(
+  url: string,
+  headers: Record<string, string>,
+  ms: number,
+  during?: () => Promise<void>,
+  filters: Record<string, unknown> = {},
+): Promise<{ status: 'open' | number; text: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     const messages: string[] = [];
@@ -142,7 +148,7 @@ function streamText(url: string, headers: Record<string, string>, ms: number, du
       if (!messages.length) reject(err);
     });
     ws.once('open', () => {
-      ws.send(JSON.stringify({ type: 'subscribe', filters: {} }));
+      ws.send(JSON.stringify({ type: 'subscribe', filters }));
       void (async () => {
         await new Promise((r) => setTimeout(r, ms / 2));
         await during?.();
@@ -162,6 +168,7 @@ describe('role × resource matrix (real features, real sessions)', () => {
   let fixture: Fixture;
   const users: Record<string, TestUser> = {};
   const mounted = new Set<string>();
+  const features: Feature[] = [];
   const table: string[] = [];
 
   const get = async (who: TestUser | null, path: string) => {
@@ -183,7 +190,12 @@ describe('role × resource matrix (real features, real sessions)', () => {
           bus = ctx.bus;
           return { name: 'matrix-bus' };
         },
-        ...FEATURES,
+        // Every real feature, recorded so the routes they mount can be enumerated.
+        ...FEATURES.map((make) => async (ctx: Parameters<typeof make>[0]) => {
+          const f = await make(ctx);
+          features.push(f);
+          return f;
+        }),
       ],
     });
     base = `http://127.0.0.1:${server.httpPort}`;
@@ -319,6 +331,15 @@ describe('role × resource matrix (real features, real sessions)', () => {
       // The deltas alone (events published while subscribed carry "<marker> fault").
       check('stream /ws deltas', name, 200, seen(r.text, (k) => `${unitMarker(k)} fault`), EXPECTED[name]!.sees, false);
     }
+    // Asking for another district's regions in the filter does not widen the jurisdiction.
+    for (const [name, regions] of [['supervisor_gulou', [320102, 320205, 320000]], ['unit_user_gulou', [320102]], ['analyst_wuxi', [320100]]] as const) {
+      const r = await streamText(wsUrl, users[name]!.headers, 400, async () => {
+        await bus.publish(await insertEvents(db.pool, fixture, 'fault'));
+      }, { regions: [...regions] });
+      const got = seen(r.text, unitMarker);
+      table.push(`${'stream /ws regions filter'.padEnd(28)} ${name.padEnd(20)} asked ${regions.join(',')}: ${got.join(',') || '-'}`);
+      assert.ok(got.every((k) => EXPECTED[name]!.sees.includes(k)), `${name} widened its stream to ${got.join(',')}`);
+    }
   });
 
   it('stats and work queues: rankings and queues carry only the jurisdiction', async () => {
@@ -376,6 +397,69 @@ describe('role × resource matrix (real features, real sessions)', () => {
         assert.notEqual(s.status, 'open', `${who ? 'expired' : 'anonymous'} stream must be refused`);
       }
     }
+  });
+
+  it('mutations outside the jurisdiction are refused and change nothing', async () => {
+    const post = async (who: TestUser, method: string, path: string, body: unknown) => {
+      const res = await fetch(`${base}${path}`, { method, headers: { ...who.headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, text: await res.text() };
+    };
+    const before = await db.pool.query('SELECT id, name, version FROM units ORDER BY id');
+    const alarmsBefore = await db.pool.query('SELECT id, state, version FROM alarms ORDER BY id');
+    let attempts = 0;
+    for (const name of ROLES) {
+      for (const k of PLACE_KEYS) {
+        if (EXPECTED[name]!.sees.includes(k)) continue;
+        const muts: Array<[string, string, unknown]> = [['PATCH', `/api/units/${fixture.units[k].id}`, { version: 1, name: 'HIJACKED' }]];
+        if (mounted.has('/api/alarms') && fixture.alarms[k]) {
+          const v = Number(alarmsBefore.rows.find((a) => Number(a.id) === fixture.alarms[k])?.version ?? 1);
+          muts.push(['POST', `/api/alarms/${fixture.alarms[k]}/ack`, { version: v }]);
+          muts.push(['POST', `/api/alarms/${fixture.alarms[k]}/close`, { version: v }]);
+        }
+        for (const [method, path, body] of muts) {
+          const r = await post(users[name]!, method, path, body);
+          attempts++;
+          assert.ok(r.status === 403 || r.status === 404, `${name} ${method} ${path} → ${r.status} ${r.text.slice(0, 120)}`);
+          assert.ok(!r.text.includes(unitMarker(k)), `${name} ${method} ${path} leaks the unit`);
+        }
+      }
+    }
+    assert.deepEqual((await db.pool.query('SELECT id, name, version FROM units ORDER BY id')).rows, before.rows, 'no unit changed');
+    assert.deepEqual((await db.pool.query('SELECT id, state, version FROM alarms ORDER BY id')).rows, alarmsBefore.rows, 'no alarm changed');
+    table.push(`${'out-of-scope mutations'.padEnd(28)} ${attempts} attempts, all 403/404, nothing changed`);
+  });
+
+  it('every mounted route refuses anonymous callers, except the public allowlist', async () => {
+    // Public on purpose: logging in, and the basemap (style, unscoped tile layers; building
+    // footprints are basemap and name no unit without a login, checked above).
+    const PUBLIC = [/^POST \/api\/auth\/login$/, /^POST \/api\/auth\/logout$/, /^GET \/map\//, /^GET \/tiles\//];
+    const routes: string[] = [];
+    for (const f of features) {
+      for (const { path, router } of f.routers ?? []) {
+        for (const layer of (router as unknown as { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> }).stack) {
+          if (!layer.route) continue;
+          for (const m of Object.keys(layer.route.methods)) routes.push(`${m.toUpperCase()} ${path}${layer.route.path === '/' ? '' : layer.route.path}`);
+        }
+      }
+    }
+    assert.ok(routes.length > 10, `found ${routes.length} routes`);
+    const open: string[] = [];
+    for (const route of routes) {
+      if (PUBLIC.some((re) => re.test(route))) continue;
+      const [method, pattern] = route.split(' ') as [string, string];
+      // Parameters get a plausible value: ids the fixture has, small numbers elsewhere.
+      const path = pattern.replace(/:(\w+)/g, (_m, name: string) => (name === 'kind' ? 'fire' : name === 'adcode' ? '320106' : String(fixture.units.gulou.id)));
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
+        body: method === 'GET' || method === 'HEAD' ? undefined : '{}',
+      });
+      const text = await res.text();
+      if (res.status !== 401) open.push(`${route} → ${res.status} ${text.slice(0, 120)}`);
+      assert.deepEqual(seen(text, unitMarker), [], `${route} names a unit to an anonymous caller`);
+    }
+    table.push(`${'anonymous on every route'.padEnd(28)} ${routes.length} routes, ${open.length} not 401`);
+    assert.deepEqual(open, [], 'routes that answer an anonymous caller with something other than 401');
   });
 
   it('injection attempts in every parameter are data: no 5xx, no rows outside the jurisdiction', async () => {

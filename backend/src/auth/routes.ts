@@ -13,7 +13,7 @@ import { generateToken, hashPassword, verifyPassword } from './passwords.ts';
 import { principalOf, requireRole } from './principal.ts';
 import * as q from './queries.ts';
 import type { Principal } from './scope.ts';
-import { DEFAULT_THROTTLE, clientKey, lockMsAfter, userKey, type ThrottlePolicy } from './throttle.ts';
+import { DEFAULT_THROTTLE, clientKey, lockMsAfter, throttleKeys, userKey, type ThrottlePolicy } from './throttle.ts';
 
 export interface AuthRoutesDeps {
   pool: pg.Pool;
@@ -78,7 +78,8 @@ export function authRouter(deps: AuthRoutesDeps): Router {
   router.post('/login', async (req, res) => {
     const body = loginRequestSchema.parse(req.body ?? {});
     const ip = clientIp(req);
-    const keys = [clientKey(body.username, ip), userKey(body.username)];
+    const counters = throttleKeys(body.username, ip, policy);
+    const keys = counters.map((c) => c.key);
     const result = await queue.run(userKey(body.username), async () => {
       const locked = await pool.query(q.throttleState(keys));
       if (locked.rows.length > 0) {
@@ -90,14 +91,15 @@ export function authRouter(deps: AuthRoutesDeps): Router {
         | undefined;
       const ok = (await verifyPassword(u?.password_hash ?? null, body.password)) && u !== undefined && !u.disabled;
       if (!ok || !u) {
-        const [ck, uk] = keys as [string, string];
-        const c = await pool.query(q.recordFailure(ck, policy.forgetAfterMs));
-        const cl = lockMsAfter(Number(c.rows[0].failures), policy.freeFailuresPerClient, policy);
-        if (cl > 0) await pool.query(q.lockKey(ck, cl));
-        const w = await pool.query(q.recordFailure(uk, policy.forgetAfterMs));
-        const ul = lockMsAfter(Number(w.rows[0].failures), policy.freeFailuresPerUser, policy);
-        if (ul > 0) await pool.query(q.lockKey(uk, ul));
-        const lockMs = Math.max(cl, ul);
+        const failures: Record<string, number> = {};
+        let lockMs = 0;
+        for (const { key, free } of counters) {
+          const n = Number((await pool.query(q.recordFailure(key, policy.forgetAfterMs))).rows[0].failures);
+          failures[key] = n;
+          const ms = lockMsAfter(n, free, policy);
+          if (ms > 0) await pool.query(q.lockKey(key, ms));
+          lockMs = Math.max(lockMs, ms);
+        }
         if (lockMs > 0) {
           await recordAudit(pool, {
             actor: null,
@@ -105,7 +107,7 @@ export function authRouter(deps: AuthRoutesDeps): Router {
             action: 'auth.lockout',
             entity: 'user',
             entityId: u?.id ?? null,
-            after: { username: body.username, failures: Number(c.rows[0].failures), userFailures: Number(w.rows[0].failures), lockMs },
+            after: { username: body.username, failures, lockMs },
           });
         }
         return { kind: 'failed' as const, lockMs };

@@ -230,8 +230,10 @@ export function uncoveredUnitsQuery(scope: Scope, limit: number): Query {
   return {
     text: `SELECT u.id, u.name, u.address, u.category, u.high_risk, u.region_adcode,
                   ST_AsGeoJSON(u.point, 7)::json AS geom,
-                  (SELECT ST_Distance(c.geom::geography, u.point::geography) FROM station_coverage c
-                   ORDER BY c.geom <-> u.point LIMIT 1) AS nearest_m
+                  -- Geodesic distance to the planar closest point of the nearest area: within
+                  -- metres of the true geodesic figure and far cheaper on large polygons.
+                  (SELECT ST_Distance(u.point::geography, ST_ClosestPoint(c.geom, u.point)::geography)
+                   FROM station_coverage c ORDER BY c.geom <-> u.point LIMIT 1) AS nearest_m
            FROM units u
            WHERE ${UNIT_FILTER} AND ${where} AND NOT ${COVERED}
            ORDER BY nearest_m DESC NULLS FIRST, u.id LIMIT $${values.length}`,

@@ -14,6 +14,7 @@
 import type pg from 'pg';
 import {
   ACCESS_SPEED_MPS,
+  LOWER_BOUND_SAFETY,
   SNAP_TOLERANCE_M,
   STRAIGHT_DETOUR_FACTOR,
   appendCoordinates,
@@ -288,7 +289,14 @@ export async function suggestStations(db: Db, opts: SuggestOptions): Promise<Sug
       done = false;
       horizon = kth !== undefined ? kth : horizon * 2;
     }
-    if (next && !(kth !== undefined && kth <= etaLowerBoundSeconds(next.distance_m, vBound))) {
+    // Off the network every ETA is the straight model's, monotone in distance: its own
+    // bound is tighter than the network's.
+    const nextBound = next
+      ? snap
+        ? etaLowerBoundSeconds(next.distance_m, vBound)
+        : straightEtaSeconds(next.distance_m * LOWER_BOUND_SAFETY)
+      : Infinity;
+    if (next && !(kth !== undefined && kth <= nextBound)) {
       done = false;
       fetchN *= 2;
     }

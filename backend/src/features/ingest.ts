@@ -68,7 +68,7 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
           policy: { shiftHours: config.DUTY_CHECK_SHIFT_HOURS, perShift: config.DUTY_CHECKS_PER_SHIFT, timeoutMinutes: config.DUTY_CHECK_TIMEOUT_MIN },
           onError: (err) => log.error({ err }, 'duty check pass failed'),
         });
-        if (config.DUTY_CHECKS_PER_SHIFT > 0) duty.start();
+        duty.start(); // duty checks (unless DUTY_CHECKS_PER_SHIFT=0) and the daily clock sync
         opts.onStarted?.({ port: server.port, server, health, dutyChecks: duty, store });
         const wantFleet = opts.demoFleet ?? (config.FIRELINK_DEMO && config.FIRELINK_SIM_UNITS > 0 && !ephemeral);
         if (wantFleet) {

@@ -4,6 +4,7 @@ import type { AlarmDetail, AlarmDto } from '@firelink/common';
 import { authenticateRequest } from '../auth/authenticate.ts';
 import { alarmsRouter } from '../alarms/routes.ts';
 import { AlarmService } from '../alarms/service.ts';
+import { suggestStations } from '../dispatch/suggest.ts';
 import { Forwarder, webhookAdapter, type ForwardAdapter, type ForwarderOptions } from '../forwarding/forwarder.ts';
 import type { FeatureContext, FeatureFactory } from '../main.ts';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.ts';
@@ -34,36 +35,18 @@ export interface LiveParts {
   forwarder: Forwarder | null;
 }
 
-/**
- * DISPATCH's nearest-station suggestion, when its module exists; loaded by a computed
- * specifier so LIVE neither type-depends nor fails on it.
- */
-async function dispatchSuggest(ctx: FeatureContext): Promise<LiveOptions['nearestStations']> {
-  const spec = ['..', 'dispatch', 'suggest.ts'].join('/');
-  try {
-    const mod = (await import(spec)) as Record<string, unknown>;
-    const suggest = mod.suggestStations as
-      | ((db: unknown, p: { lon: number; lat: number; k: number }) => Promise<Array<Record<string, unknown>>>)
-      | undefined;
-    if (typeof suggest !== 'function') return undefined;
-    return async (alarm) => {
-      const [lon, lat] = alarm.lonLatWgs84!;
-      const rows = await suggest(ctx.pool, { lon, lat, k: 3 });
-      const list = Array.isArray(rows) ? rows : ((rows as { stations?: Array<Record<string, unknown>> }).stations ?? []);
-      return list.map((s) => ({
-        stationId: Number(s.stationId ?? s.id),
-        name: String(s.name ?? s.stationName ?? ''),
-        etaS: s.etaS == null ? null : Number(s.etaS),
-        distanceMeters: s.distanceMeters == null ? (s.distanceM == null ? null : Number(s.distanceM)) : Number(s.distanceMeters),
-      }));
-    };
-  } catch {
-    return undefined;
-  }
+/** DISPATCH's nearest stations by road travel time (top 3) for the alarm detail. */
+function dispatchSuggest(ctx: FeatureContext): NonNullable<LiveOptions['nearestStations']> {
+  return async (alarm) => {
+    if (!alarm.lonLatWgs84) return null;
+    const [lon, lat] = alarm.lonLatWgs84;
+    const r = await suggestStations(ctx.pool, { lon, lat, k: 3 });
+    return r.suggestions.map((s) => ({ stationId: s.stationId, name: s.name, etaS: s.etaSeconds, distanceMeters: s.distanceMeters }));
+  };
 }
 
 export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
-  return async (ctx) => {
+  return (ctx) => {
     const now = opts.now ?? Date.now;
     const hub = new LiveHub(ctx.pool, ctx.logger.child({ feature: 'live' }), opts.hub);
     const url = ctx.config.FORWARD_119_URL ?? null;
@@ -74,7 +57,7 @@ export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
       now,
       forward119Url: url,
       onForwardQueued: () => forwarder?.poke(),
-      nearestStations: opts.nearestStations ?? (await dispatchSuggest(ctx)),
+      nearestStations: opts.nearestStations ?? dispatchSuggest(ctx),
     });
     const pipeline = new Pipeline(ctx.pool, hub, alarms, ctx.logger.child({ feature: 'pipeline' }), opts.pipeline);
     opts.expose?.({ hub, pipeline, alarms, forwarder });

@@ -65,7 +65,8 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
 interface Frame {
   id: number;
   meta: StreamMeta;
-  data: string;
+  /** UTF-8 JSON, encoded once and sent as a text frame to every client (no per-client re-encoding). */
+  data: Buffer;
 }
 
 type Mode = 'idle' | 'syncing' | 'live' | 'lagging';
@@ -175,7 +176,7 @@ export class LiveHub {
           }
           const frames: Frame[] = all.map((row, k) => {
             const id = ids[k]!;
-            return { id, meta: row.meta, data: JSON.stringify({ id, ...(row.payload as object) }) };
+            return { id, meta: row.meta, data: Buffer.from(JSON.stringify({ id, ...(row.payload as object) })) };
           });
           this.head = Math.max(this.head, ids[ids.length - 1] ?? 0);
           this.fanOut(frames);
@@ -228,7 +229,7 @@ export class LiveHub {
           this.droppedFrames++;
           break;
         }
-        c.ws.send(f.data);
+        c.ws.send(f.data, { binary: false });
       }
       c.cursor = f.id;
     }
@@ -336,7 +337,7 @@ export class LiveHub {
             c.mode = 'lagging';
             return;
           }
-          c.ws.send(f.data);
+          c.ws.send(f.data, { binary: false });
           cursor = f.id;
         }
         c.pending = [];

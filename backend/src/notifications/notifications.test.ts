@@ -102,21 +102,27 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
     const id = Number((await db.pool.query(`SELECT id FROM outbox`)).rows[0].id);
     script = [503, 500];
     received.length = 0;
-    const worker = new OutboxWorker(db.pool, new HttpSmsGateway(gatewayUrl, { timeoutMs: 2000 }), { maxAttempts: 5, retryBaseMs: 50 });
-    const first = await worker.runOnce();
-    assert.deepEqual(first, { sent: 0, retried: 1, failed: 0 });
-    let row = (await db.pool.query(`SELECT status, attempts, last_error FROM outbox WHERE id = $1`, [id])).rows[0];
+    // A 2 s base delay: the second wait must be twice the first. Time is then skipped by
+    // making the message due, so the test does not sleep through the back-off.
+    const worker = new OutboxWorker(db.pool, new HttpSmsGateway(gatewayUrl, { timeoutMs: 2000 }), { maxAttempts: 5, retryBaseMs: 2000 });
+    const dueInMs = async () =>
+      Number((await db.pool.query(`SELECT EXTRACT(EPOCH FROM next_attempt_at - now()) * 1000 AS ms FROM outbox WHERE id = $1`, [id])).rows[0].ms);
+    const makeDue = () => db.pool.query(`UPDATE outbox SET next_attempt_at = now() WHERE id = $1`, [id]);
+    assert.deepEqual(await worker.runOnce(), { sent: 0, retried: 1, failed: 0 });
+    let row = (await db.pool.query(`SELECT status, attempts, last_error, sent_at FROM outbox WHERE id = $1`, [id])).rows[0];
     assert.equal(row.status, 'pending');
     assert.match(row.last_error, /503/);
+    const wait1 = await dueInMs();
+    assert.ok(wait1 > 1000 && wait1 <= 2000, `first back-off ${wait1} ms`);
     // Not due yet: nothing is sent before the back-off passes.
     assert.deepEqual(await worker.runOnce(), { sent: 0, retried: 0, failed: 0 });
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 40));
-      await worker.runOnce();
-      row = (await db.pool.query(`SELECT status, attempts, sent_at FROM outbox WHERE id = $1`, [id])).rows[0];
-      if (row.status === 'sent') break;
-    }
+    await makeDue();
+    assert.deepEqual(await worker.runOnce(), { sent: 0, retried: 1, failed: 0 });
+    const wait2 = await dueInMs();
+    assert.ok(wait2 > 3000 && wait2 <= 4000, `second back-off ${wait2} ms`);
+    await makeDue();
+    assert.deepEqual(await worker.runOnce(), { sent: 1, retried: 0, failed: 0 });
+    row = (await db.pool.query(`SELECT status, attempts, sent_at FROM outbox WHERE id = $1`, [id])).rows[0];
     assert.equal(row.status, 'sent');
     assert.equal(row.attempts, 3);
     assert.ok(row.sent_at);

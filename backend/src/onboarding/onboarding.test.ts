@@ -356,6 +356,10 @@ describe('units API and onboarding workflow', () => {
     assert.ok(items.some((i) => i.id === u4 && i.onboardingState === 'registered' && i.missing.length > 0));
     assert.ok(!items.some((i) => i.onboardingState === 'open'));
     assert.equal((await call(otherSupervisor, 'GET', '/api/onboarding/queue')).body.total, 0);
+    // Opened with points still undrawn: back in the queue once the drawings deadline passes.
+    await db.pool.query(`UPDATE units SET drawings_due = current_date - 1 WHERE id = $1`, [unitId]);
+    const overdue = (await call(supervisor, 'GET', '/api/onboarding/queue')).body.items as Array<{ id: number; drawingsOverdue: boolean }>;
+    assert.equal(overdue.find((i) => i.id === unitId)?.drawingsOverdue, true);
     const st = await call(collector, 'GET', `/api/units/${unitId}/onboarding`);
     assert.equal(st.body.state, 'open');
     assert.deepEqual(st.body.next, []);

@@ -14,11 +14,31 @@ import type { Logger } from '../logger.ts';
 import type { LiveHub } from '../live/hub.ts';
 import { deviceStatusRow, eventRow } from '../live/messages.ts';
 import type { StreamRow } from '../live/queries.ts';
-import { enrichEvents } from './queries.ts';
+import { pointPlaces, unitPlaces } from './queries.ts';
+
+interface UnitPlace {
+  name: string | null;
+  buildingId: number | null;
+  regionAdcode: number | null;
+  lonLat: [number, number] | null;
+  at: number;
+}
+interface PointPlace {
+  label: string | null;
+  floor: number | null;
+  lonLat: [number, number] | null;
+  at: number;
+}
 
 export interface PipelineOptions {
   /** Events per processing batch. */
   maxBatch: number;
+  /**
+   * How long a unit's or point's place (name, floor, position) is reused before it is read
+   * again, ms. Places change rarely (onboarding edits); the cache saves a database round
+   * trip on the hot path.
+   */
+  placeTtlMs: number;
   /** Queued events above which the bus handler waits for the queue to drain. */
   maxQueued: number;
 }
@@ -29,6 +49,13 @@ export class Pipeline {
   private drainedWaiters: Array<() => void> = [];
   private readonly opts: PipelineOptions;
   processed = 0;
+  /** Received (by ingest) → broadcast, ms, for the last events (benchmarks read it). */
+  readonly latencyMs: number[] = [];
+  /** Published on the bus → broadcast, ms (this pipeline's own share). */
+  readonly pipelineMs: number[] = [];
+  private arrivedAt = new WeakMap<StoredEvent, number>();
+  private units = new Map<number, UnitPlace>();
+  private points = new Map<number, PointPlace>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -37,11 +64,13 @@ export class Pipeline {
     private readonly logger: Logger,
     opts: Partial<PipelineOptions> = {},
   ) {
-    this.opts = { maxBatch: 2000, maxQueued: 50_000, ...opts };
+    this.opts = { maxBatch: 2000, maxQueued: 50_000, placeTtlMs: 30_000, ...opts };
   }
 
   /** The event bus handler. */
   readonly handle = async (events: StoredEvent[]): Promise<void> => {
+    const t = Date.now();
+    for (const e of events) this.arrivedAt.set(e, t);
     this.queue.push(...events);
     this.running ??= this.drain();
     if (this.queue.length > this.opts.maxQueued) await this.idle();
@@ -71,13 +100,39 @@ export class Pipeline {
     }
   }
 
+  private async loadPlaces(batch: StoredEvent[]): Promise<void> {
+    const now = Date.now();
+    const stale = (p: { at: number } | undefined) => !p || now - p.at > this.opts.placeTtlMs;
+    const unitIds = [...new Set(batch.flatMap((e) => (e.unitId != null && stale(this.units.get(e.unitId)) ? [e.unitId] : [])))];
+    const pointIds = [...new Set(batch.flatMap((e) => (e.pointId != null && stale(this.points.get(e.pointId)) ? [e.pointId] : [])))];
+    const lonLat = (r: Record<string, unknown>): [number, number] | null => (r.lon == null ? null : [Number(r.lon), Number(r.lat)]);
+    const [u, p] = await Promise.all([
+      unitIds.length ? this.pool.query(unitPlaces(unitIds)) : null,
+      pointIds.length ? this.pool.query(pointPlaces(pointIds)) : null,
+    ]);
+    if (this.units.size > 200_000) this.units.clear();
+    if (this.points.size > 500_000) this.points.clear();
+    for (const r of u?.rows ?? []) {
+      this.units.set(Number(r.id), {
+        name: r.name ?? null,
+        buildingId: r.building_id == null ? null : Number(r.building_id),
+        regionAdcode: r.region_adcode == null ? null : Number(r.region_adcode),
+        lonLat: lonLat(r),
+        at: now,
+      });
+    }
+    for (const r of p?.rows ?? []) {
+      this.points.set(Number(r.id), { label: r.label ?? null, floor: r.floor == null ? null : Number(r.floor), lonLat: lonLat(r), at: now });
+    }
+  }
+
   async process(batch: StoredEvent[]): Promise<void> {
-    const r = await this.pool.query(enrichEvents(batch));
-    const place = new Map(r.rows.map((row) => [Number(row.id), row]));
+    await this.loadPlaces(batch);
     const at = new Date().toISOString();
     const rows: StreamRow[] = [];
     for (const e of batch) {
-      const p = place.get(e.id);
+      const u = e.unitId == null ? undefined : this.units.get(e.unitId);
+      const p = e.pointId == null ? undefined : this.points.get(e.pointId);
       const live: LiveEvent = {
         id: e.id,
         kind: e.kind,
@@ -85,12 +140,12 @@ export class Pipeline {
         deviceId: e.deviceId,
         deviceAddress: e.deviceAddress,
         unitId: e.unitId,
-        unitName: p?.unit_name ?? null,
-        buildingId: p?.building_id == null ? null : Number(p.building_id),
+        unitName: u?.name ?? null,
+        buildingId: u?.buildingId ?? null,
         pointId: e.pointId,
-        pointLabel: p?.point_label ?? null,
+        pointLabel: p?.label ?? null,
         floor: p?.floor ?? null,
-        regionAdcode: e.regionAdcode ?? (p?.unit_region == null ? null : Number(p.unit_region)),
+        regionAdcode: e.regionAdcode ?? u?.regionAdcode ?? null,
         h3R9: e.h3R9,
         systemType: e.systemType,
         systemAddress: e.systemAddress,
@@ -100,14 +155,22 @@ export class Pipeline {
         value: e.value,
         deviceTime: e.deviceTime,
         receivedAt: e.receivedAt,
-        lonLatWgs84: p?.lon == null ? null : [Number(p.lon), Number(p.lat)],
+        lonLatWgs84: p?.lonLat ?? u?.lonLat ?? null,
       };
       rows.push(eventRow(live, at));
       const d = deviceStatusRow(live, at);
       if (d) rows.push(d);
     }
     // Events go out while the alarm transaction runs: a wall sees the event at once.
-    const published = this.hub.publish(rows);
+    const published = this.hub.publish(rows).then(() => {
+      const done = Date.now();
+      if (this.latencyMs.length > 200_000) this.latencyMs.splice(0, 100_000);
+      if (this.pipelineMs.length > 200_000) this.pipelineMs.splice(0, 100_000);
+      for (const e of batch) {
+        this.latencyMs.push(done - Date.parse(e.receivedAt));
+        this.pipelineMs.push(done - (this.arrivedAt.get(e) ?? done));
+      }
+    });
     published.catch(() => {});
     const changes = await this.alarms.applyEvents(batch);
     await this.alarms.publishChanges(changes);

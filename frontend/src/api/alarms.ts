@@ -57,3 +57,20 @@ export async function suggestStations(lonLatWgs84: [number, number], k = 3, sign
     };
   });
 }
+
+// H3 heatmap cells from ANALYTICS: GET /api/stats/rates?by=h3&res=8&metric=…
+const ratesH3 = z.object({
+  rows: z.array(z.object({ key: z.string(), metrics: z.record(z.object({ value: z.number().nullable() }).passthrough()) }).passthrough()),
+});
+export type HeatMetric = 'fault_rate' | 'false_alarm_rate';
+
+/** Cells with a value, scaled 0…1 against the largest (the legend says "relative"). */
+export async function heatCells(metric: HeatMetric, signal?: AbortSignal): Promise<Array<{ h3: string; value: number }>> {
+  const r = await api(`/api/stats/rates?by=h3&res=8&metric=${metric}`, ratesH3, { signal });
+  const cells = r.rows.flatMap((row) => {
+    const v = row.metrics[metric]?.value;
+    return v === null || v === undefined ? [] : [{ h3: row.key, value: v }];
+  });
+  const max = Math.max(0, ...cells.map((c) => c.value));
+  return max > 0 ? cells.map((c) => ({ h3: c.h3, value: c.value / max })) : cells;
+}

@@ -33,6 +33,11 @@ export function setUnauthorizedHandler(fn: (() => void) | null): void {
   onUnauthorized = fn;
 }
 
+/** The live stream was refused for want of a session (WS close 4401): show the login page. */
+export function notifyUnauthorized(): void {
+  onUnauthorized?.();
+}
+
 export async function api<T>(
   path: string,
   schema: z.ZodType<T, z.ZodTypeDef, unknown> | null,

@@ -1,7 +1,8 @@
 // WebSocket adapter of the live stream: drives the pure state machine (model/connection.ts)
 // with socket events and timers, validates every server message with the contract's zod
 // schema, and hands applied messages to a listener.
-import { serverMessageSchema, type ClientMessage, type ServerMessage } from '@firelink/common';
+import { WS_CLOSE, serverMessageSchema, type ClientMessage, type ServerMessage } from '@firelink/common';
+import { notifyUnauthorized } from './http.ts';
 import {
   type ConnectionEffect,
   type ConnectionEvent,
@@ -113,8 +114,10 @@ export class LiveClient {
     }
     this.ws = ws;
     ws.onopen = () => this.dispatch({ type: 'opened', now: Date.now() });
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.ws === ws) this.ws = null;
+      // No valid session: retrying will not help until the user logs in again.
+      if (ev.code === WS_CLOSE.unauthorized) notifyUnauthorized();
       this.dispatch({ type: 'closed', now: Date.now() });
     };
     ws.onerror = () => {

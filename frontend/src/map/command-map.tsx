@@ -22,6 +22,7 @@ export interface CommandMapProps {
   regionRatesVersion?: number;
   routes?: ReadonlyArray<{ id: string; pathWgs84: Array<[number, number]> }>;
   extra?: Layer[];
+  heat?: ReadonlyArray<{ h3: string; value: number }>;
   center?: [number, number];
   zoom?: number;
   interactive?: boolean;
@@ -74,6 +75,7 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
         alarms: p.alarms ?? NO_ALARMS,
         alarmsVersion: p.alarmsVersion ?? 0,
         routes: p.routes ?? NO_ROUTES!,
+        heat: p.heat,
         extra: p.extra,
       }),
     );
@@ -104,7 +106,7 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
   }, [loaded]);
 
   // Layers follow data versions; the pulse loop runs only while alarms are drawn.
-  useEffect(render, [loaded, props.unitsVersion, props.alarmsVersion, props.regionRatesVersion, props.routes, props.extra, props.units]);
+  useEffect(render, [loaded, props.unitsVersion, props.alarmsVersion, props.regionRatesVersion, props.routes, props.extra, props.units, props.heat]);
 
   return <div ref={el} className={props.className ?? 'map'} data-testid="command-map" />;
 });

@@ -1,6 +1,7 @@
 // deck.gl layers of the command map. Built from typed arrays and small arrays so a layer
 // update never walks 100,000 JavaScript objects.
 import type { Layer } from '@deck.gl/core';
+import { H3HexagonLayer } from '@deck.gl/geo-layers';
 import { GeoJsonLayer, PathLayer, ScatterplotLayer } from '@deck.gl/layers';
 import { priorityColor } from '../model/colors.ts';
 import type { AlarmView } from '../model/alarm.ts';
@@ -19,6 +20,8 @@ export interface MapLayerInput {
   alarmsVersion: number;
   /** Dispatch routes: WGS84 paths. */
   routes: ReadonlyArray<{ id: string; pathWgs84: Array<[number, number]> }>;
+  /** H3 heatmap cells (analytics: fault or false-alarm rate), value 0…1 of the shown range. */
+  heat?: ReadonlyArray<{ h3: string; value: number }>;
   /** Extra layers from a view (e.g. unit footprint). */
   extra?: Layer[];
 }
@@ -55,7 +58,21 @@ function locatedAlarms(alarms: readonly AlarmView[]): AlarmView[] {
 
 export function buildLayers(i: MapLayerInput): Layer[] {
   const layers: Layer[] = [];
-  const tile = (name: string) => `${i.origin}/tiles/${name}/{z}/{x}/{y}.pbf`;
+
+  if (i.heat && i.heat.length > 0) {
+    layers.push(
+      new H3HexagonLayer<{ h3: string; value: number }>({
+        id: 'h3-heat',
+        data: i.heat,
+        getHexagon: (d) => d.h3,
+        // yellow (low) → red (high), translucent so units show through
+        getFillColor: (d) => [255, Math.round(220 * (1 - Math.min(1, d.value))), 40, 60 + Math.round(120 * Math.min(1, d.value))],
+        extruded: false,
+        stroked: false,
+        pickable: true,
+      }),
+    );
+  }
 
   // Region fills (connection rate) and 3D buildings are MapLibre layers (map-controller.ts):
   // their tiles are parsed in MapLibre's worker, off the main thread.
@@ -94,7 +111,9 @@ export function buildLayers(i: MapLayerInput): Layer[] {
   }
 
   const located = locatedAlarms(i.alarms);
-  if (located.length > 0) {
+  // Always present (even empty) so its shaders are compiled before the first alarm: on a
+  // machine without a GPU, compiling them when a fire arrives costs seconds.
+  {
     // The pulse is a CSS animation on DOM markers (map-controller.ts): no WebGL redraw per
     // frame, so a wall PC without a GPU stays responsive. deck.gl draws the steady dots.
     layers.push(

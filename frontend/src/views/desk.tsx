@@ -3,7 +3,7 @@
 // stations with ETA) and a button for each lifecycle transition.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { unitDetailSchema, type AlarmDetail, type AlarmVerdict, type UnitDetail } from '@firelink/common';
-import { getAlarmDetail, suggestStations, transition, type Suggestion, type Transition } from '../api/alarms.ts';
+import { getAlarmDetail, heatCells, suggestStations, transition, type HeatMetric, type Suggestion, type Transition } from '../api/alarms.ts';
 import { ApiError, api } from '../api/http.ts';
 import { useI18n } from '../lib/i18n-react.tsx';
 import { eventKindName, formatAgo, formatFloor, formatTime } from '../lib/i18n.ts';
@@ -39,6 +39,17 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const liveAlarm = selected !== null ? live.state.queue.get(selected) : undefined;
+  const [heatMetric, setHeatMetric] = useState<HeatMetric | null>(null);
+  const [heat, setHeat] = useState<Array<{ h3: string; value: number }>>([]);
+  useEffect(() => {
+    setHeat([]);
+    if (!heatMetric) return;
+    const ac = new AbortController();
+    heatCells(heatMetric, ac.signal)
+      .then(setHeat)
+      .catch((err) => setError((err as Error).message));
+    return () => ac.abort();
+  }, [heatMetric]);
 
   // Detail reloads when the selection changes or the live alarm changes version.
   useEffect(() => {
@@ -176,7 +187,15 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
         </div>
       </section>
       <section className="center">
-        <CommandMap ref={mapRef} alarms={alarms} alarmsVersion={live.queueVersion} routes={routes} zoom={11} center={[118.78, 32.05]} />
+        <CommandMap ref={mapRef} alarms={alarms} alarmsVersion={live.queueVersion} routes={routes} heat={heat} zoom={11} center={[118.78, 32.05]} />
+        <div className="map-tools">
+          <span>{t('desk.heatmap')}</span>
+          {([null, 'fault_rate', 'false_alarm_rate'] as const).map((m) => (
+            <button key={String(m)} type="button" className={heatMetric === m ? 'active' : ''} onClick={() => setHeatMetric(m)} data-testid={`heat-${m ?? 'none'}`}>
+              {t(m === null ? 'desk.heat.none' : m === 'fault_rate' ? 'desk.heat.fault' : 'desk.heat.false')}
+            </button>
+          ))}
+        </div>
       </section>
       <section className="detail" data-testid="detail">
         {!a && <div className="hint">{t('desk.selectHint')}</div>}

@@ -178,14 +178,14 @@ export function WallView() {
           <div className="label">{t('counter.openAlarms')}</div>
           <div className="value" data-testid="counter-open">{counters.openTotal}</div>
         </div>
-      </div>
-      <div className="wall-legend">
-        {UNIT_STATE_NAMES.map((s, i) => (
-          <div key={s}>
-            <span className="swatch" style={{ background: `rgb(${UNIT_STATE_COLORS[i]!.slice(0, 3).join(',')})` }} />
-            {t(`unitState.${s}`)}
-          </div>
-        ))}
+        <div className="wall-legend counter wide">
+          {UNIT_STATE_NAMES.map((s, i) => (
+            <div key={s}>
+              <span className="swatch" style={{ background: `rgb(${UNIT_STATE_COLORS[i]!.slice(0, 3).join(',')})` }} />
+              {t(`unitState.${s}`)}
+            </div>
+          ))}
+        </div>
       </div>
       <aside className="wall-ticker">
         <h2>{t('wall.ticker')}</h2>

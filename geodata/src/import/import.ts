@@ -123,6 +123,9 @@ export async function importFile(pool: Pool, opts: ImportOptions): Promise<Impor
         rejected.sort((a, b) => a.row - b.row);
       }
     }
+    if (opts.layer === 'regions') {
+      await client.query(Q.clearParts(records.map((r) => (r as { adcode: number }).adcode)));
+    }
     for (let i = 0; i < records.length; i += batch) {
       const chunk = records.slice(i, i + batch);
       const r = await client.query(Q.upsert(opts.layer, chunk.map(toJson)));

@@ -124,6 +124,8 @@ export function missingPointUnits(unitExternalIds: string[]): Sql {
   };
 }
 
+export { clearRegionParts as clearParts } from '../tie/queries.ts';
+
 /** Districts and cities hang under the city/province their code names, when present. */
 export function regionParents(): Sql {
   return {

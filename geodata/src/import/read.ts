@@ -135,9 +135,16 @@ export async function readSourceFile(path: string, opts: { layerHint?: string } 
       // matching the layer being imported.
       const hint = opts.layerHint;
       const wanted: Record<string, string> = { roads: 'roads', buildings: 'buildings', stations: 'pois', landuse: 'landuse', water: 'water' };
+      const w = hint ? wanted[hint] : undefined;
+      const base = (n: string) => basename(n).toLowerCase();
       const shpName =
-        shps.length === 1 ? shps[0] : shps.find((n) => hint && wanted[hint] && basename(n).toLowerCase().includes(`_${wanted[hint]}_`) && !n.includes('_a_free')) ??
-          shps.find((n) => hint && wanted[hint] && basename(n).toLowerCase().includes(wanted[hint]!));
+        shps.length === 1
+          ? shps[0]
+          : w
+            ? (shps.find((n) => base(n).includes(`_${w}_a_free`)) ??
+              shps.find((n) => base(n).includes(`_${w}_free`)) ??
+              shps.find((n) => base(n).includes(w)))
+            : undefined;
       if (!shpName) {
         throw new ImportFileError(`${basename(path)} holds ${shps.length} shapefiles (${shps.join(', ')}); unzip it and import the .shp you mean`);
       }

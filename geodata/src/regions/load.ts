@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { clearRegionParts } from '../tie/queries.ts';
 import { CITIES, DISTRICTS, PROVINCE } from './jiangsu.ts';
 
 export const REGIONS_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data', 'jiangsu-districts.geojson');
@@ -32,13 +33,17 @@ export async function loadRegions(db: Queryable): Promise<number> {
     [JSON.stringify(CITIES.map((c) => ({ adcode: c.adcode, name: c.name, name_en: c.nameEn }))), PROVINCE.adcode, REGIONS_SOURCE],
   );
   const fc = readShippedDistricts();
+  await db.query(clearRegionParts(DISTRICTS.map((d) => d.adcode)));
   await db.query(
     `WITH pieces AS (
        SELECT (f->'properties'->>'adcode')::int AS adcode,
-              ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(f->'geometry'), 4326)) AS geom
+              ST_SetSRID(ST_GeomFromGeoJSON(f->'geometry'), 4326) AS geom
          FROM jsonb_array_elements($1::jsonb) AS f
      ), merged AS (
-       SELECT adcode, ST_Multi(ST_CollectionExtract(ST_Union(geom), 3)) AS geom FROM pieces GROUP BY adcode
+       -- The shipped outlines are valid (repair-regions.ts); only 崇川区 has two pieces to union.
+       SELECT adcode, CASE WHEN count(*) = 1 THEN ST_Multi((array_agg(geom))[1])
+                           ELSE ST_Multi(ST_CollectionExtract(ST_Union(geom), 3)) END AS geom
+         FROM pieces GROUP BY adcode
      )
      INSERT INTO regions (adcode, name, level, parent_adcode, geom, label_point, source)
      SELECT d.adcode, d.name, 'district', d.city, m.geom, ST_PointOnSurface(m.geom), $3

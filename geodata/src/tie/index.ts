@@ -2,6 +2,7 @@
 import { latLngToCell } from 'h3-js';
 import type pg from 'pg';
 import {
+  fillRegionParts,
   tieBuildingRegions,
   tieStationRegions,
   tieUnitBuildings,
@@ -39,6 +40,7 @@ export async function tieToPlace(
   const units = pick(ids.units);
   const stations = pick(ids.stations);
   const buildings = pick(ids.buildings);
+  await db.query(fillRegionParts());
   // Buildings first: a unit takes its region from its own point, not its footprint's.
   if (all || ids.buildings !== undefined) await db.query(tieBuildingRegions(buildings));
   if (all || ids.units !== undefined) {

@@ -6,6 +6,23 @@ export interface Sql {
   values: unknown[];
 }
 
+/** Subdivided parts for districts that have none (new or re-drawn ones). */
+export function fillRegionParts(): Sql {
+  return {
+    text: `INSERT INTO region_parts (adcode, geom)
+           SELECT r.adcode, (ST_Dump(ST_Subdivide(r.geom, 128))).geom
+             FROM regions r
+            WHERE r.level = 'district' AND r.geom IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM region_parts p WHERE p.adcode = r.adcode)`,
+    values: [],
+  };
+}
+
+/** Drops the parts of districts whose outline is about to change (null = all). */
+export function clearRegionParts(adcodes: number[] | null): Sql {
+  return { text: 'DELETE FROM region_parts WHERE $1::int[] IS NULL OR adcode = ANY($1::int[])', values: [adcodes] };
+}
+
 /** Units: district by PostGIS point-in-polygon (ST_Covers, so a point on a border counts). */
 export function tieUnitRegions(ids: number[] | null): Sql {
   return {

@@ -88,6 +88,7 @@ export class DutyChecks {
 
   /** Sends checks that are due; returns how many were sent. */
   async sendDue(): Promise<number> {
+    if (this.o.policy.perShift <= 0) return 0; // duty checks off; clock sync still runs
     const nowMs = this.now().getTime();
     const due: number[] = [];
     const connected = this.o.server.connectedAddresses();

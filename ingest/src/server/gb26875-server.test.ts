@@ -134,6 +134,16 @@ describe('GB/T 26875.3 TCP server', () => {
     assert.deepEqual(p.rows[0], { state: 'normal', in_fault: false });
   });
 
+  it('a resend that arrives while the original is still being committed is confirmed and stored once', async () => {
+    const peer = await RawPeer.open(server.port);
+    const frame = upload(200, 3, [{ systemType: 11, systemAddress: 1, componentType: 99, componentAddress: 5, analogType: 4, value: 6, time: T }], DEVICE, '2026-11-29T10:09:00');
+    peer.socket.write(Buffer.concat([frame, frame, frame]));
+    await peer.waitFor((f) => f.filter((x) => x.serial === 200).length >= 3);
+    peer.socket.destroy();
+    const rows = await db.pool.query(`SELECT count(*)::int AS n FROM events WHERE device_address = $1 AND payload->>'serial' = '200'`, [DEVICE]);
+    assert.equal(rows.rows[0].n, 1);
+  });
+
   it('denies a bad checksum, and one misbehaving peer does not disturb another', async () => {
     const bad = await RawPeer.open(server.port);
     const good = await RawPeer.open(server.port);

@@ -29,6 +29,8 @@ describe('simulated fleet', () => {
     assert.ok(r.sent >= 250, `sent ${r.sent}`);
     assert.ok(r.confirmed >= r.sent * 0.9, `confirmed ${r.confirmed} of ${r.sent}`);
     assert.equal(r.failed, 0);
+    // The server syncs each device's clock (type 90) when it first speaks.
+    assert.equal(r.clockSyncs, 20);
     const ev = await db.pool.query(`SELECT count(DISTINCT device_address)::int AS devices, count(*)::int AS n FROM events WHERE device_address BETWEEN 500000 AND 500019 AND kind <> 'unregistered_device'`);
     assert.ok(ev.rows[0].n >= r.confirmed * 0.9, `stored ${ev.rows[0].n}, confirmed ${r.confirmed}`);
     // Heavy-tailed propensities: the noisiest device sends far more than the quietest.

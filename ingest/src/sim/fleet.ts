@@ -45,6 +45,7 @@ export interface FleetReport {
   failed: number;
   dutyChecks: number;
   dutyAnswers: number;
+  clockSyncs: number;
   elapsedS: number;
   confirmedPerS: number;
   latencyMs: { p50: number; p99: number; max: number };
@@ -202,7 +203,7 @@ export class Fleet {
   }
 
   report(): FleetReport {
-    const s = { sent: 0, confirmed: 0, denied: 0, resends: 0, failed: 0, dutyChecks: 0, dutyAnswers: 0 };
+    const s = { sent: 0, confirmed: 0, denied: 0, resends: 0, failed: 0, dutyChecks: 0, dutyAnswers: 0, clockSyncs: 0 };
     let connected = 0;
     for (const u of this.units) {
       if (u.uitd.connected) connected++;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyAffine, fitPlanToBox, frameToWgs84, invertAffine, wgs84ToFrame } from './frame.ts';
+import { Command, encodeAdu, encodeFrame } from '@firelink/ingest';
 import { imageSize } from './image-size.ts';
 import { floorFromDescription, pointsFromRecords, pointsFromType7 } from './point-import.ts';
 
@@ -57,7 +58,26 @@ describe('point import parsing', () => {
     assert.equal(r.points[1]!.floor, -1);
     assert.deepEqual(r.errors.map((e) => e.row), [2, 3]);
     const short = pointsFromType7([adu.subarray(0, 40).toString('hex')]);
-    assert.match(short.errors[0]!.message, /announces 2 objects/);
+    assert.match(short.errors[0]!.message, /cannot decode the type 7 ADU/);
+  });
+
+  it('takes whole answer frames built by INGEST\'s codec and refuses a bad checksum', () => {
+    const adu = encodeAdu({
+      type: 7,
+      objects: [
+        { systemType: 10, systemAddress: 1, componentType: 84, componentAddress: 0x00010005, description: 'B2 排烟风机' },
+        { systemType: 1, systemAddress: 1, componentType: 23, componentAddress: 7, description: '5F 手报' },
+      ],
+    });
+    const frame = { serial: 9, source: 112233445566, destination: 0, command: Command.answer, adu };
+    const r = pointsFromType7([encodeFrame(frame).toString('hex')]);
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.points.map((p) => [p.systemType, p.componentType, p.componentAddress, p.floor, p.label]), [
+      [10, 84, 0x00010005, -2, 'B2 排烟风机'],
+      [1, 23, 7, 5, '5F 手报'],
+    ]);
+    const bad = pointsFromType7([encodeFrame(frame, { badChecksum: true }).toString('hex')]);
+    assert.match(bad.errors[0]!.message, /checksum/);
   });
 
   it('guesses floors from common description habits', () => {

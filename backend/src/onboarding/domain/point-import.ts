@@ -1,7 +1,8 @@
 // Bulk point import: rows from CSV, XLSX (already turned into records by the adapter) or the
 // panel's own configuration (GB/T 26875.3 type 7 "facility component configuration" answers).
-// Pure: parsing and validation only.
+// Pure: parsing and validation only (INGEST's codec is transport-free).
 import { z } from 'zod';
+import { MIN_FRAME_BYTES, frameFromRaw, parseAdu } from '@firelink/ingest';
 
 /** One point to upsert. componentAddress is the raw 4-byte address (loop·65536 + point when given as loop/point). */
 export interface ImportedPoint {
@@ -77,11 +78,10 @@ export function pointsFromRecords(records: ReadonlyArray<Record<string, unknown>
   return { points, errors };
 }
 
-// Type 7 object on the wire: system type (1) · system address (1) · component type (1) ·
-// component address (4, little-endian) · description (31 bytes, GB 18030, padded 0x00/0x20).
+// Type 7 ADUs are decoded by INGEST's codec (the same parser the TCP server uses).
 const TYPE7 = 7;
-const TYPE7_OBJECT_BYTES = 1 + 1 + 1 + 4 + 31;
-const gb18030 = new TextDecoder('gb18030');
+/** Frames start with "@@" and end with "##" (GB/T 26875.3 §8.2.1). */
+const FRAME_START = Buffer.from('@@');
 
 /** Floor from a description such as "3F 走廊", "B1 车库", "-2层": a common installer habit, never guaranteed. */
 export function floorFromDescription(s: string): number | null {
@@ -92,38 +92,49 @@ export function floorFromDescription(s: string): number | null {
 }
 
 /**
- * Points from type 7 ADUs (each: type 7 · count n · n objects), given as hex strings — what
- * `firelink decode` shows for the answers to a 67 "read component configuration" request.
+ * Points from type 7 answers (facility component configuration), given as hex strings of
+ * either the ADU (type 7 · count n · n objects) or the whole frame, as `firelink decode`
+ * shows the answers to a "read component configuration" request.
  */
-export function pointsFromType7(aduHex: readonly string[]): ImportResult {
+export function pointsFromType7(hexes: readonly string[]): ImportResult {
   const points: ImportedPoint[] = [];
   const errors: ImportResult['errors'] = [];
-  aduHex.forEach((hex, i) => {
+  hexes.forEach((hex, i) => {
     const clean = hex.replace(/\s+/g, '');
     if (!/^([0-9a-fA-F]{2})+$/.test(clean)) {
       errors.push({ row: i + 1, message: 'not a hex string of whole bytes' });
       return;
     }
-    const buf = Buffer.from(clean, 'hex');
+    let buf: Buffer = Buffer.from(clean, 'hex');
+    if (buf.length >= MIN_FRAME_BYTES && buf.subarray(0, 2).equals(FRAME_START)) {
+      const aduLength = buf.readUInt16LE(24);
+      if (buf.length < MIN_FRAME_BYTES + aduLength) {
+        errors.push({ row: i + 1, message: `frame announces ${aduLength} ADU bytes but is only ${buf.length} bytes long` });
+        return;
+      }
+      const frame = frameFromRaw(buf);
+      if (!frame.checksumOk) {
+        errors.push({ row: i + 1, message: 'frame checksum is wrong: copy the whole frame again' });
+        return;
+      }
+      buf = frame.adu;
+    }
     if (buf[0] !== TYPE7) {
       errors.push({ row: i + 1, message: `ADU type is ${buf[0]}, expected 7 (facility component configuration)` });
       return;
     }
-    const n = buf[1] ?? 0;
-    if (buf.length < 2 + n * TYPE7_OBJECT_BYTES) {
-      errors.push({ row: i + 1, message: `ADU announces ${n} objects (${2 + n * TYPE7_OBJECT_BYTES} bytes) but has ${buf.length} bytes` });
+    const adu = parseAdu(buf);
+    if (!adu || adu.error) {
+      errors.push({ row: i + 1, message: `cannot decode the type 7 ADU: ${adu?.error ?? 'empty'}` });
       return;
     }
-    for (let k = 0; k < n; k++) {
-      const at = 2 + k * TYPE7_OBJECT_BYTES;
-      let end = at + 7 + 31;
-      while (end > at + 7 && (buf[end - 1] === 0 || buf[end - 1] === 0x20)) end--;
-      const label = gb18030.decode(buf.subarray(at + 7, end)).trim();
+    for (const o of adu.objects) {
+      const label = (o.description ?? '').trim();
       points.push({
-        systemType: buf[at]!,
-        systemAddress: buf[at + 1]!,
-        componentType: buf[at + 2]!,
-        componentAddress: buf.readUInt32LE(at + 3),
+        systemType: o.systemType ?? 0,
+        systemAddress: o.systemAddress ?? 0,
+        componentType: o.componentType ?? 0,
+        componentAddress: o.componentAddress ?? 0,
         floor: floorFromDescription(label),
         label: label || null,
         localXY: null,

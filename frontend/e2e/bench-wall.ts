@@ -1,0 +1,188 @@
+// `npm run bench:wall`: headless Chromium on /wall with 100,000 units and 200 events/s for
+// 10 minutes (`--quick`: 2 minutes); prints median frames per second and JS heap growth.
+//
+// Traffic is real: simulated UITDs send GB/T 26875.3 fault / fault-cleared frames (and a fire
+// now and then) over TCP to the real backend, through ingest, the pipeline and the
+// WebSocket to the page. The 100,000 units are synthetic positions handed to the page's
+// units store (window.__firelinkWall.injectUnits): the demo database has only the small
+// subset, and paging 100,000 rows through GET /api/units (500 a page) would measure the
+// units API rather than the wall.
+//
+// Options: --quick | --minutes N | --units N | --rate N (events/s) | --width N --height N
+import { existsSync } from 'node:fs';
+import pg from 'pg';
+import type { BenchContext } from '@firelink/common/testing';
+import { seedDemoSubset } from '@firelink/geodata';
+import { SimulatedUitd, type PointRef } from '@firelink/ingest';
+import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, startStack } from './harness.ts';
+
+function arg(args: string[], name: string, def: number): number {
+  const i = args.indexOf(`--${name}`);
+  if (i === -1) return def;
+  const v = Number(args[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number, e.g. --${name} ${def}`);
+  return v;
+}
+
+const median = (xs: number[]) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))] ?? NaN;
+};
+const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
+
+export default async function benchWall(ctx: BenchContext): Promise<void> {
+  const { log, args } = ctx;
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package`);
+  const quick = args.includes('--quick');
+  const minutes = arg(args, 'minutes', quick ? 2 : 10);
+  const unitCount = arg(args, 'units', 100_000);
+  const rate = arg(args, 'rate', 200);
+  const width = arg(args, 'width', 1920);
+  const height = arg(args, 'height', 1080);
+
+  await ensureFrontendBuilt(log);
+  const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 4 });
+  log('seeding the demo subset (regions, roads, units with UITDs) …');
+  await seedDemoSubset(pool, { units: 60, roads: false, maxPointsPerUnit: 30 });
+  const devices = await pool.query<{ address: string; system_type: number; system_address: number; component_type: number; component_address: string }>(
+    `SELECT d.address, s.system_type, s.system_address, p.component_type, p.component_address
+       FROM devices d JOIN facility_systems s ON s.device_id = d.id JOIN points p ON p.system_id = s.id
+      WHERE d.protocol = 'gb26875' ORDER BY d.id, p.id`,
+  );
+  const byDevice = new Map<number, PointRef[]>();
+  for (const r of devices.rows) {
+    const list = byDevice.get(Number(r.address)) ?? [];
+    list.push({ systemType: r.system_type, systemAddress: r.system_address, componentType: r.component_type, componentAddress: Number(r.component_address) });
+    byDevice.set(Number(r.address), list);
+  }
+  await pool.end();
+  if (byDevice.size === 0) throw new Error('the demo subset has no GB/T 26875 devices: check @firelink/geodata seedDemoSubset');
+
+  const stack = await startStack(ctx.databaseUrl);
+  const browser = await launchBrowser({ viewport: { width, height } });
+  const sims: SimulatedUitd[] = [];
+  let stopTraffic = false;
+  try {
+    const page = await browser.newPage();
+    await login(page, stack.baseUrl, stack, '/wall');
+    await page.waitForFunction(() => document.querySelector('[data-testid=conn-status]')?.classList.contains('live'), null, { timeout: 60_000 });
+
+    // Browser-side code is passed as plain JavaScript strings: tsx compiles this file with
+    // esbuild's keepNames, whose __name() helper does not exist in the page.
+    // 100,000 units around the demo city, deterministic.
+    await page.evaluate(`(() => {
+      let seed = 42;
+      const rnd = function () { seed = (seed * 1664525 + 1013904223) >>> 0; return seed / 4294967296; };
+      const list = [];
+      for (let i = 0; i < ${unitCount}; i++) {
+        list.push({ id: 1000000 + i, lonWgs84: 118.35 + rnd() * 0.9, latWgs84: 31.65 + rnd() * 0.75,
+          open: rnd() < 0.85, highRisk: rnd() < 0.1, hasControlRoom: true, online: rnd() < 0.97 });
+      }
+      window.__firelinkWall.injectUnits(list);
+    })()`);
+
+    // Frame counter: frames per whole second, kept in a bounded array.
+    await page.evaluate(`(() => {
+      window.__fps = [];
+      let frames = 0;
+      let t0 = performance.now();
+      const tick = function (t) {
+        frames++;
+        if (t - t0 >= 1000) {
+          window.__fps.push((frames * 1000) / (t - t0));
+          if (window.__fps.length > 3600) window.__fps.shift();
+          frames = 0;
+          t0 = t;
+        }
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    })()`);
+
+    // Traffic: one connection per device, events spread evenly at `rate` per second.
+    const addresses = [...byDevice.keys()];
+    for (const address of addresses) {
+      const s = new SimulatedUitd({ port: stack.gbPort, host: '127.0.0.1', address });
+      await s.connect();
+      sims.push(s);
+    }
+    let sent = 0;
+    let failed = 0;
+    const inFault = new Set<string>();
+    const trafficStart = Date.now();
+    const traffic = (async () => {
+      let i = 0;
+      while (!stopTraffic) {
+        const due = trafficStart + (i * 1000) / rate;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const sim = sims[i % sims.length]!;
+        const points = byDevice.get(sim.address)!;
+        const p = points[Math.floor(i / sims.length) % points.length]!;
+        const key = `${sim.address}:${p.componentAddress}`;
+        // Every 30 s one fire somewhere; otherwise faults that open and clear alarms.
+        const fire = i % (rate * 30) === rate * 5;
+        const send = fire ? sim.sendFire(p) : inFault.has(key) ? sim.sendNormal(p) : sim.sendFault(p);
+        if (!fire) {
+          if (inFault.has(key)) inFault.delete(key);
+          else inFault.add(key);
+        }
+        send.then(() => sent++, () => failed++);
+        i++;
+      }
+    })();
+
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('HeapProfiler.enable');
+    const heapAfterGc = async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      const h = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+      return h.usedSize;
+    };
+    const warmupMs = Math.min(60_000, (minutes * 60_000) / 5);
+    log(`running ${minutes} min with ${unitCount} units at ${rate} events/s (warm-up ${warmupMs / 1000} s excluded from the heap baseline) …`);
+    await page.waitForTimeout(warmupMs);
+    const heap0 = await heapAfterGc();
+    const stats0 = await page.evaluate(() => (window as unknown as { __firelinkWall: { stats: () => { applied: number } } }).__firelinkWall.stats());
+    const t1 = Date.now();
+    const samples: Array<{ s: number; heap: number }> = [];
+    while (Date.now() - trafficStart < minutes * 60_000) {
+      await page.waitForTimeout(Math.min(30_000, minutes * 60_000 - (Date.now() - trafficStart)));
+      const h = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+      samples.push({ s: Math.round((Date.now() - trafficStart) / 1000), heap: h.usedSize });
+      log(`  t=${samples.at(-1)!.s}s heap ${mb(h.usedSize)} MB, events confirmed ${sent}`);
+    }
+    stopTraffic = true;
+    await traffic;
+    const elapsedS = (Date.now() - t1) / 1000;
+    const heap1 = await heapAfterGc();
+    const stats1 = await page.evaluate(() => (window as unknown as { __firelinkWall: { stats: () => { applied: number; queue: number; ticker: number; units: number; alertsPlayed: number } } }).__firelinkWall.stats());
+    const fps = (await page.evaluate(() => (window as unknown as { __fps: number[] }).__fps)).slice(Math.round(warmupMs / 1000));
+    const growthMb = (heap1 - heap0) / 1024 / 1024;
+    const lines = [
+      '',
+      `bench:wall — /wall in headless Chromium (${width}×${height}, software WebGL: SwiftShader, no GPU)`,
+      `  duration             ${minutes} min (${Math.round(elapsedS)} s measured after ${warmupMs / 1000} s warm-up)`,
+      `  units drawn          ${stats1.units.toLocaleString('en')}`,
+      `  event rate offered   ${rate}/s; confirmed by the center ${(sent / ((Date.now() - trafficStart) / 1000)).toFixed(1)}/s; failed ${failed}`,
+      `  stream messages      ${((stats1.applied - stats0.applied) / elapsedS).toFixed(1)}/s applied by the page`,
+      `  frames per second    median ${median(fps).toFixed(1)}, p10 ${pct(fps, 10).toFixed(1)}, p90 ${pct(fps, 90).toFixed(1)} (${fps.length} one-second samples)`,
+      `  JS heap after GC     ${mb(heap0)} MB → ${mb(heap1)} MB: growth ${growthMb.toFixed(2)} MB (${((growthMb / elapsedS) * 3600).toFixed(1)} MB/h extrapolated)`,
+      `  heap samples (MB)    ${samples.map((x) => `${x.s}s:${mb(x.heap)}`).join(' ')}`,
+      `  bounded state        queue ${stats1.queue} alarms, ticker ${stats1.ticker} rows, ${stats1.alertsPlayed} fire alerts played`,
+      '  note: 2 shared cores and software rendering make these figures pessimistic; a wall PC with a GPU draws far faster.',
+      '',
+    ];
+    process.stdout.write(lines.join('\n'));
+  } finally {
+    stopTraffic = true;
+    for (const s of sims) s.close();
+    await browser.close();
+    await stack.close();
+  }
+}
