@@ -56,6 +56,9 @@ CREATE TABLE analytics_offline_periods (
   PRIMARY KEY (device_id, started_at)
 );
 CREATE INDEX analytics_offline_periods_unit_idx ON analytics_offline_periods (unit_id);
+-- Windows ending near now read only the periods that end inside them or are still open.
+CREATE INDEX analytics_offline_periods_ended_idx ON analytics_offline_periods (ended_at);
+CREATE INDEX analytics_offline_periods_open_idx ON analytics_offline_periods (started_at) WHERE ended_at IS NULL;
 
 -- H3 cells of each unit at res 6–9, computed in TypeScript (h3-js) from units.point at
 -- refresh time: PostgreSQL has no h3 extension here.

@@ -1,7 +1,8 @@
 // Child process of the ingest benchmark: the simulated fleet, in its own process so the
 // 10,000 client sockets neither share the server's event loop nor its file-descriptor limit.
 // argv[2]: JSON {port, units, startAddress, pointsPerDevice, phases: [{rate, seconds}]}.
-// Prints "connected <n>", then per phase "phase <i>" at its start and "report <json>" at its end.
+// Prints "connected <n>", then per phase "phase <i>" at its start and "report <json>" once its
+// backlog has drained (at most 30 s after the phase).
 import { Fleet } from '../src/sim/fleet.ts';
 
 interface Plan {
@@ -23,6 +24,7 @@ const fleet = new Fleet({
   heartbeatMs: 30_000,
   resendAfterMs: 10_000,
   connectConcurrency: 500,
+  announce: false,
   seed: 3,
   log: (l) => process.stderr.write(`${l}\n`),
 });
@@ -36,7 +38,10 @@ for (const [i, p] of plan.phases.entries()) {
   fleet.setRate(p.rate);
   await new Promise((r) => setTimeout(r, p.seconds * 1000));
   fleet.setRate(0);
-  await new Promise((r) => setTimeout(r, 1000)); // let in-flight confirms arrive
+  // Let the backlog drain (up to 30 s) so the next phase starts clean.
+  const until = performance.now() + 30_000;
+  do await new Promise((r) => setTimeout(r, 250));
+  while (fleet.pendingUploads() > 0 && performance.now() < until);
   const after = fleet.report();
   say(`report ${JSON.stringify({ sent: after.sent - before.sent, confirmed: after.confirmed - before.confirmed, resends: after.resends - before.resends, failed: after.failed - before.failed, latencyMs: after.latencyMs, connected: after.connected })}`);
 }

@@ -115,6 +115,20 @@ describe('alarm pipeline', () => {
   });
 });
 
+describe('catch-up at start', () => {
+  it('raising events committed but never processed open their alarm on recover(); processed ones are not replayed', async () => {
+    const u = place.units[1]!;
+    // Committed by ingest, never published (the process stopped in between).
+    const [lost] = await insertEvents(db.pool, [{ kind: 'supervisory', unit: u, point: u.pointIds[1] }]);
+    assert.ok((await live.parts.pipeline.recover()) >= 1);
+    const rows = await openAlarms(u.id, 'supervisory');
+    assert.equal(rows.length, 1);
+    assert.equal(Number(rows[0].first_event_id), lost!.id);
+    assert.equal(await live.parts.pipeline.recover(), 0);
+    assert.equal((await openAlarms(u.id, 'supervisory'))[0].event_count, 1);
+  });
+});
+
 describe('alarm REST', () => {
   it('lists with filters and gives detail with timeline and steps', async () => {
     const list = await api('GET', '/api/alarms?state=active&kind=fire');

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import XLSX from 'xlsx';
+import { statsConnectionSchema, statsPrioritiesSchema, statsRatesSchema, statsTrendSchema } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import type { Principal } from '../auth/scope.ts';
 import { loadConfig } from '../config.ts';
@@ -214,10 +215,15 @@ describe('analytics rates, rollups and jurisdiction', () => {
     principal = { userId: 2, username: 'sup', role: 'supervisor', scope: { kind: 'regions', adcodes: [330105] } };
     const res = await fetch(`${base}/api/stats/rates?by=unit&from=2026-01-01&to=2026-02-01&metric=false_alarm_rate,fault_rate`);
     assert.equal(res.status, 200);
-    const body = (await res.json()) as { rows: Array<{ key: string; metrics: Record<string, { value: number; numerator: number; denominator: number }> }> };
+    const body = statsRatesSchema.parse(await res.json());
     assert.deepEqual(body.rows.map((r) => Number(r.key)), [ids.u3]);
     assert.deepEqual(body.rows[0]!.metrics.false_alarm_rate, { value: 1, numerator: 2, denominator: 2 });
     assert.deepEqual(Object.keys(body.rows[0]!.metrics).sort(), ['false_alarm_rate', 'fault_rate']);
+    // One unit's own rates (the unit page); a unit outside the scope gives nothing.
+    const own = statsRatesSchema.parse(await (await fetch(`${base}/api/stats/rates?by=unit&unit=${ids.u3}&from=2026-01-01&to=2026-02-01`)).json());
+    assert.deepEqual([own.rows.length, own.rows[0]?.metrics.fault_rate?.numerator], [1, 5]);
+    const other = statsRatesSchema.parse(await (await fetch(`${base}/api/stats/rates?by=unit&unit=${ids.u1}&from=2026-01-01&to=2026-02-01`)).json());
+    assert.equal(other.rows.length, 0);
     const bad = await fetch(`${base}/api/stats/rates?by=h3&res=12&metric=nope`);
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { message: string }).message, /res is an H3 resolution 6–9|unknown metric/);
@@ -226,20 +232,20 @@ describe('analytics rates, rollups and jurisdiction', () => {
 
   it('serves trend series per day and per month from the rollups', async () => {
     const day = await fetch(`${base}/api/stats/trend?interval=day&from=2026-01-19&to=2026-01-23&metric=fault_rate&region=330105`);
-    const d = (await day.json()) as { rows: Array<{ bucket: string; numerator: number; denominator: number }> };
+    const d = statsTrendSchema.parse(await day.json());
     // U3 has one fault at noon on Jan 20, 21, 22 (and 23, 24: outside the window).
     assert.deepEqual(d.rows.map((r) => [r.bucket, r.numerator]), [
       ['2026-01-18T16:00:00.000Z', 0], ['2026-01-19T16:00:00.000Z', 1], ['2026-01-20T16:00:00.000Z', 1], ['2026-01-21T16:00:00.000Z', 1],
     ]);
     assert.ok(Math.abs(d.rows[1]!.denominator - 4 / 30) < 1e-9, 'denominator = 4 points × 1 day / 30 days');
     const month = await fetch(`${base}/api/stats/trend?interval=month&from=2026-01-01&to=2026-03-01&metric=false_alarm_rate`);
-    const m = (await month.json()) as { rows: Array<{ bucket: string; numerator: number; denominator: number }> };
+    const m = statsTrendSchema.parse(await month.json());
     assert.deepEqual(m.rows.map((r) => [r.bucket, r.numerator, r.denominator]), [['2025-12-31T16:00:00.000Z', 6, 8], ['2026-01-31T16:00:00.000Z', 0, 0]]);
   });
 
   it('ranks units for inspection by the documented score', async () => {
     const res = await fetch(`${base}/api/stats/priorities?from=2026-01-01&to=2026-02-01`);
-    const body = (await res.json()) as { rows: Array<{ unit_id: number; score: number; false_alarms: number }> };
+    const body = statsPrioritiesSchema.parse(await res.json());
     assert.equal(body.rows.length, 3);
     // U1: 30×(4/5) + 25×min(100×5/(10×31/30)/20,1) + 15×min(1×30/31/10,1) + 20×(152/744) + 10
     const u1 = 30 * (4 / 5) + 25 * 1 + 15 * (30 / 31 / 10) + 20 * (152 / 744) + 10;
@@ -260,7 +266,7 @@ describe('analytics rates, rollups and jurisdiction', () => {
     const audit = await db.pool.query(`SELECT action, entity_id FROM audit_log WHERE entity = 'region'`);
     assert.deepEqual(audit.rows, [{ action: 'region.targets.update', entity_id: '330102' }]);
     const res = await fetch(`${base}/api/stats/connection`);
-    const body = (await res.json()) as { rows: Array<{ region_adcode: number; control_room: { numerator: number; denominator: number; pct: number; target_pct: number; target_date: string }; high_risk: { pct: number }; funnel: Record<string, number> }> };
+    const body = statsConnectionSchema.parse(await res.json());
     const a = body.rows.find((r) => r.region_adcode === 330102)!;
     assert.deepEqual(a.control_room, { numerator: 2, denominator: 2, pct: 100, target_pct: 80, target_date: '2026-12-31' });
     const b = body.rows.find((r) => r.region_adcode === 330105)!;

@@ -1,19 +1,12 @@
 // SQL of the analytics feature. The rates themselves are defined once in
 // backend/migrations/0500_analytics.sql (analytics_rate_parts, analytics_inspection_score);
 // these queries only choose the grouping and compose the caller's jurisdiction.
+import { STAT_METRICS, type StatMetric } from '@firelink/common';
 import { scopePredicate, type Scope } from '../auth/scope.ts';
 import type { Query } from '../db/pool.ts';
 
-export const METRICS = [
-  'false_alarm_rate',
-  'false_alarm_per_100_points_30d',
-  'fault_rate',
-  'intact_rate',
-  'host_offline_hours',
-  'off_duty_count',
-  'duty_answer_s',
-] as const;
-export type Metric = (typeof METRICS)[number];
+export const METRICS = STAT_METRICS;
+export type Metric = StatMetric;
 
 export type GroupBy = 'unit' | 'region' | 'h3';
 export type H3Res = 6 | 7 | 8 | 9;
@@ -58,6 +51,8 @@ export interface RatesQueryOpts {
   scope: Scope;
   /** Restrict to one district (or city/province, as scope codes do). */
   region?: number | null;
+  /** Restrict to one unit (the unit page's own rates). */
+  unit?: number | null;
   /** Use the raw source tables instead of the rollups (reference; slow). */
   raw?: boolean;
 }
@@ -68,6 +63,11 @@ export function ratesQuery(o: RatesQueryOpts): Query {
   const { key, name } = groupKey(o.by, o.res);
   const scope = scopePredicate(o.scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
   const region = o.region != null ? regionFilter(o.region, values) : 'TRUE';
+  let unit = 'TRUE';
+  if (o.unit != null) {
+    values.push(o.unit);
+    unit = `u.id = $${values.length}::bigint`;
+  }
   const facts = o.raw ? 'analytics_unit_facts_raw' : 'analytics_unit_facts';
   return {
     text: `
@@ -82,7 +82,7 @@ g AS (
   LEFT JOIN pts ON pts.unit_id = u.id
   LEFT JOIN dev ON dev.unit_id = u.id
   LEFT JOIN f ON f.unit_id = u.id
-  WHERE ${scope} AND ${region} AND ${key} IS NOT NULL
+  WHERE ${scope} AND ${region} AND ${unit} AND ${key} IS NOT NULL
   GROUP BY 1
 )
 SELECT g.key, g.name, g.units, r.metric, r.numerator, r.denominator, r.value

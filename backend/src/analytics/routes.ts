@@ -63,6 +63,7 @@ const ratesSchema = z.object({
   res: z.coerce.number().int().min(6, 'res is an H3 resolution 6–9').max(9, 'res is an H3 resolution 6–9').default(8),
   metric: metricList,
   region,
+  unit: z.coerce.number().int().positive().optional(),
   format,
 });
 
@@ -100,7 +101,7 @@ export function analyticsRouter(pool: Pool): Router {
     const q = ratesSchema.parse(req.query);
     const w = windowSchema.parse(req.query);
     const { rows } = await pool.query<{ key: string; name: string | null; units: number; metric: Metric; numerator: number; denominator: number; value: number | null }>(
-      ratesQuery({ by: q.by, res: q.res as 6 | 7 | 8 | 9, from: w.from, to: w.to, metrics: q.metric, scope: p.scope, region: q.region ?? null }),
+      ratesQuery({ by: q.by, res: q.res as 6 | 7 | 8 | 9, from: w.from, to: w.to, metrics: q.metric, scope: p.scope, region: q.region ?? null, unit: q.unit ?? null }),
     );
     if (sendTable(res, q.format, `rates-${q.by}${q.by === 'h3' ? q.res : ''}-${fileStamp(w.from)}-${fileStamp(w.to)}`, rows as unknown as Row[])) return;
     const groups = new Map<string, { key: string; name: string | null; units: number; metrics: Record<string, { value: number | null; numerator: number; denominator: number }> }>();

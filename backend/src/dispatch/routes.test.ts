@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RequestHandler } from 'express';
+import { dispatchRecordSchema, regionCoverageSchema, suggestResponseSchema } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import type { Principal } from '../auth/scope.ts';
 import { loadConfig } from '../config.ts';
@@ -92,6 +93,7 @@ describe('dispatch and coverage over HTTP', () => {
     const [lon, lat] = at(2500, 0);
     const r = await call('admin', 'GET', `/api/dispatch/suggest?lon=${lon}&lat=${lat}&k=2`);
     assert.equal(r.status, 200);
+    suggestResponseSchema.parse(r.body); // the shared contract (common/src/dispatch.ts)
     assert.deepEqual(r.body.suggestions.map((s: { stationId: number }) => s.stationId), [ids.B, ids.A]);
     const b = r.body.suggestions[0];
     assert.equal(b.method, 'road');
@@ -120,10 +122,10 @@ describe('dispatch and coverage over HTTP', () => {
     const [lon, lat] = at(2500, 0);
     const rec = await call('admin', 'POST', '/api/dispatch/records', { stationIds: [ids.B], lon, lat, note: 'test fire' });
     assert.equal(rec.status, 201, JSON.stringify(rec.body));
-    const d = rec.body.dispatches[0];
+    const d = dispatchRecordSchema.parse(rec.body.dispatches[0]);
     assert.equal(d.stationId, ids.B);
     assert.equal(d.method, 'road');
-    assert.ok(Math.abs(d.etaSeconds - 30) < 0.5);
+    assert.ok(Math.abs((d.etaSeconds ?? NaN) - 30) < 0.5);
     const st = await db.pool.query('SELECT status FROM stations WHERE id = $1', [ids.B]);
     assert.equal(st.rows[0].status, 'dispatched');
     const audit = await db.pool.query(`SELECT action FROM audit_log WHERE entity IN ('dispatch', 'station') ORDER BY id`);
@@ -163,7 +165,7 @@ describe('dispatch and coverage over HTTP', () => {
     assert.equal((await call('westDispatcher', 'GET', `/api/dispatch/alarms/${alarmId}/suggest`)).status, 404);
     const s = await call('admin', 'GET', `/api/dispatch/alarms/${alarmId}/suggest?k=1`);
     assert.equal(s.status, 200);
-    assert.equal(s.body.alarmId, alarmId);
+    assert.equal(suggestResponseSchema.parse(s.body).alarmId, alarmId);
     assert.equal(s.body.suggestions[0].stationId, ids.B);
     const rec = await call('admin', 'POST', '/api/dispatch/records', { alarmId, stationIds: [ids.B, ids.A] });
     assert.equal(rec.status, 201, JSON.stringify(rec.body));
@@ -204,9 +206,9 @@ describe('dispatch and coverage over HTTP', () => {
     const westOnly = await call('westDispatcher', 'GET', '/api/coverage/uncovered');
     assert.deepEqual(westOnly.body.features.map((f: { id: number }) => f.id), [units['far north-west']]);
 
-    const regions = (await call('admin', 'GET', '/api/coverage/regions')).body.regions;
+    const regions = regionCoverageSchema.array().parse((await call('admin', 'GET', '/api/coverage/regions')).body.regions);
     assert.deepEqual(
-      regions.map((r: { regionAdcode: number; units: number; covered: number; share: number }) => [r.regionAdcode, r.units, r.covered, Math.round(r.share * 1000) / 1000]),
+      regions.map((r) => [r.regionAdcode, r.units, r.covered, Math.round((r.share ?? 0) * 1000) / 1000]),
       [
         [WEST, 3, 2, 0.667],
         [EAST, 2, 1, 0.5],

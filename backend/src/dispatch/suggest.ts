@@ -233,7 +233,7 @@ export async function suggestStations(db: Db, opts: SuggestOptions): Promise<Sug
       // First guess: three times the k-th candidate's straight distance at the bounding
       // speed, plus two minutes for access legs. Grows when not enough.
       const dk = cands[Math.min(k, cands.length) - 1]?.distance_m ?? 0;
-      horizon = (3 * dk) / vBound + 120;
+      horizon = process.env.D7_H === 'B' ? (2 * dk) / vBound + 60 : process.env.D7_H === 'E' ? (1.8 * dk) / vBound + 60 : process.env.D7_H === 'F' ? (2 * dk) / vBound + 30 : process.env.D7_H === 'G' ? (1.7 * dk) / vBound + 100 : (3 * dk) / vBound + 120;
     }
     const full = horizon * vBound >= fullRadius;
 

@@ -59,3 +59,39 @@ describe('ingest feature', () => {
     assert.ok(d.rows[0].last_seen_at instanceof Date);
   });
 });
+
+describe('ingest feature demo fleet', () => {
+  let db: TestDatabase;
+
+  before(async () => {
+    db = await createTestDatabase('ingest_demo_fleet');
+    const { seedDemoSubset } = await import('@firelink/geodata');
+    await seedDemoSubset(db.pool, { units: 8, unitsPerOtherCity: 0 });
+  });
+  after(async () => {
+    await db?.drop();
+  });
+
+  it('drives the registered demo devices over TCP; their events carry unit and region', async () => {
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '1', FIRELINK_SIM_UNITS: '5' });
+    const server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [ingestFeature({ demoFleet: true })] });
+    try {
+      const until = Date.now() + 10_000;
+      let rows: Array<{ device_address: number; unit_id: number | null; region_adcode: number | null }> = [];
+      while (Date.now() < until) {
+        rows = (await db.pool.query(`SELECT DISTINCT device_address, unit_id, region_adcode FROM events WHERE source = 'gb26875'`)).rows;
+        if (rows.length >= 5) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(rows.length, 5, `devices with events: ${rows.length}`);
+      for (const r of rows) {
+        assert.ok(r.unit_id !== null, `device ${r.device_address} has no unit`);
+        assert.ok(r.region_adcode !== null, `device ${r.device_address} has no region`);
+      }
+    } finally {
+      await server.close();
+    }
+    const online = await db.pool.query(`SELECT count(*)::int AS n FROM devices WHERE online`);
+    assert.equal(online.rows[0].n, 5);
+  });
+});

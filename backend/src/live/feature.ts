@@ -7,6 +7,7 @@ import { AlarmService } from '../alarms/service.ts';
 import { suggestStations } from '../dispatch/suggest.ts';
 import { Forwarder, webhookAdapter, type ForwardAdapter, type ForwarderOptions } from '../forwarding/forwarder.ts';
 import type { FeatureContext, FeatureFactory } from '../main.ts';
+import { promClient } from '../metrics.ts';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.ts';
 import { LiveHub, type HubOptions } from './hub.ts';
 import { attachWebSocket, type Authenticate } from './ws-server.ts';
@@ -45,6 +46,22 @@ function dispatchSuggest(ctx: FeatureContext): NonNullable<LiveOptions['nearestS
   };
 }
 
+function registerMetrics(ctx: FeatureContext, hub: LiveHub, pipeline: Pipeline): void {
+  const gauge = (name: string, help: string, read: () => number) =>
+    new promClient.Gauge({
+      name,
+      help,
+      registers: [ctx.metrics],
+      collect() {
+        this.set(read());
+      },
+    });
+  gauge('firelink_ws_clients', 'open WebSocket /ws connections', () => hub.stats().clients);
+  gauge('firelink_ws_lagging_clients', 'WebSocket clients that stopped reading (live frames dropped, resync pending)', () => hub.stats().byMode.lagging);
+  gauge('firelink_stream_head_id', 'last stream_log id broadcast', () => hub.headId);
+  gauge('firelink_pipeline_queued_events', 'events waiting for the live pipeline', () => pipeline.queued);
+}
+
 export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
   return (ctx) => {
     const now = opts.now ?? Date.now;
@@ -61,6 +78,7 @@ export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
     });
     const pipeline = new Pipeline(ctx.pool, hub, alarms, ctx.logger.child({ feature: 'pipeline' }), opts.pipeline);
     opts.expose?.({ hub, pipeline, alarms, forwarder });
+    registerMetrics(ctx, hub, pipeline);
 
     let unsubscribe: (() => void) | null = null;
     let ws: { close: () => void } | null = null;
@@ -72,6 +90,7 @@ export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
       start: async () => {
         await hub.start();
         unsubscribe = ctx.bus.subscribe(pipeline.handle);
+        await pipeline.recover().catch((err) => ctx.logger.error({ err }, 'alarm catch-up at start failed'));
         ws = attachWebSocket({
           http: ctx.http,
           hub,

@@ -128,7 +128,13 @@ export class LiveHub {
     this.timers.push(setInterval(() => this.checkLagging(), this.opts.lagCheckMs).unref());
     this.timers.push(
       setInterval(() => {
-        this.pool.query(pruneStream(this.opts.retentionHours)).catch((err) => this.logger.warn({ err }, 'stream_log prune failed'));
+        this.pool
+          .query(pruneStream(this.opts.retentionHours))
+          .then(() => this.pool.query(streamHead()))
+          .then((r) => {
+            this.tail = Number(r.rows[0].tail);
+          })
+          .catch((err) => this.logger.warn({ err }, 'stream_log prune failed'));
       }, 3600_000).unref(),
     );
   }

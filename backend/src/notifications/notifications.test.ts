@@ -79,6 +79,8 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
     otherUnit = Number((await db.pool.query(`INSERT INTO units (name, region_adcode, contacts) VALUES ('玄武单位', 320102, $1) RETURNING id`, [JSON.stringify([{ role: 'responsible', name: '赵', phone: '13900000009' }])])).rows[0].id);
   });
   after(async () => {
+    // fetch keeps connections alive; close them so the file ends promptly.
+    gateway.closeAllConnections();
     await new Promise<void>((r) => gateway.close(() => r()));
     await db.drop();
   });

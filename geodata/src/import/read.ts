@@ -2,6 +2,10 @@
 // it, or a .zip holding them, Geofabrik's free-shapefile layout included). Each yields
 // source rows with a 1-based row number, properties and an optional geometry (still in the
 // file's CRS; conversion happens in the importer).
+// The frontend's e2e program reaches this file without including geodata/src, so the
+// package's types (it ships none) must come along by reference.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./shapefile.d.ts" />
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';

@@ -29,6 +29,8 @@ export interface FleetOptions {
   dutyAnswerRate?: number;
   /** Resend timeout, ms. Default 10,000. */
   resendAfterMs?: number;
+  /** Each device reports its UITD status (type 21, normal) right after connecting, as real UITDs do. Default true. */
+  announce?: boolean;
   /** Simultaneous connection attempts while starting. Default 200. */
   connectConcurrency?: number;
   /** Log line sink. */
@@ -115,7 +117,12 @@ export class Fleet {
       Array.from({ length: Math.min(concurrency, this.units.length) }, async () => {
         while (next < this.units.length) {
           const u = this.units[next++]!;
-          await u.uitd.connect().catch((err: Error) => o.log?.(`unit ${u.uitd.address}: connect failed: ${err.message}`));
+          try {
+            await u.uitd.connect();
+            if (o.announce ?? true) u.uitd.sendUitdStatus(0x01).catch(() => {});
+          } catch (err) {
+            o.log?.(`unit ${u.uitd.address}: connect failed: ${(err as Error).message}`);
+          }
         }
       }),
     );
@@ -134,6 +141,11 @@ export class Fleet {
     this.opts.ratePerS = ratePerS;
     this.lastTick = 0;
     if (ratePerS > 0 && !this.timer) this.timer = setInterval(() => this.tick(20), 20);
+  }
+
+  /** Uploads sent and not yet confirmed, over the fleet. */
+  pendingUploads(): number {
+    return this.units.reduce((n, u) => n + u.uitd.pendingCount, 0);
   }
 
   /** Resets the latency samples and counters baseline (benchmark phases). */

@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { createPool } from '../src/db/pool.ts';
+import { suggestStations } from '../src/dispatch/suggest.ts';
+import { prng } from '../src/dispatch/grid-network.ts';
+const cpu = (pid: number) => { const r = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return (Number(r[11]) + Number(r[12])) * 10; };
+const pool = createPool(process.argv[2]!, 1);
+const pid = Number((await pool.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+const rnd = prng(5);
+const box = (await pool.query('SELECT ST_XMin(e) x0, ST_YMin(e) y0, ST_XMax(e) x1, ST_YMax(e) y1 FROM (SELECT ST_Extent(geom) e FROM roads) q')).rows[0];
+const pts = Array.from({ length: 220 }, () => [box.x0 + rnd() * (box.x1 - box.x0), box.y0 + rnd() * (box.y1 - box.y0)] as const);
+for (const [lon, lat] of pts.slice(0, 20)) await suggestStations(pool, { lon, lat, k: 5 });
+const c0 = cpu(pid); const n0 = process.cpuUsage();
+let rounds = 0;
+for (const [lon, lat] of pts.slice(20)) rounds += (await suggestStations(pool, { lon, lat, k: 5 })).stats.rounds;
+const n = process.cpuUsage(n0);
+console.log(process.env.D7_H ?? '-', 'db ms/q', ((cpu(pid) - c0) / 200).toFixed(1), 'node ms/q', ((n.user + n.system) / 1000 / 200).toFixed(1), 'rounds', rounds / 200);
+await pool.end();
