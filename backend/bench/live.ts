@@ -32,7 +32,7 @@ async function seedFleet(pool: pg.Pool, devices: number): Promise<number[]> {
        INSERT INTO units (name, region_adcode, point, onboarding_state, synthetic)
        SELECT '基准单位' || g, 320106, ST_SetSRID(ST_MakePoint(118.70 + (g % 100) * 0.001, 32.00 + (g / 100) * 0.001), 4326), 'open', true
          FROM generate_series(1, $1) g RETURNING id, name)
-     INSERT INTO devices (unit_id, address, online) SELECT id, 5000000 + substr(name, 5)::int, true FROM u`,
+     INSERT INTO devices (unit_id, address, online, last_seen_at) SELECT id, 5000000 + substr(name, 5)::int, true, now() FROM u`,
     [devices],
   );
   const r = await pool.query(`SELECT address FROM devices ORDER BY address`);

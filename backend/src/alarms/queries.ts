@@ -259,3 +259,12 @@ export function enqueueForward(alarmId: number, payload: unknown, recipient: str
     values: [recipient, JSON.stringify(payload), String(alarmId)],
   };
 }
+
+/** Audit rows of one system action on many alarms (same columns recordAudit writes), one statement. */
+export function auditSystemBatch(action: string, alarmIds: number[]): Query {
+  return {
+    text: `INSERT INTO audit_log (actor_id, actor_name, ip, action, entity, entity_id, before, after)
+           SELECT NULL, 'system', NULL, $1, 'alarm', a::text, NULL, NULL FROM unnest($2::bigint[]) a`,
+    values: [action, alarmIds],
+  };
+}

@@ -80,7 +80,7 @@ export class AlarmService {
           }
           if (opened.length) {
             await c.query(q.insertSteps(opened, 'opened', null));
-            for (const id of opened) await recordAudit(c, { actor: null, action: 'alarm.open', entity: 'alarm', entityId: id });
+            await c.query(q.auditSystemBatch('alarm.open', opened));
           }
           return changes;
         });
@@ -114,7 +114,7 @@ export class AlarmService {
       const ids = r.rows.map((x) => Number(x.id));
       if (ids.length) {
         await c.query(q.insertSteps(ids, 'escalated', `not acknowledged within ${this.opts.escalateAfterS} s`));
-        for (const id of ids) await recordAudit(c, { actor: null, action: 'alarm.escalate', entity: 'alarm', entityId: id });
+        await c.query(q.auditSystemBatch('alarm.escalate', ids));
       }
       return ids;
     });

@@ -56,11 +56,13 @@ export function lineChartSvg(title: string, labels: string[], series: Array<{ na
     .map((f) => `<line x1="${L}" x2="${W - R}" y1="${y(max * f)}" y2="${y(max * f)}" stroke="#ddd"/><text x="${L - 4}" y="${y(max * f) + 4}" font-size="10" text-anchor="end">${(max * f).toPrecision(2)}</text>`)
     .join('');
   const step = Math.max(1, Math.ceil(labels.length / 8));
-  const xl = labels.map((l, i) => (i % step === 0 ? `<text x="${x(i)}" y="${H - B + 14}" font-size="10" text-anchor="middle">${esc(l)}</text>` : '')).join('');
+  const xl = labels.map((l, i) => (i % step === 0 || i === labels.length - 1 ? `<text x="${x(i)}" y="${H - B + 14}" font-size="10" text-anchor="middle">${esc(l)}</text>` : '')).join('');
   const lines = series
     .map((s, k) => {
       const pts = s.values.map((v, i) => (v == null ? null : `${x(i).toFixed(1)},${y(v).toFixed(1)}`)).filter(Boolean);
-      return `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.join(' ')}"/>` +
+      // Dots too: a series with one non-empty bucket has no line to draw.
+      const dots = s.values.map((v, i) => (v == null ? '' : `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${s.color}"/>`)).join('');
+      return `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.join(' ')}"/>${dots}` +
         `<rect x="${L + k * 180}" y="${H - 14}" width="10" height="10" fill="${s.color}"/><text x="${L + 14 + k * 180}" y="${H - 5}" font-size="11">${esc(s.name)}</text>`;
     })
     .join('');

@@ -128,14 +128,17 @@ async function insertEvents(pool: TestDatabase['pool'], f: Omit<Fixture, 'alarms
   return out;
 }
 
-/** Connects to /ws, subscribes with no filters, and collects every message for `ms`. */
+/**
+ * Connects to /ws and subscribes; once the snapshot is in, runs `during`, then collects
+ * messages until `until(text)` holds (or `maxMs`), plus a short grace for stragglers.
+ * Waiting on a condition rather than a fixed window keeps the test right on a busy machine.
+ */
 function streamText(
   url: string,
   headers: Record<string, string>,
-  ms: number,
-  during?: () => Promise<void>,
-  filters: Record<string, unknown> = {},
+  opts: { during?: () => Promise<void>; until?: (text: string) => boolean; filters?: Record<string, unknown>; maxMs?: number } = {},
 ): Promise<{ status: 'open' | number; text: string }> {
+  const maxMs = opts.maxMs ?? 8000;
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     const messages: string[] = [];
@@ -147,12 +150,17 @@ function streamText(
     ws.once('error', (err) => {
       if (!messages.length) reject(err);
     });
+    const waitFor = async (pred: () => boolean) => {
+      const t0 = Date.now();
+      while (!pred() && Date.now() - t0 < maxMs) await new Promise((r) => setTimeout(r, 25));
+    };
     ws.once('open', () => {
-      ws.send(JSON.stringify({ type: 'subscribe', filters }));
+      ws.send(JSON.stringify({ type: 'subscribe', filters: opts.filters ?? {} }));
       void (async () => {
-        await new Promise((r) => setTimeout(r, ms / 2));
-        await during?.();
-        await new Promise((r) => setTimeout(r, ms / 2));
+        await waitFor(() => messages.some((m) => m.includes('"type":"snapshot"') || m.includes('"type":"error"')));
+        await opts.during?.();
+        if (opts.until) await waitFor(() => opts.until!(messages.join('\n')));
+        await new Promise((r) => setTimeout(r, 150));
         ws.close();
         resolve({ status: 'open', text: messages.join('\n') });
       })().catch(reject);
@@ -206,7 +214,7 @@ describe('role × resource matrix (real features, real sessions)', () => {
     // Fire events through the real pipeline, so alarms exist wherever LIVE is mounted.
     await bus.publish(await insertEvents(db.pool, f, 'fire'));
     const alarms = {} as Fixture['alarms'];
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 200; i++) {
       const r = await db.pool.query(`SELECT id, unit_id FROM alarms`);
       if (r.rows.length >= 3) {
         for (const k of PLACE_KEYS) alarms[k] = Number(r.rows.find((x) => Number(x.unit_id) === f.units[k].id)?.id ?? 0);
@@ -322,9 +330,11 @@ describe('role × resource matrix (real features, real sessions)', () => {
     }
     const wsUrl = `ws://127.0.0.1:${server.httpPort}/ws`;
     for (const name of ROLES) {
-      const r = await streamText(wsUrl, users[name]!.headers, 600, async () => {
+      const want = EXPECTED[name]!.sees;
+      const r = await streamText(wsUrl, users[name]!.headers, {
         // New activity while subscribed: faults at every unit.
-        await bus.publish(await insertEvents(db.pool, fixture, 'fault'));
+        during: async () => bus.publish(await insertEvents(db.pool, fixture, 'fault')),
+        until: (text) => want.every((k) => text.includes(`${unitMarker(k)} fault`)),
       });
       assert.equal(r.status, 'open', `${name} upgrade`);
       check('stream /ws', name, 200, seen(r.text, unitMarker), EXPECTED[name]!.sees, false);
@@ -333,9 +343,11 @@ describe('role × resource matrix (real features, real sessions)', () => {
     }
     // Asking for another district's regions in the filter does not widen the jurisdiction.
     for (const [name, regions] of [['supervisor_gulou', [320102, 320205, 320000]], ['unit_user_gulou', [320102]], ['analyst_wuxi', [320100]]] as const) {
-      const r = await streamText(wsUrl, users[name]!.headers, 400, async () => {
-        await bus.publish(await insertEvents(db.pool, fixture, 'fault'));
-      }, { regions: [...regions] });
+      const r = await streamText(wsUrl, users[name]!.headers, {
+        during: async () => bus.publish(await insertEvents(db.pool, fixture, 'fault')),
+        filters: { regions: [...regions] },
+        maxMs: 600,
+      });
       const got = seen(r.text, unitMarker);
       table.push(`${'stream /ws regions filter'.padEnd(28)} ${name.padEnd(20)} asked ${regions.join(',')}: ${got.join(',') || '-'}`);
       assert.ok(got.every((k) => EXPECTED[name]!.sees.includes(k)), `${name} widened its stream to ${got.join(',')}`);
@@ -393,7 +405,7 @@ describe('role × resource matrix (real features, real sessions)', () => {
         assert.deepEqual(seen(b.text, unitMarker), [], 'building tiles name no unit for anonymous callers');
       }
       if (mounted.has('/api/alarms')) {
-        const s = await streamText(`ws://127.0.0.1:${server.httpPort}/ws`, who ? who.headers : {}, 200).catch(() => ({ status: 0, text: '' }));
+        const s = await streamText(`ws://127.0.0.1:${server.httpPort}/ws`, who ? who.headers : {}, { maxMs: 200 }).catch(() => ({ status: 0, text: '' }));
         assert.notEqual(s.status, 'open', `${who ? 'expired' : 'anonymous'} stream must be refused`);
       }
     }

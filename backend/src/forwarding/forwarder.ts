@@ -115,9 +115,10 @@ export class Forwarder {
     try {
       const { httpStatus } = await this.adapter.deliver({ outboxId: id, payload });
       const durationMs = performance.now() - t0;
-      await this.pool.query(markSent(id));
+      // Attempt and step first, status last: whoever sees 'sent' also sees the record.
       await this.pool.query(recordAttempt({ outboxId: id, ok: true, httpStatus, error: null, durationMs }));
       if (alarmId != null) await this.pool.query(insertStep(alarmId, 'forwarded', null, `119 webhook accepted (attempt ${attempts}, HTTP ${httpStatus})`));
+      await this.pool.query(markSent(id));
       this.logger.info({ outboxId: id, alarmId, attempts, durationMs }, 'verified fire forwarded to 119');
     } catch (err) {
       const durationMs = performance.now() - t0;
@@ -125,11 +126,11 @@ export class Forwarder {
       const httpStatus = err instanceof WebhookDeliveryError ? err.httpStatus : null;
       const giveUp = attempts >= this.opts.maxAttempts;
       const backoffS = Math.min(2 ** (attempts - 1), this.opts.maxBackoffS);
-      await this.pool.query(markFailed(id, message, backoffS, giveUp));
       await this.pool.query(recordAttempt({ outboxId: id, ok: false, httpStatus, error: message, durationMs }));
       if (giveUp && alarmId != null) {
         await this.pool.query(insertStep(alarmId, 'forward_failed', null, `gave up after ${attempts} attempts: ${message}`));
       }
+      await this.pool.query(markFailed(id, message, backoffS, giveUp));
       this.logger.warn({ outboxId: id, alarmId, attempts, giveUp, err: message }, '119 forwarding attempt failed');
     }
   }

@@ -48,6 +48,9 @@ export interface PipelineOptions {
 export class Pipeline {
   private queue: StoredEvent[] = [];
   private running: Promise<void> | null = null;
+  /** Second stage: batches whose events are broadcast, waiting for the alarm rules (in order). */
+  private alarmQueue: StoredEvent[] = [];
+  private alarmRunning: Promise<void> | null = null;
   private drainedWaiters: Array<() => void> = [];
   private readonly opts: PipelineOptions;
   processed = 0;
@@ -121,9 +124,11 @@ export class Pipeline {
   }
 
   /** Resolves when everything queued so far is processed (tests, shutdown). */
-  idle(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return Promise.resolve();
-    return new Promise((r) => this.drainedWaiters.push(r));
+  async idle(): Promise<void> {
+    while (this.running || this.queue.length > 0 || this.alarmRunning || this.alarmQueue.length > 0) {
+      if (this.running || this.queue.length > 0) await new Promise<void>((r) => this.drainedWaiters.push(r));
+      else await this.alarmRunning;
+    }
   }
 
   private async drain(): Promise<void> {
@@ -133,8 +138,12 @@ export class Pipeline {
         try {
           await this.process(batch);
         } catch (err) {
-          this.logger.error({ err, events: batch.length, firstId: batch[0]?.id }, 'pipeline batch failed');
+          this.logger.error({ err, events: batch.length, firstId: batch[0]?.id }, 'live broadcast failed for a batch (clients resync from stream_log)');
         }
+        // The alarm rules run even when the broadcast failed.
+        this.alarmQueue.push(...batch);
+        this.alarmRunning ??= this.drainAlarms();
+        if (this.alarmQueue.length > this.opts.maxQueued) await this.alarmRunning;
         this.processed += batch.length;
       }
     } finally {
@@ -205,19 +214,33 @@ export class Pipeline {
       const d = deviceStatusRow(live, at);
       if (d) rows.push(d);
     }
-    // Events go out while the alarm transaction runs: a wall sees the event at once.
-    const published = this.hub.publish(rows).then(() => {
-      const done = Date.now();
-      if (this.latencyMs.length > 200_000) this.latencyMs.splice(0, 100_000);
-      if (this.pipelineMs.length > 200_000) this.pipelineMs.splice(0, 100_000);
-      for (const e of batch) {
-        this.latencyMs.push(done - Date.parse(e.receivedAt));
-        this.pipelineMs.push(done - (this.arrivedAt.get(e) ?? done));
-      }
-    });
-    published.catch(() => {});
-    const changes = await this.alarms.applyEvents(batch);
-    await this.alarms.publishChanges(changes);
-    await published;
+    // Stage 1 ends when the events are broadcast; the alarm rules run as a second stage, so
+    // a long alarm transaction (hundreds of devices going offline at once) never holds up
+    // the event stream. Each stage keeps arrival order.
+    await this.hub.publish(rows);
+    const done = Date.now();
+    if (this.latencyMs.length > 200_000) this.latencyMs.splice(0, 100_000);
+    if (this.pipelineMs.length > 200_000) this.pipelineMs.splice(0, 100_000);
+    for (const e of batch) {
+      this.latencyMs.push(done - Date.parse(e.receivedAt));
+      this.pipelineMs.push(done - (this.arrivedAt.get(e) ?? done));
+    }
   }
+
+  private async drainAlarms(): Promise<void> {
+    try {
+      while (this.alarmQueue.length > 0) {
+        const batch = this.alarmQueue.splice(0, this.opts.maxBatch);
+        try {
+          const changes = await this.alarms.applyEvents(batch);
+          await this.alarms.publishChanges(changes);
+        } catch (err) {
+          this.logger.error({ err, events: batch.length, firstId: batch[0]?.id }, 'alarm rules failed for a batch (events are kept; recover() at next start replays raising events)');
+        }
+      }
+    } finally {
+      this.alarmRunning = null;
+    }
+  }
+
 }

@@ -203,7 +203,7 @@ const between = (rnd: () => number, [a, b]: readonly [number, number]) => a + Ma
 function pointCount(rnd: () => number, median: number, max: number): number {
   // Box–Muller; sigma 0.6 gives "most units a few hundred", a tail to thousands.
   const z = Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
-  return Math.max(50, Math.min(max, Math.round(median * Math.exp(0.6 * z))));
+  return Math.max(Math.min(50, max), Math.min(max, Math.round(median * Math.exp(0.6 * z))));
 }
 
 function rectangle(c: [number, number], wM: number, hM: number, angle: number): Array<[number, number]> {

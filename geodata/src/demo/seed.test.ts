@@ -23,6 +23,24 @@ describe('demo city', () => {
     assert.notDeepEqual(a.units.map((u) => u.lonLatWgs84), c.units.map((u) => u.lonLatWgs84));
   });
 
+  it('the full demo meets the issue\'s sizes (generation only)', () => {
+    const districts = readShippedDistricts().features.map((f) => ({ adcode: f.properties.adcode, geometry: f.geometry as never }));
+    const city = generateDemoCity(districts, FULL_DEMO);
+    const nanjing = city.units.filter((u) => Math.floor(u.districtAdcode / 100) === 3201);
+    assert.ok(nanjing.length >= 2000, `${nanjing.length} Nanjing units`);
+    assert.ok(city.units.length - nanjing.length >= 12 * 20, 'a sprinkle in every other city');
+    const counts = city.units.map((u) => u.pointCount).sort((a, b) => a - b);
+    assert.ok(counts[0]! >= 50 && counts[counts.length - 1]! <= 3000);
+    const median = counts[counts.length >> 1]!;
+    assert.ok(median >= 100 && median <= 500, `median ${median} points: most units a few hundred`);
+    assert.ok(city.stations.length >= 50 && city.stations.length <= 75, `${city.stations.length} stations`);
+    assert.equal(new Set(city.units.map((u) => u.deviceAddress)).size, city.units.length, 'unique UITD addresses');
+    assert.ok(city.units.every((u) => u.deviceAddress < 2 ** 48));
+    const open = city.units.filter((u) => u.onboardingState === 'open').length / city.units.length;
+    assert.ok(open > 0.75 && open < 0.95, `open share ${open}`);
+    assert.ok(new Set(city.units.map((u) => u.onboardingState)).size === 5, 'every pre-open state occurs');
+  });
+
   it('loads a tied, routable, labelled subset', async () => {
     const report = await seedDemoSubset(db.pool, { units: 60, unitsPerOtherCity: 1 });
     assert.equal(report.units, 72);
