@@ -8,7 +8,7 @@
 // Fast when everything is in place: two stat calls and a directory listing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,9 +23,48 @@ function lockHash() {
   return createHash('sha256').update(readFileSync(join(root, 'package-lock.json'))).digest('hex');
 }
 
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** Serialises installs: two `npm test` runs must never run `npm ci` into one tree at once. */
+function withInstallLock(fn) {
+  const lock = join(root, '.install.lock');
+  for (let waited = 0; ; waited += 500) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch {
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(lock, 'utf8'));
+      } catch {
+        continue; // released meanwhile: try again
+      }
+      try {
+        process.kill(holder, 0);
+      } catch {
+        rmSync(lock, { force: true }); // its holder died: a stale lock
+        continue;
+      }
+      if (waited % 10000 === 0) step(`waiting for another install (pid ${holder}) to finish …`);
+      sleep(500);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
 function ensureNodeModules() {
   const marker = join(root, 'node_modules', '.firelink-lock-hash');
   const want = lockHash();
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === want) return;
+  withInstallLock(() => installNodeModules(marker, want));
+}
+
+function installNodeModules(marker, want) {
+  // Another process may have finished the same install while we waited for the lock.
   if (existsSync(marker) && readFileSync(marker, 'utf8') === want) return;
   step('installing npm dependencies (npm ci) — node_modules is missing or stale …');
   const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });

@@ -59,10 +59,18 @@ export function useLive(opts: { onNewFires?: (fires: AlarmView[]) => void; withU
         lastType: msg.type,
         applied: state.applied,
       };
-      if (r.newFires.length) onFires.current?.(r.newFires);
       dirty.queue ||= r.queueChanged;
       dirty.ticker ||= r.tickerChanged;
       dirty.units ||= r.unitsChanged;
+      if (r.newFires.length) {
+        // A new fire is shown at once, and the fly-to (heavy map work) starts in the next
+        // task, after React has rendered the fire on screen.
+        if (timer) clearTimeout(timer);
+        flush();
+        const fires = r.newFires;
+        setTimeout(() => onFires.current?.(fires), 0);
+        return;
+      }
       if ((dirty.queue || dirty.ticker || dirty.units) && !timer) {
         // Leading edge: an alarm after a quiet spell shows at once; a burst is coalesced.
         timer = setTimeout(flush, Math.max(0, RENDER_EVERY_MS - (performance.now() - lastFlush)));

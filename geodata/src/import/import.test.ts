@@ -181,6 +181,38 @@ describe('importers', () => {
     assert.deepEqual(lake, [{ class: 'water', name: '测试湖', area_1000m2: 90 }]);
   });
 
+  it('imports regions (GCJ-02 GeoJSON): levels and parents from the codes, then ties to them', async () => {
+    // Hand-made squares in Xinjiang, far from the shipped Jiangsu districts.
+    const sqG = (x0: number, y0: number, x1: number, y1: number) => ({
+      type: 'Polygon',
+      coordinates: [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]].map(([x, y]) => wgs84ToGcj02(x!, y!))],
+    });
+    const fc = {
+      type: 'FeatureCollection',
+      features: [
+        { type: 'Feature', properties: { adcode: 659000, name: '测试市' }, geometry: sqG(87.5, 43.7, 87.7, 43.9) },
+        { type: 'Feature', properties: { adcode: 659001, name: '西测试区' }, geometry: sqG(87.5, 43.7, 87.6, 43.9) },
+        { type: 'Feature', properties: { 区划代码: '659002', 名称: '东测试区' }, geometry: sqG(87.6, 43.7, 87.7, 43.9) },
+        { type: 'Feature', properties: { adcode: 12, name: '坏代码' }, geometry: sqG(87.6, 43.7, 87.7, 43.9) },
+      ],
+    };
+    const path = join(dir, 'regions.geojson');
+    writeFileSync(path, JSON.stringify(fc));
+    const r = await importFile(db.pool, { layer: 'regions', file: path, crs: 'gcj02' });
+    assert.deepEqual([r.imported, r.rejected], [3, [{ row: 4, reason: 'adcode must be a 6-digit national code (e.g. 320102)' }]]);
+    const rows = (await db.pool.query(`SELECT adcode, name, level, parent_adcode,
+        round(ST_XMin(geom)::numeric, 5) AS xmin FROM regions WHERE adcode BETWEEN 659000 AND 659999 ORDER BY adcode`)).rows;
+    assert.deepEqual(rows, [
+      { adcode: 659000, name: '测试市', level: 'city', parent_adcode: null, xmin: '87.50000' },
+      { adcode: 659001, name: '西测试区', level: 'district', parent_adcode: 659000, xmin: '87.50000' },
+      { adcode: 659002, name: '东测试区', level: 'district', parent_adcode: 659000, xmin: '87.60000' },
+    ]);
+    await db.pool.query(`INSERT INTO stations (external_id, name, point) VALUES ('xj', '测试站', ST_SetSRID(ST_MakePoint(87.65, 43.8), 4326))`);
+    const { tieToPlace } = await import('../tie/index.ts');
+    await tieToPlace(db.pool, { stations: null });
+    assert.equal((await db.pool.query(`SELECT region_adcode FROM stations WHERE external_id = 'xj'`)).rows[0].region_adcode, 659002);
+  });
+
   it('imports the Geofabrik-layout land use and water of Nanjing', { skip: !existsSync(SHARED) && `reference geodata not found at ${SHARED}` }, async () => {
     for (const [layer, file] of [['landuse', 'nanjing_osm_landuse_wgs84.geojson'], ['water', 'nanjing_osm_water_wgs84.geojson']] as const) {
       const src = JSON.parse(readFileSync(join(SHARED, file), 'utf8')) as { features: Array<{ properties: { osm_id: string; fclass: string } }> };

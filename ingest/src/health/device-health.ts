@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { EventBus, NormalizedEvent } from '@firelink/common';
 import { systemEvent, type EventStore } from '../store/event-store.ts';
 import * as q from './queries.ts';
+import { withTransaction } from '../store/transaction.ts';
 
 export interface DeviceHealthOptions {
   pool: pg.Pool;
@@ -63,9 +64,12 @@ export class DeviceHealth {
     const batch = [...this.seen.entries()];
     this.seen.clear();
     const at = this.now().toISOString();
-    const client = await this.o.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const restore = (err: unknown) => {
+      // Not written: keep the sightings for the next flush (newer ones win).
+      for (const [a, v] of batch) if (!this.seen.has(a)) this.seen.set(a, v);
+      throw err;
+    };
+    const stored = await withTransaction(this.o.pool, async (client) => {
       const r = await client.query<{ address: number; was_online: boolean }>(
         q.markSeen(batch.map(([a]) => a), batch.map(([, s]) => s.at.toISOString()), batch.map(([, s]) => s.peer)),
       );
@@ -75,15 +79,9 @@ export class DeviceHealth {
         const cleared = await client.query<{ device_address: number }>(q.clearSilentOffline(back, at));
         events = cleared.rows.map((x) => systemEvent(`gb:${x.device_address}:online:${at}`, 'host_online', Number(x.device_address), at, { reason: 'traffic' }));
       }
-      const stored = await this.o.store.storeSystemEvents(events, client);
-      await client.query('COMMIT');
-      await this.o.bus?.publish(stored);
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+      return this.o.store.storeSystemEvents(events, client);
+    }).catch(restore);
+    await this.o.bus?.publish(stored);
   }
 
   /** Devices silent for longer than the window go offline and raise host_offline. */
@@ -92,9 +90,7 @@ export class DeviceHealth {
     const now = this.now();
     const at = now.toISOString();
     const cutoff = new Date(now.getTime() - this.o.offlineAfterS * 1000).toISOString();
-    const client = await this.o.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const stored = await withTransaction(this.o.pool, async (client) => {
       const r = await client.query<{ address: number; last_seen_at: Date | null }>(q.markSilentOffline(cutoff, at));
       let events: NormalizedEvent[] = [];
       if (r.rows.length > 0) {
@@ -108,14 +104,8 @@ export class DeviceHealth {
           }),
         );
       }
-      const stored = await this.o.store.storeSystemEvents(events, client);
-      await client.query('COMMIT');
-      await this.o.bus?.publish(stored);
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+      return this.o.store.storeSystemEvents(events, client);
+    });
+    await this.o.bus?.publish(stored);
   }
 }

@@ -10,6 +10,7 @@ import { isoLocalAt } from '../codec/time-label.ts';
 import type { Gb26875Server } from '../server/gb26875-server.ts';
 import { systemEvent, type EventStore } from '../store/event-store.ts';
 import * as q from './queries.ts';
+import { withTransaction } from '../store/transaction.ts';
 
 export interface DutyCheckPolicy {
   /** Shift length, hours (duty checks are spread at random over each shift). */
@@ -124,9 +125,7 @@ export class DutyChecks {
   /** Unanswered checks past their timeout → duty_check_missed. */
   async markMissed(): Promise<number> {
     const at = this.now().toISOString();
-    const client = await this.o.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const stored = await withTransaction(this.o.pool, async (client) => {
       const r = await client.query<{ id: number; device_id: number; address: number; sent_at: Date; timeout_s: number }>(q.markMissedDutyChecks(at));
       const events: NormalizedEvent[] = r.rows.map((c) =>
         systemEvent(`duty:${c.id}:missed`, 'duty_check_missed', Number(c.address), at, {
@@ -135,15 +134,9 @@ export class DutyChecks {
           timeoutS: c.timeout_s,
         }),
       );
-      const stored = await this.o.store.storeSystemEvents(events, client);
-      await client.query('COMMIT');
-      await this.o.bus?.publish(stored);
-      return stored.length;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+      return this.o.store.storeSystemEvents(events, client);
+    });
+    await this.o.bus?.publish(stored);
+    return stored.length;
   }
 }

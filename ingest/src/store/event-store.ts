@@ -15,6 +15,7 @@ import type { Frame } from '../codec/frame.ts';
 import { isStatusType, normalizeFrame, powerLost, statusKey } from '../domain/normalize.ts';
 import * as q from './queries.ts';
 import './pg-types.ts';
+import { withTransaction } from './transaction.ts';
 
 export interface DeviceInfo {
   deviceId: number | null;
@@ -132,20 +133,9 @@ export class EventStore {
     }
   }
 
-  private async transaction<T>(work: (c: pg.PoolClient) => Promise<T>, frame: Frame): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const r = await work(client);
-      if (this.beforeCommit) await this.beforeCommit(frame);
-      await client.query('COMMIT');
-      client.release();
-      return r;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      client.release(err as Error); // a connection that failed mid-transaction is not reused
-      throw err;
-    }
+  private transaction<T>(work: (c: pg.PoolClient) => Promise<T>, frame: Frame): Promise<T> {
+    const hook = this.beforeCommit;
+    return withTransaction(this.pool, work, hook ? () => hook(frame) : undefined);
   }
 
   /** The set-based body: a handful of statements for the whole batch. */
@@ -394,19 +384,7 @@ export class EventStore {
       const ids = new Map(ins.rows.map((x) => [x.dedupe_key, Number(x.id)]));
       return events.filter((e) => ids.has(e.dedupeKey)).map((e) => toStored(e, ids.get(e.dedupeKey)!, info(e), null));
     };
-    if (client) return run(client);
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await run(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      c.release();
-    }
+    return client ? run(client) : withTransaction(this.pool, run);
   }
 }
 
