@@ -87,6 +87,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       devices: { type: 'string' },
       rate: { type: 'string' },
       seconds: { type: 'string' },
+      lanes: { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -109,7 +110,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
   const pointsPerDevice = 8;
   ctx.log(`registering ${devices} devices…`);
   await registerDevices(pool, devices, startAddress, pointsPerDevice);
-  const store = new EventStore(pool);
+  const store = new EventStore(pool, { lanes: Number(values.lanes ?? 4) });
   const server = await startGb26875Server({ port: 0, host: '127.0.0.1', store, clockSyncOnConnect: false, maxConnections: devices + 100 });
 
   // Latency first (a clean system), then a ramp to find the sustainable rate: a phase is
