@@ -33,7 +33,7 @@ function withInstallLock(fn) {
       writeFileSync(lock, String(process.pid), { flag: 'wx' });
       break;
     } catch {
-      let holder = 0;
+      let holder;
       try {
         holder = Number(readFileSync(lock, 'utf8'));
       } catch {
