@@ -54,7 +54,7 @@ describe('onboarding views in Chromium', { skip, timeout: 180_000 }, () => {
     await page.waitForURL((u) => u.pathname === `/onboarding/units/${unitId}`);
     await page.waitForSelector('[data-testid=live-completeness] li[data-rule=control_room]');
     // Typing the control-room phone clears that item at once, before saving.
-    await page.fill('[data-testid=unit-form] input:not([type]):near(:text("消防控制室电话"))', '025-83300000');
+    await page.fill('[data-testid=unit-form] input[name=controlRoomPhone]', '025-83300000');
     await page.waitForSelector('[data-testid=live-completeness] li[data-rule=control_room]', { state: 'detached' });
     assert.ok(await page.$('[data-testid=live-completeness] li[data-rule=point_totals]'), 'verified 5/2 vs 0 registered points is flagged');
 

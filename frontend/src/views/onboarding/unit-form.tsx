@@ -208,7 +208,7 @@ export function UnitForm({ unitId, locale, onCreated }: { unitId: number | null;
           </label>
           <label>
             {s(locale, 'controlRoomPhone')}
-            <input value={form.controlRoomPhone} onChange={(e) => set('controlRoomPhone', e.target.value)} disabled={!form.hasControlRoom} />
+            <input name="controlRoomPhone" value={form.controlRoomPhone} onChange={(e) => set('controlRoomPhone', e.target.value)} disabled={!form.hasControlRoom} />
           </label>
           <label>
             {s(locale, 'agency')}
