@@ -11,7 +11,8 @@ import { ALL } from '../src/auth/scope.ts';
 import { createPool } from '../src/db/pool.ts';
 import { bruteForceTopStations } from '../src/dispatch/brute-force.ts';
 import { computeCoverage, coverageByRegion, uncoveredUnits } from '../src/dispatch/coverage.ts';
-import { loadGridNetwork, prng } from '../src/dispatch/grid-network.ts';
+import { seededRandom } from '@firelink/common';
+import { loadGridNetwork } from '../src/dispatch/grid-network.ts';
 import { suggestStations } from '../src/dispatch/suggest.ts';
 import type { BenchContext } from '@firelink/common/testing';
 
@@ -66,7 +67,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       )
     ).rows[0];
 
-    const rnd = prng(20261129);
+    const rnd = seededRandom(20261129);
     const pts: Array<[number, number]> = [];
     for (let i = 0; i < points; i++) {
       pts.push([size.xmin + rnd() * (size.xmax - size.xmin), size.ymin + rnd() * (size.ymax - size.ymin)]);

@@ -7,3 +7,4 @@ export * from './access.ts';
 export * from './live.ts';
 export * from './analytics.ts';
 export * from './dispatch.ts';
+export * from './random.ts';

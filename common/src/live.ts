@@ -177,8 +177,17 @@ export type AlarmDetail = z.infer<typeof alarmDetailSchema>;
 const note = z.string().max(2000).optional();
 export const ackBodySchema = z.object({ version: z.number().int(), note });
 export const verifyBodySchema = z.object({ version: z.number().int(), verdict: alarmVerdictSchema, note });
-/** Marks a verified fire as dispatched; the dispatch records themselves (stations, ETA) are DISPATCH's (/api/dispatch). */
-export const dispatchBodySchema = z.object({ version: z.number().int(), note });
+/**
+ * Marks a verified fire as dispatched. Optional `stationIds` also records which stations
+ * were sent (DISPATCH's records: ETA, station status 'dispatched') in the same transaction;
+ * any station that is unknown, out of jurisdiction, out of service or already dispatched
+ * rejects the whole request and the alarm stays verified.
+ */
+export const dispatchBodySchema = z.object({
+  version: z.number().int(),
+  note,
+  stationIds: z.array(z.number().int().positive()).min(1).max(50).optional(),
+});
 export const closeBodySchema = z.object({ version: z.number().int(), note });
 export type AckBody = z.infer<typeof ackBodySchema>;
 export type VerifyBody = z.infer<typeof verifyBodySchema>;
@@ -186,7 +195,22 @@ export type DispatchBody = z.infer<typeof dispatchBodySchema>;
 export type CloseBody = z.infer<typeof closeBodySchema>;
 
 /** 200 body of every transition. A stale `version` or wrong state gives 409 `{error:'conflict', message, current: AlarmDto}`. */
-export const transitionResponseSchema = z.object({ alarm: alarmDtoSchema });
+export const transitionResponseSchema = z.object({
+  alarm: alarmDtoSchema,
+  /** Dispatch with `stationIds`: the dispatch records written (one per station). */
+  dispatches: z
+    .array(
+      z.object({
+        id: z.number().int(),
+        stationId: z.number().int(),
+        etaSeconds: z.number().nullable(),
+        distanceMeters: z.number().nullable(),
+        method: z.string().nullable(),
+        at: z.string(),
+      }),
+    )
+    .optional(),
+});
 
 // ---------------------------------------------------------------------------------------
 // WebSocket /ws: client → server
@@ -292,12 +316,17 @@ export const DELTA_TYPES = ['alarm_opened', 'alarm_updated', 'alarm_closed', 'ev
 
 /** WebSocket close codes the server uses (4000–4999 are application codes). */
 export const WS_CLOSE = {
-  /** No valid session: log in again, then reconnect. Sent as HTTP 401 on the upgrade. */
+  /**
+   * No valid session: log in again, then reconnect. Sent as HTTP 401 on the upgrade, and as
+   * this close code when an open stream's session ends (logout, expiry, user disabled).
+   */
   unauthorized: 4401,
   /** Too many connections: retry later with backoff. Sent as HTTP 503 on the upgrade. */
   tooManyConnections: 4429,
   /** Protocol violation (invalid message); fix the client. */
   badMessage: 4400,
+  /** The user's role or jurisdiction changed while connected: reconnect (the new stream carries the new scope). */
+  permissionsChanged: 4403,
   /** The server is shutting down: reconnect with resumeFrom. */
   shuttingDown: 1001,
 } as const;

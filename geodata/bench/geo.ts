@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { BenchContext } from '@firelink/common/testing';
 import { wgs84ToEpsg3857 } from '../src/crs/index.ts';
-import { prng } from '../src/demo/generate.ts';
+import { seededRandom } from '@firelink/common';
 import { seedDemo } from '../src/demo/seed.ts';
 import { importFile } from '../src/import/import.ts';
 import { MIN_ZOOM, TILE_LAYERS, tileQuery, type ScopeSql } from '../src/tiles/queries.ts';
@@ -54,7 +54,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
 
     // Tiles where the units are: sample unit points, weighted like the city itself.
     const units = (await pool.query(`SELECT ST_X(point) AS lon, ST_Y(point) AS lat FROM units WHERE region_adcode / 100 = 3201`)).rows as Array<{ lon: number; lat: number }>;
-    const rnd = prng(42);
+    const rnd = seededRandom(42);
     print(`tile generation (every layer shown at that zoom, ST_AsMVT, no cache), ${tilesPerZoom} tiles per zoom:`);
     print('  zoom   tiles   p50 ms   p99 ms   max ms   mean KiB/tile   slowest layer (p50 ms)');
     for (const z of [10, 13, 16]) {

@@ -3,7 +3,7 @@
 export * from './crs/index.ts';
 export { CITIES, DISTRICTS, PROVINCE, STALE_ADCODES } from './regions/jiangsu.ts';
 export { loadRegions, REGIONS_FILE, REGIONS_SOURCE } from './regions/load.ts';
-export { FULL_DEMO, generateDemoCity, prng, type DemoCity, type DemoOptions } from './demo/generate.ts';
+export { FULL_DEMO, generateDemoCity, type DemoCity, type DemoOptions } from './demo/generate.ts';
 export { seedDemo, seedDemoIfEmpty, seedDemoSubset, type SeedReport } from './demo/seed.ts';
 export { FOOTPRINT_TOLERANCE_M, h3Cells, tieToPlace, type UntiedRow } from './tie/index.ts';
 export { importFile, formatReport, type ImportOptions, type ImportReport } from './import/import.ts';

@@ -39,7 +39,22 @@ export function alarmsRouter(alarms: AlarmService): Router {
   r.post('/:id/dispatch', async (req, res) => {
     const p = requireRole(res, ...OPERATORS);
     const body = dispatchBodySchema.parse(req.body ?? {});
-    res.json({ alarm: await alarms.transition('dispatch', idParam.parse(req.params.id), body, p, req.ip ?? null) });
+    const r = await alarms.transitionWithDispatches('dispatch', idParam.parse(req.params.id), body, p, req.ip ?? null);
+    res.json(
+      r.dispatches
+        ? {
+            alarm: r.alarm,
+            dispatches: r.dispatches.map((d) => ({
+              id: d.id,
+              stationId: d.stationId,
+              etaSeconds: d.etaSeconds,
+              distanceMeters: d.distanceMeters,
+              method: d.method,
+              at: d.at,
+            })),
+          }
+        : { alarm: r.alarm },
+    );
   });
 
   r.post('/:id/close', async (req, res) => {

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/scope.ts';
 import { withTransaction } from '../db/pool.ts';
+import { recordDispatch, type DispatchRecord } from '../dispatch/records.ts';
 import { conflict, notFound } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { LiveHub } from '../live/hub.ts';
@@ -133,13 +134,29 @@ export class AlarmService {
   async transition(
     action: TransitionAction,
     alarmId: number,
-    body: { version: number; note?: string; verdict?: AlarmVerdict },
+    body: { version: number; note?: string; verdict?: AlarmVerdict; stationIds?: number[] },
     principal: Principal,
     ip: string | null,
   ): Promise<AlarmDto> {
+    return (await this.transitionWithDispatches(action, alarmId, body, principal, ip)).alarm;
+  }
+
+  /**
+   * As transition(); a 'dispatch' with `stationIds` also records the stations sent
+   * (DISPATCH's recordDispatch) in the same transaction, so the alarm becomes 'dispatched'
+   * only if every station could be recorded.
+   */
+  async transitionWithDispatches(
+    action: TransitionAction,
+    alarmId: number,
+    body: { version: number; note?: string; verdict?: AlarmVerdict; stationIds?: number[] },
+    principal: Principal,
+    ip: string | null,
+  ): Promise<{ alarm: AlarmDto; dispatches: DispatchRecord[] | null }> {
     const rule = TRANSITIONS[action];
     const column = ({ ack: 'acknowledged', verify: 'verified', dispatch: 'dispatched', close: 'closed' } as const)[action];
     let forwardQueued = false;
+    let dispatches: DispatchRecord[] | null = null;
     const after = await withTransaction(this.pool, async (c) => {
       const cur = await c.query(q.alarmById(alarmId, principal.scope, { forUpdate: true }));
       if (!cur.rows[0]) throw notFound(`alarm ${alarmId} does not exist or is outside your jurisdiction`);
@@ -176,13 +193,16 @@ export class AlarmService {
         );
         forwardQueued = true;
       }
+      if (action === 'dispatch' && body.stationIds?.length) {
+        dispatches = await recordDispatch(c, { principal, ip }, { alarmId, stationIds: body.stationIds, note: body.note ?? null });
+      }
       return after;
     });
     if (forwardQueued) this.opts.onForwardQueued?.();
     const change: AlarmChange =
       action === 'close' ? { type: 'alarm_closed', reason: 'closed' } : { type: 'alarm_updated', reason: column as 'acknowledged' | 'verified' | 'dispatched' };
     await this.hub.publish([alarmRow(change, after, new Date().toISOString())]).catch((err) => this.logger.error({ err }, 'alarm broadcast failed'));
-    return after;
+    return { alarm: after, dispatches };
   }
 
   async list(principal: Principal, query: AlarmListQuery): Promise<AlarmListResponse> {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { seedDemoSubset } from '@firelink/geodata';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { bruteForceTopStations } from './brute-force.ts';
-import { prng } from './grid-network.ts';
+import { seededRandom } from '@firelink/common';
 import { suggestStations } from './suggest.ts';
 
 describe('dispatch suggestions on the demo city (geodata seed)', () => {
@@ -24,7 +24,7 @@ describe('dispatch suggestions on the demo city (geodata seed)', () => {
     const counts = await db.pool.query(`SELECT (SELECT count(*) FROM roads)::int AS roads, (SELECT count(*) FROM stations WHERE status = 'available')::int AS stations`);
     assert.ok(counts.rows[0].roads > 100, 'the demo subset has a road network');
     assert.ok(counts.rows[0].stations >= 5, 'the demo subset has stations');
-    const rnd = prng(77);
+    const rnd = seededRandom(77);
     let road = 0;
     for (let i = 0; i < 12; i++) {
       const lon = box.xmin + rnd() * (box.xmax - box.xmin);

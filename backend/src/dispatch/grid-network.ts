@@ -3,6 +3,7 @@
 // arterial (60 km/h) every `arterialEvery` lines, some one-way streets, some missing
 // blocks, and stations scattered over it. Deterministic for a given seed.
 import type pg from 'pg';
+import { seededRandom } from '@firelink/common';
 
 export interface GridNetworkOptions {
   /** South-west corner. */
@@ -29,20 +30,9 @@ export interface GridNetwork {
   bbox: { west: number; south: number; east: number; north: number };
 }
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function loadGridNetwork(db: pg.Pool | pg.ClientBase, o: GridNetworkOptions): Promise<GridNetwork> {
-  const rnd = prng(o.seed ?? 7);
+  const rnd = seededRandom(o.seed ?? 7);
   const every = o.arterialEvery ?? 5;
   const mLon = 111_320 * Math.cos((o.originLat * Math.PI) / 180);
   const mLat = 110_574;

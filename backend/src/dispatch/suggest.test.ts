@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
-import { loadGridNetwork, prng, type GridNetwork } from './grid-network.ts';
+import { seededRandom } from '@firelink/common';
+import { loadGridNetwork, type GridNetwork } from './grid-network.ts';
 import { ACCESS_SPEED_MPS, SNAP_TOLERANCE_M, STRAIGHT_DETOUR_FACTOR, straightEtaSeconds } from './model.ts';
 import { suggestStations } from './suggest.ts';
 import { bruteForceTopStations } from './brute-force.ts';
@@ -104,7 +105,7 @@ describe('dispatch suggestions on a generated city (pruned = brute force)', () =
   after(async () => db?.drop());
 
   it('returns exactly the brute-force top k at 34 random points, 4 off the network (k = 1, 3, 5, 8, 12)', async () => {
-    const rnd = prng(2024);
+    const rnd = seededRandom(2024);
     const { west, south, east, north } = grid.bbox;
     let maxRounds = 0;
     let routed = 0;

@@ -24,6 +24,8 @@ export interface LiveOptions {
   forwarder?: Partial<ForwarderOptions>;
   /** Replaces session authentication of the WebSocket upgrade (tests). */
   authenticate?: Authenticate;
+  /** How often an open WebSocket re-checks its session, ms (default 60 000); see ws-server.ts. */
+  sessionRecheckMs?: number;
   nearestStations?: (alarm: AlarmDto) => Promise<AlarmDetail['nearestStations']>;
   /** Receives the running parts (tests and benchmarks drive them directly). */
   expose?: (parts: LiveParts) => void;
@@ -96,6 +98,7 @@ export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
           hub,
           logger: ctx.logger.child({ feature: 'ws' }),
           authenticate: opts.authenticate ?? (async (req) => (await authenticateRequest(ctx.pool, req))?.principal ?? null),
+          recheckMs: opts.sessionRecheckMs,
         });
         escalation = setInterval(() => {
           if (escalating) return;

@@ -1,6 +1,9 @@
 // WebSocket /ws on the HTTP server's upgrade event (ws, noServer). The upgrade is
 // authenticated with the session (cookie or bearer), refused with 401 without one and
 // with 503 past the connection limit; messages are validated with common/src/live.ts.
+// An open stream re-checks its session every `recheckMs` (default 60 s): a logout, an
+// expired session or a disabled user closes it with 4401 (the client shows the login page);
+// a changed role or jurisdiction closes it with 4403 (the client reconnects with the new scope).
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { clientMessageSchema, WS_CLOSE } from '@firelink/common';
@@ -13,6 +16,17 @@ export type Authenticate = (req: IncomingMessage) => Promise<Principal | null>;
 
 export const WS_PATH = '/ws';
 
+/** Default interval between session re-checks of an open stream, ms. */
+export const DEFAULT_RECHECK_MS = 60_000;
+
+function samePermissions(a: Principal, b: Principal): boolean {
+  if (a.userId !== b.userId || a.role !== b.role || a.scope.kind !== b.scope.kind) return false;
+  const list = (p: Principal) => (p.scope.kind === 'regions' ? p.scope.adcodes : p.scope.kind === 'units' ? p.scope.unitIds : []);
+  const x = list(a);
+  const y = list(b);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
 function reject(socket: Duplex, status: number, reason: string, message: string): void {
   const body = JSON.stringify({ error: reason, message });
   socket.end(
@@ -20,8 +34,18 @@ function reject(socket: Duplex, status: number, reason: string, message: string)
   );
 }
 
-export function attachWebSocket(opts: { http: Server; hub: LiveHub; authenticate: Authenticate; logger: Logger }): { close: () => void } {
+export function attachWebSocket(opts: {
+  http: Server;
+  hub: LiveHub;
+  authenticate: Authenticate;
+  logger: Logger;
+  /** Session re-check interval of open streams, ms (default DEFAULT_RECHECK_MS). */
+  recheckMs?: number;
+}): { close: () => void } {
   const { http, hub, authenticate, logger } = opts;
+  const recheckMs = opts.recheckMs ?? DEFAULT_RECHECK_MS;
+  if (!(recheckMs > 0)) throw new Error(`live: recheckMs must be a positive number of milliseconds, got ${recheckMs}`);
+  const timers = new Set<NodeJS.Timeout>();
   // Client messages are small (subscribe with filters, ping).
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
   let upgrading = 0;
@@ -43,6 +67,33 @@ export function attachWebSocket(opts: { http: Server; hub: LiveHub; authenticate
         }
         wss.handleUpgrade(req, socket, head, (ws) => {
           const client = hub.addClient(ws, principal);
+          let checking = false;
+          const timer = setInterval(() => {
+            if (checking || ws.readyState !== ws.OPEN) return;
+            checking = true;
+            authenticate(req)
+              .then((now) => {
+                if (ws.readyState !== ws.OPEN) return;
+                if (!now) {
+                  logger.info({ user: principal.username }, 'live stream closed: session ended (logout, expiry or user disabled)');
+                  ws.close(WS_CLOSE.unauthorized, 'session ended: log in again');
+                } else if (!samePermissions(principal, now)) {
+                  logger.info({ user: principal.username }, 'live stream closed: role or jurisdiction changed');
+                  ws.close(WS_CLOSE.permissionsChanged, 'permissions changed: reconnect');
+                }
+              })
+              // A database hiccup must not cut every wall display: keep the stream, retry next time.
+              .catch((err) => logger.warn({ err }, 'live session re-check failed; retrying at the next interval'))
+              .finally(() => {
+                checking = false;
+              });
+          }, recheckMs);
+          timer.unref();
+          timers.add(timer);
+          ws.once('close', () => {
+            clearInterval(timer);
+            timers.delete(timer);
+          });
           ws.on('message', (data, isBinary) => {
             let parsed: unknown;
             try {
@@ -85,6 +136,8 @@ export function attachWebSocket(opts: { http: Server; hub: LiveHub; authenticate
   return {
     close: () => {
       http.off('upgrade', onUpgrade);
+      for (const t of timers) clearInterval(t);
+      timers.clear();
       wss.close();
     },
   };

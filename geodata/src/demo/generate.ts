@@ -9,6 +9,7 @@
 import { booleanPointInPolygon, buffer, lineString, point } from '@turf/turf';
 import type { Feature, MultiPolygon, Polygon } from 'geojson';
 import { CITIES, DISTRICTS } from '../regions/jiangsu.ts';
+import { seededRandom } from '@firelink/common';
 
 export interface DemoOptions {
   seed: number;
@@ -102,17 +103,6 @@ export interface DemoCity {
   water: DemoWater[];
 }
 
-/** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Metres per degree near 32°N (Nanjing); good to a fraction of a percent across Jiangsu.
 const M_PER_DEG_LAT = 110_900;
@@ -233,7 +223,7 @@ const districtName = (adcode: number) => DISTRICTS.find((d) => d.adcode === adco
 const cityName = (adcode: number) => CITIES.find((c) => c.adcode === Math.floor(adcode / 100) * 100)?.name ?? '';
 
 export function generateDemoCity(districts: DistrictGeometry[], opts: DemoOptions): DemoCity {
-  const rnd = prng(opts.seed);
+  const rnd = seededRandom(opts.seed);
   const polys = new Map(districts.map((d) => [d.adcode, makePoly(d.geometry)]));
   const nanjing = DISTRICTS.filter((d) => d.city === 320100).map((d) => ({ adcode: d.adcode, poly: polys.get(d.adcode)! }));
   const districtOf = (p: readonly [number, number], among: Array<{ adcode: number; poly: Poly }>) =>

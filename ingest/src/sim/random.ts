@@ -1,16 +1,7 @@
-// Seeded PRNG (mulberry32) so a simulation run can be replayed with --seed.
-export type Random = () => number;
+// Replayable simulations: the seeded PRNG lives in common (one place for it).
+import { seededRandom, type Random } from '@firelink/common';
 
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom, type Random };
 
 export function between(rnd: Random, min: number, max: number): number {
   return min + (max - min) * rnd();

@@ -138,40 +138,95 @@ export class EventStore {
     return withTransaction(this.pool, work, hook ? () => hook(frame) : undefined);
   }
 
-  /** The set-based body: a handful of statements for the whole batch. */
+  /**
+   * The set-based body. Common case: two statements for the whole batch — a read phase
+   * (receipts claimed, registry, last statuses and host power locked, points) and, after
+   * normalization in JS, a write phase (statuses, point/system states, host power, events).
+   * Unregistered devices, bad ADUs and duty-check answers (rare) add a statement each.
+   */
   private async storeIn(client: Queryable, items: Array<Pick<Item, 'frame' | 'adu' | 'peer' | 'receivedAt'>>): Promise<StoreResult[]> {
     const frameKey = (f: Frame) => `${f.source}|${f.serial}|${f.time}`;
-    // 1. Receipts: which frames are new (a resend, or a copy within this batch, is not).
-    const keys: q.FrameKeys = { address: [], serial: [], timeLabel: [] };
-    const receivedAt: string[] = [];
+    // Read-phase keys. Status, point and health keys are gathered over the whole batch (a
+    // resend among them only widens the read); what is written comes from new frames only.
+    const frames = { address: [] as number[], serial: [] as number[], timeLabel: [] as string[], receivedAt: [] as string[] };
     const seenInBatch = new Set<string>();
+    const addressSet = new Set<number>();
+    const rk: q.StatusKeys = { address: [], aduType: [], systemType: [], systemAddress: [], componentAddress: [] };
+    const rkSeen = new Set<string>();
+    const pr = { address: [] as number[], systemType: [] as number[], systemAddress: [] as number[], componentAddress: [] as number[] };
+    const prSeen = new Set<string>();
+    const healthSet = new Set<number>();
     for (const it of items) {
-      const k = frameKey(it.frame);
-      if (seenInBatch.has(k)) continue;
-      seenInBatch.add(k);
-      keys.address.push(it.frame.source);
-      keys.serial.push(it.frame.serial);
-      keys.timeLabel.push(it.frame.time);
-      receivedAt.push(it.receivedAt.toISOString());
+      const f = it.frame;
+      const k = frameKey(f);
+      if (!seenInBatch.has(k)) {
+        seenInBatch.add(k);
+        frames.address.push(f.source);
+        frames.serial.push(f.serial);
+        frames.timeLabel.push(f.time);
+        frames.receivedAt.push(it.receivedAt.toISOString());
+      }
+      addressSet.add(f.source);
+      const adu = it.adu;
+      if (!adu) continue;
+      if (adu.type === 1 || adu.type === 21) healthSet.add(f.source);
+      const status = isStatusType(adu.type);
+      for (const o of adu.objects) {
+        if (status) {
+          const sk = `${f.source}|${statusKey(adu.type, o)}`;
+          if (!rkSeen.has(sk)) {
+            rkSeen.add(sk);
+            rk.address.push(f.source);
+            rk.aduType.push(adu.type);
+            rk.systemType.push(o.systemType ?? 0);
+            rk.systemAddress.push(o.systemAddress ?? 0);
+            rk.componentAddress.push(o.componentAddress ?? 0);
+          }
+        }
+        if (o.componentAddress !== undefined && o.systemType !== undefined) {
+          const pk = `${f.source}:${o.systemType}:${o.systemAddress ?? 0}:${o.componentAddress}`;
+          if (!prSeen.has(pk)) {
+            prSeen.add(pk);
+            pr.address.push(f.source);
+            pr.systemType.push(o.systemType);
+            pr.systemAddress.push(o.systemAddress ?? 0);
+            pr.componentAddress.push(o.componentAddress);
+          }
+        }
+      }
     }
-    const claimed = await client.query<{ device_address: number; serial: number; time_label: string }>(q.claimFrames(keys, receivedAt));
-    const isNew = new Set(claimed.rows.map((r) => `${r.device_address}|${r.serial}|${r.time_label}`));
+
+    // 1. Read phase, one statement.
+    const read = await client.query<q.ReadBatchRow>(
+      q.readBatch({ frames, addresses: [...addressSet], status: rk, points: pr, health: [...healthSet] }),
+    );
+    const rr = read.rows[0]!;
+    const isNew = new Set(rr.claimed.map((r) => `${r[0]}|${r[1]}|${r[2]}`));
     const fresh = items.map((it) => {
       const k = frameKey(it.frame);
       const ok = isNew.has(k);
       isNew.delete(k); // a second copy in the same batch is a duplicate
       return ok;
     });
-
-    // 2. Registry.
-    const addresses = [...new Set(items.map((it) => it.frame.source))];
-    const dev = await client.query<{ address: number; id: number; unit_id: number | null; region_adcode: number | null; h3_r9: string | null }>(q.findDevices(addresses));
-    const devices = new Map<number, DeviceInfo>(dev.rows.map((d) => [Number(d.address), { deviceId: Number(d.id), unitId: d.unit_id === null ? null : Number(d.unit_id), regionAdcode: d.region_adcode, h3R9: d.h3_r9 }]));
+    const devices = new Map<number, DeviceInfo>(rr.devices.map((d) => [Number(d[0]), { deviceId: Number(d[1]), unitId: d[2] === null ? null : Number(d[2]), regionAdcode: d[3], h3R9: d[4] }]));
     const deviceOf = (address: number) => devices.get(address) ?? NO_DEVICE;
+    // Points by device id (registered devices only, as the registry join guarantees).
+    const points = new Map<string, number>();
+    for (const p of rr.points) {
+      const d = devices.get(Number(p[0]));
+      if (d?.deviceId != null) points.set(`${d.deviceId}:${p[1]}:${p[2]}:${p[3]}`, Number(p[4]));
+    }
 
     const work = items.map((it, i) => ({ ...it, fresh: fresh[i]!, device: deviceOf(it.frame.source), events: [] as NormalizedEvent[] })).filter((w) => w.fresh && w.adu);
 
-    // 3. Last statuses (locked), transitions in arrival order, final statuses written back.
+    // 2. Transitions in arrival order against the locked last statuses; final statuses written back.
+    const prevByDevice = new Map<number, Map<string, number | null>>();
+    for (const s of rr.statuses) {
+      const a = Number(s[0]);
+      const m = prevByDevice.get(a) ?? new Map<string, number | null>();
+      m.set(`${s[1]}:${s[2]}:${s[3]}:${s[4]}`, s[5]);
+      prevByDevice.set(a, m);
+    }
     const sk: q.StatusKeys = { address: [], aduType: [], systemType: [], systemAddress: [], componentAddress: [] };
     const skSeen = new Set<string>();
     for (const w of work) {
@@ -188,43 +243,15 @@ export class EventStore {
         sk.componentAddress.push(o.componentAddress ?? 0);
       }
     }
-    const prevByDevice = new Map<number, Map<string, number | null>>();
-    if (sk.address.length > 0) {
-      const r = await client.query<{ device_address: number; adu_type: number; system_type: number; system_address: number; component_address: number; status: number }>(q.lockLastStatuses(sk));
-      for (const s of r.rows) {
-        const m = prevByDevice.get(Number(s.device_address)) ?? new Map<string, number | null>();
-        m.set(`${s.adu_type}:${s.system_type}:${s.system_address}:${s.component_address}`, s.status);
-        prevByDevice.set(Number(s.device_address), m);
-      }
-    }
     for (const w of work) {
       const at = w.receivedAt.toISOString();
       const prev = prevByDevice.get(w.frame.source) ?? new Map<string, number | null>();
       prevByDevice.set(w.frame.source, prev);
       w.events = normalizeFrame({ deviceAddress: w.frame.source, serial: w.frame.serial, timeLabel: w.frame.time, receivedAt: at }, w.adu!, prev);
     }
-    if (sk.address.length > 0) {
-      const status = sk.address.map((a, i) => prevByDevice.get(a)!.get(`${sk.aduType[i]}:${sk.systemType[i]}:${sk.systemAddress[i]}:${sk.componentAddress[i]}`) ?? 0);
-      await client.query(q.upsertLastStatuses({ ...sk, status }, new Date().toISOString()));
-    }
+    const status = sk.address.map((a, i) => prevByDevice.get(a)!.get(`${sk.aduType[i]}:${sk.systemType[i]}:${sk.systemAddress[i]}:${sk.componentAddress[i]}`) ?? 0);
 
-    // 4. Points of registered devices; point states and system statuses.
-    const pk = { device: [] as number[], st: [] as number[], sa: [] as number[], ca: [] as number[] };
-    for (const w of work) {
-      if (w.device.deviceId === null) continue;
-      for (const o of w.adu!.objects) {
-        if (o.componentAddress === undefined || o.systemType === undefined) continue;
-        pk.device.push(w.device.deviceId);
-        pk.st.push(o.systemType);
-        pk.sa.push(o.systemAddress ?? 0);
-        pk.ca.push(o.componentAddress);
-      }
-    }
-    const points = new Map<string, number>();
-    if (pk.device.length > 0) {
-      const r = await client.query<{ device_id: number; system_type: number; system_address: number; component_address: number; id: number }>(q.findPoints(pk.device, pk.st, pk.sa, pk.ca));
-      for (const p of r.rows) points.set(`${p.device_id}:${p.system_type}:${p.system_address}:${p.component_address}`, Number(p.id));
-    }
+    // 3. Point states and system statuses of registered devices.
     const now = new Date().toISOString();
     const pointState = new Map<number, { state: string; inFault: boolean }>();
     const sys = new Map<string, { device: number; st: number; sa: number; status: number }>();
@@ -243,47 +270,34 @@ export class EventStore {
         }
       }
     }
-    if (pointState.size > 0) {
-      const ids = [...pointState.keys()].sort((a, b) => a - b);
-      await client.query(q.updatePointStates(ids, ids.map((id) => pointState.get(id)!.state), ids.map((id) => pointState.get(id)!.inFault), now));
-    }
-    if (sys.size > 0) {
-      const v = [...sys.values()];
-      await client.query(q.updateSystemStatuses(v.map((x) => x.device), v.map((x) => x.st), v.map((x) => x.sa), v.map((x) => x.status), now));
-    }
+    const pointIds = [...pointState.keys()].sort((a, b) => a - b);
+    const sysRows = [...sys.values()];
 
-    // 5. Host power: mains and backup lost = host offline (主机关机); restored = host online.
-    const power = work.filter((w) => w.adu!.type === 1 || w.adu!.type === 21);
-    if (power.length > 0) {
-      const addrs = [...new Set(power.map((w) => w.frame.source))].sort((a, b) => a - b);
-      const r = await client.query<{ device_address: number; host_offline: boolean; offline_reason: string | null }>(q.lockHealth(addrs));
-      const health = new Map(r.rows.map((h) => [Number(h.device_address), h]));
-      const set = { a: [] as number[], off: [] as boolean[], reason: [] as Array<string | null>, lost: [] as boolean[] };
-      for (const w of power) {
-        const lost = w.adu!.objects.some((o) => powerLost(w.adu!.type, o.status ?? 0));
-        const h = health.get(w.frame.source);
-        const at = w.receivedAt.toISOString();
-        const key = `gb:${w.frame.source}:${w.frame.serial}:${w.frame.time}`;
-        if (lost && !h?.host_offline) {
-          w.events.push(systemEvent(`${key}:host_offline`, 'host_offline', w.frame.source, at, { reason: 'power' }));
-          health.set(w.frame.source, { device_address: w.frame.source, host_offline: true, offline_reason: 'power' });
-          set.a.push(w.frame.source); set.off.push(true); set.reason.push('power'); set.lost.push(true);
-        } else if (!lost && h?.host_offline && h.offline_reason === 'power') {
-          w.events.push(systemEvent(`${key}:host_online`, 'host_online', w.frame.source, at, { reason: 'power_restored' }));
-          health.set(w.frame.source, { device_address: w.frame.source, host_offline: false, offline_reason: null });
-          set.a.push(w.frame.source); set.off.push(false); set.reason.push(null); set.lost.push(false);
-        }
-      }
-      if (set.a.length > 0) {
-        // Last write per address wins.
-        const last = new Map<number, number>();
-        set.a.forEach((a, i) => last.set(a, i));
-        const idx = [...last.values()];
-        await client.query(q.setHealth(idx.map((i) => set.a[i]!), idx.map((i) => set.off[i]!), idx.map((i) => set.reason[i]!), idx.map((i) => set.lost[i]!), now));
+    // 4. Host power: mains and backup lost = host offline (主机关机); restored = host online.
+    const health = new Map<number, { host_offline: boolean; offline_reason: string | null }>(rr.health.map((h) => [Number(h[0]), { host_offline: h[1], offline_reason: h[2] }]));
+    const set = { a: [] as number[], off: [] as boolean[], reason: [] as Array<string | null>, lost: [] as boolean[] };
+    for (const w of work) {
+      if (w.adu!.type !== 1 && w.adu!.type !== 21) continue;
+      const lost = w.adu!.objects.some((o) => powerLost(w.adu!.type, o.status ?? 0));
+      const h = health.get(w.frame.source);
+      const at = w.receivedAt.toISOString();
+      const key = `gb:${w.frame.source}:${w.frame.serial}:${w.frame.time}`;
+      if (lost && !h?.host_offline) {
+        w.events.push(systemEvent(`${key}:host_offline`, 'host_offline', w.frame.source, at, { reason: 'power' }));
+        health.set(w.frame.source, { host_offline: true, offline_reason: 'power' });
+        set.a.push(w.frame.source); set.off.push(true); set.reason.push('power'); set.lost.push(true);
+      } else if (!lost && h?.host_offline && h.offline_reason === 'power') {
+        w.events.push(systemEvent(`${key}:host_online`, 'host_online', w.frame.source, at, { reason: 'power_restored' }));
+        health.set(w.frame.source, { host_offline: false, offline_reason: null });
+        set.a.push(w.frame.source); set.off.push(false); set.reason.push(null); set.lost.push(false);
       }
     }
+    // Last write per address wins.
+    const lastHealth = new Map<number, number>();
+    set.a.forEach((a, i) => lastHealth.set(a, i));
+    const hIdx = [...lastHealth.values()];
 
-    // 6. Duty-check answers (rare): response time recorded on the check.
+    // 5. Duty-check answers (rare): response time recorded on the check.
     for (const w of work) {
       if (w.device.deviceId === null) continue;
       for (const e of w.events) {
@@ -294,7 +308,7 @@ export class EventStore {
       }
     }
 
-    // 7. Unregistered devices are surfaced (first sight, then hourly) and their frames kept raw.
+    // 6. Unregistered devices are surfaced (first sight, then hourly) and their frames kept raw (rare).
     const raw = { a: [] as Array<number | null>, p: [] as Array<string | null>, r: [] as string[], h: [] as string[] };
     const strangers = new Map<number, { peer: string | null; n: number; first: (typeof work)[number] }>();
     for (const w of work) {
@@ -334,10 +348,11 @@ export class EventStore {
     }
     if (raw.a.length > 0) await client.query(q.insertRawFrames(raw.a, raw.p, raw.r, raw.h, now));
 
-    // 8. Events, one statement for the batch.
+    // 7. Write phase, one statement: statuses, point/system states, host power, events.
     const rows: q.EventRow[] = [];
     const pending: Array<{ w: (typeof work)[number]; e: NormalizedEvent; pointId: number | null }> = [];
     for (const w of work) {
+      if (w.events.length === 0) continue;
       const hex = w.frame.raw.toString('hex');
       for (const e of w.events) {
         const pointId =
@@ -349,8 +364,17 @@ export class EventStore {
       }
     }
     const ids = new Map<string, number>();
-    if (rows.length > 0) {
-      const r = await client.query<{ id: number; dedupe_key: string }>(q.insertEvents(rows));
+    if (rows.length > 0 || sk.address.length > 0 || pointIds.length > 0 || sysRows.length > 0 || hIdx.length > 0) {
+      const r = await client.query<{ id: number; dedupe_key: string }>(
+        q.writeBatch({
+          status: { ...sk, status },
+          pointStates: { ids: pointIds, states: pointIds.map((id) => pointState.get(id)!.state), inFault: pointIds.map((id) => pointState.get(id)!.inFault) },
+          systems: { deviceId: sysRows.map((x) => x.device), systemType: sysRows.map((x) => x.st), systemAddress: sysRows.map((x) => x.sa), status: sysRows.map((x) => x.status) },
+          health: { address: hIdx.map((i) => set.a[i]!), hostOffline: hIdx.map((i) => set.off[i]!), reason: hIdx.map((i) => set.reason[i]!), powerLost: hIdx.map((i) => set.lost[i]!) },
+          events: rows,
+          at: now,
+        }),
+      );
       for (const x of r.rows) ids.set(x.dedupe_key, Number(x.id));
     }
     const stored = new Map<object, StoredEvent[]>();

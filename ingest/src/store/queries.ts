@@ -196,3 +196,141 @@ export function answerDutyCheck(deviceId: number, at: string): Query {
     values: [deviceId, at],
   };
 }
+
+// ---------------------------------------------------------------------------------------
+// The batch path in two statements (plus BEGIN/COMMIT): a read phase that claims receipts
+// and reads (and locks) everything normalization needs, and a write phase that applies
+// its results. Both are named (prepared once per connection) and take empty arrays for
+// the parts a batch does not need.
+
+export interface ReadBatchInput {
+  frames: FrameKeys & { receivedAt: string[] };
+  /** Distinct source addresses of the batch. */
+  addresses: number[];
+  status: StatusKeys;
+  /** Points by (device address, system type, system address, component address). */
+  points: { address: number[]; systemType: number[]; systemAddress: number[]; componentAddress: number[] };
+  /** Addresses whose host power state is read (and locked). */
+  health: number[];
+}
+
+export interface ReadBatchRow {
+  /** [device_address, serial, time_label] of the receipts that were new. */
+  claimed: Array<[number, number, string]>;
+  /** [address, id, unit_id, region_adcode, h3_r9]. */
+  devices: Array<[number, number, number | null, number | null, string | null]>;
+  /** [device_address, adu_type, system_type, system_address, component_address, status]. */
+  statuses: Array<[number, number, number, number, number, number]>;
+  /** [device_address, system_type, system_address, component_address, point id]. */
+  points: Array<[number, number, number, number, number]>;
+  /** [device_address, host_offline, offline_reason]. */
+  health: Array<[number, boolean, string | null]>;
+}
+
+/** Receipts + registry + locked last statuses + points + locked host power, one round trip. */
+export function readBatch(i: ReadBatchInput): Query & { name: string } {
+  return {
+    name: 'ingest_read_batch_v1',
+    text: `WITH claimed AS (
+             INSERT INTO ingest_frames (device_address, serial, time_label, received_at)
+             SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::timestamptz[])
+             ON CONFLICT DO NOTHING
+             RETURNING device_address, serial, time_label
+           ), dev AS (
+             SELECT d.address, d.id, d.unit_id, u.region_adcode, u.h3_r9
+               FROM devices d LEFT JOIN units u ON u.id = d.unit_id
+              WHERE d.protocol = 'gb26875' AND d.address = ANY($5::bigint[])
+           ), st AS (
+             SELECT s.device_address, s.adu_type, s.system_type, s.system_address, s.component_address, s.status
+               FROM ingest_last_status s
+               JOIN unnest($6::bigint[], $7::smallint[], $8::smallint[], $9::smallint[], $10::bigint[])
+                    AS k(device_address, adu_type, system_type, system_address, component_address)
+                 ON s.device_address = k.device_address AND s.adu_type = k.adu_type AND s.system_type = k.system_type
+                AND s.system_address = k.system_address AND s.component_address = k.component_address
+              ORDER BY 1, 2, 3, 4, 5
+                FOR UPDATE OF s
+           ), pts AS (
+             SELECT k.address, k.system_type, k.system_address, k.component_address, p.id
+               FROM unnest($11::bigint[], $12::smallint[], $13::smallint[], $14::bigint[]) AS k(address, system_type, system_address, component_address)
+               JOIN devices d ON d.protocol = 'gb26875' AND d.address = k.address
+               JOIN facility_systems s ON s.device_id = d.id AND s.system_type = k.system_type AND s.system_address = k.system_address
+               JOIN points p ON p.system_id = s.id AND p.component_address = k.component_address
+           ), hl AS (
+             SELECT device_address, host_offline, offline_reason FROM ingest_device_health
+              WHERE device_address = ANY($15::bigint[]) ORDER BY device_address FOR UPDATE
+           )
+           SELECT (SELECT coalesce(json_agg(json_build_array(device_address, serial, time_label)), '[]') FROM claimed) AS claimed,
+                  (SELECT coalesce(json_agg(json_build_array(address, id, unit_id, region_adcode, h3_r9)), '[]') FROM dev) AS devices,
+                  (SELECT coalesce(json_agg(json_build_array(device_address, adu_type, system_type, system_address, component_address, status)), '[]') FROM st) AS statuses,
+                  (SELECT coalesce(json_agg(json_build_array(address, system_type, system_address, component_address, id)), '[]') FROM pts) AS points,
+                  (SELECT coalesce(json_agg(json_build_array(device_address, host_offline, offline_reason)), '[]') FROM hl) AS health`,
+    values: [
+      i.frames.address, i.frames.serial, i.frames.timeLabel, i.frames.receivedAt,
+      i.addresses,
+      i.status.address, i.status.aduType, i.status.systemType, i.status.systemAddress, i.status.componentAddress,
+      i.points.address, i.points.systemType, i.points.systemAddress, i.points.componentAddress,
+      i.health,
+    ],
+  };
+}
+
+export interface WriteBatchInput {
+  /** Keys unique within one call. */
+  status: StatusKeys & { status: number[] };
+  pointStates: { ids: number[]; states: string[]; inFault: boolean[] };
+  systems: { deviceId: number[]; systemType: number[]; systemAddress: number[]; status: number[] };
+  /** One entry per address at most. */
+  health: { address: number[]; hostOffline: boolean[]; reason: Array<string | null>; powerLost: boolean[] };
+  events: EventRow[];
+  at: string;
+}
+
+/** Last statuses, point states, system statuses, host power and the events, one round trip; returns the events inserted. */
+export function writeBatch(w: WriteBatchInput): Query & { name: string } {
+  return {
+    name: 'ingest_write_batch_v1',
+    text: `WITH ls AS (
+             INSERT INTO ingest_last_status (device_address, adu_type, system_type, system_address, component_address, status, updated_at)
+             SELECT k.*, $1::timestamptz FROM unnest($2::bigint[], $3::smallint[], $4::smallint[], $5::smallint[], $6::bigint[], $7::int[])
+               AS k(device_address, adu_type, system_type, system_address, component_address, status)
+             ORDER BY 1, 2, 3, 4, 5
+             ON CONFLICT (device_address, adu_type, system_type, system_address, component_address)
+             DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
+           ), ps AS (
+             UPDATE points p SET state = k.state, in_fault = k.in_fault,
+                    state_changed_at = CASE WHEN p.state IS DISTINCT FROM k.state THEN $1::timestamptz ELSE p.state_changed_at END
+               FROM unnest($8::bigint[], $9::text[], $10::boolean[]) AS k(id, state, in_fault)
+              WHERE p.id = k.id
+           ), ss AS (
+             UPDATE facility_systems s SET status = k.status, status_at = $1::timestamptz
+               FROM unnest($11::bigint[], $12::smallint[], $13::smallint[], $14::int[]) AS k(device_id, system_type, system_address, status)
+              WHERE s.device_id = k.device_id AND s.system_type = k.system_type AND s.system_address = k.system_address
+           ), hl AS (
+             INSERT INTO ingest_device_health (device_address, host_offline, offline_reason, power_lost, changed_at)
+             SELECT k.*, $1::timestamptz FROM unnest($15::bigint[], $16::boolean[], $17::text[], $18::boolean[]) AS k
+             ON CONFLICT (device_address) DO UPDATE SET host_offline = EXCLUDED.host_offline,
+               offline_reason = EXCLUDED.offline_reason, power_lost = EXCLUDED.power_lost, changed_at = EXCLUDED.changed_at
+           )
+           INSERT INTO events (dedupe_key, source, kind, device_id, device_address, unit_id, point_id, system_type,
+                               system_address, component_type, component_address, region_adcode, h3_r9, status, value,
+                               description, device_time, received_at, raw, payload)
+           SELECT x.dedupe_key, x.source, x.kind, x.device_id, x.device_address, x.unit_id, x.point_id, x.system_type,
+                  x.system_address, x.component_type, x.component_address, x.region_adcode, x.h3_r9, x.status, x.value,
+                  x.description, x.device_time::timestamp AT TIME ZONE 'Asia/Shanghai', x.received_at,
+                  decode(x.raw, 'hex'), x.payload
+             FROM jsonb_to_recordset($19::jsonb) AS x(dedupe_key text, source text, kind text, device_id bigint,
+                  device_address bigint, unit_id bigint, point_id bigint, system_type smallint, system_address smallint,
+                  component_type smallint, component_address bigint, region_adcode integer, h3_r9 text, status integer,
+                  value double precision, description text, device_time text, received_at timestamptz, raw text, payload jsonb)
+           ON CONFLICT (dedupe_key) DO NOTHING
+           RETURNING id, dedupe_key`,
+    values: [
+      w.at,
+      w.status.address, w.status.aduType, w.status.systemType, w.status.systemAddress, w.status.componentAddress, w.status.status,
+      w.pointStates.ids, w.pointStates.states, w.pointStates.inFault,
+      w.systems.deviceId, w.systems.systemType, w.systems.systemAddress, w.systems.status,
+      w.health.address, w.health.hostOffline, w.health.reason, w.health.powerLost,
+      JSON.stringify(w.events),
+    ],
+  };
+}
