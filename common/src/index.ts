@@ -8,3 +8,4 @@ export * from './live.ts';
 export * from './analytics.ts';
 export * from './dispatch.ts';
 export * from './random.ts';
+export * from './unit-positions.ts';

@@ -67,6 +67,11 @@ describe('command map in Chromium', { skip, timeout: 240_000 }, () => {
 
   it('logs in and renders the wall: map drawn, no console errors, nothing leaves localhost', async () => {
     wall = await browser.newPage();
+    const unitRequests: Array<{ path: string; status: number; type: string | null }> = [];
+    wall.on('response', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname.startsWith('/api/units')) unitRequests.push({ path: u.pathname + u.search, status: r.status(), type: r.headers()['content-type'] ?? null });
+    });
     await login(wall, stack.baseUrl, stack, '/wall');
     assert.equal(new URL(wall.url()).pathname, '/wall');
     await wall.waitForSelector('[data-testid=wall] canvas', { timeout: 20_000 });
@@ -80,6 +85,10 @@ describe('command map in Chromium', { skip, timeout: 240_000 }, () => {
     assert.match(await wall.textContent('h1') ?? '', /消防联网监测指挥大屏/, 'zh-CN by default');
     assert.deepEqual(browser.errors, []);
     assert.deepEqual(browser.external, []);
+    // Units come packed in one request (GET /api/units/positions), not paged through /api/units.
+    assert.deepEqual(unitRequests.map((r) => r.path), ['/api/units/positions'], JSON.stringify(unitRequests));
+    assert.equal(unitRequests[0]!.status, 200);
+    assert.match(unitRequests[0]!.type ?? '', /application\/vnd\.firelink\.unit-positions/);
   });
 
   it('shows a fire alarm sent as a GB/T 26875 frame on the desk and the wall within 2 s', async () => {

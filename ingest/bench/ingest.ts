@@ -79,6 +79,17 @@ async function registerDevices(pool: pg.Pool, n: number, startAddress: number, p
   await pool.query('ANALYZE');
 }
 
+/** Commit batches of a phase: count, mean size, and where a transaction's time goes. */
+function storeTiming(now: EventStore['timing'], before: EventStore['timing']): string {
+  const b = now.batches - before.batches;
+  if (b === 0) return 'no commit batches';
+  const per = (x: number) => (x / b).toFixed(1);
+  const tx = now.txMs - before.txMs;
+  const read = now.readMs - before.readMs;
+  const write = now.writeMs - before.writeMs;
+  return `${b} commit batches of ${((now.frames - before.frames) / b).toFixed(1)} frames, per batch ${per(tx)} ms in transaction (read statement ${per(read)} ms, write statement ${per(write)} ms, BEGIN/COMMIT/rest ${per(tx - read - write)} ms)`;
+}
+
 export default async function bench(ctx: BenchContext): Promise<void> {
   const { values } = parseArgs({
     args: ctx.args,
@@ -123,7 +134,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout! });
-  let phaseStart = { at: 0, events: 0, frames: 0, cpu: process.cpuUsage() };
+  let phaseStart = { at: 0, events: 0, frames: 0, cpu: process.cpuUsage(), timing: { ...store.timing } };
   let phaseIndex = -1;
   const results: string[] = [];
   let connectedLine = '';
@@ -136,7 +147,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       phaseIndex = Number(line.split(' ')[1]);
       server.latency.reset();
       const st = server.stats();
-      phaseStart = { at: performance.now(), events: st.eventsStored, frames: st.framesConfirmed, cpu: process.cpuUsage() };
+      phaseStart = { at: performance.now(), events: st.eventsStored, frames: st.framesConfirmed, cpu: process.cpuUsage(), timing: { ...store.timing } };
       ctx.log(`phase ${phases[phaseIndex]!.name}: offering ${phases[phaseIndex]!.rate} events/s for ${phases[phaseIndex]!.seconds} s`);
     } else if (line.startsWith('report')) {
       const client = JSON.parse(line.slice(7)) as { sent: number; confirmed: number; resends: number; failed: number; latencyMs: { p50: number; p99: number } };
@@ -151,7 +162,8 @@ export default async function bench(ctx: BenchContext): Promise<void> {
         `tcp     ${p.name.padEnd(18)} ${p.seconds} s + ${(s - p.seconds).toFixed(1)} s drain: confirmed ${(frames / s).toFixed(0)} frames/s, stored ${(events / s).toFixed(0)} events/s (over phase + drain); ` +
           `server received→confirm p50 ${server.latency.percentile(50).toFixed(1)} ms, p99 ${server.latency.percentile(99).toFixed(1)} ms; ` +
           `device send→confirm p50 ${client.latencyMs.p50.toFixed(1)} ms, p99 ${client.latencyMs.p99.toFixed(1)} ms; devices sent ${(client.sent / p.seconds).toFixed(0)}/s, resends ${client.resends}, unconfirmed ${client.failed}; ` +
-          `server process CPU ${((cpuMs / (s * 1000)) * 100).toFixed(0)}% of one core (${frames > 0 ? ((cpuMs * 1000) / frames).toFixed(0) : '–'} µs per confirmed frame)`,
+          `server process CPU ${((cpuMs / (s * 1000)) * 100).toFixed(0)}% of one core (${frames > 0 ? ((cpuMs * 1000) / frames).toFixed(0) : '–'} µs per confirmed frame); ` +
+          storeTiming(store.timing, phaseStart.timing),
       );
     }
   }

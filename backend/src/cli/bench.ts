@@ -14,6 +14,7 @@ const BENCHES: Record<string, string> = {
   dispatch: 'backend/bench/dispatch.ts',
   analytics: 'backend/bench/analytics.ts',
   wall: 'frontend/e2e/bench-wall.ts',
+  units: 'backend/bench/units-positions.ts',
 };
 
 export async function benchCommand(args: string[]): Promise<number> {

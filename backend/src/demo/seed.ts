@@ -5,10 +5,9 @@ import { seedDemoIfEmpty } from '@firelink/geodata';
 import type { Pool } from '../db/pool.ts';
 
 export async function seedDemo(pool: Pool, log: (m: string) => void): Promise<void> {
-  log('demo data: loading the synthetic demo city (模拟数据) on first start …');
   const report = await seedDemoIfEmpty(pool, {}, log);
   if (!report) {
-    log('demo data: regions already present; nothing seeded');
+    log('demo data: already loaded (the synthetic demo city, 模拟数据); nothing to seed');
     return;
   }
   log(

@@ -60,6 +60,39 @@ export function listUnits(scope: Scope, q: UnitListQuery): Query {
   };
 }
 
+/**
+ * GET /api/units/positions: every located unit in the scope, one compact row each, ordered
+ * by id: [id, lon, lat, region adcode (0 = none), map state, flags] (rowMode 'array').
+ * State and flags follow common/src/unit-positions.ts; state uses the frontend's rule
+ * (fire > unopened > offline > fault > normal) over the unit's open alarms and devices.
+ */
+export function unitPositions(scope: Scope): Query {
+  const values: unknown[] = [];
+  const pred = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
+  return {
+    text: `WITH f AS (
+             SELECT u.id, u.point, u.region_adcode, u.onboarding_state = 'open' AS open, u.has_control_room, u.high_risk, u.under_construction
+             FROM units u WHERE u.point IS NOT NULL AND ${pred}),
+           d AS (
+             SELECT d.unit_id, count(*) AS total, count(*) FILTER (WHERE d.online) AS online
+             FROM devices d JOIN f ON f.id = d.unit_id GROUP BY d.unit_id),
+           a AS (
+             SELECT a.unit_id, bool_or(a.kind = 'fire') AS fire, bool_or(a.kind = 'host_offline') AS host_offline,
+                    bool_or(a.kind IN ('fault', 'off_duty')) AS fault
+             FROM alarms a JOIN f ON f.id = a.unit_id WHERE a.state <> 'closed' GROUP BY a.unit_id),
+           x AS (
+             SELECT f.*, CASE WHEN d.total IS NULL THEN f.open ELSE d.online > 0 END AS online,
+                    COALESCE(a.fire, false) AS fire, COALESCE(a.host_offline, false) AS host_offline, COALESCE(a.fault, false) AS fault
+             FROM f LEFT JOIN d ON d.unit_id = f.id LEFT JOIN a ON a.unit_id = f.id)
+           SELECT x.id::int8, ST_X(x.point)::float8, ST_Y(x.point)::float8, COALESCE(x.region_adcode, 0)::int4,
+                  (CASE WHEN x.fire THEN 2 WHEN NOT x.open THEN 4 WHEN x.host_offline OR NOT x.online THEN 3 WHEN x.fault THEN 1 ELSE 0 END)::int4,
+                  ((CASE WHEN x.open THEN 1 ELSE 0 END) | (CASE WHEN x.online THEN 2 ELSE 0 END) | (CASE WHEN x.has_control_room THEN 4 ELSE 0 END)
+                   | (CASE WHEN x.high_risk THEN 8 ELSE 0 END) | (CASE WHEN x.under_construction THEN 16 ELSE 0 END))::int4
+           FROM x ORDER BY x.id`,
+    values,
+  };
+}
+
 /** One unit within the scope, with its detail columns; `forUpdate` locks the row. */
 export function getUnit(scope: Scope, id: number, forUpdate = false): Query {
   const values: unknown[] = [id];

@@ -1,4 +1,4 @@
-// GET /api/units, GET /api/units/:id, POST /api/units, PATCH /api/units/:id, GET /api/units/categories.
+// GET /api/units, GET /api/units/positions, GET /api/units/:id, POST /api/units, PATCH /api/units/:id, GET /api/units/categories.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { unitCreateSchema, unitListQuerySchema, unitPatchSchema, type CompletenessRule } from '@firelink/common';
@@ -7,6 +7,7 @@ import { principalOf, requireRole } from '../auth/principal.ts';
 import { scopeAllows } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
+import { sendUnitPositions } from './positions.ts';
 import * as q from './queries.ts';
 import { rowFromCreate, rowFromPatch, tieUnit, toSummary, unitDetail } from './service.ts';
 
@@ -37,6 +38,12 @@ export function unitsRouter(deps: { pool: Pool; rules: readonly CompletenessRule
     const query = unitListQuerySchema.parse(req.query);
     const x = await pool.query(q.listUnits(p.scope, query));
     res.json({ total: Number(x.rows[0]?.total ?? 0), items: x.rows.filter((u) => u.id != null).map(toSummary) });
+  });
+
+  // Before '/:id'. The command map's units, packed (see positions.ts).
+  r.get('/positions', async (req, res) => {
+    const p = principalOf(res);
+    await sendUnitPositions(pool, p.scope, req, res);
   });
 
   r.get('/:id', async (req, res) => {

@@ -1,6 +1,7 @@
 // The units layer's data as typed arrays (deck.gl binary attributes), so 100,000 units draw
 // without a JavaScript object per unit and a state change rewrites 4 colour bytes, not the
 // layer's data. `version` changes whenever colours change: pass it to updateTriggers.
+import { UNIT_POSITION_FLAG, type UnitPositions } from '@firelink/common';
 import { UNIT_STATE, unitStateColor } from './colors.ts';
 
 export interface UnitInput {
@@ -67,6 +68,34 @@ export class UnitStore {
       this.flags[i] = (u.open ? 1 : 0) | (u.online ? 2 : 0) | (u.hasControlRoom ? 4 : 0);
       this.ids[i] = u.id;
       this.index.set(u.id, i);
+      this.refresh(i);
+    }
+    this.version++;
+  }
+
+  /**
+   * Loads the packed columns of GET /api/units/positions (common/src/unit-positions.ts)
+   * without an object per unit: positions are copied in one typed-array set().
+   */
+  setPositions(p: UnitPositions): void {
+    const n = p.count;
+    this.length = n;
+    this.positions = new Float32Array(n * 2);
+    this.positions.set(p.lonLat);
+    this.colors = new Uint8Array(n * 4);
+    this.radii = new Float32Array(n);
+    this.states = new Uint8Array(n);
+    this.flags = new Uint8Array(n);
+    this.ids = new Float64Array(n);
+    this.index.clear();
+    for (let i = 0; i < n; i++) {
+      const f = p.flags[i]!;
+      this.radii[i] = f & UNIT_POSITION_FLAG.highRisk ? UNIT_RADIUS_M.highRisk : UNIT_RADIUS_M.normal;
+      this.flags[i] =
+        (f & UNIT_POSITION_FLAG.open ? 1 : 0) | (f & UNIT_POSITION_FLAG.online ? 2 : 0) | (f & UNIT_POSITION_FLAG.hasControlRoom ? 4 : 0);
+      const id = p.ids[i]!;
+      this.ids[i] = id;
+      this.index.set(id, i);
       this.refresh(i);
     }
     this.version++;

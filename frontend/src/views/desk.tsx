@@ -8,6 +8,7 @@ import { ApiError, api } from '../api/http.ts';
 import { useI18n } from '../lib/i18n-react.tsx';
 import { eventKindName, formatAgo, formatFloor, formatTime } from '../lib/i18n.ts';
 import { Link, navigate } from '../lib/router-react.tsx';
+import { loadUnits } from '../live/units-loader.ts';
 import { useLive } from '../live/use-live.ts';
 import { CommandMap, type CommandMapHandle } from '../map/command-map.tsx';
 import { nextActions, type AlarmView } from '../model/alarm.ts';
@@ -29,6 +30,17 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   const live = useLive();
   const mapRef = useRef<CommandMapHandle>(null);
   const alarms = live.state.queue.list();
+  // The jurisdiction's units as map context (one packed request, GET /api/units/positions).
+  const [unitsLoaded, setUnitsLoaded] = useState(0);
+  useEffect(() => {
+    const ac = new AbortController();
+    loadUnits(live.units, ac.signal)
+      .then(() => setUnitsLoaded((v) => v + 1))
+      .catch((err) => {
+        if (!ac.signal.aborted) console.warn(`units not loaded: ${(err as Error).message}`);
+      });
+    return () => ac.abort();
+  }, [live.units]);
   const now = useNow(5000);
   const selected = alarmId;
   const select = useCallback((id: number | null) => navigate(id === null ? '/desk' : `/desk/${id}`, { replace: true }), []);
@@ -187,7 +199,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
         </div>
       </section>
       <section className="center">
-        <CommandMap ref={mapRef} alarms={alarms} alarmsVersion={live.queueVersion} routes={routes} heat={heat} zoom={11} center={[118.78, 32.05]} />
+        <CommandMap ref={mapRef} units={live.units} unitsVersion={live.units.version + unitsLoaded * 1_000_000} alarms={alarms} alarmsVersion={live.queueVersion} routes={routes} heat={heat} zoom={11} center={[118.78, 32.05]} />
         <div className="map-tools">
           <span>{t('desk.heatmap')}</span>
           {([null, 'fault_rate', 'false_alarm_rate'] as const).map((m) => (

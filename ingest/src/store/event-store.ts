@@ -74,6 +74,9 @@ export class EventStore {
   /** Frames queued or in a running transaction, by (device, serial, time label). */
   private inFlight = new Map<string, Promise<StoreResult>>();
 
+  /** Batch timing (ms, summed): transactions, frames in them, and the read/write statements' round trips. */
+  readonly timing = { batches: 0, frames: 0, txMs: 0, readMs: 0, writeMs: 0 };
+
   /** Frames waiting for a transaction (all lanes). */
   get queued(): number {
     return this.queues.reduce((n, q) => n + q.length, 0);
@@ -114,7 +117,11 @@ export class EventStore {
 
   private async runBatch(batch: Item[]): Promise<void> {
     try {
+      const t0 = performance.now();
       const results = await this.transaction((c) => this.storeIn(c, batch), batch[0]!.frame);
+      this.timing.batches++;
+      this.timing.frames += batch.length;
+      this.timing.txMs += performance.now() - t0;
       batch.forEach((it, i) => it.resolve(results[i]!));
     } catch (err) {
       if (batch.length === 1) {
@@ -197,10 +204,12 @@ export class EventStore {
     }
 
     // 1. Read phase, one statement.
+    const tRead = performance.now();
     const read = await client.query<q.ReadBatchRow>(
       q.readBatch({ frames, addresses: [...addressSet], status: rk, points: pr, health: [...healthSet] }),
     );
     const rr = read.rows[0]!;
+    this.timing.readMs += performance.now() - tRead;
     const isNew = new Set(rr.claimed.map((r) => `${r[0]}|${r[1]}|${r[2]}`));
     const fresh = items.map((it) => {
       const k = frameKey(it.frame);
@@ -365,6 +374,7 @@ export class EventStore {
     }
     const ids = new Map<string, number>();
     if (rows.length > 0 || sk.address.length > 0 || pointIds.length > 0 || sysRows.length > 0 || hIdx.length > 0) {
+      const tWrite = performance.now();
       const r = await client.query<{ id: number; dedupe_key: string }>(
         q.writeBatch({
           status: { ...sk, status },
@@ -375,6 +385,7 @@ export class EventStore {
           at: now,
         }),
       );
+      this.timing.writeMs += performance.now() - tWrite;
       for (const x of r.rows) ids.set(x.dedupe_key, Number(x.id));
     }
     const stored = new Map<object, StoredEvent[]>();
