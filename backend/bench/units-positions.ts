@@ -10,12 +10,15 @@ import { decodeUnitPositions } from '@firelink/common';
 import type { BenchContext } from '@firelink/common/testing';
 import { seedDemo } from '@firelink/geodata';
 import { createTestUser, type TestUser } from '../src/auth/testing.ts';
+import { principalForUser } from '../src/auth/authenticate.ts';
 import { loadConfig } from '../src/config.ts';
 import { createPool } from '../src/db/pool.ts';
 import { createLogger } from '../src/logger.ts';
 import { startServer } from '../src/main.ts';
 import { loadOnboardingConfig } from '../src/onboarding/config.ts';
 import { onboardingFeature } from '../src/onboarding/feature.ts';
+import { packUnitPositions } from '../src/units/positions.ts';
+import { unitPositions } from '../src/units/queries.ts';
 
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(`--${name}`);
@@ -84,6 +87,19 @@ export default async function bench(ctx: BenchContext): Promise<void> {
         if (res.status !== 304) throw new Error(`expected 304 on revalidation, got ${res.status}`);
         revalT.push(performance.now() - t0);
       }
+      // Where the time goes: the SQL alone, and SQL + packing in-process (no HTTP).
+      const scope = (await principalForUser(pool, user.userId))!.scope;
+      const sqlT: number[] = [];
+      const packT: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const q = unitPositions(scope);
+        let t0 = performance.now();
+        await pool.query({ text: q.text, values: q.values, rowMode: 'array' });
+        sqlT.push(performance.now() - t0);
+        t0 = performance.now();
+        await packUnitPositions(pool, scope);
+        packT.push(performance.now() - t0);
+      }
       let legacyMs = NaN;
       let legacyBytes = NaN;
       if (legacy) {
@@ -105,6 +121,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
         label,
         String(p.count),
         `${median(times).toFixed(0)} ms`,
+        `${median(sqlT).toFixed(0)} / ${median(packT).toFixed(0)} ms`,
         kb(bytes.byteLength),
         kb(gzipSync(bytes).byteLength),
         `${decodeMs.toFixed(2)} ms`,
@@ -145,7 +162,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     await measure(`${target} units, admin`, admin);
     await measure(`${target} units, district ${district}`, supervisor);
 
-    const head = ['case', 'units', 'binary median', 'binary size', 'gzip size', 'decode', 'JSON (?format=json)', '304 revalidate', 'old: paging /api/units'];
+    const head = ['case', 'units', 'binary median', 'SQL / SQL+pack', 'binary size', 'gzip size', 'decode', 'JSON (?format=json)', '304 revalidate', 'old: paging /api/units'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
     console.log(`\nGET /api/units/positions, ${runs} runs each (medians; loopback HTTP, 2 shared cores: pessimistic)`);

@@ -122,6 +122,11 @@ describe('GET /api/units/positions', () => {
     assert.ok(d.regions.every((r) => r === districtCode));
     const u = decodeUnitPositions((await get(unitUser, '/api/units/positions')).bytes);
     assert.deepEqual(Array.from(u.ids), [picked.fault]);
+    const nobody = await createTestUser(db.pool, { role: 'unit_user' });
+    const empty = await get(nobody, '/api/units/positions');
+    assert.equal(empty.res.status, 200);
+    assert.equal(empty.bytes.byteLength, 16, 'no units: a bare header');
+    assert.equal(decodeUnitPositions(empty.bytes).count, 0);
     assert.equal((await get(null, '/api/units/positions')).res.status, 401);
   });
 

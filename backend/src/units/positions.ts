@@ -8,21 +8,28 @@ import type { Scope } from '../auth/scope.ts';
 import type { Pool } from '../db/pool.ts';
 import * as q from './queries.ts';
 
-/** Reads the scope's units and packs them into the binary layout. */
+/** Reads the scope's units (one row of big-endian columns, see queries.ts) into the little-endian binary layout. */
 export async function packUnitPositions(pool: Pool, scope: Scope): Promise<{ bytes: Uint8Array; columns: UnitPositions }> {
-  const query = q.unitPositions(scope);
-  const r = await pool.query<[number, number, number, number, number, number]>({ text: query.text, values: query.values, rowMode: 'array' });
-  const out = allocUnitPositions(r.rows.length);
+  const r = await pool.query<{ n: number; ids: Buffer; lonlat: Buffer; regions: Buffer; sf: Buffer }>(q.unitPositions(scope));
+  const row = r.rows[0]!;
+  const n = row.n;
+  if (row.ids.length !== 8 * n || row.lonlat.length !== 8 * n || row.regions.length !== 4 * n || row.sf.length !== 2 * n) {
+    throw new Error(`unit positions: column lengths do not match ${n} units (query and packer disagree)`);
+  }
+  const out = allocUnitPositions(n);
   const { ids, lonLat, regions, states, flags } = out.columns;
-  for (let i = 0; i < r.rows.length; i++) {
-    const row = r.rows[i]!;
-    if (row[0] > 0xffffffff) throw new Error(`unit id ${row[0]} does not fit the positions format (u32); raise the format version to 64-bit ids`);
-    ids[i] = row[0];
-    lonLat[2 * i] = row[1];
-    lonLat[2 * i + 1] = row[2];
-    regions[i] = row[3];
-    states[i] = row[4];
-    flags[i] = row[5];
+  const dv = (b: Buffer) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const idv = dv(row.ids);
+  const ldv = dv(row.lonlat);
+  const rdv = dv(row.regions);
+  for (let i = 0; i < n; i++) {
+    if (idv.getUint32(8 * i) !== 0) throw new Error(`unit id ${idv.getBigUint64(8 * i)} does not fit the positions format (u32); raise the format version to 64-bit ids`);
+    ids[i] = idv.getUint32(8 * i + 4);
+    lonLat[2 * i] = ldv.getFloat32(8 * i);
+    lonLat[2 * i + 1] = ldv.getFloat32(8 * i + 4);
+    regions[i] = rdv.getUint32(4 * i);
+    states[i] = row.sf[2 * i]!;
+    flags[i] = row.sf[2 * i + 1]!;
   }
   return out;
 }

@@ -61,34 +61,45 @@ export function listUnits(scope: Scope, q: UnitListQuery): Query {
 }
 
 /**
- * GET /api/units/positions: every located unit in the scope, one compact row each, ordered
- * by id: [id, lon, lat, region adcode (0 = none), map state, flags] (rowMode 'array').
+ * GET /api/units/positions: every located unit in the scope as ONE row of packed columns,
+ * each in id order and big-endian (PostgreSQL's send functions): n, ids (int8 each),
+ * lonlat (float4 lon, float4 lat), regions (int4, 0 = none), sf (byte state, byte flags).
+ * Aggregating server-side is ~4× faster than 100,000 result rows through node-pg.
  * State and flags follow common/src/unit-positions.ts; state uses the frontend's rule
  * (fire > unopened > offline > fault > normal) over the unit's open alarms and devices.
  */
 export function unitPositions(scope: Scope): Query {
   const values: unknown[] = [];
   const pred = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
+  // Devices and open alarms are aggregated per unit in derived tables and hash-joined (not
+  // CTEs, whose joins the planner misestimated by 1000×, which turned on JIT: +250 ms). The
+  // sorted subquery feeds one plain aggregate: every column sees the rows in the same order,
+  // so the columns stay aligned (sorted once, not once per column).
   return {
-    text: `WITH f AS (
-             SELECT u.id, u.point, u.region_adcode, u.onboarding_state = 'open' AS open, u.has_control_room, u.high_risk, u.under_construction
-             FROM units u WHERE u.point IS NOT NULL AND ${pred}),
-           d AS (
-             SELECT d.unit_id, count(*) AS total, count(*) FILTER (WHERE d.online) AS online
-             FROM devices d JOIN f ON f.id = d.unit_id GROUP BY d.unit_id),
-           a AS (
-             SELECT a.unit_id, bool_or(a.kind = 'fire') AS fire, bool_or(a.kind = 'host_offline') AS host_offline,
-                    bool_or(a.kind IN ('fault', 'off_duty')) AS fault
-             FROM alarms a JOIN f ON f.id = a.unit_id WHERE a.state <> 'closed' GROUP BY a.unit_id),
-           x AS (
-             SELECT f.*, CASE WHEN d.total IS NULL THEN f.open ELSE d.online > 0 END AS online,
-                    COALESCE(a.fire, false) AS fire, COALESCE(a.host_offline, false) AS host_offline, COALESCE(a.fault, false) AS fault
-             FROM f LEFT JOIN d ON d.unit_id = f.id LEFT JOIN a ON a.unit_id = f.id)
-           SELECT x.id::int8, ST_X(x.point)::float8, ST_Y(x.point)::float8, COALESCE(x.region_adcode, 0)::int4,
-                  (CASE WHEN x.fire THEN 2 WHEN NOT x.open THEN 4 WHEN x.host_offline OR NOT x.online THEN 3 WHEN x.fault THEN 1 ELSE 0 END)::int4,
-                  ((CASE WHEN x.open THEN 1 ELSE 0 END) | (CASE WHEN x.online THEN 2 ELSE 0 END) | (CASE WHEN x.has_control_room THEN 4 ELSE 0 END)
-                   | (CASE WHEN x.high_risk THEN 8 ELSE 0 END) | (CASE WHEN x.under_construction THEN 16 ELSE 0 END))::int4
-           FROM x ORDER BY x.id`,
+    text: `SELECT count(*)::int AS n,
+             COALESCE(string_agg(int8send(x.id), ''::bytea), ''::bytea) AS ids,
+             COALESCE(string_agg(float4send(x.lon) || float4send(x.lat), ''::bytea), ''::bytea) AS lonlat,
+             COALESCE(string_agg(int4send(x.region), ''::bytea), ''::bytea) AS regions,
+             COALESCE(string_agg(int2send(x.sf::int2), ''::bytea), ''::bytea) AS sf
+           FROM (
+             SELECT y.id, y.lon, y.lat, y.region,
+                    (CASE WHEN y.fire THEN 2 WHEN NOT y.open THEN 4 WHEN y.host_offline OR NOT y.online THEN 3 WHEN y.fault THEN 1 ELSE 0 END) * 256
+                    + (CASE WHEN y.open THEN 1 ELSE 0 END) + (CASE WHEN y.online THEN 2 ELSE 0 END) + (CASE WHEN y.has_control_room THEN 4 ELSE 0 END)
+                    + (CASE WHEN y.high_risk THEN 8 ELSE 0 END) + (CASE WHEN y.under_construction THEN 16 ELSE 0 END) AS sf
+             FROM (
+               SELECT u.id, ST_X(u.point)::float4 AS lon, ST_Y(u.point)::float4 AS lat, COALESCE(u.region_adcode, 0) AS region,
+                      u.onboarding_state = 'open' AS open, u.has_control_room, u.high_risk, u.under_construction,
+                      CASE WHEN d.unit_id IS NULL THEN u.onboarding_state = 'open' ELSE d.any_online END AS online,
+                      COALESCE(a.fire, false) AS fire, COALESCE(a.host_offline, false) AS host_offline, COALESCE(a.fault, false) AS fault
+               FROM units u
+               LEFT JOIN (SELECT unit_id, bool_or(online) AS any_online FROM devices WHERE unit_id IS NOT NULL GROUP BY unit_id) d ON d.unit_id = u.id
+               LEFT JOIN (SELECT unit_id, bool_or(kind = 'fire') AS fire, bool_or(kind = 'host_offline') AS host_offline,
+                                 bool_or(kind IN ('fault', 'off_duty')) AS fault
+                          FROM alarms WHERE state <> 'closed' AND unit_id IS NOT NULL GROUP BY unit_id) a ON a.unit_id = u.id
+               WHERE u.point IS NOT NULL AND ${pred}
+               ORDER BY u.id
+             ) y
+           ) x`,
     values,
   };
 }

@@ -41,7 +41,17 @@ export interface EventStoreOptions {
   lanes?: number;
   /** Frames per transaction at most. Default 400. */
   maxBatch?: number;
+  /**
+   * Write common batches (registered devices; component, analog and operation uploads) with
+   * an unlocked read and ONE compare-and-set statement in autocommit: two round trips
+   * instead of BEGIN/read/write/COMMIT. Anything else, or a conflict, takes the locked
+   * transaction. Default true.
+   */
+  fastPath?: boolean;
 }
+
+/** Thrown by the fast path when a batch needs the locked transaction (nothing was written). */
+class NeedsTransaction extends Error {}
 
 interface Item {
   frame: Frame;
@@ -69,13 +79,16 @@ export class EventStore {
     this.queues = Array.from({ length: lanes }, () => []);
     this.busy = Array.from({ length: lanes }, () => false);
     this.maxBatch = opts.maxBatch ?? 400;
+    this.fastPath = opts.fastPath ?? true;
   }
+
+  private fastPath: boolean;
 
   /** Frames queued or in a running transaction, by (device, serial, time label). */
   private inFlight = new Map<string, Promise<StoreResult>>();
 
   /** Batch timing (ms, summed): transactions, frames in them, and the read/write statements' round trips. */
-  readonly timing = { batches: 0, frames: 0, txMs: 0, readMs: 0, writeMs: 0 };
+  readonly timing = { batches: 0, fastBatches: 0, frames: 0, txMs: 0, readMs: 0, writeMs: 0 };
 
   /** Frames waiting for a transaction (all lanes). */
   get queued(): number {
@@ -118,7 +131,7 @@ export class EventStore {
   private async runBatch(batch: Item[]): Promise<void> {
     try {
       const t0 = performance.now();
-      const results = await this.transaction((c) => this.storeIn(c, batch), batch[0]!.frame);
+      const results = await this.storeBatch(batch);
       this.timing.batches++;
       this.timing.frames += batch.length;
       this.timing.txMs += performance.now() - t0;
@@ -131,13 +144,42 @@ export class EventStore {
       // Isolate the bad frame: one transaction per frame, in order.
       for (const it of batch) {
         try {
-          const [r] = await this.transaction((c) => this.storeIn(c, [it]), it.frame);
+          const [r] = await this.transaction((c) => this.storeIn(c, [it], 'tx'), it.frame);
           it.resolve(r!);
         } catch (e) {
           it.reject(e);
         }
       }
     }
+  }
+
+  /** Fast path when the batch qualifies, else (or when it turns out not to) the locked transaction. */
+  private async storeBatch(batch: Item[]): Promise<StoreResult[]> {
+    if (this.fastPath && !this.beforeCommit && batch.every((it) => !it.adu || (it.adu.type !== 1 && it.adu.type !== 21 && !it.adu.error))) {
+      const client = await this.pool.connect();
+      let lost: Error | null = null;
+      const onError = (err: Error) => {
+        lost = err;
+      };
+      client.on('error', onError);
+      try {
+        const r = await this.storeIn(client, batch, 'fast');
+        client.off('error', onError);
+        client.release();
+        this.timing.fastBatches++;
+        return r;
+      } catch (err) {
+        client.off('error', onError);
+        if (err instanceof NeedsTransaction) client.release();
+        else {
+          client.release((lost ?? err) as Error); // not reused after a failure
+          // A database migrated before 0101 lacks ingest_assert: use transactions only.
+          if ((err as { code?: string }).code === '42883') this.fastPath = false;
+          throw err;
+        }
+      }
+    }
+    return this.transaction((c) => this.storeIn(c, batch, 'tx'), batch[0]!.frame);
   }
 
   private transaction<T>(work: (c: pg.PoolClient) => Promise<T>, frame: Frame): Promise<T> {
@@ -151,7 +193,7 @@ export class EventStore {
    * normalization in JS, a write phase (statuses, point/system states, host power, events).
    * Unregistered devices, bad ADUs and duty-check answers (rare) add a statement each.
    */
-  private async storeIn(client: Queryable, items: Array<Pick<Item, 'frame' | 'adu' | 'peer' | 'receivedAt'>>): Promise<StoreResult[]> {
+  private async storeIn(client: Queryable, items: Array<Pick<Item, 'frame' | 'adu' | 'peer' | 'receivedAt'>>, mode: 'tx' | 'fast'): Promise<StoreResult[]> {
     const frameKey = (f: Frame) => `${f.source}|${f.serial}|${f.time}`;
     // Read-phase keys. Status, point and health keys are gathered over the whole batch (a
     // resend among them only widens the read); what is written comes from new frames only.
@@ -205,17 +247,23 @@ export class EventStore {
 
     // 1. Read phase, one statement.
     const tRead = performance.now();
+    const fast = mode === 'fast';
     const read = await client.query<q.ReadBatchRow>(
-      q.readBatch({ frames, addresses: [...addressSet], status: rk, points: pr, health: [...healthSet] }),
+      fast
+        ? q.readBatchFast({ frames, addresses: [...addressSet], status: rk, points: pr })
+        : q.readBatch({ frames, addresses: [...addressSet], status: rk, points: pr, health: [...healthSet] }),
     );
     const rr = read.rows[0]!;
     this.timing.readMs += performance.now() - tRead;
-    const isNew = new Set(rr.claimed.map((r) => `${r[0]}|${r[1]}|${r[2]}`));
+    // Transaction: `claimed` are the receipts just inserted (new frames). Fast path: the
+    // receipts that already exist (resends); the write statement claims the others.
+    const listed = new Set(rr.claimed.map((r) => `${r[0]}|${r[1]}|${r[2]}`));
+    const firstCopy = new Set<string>();
     const fresh = items.map((it) => {
       const k = frameKey(it.frame);
-      const ok = isNew.has(k);
-      isNew.delete(k); // a second copy in the same batch is a duplicate
-      return ok;
+      if (firstCopy.has(k)) return false; // a second copy in the same batch is a duplicate
+      firstCopy.add(k);
+      return fast ? !listed.has(k) : listed.has(k);
     });
     const devices = new Map<number, DeviceInfo>(rr.devices.map((d) => [Number(d[0]), { deviceId: Number(d[1]), unitId: d[2] === null ? null : Number(d[2]), regionAdcode: d[3], h3R9: d[4] }]));
     const deviceOf = (address: number) => devices.get(address) ?? NO_DEVICE;
@@ -230,7 +278,9 @@ export class EventStore {
 
     // 2. Transitions in arrival order against the locked last statuses; final statuses written back.
     const prevByDevice = new Map<number, Map<string, number | null>>();
+    const readStatus = new Map<string, number>(); // as read, for the fast path's compare-and-set
     for (const s of rr.statuses) {
+      readStatus.set(`${s[0]}|${s[1]}:${s[2]}:${s[3]}:${s[4]}`, s[5]);
       const a = Number(s[0]);
       const m = prevByDevice.get(a) ?? new Map<string, number | null>();
       m.set(`${s[1]}:${s[2]}:${s[3]}:${s[4]}`, s[5]);
@@ -259,6 +309,11 @@ export class EventStore {
       w.events = normalizeFrame({ deviceAddress: w.frame.source, serial: w.frame.serial, timeLabel: w.frame.time, receivedAt: at }, w.adu!, prev);
     }
     const status = sk.address.map((a, i) => prevByDevice.get(a)!.get(`${sk.aduType[i]}:${sk.systemType[i]}:${sk.systemAddress[i]}:${sk.componentAddress[i]}`) ?? 0);
+    // The fast path covers registered devices without system/UITD status, bad ADUs or
+    // duty-check answers; anything else goes to the locked transaction (nothing written yet).
+    if (fast && work.some((w) => w.device.deviceId === null || w.adu!.type === 1 || w.adu!.type === 21 || w.adu!.error || w.events.some((e) => e.kind === 'duty_check_answered'))) {
+      throw new NeedsTransaction('batch needs the locked transaction');
+    }
 
     // 3. Point states and system statuses of registered devices.
     const now = new Date().toISOString();
@@ -373,7 +428,31 @@ export class EventStore {
       }
     }
     const ids = new Map<string, number>();
-    if (rows.length > 0 || sk.address.length > 0 || pointIds.length > 0 || sysRows.length > 0 || hIdx.length > 0) {
+    if (fast) {
+      const fk = { address: [] as number[], serial: [] as number[], timeLabel: [] as string[], receivedAt: [] as string[] };
+      items.forEach((it, i) => {
+        if (!fresh[i]) return;
+        fk.address.push(it.frame.source);
+        fk.serial.push(it.frame.serial);
+        fk.timeLabel.push(it.frame.time);
+        fk.receivedAt.push(it.receivedAt.toISOString());
+      });
+      const prevRead = sk.address.map((a, i) => readStatus.get(`${a}|${sk.aduType[i]}:${sk.systemType[i]}:${sk.systemAddress[i]}:${sk.componentAddress[i]}`) ?? null);
+      if (fk.address.length > 0) {
+        const tWrite = performance.now();
+        const r = await client.query<{ ok: boolean; events: Array<[number, string]> }>(
+          q.writeBatchFast({
+            frames: fk,
+            status: { ...sk, status, prev: prevRead },
+            pointStates: { ids: pointIds, states: pointIds.map((id) => pointState.get(id)!.state), inFault: pointIds.map((id) => pointState.get(id)!.inFault) },
+            events: rows,
+            at: now,
+          }),
+        );
+        this.timing.writeMs += performance.now() - tWrite;
+        for (const [id, key] of r.rows[0]!.events) ids.set(key, Number(id));
+      }
+    } else if (rows.length > 0 || sk.address.length > 0 || pointIds.length > 0 || sysRows.length > 0 || hIdx.length > 0) {
       const tWrite = performance.now();
       const r = await client.query<{ id: number; dedupe_key: string }>(
         q.writeBatch({

@@ -1,0 +1,112 @@
+// The store's two write paths against a real PostGIS: the fast path (unlocked read + one
+// compare-and-set statement in autocommit) and the locked transaction it falls back to.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import { encodeAdu, encodeFrame, FrameDecoder, parseAdu, type Frame } from '../codec/index.ts';
+import { EventStore } from './event-store.ts';
+import * as q from './queries.ts';
+
+const DEVICE = 0x0000_0a0b_0c0d;
+const STRANGER = 0x0000_0a0b_0c0e;
+const POINT = 0x0001_0007;
+
+function frame(serial: number, type: number, objects: object[], source = DEVICE, time = '2026-11-29T10:05:00'): Frame {
+  const bytes = encodeFrame({ serial, source, destination: 0, command: 2, adu: encodeAdu({ type, objects }), time });
+  const [f] = new FrameDecoder().push(bytes);
+  assert.ok(f && !(f instanceof Error));
+  return f;
+}
+const component = (status: number) => [{ systemType: 1, systemAddress: 1, componentType: 42, componentAddress: POINT, status, time: '2026-11-29T10:05:00' }];
+
+describe('EventStore write paths', () => {
+  let db: TestDatabase;
+  let pointId: number;
+
+  before(async () => {
+    db = await createTestDatabase('ingest_store');
+    await db.pool.query(`INSERT INTO regions (adcode, name, level) VALUES (330106, '西湖区', 'district') ON CONFLICT (adcode) DO NOTHING`);
+    const unit = await db.pool.query(`INSERT INTO units (name, onboarding_state, h3_r9, region_adcode) VALUES ('仓库', 'open', '8931aa42a1bffff', 330106) RETURNING id`);
+    const dev = await db.pool.query(`INSERT INTO devices (unit_id, address) VALUES ($1, $2) RETURNING id`, [unit.rows[0].id, DEVICE]);
+    const sys = await db.pool.query(`INSERT INTO facility_systems (device_id, system_type, system_address) VALUES ($1, 1, 1) RETURNING id`, [dev.rows[0].id]);
+    const pt = await db.pool.query(`INSERT INTO points (unit_id, system_id, component_type, component_address) VALUES ($1, $2, 42, $3) RETURNING id`, [unit.rows[0].id, sys.rows[0].id, POINT]);
+    pointId = Number(pt.rows[0].id);
+  });
+
+  after(async () => {
+    await db?.drop();
+  });
+
+  it('fast path: transitions, enrichment and idempotent resends; a batch with an unregistered device takes the transaction', async () => {
+    const store = new EventStore(db.pool, { lanes: 1 });
+    const fire = frame(1, 2, component(0x0003));
+    const normal = frame(2, 2, component(0x0001));
+    // One batch: the fire, its resend, then the reset.
+    const [a, b, c] = await Promise.all([store.storeFrame(fire, parseAdu(fire.adu), 'p'), store.storeFrame(fire, parseAdu(fire.adu), 'p'), store.storeFrame(normal, parseAdu(normal.adu), 'p')]);
+    assert.equal(store.timing.fastBatches, store.timing.batches);
+    assert.ok(store.timing.fastBatches >= 1);
+    assert.deepEqual([a!.duplicate, b!.duplicate, c!.duplicate], [false, true, false]);
+    assert.deepEqual(a!.events.map((e) => e.kind), ['fire']);
+    assert.deepEqual(c!.events.map((e) => e.kind), ['fire_cleared']);
+    assert.equal(a!.events[0]!.pointId, pointId);
+    assert.equal(a!.events[0]!.regionAdcode, 330106);
+    assert.equal(a!.events[0]!.h3R9, '8931aa42a1bffff');
+    const st = await db.pool.query(`SELECT status FROM ingest_last_status WHERE device_address = $1 AND component_address = $2`, [DEVICE, POINT]);
+    assert.equal(st.rows[0].status, 1);
+    const p = await db.pool.query(`SELECT state FROM points WHERE id = $1`, [pointId]);
+    assert.equal(p.rows[0].state, 'normal');
+    // A later resend of the fire: confirmed as a duplicate, nothing new.
+    const again = await store.storeFrame(fire, parseAdu(fire.adu), 'p');
+    assert.equal(again.duplicate, true);
+    assert.equal(again.events.length, 0);
+
+    const fast = store.timing.fastBatches;
+    const fault = frame(3, 2, component(0x0005));
+    const stranger = frame(1, 2, component(0x0003), STRANGER);
+    const [d, e] = await Promise.all([store.storeFrame(fault, parseAdu(fault.adu), 'p'), store.storeFrame(stranger, parseAdu(stranger.adu), 'q')]);
+    assert.equal(store.timing.fastBatches, fast, 'the batch with an unregistered device used the transaction');
+    assert.deepEqual(d!.events.map((x) => x.kind), ['fault']);
+    assert.ok(e!.events.some((x) => x.kind === 'unregistered_device'));
+    const n = await db.pool.query(`SELECT count(*)::int AS n FROM events WHERE device_address = $1`, [DEVICE]);
+    assert.equal(n.rows[0].n, 3); // fire, fire_cleared, fault
+  });
+
+  it('the fast write statement aborts and writes nothing when a receipt appeared or a status moved after the read', async () => {
+    const at = new Date().toISOString();
+    const event: q.EventRow = {
+      dedupe_key: 'gb:test:cas', source: 'gb26875', kind: 'fault', device_id: null, device_address: DEVICE, unit_id: null, point_id: null,
+      system_type: 1, system_address: 1, component_type: 42, component_address: POINT, region_adcode: null, h3_r9: null, status: 5,
+      value: null, description: null, device_time: null, received_at: at, raw: null, payload: {},
+    };
+    const key = { address: [DEVICE], aduType: [2], systemType: [1], systemAddress: [1], componentAddress: [POINT] };
+    const none = { ids: [], states: [], inFault: [] };
+    const cur = await db.pool.query(`SELECT status FROM ingest_last_status WHERE device_address = $1 AND component_address = $2`, [DEVICE, POINT]);
+    const stored = Number(cur.rows[0].status);
+    // The read saw another status than the stored one.
+    await assert.rejects(
+      db.pool.query(q.writeBatchFast({ frames: { address: [DEVICE], serial: [900], timeLabel: ['2026-11-29T11:00:00'], receivedAt: [at] }, status: { ...key, status: [5], prev: [stored + 100] }, pointStates: none, events: [event], at })),
+      (err: { code?: string; message: string }) => err.code === '40001' && /status/.test(err.message),
+    );
+    // The read saw no row, but there is one.
+    await assert.rejects(
+      db.pool.query(q.writeBatchFast({ frames: { address: [DEVICE], serial: [901], timeLabel: ['2026-11-29T11:00:00'], receivedAt: [at] }, status: { ...key, status: [5], prev: [null] }, pointStates: none, events: [event], at })),
+      (err: { code?: string }) => err.code === '40001',
+    );
+    // The receipt exists already (frame 1 above).
+    await assert.rejects(
+      db.pool.query(q.writeBatchFast({ frames: { address: [DEVICE], serial: [1], timeLabel: ['2026-11-29T10:05:00'], receivedAt: [at] }, status: { ...key, status: [5], prev: [stored] }, pointStates: none, events: [event], at })),
+      (err: { code?: string; message: string }) => err.code === '40001' && /receipt/.test(err.message),
+    );
+    const left = await db.pool.query(
+      `SELECT (SELECT count(*)::int FROM events WHERE dedupe_key = 'gb:test:cas') AS events,
+              (SELECT count(*)::int FROM ingest_frames WHERE device_address = $1 AND serial IN (900, 901)) AS receipts,
+              (SELECT status FROM ingest_last_status WHERE device_address = $1 AND component_address = $2) AS status`,
+      [DEVICE, POINT],
+    );
+    assert.deepEqual(left.rows[0], { events: 0, receipts: 0, status: stored });
+    // With what the read saw still true, it commits everything.
+    const ok = await db.pool.query(q.writeBatchFast({ frames: { address: [DEVICE], serial: [900], timeLabel: ['2026-11-29T11:00:00'], receivedAt: [at] }, status: { ...key, status: [5], prev: [stored] }, pointStates: none, events: [event], at }));
+    assert.equal(ok.rows[0].ok, true);
+    assert.equal(ok.rows[0].events.length, 1);
+  });
+});
