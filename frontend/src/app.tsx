@@ -1,6 +1,7 @@
 // The application shell: session, routing, top bar, and the views.
 import { createContext, lazy, Suspense, useCallback, useContext, useEffect, useState, type ComponentType, type ReactNode } from 'react';
 import { meSchema, type Me } from '@firelink/common';
+import { z } from 'zod';
 import { ApiError, api, setCsrfToken, setUnauthorizedHandler } from './api/http.ts';
 import { useI18n } from './lib/i18n-react.tsx';
 import type { MessageKey } from './lib/i18n.ts';
@@ -74,6 +75,25 @@ function TopBar({ route }: { route: Route }) {
         </>
       )}
     </header>
+  );
+}
+
+const healthSchema = z.object({ demoData: z.boolean().optional() }).passthrough();
+
+/** Always-visible label while the database holds the synthetic demo city. */
+function SyntheticBadge() {
+  const { t } = useI18n();
+  const [demo, setDemo] = useState(false);
+  useEffect(() => {
+    api('/api/health', healthSchema, { quiet401: true })
+      .then((h) => setDemo(h.demoData === true))
+      .catch(() => setDemo(false));
+  }, []);
+  if (!demo) return null;
+  return (
+    <div className="synthetic-badge" data-testid="synthetic-badge" role="note">
+      {t('app.synthetic')}
+    </div>
   );
 }
 
@@ -161,5 +181,10 @@ export function App() {
         )}
       </Shell>
     );
-  return <SessionCtx.Provider value={session}>{body}</SessionCtx.Provider>;
+  return (
+    <SessionCtx.Provider value={session}>
+      {body}
+      <SyntheticBadge />
+    </SessionCtx.Provider>
+  );
 }

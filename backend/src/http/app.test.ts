@@ -23,11 +23,12 @@ describe('HTTP skeleton', () => {
   it('GET /api/health reports ok, database reachability, migration and build version', async () => {
     const res = await fetch(`${base}/api/health`);
     assert.equal(res.status, 200);
-    const body = (await res.json()) as { status: string; database: { reachable: boolean }; migration: string; version: unknown };
+    const body = (await res.json()) as { status: string; database: { reachable: boolean }; migration: string; version: unknown; demoData: boolean };
     assert.equal(body.status, 'ok');
     assert.equal(body.database.reachable, true);
     assert.match(body.migration, /^\d{4}$/);
     assert.equal(typeof body.version, 'string');
+    assert.equal(body.demoData, false, 'an empty database holds no synthetic demo data');
   });
 
   it('serves Prometheus metrics', async () => {

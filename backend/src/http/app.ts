@@ -26,6 +26,18 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
+  let syntheticCache: { at: number; value: boolean } | null = null;
+  /** Whether synthetic (demo) units exist; cached for a minute, health is polled often. */
+  const hasSyntheticData = async (pool: pg.Pool): Promise<boolean> => {
+    if (syntheticCache && Date.now() - syntheticCache.at < 60_000) return syntheticCache.value;
+    try {
+      const r = await pool.query('SELECT EXISTS (SELECT 1 FROM units WHERE synthetic) AS v');
+      syntheticCache = { at: Date.now(), value: r.rows[0]?.v === true };
+    } catch {
+      return false;
+    }
+    return syntheticCache.value;
+  };
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   // Security headers, then the caller (res.locals.principal), then test/extra middleware,
@@ -49,11 +61,14 @@ export function createApp(deps: AppDeps): express.Express {
       database = { reachable: false, error: (err as Error).message };
     }
     const migration = database.reachable ? await schemaVersion(deps.pool) : null;
+    const demoData = database.reachable ? await hasSyntheticData(deps.pool) : false;
     res.status(database.reachable ? 200 : 503).json({
       status: database.reachable ? 'ok' : 'degraded',
       database,
       migration,
       version: BUILD_VERSION,
+      // True while the synthetic demo city is loaded: every screen labels it.
+      demoData,
       time: new Date().toISOString(),
     });
   });

@@ -10,6 +10,7 @@ export const LOCALE_STORAGE_KEY = 'firelink.locale';
 
 const zh = {
   'app.title': 'FireLink 消防联网指挥',
+  'app.synthetic': '演示数据（模拟，非真实单位）',
   'app.short': 'FireLink',
   'nav.wall': '大屏',
   'nav.desk': '接警台',
@@ -137,6 +138,7 @@ export type MessageKey = keyof typeof zh;
 
 const en: Record<MessageKey, string> = {
   'app.title': 'FireLink Fire Monitoring Command',
+  'app.synthetic': 'Demo data (synthetic, not real units)',
   'app.short': 'FireLink',
   'nav.wall': 'Wall',
   'nav.desk': 'Desk',

@@ -342,28 +342,33 @@ export function writeBatch(w: WriteBatchInput): Query {
  */
 export function readBatchFast(i: Omit<ReadBatchInput, 'health'>): Query {
   return {
+    // Every part is a per-key LATERAL lookup (unique-index probes), so its cost follows
+    // the batch, not the size of ingest_frames, ingest_last_status or points.
     text: `WITH seen AS (
-             SELECT f.device_address, f.serial, f.time_label
-               FROM ingest_frames f
-               JOIN unnest($1::bigint[], $2::int[], $3::text[]) AS k(device_address, serial, time_label)
-                 ON f.device_address = k.device_address AND f.serial = k.serial AND f.time_label = k.time_label
+             SELECT k.device_address, k.serial, k.time_label
+               FROM unnest($1::bigint[], $2::int[], $3::text[]) AS k(device_address, serial, time_label)
+              WHERE EXISTS (SELECT 1 FROM ingest_frames f
+                             WHERE f.device_address = k.device_address AND f.serial = k.serial AND f.time_label = k.time_label)
            ), dev AS (
              SELECT d.address, d.id, d.unit_id, u.region_adcode, u.h3_r9
-               FROM devices d LEFT JOIN units u ON u.id = d.unit_id
-              WHERE d.protocol = 'gb26875' AND d.address = ANY($4::bigint[])
+               FROM unnest($4::bigint[]) AS k(address)
+               CROSS JOIN LATERAL (SELECT d.* FROM devices d WHERE d.protocol = 'gb26875' AND d.address = k.address LIMIT 1) d
+               LEFT JOIN LATERAL (SELECT u.region_adcode, u.h3_r9 FROM units u WHERE u.id = d.unit_id LIMIT 1) u ON true
            ), st AS (
              SELECT s.device_address, s.adu_type, s.system_type, s.system_address, s.component_address, s.status
-               FROM ingest_last_status s
-               JOIN unnest($5::bigint[], $6::smallint[], $7::smallint[], $8::smallint[], $9::bigint[])
+               FROM unnest($5::bigint[], $6::smallint[], $7::smallint[], $8::smallint[], $9::bigint[])
                     AS k(device_address, adu_type, system_type, system_address, component_address)
-                 ON s.device_address = k.device_address AND s.adu_type = k.adu_type AND s.system_type = k.system_type
-                AND s.system_address = k.system_address AND s.component_address = k.component_address
+               CROSS JOIN LATERAL (SELECT s.* FROM ingest_last_status s
+                                    WHERE s.device_address = k.device_address AND s.adu_type = k.adu_type AND s.system_type = k.system_type
+                                      AND s.system_address = k.system_address AND s.component_address = k.component_address LIMIT 1) s
            ), pts AS (
              SELECT k.address, k.system_type, k.system_address, k.component_address, p.id
                FROM unnest($10::bigint[], $11::smallint[], $12::smallint[], $13::bigint[]) AS k(address, system_type, system_address, component_address)
-               JOIN devices d ON d.protocol = 'gb26875' AND d.address = k.address
-               JOIN facility_systems s ON s.device_id = d.id AND s.system_type = k.system_type AND s.system_address = k.system_address
-               JOIN points p ON p.system_id = s.id AND p.component_address = k.component_address
+               CROSS JOIN LATERAL (
+                 SELECT p.id FROM devices d
+                   JOIN facility_systems s ON s.device_id = d.id AND s.system_type = k.system_type AND s.system_address = k.system_address
+                   JOIN points p ON p.system_id = s.id AND p.component_address = k.component_address
+                  WHERE d.protocol = 'gb26875' AND d.address = k.address LIMIT 1) p
            )
            SELECT (SELECT coalesce(json_agg(json_build_array(device_address, serial, time_label)), '[]') FROM seen) AS claimed,
                   (SELECT coalesce(json_agg(json_build_array(address, id, unit_id, region_adcode, h3_r9)), '[]') FROM dev) AS devices,
