@@ -139,7 +139,26 @@ function ensureOsPackages() {
   }
 }
 
+/** `npm test` also wants Debian's Chromium for the browser tests (never a downloaded one). */
+function ensureBrowser() {
+  if (existsSync('/usr/bin/chromium')) return;
+  const prefix = canApt();
+  if (prefix === null) {
+    step('Chromium is missing: browser tests will be skipped. Install it with:  sudo apt-get install -y chromium');
+    return;
+  }
+  step('installing chromium via apt for the browser tests (one time) …');
+  const apt = (args) => {
+    const [c, ...rest] = [...prefix, 'apt-get', ...args];
+    return spawnSync(c, rest, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status;
+  };
+  if (apt(['update', '-qq']) !== 0 || apt(['install', '-y', '-qq', 'chromium']) !== 0) {
+    step('apt-get install chromium failed: browser tests will be skipped.');
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureNodeModules();
   ensureOsPackages();
+  if (process.argv.includes('--with-browser')) ensureBrowser();
 }
