@@ -234,6 +234,12 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     filters: liveFiltersSchema.default({}),
     /** Last stream id the client saw; omit for a fresh snapshot. */
     resumeFrom: z.number().int().nonnegative().optional(),
+    /**
+     * Opt-in: live deltas arrive coalesced into `batch` messages (one WebSocket frame per
+     * client per server tick instead of one per delta). Without it every delta is its own
+     * message, as before. Snapshot, replay and control messages stay single either way.
+     */
+    batch: z.boolean().optional(),
   }),
   z.object({ type: z.literal('ping'), t: z.number().optional() }),
 ]);
@@ -311,6 +317,29 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   errorMessageSchema,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
+
+/**
+ * Sent only to clients that subscribed with `batch: true`: several deltas in one frame, in
+ * stream order; `id` is the last message's id. Apply `messages` one by one exactly as if
+ * each had arrived alone (each carries its own id for resumeFrom). Not part of
+ * serverMessageSchema: clients unwrap it first (see parseServerFrame).
+ */
+export const batchMessageSchema = z.object({
+  type: z.literal('batch'),
+  ...base,
+  messages: z.array(serverMessageSchema),
+});
+export type BatchMessage = z.infer<typeof batchMessageSchema>;
+
+/** Validates one WebSocket frame from /ws: the messages it carries (one, or a batch's), or null when invalid. */
+export function parseServerFrame(raw: unknown): ServerMessage[] | null {
+  if (raw !== null && typeof raw === 'object' && (raw as { type?: unknown }).type === 'batch') {
+    const b = batchMessageSchema.safeParse(raw);
+    return b.success ? b.data.messages : null;
+  }
+  const m = serverMessageSchema.safeParse(raw);
+  return m.success ? [m.data] : null;
+}
 export type DeltaMessage = Extract<ServerMessage, { type: 'alarm_opened' | 'alarm_updated' | 'alarm_closed' | 'event' | 'device_status' }>;
 export const DELTA_TYPES = ['alarm_opened', 'alarm_updated', 'alarm_closed', 'event', 'device_status'] as const;
 

@@ -114,6 +114,33 @@ describe('WebSocket /ws', () => {
     await Promise.all([scoped, firesOnly, box].map((c) => c.close()));
   });
 
+  it('batch subscribers get the same deltas, in order and scoped, coalesced into batch frames', async () => {
+    const [xuanwu, gulou] = [place.units[0]!, place.units[1]!];
+    const single = await TestClient.connect(live.wsUrl, adminToken);
+    single.send({ type: 'subscribe', filters: {} });
+    const batched = await TestClient.connect(live.wsUrl, adminToken);
+    batched.send({ type: 'subscribe', filters: {}, batch: true });
+    const scopedBatch = await TestClient.connect(live.wsUrl, gulouToken);
+    scopedBatch.send({ type: 'subscribe', filters: {}, batch: true });
+    const all = [single, batched, scopedBatch];
+    await Promise.all(all.map((c) => c.waitFor((m) => m.type === 'snapshot')));
+
+    const specs = Array.from({ length: 30 }, (_, i) => ({ kind: 'analog_value' as const, unit: i % 2 ? gulou : xuanwu, point: (i % 2 ? gulou : xuanwu).pointIds[1], description: `b${i}` }));
+    await publish([...specs, { kind: 'fault', unit: gulou, point: gulou.pointIds[2], description: 'batch-end' }]);
+    await Promise.all(all.map((c) => c.waitFor((m) => m.type === 'event' && m.event.description === 'batch-end')));
+
+    const ids = (c: TestClient) => deltas(c).filter((m) => m.type === 'event').map((m) => m.id);
+    assert.equal(single.batchFrames, 0, 'clients that did not ask for batches get single messages');
+    assert.ok(batched.batchFrames > 0 && batched.batchFrames < 31, `deltas were coalesced (${batched.batchFrames} batch frames for 31 events)`);
+    assert.deepEqual(ids(batched), ids(single), 'a batch client sees exactly what a single-message client sees');
+    assertIncreasing(deltas(batched));
+    for (const m of batched.messages) serverMessageSchema.parse(m);
+    const scopedEvents = deltas(scopedBatch).filter((m) => m.type === 'event');
+    assert.ok(scopedEvents.length >= 16);
+    assert.ok(scopedEvents.every((m) => m.type === 'event' && m.event.regionAdcode === 320106), 'scope applies inside batches');
+    await Promise.all(all.map((c) => c.close()));
+  });
+
   it('reconnect with resume misses nothing', async () => {
     const u = place.units[1]!;
     const steady = await TestClient.connect(live.wsUrl, adminToken);

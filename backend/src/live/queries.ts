@@ -15,14 +15,18 @@ export interface StreamRow {
 /**
  * Appends rows in array order. Row k gets the k-th smallest id: ids come from the
  * sequence as rows leave the ORDER BY, so sorting the returned ids restores the order.
+ * `payloadJson[k]` is JSON.stringify(rows[k].payload) when the caller has it already (the
+ * hub reuses it for the WebSocket frame). The payloads travel as one JSON array text
+ * (no per-element array escaping), unnested in lockstep with the columns (ROWS FROM).
  */
-export function appendStream(rows: StreamRow[]): Query {
+export function appendStream(rows: StreamRow[], payloadJson: string[] = rows.map((r) => JSON.stringify(r.payload))): Query {
   return {
     text: `INSERT INTO stream_log (type, kind, priority, region_adcode, unit_id, location, payload)
            SELECT t.type, t.kind, t.priority, t.region, t.unit,
                   CASE WHEN t.lon IS NULL OR t.lat IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) END,
                   t.payload
-             FROM unnest($1::text[], $2::text[], $3::smallint[], $4::int[], $5::bigint[], $6::float8[], $7::float8[], $8::jsonb[])
+             FROM ROWS FROM (unnest($1::text[], $2::text[], $3::smallint[], $4::int[], $5::bigint[], $6::float8[], $7::float8[]),
+                             jsonb_array_elements($8::jsonb))
                   WITH ORDINALITY AS t(type, kind, priority, region, unit, lon, lat, payload, ord)
             ORDER BY t.ord
            RETURNING id`,
@@ -34,7 +38,7 @@ export function appendStream(rows: StreamRow[]): Query {
       rows.map((r) => r.meta.unitId),
       rows.map((r) => r.meta.lonLatWgs84?.[0] ?? null),
       rows.map((r) => r.meta.lonLatWgs84?.[1] ?? null),
-      rows.map((r) => JSON.stringify(r.payload)),
+      `[${payloadJson.join(',')}]`,
     ],
   };
 }

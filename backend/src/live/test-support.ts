@@ -2,7 +2,7 @@
 // events published on the real event bus, a real server with the live feature, and a
 // real user + bearer session for the WebSocket upgrade.
 import { randomBytes } from 'node:crypto';
-import type { EventBus, EventKind, ServerMessage, StoredEvent } from '@firelink/common';
+import type { BatchMessage, EventBus, EventKind, ServerMessage, StoredEvent } from '@firelink/common';
 import type pg from 'pg';
 import WebSocket from 'ws';
 import { hashToken } from '../auth/authenticate.ts';
@@ -171,16 +171,22 @@ export async function createSession(
 /** A WebSocket client that records every message and can wait for one. */
 export class TestClient {
   readonly messages: ServerMessage[] = [];
+  /** `batch` frames received (their messages are in `messages`). */
+  batchFrames = 0;
   private waiters: Array<{ pred: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }> = [];
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const m = JSON.parse(String(data)) as ServerMessage;
-      this.messages.push(m);
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.pred(m)) return true;
-        w.resolve(m);
-        return false;
-      });
+      const raw = JSON.parse(String(data)) as ServerMessage | BatchMessage;
+      // A batch (subscribe with batch: true) is recorded as the messages it carries.
+      if (raw.type === 'batch') this.batchFrames++;
+      for (const m of raw.type === 'batch' ? raw.messages : [raw]) {
+        this.messages.push(m);
+        this.waiters = this.waiters.filter((w) => {
+          if (!w.pred(m)) return true;
+          w.resolve(m);
+          return false;
+        });
+      }
     });
   }
 

@@ -116,7 +116,7 @@ export function attachWebSocket(opts: {
               hub.sendControl(client, { type: 'pong', id: hub.headId, t: m.data.t });
               return;
             }
-            hub.subscribe(client, m.data.filters, m.data.resumeFrom).catch((err) => {
+            hub.subscribe(client, m.data.filters, m.data.resumeFrom, m.data.batch ?? false).catch((err) => {
               logger.warn({ err }, 'live subscribe failed');
               hub.sendControl(client, { type: 'error', id: hub.headId, code: 'subscribe_failed', message: 'subscription failed; reconnect with resumeFrom' });
               ws.close(WS_CLOSE.badMessage);

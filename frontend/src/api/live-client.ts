@@ -1,7 +1,7 @@
 // WebSocket adapter of the live stream: drives the pure state machine (model/connection.ts)
 // with socket events and timers, validates every server message with the contract's zod
 // schema, and hands applied messages to a listener.
-import { WS_CLOSE, serverMessageSchema, type ClientMessage, type ServerMessage } from '@firelink/common';
+import { WS_CLOSE, parseServerFrame, type ClientMessage, type ServerMessage } from '@firelink/common';
 import { notifyUnauthorized } from './http.ts';
 import {
   type ConnectionEffect,
@@ -82,7 +82,8 @@ export class LiveClient {
         }, eff.delayMs);
         break;
       case 'subscribe':
-        this.send({ type: 'subscribe', filters: this.opts.filters ?? {}, ...(eff.resumeFrom !== null ? { resumeFrom: eff.resumeFrom } : {}) });
+        // batch: deltas arrive coalesced (one frame per server tick), unwrapped in onmessage.
+        this.send({ type: 'subscribe', filters: this.opts.filters ?? {}, batch: true, ...(eff.resumeFrom !== null ? { resumeFrom: eff.resumeFrom } : {}) });
         break;
       case 'drop':
         break;
@@ -131,16 +132,19 @@ export class LiveClient {
         this.invalidMessages++;
         return;
       }
-      const parsed = serverMessageSchema.safeParse(raw);
-      if (!parsed.success) {
+      // One message, or a batch of them (applied one by one, as if each came alone).
+      const messages = parseServerFrame(raw);
+      if (!messages) {
         this.invalidMessages++;
         return;
       }
-      const msg = parsed.data;
-      const isDelta = msg.type === 'alarm_opened' || msg.type === 'alarm_updated' || msg.type === 'alarm_closed' || msg.type === 'event' || msg.type === 'device_status';
-      const effects = this.dispatch({ type: 'message', now: Date.now(), seq: msg.id, snapshot: msg.type === 'snapshot', delta: isDelta });
-      if (effects.some((x) => x.type === 'drop')) return;
-      this.opts.onMessage(msg);
+      for (const msg of messages) {
+        if (this.ws !== ws) return; // the batch's earlier messages closed or replaced the socket
+        const isDelta = msg.type === 'alarm_opened' || msg.type === 'alarm_updated' || msg.type === 'alarm_closed' || msg.type === 'event' || msg.type === 'device_status';
+        const effects = this.dispatch({ type: 'message', now: Date.now(), seq: msg.id, snapshot: msg.type === 'snapshot', delta: isDelta });
+        if (effects.some((x) => x.type === 'drop')) continue;
+        this.opts.onMessage(msg);
+      }
     };
   }
 }

@@ -170,7 +170,10 @@ export class EventStore {
         return r;
       } catch (err) {
         client.off('error', onError);
-        if (err instanceof NeedsTransaction) client.release();
+        // NeedsTransaction: nothing was sent to write. 40001 (ingest_assert): a concurrent
+        // writer moved a receipt or status after the read; the statement wrote nothing.
+        // Either way the locked transaction below stores the batch.
+        if (err instanceof NeedsTransaction || (err as { code?: string }).code === '40001') client.release();
         else {
           client.release((lost ?? err) as Error); // not reused after a failure
           // A database migrated before 0101 lacks ingest_assert: use transactions only.
