@@ -62,25 +62,36 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   retentionHours: 48,
 };
 
-/** Most messages in one `batch` frame (keeps a frame well under the lagging threshold). */
+/** Most messages, and about the most bytes, in one `batch` frame (keeps a frame well under the lagging threshold). */
 const BATCH_MAX = 500;
+export const BATCH_MAX_BYTES = 64 * 1024;
 
 /** `{"type":"batch","id":<last>,"messages":[…]}` frames built from the already-encoded messages. */
-function encodeBatches(frames: Frame[]): Buffer[] {
-  const out: Buffer[] = [];
+function encodeBatches(frames: Frame[]): BatchFrame[] {
+  const out: BatchFrame[] = [];
   const comma = Buffer.from(',');
   const tail = Buffer.from(']}');
-  for (let i = 0; i < frames.length; i += BATCH_MAX) {
-    const part = frames.slice(i, i + BATCH_MAX);
+  for (let i = 0; i < frames.length; ) {
+    // At least one message; then more while under both caps.
+    let j = i + 1;
+    let bytes = frames[i]!.data.length;
+    while (j < frames.length && j - i < BATCH_MAX && bytes + frames[j]!.data.length + 1 <= BATCH_MAX_BYTES) bytes += frames[j++]!.data.length + 1;
+    const part = frames.slice(i, j);
+    i = j;
     const parts: Buffer[] = [Buffer.from(`{"type":"batch","id":${part[part.length - 1]!.id},"messages":[`)];
     part.forEach((f, k) => {
       if (k > 0) parts.push(comma);
       parts.push(f.data);
     });
     parts.push(tail);
-    out.push(Buffer.concat(parts));
+    out.push({ lastId: part[part.length - 1]!.id, data: Buffer.concat(parts) });
   }
   return out;
+}
+
+interface BatchFrame {
+  lastId: number;
+  data: Buffer;
 }
 
 interface Frame {
@@ -241,7 +252,7 @@ export class LiveHub {
 
   private fanOut(frames: Frame[]): void {
     // Batch frames, encoded once per distinct scope + filters in this tick.
-    const batches = new Map<string, Buffer[]>();
+    const batches = new Map<string, BatchFrame[]>();
     for (const c of this.clients) {
       if (c.mode === 'idle' || c.mode === 'lagging') continue;
       if (c.batch && c.mode === 'live') {
@@ -262,24 +273,26 @@ export class LiveHub {
 
   /**
    * A batch client in live mode: every matching frame of the tick in `batch` messages of at
-   * most BATCH_MAX messages (one socket write). Lagging is decided before the tick's first
-   * frame, so the cursor either passes the whole tick or stays before it.
+   * most BATCH_MAX messages / ~BATCH_MAX_BYTES (one socket write). The send buffer is checked before each batch
+   * message, so a client's memory stays within highWaterBytes + one batch message; past it the
+   * cursor stays after the last batch sent and the rest comes back from stream_log.
    */
-  private fanOutBatch(c: LiveClient, frames: Frame[], cache: Map<string, Buffer[]>): void {
+  private fanOutBatch(c: LiveClient, frames: Frame[], cache: Map<string, BatchFrame[]>): void {
     if (frames.length === 0) return;
     let out = cache.get(c.filterKey);
     if (!out) {
       out = encodeBatches(frames.filter((f) => messageMatches(c.principal.scope, c.filters, f.meta)));
       cache.set(c.filterKey, out);
     }
-    if (out.length > 0) {
+    for (const b of out) {
       if (c.buffered > this.opts.highWaterBytes) {
         c.mode = 'lagging';
         c.dropped++;
         this.droppedFrames++;
         return;
       }
-      for (const b of out) c.ws.send(b, { binary: false });
+      c.ws.send(b.data, { binary: false });
+      c.cursor = b.lastId;
     }
     c.cursor = frames[frames.length - 1]!.id;
   }
