@@ -52,6 +52,9 @@ describe('onboarding views in Chromium', { skip, timeout: 180_000 }, () => {
 
     await page.click('[data-testid=onboarding-queue] tr[data-state=reviewed] button');
     await page.waitForURL((u) => u.pathname === `/onboarding/units/${unitId}`);
+    // Wait for the unit to load: filling the empty form earlier races the load, which
+    // would then overwrite the typed phone (the flake seen under load).
+    await page.waitForSelector('[data-testid=unit-form][data-loaded=true]');
     await page.waitForSelector('[data-testid=live-completeness] li[data-rule=control_room]');
     // Typing the control-room phone clears that item at once, before saving.
     await page.fill('[data-testid=unit-form] input[name=controlRoomPhone]', '025-83300000');

@@ -172,7 +172,7 @@ export function UnitForm({ unitId, locale, onCreated }: { unitId: number | null;
   };
 
   return (
-    <div className="onb-form" data-testid="unit-form">
+    <div className="onb-form" data-testid="unit-form" data-loaded={unitId == null || unit != null ? "true" : "false"}>
       <section className="onb-card">
         <h2>
           {unit ? unit.name : s(locale, 'newUnit')}
