@@ -137,7 +137,7 @@ export function buildingFrame(buildingId: number): Query {
 
 export function pointOfUnit(unitId: number, pointId: number): Query {
   return {
-    text: `SELECT id, floor, position_local_x, position_local_y FROM points WHERE id = $2 AND unit_id = $1 FOR UPDATE`,
+    text: `SELECT id, floor, position_local_x, position_local_y FROM points WHERE id = $2 AND unit_id = $1 FOR NO KEY UPDATE`,
     values: [unitId, pointId],
   };
 }

@@ -117,7 +117,7 @@ export function getUnit(scope: Scope, id: number, forUpdate = false): Query {
            FROM units u
            LEFT JOIN regions r ON r.adcode = u.region_adcode
            LEFT JOIN maintenance_agencies ma ON ma.id = u.maintenance_agency_id
-           WHERE u.id = $1 AND ${pred}${forUpdate ? ' FOR UPDATE OF u' : ''}`,
+           WHERE u.id = $1 AND ${pred}${forUpdate ? ' FOR NO KEY UPDATE OF u' : ''}`,
     values,
   };
 }

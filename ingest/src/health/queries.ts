@@ -2,10 +2,14 @@
 import type { Query } from '../store/queries.ts';
 
 /** Writes last-seen times; returns devices that were offline before (they came back). */
+// FOR NO KEY UPDATE, not FOR UPDATE: the rows are only changed in non-key columns, and a
+// FOR UPDATE lock would conflict with the FOR KEY SHARE locks that the events inserts'
+// foreign-key checks take on the same devices — that deadlocked ingest's commit batches
+// against this flush (seen as 1 s stalls = deadlock_timeout in bench:live).
 export function markSeen(addresses: number[], seenAt: string[], peers: string[]): Query {
   return {
     text: `WITH k AS (SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[]) AS k(address, seen_at, peer)),
-                old AS (SELECT d.id, d.online FROM devices d JOIN k ON d.protocol = 'gb26875' AND d.address = k.address FOR UPDATE OF d)
+                old AS (SELECT d.id, d.online FROM devices d JOIN k ON d.protocol = 'gb26875' AND d.address = k.address ORDER BY d.id FOR NO KEY UPDATE OF d)
            UPDATE devices d SET last_seen_at = GREATEST(d.last_seen_at, k.seen_at), last_peer = k.peer, online = true,
                   online_changed_at = CASE WHEN old.online THEN d.online_changed_at ELSE k.seen_at END
              FROM k, old
