@@ -9,3 +9,4 @@ export * from './analytics.ts';
 export * from './dispatch.ts';
 export * from './random.ts';
 export * from './unit-positions.ts';
+export * from './pg-options.ts';

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import pg from 'pg';
+import { PG_CONNECTION_OPTIONS } from '@firelink/common';
 import type { BenchContext } from '@firelink/common/testing';
 import { FrameDecoder, encodeAdu, encodeFrame, parseAdu } from '../src/codec/index.ts';
 import { EventStore } from '../src/store/event-store.ts';
@@ -116,7 +117,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
   out(`codec   decode only            ${n(codec.decode.wall)} frames/s wall clock, ${n(codec.decode.cpu)} frames per CPU-second   (target ≥ 200,000)`);
   out(`codec   decode + ADU parse     ${n(codec.parse.wall)} frames/s wall clock, ${n(codec.parse.cpu)} frames per CPU-second`);
 
-  const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 20 });
+  const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 20, options: PG_CONNECTION_OPTIONS });
   pool.on('error', () => {});
   const startAddress = 1_000_000;
   const pointsPerDevice = 8;

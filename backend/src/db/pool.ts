@@ -1,4 +1,5 @@
 // The pg adapter: pool creation, type parsers and a clear message for a bad DATABASE_URL.
+import { PG_CONNECTION_OPTIONS } from '@firelink/common';
 import pg from 'pg';
 
 // int8 (bigserial ids, 6-byte device addresses) as JS numbers: all ours stay below 2^53.
@@ -16,7 +17,7 @@ export interface Query {
 export class DatabaseUrlError extends Error {}
 
 export function createPool(url: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: 'firelink' });
+  const pool = new pg.Pool({ connectionString: url, max, application_name: 'firelink', options: PG_CONNECTION_OPTIONS });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   return pool;
