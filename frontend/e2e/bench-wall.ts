@@ -72,6 +72,15 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
     await login(page, stack.baseUrl, stack, '/wall');
     await page.waitForFunction(() => document.querySelector('[data-testid=conn-status]')?.classList.contains('live'), null, { timeout: 60_000 });
 
+    // The wall loads the real units once (GET /api/units/positions); inject only after that,
+    // or the load lands later and replaces the injected units (seen: 60 units drawn).
+    // (Polled with evaluate: waitForFunction with a string needs eval, which our CSP forbids.)
+    for (const started = Date.now(); ; ) {
+      const n = (await page.evaluate(`window.__firelinkWall ? window.__firelinkWall.stats().units : 0`)) as number;
+      if (n > 0) break;
+      if (Date.now() - started > 60_000) throw new Error('bench:wall: the wall loaded no units within 60 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
     // Browser-side code is passed as plain JavaScript strings: tsx compiles this file with
     // esbuild's keepNames, whose __name() helper does not exist in the page.
     // 100,000 units around the demo city, deterministic.
@@ -85,6 +94,8 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
       }
       window.__firelinkWall.injectUnits(list);
     })()`);
+    const injected = (await page.evaluate(`window.__firelinkWall.stats().units`)) as number;
+    if (injected !== unitCount) throw new Error(`bench:wall: ${injected} units on the wall after injecting ${unitCount}`);
 
     // Frame counter: frames per whole second, kept in a bounded array.
     await page.evaluate(`(() => {
