@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { alarmDetailSchema, alarmListResponseSchema, type AlarmDto } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import type { Principal } from '../auth/scope.ts';
-import { ADMIN, insertEvents, seedPlace, startLiveServer, type LiveServer, type Place } from '../live/test-support.ts';
+import { ADMIN, insertEvents, publishEvents, seedPlace, startLiveServer, type LiveServer, type Place } from '../live/test-support.ts';
 
 let db: TestDatabase;
 let live: LiveServer;
@@ -21,12 +21,7 @@ after(async () => {
   await db?.drop();
 });
 
-async function publish(specs: Parameters<typeof insertEvents>[1]) {
-  const events = await insertEvents(db.pool, specs);
-  await live.bus.publish(events);
-  await live.parts.pipeline.idle();
-  return events;
-}
+const publish = (specs: Parameters<typeof publishEvents>[2]) => publishEvents(live, db.pool, specs);
 
 async function openAlarms(unitId: number, kind: string) {
   const r = await db.pool.query(`SELECT * FROM alarms WHERE unit_id = $1 AND kind = $2 AND state <> 'closed'`, [unitId, kind]);

@@ -4,7 +4,7 @@ import { serverMessageSchema, type ServerMessage } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import WebSocket from 'ws';
 import { BATCH_MAX_BYTES } from './hub.ts';
-import { createSession, insertEvents, seedPlace, startLiveServer, TestClient, type LiveServer, type Place } from './test-support.ts';
+import { createSession, publishEvents, seedPlace, startLiveServer, TestClient, type LiveServer, type Place } from './test-support.ts';
 
 let db: TestDatabase;
 let live: LiveServer;
@@ -28,12 +28,7 @@ after(async () => {
   await db?.drop();
 });
 
-async function publish(specs: Parameters<typeof insertEvents>[1]) {
-  const events = await insertEvents(db.pool, specs);
-  await live.bus.publish(events);
-  await live.parts.pipeline.idle();
-  return events;
-}
+const publish = (specs: Parameters<typeof publishEvents>[2]) => publishEvents(live, db.pool, specs);
 
 const deltas = (c: TestClient) => c.messages.filter((m) => ['alarm_opened', 'alarm_updated', 'alarm_closed', 'event', 'device_status'].includes(m.type));
 const eventIds = (c: TestClient) =>

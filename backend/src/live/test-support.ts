@@ -103,6 +103,14 @@ export async function insertEvents(
   return out;
 }
 
+/** Inserts events as ingest would, publishes them on the bus and waits for the pipeline. */
+export async function publishEvents(live: LiveServer, pool: pg.Pool, specs: Parameters<typeof insertEvents>[1]): Promise<StoredEvent[]> {
+  const events = await insertEvents(pool, specs);
+  await live.bus.publish(events);
+  await live.parts.pipeline.idle();
+  return events;
+}
+
 export interface LiveServer {
   server: RunningServer;
   bus: EventBus;
