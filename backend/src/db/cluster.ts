@@ -70,6 +70,12 @@ function runningPort(bin: string, dataDir: string): number | null {
   return Number.isFinite(port) && port > 0 ? port : null;
 }
 
+/** uid and gid of the `postgres` OS user, which runs the cluster when we are root. */
+function postgresIds(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
 /**
  * Where the cluster lives: `.data/` in the repository, unless we are root and the
  * `postgres` OS user cannot reach that folder (a checkout under /root, say); then a
@@ -79,8 +85,7 @@ function chooseDataRoot(rootDir: string, log: (m: string) => void): string {
   const preferred = join(rootDir, '.data');
   mkdirSync(preferred, { recursive: true });
   if (!isRoot()) return preferred;
-  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+  const { uid, gid } = postgresIds();
   const reachable = (dir: string) => spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-w', dir]).status === 0;
   if (!reachable(preferred)) chownSync(preferred, uid, gid);
   if (reachable(preferred)) return preferred;
@@ -98,8 +103,7 @@ export async function ensurePrivateCluster(rootDir: string, log: (m: string) => 
   const runDir = join(dataRoot, 'run');
   mkdirSync(runDir, { recursive: true });
   if (isRoot()) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    const { uid, gid } = postgresIds();
     chownSync(runDir, uid, gid);
   }
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
