@@ -8,7 +8,7 @@
 // subset, and paging 100,000 rows through GET /api/units (500 a page) would measure the
 // units API rather than the wall.
 //
-// Options: --quick | --minutes N | --units N | --rate N (events/s) | --width N --height N
+// Options: --quick | --profile (prints where the page's main thread spends its time) | --minutes N | --units N | --rate N (events/s) | --width N --height N
 import { existsSync } from 'node:fs';
 import pg from 'pg';
 import type { BenchContext } from '@firelink/common/testing';
@@ -159,10 +159,52 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
       return h.usedSize;
     };
     const warmupMs = Math.min(60_000, (minutes * 60_000) / 5);
+    if (args.includes('--profile')) {
+      // Where the page's main thread spends its time under load: 10 s of the CPU profiler.
+      await page.waitForTimeout(Math.min(20_000, warmupMs));
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+      await page.waitForTimeout(10_000);
+      const { profile } = (await cdp.send('Profiler.stop')) as { profile: { nodes: Array<{ id: number; hitCount?: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] } };
+      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+      const self = new Map<string, number>();
+      for (let i = 0; i < profile.samples.length; i++) {
+        const n = byId.get(profile.samples[i]!)!;
+        const key = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
+        self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+      }
+      const total = [...self.values()].reduce((a, b) => a + b, 0);
+      log(`main thread, 10 s profile: top self time (ms) of ${total.toFixed(0)} ms sampled`);
+      for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`  ${v.toFixed(0).padStart(6)}  ${k}`);
+      // The same for native work (style, layout, paint, GPU waits): a 10 s trace of the renderer.
+      const events: Array<{ name: string; ph: string; dur?: number; tid: number; pid: number; args?: { name?: string } }> = [];
+      cdp.on('Tracing.dataCollected', (d) => void events.push(...(d.value as unknown as typeof events)));
+      const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
+      await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,gpu,cc,blink', transferMode: 'ReportEvents' });
+      await page.waitForTimeout(10_000);
+      await cdp.send('Tracing.end');
+      await done;
+      const threadNames = new Map<string, string>();
+      for (const e of events) if (e.name === 'thread_name' && e.args?.name) threadNames.set(`${e.pid}:${e.tid}`, e.args.name);
+      const perThread = new Map<string, Map<string, number>>();
+      for (const e of events) {
+        if (e.ph !== 'X' || !e.dur) continue;
+        const t = threadNames.get(`${e.pid}:${e.tid}`) ?? `${e.pid}:${e.tid}`;
+        if (!perThread.has(t)) perThread.set(t, new Map());
+        const m = perThread.get(t)!;
+        m.set(e.name, (m.get(e.name) ?? 0) + e.dur / 1000);
+      }
+      for (const [t, m] of perThread) {
+        const top = [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
+        if (top[0] && top[0][1] > 200) log(`trace ${t}: ${top.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} (ms, nested events overlap)`);
+      }
+    }
     log(`running ${minutes} min with ${unitCount} units at ${rate} events/s (warm-up ${warmupMs / 1000} s excluded from the heap baseline) …`);
     await page.waitForTimeout(warmupMs);
     const heap0 = await heapAfterGc();
     const stats0 = await page.evaluate(() => (window as unknown as { __firelinkWall: { stats: () => { applied: number } } }).__firelinkWall.stats());
+    const drawStats = `(() => { const s = window.__firelinkMap.drawStats; return { frames: s.frames, totalMs: s.totalMs, maxMs: s.maxMs, mapFrames: s.mapFrames }; })()`;
+    const draw0 = (await page.evaluate(drawStats)) as { frames: number; totalMs: number; maxMs: number; mapFrames: number };
     const t1 = Date.now();
     const samples: Array<{ s: number; heap: number }> = [];
     while (Date.now() - trafficStart < minutes * 60_000) {
@@ -176,6 +218,8 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
     const elapsedS = (Date.now() - t1) / 1000;
     const heap1 = await heapAfterGc();
     const stats1 = await page.evaluate(() => (window as unknown as { __firelinkWall: { stats: () => { applied: number; queue: number; ticker: number; units: number; alertsPlayed: number } } }).__firelinkWall.stats());
+    const draw1 = (await page.evaluate(drawStats)) as { frames: number; totalMs: number; maxMs: number; mapFrames: number };
+    const drawFrames = draw1.frames - draw0.frames;
     const fps = (await page.evaluate(() => (window as unknown as { __fps: number[] }).__fps)).slice(Math.round(warmupMs / 1000));
     const growthMb = (heap1 - heap0) / 1024 / 1024;
     const lines = [
@@ -186,6 +230,7 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
       `  events               offered ${rate}/s (${offered} frames); confirmed by the center ${(sent / ((Date.now() - trafficStart) / 1000)).toFixed(1)}/s on average; unconfirmed after resends ${failed}; still pending at the end ${offered - sent - failed}`,
       `  stream messages      ${((stats1.applied - stats0.applied) / elapsedS).toFixed(1)}/s applied by the page`,
       `  frames per second    median ${median(fps).toFixed(1)}, p10 ${pct(fps, 10).toFixed(1)}, p90 ${pct(fps, 90).toFixed(1)} (${fps.length} one-second samples)`,
+      `  deck.gl redraws      ${(drawFrames / elapsedS).toFixed(2)}/s, ${drawFrames ? ((draw1.totalMs - draw0.totalMs) / drawFrames).toFixed(1) : '—'} ms mean on the main thread (max over the run ${draw1.maxMs.toFixed(0)} ms; fly-to frames included); MapLibre frames ${((draw1.mapFrames - draw0.mapFrames) / elapsedS).toFixed(2)}/s`,
       `  JS heap after GC     ${mb(heap0)} MB → ${mb(heap1)} MB: growth ${growthMb.toFixed(2)} MB (${((growthMb / elapsedS) * 3600).toFixed(1)} MB/h extrapolated)`,
       `  heap samples (MB)    ${samples.map((x) => `${x.s}s:${mb(x.heap)}`).join(' ')}`,
       `  bounded state        queue ${stats1.queue} alarms, ticker ${stats1.ticker} rows, ${stats1.alertsPlayed} fire alerts played`,

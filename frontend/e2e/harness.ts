@@ -252,3 +252,22 @@ export async function waitForMapIdle(page: Page, timeoutMs = 30_000): Promise<vo
     { timeout: timeoutMs, polling: 250 },
   );
 }
+
+/** RGBA of one pixel (CSS px at device scale 1) of a screenshot, decoded in the browser. */
+export async function pixelAt(page: Page, png: Buffer, x: number, y: number): Promise<[number, number, number, number]> {
+  return page.evaluate(
+    async ({ b64, x, y }) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const g = c.getContext('2d')!;
+      g.drawImage(img, 0, 0);
+      const d = g.getImageData(Math.round(x), Math.round(y), 1, 1).data;
+      return [d[0]!, d[1]!, d[2]!, d[3]!] as [number, number, number, number];
+    },
+    { b64: png.toString('base64'), x, y },
+  );
+}

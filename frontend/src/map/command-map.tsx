@@ -6,6 +6,7 @@ import type { AlarmView } from '../model/alarm.ts';
 import type { UnitStore } from '../model/unit-store.ts';
 import { buildLayers, type RegionRate } from './layers.ts';
 import { MapController, loadStyle, type LoadedStyle } from './map-controller.ts';
+import { RedrawGate } from '../model/redraw-gate.ts';
 
 
 export interface CommandMapHandle {
@@ -29,6 +30,13 @@ export interface CommandMapProps {
   onPick?: (info: PickingInfo) => void;
   onReady?: (fallback: boolean) => void;
   className?: string;
+  /**
+   * Rebuild and redraw the deck.gl layers at most once per this many ms (0: on every
+   * change). Alarm pulses (DOM) follow at once. See RedrawGate.
+   */
+  redrawEveryMs?: number;
+  /** A change of this key (e.g. the newest fire's id) redraws at once, whatever redrawEveryMs says. */
+  urgentKey?: string | number | null;
 }
 
 const NO_ALARMS: readonly AlarmView[] = [];
@@ -63,7 +71,7 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
     };
   }, []);
 
-  const render = () => {
+  const drawLayers = () => {
     const c = ctl.current;
     if (!c || !loaded) return;
     const p = propsRef.current;
@@ -79,6 +87,18 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
         extra: p.extra,
       }),
     );
+  };
+  const gate = useRef<RedrawGate | null>(null);
+  const lastUrgentKey = useRef<CommandMapProps['urgentKey']>(undefined);
+
+  const render = () => {
+    const c = ctl.current;
+    if (!c || !loaded) return;
+    const p = propsRef.current;
+    gate.current ??= new RedrawGate(p.redrawEveryMs ?? 0, drawLayers);
+    const urgent = p.urgentKey !== lastUrgentKey.current;
+    lastUrgentKey.current = p.urgentKey;
+    gate.current.request(urgent);
     c.setPulses(p.alarms ?? NO_ALARMS);
     if (p.regionRates) c.setRegionRates(p.regionRates);
   };
@@ -100,13 +120,15 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
     pending.current?.();
     pending.current = null;
     return () => {
+      gate.current?.dispose();
+      gate.current = null;
       c.destroy();
       ctl.current = null;
     };
   }, [loaded]);
 
   // Layers follow data versions; the pulse loop runs only while alarms are drawn.
-  useEffect(render, [loaded, props.unitsVersion, props.alarmsVersion, props.regionRatesVersion, props.routes, props.extra, props.units, props.heat]);
+  useEffect(render, [loaded, props.unitsVersion, props.alarmsVersion, props.regionRatesVersion, props.routes, props.extra, props.units, props.heat, props.urgentKey]);
 
   return <div ref={el} className={props.className ?? 'map'} data-testid="command-map" />;
 });

@@ -6,6 +6,7 @@ import { GeoJsonLayer, PathLayer, ScatterplotLayer } from '@deck.gl/layers';
 import { priorityColor } from '../model/colors.ts';
 import type { AlarmView } from '../model/alarm.ts';
 import type { UnitStore } from '../model/unit-store.ts';
+import { UnitPointsLayer, type UnitPointsLayerProps } from './unit-points-layer.ts';
 
 export interface RegionRate {
   rate: number | null;
@@ -80,13 +81,12 @@ export function buildLayers(i: MapLayerInput): Layer[] {
   if (i.units && i.units.length > 0) {
     const u = i.units;
     layers.push(
-      new ScatterplotLayer({
+      new UnitPointsLayer({
         id: 'units',
-        data: unitsData(u, i.unitsVersion) as { length: number },
+        data: unitsData(u, i.unitsVersion) as UnitPointsLayerProps['data'],
         radiusUnits: 'meters',
         radiusMinPixels: 2.5,
         radiusMaxPixels: 14,
-        stroked: false,
         pickable: true,
         updateTriggers: { getFillColor: i.unitsVersion },
       }),

@@ -67,6 +67,8 @@ export class MapController {
   readonly map: MapLibreMap;
   private readonly overlay: MapboxOverlay;
   private destroyed = false;
+  /** deck.gl frames drawn and the main-thread time they took, MapLibre frames (bench:wall reads these). */
+  readonly drawStats = { frames: 0, totalMs: 0, maxMs: 0, mapFrames: 0 };
 
   constructor(o: MapControllerOptions & { style: StyleSpecification }) {
     const styleCenter = o.style.center as [number, number] | undefined;
@@ -91,14 +93,25 @@ export class MapController {
       const msg = (e as { error?: Error }).error?.message ?? 'map error';
       o.onStyleError?.(msg);
     });
+    let drawStart = 0;
     this.overlay = new MapboxOverlay({
       interleaved: false,
       layers: [],
+      onBeforeRender: () => {
+        drawStart = performance.now();
+      },
+      onAfterRender: () => {
+        const ms = performance.now() - drawStart;
+        this.drawStats.frames++;
+        this.drawStats.totalMs += ms;
+        if (ms > this.drawStats.maxMs) this.drawStats.maxMs = ms;
+      },
       onClick: o.onClick ? (info) => o.onClick!(info) : undefined,
       getCursor: ({ isHovering }) => (isHovering ? 'pointer' : 'grab'),
     });
     this.map.addControl(this.overlay);
     this.map.on('load', () => this.addOverlays());
+    this.map.on('render', () => void this.drawStats.mapFrames++);
   }
 
   /** Connection-rate fill under the region outlines, and 3D buildings at street zoom. */
@@ -138,15 +151,19 @@ export class MapController {
   }
 
   private pendingRates: ReadonlyMap<number, RegionRate> | null = null;
+  private appliedRates: ReadonlyMap<number, RegionRate> | null = null;
 
   /** Colours each region by its connection rate against its target. */
   setRegionRates(rates: ReadonlyMap<number, RegionRate>): void {
+    // Feature-state changes repaint the whole basemap (~130 ms without a GPU): only for new rates.
+    if (rates === this.appliedRates) return;
     this.pendingRates = rates;
     if (this.destroyed || !this.map.getLayer('fl-region-rate')) return;
     for (const [adcode, r] of rates) {
       const c = connectionRateColor(r.rate, r.target);
       this.map.setFeatureState({ source: 'regions', sourceLayer: 'regions', id: adcode }, { fill: `rgba(${c[0]},${c[1]},${c[2]},${(c[3] / 255).toFixed(3)})` });
     }
+    this.appliedRates = rates;
   }
 
   private readonly pulses = new globalThis.Map<number, { marker: Marker; priority: number; lonLat: string }>();
@@ -192,6 +209,19 @@ export class MapController {
   fitBounds(bboxWgs84: [number, number, number, number], padding = 40): void {
     if (this.destroyed) return;
     this.map.fitBounds([[bboxWgs84[0], bboxWgs84[1]], [bboxWgs84[2], bboxWgs84[3]]], { padding, duration: 0 });
+  }
+
+  /** Screen position (CSS px in the map container) of a WGS84 point. */
+  project(lonLatWgs84: [number, number]): { x: number; y: number } {
+    const p = this.map.project(lonLatWgs84);
+    return { x: p.x, y: p.y };
+  }
+
+  /** The deck.gl object under a screen position (CSS px), as layer id and index. */
+  pick(x: number, y: number, radius = 2): { layerId: string; index: number } | null {
+    if (this.destroyed) return null;
+    const info = this.overlay.pickObject({ x, y, radius });
+    return info?.layer ? { layerId: info.layer.id, index: info.index } : null;
   }
 
   get zoom(): number {
