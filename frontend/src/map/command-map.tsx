@@ -89,15 +89,18 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
     );
   };
   const gate = useRef<RedrawGate | null>(null);
-  const lastUrgentKey = useRef<CommandMapProps['urgentKey']>(undefined);
+  // What the user asked for (a route, a heatmap, a view's own layers) and the urgent key
+  // redraw at once; only stream-driven changes (unit colours, alarm dots) wait for the gate.
+  const lastAsked = useRef<unknown[] | null>(null);
 
   const render = () => {
     const c = ctl.current;
     if (!c || !loaded) return;
     const p = propsRef.current;
     gate.current ??= new RedrawGate(p.redrawEveryMs ?? 0, drawLayers);
-    const urgent = p.urgentKey !== lastUrgentKey.current;
-    lastUrgentKey.current = p.urgentKey;
+    const asked = [p.urgentKey, p.routes, p.extra, p.heat, p.units];
+    const urgent = !lastAsked.current || asked.some((x, i) => x !== lastAsked.current![i]);
+    lastAsked.current = asked;
     gate.current.request(urgent);
     c.setPulses(p.alarms ?? NO_ALARMS);
     if (p.regionRates) c.setRegionRates(p.regionRates);

@@ -15,6 +15,8 @@ import { nextActions, type AlarmView } from '../model/alarm.ts';
 import { moveSelection } from '../model/alarm-queue.ts';
 
 const VERDICT_KEYS: Record<string, AlarmVerdict> = { v: 'fire', f: 'false_alarm', t: 'test', g: 'fault' };
+/** Map dots follow the stream at most twice a second (the queue itself at once); see RedrawGate. */
+const DESK_REDRAW_EVERY_MS = 500;
 
 function useNow(everyMs: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -30,6 +32,11 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   const live = useLive();
   const mapRef = useRef<CommandMapHandle>(null);
   const alarms = live.state.queue.list();
+  const newestFireId = useMemo(() => {
+    let best: { id: number; at: string } | null = null;
+    for (const a of alarms) if (a.kind === 'fire' && (!best || a.openedAt > best.at)) best = { id: a.id, at: a.openedAt };
+    return best?.id ?? null;
+  }, [alarms]);
   // The jurisdiction's units as map context (one packed request, GET /api/units/positions).
   const [unitsLoaded, setUnitsLoaded] = useState(0);
   useEffect(() => {
@@ -199,7 +206,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
         </div>
       </section>
       <section className="center">
-        <CommandMap ref={mapRef} units={live.units} unitsVersion={live.units.version + unitsLoaded * 1_000_000} alarms={alarms} alarmsVersion={live.queueVersion} routes={routes} heat={heat} zoom={11} center={[118.78, 32.05]} />
+        <CommandMap ref={mapRef} units={live.units} unitsVersion={live.units.version + unitsLoaded * 1_000_000} alarms={alarms} alarmsVersion={live.queueVersion} routes={routes} heat={heat} zoom={11} center={[118.78, 32.05]} redrawEveryMs={DESK_REDRAW_EVERY_MS} urgentKey={newestFireId} />
         <div className="map-tools">
           <span>{t('desk.heatmap')}</span>
           {([null, 'fault_rate', 'false_alarm_rate'] as const).map((m) => (
