@@ -38,6 +38,9 @@ export const configSchema = z.object({
   FORWARD_119_URL: z.string().url().optional(),
   // Session secret material comes only from the environment; generated per run in demo mode.
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+  // A cookie session kept in use (POST /api/auth/refresh, which the wall display calls) slides
+  // forward by SESSION_TTL_HOURS, but never lives longer than this after its login.
+  SESSION_MAX_DAYS: z.coerce.number().positive().default(30),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -68,9 +68,11 @@ describe('command map in Chromium', { skip, timeout: 240_000 }, () => {
   it('logs in and renders the wall: map drawn, no console errors, nothing leaves localhost', async () => {
     wall = await browser.newPage();
     const unitRequests: Array<{ path: string; status: number; type: string | null }> = [];
+    const refreshes: number[] = [];
     wall.on('response', (r) => {
       const u = new URL(r.url());
       if (u.pathname.startsWith('/api/units')) unitRequests.push({ path: u.pathname + u.search, status: r.status(), type: r.headers()['content-type'] ?? null });
+      if (u.pathname === '/api/auth/refresh') refreshes.push(r.status());
     });
     await login(wall, stack.baseUrl, stack, '/wall');
     assert.equal(new URL(wall.url()).pathname, '/wall');
@@ -89,6 +91,8 @@ describe('command map in Chromium', { skip, timeout: 240_000 }, () => {
     assert.deepEqual(unitRequests.map((r) => r.path), ['/api/units/positions'], JSON.stringify(unitRequests));
     assert.equal(unitRequests[0]!.status, 200);
     assert.match(unitRequests[0]!.type ?? '', /application\/vnd\.firelink\.unit-positions/);
+    // The unattended wall keeps its session alive (POST /api/auth/refresh, CSRF header and all).
+    assert.deepEqual(refreshes, [200]);
   });
 
   it('shows a fire alarm sent as a GB/T 26875 frame on the desk and the wall within 2 s', async () => {

@@ -163,6 +163,41 @@ describe('authentication, sessions, CSRF, throttling, hardening', () => {
     assert.equal((await login('an_stuffed', PASSWORD, '10.0.9.10')).status, 200, 'other addresses are not');
   });
 
+  it('slides a cookie session forward on refresh, capped at SESSION_MAX_DAYS; bearer and ended sessions are refused', async () => {
+    await createTestUser(db.pool, { role: 'operator', regions: [320106], username: 'op_wall', password: PASSWORD });
+    const res = await login('op_wall', PASSWORD, '10.0.4.1');
+    const { csrfToken } = (await res.json()) as { csrfToken: string };
+    const cookie = cookieOf(res);
+    const hash = hashToken(decodeURIComponent(cookie.match(/fl_session=([^;]+)/)![1]!));
+    const refresh = (headers: Record<string, string>) => fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { 'x-forwarded-for': '10.0.4.1', ...headers } });
+    const left = async () => Number((await db.pool.query(`SELECT EXTRACT(EPOCH FROM expires_at - now())::float8 AS s FROM sessions WHERE token_hash = $1`, [hash])).rows[0].s);
+
+    // A wall display hours into its session: pretend it is nearly over, then refresh.
+    await db.pool.query(`UPDATE sessions SET expires_at = now() + interval '5 minutes', created_at = now() - interval '3 days' WHERE token_hash = $1`, [hash]);
+    assert.equal((await refresh({ cookie })).status, 403, 'a cookie refresh needs the CSRF header like any POST');
+    const ok = await refresh({ cookie, 'x-csrf-token': csrfToken });
+    assert.equal(ok.status, 200);
+    const body = (await ok.json()) as { expiresAt: string };
+    assert.ok(Math.abs((await left()) - 2 * 3600) < 60, `slid to 2 h from now, left ${await left()} s`);
+    assert.ok(Math.abs(Date.parse(body.expiresAt) - (Date.now() + 2 * 3600_000)) < 60_000);
+    const set = ok.headers.getSetCookie();
+    const renewed = set.find((c) => c.startsWith('fl_session='));
+    assert.ok(renewed && /Max-Age=7\d{3}/.test(renewed) && /HttpOnly/i.test(renewed), `cookie renewed: ${renewed}`);
+
+    // Near the absolute cap (30 days after login): it never passes it.
+    await db.pool.query(`UPDATE sessions SET expires_at = now() + interval '5 minutes', created_at = now() - interval '30 days' + interval '30 minutes' WHERE token_hash = $1`, [hash]);
+    assert.equal((await refresh({ cookie, 'x-csrf-token': csrfToken })).status, 200);
+    assert.ok((await left()) < 31 * 60 && (await left()) > 25 * 60, `capped at 30 days after login, left ${await left()} s`);
+
+    // Ended sessions are not revived; bearer tokens keep their expiry.
+    await db.pool.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [hash]);
+    assert.equal((await refresh({ cookie, 'x-csrf-token': csrfToken })).status, 401);
+    const bearer = await createTestUser(db.pool, { role: 'operator', regions: [320106] });
+    const b = await refresh(bearer.headers);
+    assert.equal(b.status, 400);
+    assert.match(((await b.json()) as { message: string }).message, /cookie sessions/);
+  });
+
   it('refuses an expired session and a disabled user', async () => {
     const u = await createTestUser(db.pool, { role: 'station', regions: [320106] });
     assert.equal((await fetch(`${base}/api/auth/me`, { headers: u.headers })).status, 200);

@@ -24,7 +24,7 @@ export const accessFeature: FeatureFactory = (ctx) => {
   return {
     name: 'access',
     routers: [
-      { path: '/api/auth', router: authRouter({ pool: ctx.pool, logger: ctx.logger, sessionTtlHours: ctx.config.SESSION_TTL_HOURS }) },
+      { path: '/api/auth', router: authRouter({ pool: ctx.pool, logger: ctx.logger, sessionTtlHours: ctx.config.SESSION_TTL_HOURS, sessionMaxDays: ctx.config.SESSION_MAX_DAYS }) },
       { path: '/api/users', router: usersRouter(ctx.pool) },
       { path: '/api/audit', router: auditRouter(ctx.pool) },
     ],

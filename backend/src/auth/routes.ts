@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { auditSource, recordAudit } from '../audit/audit.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
-import { SESSION_COOKIE, hashToken, principalForUser } from './authenticate.ts';
+import { SESSION_COOKIE, hashToken, principalForUser, tokenFrom } from './authenticate.ts';
 import { authOf } from './middleware.ts';
 import { generateToken, hashPassword, verifyPassword } from './passwords.ts';
 import { principalOf, requireRole } from './principal.ts';
@@ -19,6 +19,8 @@ export interface AuthRoutesDeps {
   pool: pg.Pool;
   logger: Logger;
   sessionTtlHours: number;
+  /** Cap on a refreshed cookie session's life after login (SESSION_MAX_DAYS). */
+  sessionMaxDays?: number;
   throttle?: ThrottlePolicy;
 }
 
@@ -180,6 +182,27 @@ export function authRouter(deps: AuthRoutesDeps): Router {
     }
     clearCookies(res, req.secure);
     res.status(204).end();
+  });
+
+  // Keeps a cookie session alive while its page is open (the wall display runs for days):
+  // slides the expiry forward by SESSION_TTL_HOURS, up to SESSION_MAX_DAYS after login.
+  router.post('/refresh', async (req, res) => {
+    principalOf(res);
+    const auth = authOf(res.locals);
+    if (!auth || auth.kind !== 'cookie') {
+      throw new HttpError(400, 'invalid_request', 'only cookie sessions are refreshed; an API token keeps the expiry it was created with');
+    }
+    const maxHours = (deps.sessionMaxDays ?? 30) * 24;
+    const r = await pool.query(q.extendCookieSession(auth.tokenHash, deps.sessionTtlHours, maxHours));
+    const expiresAt = r.rows[0]?.expires_at as Date | undefined;
+    if (!expiresAt) throw new HttpError(401, 'unauthorized', 'the session has ended: log in again');
+    const maxAge = Math.max(0, expiresAt.getTime() - Date.now());
+    const token = tokenFrom(req)?.token;
+    const secure = req.secure;
+    if (token) res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge });
+    if (auth.csrfToken) res.cookie(CSRF_COOKIE, auth.csrfToken, { httpOnly: false, sameSite: 'strict', secure, path: '/', maxAge });
+    res.set('Cache-Control', 'no-store');
+    res.json({ expiresAt: expiresAt.toISOString() });
   });
 
   router.get('/me', async (_req, res) => {

@@ -2,6 +2,7 @@
 // flies to and pulses each new fire alarm with an audible alert, shows counters and a live
 // ticker, and shows a "reconnecting" banner while the stream is down.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { keepSessionAlive } from '../api/session.ts';
 import { AlertSound } from '../audio/alert.ts';
 import { useI18n } from '../lib/i18n-react.tsx';
 import { eventKindName, formatFloor, formatNumber, formatPercent, formatTime } from '../lib/i18n.ts';
@@ -79,6 +80,9 @@ export function WallView() {
   useEffect(() => {
     sound.muted = muted;
   }, [muted, sound]);
+
+  // An unattended display: keep its session alive for as long as the page is open.
+  useEffect(() => keepSessionAlive(), []);
 
   // Any click or key unlocks audio (browsers' autoplay policy).
   useEffect(() => {
