@@ -181,27 +181,6 @@ export async function login(page: Page, baseUrl: string, stack: Pick<Stack, 'use
 }
 
 /**
- * Share of distinct colours in a screenshot, computed in the browser from the PNG bytes:
- * a blank or single-colour page gives a handful; a drawn map gives hundreds.
- */
-export async function distinctColours(page: Page, png: Buffer): Promise<number> {
-  return page.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width;
-    c.height = img.height;
-    const g = c.getContext('2d')!;
-    g.drawImage(img, 0, 0);
-    const d = g.getImageData(0, 0, c.width, c.height).data;
-    const seen = new Set<number>();
-    for (let i = 0; i < d.length; i += 16) seen.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
-    return seen.size;
-  }, png.toString('base64'));
-}
-
-/**
  * A TCP proxy in front of the server, to cut the network for real: `cut()` destroys every
  * connection and refuses new ones until `restore()`.
  */
@@ -253,10 +232,13 @@ export async function waitForMapIdle(page: Page, timeoutMs = 30_000): Promise<vo
   );
 }
 
-/** RGBA of one pixel (CSS px at device scale 1) of a screenshot, decoded in the browser. */
-export async function pixelAt(page: Page, png: Buffer, x: number, y: number): Promise<[number, number, number, number]> {
+/**
+ * Reads a screenshot in the browser (decoding the PNG bytes there): the number of distinct
+ * colours (every 4th pixel) and the RGBA of the given pixels (CSS px at device scale 1).
+ */
+async function readScreenshot(page: Page, png: Buffer, points: Array<[number, number]>): Promise<{ distinct: number; pixels: Array<[number, number, number, number]> }> {
   return page.evaluate(
-    async ({ b64, x, y }) => {
+    async ({ b64, points }) => {
       const img = new Image();
       img.src = `data:image/png;base64,${b64}`;
       await img.decode();
@@ -265,9 +247,28 @@ export async function pixelAt(page: Page, png: Buffer, x: number, y: number): Pr
       c.height = img.height;
       const g = c.getContext('2d')!;
       g.drawImage(img, 0, 0);
-      const d = g.getImageData(Math.round(x), Math.round(y), 1, 1).data;
-      return [d[0]!, d[1]!, d[2]!, d[3]!] as [number, number, number, number];
+      const d = g.getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set<number>();
+      for (let i = 0; i < d.length; i += 16) seen.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+      const pixels = points.map(([x, y]) => {
+        const i = (Math.round(y) * c.width + Math.round(x)) * 4;
+        return [d[i]!, d[i + 1]!, d[i + 2]!, d[i + 3]!] as [number, number, number, number];
+      });
+      return { distinct: seen.size, pixels };
     },
-    { b64: png.toString('base64'), x, y },
+    { b64: png.toString('base64'), points },
   );
+}
+
+/**
+ * Distinct colours in a screenshot: a blank or single-colour page gives a handful; a drawn
+ * map gives hundreds.
+ */
+export async function distinctColours(page: Page, png: Buffer): Promise<number> {
+  return (await readScreenshot(page, png, [])).distinct;
+}
+
+/** RGBA of one pixel of a screenshot. */
+export async function pixelAt(page: Page, png: Buffer, x: number, y: number): Promise<[number, number, number, number]> {
+  return (await readScreenshot(page, png, [[x, y]])).pixels[0]!;
 }
