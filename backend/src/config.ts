@@ -38,6 +38,9 @@ export const configSchema = z.object({
   FORWARD_119_URL: z.string().url().optional(),
   // Session secret material comes only from the environment; generated per run in demo mode.
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+  // Bearer token a Prometheus scraper sends to GET /metrics; unset = /metrics answers only
+  // direct loopback callers (no proxy in between).
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 24)').optional(),
   // A cookie session kept in use (POST /api/auth/refresh, which the wall display calls) slides
   // forward by SESSION_TTL_HOURS, but never lives longer than this after its login.
   SESSION_MAX_DAYS: z.coerce.number().positive().default(30),

@@ -67,6 +67,7 @@ export async function startServer(opts: {
     metrics,
     before: opts.before ?? [],
     routers: features.flatMap((f) => f.routers ?? []),
+    metricsToken: config.METRICS_TOKEN,
   });
   http.on('request', app);
   for (const f of features) {

@@ -1,6 +1,7 @@
 // The Express application: health, metrics, feature routers, and the built frontend at `/`.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { timingSafeEqual } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import type pg from 'pg';
 import { ZodError } from 'zod';
@@ -22,6 +23,23 @@ export interface AppDeps {
   /** Middleware that runs before every feature router (auth, security headers). */
   before?: express.RequestHandler[];
   frontendDir?: string;
+  /** METRICS_TOKEN: bearer token for GET /metrics; unset = direct loopback callers only. */
+  metricsToken?: string;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/** Why GET /metrics is refused to this caller, or null when it may read them. */
+export function metricsRefusal(req: express.Request, token: string | undefined): { status: 401 | 403; message: string } | null {
+  if (token) {
+    const given = Buffer.from(req.get('authorization') ?? '');
+    const want = Buffer.from(`Bearer ${token}`);
+    if (given.length === want.length && timingSafeEqual(given, want)) return null;
+    return { status: 401, message: 'GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"' };
+  }
+  const direct = LOOPBACK.has(req.socket.remoteAddress ?? '') && !req.get('x-forwarded-for') && !req.get('forwarded');
+  if (direct) return null;
+  return { status: 403, message: 'GET /metrics answers only this machine; set METRICS_TOKEN and scrape with "Authorization: Bearer <METRICS_TOKEN>"' };
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -73,7 +91,14 @@ export function createApp(deps: AppDeps): express.Express {
     });
   });
 
-  app.get('/metrics', async (_req, res) => {
+  // Metrics name internals (pools, queues, device counts): a scraper with METRICS_TOKEN, or
+  // a caller on this machine talking to us directly; never the open network.
+  app.get('/metrics', async (req, res) => {
+    const refusal = metricsRefusal(req, deps.metricsToken);
+    if (refusal) {
+      res.status(refusal.status).json({ error: refusal.status === 401 ? 'unauthorized' : 'forbidden', message: refusal.message });
+      return;
+    }
     res.set('Content-Type', deps.metrics.contentType);
     res.send(await deps.metrics.metrics());
   });
