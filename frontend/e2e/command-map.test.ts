@@ -5,11 +5,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import { createTestDatabase, startCutProxy, type TestDatabase } from '@firelink/common/testing';
 import { seedDemoSubset } from '@firelink/geodata';
 import { SimulatedUitd } from '@firelink/ingest';
 import type { Page } from 'playwright-core';
-import { CHROMIUM, distinctColours, ensureFrontendBuilt, launchBrowser, login, pixelAt, startCutProxy, startStack, waitForMapIdle, type BrowserSession, type Stack } from './harness.ts';
+import { CHROMIUM, distinctColours, ensureFrontendBuilt, launchBrowser, login, pixelAt, startStack, waitForMapIdle, type BrowserSession, type Stack } from './harness.ts';
 
 /**
  * The issue asks for 2 s from frame to screen. Chromium draws with SwiftShader here (no

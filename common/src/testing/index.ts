@@ -1,6 +1,7 @@
 // Test support shared by every workspace: a fresh, fully migrated PostGIS database per
 // test file, cloned from the template that `npm test` migrates once.
 import { randomBytes } from 'node:crypto';
+import { connect, createServer, type Socket } from 'node:net';
 import pg from 'pg';
 
 export interface TestDatabase {
@@ -77,4 +78,45 @@ export interface BenchContext {
   adminUrl: string;
   log: (m: string) => void;
   args: string[];
+}
+
+/**
+ * A TCP proxy in front of a local port (the HTTP server, PostgreSQL …), to cut the network
+ * for real: `cut()` destroys every
+ * connection and refuses new ones until `restore()`.
+ */
+export async function startCutProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<{ port: number; cut: () => void; restore: () => void; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let down = false;
+  const server = createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(targetPort, targetHost);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+  return {
+    port,
+    cut: () => {
+      down = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore: () => {
+      down = false;
+    },
+    close: () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
 }
