@@ -23,6 +23,10 @@ export const configSchema = z.object({
   DUTY_CHECKS_PER_SHIFT: z.coerce.number().int().min(0).max(100).default(1),
   // Minutes the control-room operator has to answer a duty check (sent in type 91, 1–255).
   DUTY_CHECK_TIMEOUT_MIN: z.coerce.number().int().min(1).max(255).default(10),
+  // Days of GB/T 26875 frame receipts kept for resend detection (0 = forever).
+  INGEST_RECEIPT_DAYS: z.coerce.number().int().min(0).default(7),
+  // Days of raw frames (unregistered devices, unknown types) kept (0 = forever).
+  RAW_FRAMES_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
   DATABASE_URL: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),

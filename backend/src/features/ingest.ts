@@ -6,6 +6,7 @@ import {
   DutyChecks,
   EventStore,
   Fleet,
+  IngestRetention,
   formatReport,
   loadFleetFromDatabase,
   startGb26875Server,
@@ -29,6 +30,13 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
     let health: DeviceHealth | null = null;
     let duty: DutyChecks | null = null;
     let fleet: Fleet | null = null;
+    const retention = new IngestRetention({
+      pool,
+      receiptDays: config.INGEST_RECEIPT_DAYS,
+      rawFrameDays: config.RAW_FRAMES_RETENTION_DAYS,
+      onPurged: (counts) => log.info({ deleted: counts }, 'ingest retention: old frame receipts and raw frames deleted'),
+      onError: (err) => log.error({ err }, 'ingest retention pass failed (it runs again within the hour)'),
+    });
     // PORT=0 is how tests ask for ephemeral ports: then the TCP listener takes one too, so
     // parallel test servers never fight over 9030, and no demo fleet adds noise to their data.
     const ephemeral = config.PORT === 0;
@@ -69,6 +77,7 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
           onError: (err) => log.error({ err }, 'duty check pass failed'),
         });
         duty.start(); // duty checks (unless DUTY_CHECKS_PER_SHIFT=0) and the daily clock sync
+        retention.start();
         opts.onStarted?.({ port: server.port, server, health, dutyChecks: duty, store });
         const wantFleet = opts.demoFleet ?? (config.FIRELINK_DEMO && config.FIRELINK_SIM_UNITS > 0 && !ephemeral);
         if (wantFleet) {
@@ -94,6 +103,7 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
       },
       stop: async () => {
         if (fleet) log.info({ report: formatReport(await fleet.stop()) }, 'demo fleet stopped');
+        await retention.stop();
         await duty?.stop();
         await server?.close();
         await health?.stop();

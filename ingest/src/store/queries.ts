@@ -464,3 +464,18 @@ export function writeBatchFast(w: WriteBatchFastInput): Query & { name: string }
     ],
   };
 }
+
+/**
+ * One batch of retention: deletes up to `batch` rows of `table` received more than `days`
+ * ago, oldest first (short transactions; the caller repeats until a batch comes back short).
+ */
+export function purgeOlderThan(table: 'ingest_frames' | 'raw_frames', days: number, batch: number): Query {
+  // ingest_frames has no id: its rows are addressed by ctid inside the one statement.
+  const key = table === 'raw_frames' ? 'id' : 'ctid';
+  return {
+    text: `DELETE FROM ${table} t USING (
+             SELECT ${key} AS k FROM ${table} WHERE received_at < now() - $1 * interval '1 day' LIMIT $2
+           ) old WHERE t.${key} = old.k`,
+    values: [days, batch],
+  };
+}
