@@ -4,6 +4,7 @@ export * from './domain/normalize.ts';
 export { EventStore, systemEvent, type StoreResult, type DeviceInfo } from './store/event-store.ts';
 export { IngestRetention, type RetentionOptions } from './store/retention.ts';
 export { startGb26875Server, type Gb26875Server, type Gb26875ServerOptions, type IngestLogger } from './server/gb26875-server.ts';
+export { PeerPolicy, buildPeerRules, parseCidr, peerAllowed, type PeerRules } from './server/peer-policy.ts';
 export { LatencyRecorder } from './server/latency.ts';
 export { DeviceHealth, type DeviceHealthOptions } from './health/device-health.ts';
 export { DutyChecks, type DutyCheckOptions, type DutyCheckPolicy } from './health/duty-checks.ts';

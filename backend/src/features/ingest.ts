@@ -7,6 +7,7 @@ import {
   EventStore,
   Fleet,
   IngestRetention,
+  PeerPolicy,
   formatReport,
   loadFleetFromDatabase,
   startGb26875Server,
@@ -30,6 +31,8 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
     let health: DeviceHealth | null = null;
     let duty: DutyChecks | null = null;
     let fleet: Fleet | null = null;
+    // devices.allowed_peers, reloaded every 30 s: a change through the API applies within 30 s.
+    const peers = new PeerPolicy(pool, { onError: (err) => log.error({ err }, 'device allowlists not reloaded') });
     const retention = new IngestRetention({
       pool,
       receiptDays: config.INGEST_RECEIPT_DAYS,
@@ -43,6 +46,7 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
     return {
       name: 'ingest',
       start: async () => {
+        await peers.start();
         health = new DeviceHealth({
           pool,
           store,
@@ -60,6 +64,8 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
             centerAddress: config.GB26875_CENTER_ADDRESS,
             idleTimeoutMs: config.GB26875_IDLE_TIMEOUT_S * 1000,
             onTraffic: (address, peer) => health?.touch(address, peer),
+            peerAllowed: (address, ip) => peers.allows(address, ip),
+            maxConnectionsPerIp: config.GB26875_MAX_CONNECTIONS_PER_IP,
           });
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -104,6 +110,7 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
       stop: async () => {
         if (fleet) log.info({ report: formatReport(await fleet.stop()) }, 'demo fleet stopped');
         await retention.stop();
+        peers.stop();
         await duty?.stop();
         await server?.close();
         await health?.stop();

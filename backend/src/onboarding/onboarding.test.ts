@@ -381,4 +381,26 @@ describe('units API and onboarding workflow', () => {
     const k = await db.pool.query('SELECT ma.kind FROM users u JOIN maintenance_agencies ma ON ma.id = u.maintenance_agency_id WHERE u.id = $1', [u.rows[0].id]);
     assert.equal(k.rows[0].kind, 'both');
   });
+  it('sets which peers may speak for a device: CIDR validated, audited, role- and scope-checked', async () => {
+    const unit = await call(admin, 'POST', '/api/units', { name: '白名单单位', lonLatWgs84: INSIDE });
+    assert.equal(unit.status, 201, JSON.stringify(unit.body));
+    const dev = await call(admin, 'POST', `/api/units/${unit.body.id}/devices`, { address: 556677 });
+    assert.equal(dev.status, 201);
+    const path = `/api/units/${unit.body.id}/devices/${dev.body.id}`;
+    const set = await call(admin, 'PATCH', path, { allowedPeers: ['10.1.0.0/16', '2001:db8::1'] });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.deepEqual(set.body.allowedPeers, ['10.1.0.0/16', '2001:db8::1/128']);
+    const row = await db.pool.query(`SELECT allowed_peers::text[] AS p FROM devices WHERE id = $1`, [dev.body.id]);
+    assert.deepEqual(row.rows[0].p, ['10.1.0.0/16', '2001:db8::1/128']);
+    const bad = await call(admin, 'PATCH', path, { allowedPeers: ['10.1.0.0/99'] });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.body), /prefix must be 0–32/);
+    assert.equal((await call(collector, 'PATCH', path, { allowedPeers: null })).status, 403, 'maintainers do not set network policy');
+    assert.equal((await call(otherSupervisor, 'PATCH', path, { allowedPeers: null })).status, 404, 'another district does not see the unit');
+    const cleared = await call(admin, 'PATCH', path, { allowedPeers: null });
+    assert.equal(cleared.body.allowedPeers, null);
+    const audit = await db.pool.query(`SELECT before, after FROM audit_log WHERE action = 'device.peers' ORDER BY id`);
+    assert.equal(audit.rows.length, 2, 'each change audited, refused ones not');
+    assert.deepEqual(audit.rows[1].before.allowedPeers, ['10.1.0.0/16', '2001:db8::1/128']);
+  });
 });

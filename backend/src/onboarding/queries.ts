@@ -195,6 +195,15 @@ export function registerDevice(unitId: number, address: number, protocol: string
   };
 }
 
+/** Sets which peers may speak for a unit's device (NULL = any). */
+export function setDevicePeers(unitId: number, deviceId: number, peers: string[] | null): Query {
+  return {
+    text: `UPDATE devices SET allowed_peers = $3::cidr[] WHERE id = $2 AND unit_id = $1
+           RETURNING id, address, allowed_peers::text[] AS allowed_peers, (SELECT allowed_peers::text[] FROM devices WHERE id = $2) AS before`,
+    values: [unitId, deviceId, peers],
+  };
+}
+
 export function unbindDevice(unitId: number, deviceId: number): Query {
   return { text: `UPDATE devices SET unit_id = NULL WHERE id = $2 AND unit_id = $1 RETURNING id, address`, values: [unitId, deviceId] };
 }

@@ -4,6 +4,7 @@
 //   POST /api/units/:id/transition            {to, version, note}  lifecycle step (roles: see common/src/onboarding.ts)
 //   GET  /api/units/:id/onboarding            state, next states for the caller, completeness, history
 //   POST /api/units/:id/devices {address, protocol?, model?} · DELETE /api/units/:id/devices/:deviceId  UITD registration
+//   PATCH /api/units/:id/devices/:deviceId {allowedPeers: CIDR[] | null}  who may speak for the device
 //   GET|POST /api/units/:id/acceptance-checks new-construction acceptance records
 //   PUT  /api/units/:id/floors/:floor/plan    floor plan image (image/png|jpeg|svg+xml|webp body)
 //   GET  /api/units/:id/floors/:floor/plan    the image
@@ -13,6 +14,7 @@
 //   GET  /api/onboarding/queue | /funnel | /rules
 import express, { Router } from 'express';
 import { z } from 'zod';
+import { parseCidr } from '@firelink/ingest';
 import { read as readXlsx, utils as xlsxUtils } from 'xlsx';
 import { parse as parseCsv } from 'csv-parse/sync';
 import {
@@ -39,6 +41,24 @@ import { applyAffine, fitPlanToBox, frameToWgs84, wgs84ToFrame, type Affine } fr
 import { imageSize } from './domain/image-size.ts';
 import { pointsFromRecords, pointsFromType7, type ImportResult } from './domain/point-import.ts';
 import * as q from './queries.ts';
+
+/** Allowed peers of a device: up to 32 IPv4/IPv6 hosts or networks (CIDR), or null = any. */
+const allowedPeersSchema = z
+  .array(
+    z
+      .string()
+      .trim()
+      .max(64)
+      .superRefine((v, ctx) => {
+        try {
+          parseCidr(v);
+        } catch (err) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+        }
+      }),
+  )
+  .max(32)
+  .nullable();
 
 type Db = Pool | import('pg').ClientBase;
 
@@ -160,6 +180,31 @@ export function unitOnboardingRouter(deps: { pool: Pool; config: OnboardingConfi
       return { id: Number(row.id), address: Number(row.address), protocol: row.protocol, model: row.model };
     });
     res.status(201).json(dev);
+  });
+
+  // Which network addresses may speak for the device (GB/T 26875.3 has no authentication):
+  // IPv4/IPv6 hosts or networks; null = any. The ingest listener applies it within 30 s.
+  r.patch('/:id/devices/:deviceId', async (req, res) => {
+    const p = requireRole(res, 'admin', 'supervisor');
+    const id = idParam.parse(req.params.id);
+    const deviceId = idParam.parse(req.params.deviceId);
+    const body = z.object({ allowedPeers: allowedPeersSchema }).strict().parse(req.body);
+    const out = await withTransaction(pool, async (c) => {
+      await loadUnit(c, p, id, true);
+      const row = (await c.query(q.setDevicePeers(id, deviceId, body.allowedPeers))).rows[0];
+      if (!row) throw notFound('no such device on this unit');
+      await recordAudit(c, {
+        actor: p,
+        ip: ipOf(req),
+        action: 'device.peers',
+        entity: 'unit',
+        entityId: id,
+        before: { deviceId, allowedPeers: row.before },
+        after: { deviceId, allowedPeers: row.allowed_peers },
+      });
+      return { id: deviceId, address: Number(row.address), allowedPeers: row.allowed_peers as string[] | null };
+    });
+    res.json(out);
   });
 
   r.delete('/:id/devices/:deviceId', async (req, res) => {

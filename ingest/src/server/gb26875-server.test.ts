@@ -3,10 +3,10 @@
 // device health.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { InProcessEventBus, type StoredEvent } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
-import { encodeAdu, encodeFrame, FrameDecoder, DecodeError, type Frame } from '../codec/index.ts';
+import { encodeAdu, encodeFrame } from '../codec/index.ts';
+import { RawPeer } from './raw-peer.ts';
 import { EventStore } from '../store/event-store.ts';
 import { startGb26875Server, type Gb26875Server } from './gb26875-server.ts';
 import { SimulatedUitd } from '../sim/simulated-uitd.ts';
@@ -16,39 +16,6 @@ import { DeviceHealth } from '../health/device-health.ts';
 const DEVICE = 0x0000_0102_0304;
 const POINT = 0x0001_0023;
 const T = '2026-11-29T10:05:00';
-
-class RawPeer {
-  private decoder = new FrameDecoder();
-  frames: Frame[] = [];
-  closed = false;
-  private waiters: Array<() => void> = [];
-  constructor(readonly socket: Socket) {
-    socket.on('data', (c) => {
-      for (const f of this.decoder.push(c)) if (!(f instanceof DecodeError)) this.frames.push(f);
-      this.waiters.splice(0).forEach((w) => w());
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.waiters.splice(0).forEach((w) => w());
-    });
-    socket.on('error', () => {});
-  }
-  static async open(port: number): Promise<RawPeer> {
-    const s = connect({ port, host: '127.0.0.1' });
-    await new Promise((r) => s.once('connect', r));
-    return new RawPeer(s);
-  }
-  async waitFor(pred: (frames: Frame[]) => boolean, ms = 5000): Promise<void> {
-    const until = Date.now() + ms;
-    while (!pred(this.frames)) {
-      if (Date.now() > until) throw new Error(`timed out; got commands ${this.frames.map((f) => f.command).join(',')}`);
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 50);
-      });
-    }
-  }
-}
 
 function upload(serial: number, type: number, objects: object[], source = DEVICE, time = T): Buffer {
   return encodeFrame({ serial, source, destination: 0, command: 2, adu: encodeAdu({ type, objects }), time });

@@ -25,6 +25,8 @@ export interface IngestLogger {
   debug: (obj: object, msg?: string) => void;
 }
 
+const isLoopback = (ip: string) => ip === '::1' || /^(::ffff:)?127\./.test(ip);
+
 const silentLogger: IngestLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
 export interface Gb26875ServerOptions {
@@ -49,11 +51,25 @@ export interface Gb26875ServerOptions {
   onTraffic?: (address: number, peer: string) => void;
   /** Called when a device confirms one of our commands (command 3 from the device). */
   onDeviceConfirm?: (address: number, serial: number) => void;
+  /**
+   * Whether a peer IP may speak for a device address (devices.allowed_peers, PeerPolicy).
+   * A refused frame is denied, not stored, and its connection closed. Default: anyone.
+   */
+  peerAllowed?: (address: number, ip: string) => boolean;
+  /** Simultaneous connections from one IP address (0 = no limit). Default 256. */
+  maxConnectionsPerIp?: number;
+  /**
+   * Peers the per-IP limit does not apply to. Default: loopback (the simulator, benchmarks,
+   * or a TLS/TCP proxy on this machine, behind which every device shares one address).
+   */
+  perIpLimitExempt?: (ip: string) => boolean;
 }
 
 interface Connection {
   socket: Socket;
+  /** ip:port */
   peer: string;
+  ip: string;
   decoder: FrameDecoder;
   inflight: number;
   address: number | null;
@@ -66,7 +82,19 @@ export interface Gb26875Server {
   port: number;
   server: Server;
   latency: LatencyRecorder;
-  stats: () => { connections: number; devices: number; framesReceived: number; framesConfirmed: number; framesDenied: number; storeErrors: number; eventsStored: number };
+  stats: () => {
+    connections: number;
+    devices: number;
+    framesReceived: number;
+    framesConfirmed: number;
+    framesDenied: number;
+    storeErrors: number;
+    eventsStored: number;
+    /** Frames from a peer not in the device's allowed_peers. */
+    framesRefused: number;
+    /** Connections over the per-IP limit. */
+    connectionsRefused: number;
+  };
   /** Sends a downlink (command 1 control or 4 request) to a connected device; returns its serial, or null when not connected. */
   send: (address: number, command: number, type: number, objects: AduObject[]) => number | null;
   connectedAddresses: () => number[];
@@ -82,7 +110,18 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
   const latency = new LatencyRecorder();
   const conns = new Set<Connection>();
   const byAddress = new Map<number, Connection>();
-  const counters = { framesReceived: 0, framesConfirmed: 0, framesDenied: 0, storeErrors: 0, eventsStored: 0 };
+  const counters = { framesReceived: 0, framesConfirmed: 0, framesDenied: 0, storeErrors: 0, eventsStored: 0, framesRefused: 0, connectionsRefused: 0 };
+  const perIpLimit = opts.maxConnectionsPerIp ?? 256;
+  const perIp = new Map<string, number>();
+  /** Last warning per IP (ms): a flood is logged once a minute, not once a connection. */
+  const warnedAt = new Map<string, number>();
+  const warnOnce = (ip: string, obj: object, msg: string) => {
+    const now = Date.now();
+    if ((warnedAt.get(ip) ?? 0) > now - 60_000) return;
+    warnedAt.set(ip, now);
+    if (warnedAt.size > 10_000) warnedAt.clear();
+    log.warn(obj, msg);
+  };
 
   const write = (c: Connection, bytes: Buffer) => {
     if (!c.socket.destroyed && c.socket.writable) c.socket.write(bytes);
@@ -97,6 +136,15 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
 
   const handle = async (c: Connection, frame: Frame, receivedAtNs: bigint): Promise<void> => {
     counters.framesReceived++;
+    if (opts.peerAllowed && !opts.peerAllowed(frame.source, c.ip)) {
+      // Someone else's address from a peer not on its list: never bind it (the real device's
+      // connection stays), never store it.
+      counters.framesRefused++;
+      warnOnce(c.ip, { peer: c.peer, device: frame.source }, 'frame refused: this peer is not in the device\'s allowed_peers; denied and connection closed');
+      if (frame.command === Command.sendData) write(c, encodeDeny(frame));
+      c.socket.end();
+      return;
+    }
     if (c.address !== frame.source) {
       if (c.address !== null && byAddress.get(c.address) === c) byAddress.delete(c.address);
       c.address = frame.source;
@@ -143,8 +191,18 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
   };
 
   const server = createServer({ noDelay: true }, (socket) => {
-    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    const c: Connection = { socket, peer, decoder: new FrameDecoder(), inflight: 0, address: null, garbageBytes: 0, nextSerial: 0, paused: false };
+    const ip = socket.remoteAddress ?? '';
+    const peer = `${ip}:${socket.remotePort}`;
+    const open = (perIp.get(ip) ?? 0) + 1;
+    if (perIpLimit > 0 && open > perIpLimit && !(opts.perIpLimitExempt ?? isLoopback)(ip)) {
+      counters.connectionsRefused++;
+      warnOnce(ip, { peer, limit: perIpLimit }, 'connection refused: too many connections from this address (GB26875_MAX_CONNECTIONS_PER_IP)');
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
+    perIp.set(ip, open);
+    const c: Connection = { socket, peer, ip, decoder: new FrameDecoder(), inflight: 0, address: null, garbageBytes: 0, nextSerial: 0, paused: false };
     conns.add(c);
     socket.setTimeout(idleMs, () => {
       log.info({ peer, device: c.address }, 'idle connection closed');
@@ -189,6 +247,9 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
     });
     socket.on('error', () => {});
     socket.on('close', () => {
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left > 0) perIp.set(ip, left);
+      else perIp.delete(ip);
       conns.delete(c);
       if (c.address !== null && byAddress.get(c.address) === c) byAddress.delete(c.address);
     });

@@ -1,0 +1,83 @@
+// Per-device peer allowlists (devices.allowed_peers): which network addresses may send
+// frames for a GB/T 26875 address. The protocol has no authentication, so without this a
+// peer that writes a registered address is believed, and takes the device's connection
+// over. Devices without a list accept any peer.
+//
+// The rules are held in memory (BlockList per device) and reloaded from the database every
+// `refreshMs`: the check runs for every frame and must not cost a query.
+import { BlockList, isIP } from 'node:net';
+import type pg from 'pg';
+
+export type PeerRules = ReadonlyMap<number, BlockList>;
+
+/** Parses "10.1.2.3", "10.1.0.0/16", "2001:db8::/32" (what PostgreSQL's cidr prints). */
+export function parseCidr(text: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } {
+  const [address = '', prefixText] = text.trim().split('/');
+  const v = isIP(address);
+  if (v === 0) throw new Error(`"${text}" is not an IP address or network (e.g. 10.1.2.3 or 10.1.0.0/16)`);
+  const max = v === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) throw new Error(`"${text}": the prefix must be 0–${max}`);
+  return { address, prefix, family: v === 4 ? 'ipv4' : 'ipv6' };
+}
+
+export function buildPeerRules(rows: Iterable<{ address: number; peers: readonly string[] }>): PeerRules {
+  const rules = new Map<number, BlockList>();
+  for (const r of rows) {
+    const list = new BlockList();
+    for (const p of r.peers) {
+      const c = parseCidr(p);
+      list.addSubnet(c.address, c.prefix, c.family);
+    }
+    rules.set(r.address, list);
+  }
+  return rules;
+}
+
+/** Strips the IPv4-mapped IPv6 prefix Node reports for IPv4 peers on a dual-stack socket. */
+function plainIp(ip: string): { ip: string; family: 'ipv4' | 'ipv6' } {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (m) return { ip: m[1]!, family: 'ipv4' };
+  return { ip, family: isIP(ip) === 6 ? 'ipv6' : 'ipv4' };
+}
+
+/** True when `ip` may speak for `address` under `rules` (no rules for it: anyone may). */
+export function peerAllowed(rules: PeerRules, address: number, ip: string): boolean {
+  const list = rules.get(address);
+  if (!list) return true;
+  const p = plainIp(ip);
+  return list.check(p.ip, p.family);
+}
+
+export class PeerPolicy {
+  private rules: PeerRules = new Map();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly o: { refreshMs?: number; onError?: (err: unknown) => void } = {},
+  ) {}
+
+  allows(address: number, ip: string): boolean {
+    return peerAllowed(this.rules, address, ip);
+  }
+
+  /** Loads the rules now. */
+  async refresh(): Promise<void> {
+    const r = await this.pool.query<{ address: string; peers: string[] }>(
+      `SELECT address, allowed_peers::text[] AS peers FROM devices WHERE protocol = 'gb26875' AND allowed_peers IS NOT NULL`,
+    );
+    this.rules = buildPeerRules(r.rows.map((x) => ({ address: Number(x.address), peers: x.peers })));
+  }
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh().catch((err) => this.o.onError?.(err)), this.o.refreshMs ?? 30_000);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
