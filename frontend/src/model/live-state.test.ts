@@ -70,13 +70,23 @@ describe('LiveState', () => {
     assert.deepEqual(units.counts(), { total: 3, open: 2, online: 1, withControlRoom: 3, openWithControlRoom: 2 });
   });
 
+  const event = {
+    kind: 'fault', source: 'gb26875', deviceId: 1, deviceAddress: 1, unitId: 1, unitName: 'u', buildingId: null, pointId: null,
+    pointLabel: null, floor: 2, regionAdcode: null, h3R9: null, systemType: 1, systemAddress: 1, componentType: 1, componentAddress: 1,
+    description: null, deviceTime: null, receivedAt: at, lonLatWgs84: null,
+  };
+
+  it('shows a fire once in the ticker (its event, not again its alarm), and the alarm closing', () => {
+    const s = new LiveState(store());
+    s.apply(m({ type: 'event', id: 1, at, event: { ...event, id: 77, kind: 'fire', unitId: 2 } }));
+    s.apply(m({ type: 'alarm_opened', id: 2, at, alarm: alarmDto({ id: 9, unitId: 2 }) }));
+    assert.deepEqual(s.ticker.newestFirst().map((t) => t.kind), ['fire']);
+    s.apply(m({ type: 'alarm_closed', id: 3, at, reason: 'closed', alarm: alarmDto({ id: 9, unitId: 2, state: 'closed', version: 2 }) }));
+    assert.deepEqual(s.ticker.newestFirst().map((t) => t.kind), ['fire:closed', 'fire']);
+  });
+
   it('keeps the ticker bounded however many events arrive', () => {
     const s = new LiveState(null);
-    const event = {
-      kind: 'fault', source: 'gb26875', deviceId: 1, deviceAddress: 1, unitId: 1, unitName: 'u', buildingId: null, pointId: null,
-      pointLabel: null, floor: 2, regionAdcode: null, h3R9: null, systemType: 1, systemAddress: 1, componentType: 1, componentAddress: 1,
-      description: null, deviceTime: null, receivedAt: at, lonLatWgs84: null,
-    };
     for (let i = 1; i <= 5000; i++) s.apply(m({ type: 'event', id: i, at, event: { ...event, id: i } }));
     assert.equal(s.ticker.size, TICKER_CAPACITY);
     assert.equal(s.ticker.newestFirst(1)[0]!.id, 5000);

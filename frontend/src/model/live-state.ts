@@ -82,16 +82,18 @@ export class LiveState {
           r.unitsChanged = this.units.trackAlarm(a.id, a.unitId, a.kind, closed);
         }
         if (msg.type === 'alarm_opened' && a.kind === 'fire' && change.added.length > 0) r.newFires.push(a);
-        if (msg.type === 'alarm_opened' || msg.type === 'alarm_closed') {
+        // The event that opened an alarm is already in the ticker (its own 'event' message):
+        // an opening would show the same fire twice. A closing is news: an operator acted.
+        if (msg.type === 'alarm_closed') {
           this.ticker.push({
             id: msg.id,
-            kind: msg.type === 'alarm_closed' ? `${a.kind}:closed` : a.kind,
+            kind: `${a.kind}:closed`,
             unitName: a.unitName,
             floor: a.floor,
             pointLabel: a.pointLabel,
             description: null,
             at: msg.at,
-            priority: msg.type === 'alarm_closed' ? 0 : a.priority,
+            priority: 0,
           });
           r.tickerChanged = true;
         }
