@@ -106,13 +106,14 @@ describe('POST /api/alarms/:id/dispatch with stationIds', () => {
     assert.equal(await stationStatus(stations.broken), 'out_of_service');
   });
 
-  it('a station outside the caller\'s jurisdiction is a 404 and nothing changes; without stationIds the transition alone happens', async () => {
+  it('an unknown station is a 404 and nothing changes; without stationIds the transition alone happens', async () => {
     const a = await verifiedFire(2);
     principal = { userId: null, username: 'disp2', role: 'dispatcher', scope: { kind: 'regions', adcodes: [320102] } };
-    const out = await api('POST', `/api/alarms/${a.id}/dispatch`, { version: a.version, stationIds: [stations.gulou] });
+    const out = await api('POST', `/api/alarms/${a.id}/dispatch`, { version: a.version, stationIds: [stations.xuanwu2, 987654] });
     assert.equal(out.status, 404);
-    assert.match(String(out.body.message), /outside your jurisdiction/);
-    assert.equal(await stationStatus(stations.gulou), 'available');
+    assert.match(String(out.body.message), /987654 do not exist/);
+    assert.equal(await stationStatus(stations.xuanwu2), 'dispatched', 'unchanged (still out from the first test)');
+    assert.equal(((await api('GET', `/api/alarms/${a.id}`)).body.alarm as AlarmDto).version, a.version);
     const empty = await api('POST', `/api/alarms/${a.id}/dispatch`, { version: a.version, stationIds: [] });
     assert.equal(empty.status, 400, 'an empty list is a client error, not "no stations"');
     const plain = await api('POST', `/api/alarms/${a.id}/dispatch`, { version: a.version });
@@ -121,5 +122,24 @@ describe('POST /api/alarms/:id/dispatch with stationIds', () => {
     assert.equal(body.alarm.state, 'dispatched');
     assert.equal(body.dispatches, undefined);
     assert.equal((await dispatchRows(a.id)).length, 0);
+  });
+
+  it('sends a neighbouring district\'s station for the caller\'s alarm (mutual aid), marked in the audit', async () => {
+    // A fourth point on the unit (the first three have alarms from the tests above).
+    const u = place.units[0]!;
+    const pt = await db.pool.query(
+      `INSERT INTO points (unit_id, system_id, component_type, component_address, floor, label)
+       SELECT unit_id, system_id, 31, 4, 4, '4F 感烟 4' FROM points WHERE id = $1 RETURNING id`,
+      [u.pointIds[0]],
+    );
+    u.pointIds.push(Number(pt.rows[0].id));
+    const a = await verifiedFire(3);
+    principal = { userId: null, username: 'disp3', role: 'dispatcher', scope: { kind: 'regions', adcodes: [320102] } };
+    const res = await api('POST', `/api/alarms/${a.id}/dispatch`, { version: a.version, stationIds: [stations.gulou] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(await stationStatus(stations.gulou), 'dispatched');
+    const audit = await db.pool.query(`SELECT after FROM audit_log WHERE actor_name = 'disp3' AND action = 'dispatch.record'`);
+    assert.equal(audit.rows[0].after.mutualAid, true);
+    assert.equal(audit.rows[0].after.stationId, stations.gulou);
   });
 });

@@ -2,7 +2,7 @@
 // transaction; callers pass a client inside withTransaction.
 import type pg from 'pg';
 import { recordAudit } from '../audit/audit.ts';
-import type { Principal, Scope } from '../auth/scope.ts';
+import { scopeAllows, type Principal, type Scope } from '../auth/scope.ts';
 import { HttpError, conflict, notFound } from '../http/errors.ts';
 import {
   alarmForDispatchQuery,
@@ -106,9 +106,19 @@ export async function recordDispatch(c: pg.ClientBase, actor: Actor, input: Reco
       lat = a.lat;
     }
   }
-  const locked = (await c.query(lockStationsQuery(stationIds, actor.principal.scope))).rows;
+  // Mutual aid: for an alarm in the caller's jurisdiction any station may be sent (the
+  // nearest one is often across a district line, and the suggestions offer it); the audit
+  // marks it. Without an alarm, only the caller's own stations.
+  const stationScope: Scope = alarmId != null ? { kind: 'all' } : actor.principal.scope;
+  const locked = (await c.query(lockStationsQuery(stationIds, stationScope))).rows;
   const missing = stationIds.filter((id) => !locked.some((s) => Number(s.id) === id));
-  if (missing.length > 0) throw notFound(`station(s) ${missing.join(', ')} do not exist or are outside your jurisdiction`);
+  if (missing.length > 0) {
+    throw notFound(
+      alarmId != null
+        ? `station(s) ${missing.join(', ')} do not exist`
+        : `station(s) ${missing.join(', ')} do not exist or are outside your jurisdiction (another district's station can be sent for an alarm: pass alarmId)`,
+    );
+  }
   for (const s of locked) {
     if (s.status === 'out_of_service') {
       throw conflict(`station ${s.id} (${s.name}) is out of service; set it available first or choose another station`, { stationId: Number(s.id) });
@@ -150,7 +160,7 @@ export async function recordDispatch(c: pg.ClientBase, actor: Actor, input: Reco
       action: 'dispatch.record',
       entity: 'dispatch',
       entityId: rec.id,
-      after: rec,
+      after: scopeAllows(actor.principal.scope, { regionAdcode: s.region_adcode == null ? null : Number(s.region_adcode) }) ? rec : { ...rec, mutualAid: true },
     });
     await recordAudit(c, {
       actor: actor.principal,

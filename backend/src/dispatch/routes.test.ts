@@ -177,6 +177,26 @@ describe('dispatch and coverage over HTTP', () => {
     for (const x of byAlarm.body.dispatches) await call('admin', 'POST', `/api/dispatch/records/${x.id}/release`);
   });
 
+  it('sends another district\'s station for an alarm in the caller\'s jurisdiction (mutual aid, audited), not without one', async () => {
+    const [lon, lat] = at(1200, 0);
+    const a = await db.pool.query(
+      `INSERT INTO alarms (unit_id, kind, priority, region_adcode, location) VALUES ($1, 'fire', 1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326)) RETURNING id`,
+      [units['near V2'], WEST, lon, lat],
+    );
+    const alarmId = Number(a.rows[0].id);
+    const plain = await call('westDispatcher', 'POST', '/api/dispatch/records', { stationIds: [ids.B], lon, lat });
+    assert.equal(plain.status, 404);
+    assert.match(plain.body.message, /pass alarmId/);
+    const rec = await call('westDispatcher', 'POST', '/api/dispatch/records', { alarmId, stationIds: [ids.B, ids.A] });
+    assert.equal(rec.status, 201, JSON.stringify(rec.body));
+    const audit = await db.pool.query(
+      `SELECT (after->>'stationId')::int AS station, (after->>'mutualAid')::boolean AS mutual FROM audit_log WHERE action = 'dispatch.record' AND (after->>'alarmId')::int = $1 ORDER BY 1`,
+      [alarmId],
+    );
+    assert.deepEqual(audit.rows.map((r) => [r.station, r.mutual]).sort(), [[ids.A, null], [ids.B, true]].sort());
+    for (const x of rec.body.dispatches) await call('admin', 'POST', `/api/dispatch/records/${x.id}/release`);
+  });
+
   it('computes 5-minute coverage, lists uncovered units and per-region shares', async () => {
     assert.equal((await call('eastStation', 'POST', '/api/coverage/recompute', {})).status, 403);
     const run = (await call('admin', 'POST', '/api/coverage/recompute', {})).body;
