@@ -14,6 +14,7 @@ import {
   type Gb26875Server,
 } from '@firelink/ingest';
 import type { FeatureFactory } from '../main.ts';
+import { devicesRouter, type ListenerStats } from '../devices/routes.ts';
 
 export interface IngestFeatureOptions {
   /** Called once the listener is up (tests and benches learn the port here). */
@@ -43,8 +44,14 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
     // PORT=0 is how tests ask for ephemeral ports: then the TCP listener takes one too, so
     // parallel test servers never fight over 9030, and no demo fleet adds noise to their data.
     const ephemeral = config.PORT === 0;
+    const listenerStats = (): ListenerStats | null => {
+      if (!server) return null;
+      const p50 = server.latency.percentile(50);
+      return { ...server.stats(), confirmLatencyMs: Number.isNaN(p50) ? null : { p50, p99: server.latency.percentile(99) } };
+    };
     return {
       name: 'ingest',
+      routers: [{ path: '/api/devices', router: devicesRouter(pool, listenerStats) }],
       start: async () => {
         await peers.start();
         health = new DeviceHealth({
