@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import { SimulatedUitd } from '@firelink/ingest';
 import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, startStack, type BrowserSession, type Stack } from './harness.ts';
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`;
@@ -70,5 +71,24 @@ describe('onboarding views in Chromium', { skip, timeout: 180_000 }, () => {
     // A refused opening is a 422 the view shows; anything else on the console is a defect.
     assert.deepEqual(browser.errors.filter((e) => !/422|Unprocessable/.test(e)), []);
     assert.deepEqual(browser.external, []);
+  });
+
+  it('lists an address that sends frames unregistered, and registers it to a unit from the list', async () => {
+    const stranger = new SimulatedUitd({ port: stack.gbPort, host: '127.0.0.1', address: 0x0000_5151_5151 });
+    await stranger.connect();
+    await stranger.sendFault({ componentAddress: 9 });
+    stranger.close();
+    const page = await browser.newPage();
+    await login(page, stack.baseUrl, stack, '/onboarding/unregistered');
+    const row = `[data-testid=unregistered-${0x0000_5151_5151}]`;
+    await page.waitForSelector(row, { timeout: 20_000 });
+    assert.match((await page.textContent(row)) ?? '', /0x000051515151/);
+    await page.fill(`${row} input`, String(unitId));
+    await page.click(`${row} button`);
+    await page.waitForSelector(row, { state: 'detached', timeout: 10_000 });
+    const d = await db.pool.query('SELECT unit_id FROM devices WHERE address = $1', [0x0000_5151_5151]);
+    assert.equal(Number(d.rows[0].unit_id), unitId);
+    assert.deepEqual(browser.errors.filter((e) => !/422|Unprocessable/.test(e)), []);
+    await page.close();
   });
 });

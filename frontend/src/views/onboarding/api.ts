@@ -63,6 +63,17 @@ export const placePoint = (id: number, pointId: number, floor: number, planPx: [
   api(`/api/units/${id}/points/${pointId}/position`, null, { method: 'PUT', body: { floor, planPx } });
 export const fetchOutbox = (signal?: AbortSignal) =>
   api('/api/notifications/outbox?limit=200', z.object({ total: z.number(), items: z.array(outboxItemSchema.extend({ unitName: z.string().nullable() })) }), { signal });
+export const unregisteredDeviceSchema = z.object({
+  address: z.number(),
+  addressHex: z.string(),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+  frames: z.number(),
+  lastPeer: z.string().nullable(),
+});
+export type UnregisteredDevice = z.infer<typeof unregisteredDeviceSchema>;
+export const fetchUnregistered = (signal?: AbortSignal) =>
+  api('/api/devices/unregistered?limit=500', z.object({ devices: z.array(unregisteredDeviceSchema) }), { signal, quiet401: true });
 export const retryOutbox = (id: number) => api(`/api/notifications/outbox/${id}/retry`, null, { method: 'POST' });
 
 /** Floor plans are binary: raw PUT with the image's own content type (and the session's CSRF header). */

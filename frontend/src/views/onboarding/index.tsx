@@ -1,6 +1,6 @@
 // The onboarding area, mounted by the app at /onboarding (path = what follows it):
 //   ''            queue + funnel        'units/:id'  unit form        'new'  new unit form
-//   'outbox'      SMS notifications
+//   'outbox'      SMS notifications      'unregistered'  addresses not registered to any unit
 import { useI18n } from '../../lib/i18n-react.tsx';
 import { navigate } from '../../lib/router-react.tsx';
 import { OnboardingFunnel } from './funnel.tsx';
@@ -8,6 +8,7 @@ import { NotificationOutbox } from './outbox.tsx';
 import { OnboardingQueue } from './queue.tsx';
 import { s } from './strings.ts';
 import { UnitForm } from './unit-form.tsx';
+import { UnregisteredDevices } from './unregistered.tsx';
 import './onboarding.css';
 
 export { OnboardingFunnel, NotificationOutbox, OnboardingQueue, UnitForm };
@@ -28,6 +29,9 @@ export default function OnboardingView({ path }: { path: string }) {
         <a href="/onboarding/outbox" className={tab === 'outbox' ? 'active' : ''} onClick={(e) => (e.preventDefault(), navigate('/onboarding/outbox'))}>
           {s(locale, 'outbox')}
         </a>
+        <a href="/onboarding/unregistered" className={tab === 'unregistered' ? 'active' : ''} onClick={(e) => (e.preventDefault(), navigate('/onboarding/unregistered'))}>
+          {s(locale, 'unregistered')}
+        </a>
       </nav>
       {tab === 'queue' && (
         <div className="onb-two">
@@ -44,6 +48,7 @@ export default function OnboardingView({ path }: { path: string }) {
       {tab === 'unit' && unitMatch && <UnitForm key={unitMatch[1]} unitId={Number(unitMatch[1])} locale={locale} />}
       {tab === 'new' && <UnitForm unitId={null} locale={locale} onCreated={(id) => navigate(`/onboarding/units/${id}`)} />}
       {tab === 'outbox' && <NotificationOutbox locale={locale} />}
+      {tab === 'unregistered' && <UnregisteredDevices locale={locale} />}
     </div>
   );
 }

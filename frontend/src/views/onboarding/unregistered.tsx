@@ -1,0 +1,75 @@
+// Addresses that send frames to the center without being registered (admins): who is
+// knocking, since when, how much, from where; register one to a unit in place.
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError } from '../../api/http.ts';
+import { fetchUnregistered, registerDevice, type UnregisteredDevice } from './api.ts';
+import { fmtTime, s, type OnbLocale } from './strings.ts';
+
+function Row({ d, locale, onDone }: { d: UnregisteredDevice; locale: OnbLocale; onDone: () => void }) {
+  const [unitId, setUnitId] = useState('');
+  const [msg, setMsg] = useState<string | null>(null);
+  const register = () =>
+    registerDevice(Number(unitId), d.address, null).then(onDone, (e: Error) => setMsg(e.message));
+  return (
+    <tr data-testid={`unregistered-${d.address}`}>
+      <td>
+        {d.address} <span className="onb-hint">0x{d.addressHex}</span>
+      </td>
+      <td>{fmtTime(d.firstSeenAt)}</td>
+      <td>{fmtTime(d.lastSeenAt)}</td>
+      <td>{d.frames}</td>
+      <td>{d.lastPeer ?? '—'}</td>
+      <td>
+        <input value={unitId} inputMode="numeric" size={6} placeholder={s(locale, 'unitIdToRegister')} onChange={(e) => setUnitId(e.target.value)} />
+        <button type="button" disabled={!/^\d{1,12}$/.test(unitId)} onClick={() => void register()}>
+          {s(locale, 'register')}
+        </button>
+        {msg && <span className="onb-message">{msg}</span>}
+      </td>
+    </tr>
+  );
+}
+
+export function UnregisteredDevices({ locale }: { locale: OnbLocale }) {
+  const [items, setItems] = useState<UnregisteredDevice[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => {
+    fetchUnregistered()
+      .then((r) => setItems(r.devices))
+      .catch((e: Error) => setError(e instanceof ApiError && e.status === 403 ? s(locale, 'adminOnly') : e.message));
+  }, [locale]);
+  useEffect(() => {
+    load();
+    const t = setInterval(load, 15_000);
+    return () => clearInterval(t);
+  }, [load]);
+  if (error) return <div className="onb-error">{error}</div>;
+  if (!items) return <div className="onb-hint">{s(locale, 'loading')}</div>;
+  return (
+    <section>
+      <p className="onb-hint">{s(locale, 'unregisteredHint')}</p>
+      <table className="onb-table" data-testid="onboarding-unregistered">
+        <thead>
+          <tr>
+            <th>{s(locale, 'deviceAddress')}</th>
+            <th>{s(locale, 'firstSeen')}</th>
+            <th>{s(locale, 'lastSeen')}</th>
+            <th>{s(locale, 'frames')}</th>
+            <th>{s(locale, 'lastPeer')}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {items.length === 0 && (
+            <tr>
+              <td colSpan={6}>{s(locale, 'none')}</td>
+            </tr>
+          )}
+          {items.map((d) => (
+            <Row key={d.address} d={d} locale={locale} onDone={load} />
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
