@@ -23,8 +23,9 @@ export const configSchema = z.object({
   DUTY_CHECKS_PER_SHIFT: z.coerce.number().int().min(0).max(100).default(1),
   // Minutes the control-room operator has to answer a duty check (sent in type 91, 1–255).
   DUTY_CHECK_TIMEOUT_MIN: z.coerce.number().int().min(1).max(255).default(10),
-  // Simultaneous GB/T 26875 connections from one IP address (0 = no limit; loopback exempt).
-  GB26875_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(256),
+  // Simultaneous GB/T 26875 connections from one IP address (0 = no limit, the default: UITDs
+  // on a carrier APN or behind NAT share few addresses; loopback is always exempt).
+  GB26875_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(0),
   // Days of GB/T 26875 frame receipts kept for resend detection (0 = forever).
   INGEST_RECEIPT_DAYS: z.coerce.number().int().min(0).default(7),
   // Days of raw frames (unregistered devices, unknown types) kept (0 = forever).

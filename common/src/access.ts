@@ -27,6 +27,11 @@ export const loginRequestSchema = z
     password,
     /** 'cookie' (default, browsers) sets an HttpOnly session cookie; 'bearer' returns a token. */
     session: z.enum(['cookie', 'bearer']).default('cookie'),
+    /**
+     * 'wall': a cookie session for an unattended wall display, which may keep itself alive
+     * with POST /api/auth/refresh (up to SESSION_MAX_DAYS). Other sessions end on time.
+     */
+    purpose: z.enum(['wall']).optional(),
   })
   .strict();
 export type LoginRequest = z.input<typeof loginRequestSchema>;

@@ -163,9 +163,15 @@ describe('authentication, sessions, CSRF, throttling, hardening', () => {
     assert.equal((await login('an_stuffed', PASSWORD, '10.0.9.10')).status, 200, 'other addresses are not');
   });
 
-  it('slides a cookie session forward on refresh, capped at SESSION_MAX_DAYS; bearer and ended sessions are refused', async () => {
+  it('slides a wall-display session forward on refresh, capped at SESSION_MAX_DAYS; desk, bearer and ended sessions are refused', async () => {
     await createTestUser(db.pool, { role: 'operator', regions: [320106], username: 'op_wall', password: PASSWORD });
-    const res = await login('op_wall', PASSWORD, '10.0.4.1');
+    // A desk's ordinary cookie session is not kept alive.
+    const desk = await login('op_wall', PASSWORD, '10.0.4.1');
+    const deskCsrf = ((await desk.json()) as { csrfToken: string }).csrfToken;
+    const deskRefresh = await fetch(`${base}/api/auth/refresh`, { method: 'POST', headers: { cookie: cookieOf(desk), 'x-csrf-token': deskCsrf, 'x-forwarded-for': '10.0.4.1' } });
+    assert.equal(deskRefresh.status, 403);
+    assert.match(((await deskRefresh.json()) as { message: string }).message, /wall-display sessions/);
+    const res = await login('op_wall', PASSWORD, '10.0.4.1', { purpose: 'wall' });
     const { csrfToken } = (await res.json()) as { csrfToken: string };
     const cookie = cookieOf(res);
     const hash = hashToken(decodeURIComponent(cookie.match(/fl_session=([^;]+)/)![1]!));

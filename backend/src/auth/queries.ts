@@ -36,11 +36,11 @@ export const insertSession = (s: {
   values: [s.tokenHash, s.userId, s.kind, s.csrfToken, s.ttlHours, s.label, s.ip, s.userAgent],
 });
 
-/** Slides a live cookie session forward by ttlHours, capped at maxHours after its login. */
+/** Slides a live wall-display cookie session forward by ttlHours, capped at maxHours after its login. */
 export const extendCookieSession = (tokenHash: string, ttlHours: number, maxHours: number): Query => ({
   text: `UPDATE sessions
             SET expires_at = GREATEST(expires_at, LEAST(now() + $2 * interval '1 hour', created_at + $3 * interval '1 hour'))
-          WHERE token_hash = $1 AND kind = 'cookie' AND expires_at > now()
+          WHERE token_hash = $1 AND kind = 'cookie' AND label = 'wall' AND expires_at > now()
           RETURNING expires_at`,
   values: [tokenHash, ttlHours, maxHours],
 });

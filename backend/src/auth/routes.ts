@@ -140,7 +140,7 @@ export function authRouter(deps: AuthRoutesDeps): Router {
         kind: body.session,
         csrfToken,
         ttlHours: deps.sessionTtlHours,
-        label: body.session === 'bearer' ? 'login' : null,
+        label: body.session === 'bearer' ? 'login' : body.purpose === 'wall' ? 'wall' : null,
         ip,
         userAgent: req.get('user-agent')?.slice(0, 300) ?? null,
       }),
@@ -152,7 +152,7 @@ export function authRouter(deps: AuthRoutesDeps): Router {
       action: 'auth.login',
       entity: 'user',
       entityId: result.userId,
-      after: { session: body.session, sessionId: Number(s.rows[0].id) },
+      after: { session: body.session, sessionId: Number(s.rows[0].id), ...(body.purpose ? { purpose: body.purpose } : {}) },
     });
     const me = await meFor(pool, principal, { kind: body.session, csrfToken, expiresAt });
     if (body.session === 'cookie') {
@@ -195,7 +195,10 @@ export function authRouter(deps: AuthRoutesDeps): Router {
     const maxHours = (deps.sessionMaxDays ?? 30) * 24;
     const r = await pool.query(q.extendCookieSession(auth.tokenHash, deps.sessionTtlHours, maxHours));
     const expiresAt = r.rows[0]?.expires_at as Date | undefined;
-    if (!expiresAt) throw new HttpError(401, 'unauthorized', 'the session has ended: log in again');
+    if (!expiresAt) {
+      // authOf found the session live a moment ago: it is not a wall-display session.
+      throw new HttpError(403, 'forbidden', 'only wall-display sessions are kept alive (log in at /login?next=/wall, or with purpose: "wall"); this one ends on time');
+    }
     const maxAge = Math.max(0, expiresAt.getTime() - Date.now());
     const token = tokenFrom(req)?.token;
     const secure = req.secure;

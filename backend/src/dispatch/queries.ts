@@ -329,9 +329,20 @@ const DISPATCH_COLUMNS = `d.id, d.alarm_id, d.station_id, s.name AS station_name
   d.at, d.by_user, d.note, d.released_at, d.released_by,
   ST_X(d.location) AS lon, ST_Y(d.location) AS lat`;
 
+/**
+ * Who sees (and may release) a dispatch: the jurisdiction of its alarm (or, without one, of
+ * the station), and always the jurisdiction that owns the station — a station sent across a
+ * district line (mutual aid) is still its own district's to track and release.
+ */
+function dispatchScope(scope: Scope, values: unknown[]): string {
+  const byAlarm = scopePredicate(scope, { region: 'COALESCE(a.region_adcode, s.region_adcode)', unit: 'a.unit_id' }, values);
+  const byStation = scopePredicate(scope, { region: 's.region_adcode' }, values);
+  return `(${byAlarm} OR ${byStation})`;
+}
+
 export function listDispatchesQuery(scope: Scope, f: { alarmId: number | null; open: boolean | null; limit: number }): Query {
   const values: unknown[] = [f.alarmId, f.open, f.limit];
-  const where = scopePredicate(scope, { region: 'COALESCE(a.region_adcode, s.region_adcode)', unit: 'a.unit_id' }, values);
+  const where = dispatchScope(scope, values);
   return {
     text: `SELECT ${DISPATCH_COLUMNS}
            FROM dispatches d JOIN stations s ON s.id = d.station_id LEFT JOIN alarms a ON a.id = d.alarm_id
@@ -345,7 +356,7 @@ export function listDispatchesQuery(scope: Scope, f: { alarmId: number | null; o
 
 export function lockDispatchQuery(id: number, scope: Scope): Query {
   const values: unknown[] = [id];
-  const where = scopePredicate(scope, { region: 'COALESCE(a.region_adcode, s.region_adcode)', unit: 'a.unit_id' }, values);
+  const where = dispatchScope(scope, values);
   return {
     text: `SELECT ${DISPATCH_COLUMNS}
            FROM dispatches d JOIN stations s ON s.id = d.station_id LEFT JOIN alarms a ON a.id = d.alarm_id

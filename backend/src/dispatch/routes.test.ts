@@ -194,7 +194,14 @@ describe('dispatch and coverage over HTTP', () => {
       [alarmId],
     );
     assert.deepEqual(audit.rows.map((r) => [r.station, r.mutual]).sort(), [[ids.A, null], [ids.B, true]].sort());
-    for (const x of rec.body.dispatches) await call('admin', 'POST', `/api/dispatch/records/${x.id}/release`);
+    // The station's own district tracks and releases it; the west keeps seeing its alarm's dispatches.
+    const toB = rec.body.dispatches.find((x: { stationId: number }) => x.stationId === ids.B);
+    const eastOpen = await call('eastStation', 'GET', '/api/dispatch/records?open=1');
+    assert.ok(eastOpen.body.dispatches.some((x: { id: number }) => x.id === toB.id), 'the owning district sees its station out on mutual aid');
+    const westView = await call('westDispatcher', 'GET', `/api/dispatch/records?alarmId=${alarmId}`);
+    assert.equal(westView.body.dispatches.length, 2);
+    assert.equal((await call('eastStation', 'POST', `/api/dispatch/records/${toB.id}/release`)).status, 200);
+    for (const x of rec.body.dispatches) if (x.id !== toB.id) await call('admin', 'POST', `/api/dispatch/records/${x.id}/release`);
   });
 
   it('computes 5-minute coverage, lists uncovered units and per-region shares', async () => {

@@ -37,7 +37,10 @@ export function metricsRefusal(req: express.Request, token: string | undefined):
     if (given.length === want.length && timingSafeEqual(given, want)) return null;
     return { status: 401, message: 'GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"' };
   }
-  const direct = LOOPBACK.has(req.socket.remoteAddress ?? '') && !req.get('x-forwarded-for') && !req.get('forwarded');
+  // A reverse proxy on this machine also connects from loopback: any proxy header means the
+  // caller is someone else. (A proxy that sends none must be given METRICS_TOKEN instead.)
+  const proxied = ['x-forwarded-for', 'forwarded', 'x-real-ip', 'via'].some((h) => req.get(h) !== undefined);
+  const direct = LOOPBACK.has(req.socket.remoteAddress ?? '') && !proxied;
   if (direct) return null;
   return { status: 403, message: 'GET /metrics answers only this machine; set METRICS_TOKEN and scrape with "Authorization: Bearer <METRICS_TOKEN>"' };
 }

@@ -395,6 +395,9 @@ describe('units API and onboarding workflow', () => {
     const bad = await call(admin, 'PATCH', path, { allowedPeers: ['10.1.0.0/99'] });
     assert.equal(bad.status, 400);
     assert.match(JSON.stringify(bad.body), /prefix must be 0–32/);
+    const empty = await call(admin, 'PATCH', path, { allowedPeers: [] });
+    assert.equal(empty.status, 400, 'an empty list would silently refuse the device');
+    assert.match(JSON.stringify(empty.body), /null lets any peer/);
     assert.equal((await call(collector, 'PATCH', path, { allowedPeers: null })).status, 403, 'maintainers do not set network policy');
     assert.equal((await call(otherSupervisor, 'PATCH', path, { allowedPeers: null })).status, 404, 'another district does not see the unit');
     const cleared = await call(admin, 'PATCH', path, { allowedPeers: null });
@@ -402,5 +405,10 @@ describe('units API and onboarding workflow', () => {
     const audit = await db.pool.query(`SELECT before, after FROM audit_log WHERE action = 'device.peers' ORDER BY id`);
     assert.equal(audit.rows.length, 2, 'each change audited, refused ones not');
     assert.deepEqual(audit.rows[1].before.allowedPeers, ['10.1.0.0/16', '2001:db8::1/128']);
+    // Unbinding forgets the list: the address may be installed elsewhere next.
+    await call(admin, 'PATCH', path, { allowedPeers: ['10.9.0.0/16'] });
+    assert.equal((await call(admin, 'DELETE', path)).status, 200);
+    const after = await db.pool.query(`SELECT unit_id, allowed_peers FROM devices WHERE id = $1`, [dev.body.id]);
+    assert.deepEqual(after.rows[0], { unit_id: null, allowed_peers: null });
   });
 });

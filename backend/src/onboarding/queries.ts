@@ -188,7 +188,9 @@ export function upsertPoint(p: {
 export function registerDevice(unitId: number, address: number, protocol: string, model: string | null): Query {
   return {
     text: `INSERT INTO devices (unit_id, address, protocol, model) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (protocol, address) DO UPDATE SET unit_id = EXCLUDED.unit_id, model = COALESCE(EXCLUDED.model, devices.model)
+           ON CONFLICT (protocol, address) DO UPDATE SET unit_id = EXCLUDED.unit_id, model = COALESCE(EXCLUDED.model, devices.model),
+             -- A device bound anew starts without the old installation's allowlist.
+             allowed_peers = CASE WHEN devices.unit_id IS NULL THEN NULL ELSE devices.allowed_peers END
              WHERE devices.unit_id IS NULL OR devices.unit_id = EXCLUDED.unit_id
            RETURNING id, address, protocol, model`,
     values: [unitId, address, protocol, model],
@@ -205,5 +207,5 @@ export function setDevicePeers(unitId: number, deviceId: number, peers: string[]
 }
 
 export function unbindDevice(unitId: number, deviceId: number): Query {
-  return { text: `UPDATE devices SET unit_id = NULL WHERE id = $2 AND unit_id = $1 RETURNING id, address`, values: [unitId, deviceId] };
+  return { text: `UPDATE devices SET unit_id = NULL, allowed_peers = NULL WHERE id = $2 AND unit_id = $1 RETURNING id, address`, values: [unitId, deviceId] };
 }

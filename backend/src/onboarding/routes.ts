@@ -57,6 +57,7 @@ const allowedPeersSchema = z
         }
       }),
   )
+  .min(1, 'list at least one address or network; null lets any peer speak for the device')
   .max(32)
   .nullable();
 

@@ -97,7 +97,10 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
     const c = ctl.current;
     if (!c || !loaded) return;
     const p = propsRef.current;
-    gate.current ??= new RedrawGate(p.redrawEveryMs ?? 0, drawLayers);
+    if (!gate.current || gate.current.everyMs !== (p.redrawEveryMs ?? 0)) {
+      gate.current?.dispose();
+      gate.current = new RedrawGate(p.redrawEveryMs ?? 0, drawLayers);
+    }
     const asked = [p.urgentKey, p.routes, p.extra, p.heat, p.units];
     const urgent = !lastAsked.current || asked.some((x, i) => x !== lastAsked.current![i]);
     lastAsked.current = asked;

@@ -22,7 +22,7 @@ export class RedrawGate {
   private disposed = false;
 
   constructor(
-    private readonly everyMs: number,
+    readonly everyMs: number,
     private readonly run: () => void,
     private readonly clock: GateClock = realClock,
   ) {}

@@ -18,7 +18,12 @@ export function LoginView({ next }: { next: string }) {
     setBusy(true);
     setError(null);
     try {
-      const me = await api('/api/auth/login', loginResponseSchema, { method: 'POST', body: { username, password, session: 'cookie' }, quiet401: true });
+      const me = await api('/api/auth/login', loginResponseSchema, {
+        method: 'POST',
+        // Logging in to the wall display asks for a session that may keep itself alive.
+        body: { username, password, session: 'cookie', ...(/^\/wall(\/|$|\?)/.test(next) ? { purpose: 'wall' } : {}) },
+        quiet401: true,
+      });
       setCsrfToken(me.csrfToken);
       await refresh();
       navigate(next, { replace: true });

@@ -56,7 +56,7 @@ export interface Gb26875ServerOptions {
    * A refused frame is denied, not stored, and its connection closed. Default: anyone.
    */
   peerAllowed?: (address: number, ip: string) => boolean;
-  /** Simultaneous connections from one IP address (0 = no limit). Default 256. */
+  /** Simultaneous connections from one IP address (0 = no limit, the default). */
   maxConnectionsPerIp?: number;
   /**
    * Peers the per-IP limit does not apply to. Default: loopback (the simulator, benchmarks,
@@ -76,6 +76,8 @@ interface Connection {
   garbageBytes: number;
   nextSerial: number;
   paused: boolean;
+  /** A frame was refused (peer not allowed): nothing more is read from this connection. */
+  refused?: boolean;
 }
 
 export interface Gb26875Server {
@@ -111,14 +113,14 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
   const conns = new Set<Connection>();
   const byAddress = new Map<number, Connection>();
   const counters = { framesReceived: 0, framesConfirmed: 0, framesDenied: 0, storeErrors: 0, eventsStored: 0, framesRefused: 0, connectionsRefused: 0 };
-  const perIpLimit = opts.maxConnectionsPerIp ?? 256;
+  const perIpLimit = opts.maxConnectionsPerIp ?? 0;
   const perIp = new Map<string, number>();
   /** Last warning per IP (ms): a flood is logged once a minute, not once a connection. */
   const warnedAt = new Map<string, number>();
-  const warnOnce = (ip: string, obj: object, msg: string) => {
+  const warnOnce = (key: string, obj: object, msg: string) => {
     const now = Date.now();
-    if ((warnedAt.get(ip) ?? 0) > now - 60_000) return;
-    warnedAt.set(ip, now);
+    if ((warnedAt.get(key) ?? 0) > now - 60_000) return;
+    warnedAt.set(key, now);
     if (warnedAt.size > 10_000) warnedAt.clear();
     log.warn(obj, msg);
   };
@@ -136,13 +138,17 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
 
   const handle = async (c: Connection, frame: Frame, receivedAtNs: bigint): Promise<void> => {
     counters.framesReceived++;
+    if (c.refused) return;
     if (opts.peerAllowed && !opts.peerAllowed(frame.source, c.ip)) {
-      // Someone else's address from a peer not on its list: never bind it (the real device's
-      // connection stays), never store it.
+      // A device's address from a peer not on its list: never bind it (the real device's
+      // connection stays), never turn it into events; keep the bytes in raw_frames (a real
+      // device that changed its IP shows up there), deny, and drop the connection.
+      c.refused = true;
       counters.framesRefused++;
-      warnOnce(c.ip, { peer: c.peer, device: frame.source }, 'frame refused: this peer is not in the device\'s allowed_peers; denied and connection closed');
+      warnOnce(`refused ${c.ip}`, { peer: c.peer, device: frame.source }, 'frame refused: this peer is not in the device\'s allowed_peers; kept in raw_frames, denied, connection closed');
       if (frame.command === Command.sendData) write(c, encodeDeny(frame));
-      c.socket.end();
+      c.socket.destroySoon();
+      await opts.store.storeRefusedFrame(frame, c.peer, 'peer_not_allowed').catch((err: unknown) => log.error({ err, peer: c.peer }, 'refused frame not kept'));
       return;
     }
     if (c.address !== frame.source) {
@@ -196,7 +202,7 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
     const open = (perIp.get(ip) ?? 0) + 1;
     if (perIpLimit > 0 && open > perIpLimit && !(opts.perIpLimitExempt ?? isLoopback)(ip)) {
       counters.connectionsRefused++;
-      warnOnce(ip, { peer, limit: perIpLimit }, 'connection refused: too many connections from this address (GB26875_MAX_CONNECTIONS_PER_IP)');
+      warnOnce(`limit ${ip}`, { peer, limit: perIpLimit }, 'connection refused: too many connections from this address (GB26875_MAX_CONNECTIONS_PER_IP)');
       socket.on('error', () => {});
       socket.destroy();
       return;
@@ -209,6 +215,7 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
       socket.destroy();
     });
     socket.on('data', (chunk) => {
+      if (c.refused) return;
       const now = process.hrtime.bigint();
       for (const item of c.decoder.push(chunk)) {
         if (item instanceof DecodeError) {

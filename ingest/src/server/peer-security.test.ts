@@ -67,10 +67,14 @@ describe('GB/T 26875.3 peers: allowlists and per-IP limits', () => {
 
     // Someone on 127.0.0.1 claims the same address: denied, not stored, disconnected.
     const impostor = await RawPeer.open(server.port, '127.0.0.1');
-    impostor.socket.write(fire(2, GUARDED));
+    // Its refused frame and one right behind it in the same write (for an unguarded address).
+    impostor.socket.write(Buffer.concat([fire(2, GUARDED), fire(8, OPEN)]));
     await impostor.waitClosed();
     assert.deepEqual(impostor.frames.map((f) => [f.command, f.serial]), [[6, 2]], 'one deny, no confirm');
     assert.equal(await stored(2), 0);
+    assert.equal(await stored(8), 0, 'nothing more is read from a refused connection');
+    const raw = await db.pool.query(`SELECT reason, device_address FROM raw_frames WHERE reason = 'peer_not_allowed'`);
+    assert.deepEqual(raw.rows.map((r) => [r.reason, Number(r.device_address)]), [['peer_not_allowed', GUARDED]], 'the refused frame is kept for investigation');
     assert.ok(warnings.some((w) => /allowed_peers/.test(w)));
     assert.equal(server.stats().framesRefused, 1);
 

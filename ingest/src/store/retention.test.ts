@@ -44,4 +44,15 @@ describe('ingest retention', () => {
     await once.stop();
     assert.equal(await count('raw_frames'), before - 1, 'the pass at start removed the 400-day-old frame');
   });
+
+  it('stops between batches: stop() waits for the batch in flight, not the whole backlog', async () => {
+    await db.pool.query(`INSERT INTO ingest_frames (device_address, serial, time_label, received_at)
+                         SELECT 8, g, 't', now() - interval '30 days' FROM generate_series(1, 50) g`);
+    const r = new IngestRetention({ pool: db.pool, receiptDays: 7, rawFrameDays: 0, batch: 10, pauseMs: 200, everyMs: 3600_000 });
+    r.start();
+    await new Promise((res) => setTimeout(res, 100)); // inside the first pause
+    await r.stop();
+    const left = Number((await db.pool.query(`SELECT count(*)::int AS n FROM ingest_frames WHERE device_address = 8`)).rows[0].n);
+    assert.ok(left >= 30 && left < 50, `one or two batches of 10 deleted, then stopped (${50 - left} deleted)`);
+  });
 });

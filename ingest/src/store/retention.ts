@@ -18,6 +18,8 @@ export interface RetentionOptions {
   everyMs?: number;
   /** Rows per DELETE. Default 10,000. */
   batch?: number;
+  /** Pause between two full batches (ms). Default 50. */
+  pauseMs?: number;
   onPurged?: (counts: { ingest_frames: number; raw_frames: number }) => void;
   onError?: (err: unknown) => void;
 }
@@ -25,6 +27,7 @@ export interface RetentionOptions {
 export class IngestRetention {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
 
   constructor(private readonly o: RetentionOptions) {}
 
@@ -38,6 +41,7 @@ export class IngestRetention {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running.catch(() => {});
@@ -53,10 +57,14 @@ export class IngestRetention {
     ];
     for (const [table, days] of plan) {
       if (days <= 0) continue;
+      // A long backlog (the first pass after an upgrade) goes in short statements with a
+      // breath between them, so ingest commits are not starved, and stops with the server.
+      // (stop() waits for at most the batch in flight.)
       for (;;) {
         const r = await this.o.pool.query(q.purgeOlderThan(table, days, batch));
         counts[table] += r.rowCount ?? 0;
-        if ((r.rowCount ?? 0) < batch) break;
+        if ((r.rowCount ?? 0) < batch || this.stopped) break;
+        await new Promise((resolve) => setTimeout(resolve, this.o.pauseMs ?? 50));
       }
     }
     if (counts.ingest_frames + counts.raw_frames > 0) this.o.onPurged?.(counts);

@@ -73,7 +73,7 @@ export const unregisteredDeviceSchema = z.object({
 });
 export type UnregisteredDevice = z.infer<typeof unregisteredDeviceSchema>;
 export const fetchUnregistered = (signal?: AbortSignal) =>
-  api('/api/devices/unregistered?limit=500', z.object({ devices: z.array(unregisteredDeviceSchema) }), { signal, quiet401: true });
+  api('/api/devices/unregistered?limit=500', z.object({ devices: z.array(unregisteredDeviceSchema) }), { signal });
 export const retryOutbox = (id: number) => api(`/api/notifications/outbox/${id}/retry`, null, { method: 'POST' });
 
 /** Floor plans are binary: raw PUT with the image's own content type (and the session's CSRF header). */

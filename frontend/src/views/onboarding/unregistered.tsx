@@ -35,7 +35,10 @@ export function UnregisteredDevices({ locale }: { locale: OnbLocale }) {
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
     fetchUnregistered()
-      .then((r) => setItems(r.devices))
+      .then((r) => {
+        setItems(r.devices);
+        setError(null);
+      })
       .catch((e: Error) => setError(e instanceof ApiError && e.status === 403 ? s(locale, 'adminOnly') : e.message));
   }, [locale]);
   useEffect(() => {
