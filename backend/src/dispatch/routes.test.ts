@@ -155,13 +155,20 @@ describe('dispatch and coverage over HTTP', () => {
     assert.equal((await call('eastStation', 'POST', `/api/dispatch/records/${d.id}/release`)).status, 409);
   });
 
+  /** An open fire alarm of a unit, at a point, in a region. */
+  const fireAlarm = async (unitId: number, region: number, lon: number, lat: number) =>
+    Number(
+      (
+        await db.pool.query(
+          `INSERT INTO alarms (unit_id, kind, priority, region_adcode, location) VALUES ($1, 'fire', 1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326)) RETURNING id`,
+          [unitId, region, lon, lat],
+        )
+      ).rows[0].id,
+    );
+
   it('suggests and records against an alarm, by its location and scope', async () => {
     const [lon, lat] = at(2500, 0);
-    const a = await db.pool.query(
-      `INSERT INTO alarms (unit_id, kind, priority, region_adcode, location) VALUES ($1, 'fire', 1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326)) RETURNING id`,
-      [units['near V3'], EAST, lon, lat],
-    );
-    const alarmId = Number(a.rows[0].id);
+    const alarmId = await fireAlarm(units['near V3']!, EAST, lon, lat);
     assert.equal((await call('westDispatcher', 'GET', `/api/dispatch/alarms/${alarmId}/suggest`)).status, 404);
     const s = await call('admin', 'GET', `/api/dispatch/alarms/${alarmId}/suggest?k=1`);
     assert.equal(s.status, 200);
@@ -179,11 +186,7 @@ describe('dispatch and coverage over HTTP', () => {
 
   it('sends another district\'s station for an alarm in the caller\'s jurisdiction (mutual aid, audited), not without one', async () => {
     const [lon, lat] = at(1200, 0);
-    const a = await db.pool.query(
-      `INSERT INTO alarms (unit_id, kind, priority, region_adcode, location) VALUES ($1, 'fire', 1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326)) RETURNING id`,
-      [units['near V2'], WEST, lon, lat],
-    );
-    const alarmId = Number(a.rows[0].id);
+    const alarmId = await fireAlarm(units['near V2']!, WEST, lon, lat);
     const plain = await call('westDispatcher', 'POST', '/api/dispatch/records', { stationIds: [ids.B], lon, lat });
     assert.equal(plain.status, 404);
     assert.match(plain.body.message, /pass alarmId/);

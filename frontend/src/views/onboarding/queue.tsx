@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { fetchQueue, type QueueItem } from './api.ts';
 import { fmtTime, s, stateName, type OnbLocale } from './strings.ts';
+import { OnbTable } from './table.tsx';
 
 export function OnboardingQueue({ locale, onOpen }: { locale: OnbLocale; onOpen: (unitId: number) => void }) {
   const [items, setItems] = useState<QueueItem[] | null>(null);
@@ -17,23 +18,12 @@ export function OnboardingQueue({ locale, onOpen }: { locale: OnbLocale; onOpen:
   if (error) return <div className="onb-error">{error}</div>;
   if (!items) return <div className="onb-hint">{s(locale, 'loading')}</div>;
   return (
-    <table className="onb-table" data-testid="onboarding-queue">
-      <thead>
-        <tr>
-          <th>{s(locale, 'name')}</th>
-          <th>{s(locale, 'region')}</th>
-          <th>{s(locale, 'state')}</th>
-          <th>{s(locale, 'missing')}</th>
-          <th>{s(locale, 'updated')}</th>
-          <th>{s(locale, 'actions')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.length === 0 && (
-          <tr>
-            <td colSpan={6}>{s(locale, 'none')}</td>
-          </tr>
-        )}
+    <OnbTable
+      testId="onboarding-queue"
+      headers={[s(locale, 'name'), s(locale, 'region'), s(locale, 'state'), s(locale, 'missing'), s(locale, 'updated'), s(locale, 'actions')]}
+      emptyText={s(locale, 'none')}
+      empty={items.length === 0}
+    >
         {items.map((u) => (
           <tr key={u.id} data-state={u.onboardingState}>
             <td>
@@ -53,7 +43,6 @@ export function OnboardingQueue({ locale, onOpen }: { locale: OnbLocale; onOpen:
             </td>
           </tr>
         ))}
-      </tbody>
-    </table>
+    </OnbTable>
   );
 }

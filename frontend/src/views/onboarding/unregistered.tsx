@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { ApiError } from '../../api/http.ts';
 import { fetchUnregistered, registerDevice, type UnregisteredDevice } from './api.ts';
 import { fmtTime, s, type OnbLocale } from './strings.ts';
+import { OnbTable } from './table.tsx';
 
 function Row({ d, locale, onDone }: { d: UnregisteredDevice; locale: OnbLocale; onDone: () => void }) {
   const [unitId, setUnitId] = useState('');
@@ -51,28 +52,16 @@ export function UnregisteredDevices({ locale }: { locale: OnbLocale }) {
   return (
     <section>
       <p className="onb-hint">{s(locale, 'unregisteredHint')}</p>
-      <table className="onb-table" data-testid="onboarding-unregistered">
-        <thead>
-          <tr>
-            <th>{s(locale, 'deviceAddress')}</th>
-            <th>{s(locale, 'firstSeen')}</th>
-            <th>{s(locale, 'lastSeen')}</th>
-            <th>{s(locale, 'frames')}</th>
-            <th>{s(locale, 'lastPeer')}</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {items.length === 0 && (
-            <tr>
-              <td colSpan={6}>{s(locale, 'none')}</td>
-            </tr>
-          )}
+      <OnbTable
+        testId="onboarding-unregistered"
+        headers={[s(locale, 'deviceAddress'), s(locale, 'firstSeen'), s(locale, 'lastSeen'), s(locale, 'frames'), s(locale, 'lastPeer'), '']}
+        emptyText={s(locale, 'none')}
+        empty={items.length === 0}
+      >
           {items.map((d) => (
             <Row key={d.address} d={d} locale={locale} onDone={load} />
           ))}
-        </tbody>
-      </table>
+      </OnbTable>
     </section>
   );
 }
