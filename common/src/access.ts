@@ -28,12 +28,14 @@ export const loginRequestSchema = z
     /** 'cookie' (default, browsers) sets an HttpOnly session cookie; 'bearer' returns a token. */
     session: z.enum(['cookie', 'bearer']).default('cookie'),
     /**
-     * 'wall': a cookie session for an unattended wall display, which may keep itself alive
-     * with POST /api/auth/refresh (up to SESSION_MAX_DAYS). Other sessions end on time.
+     * 'wall': a read-only cookie session for an unattended wall display, which may keep
+     * itself alive with POST /api/auth/refresh (up to SESSION_MAX_DAYS). Other sessions end
+     * on time.
      */
     purpose: z.enum(['wall']).optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => !(b.purpose && b.session === 'bearer'), { message: 'purpose "wall" is for browser (cookie) sessions only', path: ['purpose'] });
 export type LoginRequest = z.input<typeof loginRequestSchema>;
 
 export const scopeSchema = z.discriminatedUnion('kind', [

@@ -93,6 +93,7 @@ describe('command map in Chromium', { skip, timeout: 240_000 }, () => {
     assert.match(unitRequests[0]!.type ?? '', /application\/vnd\.firelink\.unit-positions/);
     // The unattended wall keeps its session alive (POST /api/auth/refresh, CSRF header and all).
     assert.deepEqual(refreshes, [200]);
+    assert.equal(await wall.$('[data-testid=session-not-kept]'), null);
   });
 
   it('shows a fire alarm sent as a GB/T 26875 frame on the desk and the wall within 2 s', async () => {
@@ -175,6 +176,20 @@ describe('command map in Chromium', { skip, timeout: 240_000 }, () => {
     await page.close();
     assert.deepEqual(browser.errors, []);
     assert.deepEqual(browser.external, []);
+  });
+
+  it('says on the wall when its session will not be kept alive (opened from a desk login)', async () => {
+    const page = await browser.newPage();
+    try {
+      await login(page, stack.baseUrl, stack, '/');
+      await page.goto(`${stack.baseUrl}/wall`);
+      await page.waitForSelector('[data-testid=session-not-kept]', { timeout: 15_000 });
+      assert.match((await page.textContent('[data-testid=session-not-kept]')) ?? '', /login\?next=\/wall/);
+    } finally {
+      await page.close();
+    }
+    // The refused refresh is an expected 403 on the console of that page.
+    browser.errors.splice(0, browser.errors.length, ...browser.errors.filter((e) => !/403|Forbidden/.test(e)));
   });
 
   it('draws every unit as a point in its state colour, and picks it', async () => {

@@ -172,6 +172,8 @@ describe('authentication, sessions, CSRF, throttling, hardening', () => {
     assert.equal(deskRefresh.status, 403);
     assert.match(((await deskRefresh.json()) as { message: string }).message, /wall-display sessions/);
     const res = await login('op_wall', PASSWORD, '10.0.4.1', { purpose: 'wall' });
+    assert.equal(res.status, 200);
+    assert.equal((await login('op_wall', PASSWORD, '10.0.4.1', { purpose: 'wall', session: 'bearer' })).status, 400, 'a wall session is a browser session');
     const { csrfToken } = (await res.json()) as { csrfToken: string };
     const cookie = cookieOf(res);
     const hash = hashToken(decodeURIComponent(cookie.match(/fl_session=([^;]+)/)![1]!));
@@ -180,7 +182,24 @@ describe('authentication, sessions, CSRF, throttling, hardening', () => {
 
     // A wall display hours into its session: pretend it is nearly over, then refresh.
     await db.pool.query(`UPDATE sessions SET expires_at = now() + interval '5 minutes', created_at = now() - interval '3 days' WHERE token_hash = $1`, [hash]);
-    assert.equal((await refresh({ cookie })).status, 403, 'a cookie refresh needs the CSRF header like any POST');
+    const noCsrf = await refresh({ cookie });
+    assert.equal(noCsrf.status, 403, 'a cookie refresh needs the CSRF header like any POST');
+    assert.match(((await noCsrf.json()) as { message: string }).message, /X-CSRF-Token/i);
+    // Read-only: it may look, and keep itself alive, but change nothing.
+    const write = await fetch(`${base}/api/auth/tokens`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json', 'x-forwarded-for': '10.0.4.1' },
+      body: JSON.stringify({ label: 'from the wall' }),
+    });
+    assert.equal(write.status, 403);
+    assert.match(((await write.json()) as { message: string }).message, /wall-display session is read-only/);
+    assert.equal((await fetch(`${base}/api/auth/me`, { headers: { cookie } })).status, 200);
+    const relogin = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json', 'x-forwarded-for': '10.0.4.1' },
+      body: JSON.stringify({ username: 'op_wall', password: PASSWORD }),
+    });
+    assert.equal(relogin.status, 200, 'from a wall screen one may still log in as a desk user');
     const ok = await refresh({ cookie, 'x-csrf-token': csrfToken });
     assert.equal(ok.status, 200);
     const body = (await ok.json()) as { expiresAt: string };

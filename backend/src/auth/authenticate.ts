@@ -62,6 +62,8 @@ export interface Authenticated {
   kind: 'cookie' | 'bearer';
   csrfToken: string | null;
   tokenHash: string;
+  /** 'wall' for a wall-display session (read-only, refreshable), else the token's label or null. */
+  label: string | null;
 }
 
 /** The caller, or null when no valid, unexpired session goes with the request. */
@@ -75,7 +77,7 @@ export async function authenticateRequest(pool: pg.Pool, req: IncomingMessage): 
   // A map pan fetches dozens of tiles at once: a read per request, and last_seen_at written
   // at most once a minute, so concurrent requests never queue on the session row's lock.
   const s = await pool.query(
-    `SELECT user_id, csrf_token, last_seen_at < now() - interval '1 minute' AS stale
+    `SELECT user_id, csrf_token, label, last_seen_at < now() - interval '1 minute' AS stale
        FROM sessions WHERE token_hash = $1 AND expires_at > now() AND kind = $2`,
     [tokenHash, t.kind],
   );
@@ -85,5 +87,5 @@ export async function authenticateRequest(pool: pg.Pool, req: IncomingMessage): 
     await pool.query(`UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1 AND last_seen_at < now() - interval '1 minute'`, [tokenHash]);
   }
   const principal = await principalForUser(pool, Number(row.user_id));
-  return principal ? { principal, kind: t.kind, csrfToken: row.csrf_token, tokenHash } : null;
+  return principal ? { principal, kind: t.kind, csrfToken: row.csrf_token, tokenHash, label: row.label ?? null } : null;
 }

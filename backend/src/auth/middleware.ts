@@ -76,3 +76,21 @@ export function csrfGuard(): RequestHandler {
     next();
   };
 }
+
+/** What a wall-display session may change: nothing but its own life (and log in as someone else). */
+const WALL_SESSION_WRITES = new Set(['/api/auth/refresh', '/api/auth/logout', '/api/auth/login']);
+
+/**
+ * A wall-display session (login with purpose "wall") is read-only: it runs unattended for
+ * days, so it may look at everything its user may, but change nothing.
+ */
+export function wallSessionGuard(): RequestHandler {
+  return (req, res, next) => {
+    const auth = authOf(res.locals);
+    if (auth?.kind === 'cookie' && auth.label === 'wall' && !SAFE_METHODS.has(req.method) && !WALL_SESSION_WRITES.has(req.path)) {
+      next(new HttpError(403, 'read_only_session', 'a wall-display session is read-only: log in at /login (not via /wall) to acknowledge, dispatch or edit'));
+      return;
+    }
+    next();
+  };
+}

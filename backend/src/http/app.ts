@@ -12,7 +12,7 @@ import type { Logger } from '../logger.ts';
 import type { MetricsRegistry } from '../metrics.ts';
 import { HttpError } from './errors.ts';
 import { BODY_LIMITS, jsonBody, securityHeaders } from './security.ts';
-import { authMiddleware, csrfGuard } from '../auth/middleware.ts';
+import { authMiddleware, csrfGuard, wallSessionGuard } from '../auth/middleware.ts';
 
 export interface AppDeps {
   pool: pg.Pool;
@@ -68,6 +68,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(authMiddleware(deps.pool));
   for (const mw of deps.before ?? []) app.use(mw);
   app.use(csrfGuard());
+  app.use(wallSessionGuard());
   app.use('/api/auth', jsonBody(BODY_LIMITS.auth));
   for (const r of deps.routers ?? []) if (r.bodyLimit) app.use(r.path, jsonBody(r.bodyLimit));
   app.use(jsonBody(BODY_LIMITS.api));

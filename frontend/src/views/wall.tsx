@@ -81,8 +81,10 @@ export function WallView() {
     sound.muted = muted;
   }, [muted, sound]);
 
-  // An unattended display: keep its session alive for as long as the page is open.
-  useEffect(() => keepSessionAlive(), []);
+  // An unattended display: keep its session alive for as long as the page is open, and say
+  // so on screen when the server will not (a session not opened for the wall).
+  const [sessionKept, setSessionKept] = useState(true);
+  useEffect(() => keepSessionAlive(setSessionKept), []);
 
   // Any click or key unlocks audio (browsers' autoplay policy).
   useEffect(() => {
@@ -230,6 +232,11 @@ export function WallView() {
         )}
       </div>
       {!audioReady && !muted && <div className="wall-sound-hint">{t('wall.soundHint')}</div>}
+      {!sessionKept && (
+        <div className="wall-session-warning" role="alert" data-testid="session-not-kept">
+          {t('wall.sessionNotKept')}
+        </div>
+      )}
     </div>
   );
 }

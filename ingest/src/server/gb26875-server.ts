@@ -53,7 +53,8 @@ export interface Gb26875ServerOptions {
   onDeviceConfirm?: (address: number, serial: number) => void;
   /**
    * Whether a peer IP may speak for a device address (devices.allowed_peers, PeerPolicy).
-   * A refused frame is denied, not stored, and its connection closed. Default: anyone.
+   * A refused frame is denied, never turned into events (its bytes are kept in raw_frames),
+   * and its connection closed. Default: anyone.
    */
   peerAllowed?: (address: number, ip: string) => boolean;
   /** Simultaneous connections from one IP address (0 = no limit, the default). */
@@ -146,9 +147,9 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
       c.refused = true;
       counters.framesRefused++;
       warnOnce(`refused ${c.ip}`, { peer: c.peer, device: frame.source }, 'frame refused: this peer is not in the device\'s allowed_peers; kept in raw_frames, denied, connection closed');
+      await opts.store.storeRefusedFrame(frame, c.peer, 'peer_not_allowed').catch((err: unknown) => log.error({ err, peer: c.peer }, 'refused frame not kept'));
       if (frame.command === Command.sendData) write(c, encodeDeny(frame));
       c.socket.destroySoon();
-      await opts.store.storeRefusedFrame(frame, c.peer, 'peer_not_allowed').catch((err: unknown) => log.error({ err, peer: c.peer }, 'refused frame not kept'));
       return;
     }
     if (c.address !== frame.source) {

@@ -489,12 +489,12 @@ export class EventStore {
     });
   }
 
-  /** Stores events the center itself raises (host offline/online, duty check missed), in `client`'s transaction or a new one. */
   /** Keeps a frame we refused (e.g. a peer not allowed for the device) in raw_frames, for investigation. */
   async storeRefusedFrame(frame: Frame, peer: string | null, reason: string, receivedAt = new Date()): Promise<void> {
     await this.pool.query(q.insertRawFrames([frame.source], [peer], [reason], [frame.raw.toString('hex')], receivedAt.toISOString()));
   }
 
+  /** Stores events the center itself raises (host offline/online, duty check missed), in `client`'s transaction or a new one. */
   async storeSystemEvents(events: NormalizedEvent[], client?: Queryable): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
     const run = async (c: Queryable) => {

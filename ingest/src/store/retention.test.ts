@@ -41,6 +41,7 @@ describe('ingest retention', () => {
     assert.equal(await count('raw_frames'), before);
     const once = new IngestRetention({ pool: db.pool, receiptDays: 7, rawFrameDays: 90, everyMs: 3600_000 });
     once.start();
+    for (let i = 0; i < 100 && (await count('raw_frames')) === before; i++) await new Promise((r) => setTimeout(r, 20));
     await once.stop();
     assert.equal(await count('raw_frames'), before - 1, 'the pass at start removed the 400-day-old frame');
   });
@@ -53,6 +54,6 @@ describe('ingest retention', () => {
     await new Promise((res) => setTimeout(res, 100)); // inside the first pause
     await r.stop();
     const left = Number((await db.pool.query(`SELECT count(*)::int AS n FROM ingest_frames WHERE device_address = 8`)).rows[0].n);
-    assert.ok(left >= 30 && left < 50, `one or two batches of 10 deleted, then stopped (${50 - left} deleted)`);
+    assert.ok(left >= 30 && left <= 40, `one batch of 10 (two at most) deleted, then stopped (${50 - left} deleted)`);
   });
 });

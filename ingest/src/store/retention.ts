@@ -61,9 +61,10 @@ export class IngestRetention {
       // breath between them, so ingest commits are not starved, and stops with the server.
       // (stop() waits for at most the batch in flight.)
       for (;;) {
+        if (this.stopped) return counts;
         const r = await this.o.pool.query(q.purgeOlderThan(table, days, batch));
         counts[table] += r.rowCount ?? 0;
-        if ((r.rowCount ?? 0) < batch || this.stopped) break;
+        if ((r.rowCount ?? 0) < batch) break;
         await new Promise((resolve) => setTimeout(resolve, this.o.pauseMs ?? 50));
       }
     }
