@@ -18,4 +18,11 @@ describe('config', () => {
     });
     assert.throws(() => loadConfig({ GB26875_PORT: '70000' }), /GB26875_PORT="70000": must be 0–65535/);
   });
+
+  it('treats an empty variable as unset (.env files, compose ${X:-})', () => {
+    const c = loadConfig({ METRICS_TOKEN: '', FORWARD_119_URL: '', PORT: '' });
+    assert.equal(c.METRICS_TOKEN, undefined);
+    assert.equal(c.FORWARD_119_URL, undefined);
+    assert.equal(c.PORT, 8080);
+  });
 });

@@ -58,7 +58,9 @@ export type Config = z.infer<typeof configSchema>;
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const r = configSchema.safeParse(env);
+  // An empty variable (`METRICS_TOKEN=` in a .env file, `${X:-}` in compose) means unset.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const r = configSchema.safeParse(given);
   if (!r.success) {
     const lines = r.error.issues.map((i) => {
       const key = String(i.path[0]);
