@@ -8,9 +8,10 @@
 // Fast when everything is in place: two stat calls and a directory listing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findPostgres } from './find-postgres.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const APT_PACKAGES = ['postgresql', 'postgresql-15-postgis-3', 'postgresql-15-pgrouting'];
@@ -76,27 +77,6 @@ function installNodeModules(marker, want) {
 }
 
 /** Finds the newest PostgreSQL major version with PostGIS and pgRouting installed. */
-export function findPostgres() {
-  const base = '/usr/lib/postgresql';
-  if (!existsSync(base)) return { bin: null, postgis: false, pgrouting: false };
-  const majors = readdirSync(base)
-    .filter((v) => /^\d+$/.test(v) && Number(v) >= 15 && existsSync(join(base, v, 'bin', 'initdb')))
-    .sort((a, b) => Number(b) - Number(a));
-  for (const v of majors) {
-    const ext = `/usr/share/postgresql/${v}/extension`;
-    const postgis = existsSync(join(ext, 'postgis.control'));
-    const pgrouting = existsSync(join(ext, 'pgrouting.control'));
-    if (postgis && pgrouting) return { bin: join(base, v, 'bin'), version: v, postgis, pgrouting };
-  }
-  const v = majors[0];
-  return {
-    bin: v ? join(base, v, 'bin') : null,
-    version: v,
-    postgis: v ? existsSync(`/usr/share/postgresql/${v}/extension/postgis.control`) : false,
-    pgrouting: v ? existsSync(`/usr/share/postgresql/${v}/extension/pgrouting.control`) : false,
-  };
-}
-
 function canApt() {
   if (process.env.FIRELINK_NO_APT === '1') return null;
   if (!existsSync('/usr/bin/apt-get')) return null;

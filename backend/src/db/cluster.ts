@@ -6,6 +6,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileS
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { findPostgres } from '../../../scripts/find-postgres.mjs';
 
 export interface PrivateCluster {
   url: (database: string) => string;
@@ -18,20 +19,14 @@ export interface PrivateCluster {
 export class ClusterError extends Error {}
 
 export function findPgBin(): string {
-  const base = '/usr/lib/postgresql';
-  const majors = existsSync(base)
-    ? readdirSync(base).filter((v) => /^\d+$/.test(v) && Number(v) >= 15 && existsSync(join(base, v, 'bin', 'initdb')))
-    : [];
-  majors.sort((a, b) => Number(b) - Number(a));
-  const withPostgis = majors.find((v) => existsSync(`/usr/share/postgresql/${v}/extension/postgis.control`));
-  const v = withPostgis ?? majors[0];
-  if (!v) {
+  const { bin } = findPostgres();
+  if (!bin) {
     throw new ClusterError(
       'PostgreSQL 15+ binaries not found under /usr/lib/postgresql. Run `npm start` (it installs them) or ' +
         'set DATABASE_URL to an existing PostGIS database.',
     );
   }
-  return join(base, v, 'bin');
+  return bin;
 }
 
 const isRoot = () => process.getuid?.() === 0;
