@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { Fleet, formatReport } from '../sim/fleet.ts';
 
 const USAGE =
-  'usage: firelink simulate --units N --rate R [--host 127.0.0.1] [--port 9030] [--duration S (0 = until Ctrl-C)] [--seed 1] [--heartbeat S] [--start-address A]';
+  'usage: firelink simulate --units N --rate R [--host 127.0.0.1] [--port 9030] [--duration S (0 = until Ctrl-C)] [--seed 1] [--heartbeat S] [--start-address A] [--ascii-hex SHARE (0…1 of the devices send ASCII hex text)]';
 
 export async function simulateCommand(args: string[]): Promise<number> {
   let v: Record<string, string | boolean | undefined>;
@@ -20,6 +20,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
         seed: { type: 'string', default: '1' },
         heartbeat: { type: 'string', default: '30' },
         'start-address': { type: 'string', default: '100000' },
+        'ascii-hex': { type: 'string', default: '0' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -47,6 +48,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
       seed: Math.floor(num('seed', 0, 2 ** 32 - 1)),
       heartbeatMs: num('heartbeat', 0, 86_400) * 1000,
       startAddress: Math.floor(num('start-address', 0, 2 ** 48 - 1)),
+      asciiHexShare: num('ascii-hex', 0, 1),
     };
   } catch (err) {
     process.stderr.write(`simulate: ${(err as Error).message}\n${USAGE}\n`);

@@ -5,3 +5,4 @@ export * from './frame.ts';
 export * from './frame-decoder.ts';
 export * from './adu.ts';
 export * from './describe.ts';
+export { AsciiHexFramer, detectWireFormat, toAsciiHex } from './ascii-hex.ts';

@@ -111,6 +111,19 @@ describe('GB/T 26875.3 TCP server', () => {
     assert.equal(rows.rows[0].n, 1);
   });
 
+  it('talks to a device that sends its frames as ASCII hex text, and answers it in kind', async () => {
+    const uitd = new SimulatedUitd({ port: server.port, address: DEVICE, asciiHex: true });
+    await uitd.connect();
+    const r = await uitd.sendFault({ componentAddress: POINT, componentType: 42 }, '2026-11-29T10:08:30');
+    assert.equal(r.denied, false, 'confirmed (the confirm came back as hex text the device could read)');
+    assert.equal(r.resends, 0);
+    const back = await uitd.sendNormal({ componentAddress: POINT, componentType: 42 }, '2026-11-29T10:08:40');
+    assert.equal(back.denied, false);
+    uitd.close();
+    const rows = await db.pool.query(`SELECT kind FROM events WHERE device_address = $1 AND device_time >= '2026-11-29T02:08:30Z' ORDER BY id`, [DEVICE]);
+    assert.deepEqual(rows.rows.map((x) => x.kind), ['fault', 'fault_cleared']);
+  });
+
   it('denies a bad checksum, and one misbehaving peer does not disturb another', async () => {
     const bad = await RawPeer.open(server.port);
     const good = await RawPeer.open(server.port);

@@ -1,5 +1,7 @@
 // TCP adapter around the codec: thousands of concurrent UITDs on GB26875_PORT.
 //
+// A connection speaks binary frames, or (some vendors) the same frames as ASCII hex text:
+// told apart by its first bytes, and answered in kind.
 // Per connection: a FrameDecoder, a bound on frames in flight (the socket is paused while
 // it is reached, so a flooding peer is slowed, not buffered), an idle timeout and a
 // garbage budget. Frames are handed to the store as they arrive; the store keeps each
@@ -12,6 +14,7 @@ import type { EventBus, StoredEvent } from '@firelink/common';
 import { parseAdu, type AduObject } from '../codec/adu.ts';
 import { DecodeError } from '../codec/errors.ts';
 import { FrameDecoder } from '../codec/frame-decoder.ts';
+import { AsciiHexFramer, detectWireFormat, toAsciiHex } from '../codec/ascii-hex.ts';
 import { Command, encodeConfirm, encodeDeny, encodeFrame, type Frame } from '../codec/frame.ts';
 import { encodeAdu } from '../codec/adu.ts';
 import { isoLocalAt } from '../codec/time-label.ts';
@@ -79,6 +82,12 @@ interface Connection {
   paused: boolean;
   /** A frame was refused (peer not allowed): nothing more is read from this connection. */
   refused?: boolean;
+  /** How the device speaks: decided from its first bytes (null until then). */
+  wire: 'binary' | 'ascii-hex' | null;
+  /** First bytes held until the wire format is known. */
+  head: Buffer;
+  /** Set for ASCII-hex devices: text in, and our replies out, as hex digits. */
+  hex?: AsciiHexFramer;
 }
 
 export interface Gb26875Server {
@@ -127,7 +136,7 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
   };
 
   const write = (c: Connection, bytes: Buffer) => {
-    if (!c.socket.destroyed && c.socket.writable) c.socket.write(bytes);
+    if (!c.socket.destroyed && c.socket.writable) c.socket.write(c.hex ? toAsciiHex(bytes) : bytes);
   };
 
   const sendTo = (c: Connection, command: number, type: number, objects: AduObject[]): number => {
@@ -209,15 +218,39 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
       return;
     }
     perIp.set(ip, open);
-    const c: Connection = { socket, peer, ip, decoder: new FrameDecoder(), inflight: 0, address: null, garbageBytes: 0, nextSerial: 0, paused: false };
+    const c: Connection = { socket, peer, ip, decoder: new FrameDecoder(), inflight: 0, address: null, garbageBytes: 0, nextSerial: 0, paused: false, wire: null, head: Buffer.alloc(0) };
     conns.add(c);
     socket.setTimeout(idleMs, () => {
       log.info({ peer, device: c.address }, 'idle connection closed');
       socket.destroy();
     });
-    socket.on('data', (chunk) => {
+    socket.on('data', (data: Buffer) => {
       if (c.refused) return;
       const now = process.hrtime.bigint();
+      let chunk = data;
+      if (c.wire === null) {
+        // Binary frames or a vendor's ASCII hex text: told apart by the first bytes.
+        c.head = Buffer.concat([c.head, data]);
+        const wire = detectWireFormat(c.head) ?? (c.head.length > 64 ? 'binary' : null);
+        if (wire === null) return;
+        c.wire = wire;
+        chunk = c.head;
+        c.head = Buffer.alloc(0);
+        if (wire === 'ascii-hex') {
+          c.hex = new AsciiHexFramer();
+          log.info({ peer }, 'device speaks GB/T 26875 as ASCII hex text; replying in kind');
+        }
+      }
+      if (c.hex) {
+        const r = c.hex.push(chunk);
+        chunk = r.bytes;
+        c.garbageBytes += r.garbage;
+        if (c.garbageBytes > maxGarbage) {
+          log.warn({ peer, bytes: c.garbageBytes }, 'too many characters that are not hex digits; closing the connection');
+          socket.destroy();
+          return;
+        }
+      }
       for (const item of c.decoder.push(chunk)) {
         if (item instanceof DecodeError) {
           if (item.code === 'checksum' && item.header) {

@@ -53,4 +53,12 @@ describe('simulated fleet', () => {
     const ev = await db.pool.query(`SELECT count(*)::int AS n FROM events WHERE device_address BETWEEN 600000 AND 600002`);
     assert.ok(ev.rows[0].n > 0);
   });
+
+  it('`firelink simulate --ascii-hex 1`: a fleet speaking ASCII hex text is confirmed and stored like binary', async () => {
+    const code = await simulateCommand(['--units', '3', '--rate', '20', '--port', String(server.port), '--duration', '1', '--seed', '3', '--start-address', '610000', '--ascii-hex', '1']);
+    assert.equal(code, 0);
+    const ev = await db.pool.query(`SELECT count(*)::int AS n FROM events WHERE device_address BETWEEN 610000 AND 610002`);
+    assert.ok(ev.rows[0].n > 0, 'events stored from hex-speaking devices');
+    assert.equal(await simulateCommand(['--units', '1', '--ascii-hex', '2']), 1, 'a share above 1 is refused');
+  });
 });

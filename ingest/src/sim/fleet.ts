@@ -29,6 +29,8 @@ export interface FleetOptions {
   dutyAnswerRate?: number;
   /** Resend timeout, ms. Default 10,000. */
   resendAfterMs?: number;
+  /** Share of devices (0…1) that speak ASCII hex text instead of binary frames, as some vendors' do. Default 0. */
+  asciiHexShare?: number;
   /** Each device reports its UITD status (type 21, normal) right after connecting, as real UITDs do. Default true. */
   announce?: boolean;
   /** Simultaneous connection attempts while starting. Default 200. */
@@ -97,6 +99,8 @@ export class Fleet {
           address,
           heartbeatMs: o.heartbeatMs ?? 30_000,
           resendAfterMs: o.resendAfterMs ?? 10_000,
+          // (No draw when unused: seeded fleets keep their sequences.)
+          asciiHex: (o.asciiHexShare ?? 0) > 0 && rnd() < o.asciiHexShare!,
           random: rnd,
           dutyAnswer: { probability: Math.min(1, Math.max(0, (o.dutyAnswerRate ?? 0.9) + between(rnd, -0.1, 0.1))), minDelayMs: 5_000, maxDelayMs: 90_000 },
         }),

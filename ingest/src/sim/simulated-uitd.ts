@@ -7,6 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { encodeAdu, parseAdu, type AduObject } from '../codec/adu.ts';
 import { DecodeError } from '../codec/errors.ts';
 import { FrameDecoder } from '../codec/frame-decoder.ts';
+import { AsciiHexFramer, toAsciiHex } from '../codec/ascii-hex.ts';
 import { Command, encodeConfirm, encodeFrame, type Frame } from '../codec/frame.ts';
 import { isoLocalAt } from '../codec/time-label.ts';
 import type { Random } from './random.ts';
@@ -27,6 +28,8 @@ export interface SimulatedUitdOptions {
   /** Duty-check answers: probability the operator answers, and the delay range (ms). Default: always, 1–3 s. */
   dutyAnswer?: { probability: number; minDelayMs: number; maxDelayMs: number };
   random?: Random;
+  /** Speak the frames as ASCII hex text, as some vendors' devices do. Default false. */
+  asciiHex?: boolean;
   /** Protocol versions written in the header. Default {main: 1, user: 1}. */
   version?: { main: number; user: number };
 }
@@ -65,6 +68,7 @@ export class SimulatedUitd {
   onLatency: ((ms: number) => void) | null = null;
   private socket: Socket | null = null;
   private decoder = new FrameDecoder();
+  private hexIn: AsciiHexFramer | null = null;
   private serial = 0;
   private pending = new Map<number, Pending>();
   private heartbeat: NodeJS.Timeout | null = null;
@@ -87,6 +91,7 @@ export class SimulatedUitd {
   async connect(): Promise<void> {
     this.closed = false;
     this.decoder = new FrameDecoder();
+    this.hexIn = this.opts.asciiHex ? new AsciiHexFramer() : null;
     const socket = connect({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port, noDelay: true });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
@@ -110,7 +115,7 @@ export class SimulatedUitd {
     this.socket?.destroy();
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.connect();
-    for (const p of this.pending.values()) this.socket?.write(p.bytes);
+    for (const p of this.pending.values()) this.put(p.bytes);
   }
 
   close(): void {
@@ -160,7 +165,7 @@ export class SimulatedUitd {
           }
           p.resends++;
           this.stats.resends++;
-          this.socket?.write(bytes);
+          this.put(bytes);
           arm();
         }, this.opts.resendAfterMs ?? 10_000);
         p.timer.unref?.();
@@ -168,7 +173,7 @@ export class SimulatedUitd {
       arm();
       this.pending.set(serial, p);
       this.stats.sent++;
-      if (this.socket) this.socket.write(bytes);
+      this.put(bytes);
     });
   }
 
@@ -212,8 +217,14 @@ export class SimulatedUitd {
     return this.sendUpload(24, [{ operationFlags: 0x20, operator: 1, time: t }], t);
   }
 
+  /** Writes a frame as this device speaks: binary, or ASCII hex text (opts.asciiHex). */
+  private put(bytes: Buffer): void {
+    this.socket?.write(this.opts.asciiHex ? toAsciiHex(bytes) : bytes);
+  }
+
   private onData(chunk: Buffer): void {
-    for (const item of this.decoder.push(chunk)) {
+    const bytes = this.hexIn ? this.hexIn.push(chunk).bytes : chunk;
+    for (const item of this.decoder.push(bytes)) {
       if (item instanceof DecodeError) continue;
       this.onFrame(item);
     }
@@ -235,7 +246,7 @@ export class SimulatedUitd {
     }
     if (f.command === Command.control || f.command === Command.request) {
       // Confirm every control command at once, as devices do.
-      this.socket?.write(encodeConfirm(f));
+      this.put(encodeConfirm(f));
       const adu = parseAdu(f.adu);
       if (adu?.type === 90) this.stats.clockSyncs++;
       if (adu?.type === 91) this.onDutyCheck();
