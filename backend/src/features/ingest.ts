@@ -32,7 +32,7 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
     let health: DeviceHealth | null = null;
     let duty: DutyChecks | null = null;
     let fleet: Fleet | null = null;
-    // devices.allowed_peers, reloaded every 30 s: a change through the API applies within 30 s.
+    // devices.allowed_peers: reloaded on NOTIFY from the devices table (at once, from any process), and every 30 s.
     const peers = new PeerPolicy(pool, { onError: (err) => log.error({ err }, 'device allowlists not reloaded') });
     const retention = new IngestRetention({
       pool,

@@ -184,7 +184,7 @@ export function unitOnboardingRouter(deps: { pool: Pool; config: OnboardingConfi
   });
 
   // Which network addresses may speak for the device (GB/T 26875.3 has no authentication):
-  // IPv4/IPv6 hosts or networks; null = any. The ingest listener applies it within 30 s.
+  // IPv4/IPv6 hosts or networks; null = any. The ingest listener applies it at once (NOTIFY).
   r.patch('/:id/devices/:deviceId', async (req, res) => {
     const p = requireRole(res, 'admin', 'supervisor');
     const id = idParam.parse(req.params.id);

@@ -3,8 +3,9 @@
 // peer that writes a registered address is believed, and takes the device's connection
 // over. Devices without a list accept any peer.
 //
-// The rules are held in memory (BlockList per device) and reloaded from the database every
-// `refreshMs`: the check runs for every frame and must not cost a query.
+// The rules are held in memory (BlockList per device): the check runs for every frame and
+// must not cost a query. They are reloaded when PostgreSQL notifies a change to `devices`
+// (LISTEN, any process that writes it), and every `refreshMs` in case a notification was lost.
 import { BlockList, isIP } from 'node:net';
 import type pg from 'pg';
 
@@ -49,9 +50,16 @@ export function peerAllowed(rules: PeerRules, address: number, ip: string): bool
   return list.check(p.ip, p.family);
 }
 
+/** NOTIFY channel raised by a trigger on `devices` (migration 0102). */
+export const DEVICES_CHANGED_CHANNEL = 'firelink_devices_changed';
+
 export class PeerPolicy {
   private rules: PeerRules = new Map();
   private timer: NodeJS.Timeout | null = null;
+  private listener: pg.PoolClient | null = null;
+  private stopped = false;
+  private reloading: Promise<void> | null = null;
+  private again = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -70,14 +78,61 @@ export class PeerPolicy {
     this.rules = buildPeerRules(r.rows.map((x) => ({ address: Number(x.address), peers: x.peers })));
   }
 
+  /** Reloads now, coalescing a burst of notifications into at most one reload in flight plus one after it. */
+  private reloadSoon(): void {
+    if (this.reloading) {
+      this.again = true;
+      return;
+    }
+    this.reloading = this.refresh()
+      .catch((err) => this.o.onError?.(err))
+      .finally(() => {
+        this.reloading = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.reloadSoon();
+        }
+      });
+  }
+
+  /** LISTENs on a connection of its own; if that connection is lost, listens again (the timer covers the gap). */
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const c = await this.pool.connect();
+      c.on('notification', () => this.reloadSoon());
+      c.on('error', () => {
+        c.release(true);
+        if (this.listener === c) this.listener = null;
+        setTimeout(() => void this.listen(), 5000).unref?.();
+      });
+      await c.query(`LISTEN ${DEVICES_CHANGED_CHANNEL}`);
+      this.listener = c;
+      if (this.stopped) this.unlisten();
+    } catch (err) {
+      this.o.onError?.(err);
+      setTimeout(() => void this.listen(), 5000).unref?.();
+    }
+  }
+
+  private unlisten(): void {
+    const c = this.listener;
+    this.listener = null;
+    if (c) void c.query(`UNLISTEN ${DEVICES_CHANGED_CHANNEL}`).catch(() => {}).finally(() => c.release());
+  }
+
   async start(): Promise<void> {
+    this.stopped = false;
     await this.refresh();
-    this.timer = setInterval(() => void this.refresh().catch((err) => this.o.onError?.(err)), this.o.refreshMs ?? 30_000);
+    await this.listen();
+    this.timer = setInterval(() => this.reloadSoon(), this.o.refreshMs ?? 30_000);
     this.timer.unref?.();
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.unlisten();
   }
 }

@@ -93,9 +93,14 @@ describe('GB/T 26875.3 peers: allowlists and per-IP limits', () => {
     other.socket.destroy();
   });
 
-  it('picks up a changed allowlist on refresh', async () => {
+  it('picks up a changed allowlist at once (NOTIFY from the devices table), without waiting for the timer', async () => {
+    assert.equal(policy.allows(GUARDED, '127.0.0.1'), false);
     await db.pool.query(`UPDATE devices SET allowed_peers = '{127.0.0.0/8}' WHERE address = $1`, [GUARDED]);
-    await policy.refresh();
+    const t0 = Date.now();
+    while (!policy.allows(GUARDED, '127.0.0.1')) {
+      assert.ok(Date.now() - t0 < 3000, 'reloaded within 3 s (the timer is 30 s)');
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const now = await RawPeer.open(server.port, '127.0.0.1');
     now.socket.write(fire(5, GUARDED));
     await now.waitFor((f) => f.some((x) => x.command === 3 && x.serial === 5));
