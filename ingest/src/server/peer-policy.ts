@@ -56,7 +56,7 @@ export const DEVICES_CHANGED_CHANNEL = 'firelink_devices_changed';
 export class PeerPolicy {
   private rules: PeerRules = new Map();
   private timer: NodeJS.Timeout | null = null;
-  private listener: pg.PoolClient | null = null;
+  private listener: { client: pg.PoolClient; release: (destroy: boolean) => void } | null = null;
   private stopped = false;
   private reloading: Promise<void> | null = null;
   private again = false;
@@ -100,25 +100,48 @@ export class PeerPolicy {
     if (this.stopped) return;
     try {
       const c = await this.pool.connect();
-      c.on('notification', () => this.reloadSoon());
-      c.on('error', () => {
-        c.release(true);
-        if (this.listener === c) this.listener = null;
-        setTimeout(() => void this.listen(), 5000).unref?.();
-      });
-      await c.query(`LISTEN ${DEVICES_CHANGED_CHANNEL}`);
-      this.listener = c;
+      const onNotification = () => this.reloadSoon();
+      const onError = () => {
+        release(true);
+        if (!this.stopped) setTimeout(() => void this.listen(), 5000).unref?.();
+      };
+      // Released exactly once, whichever comes first: stop(), or the connection failing.
+      let released = false;
+      const release = (destroy: boolean) => {
+        if (released) return;
+        released = true;
+        if (this.listener?.client === c) this.listener = null;
+        c.off('notification', onNotification);
+        c.off('error', onError);
+        c.on('error', () => {}); // a late error on a released connection is not ours to report
+        c.release(destroy);
+      };
+      c.on('notification', onNotification);
+      c.on('error', onError);
+      this.listener = { client: c, release };
+      try {
+        await c.query(`LISTEN ${DEVICES_CHANGED_CHANNEL}`);
+      } catch (err) {
+        release(true);
+        throw err;
+      }
       if (this.stopped) this.unlisten();
     } catch (err) {
       this.o.onError?.(err);
-      setTimeout(() => void this.listen(), 5000).unref?.();
+      if (!this.stopped) setTimeout(() => void this.listen(), 5000).unref?.();
     }
   }
 
   private unlisten(): void {
-    const c = this.listener;
+    const l = this.listener;
+    if (!l) return;
     this.listener = null;
-    if (c) void c.query(`UNLISTEN ${DEVICES_CHANGED_CHANNEL}`).catch(() => {}).finally(() => c.release());
+    void l.client
+      .query(`UNLISTEN ${DEVICES_CHANGED_CHANNEL}`)
+      .then(
+        () => l.release(false),
+        () => l.release(true),
+      );
   }
 
   async start(): Promise<void> {
