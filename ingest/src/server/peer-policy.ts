@@ -63,7 +63,7 @@ export class PeerPolicy {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly o: { refreshMs?: number; onError?: (err: unknown) => void } = {},
+    private readonly o: { refreshMs?: number; relistenMs?: number; onError?: (err: unknown) => void } = {},
   ) {}
 
   allows(address: number, ip: string): boolean {
@@ -103,7 +103,7 @@ export class PeerPolicy {
       const onNotification = () => this.reloadSoon();
       const onError = () => {
         release(true);
-        if (!this.stopped) setTimeout(() => void this.listen(), 5000).unref?.();
+        if (!this.stopped) setTimeout(() => void this.listen(), this.o.relistenMs ?? 5000).unref?.();
       };
       // Released exactly once, whichever comes first: stop(), or the connection failing.
       let released = false;
@@ -126,9 +126,11 @@ export class PeerPolicy {
         throw err;
       }
       if (this.stopped) this.unlisten();
+      // Changes made while nobody listened (a lost connection) are caught up now.
+      else this.reloadSoon();
     } catch (err) {
       this.o.onError?.(err);
-      if (!this.stopped) setTimeout(() => void this.listen(), 5000).unref?.();
+      if (!this.stopped) setTimeout(() => void this.listen(), this.o.relistenMs ?? 5000).unref?.();
     }
   }
 

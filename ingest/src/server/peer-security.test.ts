@@ -107,6 +107,28 @@ describe('GB/T 26875.3 peers: allowlists and per-IP limits', () => {
     now.socket.destroy();
   });
 
+  it('listens again when its connection is killed, and stops cleanly', async () => {
+    const p = new PeerPolicy(db.pool, { refreshMs: 3600_000, relistenMs: 100 });
+    await p.start();
+    const killed = await db.pool.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN firelink_devices_changed%' AND pid <> pg_backend_pid()`,
+    );
+    assert.ok(killed.rows.length >= 1, 'a LISTEN connection was found and killed');
+    await new Promise((r) => setTimeout(r, 400)); // past relistenMs
+    assert.equal(p.allows(OPEN, '127.0.0.1'), true);
+    await db.pool.query(`UPDATE devices SET allowed_peers = '{10.0.0.0/8}' WHERE address = $1`, [OPEN]);
+    const t0 = Date.now();
+    while (p.allows(OPEN, '127.0.0.1')) {
+      assert.ok(Date.now() - t0 < 3000, 'notified on the new connection');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    p.stop();
+    await db.pool.query(`UPDATE devices SET allowed_peers = NULL WHERE address = $1`, [OPEN]);
+    // The suite's own policy lost its connection too (it listens again within 5 s and then
+    // catches up); bring it in step now for the next test.
+    await policy.refresh();
+  });
+
   it('closes connections over the per-IP limit at once; other addresses are not affected', async () => {
     const mine = await Promise.all([1, 2, 3].map(() => RawPeer.open(server.port, '127.0.0.5')));
     const fourth = await RawPeer.open(server.port, '127.0.0.5');
