@@ -13,17 +13,6 @@ export interface FrameKeys {
   timeLabel: string[];
 }
 
-/** Frame receipts (idempotency): returns the keys that were new, i.e. not a resend. */
-export function claimFrames(k: FrameKeys, receivedAt: string[]): Query {
-  return {
-    text: `INSERT INTO ingest_frames (device_address, serial, time_label, received_at)
-           SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::timestamptz[])
-           ON CONFLICT DO NOTHING
-           RETURNING device_address, serial, time_label`,
-    values: [k.address, k.serial, k.timeLabel, receivedAt],
-  };
-}
-
 /** Registry: device → unit → region and H3 cell. */
 export function findDevices(addresses: number[]): Query {
   return {
@@ -40,45 +29,6 @@ export interface StatusKeys {
   systemType: number[];
   systemAddress: number[];
   componentAddress: number[];
-}
-
-/** Last known statuses of the given keys, locked until commit. */
-export function lockLastStatuses(k: StatusKeys): Query {
-  return {
-    text: `SELECT s.device_address, s.adu_type, s.system_type, s.system_address, s.component_address, s.status
-             FROM ingest_last_status s
-             JOIN unnest($1::bigint[], $2::smallint[], $3::smallint[], $4::smallint[], $5::bigint[])
-                  AS k(device_address, adu_type, system_type, system_address, component_address)
-               ON s.device_address = k.device_address AND s.adu_type = k.adu_type AND s.system_type = k.system_type
-              AND s.system_address = k.system_address AND s.component_address = k.component_address
-            ORDER BY 1, 2, 3, 4, 5
-              FOR UPDATE OF s`,
-    values: [k.address, k.aduType, k.systemType, k.systemAddress, k.componentAddress],
-  };
-}
-
-/** Keys must be unique within one call. */
-export function upsertLastStatuses(k: StatusKeys & { status: number[] }, at: string): Query {
-  return {
-    text: `INSERT INTO ingest_last_status (device_address, adu_type, system_type, system_address, component_address, status, updated_at)
-           SELECT k.*, $7 FROM unnest($1::bigint[], $2::smallint[], $3::smallint[], $4::smallint[], $5::bigint[], $6::int[])
-             AS k(device_address, adu_type, system_type, system_address, component_address, status)
-           ORDER BY 1, 2, 3, 4, 5
-           ON CONFLICT (device_address, adu_type, system_type, system_address, component_address)
-           DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at`,
-    values: [k.address, k.aduType, k.systemType, k.systemAddress, k.componentAddress, k.status, at],
-  };
-}
-
-/** Point ids for (device, system type, system address, component address). */
-export function findPoints(deviceId: number[], systemType: number[], systemAddress: number[], componentAddress: number[]): Query {
-  return {
-    text: `SELECT k.device_id, k.system_type, k.system_address, k.component_address, p.id
-             FROM unnest($1::bigint[], $2::smallint[], $3::smallint[], $4::bigint[]) AS k(device_id, system_type, system_address, component_address)
-             JOIN facility_systems s ON s.device_id = k.device_id AND s.system_type = k.system_type AND s.system_address = k.system_address
-             JOIN points p ON p.system_id = s.id AND p.component_address = k.component_address`,
-    values: [deviceId, systemType, systemAddress, componentAddress],
-  };
 }
 
 export interface EventRow {
@@ -106,43 +56,40 @@ export interface EventRow {
   payload: Record<string, unknown>;
 }
 
-/** Inserts events idempotently; returns the ids of those actually inserted. */
-export function insertEvents(rows: EventRow[]): Query {
-  return {
-    text: `INSERT INTO events (dedupe_key, source, kind, device_id, device_address, unit_id, point_id, system_type,
+/**
+ * The events insert (idempotent on dedupe_key; RETURNING the rows actually inserted), with
+ * the rows as one jsonb parameter `param`: used alone and as writeBatch's last part.
+ */
+function eventsInsertSql(param: string): string {
+  return `INSERT INTO events (dedupe_key, source, kind, device_id, device_address, unit_id, point_id, system_type,
                                system_address, component_type, component_address, region_adcode, h3_r9, status, value,
                                description, device_time, received_at, raw, payload)
            SELECT x.dedupe_key, x.source, x.kind, x.device_id, x.device_address, x.unit_id, x.point_id, x.system_type,
                   x.system_address, x.component_type, x.component_address, x.region_adcode, x.h3_r9, x.status, x.value,
                   x.description, x.device_time::timestamp AT TIME ZONE 'Asia/Shanghai', x.received_at,
                   decode(x.raw, 'hex'), x.payload
-             FROM jsonb_to_recordset($1::jsonb) AS x(dedupe_key text, source text, kind text, device_id bigint,
+             FROM jsonb_to_recordset(${param}::jsonb) AS x(dedupe_key text, source text, kind text, device_id bigint,
                   device_address bigint, unit_id bigint, point_id bigint, system_type smallint, system_address smallint,
                   component_type smallint, component_address bigint, region_adcode integer, h3_r9 text, status integer,
                   value double precision, description text, device_time text, received_at timestamptz, raw text, payload jsonb)
            ON CONFLICT (dedupe_key) DO NOTHING
-           RETURNING id, dedupe_key`,
-    values: [JSON.stringify(rows)],
-  };
+           RETURNING id, dedupe_key`;
 }
 
-export function updatePointStates(ids: number[], states: string[], inFault: boolean[], at: string): Query {
-  return {
-    text: `UPDATE points p SET state = k.state, in_fault = k.in_fault,
-                  state_changed_at = CASE WHEN p.state IS DISTINCT FROM k.state THEN $4::timestamptz ELSE p.state_changed_at END
-             FROM unnest($1::bigint[], $2::text[], $3::boolean[]) AS k(id, state, in_fault)
-            WHERE p.id = k.id`,
-    values: [ids, states, inFault, at],
-  };
+/**
+ * Point states from three arrays at `$first…$first+2` (ids, states, in_fault); `$1` is the
+ * batch time (a changed state records it). Shared by both batch writes.
+ */
+function pointStatesUpdateSql(first: number): string {
+  return `UPDATE points p SET state = k.state, in_fault = k.in_fault,
+                    state_changed_at = CASE WHEN p.state IS DISTINCT FROM k.state THEN $1::timestamptz ELSE p.state_changed_at END
+               FROM unnest($${first}::bigint[], $${first + 1}::text[], $${first + 2}::boolean[]) AS k(id, state, in_fault)
+              WHERE p.id = k.id`;
 }
 
-export function updateSystemStatuses(deviceId: number[], systemType: number[], systemAddress: number[], status: number[], at: string): Query {
-  return {
-    text: `UPDATE facility_systems s SET status = k.status, status_at = $5
-             FROM unnest($1::bigint[], $2::smallint[], $3::smallint[], $4::int[]) AS k(device_id, system_type, system_address, status)
-            WHERE s.device_id = k.device_id AND s.system_type = k.system_type AND s.system_address = k.system_address`,
-    values: [deviceId, systemType, systemAddress, status, at],
-  };
+/** Inserts events idempotently; returns the ids of those actually inserted. */
+export function insertEvents(rows: EventRow[]): Query {
+  return { text: eventsInsertSql('$1'), values: [JSON.stringify(rows)] };
 }
 
 /** Records unregistered addresses (unique); `surface` is true when an event should be raised (first sight, or hourly). */
@@ -163,25 +110,6 @@ export function insertRawFrames(addresses: Array<number | null>, peers: Array<st
     text: `INSERT INTO raw_frames (received_at, protocol, device_address, peer, reason, bytes)
            SELECT $1, 'gb26875', k.a, k.p, k.r, decode(k.h, 'hex') FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) AS k(a, p, r, h)`,
     values: [at, addresses, peers, reasons, hex],
-  };
-}
-
-/** Host power state of these addresses, locked until commit. */
-export function lockHealth(addresses: number[]): Query {
-  return {
-    text: `SELECT device_address, host_offline, offline_reason, power_lost FROM ingest_device_health
-            WHERE device_address = ANY($1::bigint[]) ORDER BY device_address FOR UPDATE`,
-    values: [addresses],
-  };
-}
-
-export function setHealth(addresses: number[], hostOffline: boolean[], reasons: Array<string | null>, powerLost: boolean[], at: string): Query {
-  return {
-    text: `INSERT INTO ingest_device_health (device_address, host_offline, offline_reason, power_lost, changed_at)
-           SELECT k.*, $5 FROM unnest($1::bigint[], $2::boolean[], $3::text[], $4::boolean[]) AS k
-           ON CONFLICT (device_address) DO UPDATE SET host_offline = EXCLUDED.host_offline,
-             offline_reason = EXCLUDED.offline_reason, power_lost = EXCLUDED.power_lost, changed_at = EXCLUDED.changed_at`,
-    values: [addresses, hostOffline, reasons, powerLost, at],
   };
 }
 
@@ -301,10 +229,7 @@ export function writeBatch(w: WriteBatchInput): Query {
              ON CONFLICT (device_address, adu_type, system_type, system_address, component_address)
              DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
            ), ps AS (
-             UPDATE points p SET state = k.state, in_fault = k.in_fault,
-                    state_changed_at = CASE WHEN p.state IS DISTINCT FROM k.state THEN $1::timestamptz ELSE p.state_changed_at END
-               FROM unnest($8::bigint[], $9::text[], $10::boolean[]) AS k(id, state, in_fault)
-              WHERE p.id = k.id
+             ${pointStatesUpdateSql(8)}
            ), ss AS (
              UPDATE facility_systems s SET status = k.status, status_at = $1::timestamptz
                FROM unnest($11::bigint[], $12::smallint[], $13::smallint[], $14::int[]) AS k(device_id, system_type, system_address, status)
@@ -315,19 +240,7 @@ export function writeBatch(w: WriteBatchInput): Query {
              ON CONFLICT (device_address) DO UPDATE SET host_offline = EXCLUDED.host_offline,
                offline_reason = EXCLUDED.offline_reason, power_lost = EXCLUDED.power_lost, changed_at = EXCLUDED.changed_at
            )
-           INSERT INTO events (dedupe_key, source, kind, device_id, device_address, unit_id, point_id, system_type,
-                               system_address, component_type, component_address, region_adcode, h3_r9, status, value,
-                               description, device_time, received_at, raw, payload)
-           SELECT x.dedupe_key, x.source, x.kind, x.device_id, x.device_address, x.unit_id, x.point_id, x.system_type,
-                  x.system_address, x.component_type, x.component_address, x.region_adcode, x.h3_r9, x.status, x.value,
-                  x.description, x.device_time::timestamp AT TIME ZONE 'Asia/Shanghai', x.received_at,
-                  decode(x.raw, 'hex'), x.payload
-             FROM jsonb_to_recordset($19::jsonb) AS x(dedupe_key text, source text, kind text, device_id bigint,
-                  device_address bigint, unit_id bigint, point_id bigint, system_type smallint, system_address smallint,
-                  component_type smallint, component_address bigint, region_adcode integer, h3_r9 text, status integer,
-                  value double precision, description text, device_time text, received_at timestamptz, raw text, payload jsonb)
-           ON CONFLICT (dedupe_key) DO NOTHING
-           RETURNING id, dedupe_key`,
+           ${eventsInsertSql('$19')}`,
     values: [
       w.at,
       w.status.address, w.status.aduType, w.status.systemType, w.status.systemAddress, w.status.componentAddress, w.status.status,
@@ -431,24 +344,9 @@ export function writeBatchFast(w: WriteBatchFastInput): Query & { name: string }
              ON CONFLICT DO NOTHING
              RETURNING 1
            ), ps AS (
-             UPDATE points p SET state = k.state, in_fault = k.in_fault,
-                    state_changed_at = CASE WHEN p.state IS DISTINCT FROM k.state THEN $1::timestamptz ELSE p.state_changed_at END
-               FROM unnest($13::bigint[], $14::text[], $15::boolean[]) AS k(id, state, in_fault)
-              WHERE p.id = k.id
+             ${pointStatesUpdateSql(13)}
            ), ev AS (
-             INSERT INTO events (dedupe_key, source, kind, device_id, device_address, unit_id, point_id, system_type,
-                                 system_address, component_type, component_address, region_adcode, h3_r9, status, value,
-                                 description, device_time, received_at, raw, payload)
-             SELECT x.dedupe_key, x.source, x.kind, x.device_id, x.device_address, x.unit_id, x.point_id, x.system_type,
-                    x.system_address, x.component_type, x.component_address, x.region_adcode, x.h3_r9, x.status, x.value,
-                    x.description, x.device_time::timestamp AT TIME ZONE 'Asia/Shanghai', x.received_at,
-                    decode(x.raw, 'hex'), x.payload
-               FROM jsonb_to_recordset($16::jsonb) AS x(dedupe_key text, source text, kind text, device_id bigint,
-                    device_address bigint, unit_id bigint, point_id bigint, system_type smallint, system_address smallint,
-                    component_type smallint, component_address bigint, region_adcode integer, h3_r9 text, status integer,
-                    value double precision, description text, device_time text, received_at timestamptz, raw text, payload jsonb)
-             ON CONFLICT (dedupe_key) DO NOTHING
-             RETURNING id, dedupe_key
+             ${eventsInsertSql('$16')}
            )
            SELECT ingest_assert((SELECT count(*) FROM claimed) = cardinality($2::bigint[]),
                                 'ingest: a frame of this batch was stored concurrently (receipt exists)')
