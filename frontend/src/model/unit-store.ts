@@ -50,8 +50,8 @@ export class UnitStore {
   /** Bumped on every colour change (updateTriggers). */
   version = 0;
 
-  setUnits(units: readonly UnitInput[]): void {
-    const n = units.length;
+  /** Fresh columns for n units (positions filled by the caller). */
+  private allocate(n: number): void {
     this.length = n;
     this.positions = new Float32Array(n * 2);
     this.colors = new Uint8Array(n * 4);
@@ -60,6 +60,11 @@ export class UnitStore {
     this.flags = new Uint8Array(n);
     this.ids = new Float64Array(n);
     this.index.clear();
+  }
+
+  setUnits(units: readonly UnitInput[]): void {
+    const n = units.length;
+    this.allocate(n);
     for (let i = 0; i < n; i++) {
       const u = units[i]!;
       this.positions[i * 2] = u.lonWgs84;
@@ -79,15 +84,8 @@ export class UnitStore {
    */
   setPositions(p: UnitPositions): void {
     const n = p.count;
-    this.length = n;
-    this.positions = new Float32Array(n * 2);
+    this.allocate(n);
     this.positions.set(p.lonLat);
-    this.colors = new Uint8Array(n * 4);
-    this.radii = new Float32Array(n);
-    this.states = new Uint8Array(n);
-    this.flags = new Uint8Array(n);
-    this.ids = new Float64Array(n);
-    this.index.clear();
     for (let i = 0; i < n; i++) {
       const f = p.flags[i]!;
       this.radii[i] = f & UNIT_POSITION_FLAG.highRisk ? UNIT_RADIUS_M.highRisk : UNIT_RADIUS_M.normal;
