@@ -9,6 +9,7 @@ import type { EventBus, NormalizedEvent } from '@firelink/common';
 import { systemEvent, type EventStore } from '../store/event-store.ts';
 import * as q from './queries.ts';
 import { withTransaction } from '../store/transaction.ts';
+import { SerialJobs } from '../serial-jobs.ts';
 
 export interface DeviceHealthOptions {
   pool: pg.Pool;
@@ -26,31 +27,23 @@ export interface DeviceHealthOptions {
 
 export class DeviceHealth {
   private seen = new Map<number, { at: Date; peer: string }>();
-  private timers: NodeJS.Timeout[] = [];
-  private running: Promise<void> = Promise.resolve();
+  private readonly jobs: SerialJobs;
 
-  constructor(private readonly o: DeviceHealthOptions) {}
+  constructor(private readonly o: DeviceHealthOptions) {
+    this.jobs = new SerialJobs(o.onError);
+  }
 
   touch(address: number, peer: string): void {
     this.seen.set(address, { at: this.now(), peer });
   }
 
   start(): void {
-    const every = (ms: number, f: () => Promise<void>) => {
-      const t = setInterval(() => {
-        this.running = this.running.then(f).catch((err) => this.o.onError?.(err));
-      }, ms);
-      t.unref?.();
-      this.timers.push(t);
-    };
-    every(this.o.flushMs ?? 2000, () => this.flush());
-    every(this.o.sweepMs ?? 5000, () => this.sweep());
+    this.jobs.every(this.o.flushMs ?? 2000, () => this.flush());
+    this.jobs.every(this.o.sweepMs ?? 5000, () => this.sweep());
   }
 
   async stop(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
-    await this.running.catch(() => {});
+    await this.jobs.stop();
     await this.flush().catch((err) => this.o.onError?.(err));
   }
 

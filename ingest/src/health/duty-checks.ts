@@ -11,6 +11,7 @@ import type { Gb26875Server } from '../server/gb26875-server.ts';
 import { systemEvent, type EventStore } from '../store/event-store.ts';
 import * as q from './queries.ts';
 import { withTransaction } from '../store/transaction.ts';
+import { SerialJobs } from '../serial-jobs.ts';
 
 export interface DutyCheckPolicy {
   /** Shift length, hours (duty checks are spread at random over each shift). */
@@ -38,29 +39,19 @@ export interface DutyCheckOptions {
 
 export class DutyChecks {
   private nextAt = new Map<number, number>();
-  private timers: NodeJS.Timeout[] = [];
-  private running: Promise<void> = Promise.resolve();
+  private readonly jobs: SerialJobs;
 
-  constructor(private readonly o: DutyCheckOptions) {}
+  constructor(private readonly o: DutyCheckOptions) {
+    this.jobs = new SerialJobs(o.onError);
+  }
 
   start(): void {
-    const every = (ms: number, f: () => Promise<void>) => {
-      const t = setInterval(() => {
-        this.running = this.running.then(f).catch((err) => this.o.onError?.(err));
-      }, ms);
-      t.unref?.();
-      this.timers.push(t);
-    };
-    every(this.o.tickMs ?? 5000, () => this.tick());
-    every(this.o.clockSyncMs ?? 24 * 3600_000, async () => {
-      this.syncClocks();
-    });
+    this.jobs.every(this.o.tickMs ?? 5000, () => this.tick());
+    this.jobs.every(this.o.clockSyncMs ?? 24 * 3600_000, () => this.syncClocks());
   }
 
   async stop(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
-    await this.running.catch(() => {});
+    await this.jobs.stop();
   }
 
   private now(): Date {

@@ -7,6 +7,7 @@
 // The events themselves are never purged here: they are the record.
 import type pg from 'pg';
 import * as q from './queries.ts';
+import { SerialJobs } from '../serial-jobs.ts';
 
 export interface RetentionOptions {
   pool: pg.Pool;
@@ -25,26 +26,21 @@ export interface RetentionOptions {
 }
 
 export class IngestRetention {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> = Promise.resolve();
+  private readonly jobs: SerialJobs;
   private stopped = false;
 
-  constructor(private readonly o: RetentionOptions) {}
+  constructor(private readonly o: RetentionOptions) {
+    this.jobs = new SerialJobs(o.onError);
+  }
 
   start(): void {
-    const pass = () => {
-      this.running = this.running.then(() => this.purgeOnce()).catch((err) => this.o.onError?.(err));
-    };
-    pass();
-    this.timer = setInterval(pass, this.o.everyMs ?? 3600_000);
-    this.timer.unref?.();
+    this.jobs.run(() => this.purgeOnce());
+    this.jobs.every(this.o.everyMs ?? 3600_000, () => this.purgeOnce());
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running.catch(() => {});
+    await this.jobs.stop();
   }
 
   /** One full pass: every expired row of both tables, in batches. */
