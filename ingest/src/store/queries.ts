@@ -158,6 +158,25 @@ export interface ReadBatchRow {
   health: Array<[number, boolean, string | null]>;
 }
 
+/** Registry rows (address, id, unit_id, region_adcode, h3_r9) of the addresses at `$p`, one index probe each. */
+function registrySql(p: number): string {
+  return `SELECT d.address, d.id, d.unit_id, u.region_adcode, u.h3_r9
+               FROM unnest($${p}::bigint[]) AS k(address)
+               CROSS JOIN LATERAL (SELECT d.* FROM devices d WHERE d.protocol = 'gb26875' AND d.address = k.address LIMIT 1) d
+               LEFT JOIN LATERAL (SELECT u.region_adcode, u.h3_r9 FROM units u WHERE u.id = d.unit_id LIMIT 1) u ON true`;
+}
+
+/** Point ids for the (address, system type, system address, component address) keys at `$first…$first+3`. */
+function pointsSql(first: number): string {
+  return `SELECT k.address, k.system_type, k.system_address, k.component_address, p.id
+               FROM unnest($${first}::bigint[], $${first + 1}::smallint[], $${first + 2}::smallint[], $${first + 3}::bigint[]) AS k(address, system_type, system_address, component_address)
+               CROSS JOIN LATERAL (
+                 SELECT p.id FROM devices d
+                   JOIN facility_systems s ON s.device_id = d.id AND s.system_type = k.system_type AND s.system_address = k.system_address
+                   JOIN points p ON p.system_id = s.id AND p.component_address = k.component_address
+                  WHERE d.protocol = 'gb26875' AND d.address = k.address LIMIT 1) p`;
+}
+
 /** Receipts + registry + locked last statuses + points + locked host power, one round trip. */
 export function readBatch(i: ReadBatchInput): Query {
   return {
@@ -167,10 +186,7 @@ export function readBatch(i: ReadBatchInput): Query {
              ON CONFLICT DO NOTHING
              RETURNING device_address, serial, time_label
            ), dev AS (
-             SELECT d.address, d.id, d.unit_id, u.region_adcode, u.h3_r9
-               FROM unnest($5::bigint[]) AS k(address)
-               CROSS JOIN LATERAL (SELECT d.* FROM devices d WHERE d.protocol = 'gb26875' AND d.address = k.address LIMIT 1) d
-               LEFT JOIN LATERAL (SELECT u.region_adcode, u.h3_r9 FROM units u WHERE u.id = d.unit_id LIMIT 1) u ON true
+             ${registrySql(5)}
            ), st AS (
              SELECT s.device_address, s.adu_type, s.system_type, s.system_address, s.component_address, s.status
                FROM ingest_last_status s
@@ -181,13 +197,7 @@ export function readBatch(i: ReadBatchInput): Query {
               ORDER BY 1, 2, 3, 4, 5
                 FOR UPDATE OF s
            ), pts AS (
-             SELECT k.address, k.system_type, k.system_address, k.component_address, p.id
-               FROM unnest($11::bigint[], $12::smallint[], $13::smallint[], $14::bigint[]) AS k(address, system_type, system_address, component_address)
-               CROSS JOIN LATERAL (
-                 SELECT p.id FROM devices d
-                   JOIN facility_systems s ON s.device_id = d.id AND s.system_type = k.system_type AND s.system_address = k.system_address
-                   JOIN points p ON p.system_id = s.id AND p.component_address = k.component_address
-                  WHERE d.protocol = 'gb26875' AND d.address = k.address LIMIT 1) p
+             ${pointsSql(11)}
            ), hl AS (
              SELECT device_address, host_offline, offline_reason FROM ingest_device_health
               WHERE device_address = ANY($15::bigint[]) ORDER BY device_address FOR UPDATE
@@ -268,10 +278,7 @@ export function readBatchFast(i: Omit<ReadBatchInput, 'health'>): Query & { name
                CROSS JOIN LATERAL (SELECT 1 FROM ingest_frames f
                                     WHERE f.device_address = k.device_address AND f.serial = k.serial AND f.time_label = k.time_label LIMIT 1) f
            ), dev AS (
-             SELECT d.address, d.id, d.unit_id, u.region_adcode, u.h3_r9
-               FROM unnest($4::bigint[]) AS k(address)
-               CROSS JOIN LATERAL (SELECT d.* FROM devices d WHERE d.protocol = 'gb26875' AND d.address = k.address LIMIT 1) d
-               LEFT JOIN LATERAL (SELECT u.region_adcode, u.h3_r9 FROM units u WHERE u.id = d.unit_id LIMIT 1) u ON true
+             ${registrySql(4)}
            ), st AS (
              SELECT s.device_address, s.adu_type, s.system_type, s.system_address, s.component_address, s.status
                FROM unnest($5::bigint[], $6::smallint[], $7::smallint[], $8::smallint[], $9::bigint[])
@@ -280,13 +287,7 @@ export function readBatchFast(i: Omit<ReadBatchInput, 'health'>): Query & { name
                                     WHERE s.device_address = k.device_address AND s.adu_type = k.adu_type AND s.system_type = k.system_type
                                       AND s.system_address = k.system_address AND s.component_address = k.component_address LIMIT 1) s
            ), pts AS (
-             SELECT k.address, k.system_type, k.system_address, k.component_address, p.id
-               FROM unnest($10::bigint[], $11::smallint[], $12::smallint[], $13::bigint[]) AS k(address, system_type, system_address, component_address)
-               CROSS JOIN LATERAL (
-                 SELECT p.id FROM devices d
-                   JOIN facility_systems s ON s.device_id = d.id AND s.system_type = k.system_type AND s.system_address = k.system_address
-                   JOIN points p ON p.system_id = s.id AND p.component_address = k.component_address
-                  WHERE d.protocol = 'gb26875' AND d.address = k.address LIMIT 1) p
+             ${pointsSql(10)}
            )
            SELECT (SELECT coalesce(json_agg(json_build_array(device_address, serial, time_label)), '[]') FROM seen) AS claimed,
                   (SELECT coalesce(json_agg(json_build_array(address, id, unit_id, region_adcode, h3_r9)), '[]') FROM dev) AS devices,
