@@ -50,6 +50,28 @@ export function toDispatchRecord(r: pg.QueryResultRow): DispatchRecord {
   };
 }
 
+/** Sets a locked station's status and audits the change, in the caller's transaction. */
+async function changeStationStatus(
+  c: pg.ClientBase,
+  actor: Actor,
+  stationId: number,
+  from: string,
+  to: StationStatus,
+  detail: Record<string, unknown> = {},
+): Promise<pg.QueryResultRow> {
+  const r = (await c.query(setStationStatusQuery(stationId, to))).rows[0];
+  await recordAudit(c, {
+    actor: actor.principal,
+    ip: actor.ip,
+    action: 'station.status',
+    entity: 'station',
+    entityId: stationId,
+    before: { status: from },
+    after: { status: to, ...detail },
+  });
+  return r;
+}
+
 export async function setStationStatus(
   c: pg.ClientBase,
   actor: Actor,
@@ -59,16 +81,7 @@ export async function setStationStatus(
 ): Promise<{ id: number; name: string; status: StationStatus; statusChangedAt: string }> {
   const locked = (await c.query(lockStationsQuery([stationId], actor.principal.scope))).rows[0];
   if (!locked) throw notFound(`station ${stationId} does not exist or is outside your jurisdiction`);
-  const r = (await c.query(setStationStatusQuery(stationId, status))).rows[0];
-  await recordAudit(c, {
-    actor: actor.principal,
-    ip: actor.ip,
-    action: 'station.status',
-    entity: 'station',
-    entityId: stationId,
-    before: { status: locked.status },
-    after: { status, ...(note ? { note } : {}) },
-  });
+  const r = await changeStationStatus(c, actor, stationId, locked.status, status, note ? { note } : {});
   return { id: Number(r.id), name: r.name, status: r.status, statusChangedAt: new Date(r.status_changed_at).toISOString() };
 }
 
@@ -152,7 +165,6 @@ export async function recordDispatch(c: pg.ClientBase, actor: Actor, input: Reco
         }),
       )
     ).rows[0];
-    await c.query(setStationStatusQuery(id, 'dispatched'));
     const rec = toDispatchRecord(row);
     await recordAudit(c, {
       actor: actor.principal,
@@ -162,15 +174,7 @@ export async function recordDispatch(c: pg.ClientBase, actor: Actor, input: Reco
       entityId: rec.id,
       after: scopeAllows(actor.principal.scope, { regionAdcode: s.region_adcode == null ? null : Number(s.region_adcode) }) ? rec : { ...rec, mutualAid: true },
     });
-    await recordAudit(c, {
-      actor: actor.principal,
-      ip: actor.ip,
-      action: 'station.status',
-      entity: 'station',
-      entityId: id,
-      before: { status: s.status },
-      after: { status: 'dispatched', dispatchId: rec.id },
-    });
+    await changeStationStatus(c, actor, id, s.status, 'dispatched', { dispatchId: rec.id });
     out.push(rec);
   }
   return out;
@@ -187,17 +191,8 @@ export async function releaseDispatch(c: pg.ClientBase, actor: Actor, dispatchId
   const open = (await c.query(openDispatchCountQuery(stationId))).rows[0].n as number;
   let stationStatus = st.status as StationStatus;
   if (open === 0 && st.status === 'dispatched') {
-    await c.query(setStationStatusQuery(stationId, 'available'));
+    await changeStationStatus(c, actor, stationId, st.status, 'available', { releasedDispatchId: dispatchId });
     stationStatus = 'available';
-    await recordAudit(c, {
-      actor: actor.principal,
-      ip: actor.ip,
-      action: 'station.status',
-      entity: 'station',
-      entityId: stationId,
-      before: { status: st.status },
-      after: { status: 'available', releasedDispatchId: dispatchId },
-    });
   }
   const released = (await c.query(lockDispatchQuery(dispatchId, { kind: 'all' }))).rows[0];
   const rec = toDispatchRecord(released);
