@@ -10,3 +10,4 @@ export * from './dispatch.ts';
 export * from './random.ts';
 export * from './unit-positions.ts';
 export * from './pg-options.ts';
+export * from './shanghai.ts';

@@ -1,12 +1,12 @@
 // Periodic report per region (daily, weekly, monthly) as HTML with inline SVG charts drawn
 // here (no chart library, no CDN), and as PDF printed by headless Chromium.
+import { SHANGHAI_OFFSET_MS, shanghaiDate } from '@firelink/common';
 import type { Pool } from '../db/pool.ts';
 import type { Scope } from '../auth/scope.ts';
 import { connectionQuery, prioritiesQuery, ratesQuery, regionNameQuery, trendQuery, type Metric, type TrendInterval } from './queries.ts';
 
 export type ReportPeriod = 'daily' | 'weekly' | 'monthly';
 
-const SHANGHAI_OFFSET_MS = 8 * 3600_000; // Asia/Shanghai is UTC+8 all year (no DST).
 const DAY_MS = 86_400_000;
 
 /** The report window [from, to) for the Shanghai calendar period containing `date` (YYYY-MM-DD). */
@@ -40,9 +40,6 @@ function fmt(v: number | null | undefined, metric?: Metric): string {
   if (v == null || !Number.isFinite(v)) return '—';
   if (metric === 'false_alarm_rate' || metric === 'intact_rate') return `${(v * 100).toFixed(1)} %`;
   return v.toFixed(2);
-}
-function shDate(d: Date): string {
-  return new Date(d.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
 }
 
 /** A line chart of one or more series over the same x labels, as inline SVG. */
@@ -124,7 +121,7 @@ export async function buildRegionReport(pool: Pool, o: ReportOpts): Promise<{ ht
   );
   const buckets = [...new Set(series.rows.map((r) => r.bucket.getTime()))].sort((a, b) => a - b);
   const val = (m: Metric) => buckets.map((b) => series.rows.find((r) => r.bucket.getTime() === b && r.metric === m)?.value ?? null);
-  const labels = buckets.map((b) => shDate(new Date(b)).slice(o.period === 'monthly' ? 0 : 5, o.period === 'monthly' ? 7 : 10));
+  const labels = buckets.map((b) => shanghaiDate(new Date(b)).slice(o.period === 'monthly' ? 0 : 5, o.period === 'monthly' ? 7 : 10));
   const prio = await pool.query<{ unit_id: number; name: string; score: number; false_alarms: number; fault_events: number; off_duty_count: number; host_offline_hours: number; high_risk: boolean }>(
     prioritiesQuery({ from, to, scope: o.scope, region: o.region, limit: 10 }),
   );
@@ -135,7 +132,7 @@ export async function buildRegionReport(pool: Pool, o: ReportOpts): Promise<{ ht
   const pct = (a: number, b: number) => (b > 0 ? (100 * a) / b : null);
 
   const periodZh = { daily: '日报', weekly: '周报', monthly: '月报' }[o.period];
-  const title = `${regionName} 消防设施联网监测${periodZh} ${shDate(from)} – ${shDate(new Date(to.getTime() - 1))}`;
+  const title = `${regionName} 消防设施联网监测${periodZh} ${shanghaiDate(from)} – ${shanghaiDate(new Date(to.getTime() - 1))}`;
   const rateRows = REPORT_METRICS.map((m) => {
     const a = agg.get(m);
     const v = a && a.den > 0 ? (scale(m) * a.num) / a.den : null;

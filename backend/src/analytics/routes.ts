@@ -1,6 +1,7 @@
 // /api/stats: rates, trends, inspection priorities, connection targets, exports, reports.
 // Every query composes the caller's jurisdiction (scopePredicate in queries.ts).
 import { Router } from 'express';
+import { shanghaiDate } from '@firelink/common';
 import { z } from 'zod';
 import { recordAudit } from '../audit/audit.ts';
 import { principalOf, requireRole } from '../auth/principal.ts';
@@ -197,7 +198,7 @@ export function analyticsRouter(pool: Pool): Router {
       const covers = regionsScope.some((a) => a === q.region || Math.floor(a / 100) * 100 === q.region || Math.floor(a / 10000) * 10000 === q.region);
       if (!covers) throw forbidden(`region ${q.region} is outside your jurisdiction`);
     }
-    const date = q.date ?? new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const date = q.date ?? shanghaiDate();
     const { html, title } = await buildRegionReport(pool, { region: q.region, period: q.period, date, scope: p.scope });
     if (q.format === 'html') {
       res.type('html').send(html);

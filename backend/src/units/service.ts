@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { h3Cells, tieToPlace as tieRowsToPlace } from '@firelink/geodata';
 import {
   evaluateCompleteness,
+  shanghaiDate,
   pointClass,
   type CompletenessInput,
   type CompletenessRule,
@@ -93,7 +94,8 @@ export async function completenessOf(db: Db, u: Row, rules: readonly Completenes
   };
   const missing = evaluateCompleteness(input, rules);
   const due = u.drawings_due as string | null;
-  const today = new Date().toISOString().slice(0, 10);
+  // drawings_due is a Shanghai date (set and queried in SQL as one): compare with Shanghai's today.
+  const today = shanghaiDate();
   return {
     complete: missing.length === 0,
     missing,
