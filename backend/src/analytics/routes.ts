@@ -89,10 +89,6 @@ const targetsSchema = z
   .strict()
   .refine((p) => Object.keys(p).length > 0, 'send at least one target field');
 
-function fileStamp(d: Date): string {
-  return d.toISOString().slice(0, 10);
-}
-
 export function analyticsRouter(pool: Pool): Router {
   const r = Router();
 
@@ -104,7 +100,7 @@ export function analyticsRouter(pool: Pool): Router {
     const { rows } = await pool.query<{ key: string; name: string | null; units: number; metric: Metric; numerator: number; denominator: number; value: number | null }>(
       ratesQuery({ by: q.by, res: q.res as 6 | 7 | 8 | 9, from: w.from, to: w.to, metrics: q.metric, scope: p.scope, region: q.region ?? null, unit: q.unit ?? null }),
     );
-    if (sendTable(res, q.format, `rates-${q.by}${q.by === 'h3' ? q.res : ''}-${fileStamp(w.from)}-${fileStamp(w.to)}`, rows as unknown as Row[])) return;
+    if (sendTable(res, q.format, `rates-${q.by}${q.by === 'h3' ? q.res : ''}-${shanghaiDate(w.from)}-${shanghaiDate(w.to)}`, rows as unknown as Row[])) return;
     const groups = new Map<string, { key: string; name: string | null; units: number; metrics: Record<string, { value: number | null; numerator: number; denominator: number }> }>();
     for (const row of rows) {
       let g = groups.get(row.key);
@@ -121,7 +117,7 @@ export function analyticsRouter(pool: Pool): Router {
     const { rows } = await pool.query<{ bucket: Date; metric: Metric; numerator: number; denominator: number; value: number | null }>(
       trendQuery({ interval: q.interval, from: w.from, to: w.to, metrics: q.metric, scope: p.scope, region: q.region ?? null }),
     );
-    if (sendTable(res, q.format, `trend-${q.interval}-${fileStamp(w.from)}-${fileStamp(w.to)}`, rows as unknown as Row[])) return;
+    if (sendTable(res, q.format, `trend-${q.interval}-${shanghaiDate(w.from)}-${shanghaiDate(w.to)}`, rows as unknown as Row[])) return;
     res.json({ interval: q.interval, from: w.from.toISOString(), to: w.to.toISOString(), rows: rows.map((x) => ({ ...x, bucket: x.bucket.toISOString() })) });
   });
 
@@ -131,7 +127,7 @@ export function analyticsRouter(pool: Pool): Router {
     const q = prioritiesSchema.parse(req.query);
     const w = windowSchema.parse(req.query);
     const { rows } = await pool.query(prioritiesQuery({ from: w.from, to: w.to, scope: p.scope, region: q.region ?? null, limit: q.limit }));
-    if (sendTable(res, q.format, `priorities-${fileStamp(w.from)}-${fileStamp(w.to)}`, rows as Row[])) return;
+    if (sendTable(res, q.format, `priorities-${shanghaiDate(w.from)}-${shanghaiDate(w.to)}`, rows as Row[])) return;
     res.json({ from: w.from.toISOString(), to: w.to.toISOString(), rows });
   });
 

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import {
   COMPLETENESS_RULES,
   evaluateCompleteness,
+  shanghaiDate,
   type CompletenessItem,
   type Contact,
   type UnitDetail,
@@ -324,7 +325,7 @@ function AcceptanceForm({ unitId, locale, onDone }: { unitId: number; locale: On
     Object.fromEntries(ACCEPTANCE_KEYS.map((k) => [k, false])) as Record<(typeof ACCEPTANCE_KEYS)[number], boolean>,
   );
   const [inspector, setInspector] = useState('');
-  const [checkedOn, setCheckedOn] = useState(new Date().toISOString().slice(0, 10));
+  const [checkedOn, setCheckedOn] = useState(() => shanghaiDate());
   const [notes, setNotes] = useState('');
   const [msg, setMsg] = useState<string | null>(null);
   const labels = s(locale, 'acceptanceFields').split(',');
