@@ -1,5 +1,5 @@
 // The application shell: session, routing, top bar, and the views.
-import { createContext, lazy, Suspense, useCallback, useContext, useEffect, useState, type ComponentType, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState, type ComponentType, type ReactNode } from 'react';
 import { meSchema, type Me } from '@firelink/common';
 import { z } from 'zod';
 import { ApiError, api, setCsrfToken, setUnauthorizedHandler } from './api/http.ts';
@@ -7,26 +7,12 @@ import { useI18n } from './lib/i18n-react.tsx';
 import type { MessageKey } from './lib/i18n.ts';
 import { Link, navigate, useRoute } from './lib/router-react.tsx';
 import { routePath, type Route } from './lib/router.ts';
+import { SessionCtx, useSession, type Session } from './lib/session-react.tsx';
 import { DeskView } from './views/desk.tsx';
 import { HomeView } from './views/home.tsx';
 import { LoginView } from './views/login.tsx';
 import { UnitView } from './views/unit.tsx';
 import { WallView } from './views/wall.tsx';
-
-interface Session {
-  me: Me | null;
-  /** 'anonymous' only when the server has no auth endpoint at all (development). */
-  status: 'loading' | 'signed-in' | 'signed-out' | 'anonymous';
-  refresh: () => Promise<void>;
-  logout: () => Promise<void>;
-}
-
-const SessionCtx = createContext<Session | null>(null);
-export function useSession(): Session {
-  const s = useContext(SessionCtx);
-  if (!s) throw new Error('useSession() outside <App>');
-  return s;
-}
 
 // Views written by other areas (ANALYTICS: views/analyst, ONBOARDING: views/onboarding) are
 // hosted here: each folder's index.tsx default-exports a component. The glob is empty

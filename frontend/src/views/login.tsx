@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { loginResponseSchema } from '@firelink/common';
 import { ApiError, api, setCsrfToken } from '../api/http.ts';
-import { useSession } from '../app.tsx';
+import { useSession } from '../lib/session-react.tsx';
 import { useI18n } from '../lib/i18n-react.tsx';
 import { navigate } from '../lib/router-react.tsx';
 

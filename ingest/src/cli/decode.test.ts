@@ -66,6 +66,20 @@ describe('firelink decode', () => {
     assert.match(short.err[0]!, /input ended 20 byte\(s\) into a frame at offset 0/);
   });
 
+  it('decodes a frame whose ADU type is vendor-defined (128–254): type kept raw, exit 0', async () => {
+    const vendor = encodeFrame({ serial: 8, source: 5, destination: 1, command: 2, time: '2026-11-29T10:05:01', adu: Buffer.from([0xc8, 1, 9, 9, 9]) }).toString('hex');
+    const r = await run([vendor]);
+    assert.equal(r.code, 0, r.err.join('\n'));
+    const j = JSON.parse(r.out[0]!);
+    assert.deepEqual({ type: j.adu.type, typeName: j.adu.typeName, vendorDefined: j.adu.vendorDefined, error: j.adu.error }, { type: 200, typeName: 'vendor', vendorDefined: true, error: undefined });
+    assert.equal(j.aduHex, 'c801090909');
+    // Type 255 is not in the vendor range: still reported as undefined, exit 1.
+    const undefinedType = encodeFrame({ serial: 9, source: 5, destination: 1, command: 2, time: '2026-11-29T10:05:01', adu: Buffer.from([0xff, 1, 9]) }).toString('hex');
+    const bad = await run([undefinedType]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err[0]!, /type 255 is not defined/);
+  });
+
   it('works as `npx firelink decode` (exit codes)', () => {
     const ok = spawnSync(process.execPath, [BIN, 'decode', spaced], { encoding: 'utf8' });
     assert.equal(ok.status, 0, ok.stderr);

@@ -47,8 +47,24 @@ export interface Adu {
   typeName: string;
   count: number;
   objects: AduObject[];
-  /** Set when the ADU could not be parsed whole (unknown type, truncated object): the raw bytes stay in the frame. */
+  /** Set when the ADU could not be parsed whole (undefined type, truncated object): the raw bytes stay in the frame. */
   error?: string;
+  /**
+   * A type in the range GB/T 26875.3 leaves to vendors (128–254): valid, not parsed
+   * (`objects` stays empty); the center keeps the frame raw.
+   */
+  vendorDefined?: true;
+}
+
+/** Vendor-defined ADU types: the standard reserves 128–254 for manufacturers. */
+export function isVendorType(type: number): boolean {
+  return type >= 128 && type <= 254;
+}
+
+/** Why the center keeps an ADU's frame raw (not parsed whole, or vendor-defined), or null. */
+export function rawReason(adu: Adu): string | null {
+  if (adu.error !== undefined) return adu.error;
+  return adu.vendorDefined ? `type ${adu.type} is vendor-defined (kept raw)` : null;
 }
 
 const gb18030 = new TextDecoder('gb18030');
@@ -166,7 +182,8 @@ export function parseAdu(adu: Buffer): Adu | null {
   }
   const layout = LAYOUTS[type];
   if (!layout) {
-    result.error = `type ${type} is not defined by GB/T 26875.3 (kept raw)`;
+    if (isVendorType(type)) result.vendorDefined = true;
+    else result.error = `type ${type} is not defined by GB/T 26875.3 (kept raw)`;
     return result;
   }
   let at = 2;

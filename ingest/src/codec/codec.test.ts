@@ -10,6 +10,7 @@ import {
   encodeDeny,
   encodeFrame,
   parseAdu,
+  rawReason,
   type AduObject,
   type Frame,
 } from './index.ts';
@@ -105,11 +106,15 @@ describe('GB/T 26875.3 codec', () => {
     assert.equal(parseAdu(adu)!.objects[0]!.description, '𠀀楼梯间');
   });
 
-  it('keeps unknown types raw and reports truncated objects without throwing', () => {
-    const unknown = parseAdu(Buffer.from([200, 1, 9, 9, 9]))!;
-    assert.equal(unknown.type, 200);
-    assert.equal(unknown.typeName, 'vendor');
-    assert.match(unknown.error!, /not defined/);
+  it('keeps vendor and undefined types raw and reports truncated objects without throwing', () => {
+    const vendor = parseAdu(Buffer.from([200, 1, 9, 9, 9]))!;
+    assert.equal(vendor.type, 200);
+    assert.equal(vendor.typeName, 'vendor');
+    assert.equal(vendor.vendorDefined, true);
+    assert.equal(vendor.error, undefined);
+    assert.match(rawReason(vendor)!, /vendor-defined/);
+    const unknown = parseAdu(Buffer.from([100, 1, 9]))!;
+    assert.match(unknown.error!, /type 100 is not defined/);
     const truncated = parseAdu(Buffer.from([1, 2, 1, 1, 2, 0, 0, 0, 0, 0, 0, 0, 1]))!;
     assert.equal(truncated.objects.length, 1);
     assert.match(truncated.error!, /object 2 of 2 is truncated at ADU byte 13/);

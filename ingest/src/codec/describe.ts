@@ -1,6 +1,6 @@
 // A frame as a plain JSON-ready object (what `firelink decode` prints), and hex input.
 import { GB_COMMANDS } from '@firelink/common';
-import { parseAdu, type Adu } from './adu.ts';
+import { parseAdu, rawReason, type Adu } from './adu.ts';
 import { DecodeError } from './errors.ts';
 import type { Frame } from './frame.ts';
 
@@ -16,7 +16,7 @@ export interface FrameDescription {
   length: number;
   /** Empty ADU: a heartbeat (command 2), a confirm or a deny. */
   adu: Adu | null;
-  /** The ADU bytes in hex when the type is unknown or could not be parsed whole. */
+  /** The ADU bytes in hex when the type is vendor-defined or unknown, or could not be parsed whole. */
   aduHex?: string;
 }
 
@@ -38,7 +38,7 @@ export function describeFrame(frame: Frame): FrameDescription {
     length: frame.raw.length,
     adu,
   };
-  if (adu?.error) d.aduHex = frame.adu.toString('hex');
+  if (adu && rawReason(adu) !== null) d.aduHex = frame.adu.toString('hex');
   return d;
 }
 

@@ -5,7 +5,7 @@
 // bit that rises yields its kind (fire, fault, …), every bit that drops its *_cleared
 // kind. Bit 0 (normal/test) is informational only: field panels report fire as 0x0002.
 import { ANALOG_TYPES, type EventKind, type NormalizedEvent } from '@firelink/common';
-import type { Adu, AduObject } from '../codec/adu.ts';
+import { rawReason, type Adu, type AduObject } from '../codec/adu.ts';
 import { isValidTimeLabel } from '../codec/time-label.ts';
 
 interface BitKinds {
@@ -114,8 +114,9 @@ export function normalizeFrame(ctx: FrameContext, adu: Adu, prev: Map<string, nu
     receivedAt: ctx.receivedAt,
     payload: { aduType: adu.type, serial: ctx.serial, ...payload },
   });
-  if (adu.error && !(adu.type in TYPE_KINDS) && !isStatusType(adu.type)) {
-    events.push(make(0, 'raw', 'unknown', {}, { typeName: adu.typeName, error: adu.error }));
+  const raw = rawReason(adu);
+  if (raw !== null && !(adu.type in TYPE_KINDS) && !isStatusType(adu.type)) {
+    events.push(make(0, 'raw', 'unknown', {}, { typeName: adu.typeName, error: raw }));
     return events;
   }
   adu.objects.forEach((o, i) => {

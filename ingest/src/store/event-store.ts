@@ -10,7 +10,7 @@
 // idempotently on dedupe_key.
 import type pg from 'pg';
 import type { NormalizedEvent, StoredEvent } from '@firelink/common';
-import type { Adu } from '../codec/adu.ts';
+import { rawReason, type Adu } from '../codec/adu.ts';
 import type { Frame } from '../codec/frame.ts';
 import { isStatusType, normalizeFrame, powerLost, statusKey } from '../domain/normalize.ts';
 import * as q from './queries.ts';
@@ -155,7 +155,7 @@ export class EventStore {
 
   /** Fast path when the batch qualifies, else (or when it turns out not to) the locked transaction. */
   private async storeBatch(batch: Item[]): Promise<StoreResult[]> {
-    if (this.fastPath && !this.beforeCommit && batch.every((it) => !it.adu || (it.adu.type !== 1 && it.adu.type !== 21 && !it.adu.error))) {
+    if (this.fastPath && !this.beforeCommit && batch.every((it) => !it.adu || (it.adu.type !== 1 && it.adu.type !== 21 && rawReason(it.adu) === null))) {
       const client = await this.pool.connect();
       let lost: Error | null = null;
       const onError = (err: Error) => {
@@ -314,7 +314,7 @@ export class EventStore {
     const status = sk.address.map((a, i) => prevByDevice.get(a)!.get(`${sk.aduType[i]}:${sk.systemType[i]}:${sk.systemAddress[i]}:${sk.componentAddress[i]}`) ?? 0);
     // The fast path covers registered devices without system/UITD status, bad ADUs or
     // duty-check answers; anything else goes to the locked transaction (nothing written yet).
-    if (fast && work.some((w) => w.device.deviceId === null || w.adu!.type === 1 || w.adu!.type === 21 || w.adu!.error || w.events.some((e) => e.kind === 'duty_check_answered'))) {
+    if (fast && work.some((w) => w.device.deviceId === null || w.adu!.type === 1 || w.adu!.type === 21 || rawReason(w.adu!) !== null || w.events.some((e) => e.kind === 'duty_check_answered'))) {
       throw new NeedsTransaction('batch needs the locked transaction');
     }
 
@@ -389,10 +389,10 @@ export class EventStore {
         raw.p.push(w.peer);
         raw.r.push('unregistered_device');
         raw.h.push(w.frame.raw.toString('hex'));
-      } else if (w.adu!.error) {
+      } else if (rawReason(w.adu!) !== null) {
         raw.a.push(w.frame.source);
         raw.p.push(w.peer);
-        raw.r.push(`adu: ${w.adu!.error}`.slice(0, 200));
+        raw.r.push(`adu: ${rawReason(w.adu!)}`.slice(0, 200));
         raw.h.push(w.frame.raw.toString('hex'));
       }
     }
