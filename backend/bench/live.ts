@@ -2,7 +2,7 @@
 // Latency from a GB/T 26875.3 frame sent by a simulated UITD (over TCP, through INGEST's
 // listener, commit, confirm, the event bus, the pipeline, stream_log) to the message
 // received by each of 50 WebSocket clients subscribed to everything, p50/p99, at 100,
-// 1,000 and 5,000 events/s. Targets (issue #5, 2 cores): p99 < 100 ms at 1,000 events/s,
+// 1,000 and 5,000 events/s. Targets (2 cores): p99 < 100 ms at 1,000 events/s,
 // < 250 ms at 5,000 events/s.
 //
 // The server runs in this process; the devices and WebSocket clients run in one child

@@ -1,7 +1,7 @@
 // Composition root: wires adapters (pg pool, HTTP server, later ws/tcp) to features.
-import { createServer, type Server } from 'node:http';
-import { InProcessEventBus, type EventBus } from '@firelink/common';
-import type { RequestHandler, Router } from 'express';
+import { createServer } from 'node:http';
+import { InProcessEventBus } from '@firelink/common';
+import type { RequestHandler } from 'express';
 import type { Config } from './config.ts';
 import { createPool, type Pool } from './db/pool.ts';
 import { createApp } from './http/app.ts';
@@ -14,27 +14,9 @@ import { ingestFeature } from './features/ingest.ts';
 import { analyticsFeature } from './analytics/feature.ts';
 import { dispatchFeature } from './dispatch/feature.ts';
 import { tilesFeature } from './tiles/feature.ts';
+import type { Feature, FeatureContext, FeatureFactory } from './kernel/feature.ts';
 
-export interface FeatureContext {
-  config: Config;
-  pool: Pool;
-  logger: Logger;
-  metrics: MetricsRegistry;
-  http: Server;
-  /** Committed, enriched events: ingest publishes, the pipeline subscribes. */
-  bus: EventBus;
-}
-
-/** A capability plugged into the server: routers to mount, work to start and stop. */
-export interface Feature {
-  name: string;
-  /** bodyLimit: JSON body size limit for this router (default BODY_LIMITS.api, 1mb). */
-  routers?: Array<{ path: string; router: Router; bodyLimit?: string }>;
-  start?: () => Promise<void>;
-  stop?: () => Promise<void>;
-}
-
-export type FeatureFactory = (ctx: FeatureContext) => Feature | Promise<Feature>;
+export type { Feature, FeatureContext, FeatureFactory } from './kernel/feature.ts';
 
 // Features in start order; each later capability adds its factory here.
 export const FEATURES: FeatureFactory[] = [accessFeature, liveFeature(), onboardingFeature(), ingestFeature(), analyticsFeature, dispatchFeature, tilesFeature];

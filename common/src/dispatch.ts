@@ -1,4 +1,4 @@
-// Contract of the dispatch and coverage API (issue 7): nearest-station suggestions,
+// Contract of the dispatch and coverage API: nearest-station suggestions,
 // station status, dispatch records, 5-minute coverage. The backend's responses match
 // these schemas (its tests parse them); the frontend builds against them.
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-// Contract of the live alarm stream and the alarm REST API (issue 5). The backend validates
+// Contract of the live alarm stream and the alarm REST API. The backend validates
 // what it sends and receives against these schemas; the frontend builds against them.
 //
 // Stream ids: every server→client WebSocket message carries `id`. For deltas (alarm_*,

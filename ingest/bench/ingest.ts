@@ -3,7 +3,7 @@
 // 2. Over TCP into PostGIS with N simulated devices connected (default 10,000, from one
 //    child process): sustained confirmed events/s at a high offered rate, and p50/p99 of
 //    frame received → confirm sent at 2,000 events/s.
-// Targets (issue #3, one 2-core machine): codec ≥ 200,000 frames/s; ≥ 5,000 confirmed
+// Targets (one 2-core machine): codec ≥ 200,000 frames/s; ≥ 5,000 confirmed
 // events/s sustained; p99 confirm latency < 50 ms at 2,000 events/s.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';

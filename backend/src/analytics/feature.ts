@@ -1,5 +1,5 @@
 // The analytics capability: /api/stats routes and the rollup refresh scheduler.
-import type { FeatureFactory } from '../main.ts';
+import type { FeatureFactory } from '../kernel/feature.ts';
 import { analyticsRouter } from './routes.ts';
 import { startRefreshScheduler } from './service.ts';
 

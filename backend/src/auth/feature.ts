@@ -1,6 +1,6 @@
 // The access feature: /api/auth, /api/users, /api/audit, demo users in demo mode, and
 // housekeeping of expired sessions and stale login counters.
-import type { FeatureFactory } from '../main.ts';
+import type { FeatureFactory } from '../kernel/feature.ts';
 import { auditRouter } from '../audit/routes.ts';
 import { ensureDemoUsers } from '../users/demo-users.ts';
 import { usersRouter } from '../users/routes.ts';

@@ -1,6 +1,6 @@
 // The dispatch feature: /api/dispatch and /api/coverage, and (demo mode) a first coverage
 // computation in the background when stations exist but no area was computed yet.
-import type { FeatureFactory } from '../main.ts';
+import type { FeatureFactory } from '../kernel/feature.ts';
 import { computeCoverage } from './coverage.ts';
 import { coverageRouter, dispatchRouter } from './routes.ts';
 

@@ -13,7 +13,7 @@ import {
   startGb26875Server,
   type Gb26875Server,
 } from '@firelink/ingest';
-import type { FeatureFactory } from '../main.ts';
+import type { FeatureFactory } from '../kernel/feature.ts';
 import { devicesRouter, type ListenerStats } from '../devices/routes.ts';
 
 export interface IngestFeatureOptions {

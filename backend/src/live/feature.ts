@@ -6,7 +6,7 @@ import { alarmsRouter } from '../alarms/routes.ts';
 import { AlarmService } from '../alarms/service.ts';
 import { suggestStations } from '../dispatch/suggest.ts';
 import { Forwarder, webhookAdapter, type ForwardAdapter, type ForwarderOptions } from '../forwarding/forwarder.ts';
-import type { FeatureContext, FeatureFactory } from '../main.ts';
+import type { FeatureContext, FeatureFactory } from '../kernel/feature.ts';
 import { promClient } from '../metrics.ts';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.ts';
 import { LiveHub, type HubOptions } from './hub.ts';

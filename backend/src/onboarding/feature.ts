@@ -1,6 +1,6 @@
 // The onboarding feature: units API, onboarding workflow, notifications (bus subscriber +
 // SMS outbox worker). Wired into FEATURES in backend/src/main.ts.
-import type { FeatureFactory } from '../main.ts';
+import type { FeatureFactory } from '../kernel/feature.ts';
 import { HttpSmsGateway } from '../notifications/gateway.ts';
 import { notificationsRouter } from '../notifications/routes.ts';
 import { OutboxWorker, notifyForEvents } from '../notifications/service.ts';
