@@ -6,7 +6,7 @@ import type { Config } from './config.ts';
 import { createPool, type Pool } from './db/pool.ts';
 import { createApp } from './http/app.ts';
 import type { Logger } from './logger.ts';
-import { createMetrics, type MetricsRegistry } from './metrics.ts';
+import { createMetrics } from './metrics.ts';
 import { accessFeature } from './auth/feature.ts';
 import { onboardingFeature } from './onboarding/feature.ts';
 import { liveFeature } from './live/feature.ts';
