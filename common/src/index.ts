@@ -11,3 +11,4 @@ export * from './random.ts';
 export * from './unit-positions.ts';
 export * from './pg-options.ts';
 export * from './shanghai.ts';
+export * from './db.ts';

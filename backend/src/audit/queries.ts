@@ -1,5 +1,5 @@
 // SQL of the audit log query (admins). Filters are all optional, values always $n.
-import type { Query } from '../auth/queries.ts';
+import type { Query } from '@firelink/common';
 
 export const queryAudit = (f: {
   entity?: string;

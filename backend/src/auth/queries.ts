@@ -1,8 +1,7 @@
 // SQL of the auth feature: sessions, tokens, login throttling. Values are always $n.
-export interface Query {
-  text: string;
-  values: unknown[];
-}
+import type { Query } from '@firelink/common';
+
+export type { Query };
 
 export const userForLogin = (username: string): Query => ({
   text: 'SELECT id, username, password_hash, disabled FROM users WHERE username = $1',

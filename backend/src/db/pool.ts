@@ -9,10 +9,7 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
-export interface Query {
-  text: string;
-  values?: unknown[];
-}
+export { withTransaction, type Query } from '@firelink/common';
 
 export class DatabaseUrlError extends Error {}
 
@@ -45,21 +42,5 @@ export async function checkDatabaseUrl(url: string, name = 'DATABASE_URL'): Prom
     throw new DatabaseUrlError(`${name}: cannot connect to ${where} (${cause})`);
   } finally {
     await client.end().catch(() => {});
-  }
-}
-
-/** Runs fn in a transaction on one client; rolls back on any error. */
-export async function withTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
   }
 }

@@ -1,10 +1,9 @@
 // SQL of the device-traffic API (/api/devices): unregistered addresses and duty checks.
 import { scopePredicate, type Scope } from '../auth/scope.ts';
 
-export interface Query {
-  text: string;
-  values: unknown[];
-}
+import type { Query } from '@firelink/common';
+
+export type { Query };
 
 /** Addresses that sent frames but are not registered (still), most recent first. */
 export function unregisteredQuery(limit: number): Query {

@@ -1,5 +1,5 @@
 // SQL of user and jurisdiction administration. Values are always $n.
-import type { Query } from '../auth/queries.ts';
+import type { Query } from '@firelink/common';
 
 const USER_COLUMNS = `u.id, u.username, u.display_name, u.role, u.disabled, u.demo, u.station_id,
   u.maintenance_agency_id, u.created_at, u.last_login_at,

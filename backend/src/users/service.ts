@@ -1,7 +1,7 @@
 // Users and jurisdictions: create and change accounts inside one transaction with their
 // audit entry. Used by the admin routes and by the demo-user bootstrap.
 import type pg from 'pg';
-import type { Role, UserDto } from '@firelink/common';
+import { withTransaction, type Role, type UserDto } from '@firelink/common';
 import { recordAudit, type AuditEntry } from '../audit/audit.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
@@ -66,21 +66,6 @@ async function checkReferences(db: pg.ClientBase, regions: number[], units: numb
   if (units.length) {
     const m = await db.query(q.missingUnits(units));
     if (m.rows.length) throw badRequest(`unknown unit ids: ${m.rows.map((r) => r.a).join(', ')}`);
-  }
-}
-
-export async function withTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN');
-    const out = await fn(c);
-    await c.query('COMMIT');
-    return out;
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    c.release();
   }
 }
 

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { EventBus, NormalizedEvent } from '@firelink/common';
 import { systemEvent, type EventStore } from '../store/event-store.ts';
 import * as q from './queries.ts';
-import { withTransaction } from '../store/transaction.ts';
+import { withTransaction } from '@firelink/common';
 import { SerialJobs } from '../serial-jobs.ts';
 
 export interface DeviceHealthOptions {

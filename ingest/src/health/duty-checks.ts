@@ -10,7 +10,7 @@ import { isoLocalAt } from '../codec/time-label.ts';
 import type { Gb26875Server } from '../server/gb26875-server.ts';
 import { systemEvent, type EventStore } from '../store/event-store.ts';
 import * as q from './queries.ts';
-import { withTransaction } from '../store/transaction.ts';
+import { withTransaction } from '@firelink/common';
 import { SerialJobs } from '../serial-jobs.ts';
 
 export interface DutyCheckPolicy {

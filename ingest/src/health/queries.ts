@@ -1,5 +1,5 @@
 // SQL of device health and duty checks. Named functions return {text, values}.
-import type { Query } from '../store/queries.ts';
+import type { Query } from '@firelink/common';
 
 /** Writes last-seen times; returns devices that were offline before (they came back). */
 // FOR NO KEY UPDATE, not FOR UPDATE: the rows are only changed in non-key columns, and a

@@ -15,7 +15,7 @@ import type { Frame } from '../codec/frame.ts';
 import { isStatusType, normalizeFrame, powerLost, statusKey } from '../domain/normalize.ts';
 import * as q from './queries.ts';
 import './pg-types.ts';
-import { withTransaction } from './transaction.ts';
+import { withTransaction } from '@firelink/common';
 
 export interface DeviceInfo {
   deviceId: number | null;

@@ -2,10 +2,9 @@
 // Every statement is set-based (arrays in, unnest in SQL) so a whole batch of frames
 // costs a handful of round trips and one commit.
 
-export interface Query {
-  text: string;
-  values: unknown[];
-}
+import type { Query } from '@firelink/common';
+
+export type { Query };
 
 export interface FrameKeys {
   address: number[];
