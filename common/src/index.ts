@@ -12,3 +12,4 @@ export * from './unit-positions.ts';
 export * from './pg-options.ts';
 export * from './shanghai.ts';
 export * from './db.ts';
+export * from './serial-jobs.ts';

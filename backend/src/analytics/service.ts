@@ -1,5 +1,6 @@
 // Analytics refresh: H3 cells of units (computed here with h3-js; PostgreSQL has no h3
 // extension) and the incremental rollups (analytics_refresh in 0500_analytics.sql).
+import { SerialJobs } from '@firelink/common';
 import { cellToParent, latLngToCell } from 'h3-js';
 import type { Pool } from '../db/pool.ts';
 import { markRefreshedQuery, refreshQuery, staleCellsQuery, upsertCellsQuery } from './queries.ts';
@@ -53,25 +54,7 @@ export function startRefreshScheduler(
   onError: (err: unknown) => void,
   onDone?: (r: RefreshResult) => void,
 ): { stop: () => Promise<void> } {
-  let running: Promise<void> | null = null;
-  let stopped = false;
-  const tick = () => {
-    if (running || stopped) return;
-    running = refreshAnalytics(pool)
-      .then((r) => onDone?.(r))
-      .catch(onError)
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  tick();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const jobs = new SerialJobs(onError);
+  jobs.every(intervalMs, async () => onDone?.(await refreshAnalytics(pool)), { immediately: true });
+  return { stop: () => jobs.stop() };
 }

@@ -1,5 +1,6 @@
 // The access feature: /api/auth, /api/users, /api/audit, demo users in demo mode, and
 // housekeeping of expired sessions and stale login counters.
+import { SerialJobs } from '@firelink/common';
 import type { FeatureFactory } from '../kernel/feature.ts';
 import { auditRouter } from '../audit/routes.ts';
 import { ensureDemoUsers } from '../users/demo-users.ts';
@@ -12,7 +13,7 @@ import { DEFAULT_THROTTLE } from './throttle.ts';
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 
 export const accessFeature: FeatureFactory = (ctx) => {
-  let timer: NodeJS.Timeout | null = null;
+  const jobs = new SerialJobs();
   const housekeeping = async () => {
     try {
       await ctx.pool.query(q.deleteExpiredSessions());
@@ -31,11 +32,10 @@ export const accessFeature: FeatureFactory = (ctx) => {
     start: async () => {
       if (ctx.config.FIRELINK_DEMO) await ensureDemoUsers(ctx.pool);
       await housekeeping();
-      timer = setInterval(() => void housekeeping(), HOUSEKEEPING_INTERVAL_MS);
-      timer.unref();
+      jobs.every(HOUSEKEEPING_INTERVAL_MS, housekeeping);
     },
     stop: async () => {
-      if (timer) clearInterval(timer);
+      await jobs.stop();
     },
   };
 };

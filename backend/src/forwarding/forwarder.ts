@@ -4,6 +4,7 @@
 // outbox_attempts and retried with exponential backoff (1 s, 2 s, 4 s … capped at 60 s) up
 // to maxAttempts, then marked failed and noted on the alarm (step forward_failed).
 import type pg from 'pg';
+import { SerialJobs } from '@firelink/common';
 import { insertStep } from '../alarms/queries.ts';
 import type { Logger } from '../logger.ts';
 import { claimDue, markFailed, markSent, recordAttempt } from './queries.ts';
@@ -54,9 +55,9 @@ export interface ForwarderOptions {
 }
 
 export class Forwarder {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly jobs: SerialJobs;
+  /** Run a delivery round now (after a verification commits); a burst of pokes coalesces. */
+  readonly poke: () => void;
   private readonly opts: ForwarderOptions;
 
   constructor(
@@ -66,41 +67,21 @@ export class Forwarder {
     opts: Partial<ForwarderOptions> = {},
   ) {
     this.opts = { pollMs: 500, maxAttempts: 10, leaseS: 30, maxBackoffS: 60, ...opts };
+    this.jobs = new SerialJobs((err) => this.logger.error({ err }, '119 forwarding round failed'));
+    this.poke = this.jobs.coalesced(() => this.runOnce());
   }
 
   start(): void {
-    this.timer = setInterval(() => this.poke(), this.opts.pollMs);
-    this.timer.unref();
-    this.poke();
+    this.jobs.every(this.opts.pollMs, this.poke, { immediately: true });
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
-  /** Run a delivery round now (after a verification commits). */
-  poke(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.runOnce()
-      .then(() => undefined)
-      .catch((err) => this.logger.error({ err }, '119 forwarding round failed'))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.poke();
-        }
-      });
+    await this.jobs.stop();
   }
 
   /** Idle when no round is in flight (tests). */
   async settled(): Promise<void> {
-    while (this.running) await this.running;
+    await this.jobs.run(() => undefined);
   }
 
   async runOnce(): Promise<number> {

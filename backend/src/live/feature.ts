@@ -1,6 +1,6 @@
 // The LIVE feature: event bus → pipeline (alarms) → stream hub → WebSocket /ws; the
 // alarm REST API; escalation of unacknowledged fires; forwarding of verified fires to 119.
-import type { AlarmDetail, AlarmDto } from '@firelink/common';
+import { SerialJobs, type AlarmDetail, type AlarmDto } from '@firelink/common';
 import { authenticateRequest } from '../auth/authenticate.ts';
 import { alarmsRouter } from '../alarms/routes.ts';
 import { AlarmService } from '../alarms/service.ts';
@@ -84,8 +84,7 @@ export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
 
     let unsubscribe: (() => void) | null = null;
     let ws: { close: () => void } | null = null;
-    let escalation: NodeJS.Timeout | null = null;
-    let escalating = false;
+    const escalation = new SerialJobs((err) => ctx.logger.error({ err }, 'escalation check failed'));
     return {
       name: 'live',
       routers: [{ path: '/api/alarms', router: alarmsRouter(alarms) }],
@@ -100,23 +99,13 @@ export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
           authenticate: opts.authenticate ?? (async (req) => (await authenticateRequest(ctx.pool, req))?.principal ?? null),
           recheckMs: opts.sessionRecheckMs,
         });
-        escalation = setInterval(() => {
-          if (escalating) return;
-          escalating = true;
-          alarms
-            .escalate()
-            .catch((err) => ctx.logger.error({ err }, 'escalation check failed'))
-            .finally(() => {
-              escalating = false;
-            });
-        }, opts.escalationCheckMs ?? 1000);
-        escalation.unref();
+        escalation.every(opts.escalationCheckMs ?? 1000, () => alarms.escalate());
         forwarder?.start();
         if (!forwarder) ctx.logger.info('FORWARD_119_URL is not set: verified fires are recorded in the outbox, not sent');
       },
       stop: async () => {
         unsubscribe?.();
-        if (escalation) clearInterval(escalation);
+        await escalation.stop();
         await pipeline.idle();
         await forwarder?.stop();
         ws?.close();

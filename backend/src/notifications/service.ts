@@ -1,7 +1,7 @@
 // Notifications: event → rule → outbox rows (one per recipient), and the outbox worker that
 // hands them to the SMS gateway with bounded, exponentially spaced retries.
 import type pg from 'pg';
-import type { Contact, StoredEvent } from '@firelink/common';
+import { SerialJobs, type Contact, type StoredEvent } from '@firelink/common';
 import type { Logger } from '../logger.ts';
 import { SmsGatewayError, type SmsGateway } from './gateway.ts';
 import * as q from './queries.ts';
@@ -55,8 +55,7 @@ export interface OutboxWorkerOptions {
 }
 
 export class OutboxWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
+  private jobs: SerialJobs | null = null;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -94,20 +93,12 @@ export class OutboxWorker {
   }
 
   start(pollMs: number): void {
-    const tick = () => {
-      this.running = this.runOnce()
-        .catch((err) => this.logger?.error({ err }, 'outbox worker pass failed'))
-        .finally(() => {
-          this.running = null;
-          if (this.timer) this.timer = setTimeout(tick, pollMs);
-        });
-    };
-    this.timer = setTimeout(tick, pollMs);
+    this.jobs = new SerialJobs((err) => this.logger?.error({ err }, 'outbox worker pass failed'));
+    this.jobs.every(pollMs, () => this.runOnce());
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
+    await this.jobs?.stop();
+    this.jobs = null;
   }
 }

@@ -9,7 +9,7 @@ import type { EventBus, NormalizedEvent } from '@firelink/common';
 import { systemEvent, type EventStore } from '../store/event-store.ts';
 import * as q from './queries.ts';
 import { withTransaction } from '@firelink/common';
-import { SerialJobs } from '../serial-jobs.ts';
+import { SerialJobs } from '@firelink/common';
 
 export interface DeviceHealthOptions {
   pool: pg.Pool;

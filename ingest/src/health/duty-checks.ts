@@ -11,7 +11,7 @@ import type { Gb26875Server } from '../server/gb26875-server.ts';
 import { systemEvent, type EventStore } from '../store/event-store.ts';
 import * as q from './queries.ts';
 import { withTransaction } from '@firelink/common';
-import { SerialJobs } from '../serial-jobs.ts';
+import { SerialJobs } from '@firelink/common';
 
 export interface DutyCheckPolicy {
   /** Shift length, hours (duty checks are spread at random over each shift). */

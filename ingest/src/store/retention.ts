@@ -7,7 +7,7 @@
 // The events themselves are never purged here: they are the record.
 import type pg from 'pg';
 import * as q from './queries.ts';
-import { SerialJobs } from '../serial-jobs.ts';
+import { SerialJobs } from '@firelink/common';
 
 export interface RetentionOptions {
   pool: pg.Pool;
