@@ -25,4 +25,14 @@ describe('config', () => {
     assert.equal(c.FORWARD_119_URL, undefined);
     assert.equal(c.PORT, 8080);
   });
+
+  it('has one schema with sections: onboarding, analytics and the private cluster are validated like the rest', () => {
+    const c = loadConfig({ ONBOARDING_DRAWINGS_DAYS: '', ANALYTICS_REFRESH_MS: '5000' });
+    assert.equal(c.ONBOARDING_DRAWINGS_DAYS, 90, 'empty means unset in every section');
+    assert.equal(c.ANALYTICS_REFRESH_MS, 5000);
+    assert.equal(c.CHROMIUM_PATH, '/usr/bin/chromium');
+    assert.throws(() => loadConfig({ ONBOARDING_RULES_DISABLED: 'no_such_rule' }), /ONBOARDING_RULES_DISABLED="no_such_rule": unknown rule id/);
+    assert.throws(() => loadConfig({ ANALYTICS_REFRESH_MS: 'soon' }), /ANALYTICS_REFRESH_MS="soon"/);
+    assert.throws(() => loadConfig({ FIRELINK_PG_PORT: '99999' }), /FIRELINK_PG_PORT="99999": must be 0–65535/);
+  });
 });

@@ -1,5 +1,6 @@
 // Environment → typed configuration, parsed once at start-up. Every bad value is reported
 // with the variable's name and what a good value looks like.
+import { COMPLETENESS_RULES } from '@firelink/common';
 import { z } from 'zod';
 
 const port = (def: number) =>
@@ -51,6 +52,37 @@ export const configSchema = z.object({
   // A cookie session kept in use (POST /api/auth/refresh, which the wall display calls) slides
   // forward by SESSION_TTL_HOURS, but never lives longer than this after its login.
   SESSION_MAX_DAYS: z.coerce.number().positive().default(30),
+
+  // ── Onboarding and notifications ──
+  // Comma-separated completeness rule ids to switch off (mandatory rules such as point_totals stay on).
+  ONBOARDING_RULES_DISABLED: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .refine((ids) => ids.every((id) => COMPLETENESS_RULES.some((r) => r.id === id)), {
+      message: `unknown rule id; known: ${COMPLETENESS_RULES.map((r) => r.id).join(', ')}`,
+    }),
+  // Days after opening by which point drawings (positions on floor plans) are due.
+  ONBOARDING_DRAWINGS_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  // SMS gateway endpoint (HTTP POST JSON {to, text}); unset = messages stay queued in the outbox.
+  SMS_GATEWAY_URL: z.string().url().optional(),
+  // Bearer token for the SMS gateway, if it wants one.
+  SMS_GATEWAY_TOKEN: z.string().optional(),
+  // Outbox: attempts before a message is marked failed, and the first retry delay (doubles each time).
+  SMS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
+  SMS_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
+  // How often the outbox worker looks for due messages.
+  SMS_POLL_MS: z.coerce.number().int().min(10).default(5_000),
+
+  // ── Analytics and reports ──
+  // How often the analytics rollups (H3 cells, rates) are refreshed, ms.
+  ANALYTICS_REFRESH_MS: z.coerce.number().int().min(100).default(30_000),
+  // Chromium used to render PDF reports (never downloaded).
+  CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
+
+  // ── Private database cluster (npm start without DATABASE_URL) ──
+  // Port of the private PostgreSQL under .data/pg; unset = a free port.
+  FIRELINK_PG_PORT: port(0),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -58,9 +90,13 @@ export type Config = z.infer<typeof configSchema>;
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // An empty variable (`METRICS_TOKEN=` in a .env file, `${X:-}` in compose) means unset.
+  return parseEnv(configSchema, env);
+}
+
+/** Parses the environment with `schema`; an empty variable (`X=` in a .env file, `${X:-}` in compose) means unset. */
+function parseEnv<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
-  const r = configSchema.safeParse(given);
+  const r = schema.safeParse(given);
   if (!r.success) {
     const lines = r.error.issues.map((i) => {
       const key = String(i.path[0]);

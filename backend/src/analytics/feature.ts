@@ -3,9 +3,6 @@ import type { FeatureFactory } from '../kernel/feature.ts';
 import { analyticsRouter } from './routes.ts';
 import { startRefreshScheduler } from './service.ts';
 
-/** How often new events are rolled up (ms); the API is at most this stale. */
-const REFRESH_INTERVAL_MS = Number(process.env.ANALYTICS_REFRESH_MS ?? 30_000);
-
 export const analyticsFeature: FeatureFactory = (ctx) => {
   let scheduler: { stop: () => Promise<void> } | null = null;
   return {
@@ -14,7 +11,7 @@ export const analyticsFeature: FeatureFactory = (ctx) => {
     start: async () => {
       scheduler = startRefreshScheduler(
         ctx.pool,
-        REFRESH_INTERVAL_MS,
+        ctx.config.ANALYTICS_REFRESH_MS, // the API is at most this stale
         (err) => ctx.logger.error({ err }, 'analytics refresh failed'),
         (r) => {
           if (r.hours > 0 || r.cells > 0) ctx.logger.debug(r, 'analytics refreshed');

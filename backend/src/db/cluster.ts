@@ -6,6 +6,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileS
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { configSchema } from '../config.ts';
 import { findPostgres } from '../../../scripts/find-postgres.mjs';
 
 export interface PrivateCluster {
@@ -131,7 +132,7 @@ export async function ensurePrivateCluster(rootDir: string, log: (m: string) => 
       stop: () => {},
     };
   }
-  const port = Number(process.env.FIRELINK_PG_PORT) || (await freePort());
+  const port = configSchema.shape.FIRELINK_PG_PORT.parse(process.env.FIRELINK_PG_PORT || undefined) || (await freePort());
   log(`starting private PostgreSQL on 127.0.0.1:${port} …`);
   asPostgres(join(bin, 'pg_ctl'), [
     'start', '-w', '-t', '60', '-D', dataDir, '-l', join(dataRoot, 'postgres.log'),

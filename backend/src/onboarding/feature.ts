@@ -5,13 +5,13 @@ import { HttpSmsGateway } from '../notifications/gateway.ts';
 import { notificationsRouter } from '../notifications/routes.ts';
 import { OutboxWorker, notifyForEvents } from '../notifications/service.ts';
 import { unitsRouter } from '../units/routes.ts';
-import { loadOnboardingConfig, type OnboardingConfig } from './config.ts';
+import { onboardingConfigFrom, type OnboardingConfig } from './config.ts';
 import { ensureDemoAgency } from './demo.ts';
 import { onboardingRouter, unitOnboardingRouter } from './routes.ts';
 
 export function onboardingFeature(overrides: { config?: OnboardingConfig } = {}): FeatureFactory {
   return (ctx) => {
-    const config = overrides.config ?? loadOnboardingConfig();
+    const config = overrides.config ?? onboardingConfigFrom(ctx.config);
     const { pool, logger } = ctx;
     const worker = config.SMS_GATEWAY_URL
       ? new OutboxWorker(pool, new HttpSmsGateway(config.SMS_GATEWAY_URL, { token: config.SMS_GATEWAY_TOKEN }), {
