@@ -328,10 +328,23 @@ export function resolveLocale(stored: string | null | undefined): Locale {
   return isLocale(stored) ? stored : DEFAULT_LOCALE;
 }
 
-export function translate(locale: Locale, key: MessageKey, params?: Record<string, string | number>): string {
-  const s = DICTS[locale][key] ?? zh[key] ?? key;
+function interpolate(s: string, params?: Record<string, string | number>): string {
   if (!params) return s;
   return s.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+}
+
+export function translate(locale: Locale, key: MessageKey, params?: Record<string, string | number>): string {
+  return interpolate(DICTS[locale][key] ?? zh[key] ?? key, params);
+}
+
+/**
+ * A view's own dictionary (kept in its folder so the view stays self-contained), resolved
+ * by the same rules as the app's: English when chosen, zh-CN as the fallback, `{name}`
+ * parameters.
+ */
+export function defineMessages<K extends string>(zhDict: Record<K, string>, enDict: Record<K, string>) {
+  return (locale: Locale | string, key: K, params?: Record<string, string | number>): string =>
+    interpolate((locale === 'en' ? enDict[key] : undefined) ?? zhDict[key] ?? key, params);
 }
 
 /** Translates a dynamic key (alarm kind, state…) with a fallback for unknown values. */
@@ -341,21 +354,23 @@ export function translateDynamic(locale: Locale, prefix: string, value: string):
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-function dtf(locale: Locale, kind: 'datetime' | 'time' | 'date'): Intl.DateTimeFormat {
+type TimeKind = 'datetime' | 'minute' | 'time' | 'date';
+function dtf(locale: Locale, kind: TimeKind): Intl.DateTimeFormat {
   const k = `${locale}|${kind}`;
   let f = formatters.get(k);
   if (!f) {
     const opts: Intl.DateTimeFormatOptions = { timeZone: DISPLAY_TIME_ZONE, hourCycle: 'h23' };
     if (kind !== 'time') Object.assign(opts, { year: 'numeric', month: '2-digit', day: '2-digit' });
-    if (kind !== 'date') Object.assign(opts, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    if (kind !== 'date') Object.assign(opts, { hour: '2-digit', minute: '2-digit' });
+    if (kind === 'datetime' || kind === 'time') opts.second = '2-digit';
     f = new Intl.DateTimeFormat(locale === 'zh-CN' ? 'zh-CN' : 'en-GB', opts);
     formatters.set(k, f);
   }
   return f;
 }
 
-/** Formats an ISO 8601 time (or epoch ms) in Asia/Shanghai; '—' for missing/invalid. */
-export function formatTime(value: string | number | null | undefined, locale: Locale, kind: 'datetime' | 'time' | 'date' = 'datetime'): string {
+/** Formats an ISO 8601 time (or epoch ms) in Asia/Shanghai; '—' for missing/invalid. 'minute' is a date and time without seconds. */
+export function formatTime(value: string | number | null | undefined, locale: Locale, kind: TimeKind = 'datetime'): string {
   if (value === null || value === undefined || value === '') return '—';
   const d = typeof value === 'number' ? new Date(value) : new Date(value);
   if (Number.isNaN(d.getTime())) return '—';

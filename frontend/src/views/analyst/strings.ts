@@ -1,5 +1,6 @@
 // Strings of the analyst view (zh-CN default, English switchable), kept in this folder so
 // the view stays self-contained.
+import { defineMessages } from '../../lib/i18n.ts';
 import type { Metric } from './view-model.ts';
 
 const zh = {
@@ -82,12 +83,9 @@ const en: Record<Key, string> = {
   scoreHint: 'Score = 30×false-alarm rate + 25×min(fault rate/20,1) + 15×min(off-duty per 30 d/10,1) + 20×offline share + 10×high-risk',
 };
 
-export function s(locale: string, key: Key, params: Record<string, string | number> = {}): string {
-  const t = (locale === 'en' ? en : zh)[key];
-  return t.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? `{${k}}`));
-}
+export const s = defineMessages<Key>(zh, en);
 
-const METRIC_ZH: Record<Metric, string> = {
+const metric = defineMessages<Metric>({
   false_alarm_rate: '误报率',
   false_alarm_per_100_points_30d: '误报数 / 100 点 / 30 天',
   fault_rate: '故障率（/100 点/30 天）',
@@ -95,8 +93,7 @@ const METRIC_ZH: Record<Metric, string> = {
   host_offline_hours: '主机关机时长（h/单位）',
   off_duty_count: '值班脱岗次数（/单位）',
   duty_answer_s: '查岗应答时间（秒）',
-};
-const METRIC_EN: Record<Metric, string> = {
+}, {
   false_alarm_rate: 'False-alarm rate',
   false_alarm_per_100_points_30d: 'False alarms / 100 points / 30 d',
   fault_rate: 'Fault rate (/100 points/30 d)',
@@ -104,7 +101,5 @@ const METRIC_EN: Record<Metric, string> = {
   host_offline_hours: 'Host offline (h/unit)',
   off_duty_count: 'Off-duty count (/unit)',
   duty_answer_s: 'Duty-check answer time (s)',
-};
-export function metricName(locale: string, m: Metric): string {
-  return (locale === 'en' ? METRIC_EN : METRIC_ZH)[m];
-}
+});
+export const metricName = (locale: string, m: Metric): string => metric(locale, m);

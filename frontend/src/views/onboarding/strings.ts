@@ -1,6 +1,7 @@
 // Strings of the onboarding views (zh-CN default, English switchable), kept in this folder
 // so the views stay self-contained.
 import type { OnboardingState } from '@firelink/common';
+import { defineMessages, formatTime, type Locale } from '../../lib/i18n.ts';
 
 const zh = {
   title: '联网接入',
@@ -144,7 +145,7 @@ const en: Record<Key, string> = {
   conflict: 'Someone else changed the unit; reloaded, please try again',
 };
 
-const STATE_ZH: Record<OnboardingState, string> = {
+const state = defineMessages<OnboardingState>({
   registered: '已登记',
   collecting: '信息采集',
   verified: '现场核实',
@@ -152,8 +153,7 @@ const STATE_ZH: Record<OnboardingState, string> = {
   open: '已开通',
   suspended: '暂停',
   closed: '注销',
-};
-const STATE_EN: Record<OnboardingState, string> = {
+}, {
   registered: 'Registered',
   collecting: 'Collecting',
   verified: 'Verified on site',
@@ -161,12 +161,11 @@ const STATE_EN: Record<OnboardingState, string> = {
   open: 'Open',
   suspended: 'Suspended',
   closed: 'Closed',
-};
+});
 
-export type OnbLocale = 'zh-CN' | 'en';
-export const s = (locale: OnbLocale, k: Key) => (locale === 'en' ? en[k] : zh[k]);
-export const stateName = (locale: OnbLocale, st: OnboardingState) => (locale === 'en' ? STATE_EN : STATE_ZH)[st];
+export type OnbLocale = Locale;
+export const s = defineMessages<Key>(zh, en);
+export const stateName = (locale: OnbLocale, st: OnboardingState) => state(locale, st);
 
-const TZ_FMT = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
 /** Times on screen are Beijing time whatever the browser's zone. */
-export const fmtTime = (iso: string | null) => (iso ? TZ_FMT.format(new Date(iso)) : '—');
+export const fmtTime = (iso: string | null) => formatTime(iso, 'zh-CN', 'minute');
