@@ -12,17 +12,13 @@ import type pg from 'pg';
 import type { NormalizedEvent, StoredEvent } from '@firelink/common';
 import { rawReason, type Adu } from '../codec/adu.ts';
 import type { Frame } from '../codec/frame.ts';
-import { isStatusType, normalizeFrame, powerLost, statusKey } from '../domain/normalize.ts';
+import { NO_DEVICE, eventPointId, hasWrites, planBatch, readKeysOf, systemEvent, type BatchItem, type DeviceInfo, type PlannedFrame } from '../domain/batch-plan.ts';
 import * as q from './queries.ts';
 import './pg-types.ts';
 import { withTransaction } from '@firelink/common';
 
-export interface DeviceInfo {
-  deviceId: number | null;
-  unitId: number | null;
-  regionAdcode: number | null;
-  h3R9: string | null;
-}
+export type { DeviceInfo };
+export { systemEvent };
 
 export interface StoreResult {
   /** True when the frame had been stored before (a resend): nothing new was written. */
@@ -53,16 +49,11 @@ export interface EventStoreOptions {
 /** Thrown by the fast path when a batch needs the locked transaction (nothing was written). */
 class NeedsTransaction extends Error {}
 
-interface Item {
-  frame: Frame;
-  adu: Adu | null;
-  peer: string | null;
-  receivedAt: Date;
+interface Item extends BatchItem {
   resolve: (r: StoreResult) => void;
   reject: (e: unknown) => void;
 }
 
-const NO_DEVICE: DeviceInfo = { deviceId: null, unitId: null, regionAdcode: null, h3R9: null };
 
 export class EventStore {
   beforeCommit: BeforeCommitHook | null = null;
@@ -191,302 +182,97 @@ export class EventStore {
   }
 
   /**
-   * The set-based body. Common case: two statements for the whole batch — a read phase
-   * (receipts claimed, registry, last statuses and host power locked, points) and, after
-   * normalization in JS, a write phase (statuses, point/system states, host power, events).
-   * Unregistered devices, bad ADUs and duty-check answers (rare) add a statement each.
+   * Executes the plan of one batch (ingest/src/domain/batch-plan.ts). Common case: two
+   * statements for the whole batch — the read phase (receipts claimed, registry, last
+   * statuses and host power locked, points) and, after planning in JS, the write phase
+   * (statuses, point/system states, host power, events). Unregistered devices, raw ADUs and
+   * duty-check answers (rare) add a statement each.
    */
-  private async storeIn(client: Queryable, items: Array<Pick<Item, 'frame' | 'adu' | 'peer' | 'receivedAt'>>, mode: 'tx' | 'fast'): Promise<StoreResult[]> {
-    const frameKey = (f: Frame) => `${f.source}|${f.serial}|${f.time}`;
-    // Read-phase keys. Status, point and health keys are gathered over the whole batch (a
-    // resend among them only widens the read); what is written comes from new frames only.
-    const frames = { address: [] as number[], serial: [] as number[], timeLabel: [] as string[], receivedAt: [] as string[] };
-    const seenInBatch = new Set<string>();
-    const addressSet = new Set<number>();
-    const rk: q.StatusKeys = { address: [], aduType: [], systemType: [], systemAddress: [], componentAddress: [] };
-    const rkSeen = new Set<string>();
-    const pr = { address: [] as number[], systemType: [] as number[], systemAddress: [] as number[], componentAddress: [] as number[] };
-    const prSeen = new Set<string>();
-    const healthSet = new Set<number>();
-    for (const it of items) {
-      const f = it.frame;
-      const k = frameKey(f);
-      if (!seenInBatch.has(k)) {
-        seenInBatch.add(k);
-        frames.address.push(f.source);
-        frames.serial.push(f.serial);
-        frames.timeLabel.push(f.time);
-        frames.receivedAt.push(it.receivedAt.toISOString());
-      }
-      addressSet.add(f.source);
-      const adu = it.adu;
-      if (!adu) continue;
-      if (adu.type === 1 || adu.type === 21) healthSet.add(f.source);
-      const status = isStatusType(adu.type);
-      for (const o of adu.objects) {
-        if (status) {
-          const sk = `${f.source}|${statusKey(adu.type, o)}`;
-          if (!rkSeen.has(sk)) {
-            rkSeen.add(sk);
-            rk.address.push(f.source);
-            rk.aduType.push(adu.type);
-            rk.systemType.push(o.systemType ?? 0);
-            rk.systemAddress.push(o.systemAddress ?? 0);
-            rk.componentAddress.push(o.componentAddress ?? 0);
-          }
-        }
-        if (o.componentAddress !== undefined && o.systemType !== undefined) {
-          const pk = `${f.source}:${o.systemType}:${o.systemAddress ?? 0}:${o.componentAddress}`;
-          if (!prSeen.has(pk)) {
-            prSeen.add(pk);
-            pr.address.push(f.source);
-            pr.systemType.push(o.systemType);
-            pr.systemAddress.push(o.systemAddress ?? 0);
-            pr.componentAddress.push(o.componentAddress);
-          }
-        }
-      }
-    }
-
-    // 1. Read phase, one statement.
-    const tRead = performance.now();
+  private async storeIn(client: Queryable, items: BatchItem[], mode: 'tx' | 'fast'): Promise<StoreResult[]> {
+    const keys = readKeysOf(items);
     const fast = mode === 'fast';
+    const tRead = performance.now();
     const read = await client.query<q.ReadBatchRow>(
       fast
-        ? q.readBatchFast({ frames, addresses: [...addressSet], status: rk, points: pr })
-        : q.readBatch({ frames, addresses: [...addressSet], status: rk, points: pr, health: [...healthSet] }),
+        ? q.readBatchFast({ frames: keys.frames, addresses: keys.addresses, status: keys.status, points: keys.points })
+        : q.readBatch({ frames: keys.frames, addresses: keys.addresses, status: keys.status, points: keys.points, health: keys.health }),
     );
-    const rr = read.rows[0]!;
     this.timing.readMs += performance.now() - tRead;
-    // Transaction: `claimed` are the receipts just inserted (new frames). Fast path: the
-    // receipts that already exist (resends); the write statement claims the others.
-    const listed = new Set(rr.claimed.map((r) => `${r[0]}|${r[1]}|${r[2]}`));
-    const firstCopy = new Set<string>();
-    const fresh = items.map((it) => {
-      const k = frameKey(it.frame);
-      if (firstCopy.has(k)) return false; // a second copy in the same batch is a duplicate
-      firstCopy.add(k);
-      return fast ? !listed.has(k) : listed.has(k);
-    });
-    const devices = new Map<number, DeviceInfo>(rr.devices.map((d) => [Number(d[0]), { deviceId: Number(d[1]), unitId: d[2] === null ? null : Number(d[2]), regionAdcode: d[3], h3R9: d[4] }]));
-    const deviceOf = (address: number) => devices.get(address) ?? NO_DEVICE;
-    // Points by device id (registered devices only, as the registry join guarantees).
-    const points = new Map<string, number>();
-    for (const p of rr.points) {
-      const d = devices.get(Number(p[0]));
-      if (d?.deviceId != null) points.set(`${d.deviceId}:${p[1]}:${p[2]}:${p[3]}`, Number(p[4]));
-    }
+    const plan = planBatch(items, q.snapshotOf(read.rows[0]!), mode);
+    if (plan.needsTransaction) throw new NeedsTransaction('batch needs the locked transaction'); // nothing written yet
 
-    const work = items.map((it, i) => ({ ...it, fresh: fresh[i]!, device: deviceOf(it.frame.source), events: [] as NormalizedEvent[] })).filter((w) => w.fresh && w.adu);
-
-    // 2. Transitions in arrival order against the locked last statuses; final statuses written back.
-    const prevByDevice = new Map<number, Map<string, number | null>>();
-    const readStatus = new Map<string, number>(); // as read, for the fast path's compare-and-set
-    for (const s of rr.statuses) {
-      readStatus.set(`${s[0]}|${s[1]}:${s[2]}:${s[3]}:${s[4]}`, s[5]);
-      const a = Number(s[0]);
-      const m = prevByDevice.get(a) ?? new Map<string, number | null>();
-      m.set(`${s[1]}:${s[2]}:${s[3]}:${s[4]}`, s[5]);
-      prevByDevice.set(a, m);
-    }
-    const sk: q.StatusKeys = { address: [], aduType: [], systemType: [], systemAddress: [], componentAddress: [] };
-    const skSeen = new Set<string>();
-    for (const w of work) {
-      const adu = w.adu!;
-      if (!isStatusType(adu.type)) continue;
-      for (const o of adu.objects) {
-        const key = `${w.frame.source}|${statusKey(adu.type, o)}`;
-        if (skSeen.has(key)) continue;
-        skSeen.add(key);
-        sk.address.push(w.frame.source);
-        sk.aduType.push(adu.type);
-        sk.systemType.push(o.systemType ?? 0);
-        sk.systemAddress.push(o.systemAddress ?? 0);
-        sk.componentAddress.push(o.componentAddress ?? 0);
-      }
-    }
-    for (const w of work) {
-      const at = w.receivedAt.toISOString();
-      const prev = prevByDevice.get(w.frame.source) ?? new Map<string, number | null>();
-      prevByDevice.set(w.frame.source, prev);
-      w.events = normalizeFrame({ deviceAddress: w.frame.source, serial: w.frame.serial, timeLabel: w.frame.time, receivedAt: at }, w.adu!, prev);
-    }
-    const status = sk.address.map((a, i) => prevByDevice.get(a)!.get(`${sk.aduType[i]}:${sk.systemType[i]}:${sk.systemAddress[i]}:${sk.componentAddress[i]}`) ?? 0);
-    // The fast path covers registered devices without system/UITD status, bad ADUs or
-    // duty-check answers; anything else goes to the locked transaction (nothing written yet).
-    if (fast && work.some((w) => w.device.deviceId === null || w.adu!.type === 1 || w.adu!.type === 21 || rawReason(w.adu!) !== null || w.events.some((e) => e.kind === 'duty_check_answered'))) {
-      throw new NeedsTransaction('batch needs the locked transaction');
-    }
-
-    // 3. Point states and system statuses of registered devices.
     const now = new Date().toISOString();
-    const pointState = new Map<number, { state: string; inFault: boolean }>();
-    const sys = new Map<string, { device: number; st: number; sa: number; status: number }>();
-    for (const w of work) {
-      if (w.device.deviceId === null) continue;
-      const adu = w.adu!;
-      for (const o of adu.objects) {
-        const s = o.status ?? 0;
-        if (adu.type === 2) {
-          const id = points.get(`${w.device.deviceId}:${o.systemType}:${o.systemAddress ?? 0}:${o.componentAddress}`);
-          if (id === undefined) continue;
-          const inFault = ((s >> 2) & 1) === 1 || ((s >> 8) & 1) === 1;
-          pointState.set(id, { inFault, state: (s >> 1) & 1 ? 'fire' : inFault ? 'fault' : (s >> 4) & 1 ? 'supervisory' : (s >> 3) & 1 ? 'disabled' : 'normal' });
-        } else if (adu.type === 1) {
-          sys.set(`${w.device.deviceId}:${o.systemType}:${o.systemAddress}`, { device: w.device.deviceId, st: o.systemType ?? 0, sa: o.systemAddress ?? 0, status: s });
-        }
-      }
-    }
-    const pointIds = [...pointState.keys()].sort((a, b) => a - b);
-    const sysRows = [...sys.values()];
-
-    // 4. Host power: mains and backup lost = host offline (主机关机); restored = host online.
-    const health = new Map<number, { host_offline: boolean; offline_reason: string | null }>(rr.health.map((h) => [Number(h[0]), { host_offline: h[1], offline_reason: h[2] }]));
-    const set = { a: [] as number[], off: [] as boolean[], reason: [] as Array<string | null>, lost: [] as boolean[] };
-    for (const w of work) {
-      if (w.adu!.type !== 1 && w.adu!.type !== 21) continue;
-      const lost = w.adu!.objects.some((o) => powerLost(w.adu!.type, o.status ?? 0));
-      const h = health.get(w.frame.source);
-      const at = w.receivedAt.toISOString();
-      const key = `gb:${w.frame.source}:${w.frame.serial}:${w.frame.time}`;
-      if (lost && !h?.host_offline) {
-        w.events.push(systemEvent(`${key}:host_offline`, 'host_offline', w.frame.source, at, { reason: 'power' }));
-        health.set(w.frame.source, { host_offline: true, offline_reason: 'power' });
-        set.a.push(w.frame.source); set.off.push(true); set.reason.push('power'); set.lost.push(true);
-      } else if (!lost && h?.host_offline && h.offline_reason === 'power') {
-        w.events.push(systemEvent(`${key}:host_online`, 'host_online', w.frame.source, at, { reason: 'power_restored' }));
-        health.set(w.frame.source, { host_offline: false, offline_reason: null });
-        set.a.push(w.frame.source); set.off.push(false); set.reason.push(null); set.lost.push(false);
-      }
-    }
-    // Last write per address wins.
-    const lastHealth = new Map<number, number>();
-    set.a.forEach((a, i) => lastHealth.set(a, i));
-    const hIdx = [...lastHealth.values()];
-
-    // 5. Duty-check answers (rare): response time recorded on the check.
-    for (const w of work) {
-      if (w.device.deviceId === null) continue;
-      for (const e of w.events) {
+    // Duty-check answers (rare): the response time is recorded on the check.
+    for (const pf of plan.frames) {
+      if (pf.device.deviceId === null) continue;
+      for (const e of pf.events) {
         if (e.kind !== 'duty_check_answered') continue;
-        const r = await client.query<{ id: number; response_s: number; late: boolean }>(q.answerDutyCheck(w.device.deviceId, e.receivedAt));
+        const r = await client.query<{ id: number; response_s: number; late: boolean }>(q.answerDutyCheck(pf.device.deviceId, e.receivedAt));
         const check = r.rows[0];
         e.payload = { ...e.payload, dutyCheckId: check ? Number(check.id) : null, responseS: check?.response_s ?? null, late: check?.late ?? false };
       }
     }
-
-    // 6. Unregistered devices are surfaced (first sight, then hourly) and their frames kept raw (rare).
-    const raw = { a: [] as Array<number | null>, p: [] as Array<string | null>, r: [] as string[], h: [] as string[] };
-    const strangers = new Map<number, { peer: string | null; n: number; first: (typeof work)[number] }>();
-    for (const w of work) {
-      if (w.device.deviceId === null) {
-        const s = strangers.get(w.frame.source);
-        if (s) {
-          s.n++;
-          s.peer = w.peer;
-        } else strangers.set(w.frame.source, { peer: w.peer, n: 1, first: w });
-        raw.a.push(w.frame.source);
-        raw.p.push(w.peer);
-        raw.r.push('unregistered_device');
-        raw.h.push(w.frame.raw.toString('hex'));
-      } else if (rawReason(w.adu!) !== null) {
-        raw.a.push(w.frame.source);
-        raw.p.push(w.peer);
-        raw.r.push(`adu: ${rawReason(w.adu!)}`.slice(0, 200));
-        raw.h.push(w.frame.raw.toString('hex'));
-      }
-    }
-    if (strangers.size > 0) {
-      const addrs = [...strangers.keys()];
+    // Unregistered devices are surfaced (first sight, then hourly) and their frames kept raw (rare).
+    if (plan.strangers.length > 0) {
       const r = await client.query<{ device_address: number; inserted: boolean; surface: boolean }>(
-        q.touchUnregistered(addrs, addrs.map((a) => strangers.get(a)!.peer), addrs.map((a) => strangers.get(a)!.n), now),
+        q.touchUnregistered(plan.strangers.map((x) => x.address), plan.strangers.map((x) => x.peer), plan.strangers.map((x) => x.frames), now),
       );
+      const byAddress = new Map(plan.strangers.map((x) => [x.address, x]));
       for (const row of r.rows) {
         if (!row.surface) continue;
-        const w = strangers.get(Number(row.device_address))!.first;
-        w.events.push(
-          systemEvent(`gb:${w.frame.source}:${w.frame.serial}:${w.frame.time}:unregistered`, 'unregistered_device', w.frame.source, w.receivedAt.toISOString(), {
-            peer: w.peer,
+        const { first } = byAddress.get(Number(row.device_address))!;
+        const f = first.item.frame;
+        first.events.push(
+          systemEvent(`gb:${f.source}:${f.serial}:${f.time}:unregistered`, 'unregistered_device', f.source, first.item.receivedAt.toISOString(), {
+            peer: first.item.peer,
             firstSeen: row.inserted,
-            aduType: w.adu!.type,
+            aduType: first.item.adu!.type,
           }),
         );
       }
     }
-    if (raw.a.length > 0) await client.query(q.insertRawFrames(raw.a, raw.p, raw.r, raw.h, now));
+    const raw = plan.rawFrames;
+    if (raw.address.length > 0) await client.query(q.insertRawFrames(raw.address, raw.peer, raw.reason, raw.hex, now));
 
-    // 7. Write phase, one statement: statuses, point/system states, host power, events.
+    // Write phase, one statement.
     const rows: q.EventRow[] = [];
-    const pending: Array<{ w: (typeof work)[number]; e: NormalizedEvent; pointId: number | null }> = [];
-    for (const w of work) {
-      if (w.events.length === 0) continue;
-      const hex = w.frame.raw.toString('hex');
-      for (const e of w.events) {
-        const pointId =
-          w.device.deviceId !== null && e.componentAddress !== null && e.systemType !== null
-            ? (points.get(`${w.device.deviceId}:${e.systemType}:${e.systemAddress ?? 0}:${e.componentAddress}`) ?? null)
-            : null;
-        pending.push({ w, e, pointId });
-        rows.push(eventRow(e, w.device, pointId, hex));
+    const pending: Array<{ pf: PlannedFrame; e: NormalizedEvent; pointId: number | null }> = [];
+    for (const pf of plan.frames) {
+      if (pf.events.length === 0) continue;
+      const hex = pf.item.frame.raw.toString('hex');
+      for (const e of pf.events) {
+        const pointId = eventPointId(plan, pf.device, e);
+        pending.push({ pf, e, pointId });
+        rows.push(eventRow(e, pf.device, pointId, hex));
       }
     }
     const ids = new Map<string, number>();
     if (fast) {
-      const fk = { address: [] as number[], serial: [] as number[], timeLabel: [] as string[], receivedAt: [] as string[] };
-      items.forEach((it, i) => {
-        if (!fresh[i]) return;
-        fk.address.push(it.frame.source);
-        fk.serial.push(it.frame.serial);
-        fk.timeLabel.push(it.frame.time);
-        fk.receivedAt.push(it.receivedAt.toISOString());
-      });
-      const prevRead = sk.address.map((a, i) => readStatus.get(`${a}|${sk.aduType[i]}:${sk.systemType[i]}:${sk.systemAddress[i]}:${sk.componentAddress[i]}`) ?? null);
-      if (fk.address.length > 0) {
+      if (plan.freshFrames.address.length > 0) {
         const tWrite = performance.now();
         const r = await client.query<{ ok: boolean; events: Array<[number, string]> }>(
-          q.writeBatchFast({
-            frames: fk,
-            status: { ...sk, status, prev: prevRead },
-            pointStates: { ids: pointIds, states: pointIds.map((id) => pointState.get(id)!.state), inFault: pointIds.map((id) => pointState.get(id)!.inFault) },
-            events: rows,
-            at: now,
-          }),
+          q.writeBatchFast({ frames: plan.freshFrames, status: plan.statuses, pointStates: plan.pointStates, events: rows, at: now }),
         );
         this.timing.writeMs += performance.now() - tWrite;
         for (const [id, key] of r.rows[0]!.events) ids.set(key, Number(id));
       }
-    } else if (rows.length > 0 || sk.address.length > 0 || pointIds.length > 0 || sysRows.length > 0 || hIdx.length > 0) {
+    } else if (hasWrites(plan)) {
       const tWrite = performance.now();
       const r = await client.query<{ id: number; dedupe_key: string }>(
-        q.writeBatch({
-          status: { ...sk, status },
-          pointStates: { ids: pointIds, states: pointIds.map((id) => pointState.get(id)!.state), inFault: pointIds.map((id) => pointState.get(id)!.inFault) },
-          systems: { deviceId: sysRows.map((x) => x.device), systemType: sysRows.map((x) => x.st), systemAddress: sysRows.map((x) => x.sa), status: sysRows.map((x) => x.status) },
-          health: { address: hIdx.map((i) => set.a[i]!), hostOffline: hIdx.map((i) => set.off[i]!), reason: hIdx.map((i) => set.reason[i]!), powerLost: hIdx.map((i) => set.lost[i]!) },
-          events: rows,
-          at: now,
-        }),
+        q.writeBatch({ status: plan.statuses, pointStates: plan.pointStates, systems: plan.systems, health: plan.health, events: rows, at: now }),
       );
       this.timing.writeMs += performance.now() - tWrite;
       for (const x of r.rows) ids.set(x.dedupe_key, Number(x.id));
     }
-    const stored = new Map<object, StoredEvent[]>();
-    for (const { w, e, pointId } of pending) {
+    const stored = new Map<number, StoredEvent[]>();
+    for (const { pf, e, pointId } of pending) {
       const id = ids.get(e.dedupeKey);
       if (id === undefined) continue; // already stored (idempotent)
-      const list = stored.get(w) ?? [];
-      list.push(toStored(e, id, w.device, pointId));
-      stored.set(w, list);
+      const list = stored.get(pf.index) ?? [];
+      list.push(toStored(e, id, pf.device, pointId));
+      stored.set(pf.index, list);
     }
-    const byItem = new Map<object, (typeof work)[number]>();
-    let wi = 0;
-    items.forEach((it, i) => {
-      if (fresh[i] && it.adu) byItem.set(it, work[wi++]!);
-    });
-    return items.map((it, i) => {
-      const w = byItem.get(it);
-      return { duplicate: !fresh[i], device: deviceOf(it.frame.source), events: w ? (stored.get(w) ?? []) : [] };
-    });
+    return items.map((it, i) => ({ duplicate: !plan.fresh[i], device: plan.deviceOf(it.frame.source), events: stored.get(i) ?? [] }));
   }
 
   /** Keeps a frame we refused (e.g. a peer not allowed for the device) in raw_frames, for investigation. */
@@ -537,23 +323,4 @@ function eventRow(e: NormalizedEvent, device: DeviceInfo, pointId: number | null
 
 function toStored(e: NormalizedEvent, id: number, device: DeviceInfo, pointId: number | null): StoredEvent {
   return { ...e, id, deviceId: device.deviceId, unitId: device.unitId, pointId, regionAdcode: device.regionAdcode, h3R9: device.h3R9 };
-}
-
-export function systemEvent(dedupeKey: string, kind: NormalizedEvent['kind'], deviceAddress: number | null, at: string, payload: Record<string, unknown>): NormalizedEvent {
-  return {
-    dedupeKey,
-    source: 'gb26875',
-    kind,
-    deviceAddress,
-    systemType: null,
-    systemAddress: null,
-    componentType: null,
-    componentAddress: null,
-    status: null,
-    value: null,
-    description: null,
-    deviceTime: null,
-    receivedAt: at,
-    payload,
-  };
 }

@@ -3,14 +3,9 @@
 // costs a handful of round trips and one commit.
 
 import type { Query } from '@firelink/common';
+import type { BatchSnapshot, FrameKeys, StatusKeys } from '../domain/batch-plan.ts';
 
-export type { Query };
-
-export interface FrameKeys {
-  address: number[];
-  serial: number[];
-  timeLabel: string[];
-}
+export type { Query, FrameKeys, StatusKeys };
 
 /** Registry: device → unit → region and H3 cell. */
 export function findDevices(addresses: number[]): Query {
@@ -20,14 +15,6 @@ export function findDevices(addresses: number[]): Query {
             WHERE d.protocol = 'gb26875' AND d.address = ANY($1::bigint[])`,
     values: [addresses],
   };
-}
-
-export interface StatusKeys {
-  address: number[];
-  aduType: number[];
-  systemType: number[];
-  systemAddress: number[];
-  componentAddress: number[];
 }
 
 export interface EventRow {
@@ -155,6 +142,36 @@ export interface ReadBatchRow {
   points: Array<[number, number, number, number, number]>;
   /** [device_address, host_offline, offline_reason]. */
   health: Array<[number, boolean, string | null]>;
+}
+
+/** The read phase's tuples (compact JSON on the wire) as the planner's named rows. */
+export function snapshotOf(row: ReadBatchRow): BatchSnapshot {
+  return {
+    claimed: row.claimed.map(([address, serial, timeLabel]) => ({ address: Number(address), serial, timeLabel })),
+    devices: row.devices.map(([address, deviceId, unitId, regionAdcode, h3R9]) => ({
+      address: Number(address),
+      deviceId: Number(deviceId),
+      unitId: unitId === null ? null : Number(unitId),
+      regionAdcode,
+      h3R9,
+    })),
+    statuses: row.statuses.map(([address, aduType, systemType, systemAddress, componentAddress, status]) => ({
+      address: Number(address),
+      aduType,
+      systemType,
+      systemAddress,
+      componentAddress,
+      status,
+    })),
+    points: row.points.map(([address, systemType, systemAddress, componentAddress, pointId]) => ({
+      address: Number(address),
+      systemType,
+      systemAddress,
+      componentAddress,
+      pointId: Number(pointId),
+    })),
+    health: row.health.map(([address, hostOffline, offlineReason]) => ({ address: Number(address), hostOffline, offlineReason })),
+  };
 }
 
 /** Registry rows (address, id, unit_id, region_adcode, h3_r9) of the addresses at `$p`, one index probe each. */
