@@ -187,7 +187,7 @@ export const GB_COMMANDS: Record<number, CodeName & { name: string }> = {
 };
 
 /** Application data unit types (类型标志). */
-export const ADU_TYPES: Record<number, CodeName & { name: string }> = {
+export const ADU_TYPES = {
   1: { name: 'systemStatus', zh: '上传建筑消防设施系统状态', en: 'Facility system status' },
   2: { name: 'componentStatus', zh: '上传建筑消防设施部件运行状态', en: 'Facility component status' },
   3: { name: 'componentAnalog', zh: '上传建筑消防设施部件模拟量值', en: 'Component analog value' },
@@ -217,7 +217,10 @@ export const ADU_TYPES: Record<number, CodeName & { name: string }> = {
   89: { name: 'initialise', zh: '初始化用户信息传输装置', en: 'Initialise UITD' },
   90: { name: 'clockSync', zh: '同步用户信息传输装置时钟', en: 'Clock sync' },
   91: { name: 'dutyCheck', zh: '查岗命令', en: 'Duty check' },
-};
+} as const satisfies Record<number, CodeName & { name: string }>;
+
+/** An ADU type's name in code (`uitdStatus`, …). */
+export type AduTypeName = (typeof ADU_TYPES)[keyof typeof ADU_TYPES]['name'];
 
 /** The 4-byte component address as vendors usually mean it: loop (high 2 bytes) + point (low 2). */
 export function splitComponentAddress(address: number): { loop: number; point: number } {

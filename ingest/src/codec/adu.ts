@@ -5,6 +5,7 @@
 import iconv from 'iconv-lite';
 import {
   ADU_TYPES,
+  type AduTypeName,
   COMPONENT_STATUS_BITS,
   OPERATION_BITS,
   SYSTEM_STATUS_BITS,
@@ -17,7 +18,10 @@ import { TIME_LABEL_BYTES, readTimeLabel, writeTimeLabel } from './time-label.ts
 /** Description fields (component status/config) are 31 bytes of GB 18030 padded with 0x00 or 0x20. */
 export const DESCRIPTION_BYTES = 31;
 
-/** One decoded object. Only the fields its type carries are present (camelCase, as `firelink decode` prints). */
+/**
+ * One object to encode, or one object of a command ADU: any of the fields a layout may
+ * carry (camelCase, as `firelink decode` prints). Decoded uploads have precise types below.
+ */
 export interface AduObject {
   systemType?: number;
   systemAddress?: number;
@@ -42,11 +46,47 @@ export interface AduObject {
   reserved?: number;
 }
 
-export interface Adu {
+// Decoded objects, per layout. A decoded object is complete: an object cut short is not
+// returned (the ADU's `error` says where it was cut).
+export interface SystemRef {
+  systemType: number;
+  systemAddress: number;
+}
+export interface ComponentRef extends SystemRef {
+  componentType: number;
+  componentAddress: number;
+}
+export interface StatusWord {
+  status: number;
+  statusFlags: string[];
+}
+export interface Timed {
+  /** Object time label, ISO local time. */
+  time: string;
+}
+export interface OperationRecord extends Timed {
+  operationFlags: number;
+  operationNames: string[];
+  operator: number;
+}
+export interface VersionRecord {
+  major: number;
+  minor: number;
+}
+export type SystemStatusObject = SystemRef & StatusWord & Timed;
+export type ComponentStatusObject = ComponentRef & StatusWord & Timed & { description: string };
+export type ComponentAnalogObject = ComponentRef & Timed & { analogType: number; value: number };
+export type UitdStatusObject = StatusWord & Timed;
+
+/** Names of the ADU types (ADU_TYPES in @firelink/common), plus vendor-defined (128–254) and undefined types. */
+export type AduName = AduTypeName | 'vendor' | 'unknown';
+
+interface AduOf<N extends AduName, O> {
   type: number;
-  typeName: string;
+  /** The discriminant: narrow on it (`adu.typeName === 'uitdStatus'`) to get typed objects. */
+  typeName: N;
   count: number;
-  objects: AduObject[];
+  objects: O[];
   /** Set when the ADU could not be parsed whole (undefined type, truncated object): the raw bytes stay in the frame. */
   error?: string;
   /**
@@ -54,6 +94,63 @@ export interface Adu {
    * (`objects` stays empty); the center keeps the frame raw.
    */
   vendorDefined?: true;
+}
+
+type UploadName =
+  | 'systemStatus'
+  | 'componentStatus'
+  | 'componentAnalog'
+  | 'systemOperation'
+  | 'systemSoftwareVersion'
+  | 'systemConfig'
+  | 'componentConfig'
+  | 'systemTime'
+  | 'uitdStatus'
+  | 'uitdOperation'
+  | 'uitdSoftwareVersion'
+  | 'uitdConfig'
+  | 'uitdTime';
+/** Commands the center sends (read requests, initialise, clock sync, duty check). */
+type CommandName = Exclude<AduTypeName, UploadName>;
+
+/** A decoded ADU: a discriminated union on `typeName`. */
+export type Adu =
+  | AduOf<'systemStatus', SystemStatusObject>
+  | AduOf<'componentStatus', ComponentStatusObject>
+  | AduOf<'componentAnalog', ComponentAnalogObject>
+  | AduOf<'systemOperation', SystemRef & OperationRecord>
+  | AduOf<'systemSoftwareVersion', SystemRef & VersionRecord>
+  | AduOf<'systemConfig', SystemRef & { description: string }>
+  | AduOf<'componentConfig', ComponentRef & { description: string }>
+  | AduOf<'systemTime', SystemRef & Timed>
+  | AduOf<'uitdStatus', UitdStatusObject>
+  | AduOf<'uitdOperation', OperationRecord>
+  | AduOf<'uitdSoftwareVersion', VersionRecord>
+  | AduOf<'uitdConfig', { description: string }>
+  | AduOf<'uitdTime', Timed>
+  | AduOf<CommandName, AduObject>
+  | AduOf<'vendor' | 'unknown', never>;
+
+/** ADUs whose objects carry a status word compared with the last one (system, component, UITD). */
+export type StatusAdu = Extract<Adu, { typeName: 'systemStatus' | 'componentStatus' | 'uitdStatus' }>;
+export type StatusObject = SystemStatusObject | ComponentStatusObject | UitdStatusObject;
+
+export function isStatusAdu(adu: Adu): adu is StatusAdu {
+  return adu.typeName === 'systemStatus' || adu.typeName === 'componentStatus' || adu.typeName === 'uitdStatus';
+}
+
+/** What one status object is about: the UITD's own status names no system or component (0, 0, 0). */
+export function statusTarget(o: StatusObject): { systemType: number; systemAddress: number; componentAddress: number } {
+  return {
+    systemType: 'systemType' in o ? o.systemType : 0,
+    systemAddress: 'systemAddress' in o ? o.systemAddress : 0,
+    componentAddress: 'componentAddress' in o ? o.componentAddress : 0,
+  };
+}
+
+/** ADUs that carry host power (mains and backup): the panel's system status and the UITD's own. */
+export function carriesHostPower(adu: Adu): adu is Extract<Adu, { typeName: 'systemStatus' | 'uitdStatus' }> {
+  return adu.typeName === 'systemStatus' || adu.typeName === 'uitdStatus';
 }
 
 /** Vendor-defined ADU types: the standard reserves 128–254 for manufacturers. */
@@ -164,8 +261,10 @@ function statusBits(type: number) {
   return type === 1 ? SYSTEM_STATUS_BITS : type === 2 ? COMPONENT_STATUS_BITS : UITD_STATUS_BITS;
 }
 
-export function typeName(type: number): string {
-  return ADU_TYPES[type]?.name ?? (type >= 128 ? 'vendor' : 'unknown');
+const NAMES: Record<number, { name: AduTypeName } | undefined> = ADU_TYPES;
+
+export function typeName(type: number): AduName {
+  return NAMES[type]?.name ?? (type >= 128 ? 'vendor' : 'unknown');
 }
 
 class Truncated extends Error {}
@@ -175,16 +274,17 @@ export function parseAdu(adu: Buffer): Adu | null {
   if (adu.length === 0) return null; // heartbeat / confirm / deny
   const type = adu[0]!;
   const count = adu.length >= 2 ? adu[1]! : 0;
-  const result: Adu = { type, typeName: typeName(type), count, objects: [] };
+  // Built generically from the layout table; the objects of a named type have its declared shape.
+  const result: { type: number; typeName: AduName; count: number; objects: AduObject[]; error?: string; vendorDefined?: true } = { type, typeName: typeName(type), count, objects: [] };
   if (adu.length < 2) {
     result.error = `ADU is 1 byte; expected a type byte and an object count`;
-    return result;
+    return result as Adu;
   }
   const layout = LAYOUTS[type];
   if (!layout) {
     if (isVendorType(type)) result.vendorDefined = true;
     else result.error = `type ${type} is not defined by GB/T 26875.3 (kept raw)`;
-    return result;
+    return result as Adu;
   }
   let at = 2;
   const need = (n: number) => {
@@ -235,7 +335,7 @@ export function parseAdu(adu: Buffer): Adu | null {
     if (!(err instanceof Truncated)) throw err;
     result.error = err.message;
   }
-  return result;
+  return result as Adu;
 }
 
 export interface AduInput {

@@ -75,7 +75,7 @@ describe('GB/T 26875.3 codec', () => {
         const expected = sampleObjects(type);
         assert.equal(adu.count, expected.length);
         adu.objects.forEach((o, i) => {
-          for (const [k, v] of Object.entries(expected[i]!)) assert.deepEqual(o[k as keyof AduObject], v, `type ${type} object ${i} field ${k}`);
+          for (const [k, v] of Object.entries(expected[i]!)) assert.deepEqual((o as AduObject)[k as keyof AduObject], v, `type ${type} object ${i} field ${k}`);
         });
       }
     }
@@ -92,10 +92,13 @@ describe('GB/T 26875.3 codec', () => {
 
   it('reads status bits: field fire 0x0002 is fire, not test mode', () => {
     const adu = parseAdu(encodeAdu({ type: 2, objects: [{ systemType: 1, systemAddress: 1, componentType: 42, componentAddress: 1, status: 0x0002, time: T }] }))!;
+    assert.ok(adu.typeName === 'componentStatus');
     assert.deepEqual(adu.objects[0]!.statusFlags, ['fire']);
     const uitd = parseAdu(encodeAdu({ type: 21, objects: [{ status: 0x19, time: T }] }))!;
+    assert.ok(uitd.typeName === 'uitdStatus');
     assert.deepEqual(uitd.objects[0]!.statusFlags, ['normal', 'mainsPowerFault', 'backupPowerFault']);
     const op = parseAdu(encodeAdu({ type: 24, objects: [{ operationFlags: 0x20, operator: 1, time: T }] }))!;
+    assert.ok(op.typeName === 'uitdOperation');
     assert.deepEqual(op.objects[0]!.operationNames, ['dutyCheckAnswer']);
   });
 
@@ -103,7 +106,9 @@ describe('GB/T 26875.3 codec', () => {
     const adu = encodeAdu({ type: 7, objects: [{ systemType: 1, systemAddress: 1, componentType: 23, componentAddress: 1, description: '𠀀楼梯间' }] });
     // Pad with spaces instead of zeros, as some panels do.
     for (let i = 2 + 7 + 0; i < adu.length; i++) if (adu[i] === 0) adu[i] = 0x20;
-    assert.equal(parseAdu(adu)!.objects[0]!.description, '𠀀楼梯间');
+    const parsed = parseAdu(adu)!;
+    assert.ok(parsed.typeName === 'componentConfig');
+    assert.equal(parsed.objects[0]!.description, '𠀀楼梯间');
   });
 
   it('keeps vendor and undefined types raw and reports truncated objects without throwing', () => {

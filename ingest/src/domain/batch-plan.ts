@@ -10,9 +10,9 @@
 //   eventRowsOf(plan)          → the event rows to insert (after the store added the
 //                                 events that need its answers: duty checks, strangers)
 import type { NormalizedEvent } from '@firelink/common';
-import { rawReason, type Adu } from '../codec/adu.ts';
+import { carriesHostPower, isStatusAdu, rawReason, statusTarget, type Adu, type ComponentRef } from '../codec/adu.ts';
 import type { Frame } from '../codec/frame.ts';
-import { isStatusType, normalizeFrame, powerLost, statusKey } from './normalize.ts';
+import { normalizeFrame, powerLost, statusKey } from './normalize.ts';
 
 /** One upload frame handed to the store. */
 export interface BatchItem {
@@ -115,8 +115,17 @@ const receiptKey = (address: number, serial: number, timeLabel: string) => `${ad
 const pointKey = (deviceId: number, systemType: number, systemAddress: number, componentAddress: number) =>
   `${deviceId}:${systemType}:${systemAddress}:${componentAddress}`;
 
-/** ADU types that carry host power (system status, UITD status). */
-const hasHostPower = (aduType: number) => aduType === 1 || aduType === 21;
+/** The components an ADU names (component status, analog values, component configuration). */
+function componentsOf(adu: Adu): readonly ComponentRef[] {
+  switch (adu.typeName) {
+    case 'componentStatus':
+    case 'componentAnalog':
+    case 'componentConfig':
+      return adu.objects;
+    default:
+      return [];
+  }
+}
 
 export function readKeysOf(items: readonly BatchItem[]): ReadKeys {
   // Status, point and health keys are gathered over the whole batch (a resend among them
@@ -142,30 +151,28 @@ export function readKeysOf(items: readonly BatchItem[]): ReadKeys {
     addresses.add(f.source);
     const adu = it.adu;
     if (!adu) continue;
-    if (hasHostPower(adu.type)) health.add(f.source);
-    const isStatus = isStatusType(adu.type);
-    for (const o of adu.objects) {
-      if (isStatus) {
-        const sk = `${f.source}|${statusKey(adu.type, o)}`;
-        if (!seenStatus.has(sk)) {
-          seenStatus.add(sk);
-          status.address.push(f.source);
-          status.aduType.push(adu.type);
-          status.systemType.push(o.systemType ?? 0);
-          status.systemAddress.push(o.systemAddress ?? 0);
-          status.componentAddress.push(o.componentAddress ?? 0);
-        }
+    if (carriesHostPower(adu)) health.add(f.source);
+    if (isStatusAdu(adu)) {
+      for (const o of adu.objects) {
+        const t = statusTarget(o);
+        const sk = `${f.source}|${statusKey(adu.type, t)}`;
+        if (seenStatus.has(sk)) continue;
+        seenStatus.add(sk);
+        status.address.push(f.source);
+        status.aduType.push(adu.type);
+        status.systemType.push(t.systemType);
+        status.systemAddress.push(t.systemAddress);
+        status.componentAddress.push(t.componentAddress);
       }
-      if (o.componentAddress !== undefined && o.systemType !== undefined) {
-        const pk = `${f.source}:${o.systemType}:${o.systemAddress ?? 0}:${o.componentAddress}`;
-        if (!seenPoints.has(pk)) {
-          seenPoints.add(pk);
-          points.address.push(f.source);
-          points.systemType.push(o.systemType);
-          points.systemAddress.push(o.systemAddress ?? 0);
-          points.componentAddress.push(o.componentAddress);
-        }
-      }
+    }
+    for (const c of componentsOf(adu)) {
+      const pk = `${f.source}:${c.systemType}:${c.systemAddress}:${c.componentAddress}`;
+      if (seenPoints.has(pk)) continue;
+      seenPoints.add(pk);
+      points.address.push(f.source);
+      points.systemType.push(c.systemType);
+      points.systemAddress.push(c.systemAddress);
+      points.componentAddress.push(c.componentAddress);
     }
   }
   return { frames, addresses: [...addresses], status, points, health: [...health] };
@@ -246,16 +253,17 @@ export function planBatch(items: readonly BatchItem[], snap: BatchSnapshot, mode
   const seen = new Set<string>();
   for (const pf of frames) {
     const adu = pf.item.adu!;
-    if (!isStatusType(adu.type)) continue;
+    if (!isStatusAdu(adu)) continue;
     for (const o of adu.objects) {
-      const key = `${pf.item.frame.source}|${statusKey(adu.type, o)}`;
+      const t = statusTarget(o);
+      const key = `${pf.item.frame.source}|${statusKey(adu.type, t)}`;
       if (seen.has(key)) continue;
       seen.add(key);
       statusKeys.address.push(pf.item.frame.source);
       statusKeys.aduType.push(adu.type);
-      statusKeys.systemType.push(o.systemType ?? 0);
-      statusKeys.systemAddress.push(o.systemAddress ?? 0);
-      statusKeys.componentAddress.push(o.componentAddress ?? 0);
+      statusKeys.systemType.push(t.systemType);
+      statusKeys.systemAddress.push(t.systemAddress);
+      statusKeys.componentAddress.push(t.componentAddress);
     }
   }
   for (const pf of frames) {
@@ -278,7 +286,7 @@ export function planBatch(items: readonly BatchItem[], snap: BatchSnapshot, mode
     frames.some(
       (pf) =>
         pf.device.deviceId === null ||
-        hasHostPower(pf.item.adu!.type) ||
+        carriesHostPower(pf.item.adu!) ||
         rawReason(pf.item.adu!) !== null ||
         pf.events.some((e) => e.kind === 'duty_check_answered'),
     );
@@ -290,14 +298,14 @@ export function planBatch(items: readonly BatchItem[], snap: BatchSnapshot, mode
     const deviceId = pf.device.deviceId;
     if (deviceId === null) continue;
     const adu = pf.item.adu!;
-    for (const o of adu.objects) {
-      const s = o.status ?? 0;
-      if (adu.type === 2) {
-        if (o.systemType === undefined || o.componentAddress === undefined) continue;
-        const id = pointIdOf(deviceId, o.systemType, o.systemAddress ?? 0, o.componentAddress);
-        if (id !== null) pointState.set(id, pointStateOf(s));
-      } else if (adu.type === 1) {
-        systems.set(`${deviceId}:${o.systemType}:${o.systemAddress}`, { deviceId, systemType: o.systemType ?? 0, systemAddress: o.systemAddress ?? 0, status: s });
+    if (adu.typeName === 'componentStatus') {
+      for (const o of adu.objects) {
+        const id = pointIdOf(deviceId, o.systemType, o.systemAddress, o.componentAddress);
+        if (id !== null) pointState.set(id, pointStateOf(o.status));
+      }
+    } else if (adu.typeName === 'systemStatus') {
+      for (const o of adu.objects) {
+        systems.set(`${deviceId}:${o.systemType}:${o.systemAddress}`, { deviceId, systemType: o.systemType, systemAddress: o.systemAddress, status: o.status });
       }
     }
   }
@@ -309,9 +317,10 @@ export function planBatch(items: readonly BatchItem[], snap: BatchSnapshot, mode
   const powerChange = new Map<number, { hostOffline: boolean; reason: string | null; powerLost: boolean }>();
   for (const pf of frames) {
     const adu = pf.item.adu!;
-    if (!hasHostPower(adu.type)) continue;
+    if (!carriesHostPower(adu)) continue;
     const f = pf.item.frame;
-    const lost = adu.objects.some((o) => powerLost(adu.type, o.status ?? 0));
+    let lost = false;
+    for (const o of adu.objects) lost ||= powerLost(adu.type, o.status);
     const h = power.get(f.source);
     const at = pf.item.receivedAt.toISOString();
     const key = `gb:${f.source}:${f.serial}:${f.time}`;

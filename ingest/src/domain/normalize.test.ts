@@ -57,6 +57,7 @@ describe('normalization', () => {
 
   it('drops an invalid device clock to the header time, or null', () => {
     const adu = parseAdu(encodeAdu({ type: 28, objects: [{ time: '2026-11-29T10:00:00' }] }))!;
+    assert.ok(adu.typeName === 'uitdTime');
     adu.objects[0]!.time = '2000-00-00T00:00:00';
     assert.equal(normalizeFrame(ctx, adu, new Map())[0]!.deviceTime, '2026-11-29T10:00:00');
     assert.equal(normalizeFrame({ ...ctx, timeLabel: '2000-13-40T99:00:00' }, adu, new Map())[0]!.deviceTime, null);

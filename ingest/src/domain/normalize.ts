@@ -5,7 +5,7 @@
 // bit that rises yields its kind (fire, fault, …), every bit that drops its *_cleared
 // kind. Bit 0 (normal/test) is informational only: field panels report fire as 0x0002.
 import { ANALOG_TYPES, type EventKind, type NormalizedEvent } from '@firelink/common';
-import { rawReason, type Adu, type AduObject } from '../codec/adu.ts';
+import { isStatusAdu, rawReason, statusTarget, type Adu, type AduName, type AduObject, type StatusAdu } from '../codec/adu.ts';
 import { isValidTimeLabel } from '../codec/time-label.ts';
 
 interface BitKinds {
@@ -69,13 +69,13 @@ export function powerLost(aduType: number, status: number): boolean {
   return false;
 }
 
-export function statusKey(aduType: number, o: AduObject): string {
-  return `${aduType}:${o.systemType ?? 0}:${o.systemAddress ?? 0}:${o.componentAddress ?? 0}`;
+/** Key of a status word: ADU type, system and component (`statusTarget`: 0 for the UITD's own). */
+export function statusKey(aduType: number, t: { systemType: number; systemAddress: number; componentAddress: number }): string {
+  return `${aduType}:${t.systemType}:${t.systemAddress}:${t.componentAddress}`;
 }
 
-export function isStatusType(t: number): t is 1 | 2 | 21 {
-  return t === 1 || t === 2 || t === 21;
-}
+/** The type code of a status ADU (its transition table). */
+const STATUS_CODE: Record<StatusAdu['typeName'], 1 | 2 | 21> = { systemStatus: 1, componentStatus: 2, uitdStatus: 21 };
 
 export interface FrameContext {
   deviceAddress: number;
@@ -115,26 +115,32 @@ export function normalizeFrame(ctx: FrameContext, adu: Adu, prev: Map<string, nu
     payload: { aduType: adu.type, serial: ctx.serial, ...payload },
   });
   const raw = rawReason(adu);
-  if (raw !== null && !(adu.type in TYPE_KINDS) && !isStatusType(adu.type)) {
+  if (raw !== null && !(adu.typeName in TYPE_KINDS) && !isStatusAdu(adu)) {
     events.push(make(0, 'raw', 'unknown', {}, { typeName: adu.typeName, error: raw }));
     return events;
   }
-  adu.objects.forEach((o, i) => {
-    if (isStatusType(adu.type)) {
-      const key = statusKey(adu.type, o);
-      const status = o.status ?? 0;
+  if (isStatusAdu(adu)) {
+    const code = STATUS_CODE[adu.typeName];
+    let i = 0;
+    for (const o of adu.objects) {
+      const key = statusKey(code, statusTarget(o));
       const before = prev.has(key) ? prev.get(key)! : null;
-      const ts = transitions(adu.type, before, status);
-      prev.set(key, status);
+      const ts = transitions(code, before, o.status);
+      prev.set(key, o.status);
       if (ts.length === 0) {
         events.push(make(i, 'status', 'status', o, { statusFlags: o.statusFlags, previousStatus: before }));
       }
       for (const t of ts) {
         events.push(make(i, t.bit, t.kind, o, { statusFlags: o.statusFlags, bit: t.bit, previousStatus: before }));
       }
-      return;
+      i++;
     }
-    const kindOf = TYPE_KINDS[adu.type];
+    if (adu.objects.length === 0 && adu.error) events.push(make(0, 'raw', 'unknown', {}, { typeName: adu.typeName, error: adu.error }));
+    return events;
+  }
+  const objects: AduObject[] = adu.objects;
+  objects.forEach((o, i) => {
+    const kindOf = TYPE_KINDS[adu.typeName];
     const kind = kindOf ? kindOf(o) : 'unknown';
     const payload: Record<string, unknown> = {};
     if (o.operationFlags !== undefined) {
@@ -159,15 +165,17 @@ export function normalizeFrame(ctx: FrameContext, adu: Adu, prev: Map<string, nu
 }
 
 /** Non-status upload types → kind. Informational types (versions, configuration, clocks) are 'status' records. */
-const TYPE_KINDS: Record<number, (o: AduObject) => EventKind> = {
-  3: () => 'analog_value',
-  4: (o) => ((o.operationFlags ?? 0) & 1 ? 'reset' : 'operation'),
-  5: () => 'status',
-  6: () => 'status',
-  7: () => 'status',
-  8: () => 'status',
-  24: (o) => ((o.operationFlags ?? 0) & 0x20 ? 'duty_check_answered' : 'operation'),
-  25: () => 'status',
-  26: () => 'status',
-  28: () => 'status',
+const TYPE_KINDS: Partial<Record<AduName, (o: AduObject) => EventKind>> = {
+  componentAnalog: () => 'analog_value',
+  // Operation bit 0: reset (复位).
+  systemOperation: (o) => ((o.operationFlags ?? 0) & 1 ? 'reset' : 'operation'),
+  systemSoftwareVersion: () => 'status',
+  systemConfig: () => 'status',
+  componentConfig: () => 'status',
+  systemTime: () => 'status',
+  // UITD operation bit 5: the control-room operator answered a duty check (查岗应答).
+  uitdOperation: (o) => ((o.operationFlags ?? 0) & 0x20 ? 'duty_check_answered' : 'operation'),
+  uitdSoftwareVersion: () => 'status',
+  uitdConfig: () => 'status',
+  uitdTime: () => 'status',
 };

@@ -248,8 +248,8 @@ export class SimulatedUitd {
       // Confirm every control command at once, as devices do.
       this.put(encodeConfirm(f));
       const adu = parseAdu(f.adu);
-      if (adu?.type === 90) this.stats.clockSyncs++;
-      if (adu?.type === 91) this.onDutyCheck();
+      if (adu?.typeName === 'clockSync') this.stats.clockSyncs++;
+      if (adu?.typeName === 'dutyCheck') this.onDutyCheck();
     }
   }
 

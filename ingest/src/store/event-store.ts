@@ -10,7 +10,7 @@
 // idempotently on dedupe_key.
 import type pg from 'pg';
 import type { NormalizedEvent, StoredEvent } from '@firelink/common';
-import { rawReason, type Adu } from '../codec/adu.ts';
+import { carriesHostPower, rawReason, type Adu } from '../codec/adu.ts';
 import type { Frame } from '../codec/frame.ts';
 import { NO_DEVICE, eventPointId, hasWrites, planBatch, readKeysOf, systemEvent, type BatchItem, type DeviceInfo, type PlannedFrame } from '../domain/batch-plan.ts';
 import * as q from './queries.ts';
@@ -146,7 +146,7 @@ export class EventStore {
 
   /** Fast path when the batch qualifies, else (or when it turns out not to) the locked transaction. */
   private async storeBatch(batch: Item[]): Promise<StoreResult[]> {
-    if (this.fastPath && !this.beforeCommit && batch.every((it) => !it.adu || (it.adu.type !== 1 && it.adu.type !== 21 && rawReason(it.adu) === null))) {
+    if (this.fastPath && !this.beforeCommit && batch.every((it) => !it.adu || (!carriesHostPower(it.adu) && rawReason(it.adu) === null))) {
       const client = await this.pool.connect();
       let lost: Error | null = null;
       const onError = (err: Error) => {

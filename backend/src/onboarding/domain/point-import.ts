@@ -124,17 +124,17 @@ export function pointsFromType7(hexes: readonly string[]): ImportResult {
       return;
     }
     const adu = parseAdu(buf);
-    if (!adu || adu.error) {
+    if (!adu || adu.error || adu.typeName !== 'componentConfig') {
       errors.push({ row: i + 1, message: `cannot decode the type 7 ADU: ${adu?.error ?? 'empty'}` });
       return;
     }
     for (const o of adu.objects) {
-      const label = (o.description ?? '').trim();
+      const label = o.description.trim();
       points.push({
-        systemType: o.systemType ?? 0,
-        systemAddress: o.systemAddress ?? 0,
-        componentType: o.componentType ?? 0,
-        componentAddress: o.componentAddress ?? 0,
+        systemType: o.systemType,
+        systemAddress: o.systemAddress,
+        componentType: o.componentType,
+        componentAddress: o.componentAddress,
         floor: floorFromDescription(label),
         label: label || null,
         localXY: null,
