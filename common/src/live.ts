@@ -117,6 +117,12 @@ export const liveEventSchema = z.object({
   deviceTime: isoTime.nullable(),
   receivedAt: isoTime,
   lonLatWgs84: lonLatWgs84Schema.nullable(),
+  /**
+   * Priority of the alarm this event raises or clears (1 fire … 5 supervisory, as
+   * ALARM_PRIORITY), null for routine events; set by the server's alarm rules, so clients
+   * need no table of their own.
+   */
+  priority: z.number().int().min(1).max(5).nullable().optional(),
 });
 export type LiveEvent = z.infer<typeof liveEventSchema>;
 

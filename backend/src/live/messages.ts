@@ -11,7 +11,6 @@ import {
   type LiveEvent,
 } from '@firelink/common';
 import type { z } from 'zod';
-import { eventPriority } from '../alarms/domain/rules.ts';
 import type { StreamRow } from './queries.ts';
 
 export type AlarmChange =
@@ -47,7 +46,7 @@ export function eventRow(event: LiveEvent, at: string): StreamRow {
     type: 'event',
     meta: {
       kind: event.kind,
-      priority: eventPriority(event.kind),
+      priority: event.priority ?? null,
       regionAdcode: event.regionAdcode,
       unitId: event.unitId,
       lonLatWgs84: event.lonLatWgs84,

@@ -15,7 +15,7 @@ import type { LiveHub } from '../live/hub.ts';
 import { deviceStatusRow, eventRow } from '../live/messages.ts';
 import type { StreamRow } from '../live/queries.ts';
 import { EVENT_KINDS } from '@firelink/common';
-import { alarmRuleFor } from '../alarms/domain/rules.ts';
+import { alarmRuleFor, eventPriority } from '../alarms/domain/rules.ts';
 import { pointPlaces, unitPlaces, unprocessedRaisingEvents } from './queries.ts';
 
 interface UnitPlace {
@@ -209,6 +209,7 @@ export class Pipeline {
         deviceTime: e.deviceTime,
         receivedAt: e.receivedAt,
         lonLatWgs84: p?.lonLat ?? u?.lonLat ?? null,
+        priority: eventPriority(e.kind),
       };
       rows.push(eventRow(live, at));
       const d = deviceStatusRow(live, at);

@@ -31,14 +31,6 @@ export interface ApplyResult {
   unitsChanged: boolean;
 }
 
-const EVENT_PRIORITY: Record<string, number> = {
-  fire: 1,
-  host_offline: 2,
-  mains_power_fault: 2,
-  duty_check_missed: 3,
-  fault: 4,
-  supervisory: 5,
-};
 
 export class LiveState {
   readonly queue: AlarmQueue;
@@ -109,7 +101,7 @@ export class LiveState {
           pointLabel: e.pointLabel,
           description: e.description,
           at: e.receivedAt,
-          priority: EVENT_PRIORITY[e.kind] ?? 0,
+          priority: e.priority ?? 0,
         });
         r.tickerChanged = true;
         break;
