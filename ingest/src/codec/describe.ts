@@ -2,15 +2,9 @@
 import { GB_COMMANDS } from '@firelink/common';
 import { parseAdu, rawReason, type Adu } from './adu.ts';
 import { DecodeError } from './errors.ts';
-import type { Frame } from './frame.ts';
+import type { Frame, FrameHeader } from './frame.ts';
 
-export interface FrameDescription {
-  serial: number;
-  version: { main: number; user: number };
-  time: string;
-  source: number;
-  destination: number;
-  command: number;
+export interface FrameDescription extends FrameHeader {
   commandName: string;
   checksumOk: boolean;
   length: number;
