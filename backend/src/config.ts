@@ -80,6 +80,12 @@ export const configSchema = z.object({
   // Chromium used to render PDF reports (never downloaded).
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
 
+  // ── Duty operations ──
+  // Daily communication test with the 119 terminal (POST to FORWARD_119_URL), HH:MM Asia/Shanghai.
+  DUTY_COMM_TEST_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM (Asia/Shanghai), e.g. 09:00').default('09:00'),
+  // How long the 119 terminal has to answer a communication test, ms.
+  DUTY_COMM_TEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+
   // ── Private database cluster (npm start without DATABASE_URL) ──
   // Port of the private PostgreSQL under .data/pg; unset = a free port.
   FIRELINK_PG_PORT: port(0),

@@ -14,12 +14,13 @@ import { ingestFeature } from './features/ingest.ts';
 import { analyticsFeature } from './analytics/feature.ts';
 import { dispatchFeature } from './dispatch/feature.ts';
 import { tilesFeature } from './tiles/feature.ts';
+import { dutyFeature } from './duty/feature.ts';
 import type { Feature, FeatureContext, FeatureFactory } from './kernel/feature.ts';
 
 export type { Feature, FeatureContext, FeatureFactory } from './kernel/feature.ts';
 
 // Features in start order; each later capability adds its factory here.
-export const FEATURES: FeatureFactory[] = [accessFeature, liveFeature(), onboardingFeature(), ingestFeature(), analyticsFeature, dispatchFeature, tilesFeature];
+export const FEATURES: FeatureFactory[] = [accessFeature, liveFeature(), onboardingFeature(), ingestFeature(), analyticsFeature, dispatchFeature, tilesFeature, dutyFeature()];
 
 export interface RunningServer {
   httpPort: number;

@@ -13,3 +13,4 @@ export * from './pg-options.ts';
 export * from './shanghai.ts';
 export * from './db.ts';
 export * from './serial-jobs.ts';
+export * from './duty.ts';
