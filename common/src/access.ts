@@ -73,6 +73,13 @@ export const tokenCreateSchema = z
   })
   .strict();
 
+/**
+ * Roles that may print a region report as PDF (GET /api/stats/report?format=pdf): printing
+ * takes a headless Chromium, so only those who hand reports on get it; everyone with the
+ * stats may read the HTML report.
+ */
+export const REPORT_PDF_ROLES = ['admin', 'analyst', 'supervisor'] as const;
+
 export const newPasswordSchema = z.string().min(10, 'at least 10 characters').max(200, 'at most 200 characters');
 
 /** POST /api/auth/password: change one's own password (ends every other session). */

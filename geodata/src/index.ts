@@ -11,4 +11,5 @@ export { runImportCli, IMPORT_USAGE } from './import/cli.ts';
 export { IMPORT_LAYERS, type ImportLayer } from './import/map.ts';
 export { readSourceFile, ImportFileError } from './import/read.ts';
 export { parseWkt } from './import/wkt.ts';
+export { readXlsxRecords, writeXlsx, XlsxReadError, type XlsxCell } from './import/xlsx.ts';
 export { MAX_ZOOM, MIN_ZOOM, SCOPED_LAYERS, TILE_LAYERS, geodataVersion, tileQuery, type ScopeSql, type TileLayer } from './tiles/queries.ts';

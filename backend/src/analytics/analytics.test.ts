@@ -3,13 +3,16 @@
 // and the region report.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import XLSX from 'xlsx';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { statsConnectionSchema, statsPrioritiesSchema, statsRatesSchema, statsTrendSchema } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import { readXlsxRecords } from '@firelink/geodata';
 import type { Principal } from '../auth/scope.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';
+import { neutraliseFormula, toCsv } from './export.ts';
+import { PdfRenderer } from './pdf.ts';
 import { ratesQuery, unitFactsQuery, type Metric } from './queries.ts';
 import { analyticsRouter } from './routes.ts';
 import { refreshAnalytics } from './service.ts';
@@ -95,6 +98,8 @@ describe('analytics rates, rollups and jurisdiction', () => {
   let server: RunningServer;
   let base: string;
   let principal: Principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
+  // Small limits so the test can fill the queue: one render at a time, one waiting.
+  const pdf = new PdfRenderer(process.env.CHROMIUM_PATH || '/usr/bin/chromium', { maxRenders: 1, maxWaiting: 1 });
 
   before(async () => {
     db = await createTestDatabase('analytics');
@@ -108,7 +113,7 @@ describe('analytics rates, rollups and jurisdiction', () => {
       databaseUrl: db.url,
       logger: createLogger('silent'),
       // Router only: the scheduler would race the test's explicit refreshes.
-      features: [(ctx) => ({ name: 'analytics', routers: [{ path: '/api/stats', router: analyticsRouter(ctx.pool) }] })],
+      features: [(ctx) => ({ name: 'analytics', routers: [{ path: '/api/stats', router: analyticsRouter(ctx.pool, pdf) }] })],
       before: [(_req, res, next) => { res.locals.principal = principal; next(); }],
     });
     base = `http://127.0.0.1:${server.httpPort}`;
@@ -118,6 +123,7 @@ describe('analytics rates, rollups and jurisdiction', () => {
   });
   after(async () => {
     await server?.close();
+    await pdf.close();
     await db?.drop();
   });
 
@@ -283,9 +289,30 @@ describe('analytics rates, rollups and jurisdiction', () => {
     assert.equal(lines[0], 'key,name,units,metric,numerator,denominator,value');
     assert.deepEqual(lines.slice(1), ['330102,上城区,2,false_alarm_rate,4,6,0.6666666666666666', '330105,拱墅区,1,false_alarm_rate,2,2,1']);
     const x = await fetch(`${base}/api/stats/rates?by=region&from=2026-01-01&to=2026-02-01&metric=false_alarm_rate&format=xlsx`);
-    const wb = XLSX.read(Buffer.from(await x.arrayBuffer()));
-    const rows = XLSX.utils.sheet_to_json<Record<string, unknown>>(wb.Sheets[wb.SheetNames[0]!]!);
+    const rows = await readXlsxRecords(Buffer.from(await x.arrayBuffer()));
     assert.deepEqual(rows.map((r) => [r.key, r.numerator, r.denominator, r.value]), [['330102', 4, 6, 4 / 6], ['330105', 2, 2, 1]]);
+  });
+
+  // CSV injection: the export quoted only cells starting with = + - @, so a tab, a carriage
+  // return, a full-width ＝ or a leading blank still let spreadsheets run the cell as a formula.
+  it('CSV exports neutralise formula cells: = + - @, tab, CR, full-width forms, after blanks', async () => {
+    const evil = ['=1+1', '+1+1', '-1+cmd|x', '@SUM(1)', '\t=1+1', '\r=1+1', '＝1+1', '＋1', '－1', '＠SUM(1)', ' =1+1', '\u3000=1+1', '\n=1'];
+    for (const e of evil) assert.equal(neutraliseFormula(e), `'${e}`, JSON.stringify(e));
+    // Numbers, plain numeric strings and ordinary text pass unchanged.
+    for (const ok of ['-12.5', '+3', '1e-3', '上城区', 'a=b', '']) assert.equal(neutraliseFormula(ok), ok);
+    assert.equal(neutraliseFormula(-4), '-4');
+    assert.equal(toCsv([{ a: '=x', b: 'q"uote,d' }]), 'a,b\r\n\'=x,"q""uote,d"\r\n');
+    // Over HTTP, through a region name.
+    const name = (await db.pool.query(`SELECT name FROM regions WHERE adcode = 330105`)).rows[0].name;
+    try {
+      await db.pool.query(`UPDATE regions SET name = $1 WHERE adcode = 330105`, ['\t=HYPERLINK("http://x","拱墅区")']);
+      const csv = await (await fetch(`${base}/api/stats/rates?by=region&from=2026-01-01&to=2026-02-01&metric=false_alarm_rate&format=csv`)).text();
+      const rows = parseCsv(csv, { bom: true, columns: true }) as Array<Record<string, string>>;
+      assert.equal(rows.find((r) => r.key === '330105')?.name, `'\t=HYPERLINK("http://x","拱墅区")`);
+      assert.equal(rows.find((r) => r.key === '330102')?.name, '上城区');
+    } finally {
+      await db.pool.query(`UPDATE regions SET name = $1 WHERE adcode = 330105`, [name]);
+    }
   });
 
   it('renders the monthly region report as HTML with SVG charts and as PDF', async () => {
@@ -301,5 +328,28 @@ describe('analytics rates, rollups and jurisdiction', () => {
     const denied = await fetch(`${base}/api/stats/report?region=330102&period=daily`);
     assert.equal(denied.status, 403);
     principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
+  });
+
+  // Each PDF report used to launch its own Chromium, for any role, with no cap.
+  it('PDF reports: admin, analyst and supervisor only; one shared browser; a full queue gets 503 with Retry-After', async () => {
+    const url = `${base}/api/stats/report?region=330102&period=weekly&date=2026-01-14&format=pdf`;
+    for (const role of ['operator', 'dispatcher', 'station', 'unit_user', 'maintainer'] as const) {
+      principal = { userId: 5, username: role, role, scope: { kind: 'all' } };
+      assert.equal((await fetch(url)).status, 403, `${role} may not print`);
+      assert.equal((await fetch(url.replace('&format=pdf', ''))).status, 200, `${role} still reads the HTML report`);
+    }
+    principal = { userId: 2, username: 'sup', role: 'supervisor', scope: { kind: 'regions', adcodes: [330102] } };
+    assert.equal((await fetch(url)).status, 200);
+    principal = { userId: 1, username: 'admin', role: 'admin', scope: { kind: 'all' } };
+    // One rendering, one waiting: of six at once, some are refused at once.
+    const all = await Promise.all(Array.from({ length: 6 }, () => fetch(url).then(async (r) => ({ status: r.status, retry: r.headers.get('retry-after'), body: await r.arrayBuffer() }))));
+    const ok = all.filter((r) => r.status === 200);
+    const busy = all.filter((r) => r.status === 503);
+    assert.equal(ok.length + busy.length, 6);
+    assert.ok(ok.length >= 2 && busy.length >= 1, `statuses ${all.map((r) => r.status).join(',')}`);
+    assert.ok(busy.every((r) => Number(r.retry) > 0), 'Retry-After on every 503');
+    assert.ok(ok.every((r) => Buffer.from(r.body).subarray(0, 5).toString() === '%PDF-'));
+    assert.equal(pdf.launches, 1, 'every report printed by the same browser');
+    assert.deepEqual(pdf.load(), { running: 0, waiting: 0 });
   });
 });

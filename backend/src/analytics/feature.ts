@@ -1,13 +1,16 @@
 // The analytics capability: /api/stats routes and the rollup refresh scheduler.
 import type { FeatureFactory } from '../kernel/feature.ts';
+import { PdfRenderer } from './pdf.ts';
 import { analyticsRouter } from './routes.ts';
 import { startRefreshScheduler } from './service.ts';
 
 export const analyticsFeature: FeatureFactory = (ctx) => {
   let scheduler: { stop: () => Promise<void> } | null = null;
+  // One Chromium for every PDF report, launched on the first one.
+  const pdf = new PdfRenderer(ctx.config.CHROMIUM_PATH);
   return {
     name: 'analytics',
-    routers: [{ path: '/api/stats', router: analyticsRouter(ctx.pool) }],
+    routers: [{ path: '/api/stats', router: analyticsRouter(ctx.pool, pdf) }],
     start: async () => {
       scheduler = startRefreshScheduler(
         ctx.pool,
@@ -20,6 +23,7 @@ export const analyticsFeature: FeatureFactory = (ctx) => {
     },
     stop: async () => {
       await scheduler?.stop();
+      await pdf.close();
     },
   };
 };

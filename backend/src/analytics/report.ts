@@ -166,19 +166,3 @@ function shiftMonths(date: string, n: number): string {
   const d = new Date(Date.UTC(y, m - 1 + n, 1));
   return d.toISOString().slice(0, 10);
 }
-
-/** Prints HTML to PDF with the machine's headless Chromium (never downloads a browser). */
-export async function htmlToPdf(html: string, executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'): Promise<Buffer> {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-  try {
-    const page = await browser.newPage();
-    await page.setContent(html, { waitUntil: 'load' });
-    return await page.pdf({ format: 'A4', printBackground: true, margin: { top: '12mm', bottom: '12mm', left: '10mm', right: '10mm' } });
-  } finally {
-    await browser.close();
-  }
-}

@@ -1,12 +1,12 @@
 // /api/stats: rates, trends, inspection priorities, connection targets, exports, reports.
 // Every query composes the caller's jurisdiction (scopePredicate in queries.ts).
 import { Router } from 'express';
-import { shanghaiDate } from '@firelink/common';
+import { REPORT_PDF_ROLES, shanghaiDate } from '@firelink/common';
 import { z } from 'zod';
 import { recordAudit } from '../audit/audit.ts';
 import { principalOf, requireRole } from '../auth/principal.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { badRequest, forbidden, notFound } from '../http/errors.ts';
+import { HttpError, forbidden, notFound } from '../http/errors.ts';
 import { scopeAllows } from '../auth/scope.ts';
 import { sendTable, type Row } from './export.ts';
 import {
@@ -19,7 +19,8 @@ import {
   updateTargetsQuery,
   type Metric,
 } from './queries.ts';
-import { buildRegionReport, htmlToPdf } from './report.ts';
+import { PdfBusyError, PdfRenderer } from './pdf.ts';
+import { buildRegionReport } from './report.ts';
 
 const DAY_MS = 86_400_000;
 /** Longest window served: five years (rollups make it cheap, but bound the work). */
@@ -89,7 +90,11 @@ const targetsSchema = z
   .strict()
   .refine((p) => Object.keys(p).length > 0, 'send at least one target field');
 
-export function analyticsRouter(pool: Pool): Router {
+/**
+ * `pdf` prints reports; the analytics feature passes one and closes it at shutdown. Without it
+ * PDF reports answer 503 (HTML still works).
+ */
+export function analyticsRouter(pool: Pool, pdf: PdfRenderer | null = null): Router {
   const r = Router();
 
   // Rates with numerator and denominator per group (unit, region or H3 cell).
@@ -100,7 +105,7 @@ export function analyticsRouter(pool: Pool): Router {
     const { rows } = await pool.query<{ key: string; name: string | null; units: number; metric: Metric; numerator: number; denominator: number; value: number | null }>(
       ratesQuery({ by: q.by, res: q.res as 6 | 7 | 8 | 9, from: w.from, to: w.to, metrics: q.metric, scope: p.scope, region: q.region ?? null, unit: q.unit ?? null }),
     );
-    if (sendTable(res, q.format, `rates-${q.by}${q.by === 'h3' ? q.res : ''}-${shanghaiDate(w.from)}-${shanghaiDate(w.to)}`, rows as unknown as Row[])) return;
+    if (await sendTable(res, q.format, `rates-${q.by}${q.by === 'h3' ? q.res : ''}-${shanghaiDate(w.from)}-${shanghaiDate(w.to)}`, rows as unknown as Row[])) return;
     const groups = new Map<string, { key: string; name: string | null; units: number; metrics: Record<string, { value: number | null; numerator: number; denominator: number }> }>();
     for (const row of rows) {
       let g = groups.get(row.key);
@@ -117,7 +122,7 @@ export function analyticsRouter(pool: Pool): Router {
     const { rows } = await pool.query<{ bucket: Date; metric: Metric; numerator: number; denominator: number; value: number | null }>(
       trendQuery({ interval: q.interval, from: w.from, to: w.to, metrics: q.metric, scope: p.scope, region: q.region ?? null }),
     );
-    if (sendTable(res, q.format, `trend-${q.interval}-${shanghaiDate(w.from)}-${shanghaiDate(w.to)}`, rows as unknown as Row[])) return;
+    if (await sendTable(res, q.format, `trend-${q.interval}-${shanghaiDate(w.from)}-${shanghaiDate(w.to)}`, rows as unknown as Row[])) return;
     res.json({ interval: q.interval, from: w.from.toISOString(), to: w.to.toISOString(), rows: rows.map((x) => ({ ...x, bucket: x.bucket.toISOString() })) });
   });
 
@@ -127,7 +132,7 @@ export function analyticsRouter(pool: Pool): Router {
     const q = prioritiesSchema.parse(req.query);
     const w = windowSchema.parse(req.query);
     const { rows } = await pool.query(prioritiesQuery({ from: w.from, to: w.to, scope: p.scope, region: q.region ?? null, limit: q.limit }));
-    if (sendTable(res, q.format, `priorities-${shanghaiDate(w.from)}-${shanghaiDate(w.to)}`, rows as Row[])) return;
+    if (await sendTable(res, q.format, `priorities-${shanghaiDate(w.from)}-${shanghaiDate(w.to)}`, rows as Row[])) return;
     res.json({ from: w.from.toISOString(), to: w.to.toISOString(), rows });
   });
 
@@ -143,7 +148,7 @@ export function analyticsRouter(pool: Pool): Router {
       high_risk_rate_pct: pct(c.high_risk_open, c.high_risk_units),
       full_coverage_pct: pct(c.open_units, c.units),
     }));
-    if (sendTable(res, q.format, 'connection', out as Row[])) return;
+    if (await sendTable(res, q.format, 'connection', out as Row[])) return;
     res.json({
       rows: out.map((c) => ({
         region_adcode: c.region_adcode,
@@ -186,8 +191,8 @@ export function analyticsRouter(pool: Pool): Router {
 
   // Periodic report per region as HTML or PDF.
   r.get('/report', async (req, res) => {
-    const p = principalOf(res);
     const q = reportSchema.parse(req.query);
+    const p = q.format === 'pdf' ? requireRole(res, ...REPORT_PDF_ROLES) : principalOf(res);
     if (!scopeAllows(p.scope, { regionAdcode: q.region }) && p.scope.kind !== 'units') {
       // A region code above the caller's districts is allowed: the queries filter to scope.
       const regionsScope = p.scope.kind === 'regions' ? p.scope.adcodes : [];
@@ -200,15 +205,20 @@ export function analyticsRouter(pool: Pool): Router {
       res.type('html').send(html);
       return;
     }
-    let pdf: Buffer;
+    if (!pdf) throw new HttpError(503, 'pdf_unavailable', 'PDF printing is not set up on this server: use format=html');
+    let bytes: Buffer;
     try {
-      pdf = await htmlToPdf(html);
+      bytes = await pdf.render(html);
     } catch (err) {
-      throw badRequest(`PDF rendering failed (${(err as Error).message.split('\n')[0]}); set CHROMIUM_PATH to a Chromium binary or use format=html`);
+      if (err instanceof PdfBusyError) {
+        res.set('Retry-After', String(err.retryAfterSeconds));
+        throw new HttpError(503, 'pdf_busy', err.message);
+      }
+      throw new HttpError(503, 'pdf_failed', `PDF rendering failed (${(err as Error).message.split('\n')[0]}); set CHROMIUM_PATH to a Chromium binary or use format=html`);
     }
     res.set('Content-Type', 'application/pdf');
     res.set('Content-Disposition', `attachment; filename="report-${q.region}-${q.period}-${date}.pdf"; filename*=UTF-8''${encodeURIComponent(title)}.pdf`);
-    res.send(pdf);
+    res.send(bytes);
   });
 
   return r;

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import JSZip from 'jszip';
-import XLSX from 'xlsx';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { wgs84ToBd09, wgs84ToGcj02 } from '../crs/index.ts';
 import { loadRegions } from '../regions/load.ts';
 import { importFile, type ImportReport } from './import.ts';
 import { writeShapefile } from './testing/shapefile-writer.ts';
+import { writeXlsx } from './xlsx.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string) => join(here, 'fixtures', name);
@@ -105,17 +105,18 @@ describe('importers', () => {
 
   it('imports stations from XLSX with BD-09 coordinates and ties each to its district', async () => {
     const b = (p: [number, number]) => wgs84ToBd09(...p);
-    const sheet = XLSX.utils.aoa_to_sheet([
-      ['编号', '站名', '等级', '值班电话', '经度', '纬度'],
-      ['S-1', '测试特勤站', '特勤站', '025-1119', ...b(east(P1, 500))],
-      ['S-2', '测试小型站', '小型站', '', ...b(P3)],
-      ['S-3', '等级未知站', '超级站', '', ...b(P3)],
-      ['S-4', '上海的站', '一级站', '', ...b([121.47, 31.23])],
-    ]);
-    const wb = XLSX.utils.book_new();
-    XLSX.utils.book_append_sheet(wb, sheet, '消防站');
+    const sheet = await writeXlsx(
+      [
+        ['编号', '站名', '等级', '值班电话', '经度', '纬度'],
+        ['S-1', '测试特勤站', '特勤站', '025-1119', ...b(east(P1, 500))],
+        ['S-2', '测试小型站', '小型站', '', ...b(P3)],
+        ['S-3', '等级未知站', '超级站', '', ...b(P3)],
+        ['S-4', '上海的站', '一级站', '', ...b([121.47, 31.23])],
+      ],
+      '消防站',
+    );
     const path = join(dir, 'stations.xlsx');
-    XLSX.writeFile(wb, path);
+    writeFileSync(path, sheet);
     const r = await importFile(db.pool, { layer: 'stations', file: path, crs: 'bd09' });
     expectFixture('stations-xlsx.report.json', brief(r));
     const rows = (await db.pool.query(`SELECT external_id, name, class, phone, region_adcode FROM stations ORDER BY external_id`)).rows;

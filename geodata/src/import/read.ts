@@ -1,4 +1,4 @@
-// File readers: GeoJSON (incl. Overpass exports), CSV, XLSX, Shapefile (.shp + .dbf beside
+// File readers: GeoJSON (incl. Overpass exports), CSV, XLSX (not legacy .xls), Shapefile (.shp + .dbf beside
 // it, or a .zip holding them, Geofabrik's free-shapefile layout included). Each yields
 // source rows with a 1-based row number, properties and an optional geometry (still in the
 // file's CRS; conversion happens in the importer).
@@ -11,9 +11,9 @@ import { basename, extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import JSZip from 'jszip';
 import { open as openShapefile } from 'shapefile';
-import XLSX from 'xlsx';
 import type { Geometry } from 'geojson';
 import { parseWkt, WktError } from './wkt.ts';
+import { readXlsxRecords, XlsxReadError } from './xlsx.ts';
 
 export interface SourceRow {
   /** 1-based: feature index in GeoJSON/Shapefile, data-row number (after the header) in CSV/XLSX. */
@@ -114,14 +114,18 @@ export async function readSourceFile(path: string, opts: { layerHint?: string } 
       const records = parseCsv(readFileSync(path), { columns: true, bom: true, skip_empty_lines: true, trim: true, relax_column_count: true });
       return { rows: readTable(records as Array<Record<string, unknown>>), format: 'csv' };
     }
-    case '.xlsx':
-    case '.xls': {
-      const wb = XLSX.read(readFileSync(path), { type: 'buffer' });
-      const sheet = wb.Sheets[wb.SheetNames[0]!];
-      if (!sheet) throw new ImportFileError(`${basename(path)} has no sheet`);
-      const records = XLSX.utils.sheet_to_json<Record<string, unknown>>(sheet, { defval: '', raw: true });
+    case '.xlsx': {
+      let records: Array<Record<string, unknown>>;
+      try {
+        records = await readXlsxRecords(readFileSync(path));
+      } catch (err) {
+        if (err instanceof XlsxReadError) throw new ImportFileError(`${basename(path)}: ${err.message}`, { cause: err });
+        throw err;
+      }
       return { rows: readTable(records), format: 'xlsx' };
     }
+    case '.xls':
+      throw new ImportFileError(`${basename(path)}: legacy .xls (Excel 97–2003) is not read; open it and save as .xlsx`);
     case '.shp': {
       const stem = path.slice(0, -4);
       const dbfPath = [`${stem}.dbf`, `${stem}.DBF`].find(existsSync);
