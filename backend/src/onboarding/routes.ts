@@ -15,7 +15,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { parseCidr } from '@firelink/ingest';
-import { read as readXlsx, utils as xlsxUtils } from 'xlsx';
+import { readXlsxRecords } from '@firelink/geodata';
 import { parse as parseCsv } from 'csv-parse/sync';
 import {
   COMPLETENESS_RULES,
@@ -35,6 +35,7 @@ import { withTransaction, type Pool } from '../db/pool.ts';
 import { HttpError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import * as uq from '../units/queries.ts';
 import { idParam, ipOf } from '../units/routes.ts';
+import { unitBuildingInScope } from '../units/building-scope.ts';
 import { completenessOf } from '../units/service.ts';
 import type { OnboardingConfig } from './config.ts';
 import { applyAffine, fitPlanToBox, frameToWgs84, wgs84ToFrame, type Affine } from './domain/frame.ts';
@@ -263,7 +264,7 @@ export function unitOnboardingRouter(deps: { pool: Pool; config: OnboardingConfi
       if (!size) throw badRequest('cannot read the image size from this file: add ?widthPx=&heightPx=');
       const saved = await withTransaction(pool, async (c) => {
         const u = await loadUnit(c, p, id, true);
-        const buildingId = u.building_id == null ? null : Number(u.building_id);
+        const buildingId = await unitBuildingInScope(c, p.scope, u);
         if (buildingId == null) throw conflict('the unit has no building: set buildingId (or a location inside a footprint) first');
         const f = (await c.query(q.buildingFrame(buildingId))).rows[0];
         const [wM, hM] = wgs84ToFrame({ lonWgs84: f.min_lon, latWgs84: f.min_lat }, f.max_lon, f.max_lat);
@@ -281,8 +282,9 @@ export function unitOnboardingRouter(deps: { pool: Pool; config: OnboardingConfi
     const id = idParam.parse(req.params.id);
     const floor = floorParam.parse(req.params.floor);
     const u = await loadUnit(pool, p, id);
-    if (u.building_id == null) throw notFound('the unit has no building');
-    const plan = (await pool.query(q.floorPlan(Number(u.building_id), floor))).rows[0];
+    const buildingId = await unitBuildingInScope(pool, p.scope, u);
+    if (buildingId == null) throw notFound('the unit has no building');
+    const plan = (await pool.query(q.floorPlan(buildingId, floor))).rows[0];
     if (!plan?.image) throw notFound(`no plan uploaded for floor ${floor}: PUT one to this address`);
     res.set('Content-Type', plan.mime_type ?? 'application/octet-stream');
     // SVG could carry script: never let the browser run it as a document.
@@ -298,10 +300,11 @@ export function unitOnboardingRouter(deps: { pool: Pool; config: OnboardingConfi
     const { transform } = z.object({ transform: affineSchema }).parse(req.body);
     await withTransaction(pool, async (c) => {
       const u = await loadUnit(c, p, id, true);
-      if (u.building_id == null) throw conflict('the unit has no building');
-      const x = await c.query(q.setPlanTransform(Number(u.building_id), floor, transform));
+      const buildingId = await unitBuildingInScope(c, p.scope, u);
+      if (buildingId == null) throw conflict('the unit has no building');
+      const x = await c.query(q.setPlanTransform(buildingId, floor, transform));
       if (!x.rows[0]) throw notFound(`no plan uploaded for floor ${floor}`);
-      await recordAudit(c, { actor: p, ip: ipOf(req), action: 'floor_plan.transform', entity: 'building', entityId: Number(u.building_id), after: { floor, transform } });
+      await recordAudit(c, { actor: p, ip: ipOf(req), action: 'floor_plan.transform', entity: 'building', entityId: buildingId, after: { floor, transform } });
     });
     res.json({ floor, transform });
   });
@@ -313,10 +316,10 @@ export function unitOnboardingRouter(deps: { pool: Pool; config: OnboardingConfi
     const body = positionSchema.parse(req.body);
     const out = await withTransaction(pool, async (c) => {
       const u = await loadUnit(c, p, id, true);
-      if (u.building_id == null) throw conflict('the unit has no building: positions are stored in the building frame');
+      const buildingId = await unitBuildingInScope(c, p.scope, u);
+      if (buildingId == null) throw conflict('the unit has no building: positions are stored in the building frame');
       const pt = (await c.query(q.pointOfUnit(id, pointId))).rows[0];
       if (!pt) throw notFound('no such point in this unit');
-      const buildingId = Number(u.building_id);
       const f = (await c.query(q.buildingFrame(buildingId))).rows[0];
       const origin = { lonWgs84: Number(f.min_lon), latWgs84: Number(f.min_lat) };
       const floor = body.floor ?? (pt.floor == null ? null : Number(pt.floor));
@@ -355,12 +358,7 @@ export function unitOnboardingRouter(deps: { pool: Pool; config: OnboardingConfi
       let records: Array<Record<string, unknown>>;
       try {
         if (body.format === 'csv') records = parseCsv(body.text.replace(/^\uFEFF/, ''), { columns: true, skip_empty_lines: true, trim: true });
-        else {
-          const wb = readXlsx(Buffer.from(body.base64, 'base64'), { type: 'buffer' });
-          const sheet = wb.Sheets[wb.SheetNames[0] ?? ''];
-          if (!sheet) throw new Error('the workbook has no sheet');
-          records = xlsxUtils.sheet_to_json(sheet, { defval: '' });
-        }
+        else records = await readXlsxRecords(Buffer.from(body.base64, 'base64'));
       } catch (err) {
         throw badRequest(`cannot read the ${body.format} file (${(err as Error).message}): the first row must be the header (system_type, system_address, component_type, component_address or loop+point, floor, label, x, y)`);
       }

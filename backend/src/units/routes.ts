@@ -7,6 +7,7 @@ import { principalOf, requireRole } from '../auth/principal.ts';
 import { scopeAllows } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
+import { assertBuildingInUnitDistrict, assertBuildingVisible } from './building-scope.ts';
 import { sendUnitPositions } from './positions.ts';
 import * as q from './queries.ts';
 import { rowFromCreate, rowFromPatch, tieUnit, toSummary, unitDetail } from './service.ts';
@@ -57,6 +58,7 @@ export function unitsRouter(deps: { pool: Pool; rules: readonly CompletenessRule
     const p = requireRole(res, 'admin', 'supervisor');
     const body = unitCreateSchema.parse(req.body);
     const id = await withTransaction(pool, async (c) => {
+      if (body.buildingId != null) await assertBuildingVisible(c, p.scope, body.buildingId);
       const row = await rowFromCreate(c, body);
       const ins = await c.query(q.insertUnit(row)).catch((e) => Promise.reject(pgToHttp(e)));
       const newId = Number(ins.rows[0].id);
@@ -64,6 +66,7 @@ export function unitsRouter(deps: { pool: Pool; rules: readonly CompletenessRule
       if (!scopeAllows(p.scope, { regionAdcode: place.regionAdcode })) {
         throw forbidden('the unit lies outside your jurisdiction (its location decides its region): check lonLatWgs84');
       }
+      if (body.buildingId != null) await assertBuildingInUnitDistrict(c, body.buildingId, place.regionAdcode);
       await recordAudit(c, { actor: p, ip: ipOf(req), action: 'unit.create', entity: 'unit', entityId: newId, after: { ...row, region_adcode: place.regionAdcode, building_id: place.buildingId } });
       return newId;
     });
@@ -82,6 +85,7 @@ export function unitsRouter(deps: { pool: Pool; rules: readonly CompletenessRule
           currentVersion: Number(cur.version),
         });
       }
+      if (body.buildingId != null) await assertBuildingVisible(c, p.scope, body.buildingId);
       const row = await rowFromPatch(c, cur, body);
       const up = await c.query(q.updateUnit(id, body.version, row)).catch((e) => Promise.reject(pgToHttp(e)));
       if (!up.rows[0]) throw conflict('the unit was changed concurrently: reload and try again');
@@ -89,6 +93,7 @@ export function unitsRouter(deps: { pool: Pool; rules: readonly CompletenessRule
       if (p.scope.kind === 'regions' && !scopeAllows(p.scope, { regionAdcode: place.regionAdcode })) {
         throw forbidden('the new location lies outside your jurisdiction: check lonLatWgs84');
       }
+      if (body.buildingId != null) await assertBuildingInUnitDistrict(c, body.buildingId, place.regionAdcode);
       const changed = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'version'));
       await recordAudit(c, { actor: p, ip: ipOf(req), action: 'unit.update', entity: 'unit', entityId: id, before: pickBefore(cur, changed), after: changed });
     });

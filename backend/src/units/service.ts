@@ -16,6 +16,7 @@ import {
 } from '@firelink/common';
 import type { Scope } from '../auth/scope.ts';
 import { badRequest } from '../http/errors.ts';
+import { visibleBuilding } from './building-scope.ts';
 import * as q from './queries.ts';
 
 type Db = pg.Pool | pg.ClientBase;
@@ -110,7 +111,10 @@ export async function unitDetail(db: pg.Pool, scope: Scope, id: number, rules: r
   const r = await db.query(q.getUnit(scope, id));
   const u = r.rows[0] as Row | undefined;
   if (!u) return null;
-  const buildingId = num(u.building_id);
+  // A building outside the caller's jurisdiction (bound before buildingId was checked, or
+  // tied across a district border) is not shown: neither its footprint nor its floor plans.
+  const bound = num(u.building_id);
+  const buildingId = bound != null && (await db.query(visibleBuilding(scope, bound))).rows[0] ? bound : null;
   const [b, pts, plans, devs, evs, completeness] = await Promise.all([
     buildingId ? db.query(q.getBuilding(buildingId)) : null,
     db.query(q.unitPoints(id)),
