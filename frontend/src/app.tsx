@@ -17,13 +17,14 @@ import { WallView } from './views/wall.tsx';
 // Views written by other areas (ANALYTICS: views/analyst, ONBOARDING: views/onboarding) are
 // hosted here: each folder's index.tsx default-exports a component. The glob is empty
 // until the file exists, so the app builds either way.
-const hosted = import.meta.glob<{ default: ComponentType<{ path: string }> }>(['./views/analyst/index.tsx', './views/onboarding/index.tsx']);
+const hosted = import.meta.glob<{ default: ComponentType<{ path: string }> }>(['./views/analyst/index.tsx', './views/onboarding/index.tsx', './views/duty/index.tsx']);
 const lazyHosted = (file: string) => {
   const load = hosted[file];
   return load ? lazy(load) : null;
 };
 const AnalystView = lazyHosted('./views/analyst/index.tsx');
 const OnboardingView = lazyHosted('./views/onboarding/index.tsx');
+const DutyView = lazyHosted('./views/duty/index.tsx');
 
 function TopBar({ route }: { route: Route }) {
   const { t, locale, setLocale } = useI18n();
@@ -33,6 +34,7 @@ function TopBar({ route }: { route: Route }) {
     ['/desk', 'nav.desk'],
     ['/analyst', 'nav.analyst'],
     ['/onboarding', 'nav.onboarding'],
+    ['/duty', 'nav.duty'],
   ];
   const current = routePath(route);
   return (
@@ -159,6 +161,7 @@ export function App() {
         {route.name === 'unit' && <UnitView id={route.id} />}
         {route.name === 'analyst' && <Hosted view={AnalystView} path="" />}
         {route.name === 'onboarding' && <Hosted view={OnboardingView} path={route.rest} />}
+        {route.name === 'duty' && <Hosted view={DutyView} path="" />}
         {route.name === 'not-found' && (
           <div className="center-card">
             <h1>{t('notFound.title')}</h1>

@@ -7,6 +7,7 @@ export type Route =
   | { name: 'unit'; id: number }
   | { name: 'analyst' }
   | { name: 'onboarding'; rest: string }
+  | { name: 'duty' }
   | { name: 'login'; next: string }
   | { name: 'not-found'; path: string };
 
@@ -33,6 +34,9 @@ export function matchRoute(pathname: string, search = ''): Route {
       return { name: 'analyst' };
     case 'onboarding':
       return { name: 'onboarding', rest: [a, ...more].filter(Boolean).join('/') };
+    case 'duty':
+      if (parts.length === 1) return { name: 'duty' };
+      break;
     case 'login': {
       const next = q.get('next') ?? '/';
       // Only same-origin paths: never redirect to another site after login.
@@ -56,6 +60,8 @@ export function routePath(r: Route): string {
       return '/analyst';
     case 'onboarding':
       return r.rest ? `/onboarding/${r.rest}` : '/onboarding';
+    case 'duty':
+      return '/duty';
     case 'login':
       return `/login?next=${encodeURIComponent(r.next)}`;
     case 'not-found':

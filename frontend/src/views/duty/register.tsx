@@ -1,0 +1,145 @@
+// The alarm handling register (接处警登记表): search by unit, kind, verdict, region, operator
+// and dates; CSV and Excel exports of the same filters with Chinese (or English) headers.
+import { useState, type FormEvent } from 'react';
+import { ALARM_KINDS, ALARM_VERDICTS } from '@firelink/common';
+import { useI18n } from '../../lib/i18n-react.tsx';
+import { formatTime } from '../../lib/i18n.ts';
+import { Link } from '../../lib/router-react.tsx';
+import { errorText, fetchRegister, registerParams, type RegisterFilters } from './api.ts';
+import { Panel, shanghaiDay, useLoad } from './shared.tsx';
+import { codeLabel, s } from './strings.ts';
+
+const PAGE = 20;
+
+export function Register() {
+  const { locale } = useI18n();
+  const [now] = useState(() => Date.now());
+  const initial: RegisterFilters = { unit: '', kind: '', verdict: '', region: '', operator: '', from: shanghaiDay(now, -6), to: shanghaiDay(now, 1) };
+  const [form, setForm] = useState<RegisterFilters>(initial);
+  const [applied, setApplied] = useState<RegisterFilters>(initial);
+  const [offset, setOffset] = useState(0);
+  const { data, error } = useLoad((sig) => fetchRegister(applied, { limit: PAGE, offset }, sig), [applied, offset]);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setOffset(0);
+    setApplied({ ...form });
+  };
+  const href = (format: 'csv' | 'xlsx') => `/api/duty/register?${registerParams(applied, { format, lang: locale === 'en' ? 'en' : 'zh-CN' })}`;
+  const field = (name: keyof RegisterFilters, label: string, type = 'text') => (
+    <label>
+      {label}
+      <input type={type} name={name} value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })} />
+    </label>
+  );
+  return (
+    <Panel
+      title={s(locale, 'register')}
+      testId="duty-register"
+      wide
+      actions={
+        <span className="duty-exports">
+          <a href={href('csv')} data-testid="export-csv" download>
+            {s(locale, 'exportCsv')}
+          </a>
+          <a href={href('xlsx')} data-testid="export-xlsx" download>
+            {s(locale, 'exportXlsx')}
+          </a>
+        </span>
+      }
+    >
+      <form className="duty-filters" onSubmit={submit} data-testid="register-filters">
+        {field('unit', s(locale, 'unit'))}
+        <label>
+          {s(locale, 'kind')}
+          <select name="kind" value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value })}>
+            <option value="">{s(locale, 'all')}</option>
+            {ALARM_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {codeLabel(locale, 'kind', k)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {s(locale, 'verdict')}
+          <select name="verdict" value={form.verdict} onChange={(e) => setForm({ ...form, verdict: e.target.value })}>
+            <option value="">{s(locale, 'all')}</option>
+            {ALARM_VERDICTS.map((v) => (
+              <option key={v} value={v}>
+                {codeLabel(locale, 'verdictv', v)}
+              </option>
+            ))}
+            <option value="none">{s(locale, 'verdict.none')}</option>
+          </select>
+        </label>
+        {field('region', s(locale, 'region'))}
+        {field('operator', s(locale, 'operator'))}
+        {field('from', s(locale, 'from'), 'date')}
+        {field('to', s(locale, 'to'), 'date')}
+        <button type="submit" className="primary" data-testid="register-search">
+          {s(locale, 'search')}
+        </button>
+      </form>
+      {error != null && <div className="duty-error" data-testid="register-error">{errorText(locale, error)}</div>}
+      <table className="duty-table duty-register-table">
+        <thead>
+          <tr>
+            <th>{s(locale, 'openedAt')}</th>
+            <th>{s(locale, 'kind')}</th>
+            <th>{s(locale, 'unit')}</th>
+            <th>{s(locale, 'state')}</th>
+            <th>{s(locale, 'verdict')}</th>
+            <th>{s(locale, 'verifiedBy')}</th>
+            <th>{s(locale, 'closedAt')}</th>
+            <th>{s(locale, 'steps')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data && data.rows.length === 0 && (
+            <tr>
+              <td colSpan={8} className="duty-muted">
+                {s(locale, 'empty')}
+              </td>
+            </tr>
+          )}
+          {data?.rows.map((r) => (
+            <tr key={r.id} data-testid="register-row" data-kind={r.kind}>
+              <td className="duty-time">{formatTime(r.openedAt, locale, 'minute')}</td>
+              <td>
+                <span className={`duty-kind k-${r.kind}`}>{codeLabel(locale, 'kind', r.kind)}</span>
+              </td>
+              <td>
+                <Link href={`/desk/${r.id}`}>{r.unitName ?? `#${r.id}`}</Link>
+                {r.pointLabel && <div className="duty-muted">{r.pointLabel}</div>}
+              </td>
+              <td>{codeLabel(locale, 'state', r.state)}</td>
+              <td>{r.verdict ? codeLabel(locale, 'verdictv', r.verdict) : '—'}</td>
+              <td>{r.verifiedBy ?? '—'}</td>
+              <td className="duty-time">{formatTime(r.closedAt, locale, 'minute')}</td>
+              <td className="duty-steps">
+                {r.steps.map((st, i) => (
+                  <span key={i}>
+                    {formatTime(st.at, locale, 'time')} {codeLabel(locale, 'step', st.step)}
+                    {st.actorName && st.actorName !== 'system' ? ` ${st.actorName}` : ''}
+                    {st.note ? `：${st.note}` : ''}
+                  </span>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {data && (
+        <div className="duty-pager">
+          <span data-testid="register-total">{s(locale, 'total', { n: data.total })}</span>
+          <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+            {s(locale, 'prev')}
+          </button>
+          <button type="button" disabled={offset + PAGE >= data.total} onClick={() => setOffset(offset + PAGE)}>
+            {s(locale, 'next')}
+          </button>
+        </div>
+      )}
+    </Panel>
+  );
+}
