@@ -391,3 +391,13 @@ export function pointInScopeQuery(scope: Scope, lon: number, lat: number): Query
     values,
   };
 }
+
+/** The station a station account speaks for (users.station_id). */
+export function ownStationQuery(userId: number): Query {
+  return { text: 'SELECT station_id FROM users WHERE id = $1', values: [userId] };
+}
+
+/** The station of a dispatch record (scope is checked by lockDispatchQuery afterwards). */
+export function dispatchStationQuery(dispatchId: number): Query {
+  return { text: 'SELECT station_id FROM dispatches WHERE id = $1', values: [dispatchId] };
+}

@@ -17,7 +17,10 @@ const EAST = 320104;
 const PRINCIPALS: Record<string, Principal> = {
   admin: { userId: null, username: 'admin-test', role: 'admin', scope: { kind: 'all' } },
   westDispatcher: { userId: null, username: 'west-dispatcher', role: 'dispatcher', scope: { kind: 'regions', adcodes: [WEST] } },
+  // Station accounts get their user ids (and stations, users.station_id) in before().
   eastStation: { userId: null, username: 'east-station', role: 'station', scope: { kind: 'regions', adcodes: [EAST] } },
+  eastStationD: { userId: null, username: 'east-station-d', role: 'station', scope: { kind: 'regions', adcodes: [EAST] } },
+  unboundStation: { userId: null, username: 'unbound-station', role: 'station', scope: { kind: 'regions', adcodes: [EAST] } },
   unitUser: { userId: null, username: 'unit-user', role: 'unit_user', scope: { kind: 'units', unitIds: [1] } },
 };
 
@@ -70,6 +73,13 @@ describe('dispatch and coverage over HTTP', () => {
         [name, lon, lat, region],
       );
       units[name] = Number(r.rows[0].id);
+    }
+    for (const [key, station] of [['eastStation', ids.B], ['eastStationD', ids.D], ['unboundStation', null]] as const) {
+      const u = await db.pool.query(
+        `INSERT INTO users (username, display_name, role, password_hash, station_id) VALUES ($1, $1, 'station', '!', $2) RETURNING id`,
+        [PRINCIPALS[key]!.username, station],
+      );
+      PRINCIPALS[key]!.userId = Number(u.rows[0].id);
     }
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0' });
     server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [dispatchFeature], before: [asPrincipal] });
@@ -138,8 +148,8 @@ describe('dispatch and coverage over HTTP', () => {
     assert.equal(again.status, 409);
     assert.match(again.body.message, /already dispatched/);
 
-    // Out of service: the east station user may set its own district's station, not the west's.
-    assert.equal((await call('eastStation', 'POST', `/api/dispatch/stations/${ids.A}/status`, { status: 'out_of_service' })).status, 404);
+    // Out of service: a station account sets its own station only (never the west's).
+    assert.equal((await call('eastStation', 'POST', `/api/dispatch/stations/${ids.A}/status`, { status: 'out_of_service' })).status, 403);
     assert.equal((await call('westDispatcher', 'POST', `/api/dispatch/stations/${ids.C}/status`, { status: 'out_of_service' })).status, 200);
     const oos = await call('admin', 'POST', '/api/dispatch/records', { stationIds: [ids.C], lon, lat });
     assert.equal(oos.status, 409);
@@ -153,6 +163,30 @@ describe('dispatch and coverage over HTTP', () => {
     assert.equal(rel.body.dispatch.stationStatus, 'available');
     assert.ok(rel.body.dispatch.releasedAt);
     assert.equal((await call('eastStation', 'POST', `/api/dispatch/records/${d.id}/release`)).status, 409);
+  });
+
+  // The station role was tied to its district only: any east station account could set every
+  // east station out of service, or release another station's dispatch.
+  it('a station account acts for its own station only (users.station_id)', async () => {
+    const status = async () => (await db.pool.query('SELECT status FROM stations WHERE id = $1', [ids.B])).rows[0].status;
+    const before = await status();
+    const other = await call('eastStationD', 'POST', `/api/dispatch/stations/${ids.B}/status`, { status: 'out_of_service' });
+    assert.equal(other.status, 403);
+    assert.match(other.body.message, /own station/);
+    const unbound = await call('unboundStation', 'POST', `/api/dispatch/stations/${ids.D}/status`, { status: 'out_of_service' });
+    assert.equal(unbound.status, 403);
+    assert.match(unbound.body.message, /not bound to a station/);
+    assert.equal(await status(), before);
+    const own = await call('eastStationD', 'POST', `/api/dispatch/stations/${ids.D}/status`, { status: 'out_of_service' });
+    assert.equal(own.status, 200);
+    assert.equal((await call('eastStationD', 'POST', `/api/dispatch/stations/${ids.D}/status`, { status: 'available' })).status, 200);
+    // Releasing: only the station's own dispatches.
+    const [lon, lat] = at(2000, 50);
+    const rec = await call('admin', 'POST', '/api/dispatch/records', { stationIds: [ids.B], lon, lat });
+    assert.equal(rec.status, 201);
+    const dispatchId = rec.body.dispatches[0].id;
+    assert.equal((await call('eastStationD', 'POST', `/api/dispatch/records/${dispatchId}/release`)).status, 403);
+    assert.equal((await call('eastStation', 'POST', `/api/dispatch/records/${dispatchId}/release`)).status, 200);
   });
 
   /** An open fire alarm of a unit, at a point, in a region. */

@@ -9,7 +9,7 @@ import type { Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { forbidden, notFound } from '../http/errors.ts';
 import { computeCoverage, coverageByRegion, stationAreas, uncoveredUnits } from './coverage.ts';
-import { alarmForDispatchQuery, listDispatchesQuery, listStationsQuery, pointInScopeQuery } from './queries.ts';
+import { alarmForDispatchQuery, dispatchStationQuery, listDispatchesQuery, listStationsQuery, ownStationQuery, pointInScopeQuery } from './queries.ts';
 import { recordDispatch, releaseDispatch, setStationStatus, toDispatchRecord, type Actor } from './records.ts';
 import { suggestStations } from './suggest.ts';
 
@@ -69,6 +69,17 @@ async function assertPointInScope(pool: Pool, p: Principal, lonV: number, latV: 
   if (!r.rows[0]?.ok) throw forbidden('this point is outside your jurisdiction; ask the center or a user whose regions cover it');
 }
 
+/**
+ * A station account acts for its own station only (users.station_id, set by an administrator);
+ * other roles get null. A station account without a station may change nothing.
+ */
+async function ownStationOf(pool: Pool, p: Principal): Promise<number | null> {
+  if (p.role !== 'station') return null;
+  const row = p.userId == null ? undefined : (await pool.query(ownStationQuery(p.userId))).rows[0];
+  if (row?.station_id == null) throw forbidden('this station account is not bound to a station: ask an administrator to set its station (stationId)');
+  return Number(row.station_id);
+}
+
 export function dispatchRouter(pool: Pool): Router {
   const r = express.Router();
 
@@ -119,6 +130,8 @@ export function dispatchRouter(pool: Pool): Router {
     const p = requireRole(res, ...STATUS_SETTERS);
     const stationId = id.parse(req.params.id);
     const b = stationStatusBody.parse(req.body);
+    const own = await ownStationOf(pool, p);
+    if (own != null && own !== stationId) throw forbidden('a station account reports the status of its own station only');
     const station = await withTransaction(pool, (c) => setStationStatus(c, actorOf(p, req), stationId, b.status, b.note));
     res.json({ station });
   });
@@ -143,6 +156,11 @@ export function dispatchRouter(pool: Pool): Router {
   r.post('/records/:id/release', async (req, res) => {
     const p = requireRole(res, ...STATUS_SETTERS);
     const dispatchId = id.parse(req.params.id);
+    const own = await ownStationOf(pool, p);
+    if (own != null) {
+      const d = (await pool.query(dispatchStationQuery(dispatchId))).rows[0];
+      if (d && Number(d.station_id) !== own) throw forbidden('a station account releases its own station\'s dispatches only');
+    }
     const dispatch = await withTransaction(pool, (c) => releaseDispatch(c, actorOf(p, req), dispatchId));
     res.json({ dispatch });
   });
