@@ -191,6 +191,7 @@ export function analyticsRouter(pool: Pool, pdf: PdfRenderer | null = null): Rou
 
   // Periodic report per region as HTML or PDF.
   r.get('/report', async (req, res) => {
+    principalOf(res); // 401 before anything about the query
     const q = reportSchema.parse(req.query);
     const p = q.format === 'pdf' ? requireRole(res, ...REPORT_PDF_ROLES) : principalOf(res);
     if (!scopeAllows(p.scope, { regionAdcode: q.region }) && p.scope.kind !== 'units') {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import type { EventBus, EventKind, StoredEvent } from '@firelink/common';
+import { REPORT_PDF_ROLES, type EventBus, type EventKind, type StoredEvent } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
@@ -380,6 +380,15 @@ describe('role × resource matrix (real features, real sessions)', () => {
       const want = name === 'admin' ? 200 : 403;
       assert.equal((await get(users[name]!, '/api/users')).status, want, `${name} /api/users`);
       assert.equal((await get(users[name]!, '/api/audit')).status, want, `${name} /api/audit`);
+    }
+  });
+
+  it('PDF reports: roles outside REPORT_PDF_ROLES are refused before any browser starts', async () => {
+    if (!mounted.has('/api/stats/report')) return;
+    for (const name of ROLES) {
+      const role = EXPECTED[name]!.role;
+      if ((REPORT_PDF_ROLES as readonly string[]).includes(role)) continue;
+      assert.equal((await get(users[name]!, '/api/stats/report?region=320100&format=pdf')).status, 403, `${name} PDF report`);
     }
   });
 
