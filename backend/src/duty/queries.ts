@@ -21,6 +21,11 @@ export function posts(scope: Scope): Query {
   return { text: `SELECT adcode, name, name_en, level FROM regions WHERE adcode = ANY($1::int[]) ORDER BY adcode`, values: [adcodes] };
 }
 
+/** The name people know the caller by (display name), for records read by people. */
+export function displayName(userId: number | null): Query {
+  return { text: `SELECT display_name FROM users WHERE id = $1`, values: [userId] };
+}
+
 export function regionName(adcode: number): Query {
   return { text: `SELECT adcode, name FROM regions WHERE adcode = $1`, values: [adcode] };
 }

@@ -32,7 +32,7 @@ import { withTransaction, type Pool } from '../db/pool.ts';
 import { HttpError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import * as q from './queries.ts';
 import { registerCsv, registerXlsx } from './register-export.ts';
-import { CommTester, commTestDto, createHandover } from './service.ts';
+import { CommTester, actorName, commTestDto, createHandover } from './service.ts';
 
 /** May read the roster, handovers, the log and the comm test status. */
 const READ: Role[] = ['admin', 'operator', 'dispatcher', 'supervisor'];
@@ -259,14 +259,15 @@ export function dutyRouter(deps: { pool: Pool; comm: CommTester }): Router {
       if (h.to_user_id != null && Number(h.to_user_id) !== p.userId && p.role !== 'admin') {
         throw forbidden(`this handover is addressed to ${h.to_name}: only they (or an admin) can accept it`);
       }
-      const up = (await c.query(q.acceptHandover(id, p, body.note))).rows[0];
+      const name = await actorName(c, p);
+      const up = (await c.query(q.acceptHandover(id, { userId: p.userId, username: name }, body.note))).rows[0];
       if (!up) throw conflict('the handover was accepted concurrently: reload');
       await c.query(
         q.insertLog({
           regionAdcode: Number(h.region_adcode),
           kind: 'handover_accepted',
           actorId: p.userId,
-          actorName: p.username,
+          actorName: name,
           text: body.note ? `from ${h.from_name}: ${body.note}` : `from ${h.from_name}`,
           refEntity: 'handover',
           refId: id,
@@ -291,7 +292,7 @@ export function dutyRouter(deps: { pool: Pool; comm: CommTester }): Router {
     const p = requireRole(res, ...ACT);
     const body = dutyLogCreateSchema.parse(req.body);
     await requirePost(pool, p, body.regionAdcode);
-    const row = (await pool.query(q.insertLog({ regionAdcode: body.regionAdcode, kind: 'note', actorId: p.userId, actorName: p.username, text: body.text }))).rows[0];
+    const row = (await pool.query(q.insertLog({ regionAdcode: body.regionAdcode, kind: 'note', actorId: p.userId, actorName: await actorName(pool, p), text: body.text }))).rows[0];
     const entry = (await pool.query(q.listLog(p.scope, { region: body.regionAdcode, kinds: ['note'], from: iso(row.at as Date)!, limit: 50 }))).rows.find((x) => Number(x.id) === Number(row.id));
     res.status(201).json(logDto(entry!));
   });

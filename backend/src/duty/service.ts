@@ -22,6 +22,13 @@ function alarmItems(rows: Array<Record<string, unknown>>): HandoverAlarm[] {
   }));
 }
 
+/** The caller as named in duty records: their display name, else the username. */
+export async function actorName(db: Db, p: Principal): Promise<string> {
+  if (p.userId == null) return p.username;
+  const r = (await db.query(q.displayName(p.userId))).rows[0];
+  return (r?.display_name as string | undefined) ?? p.username;
+}
+
 /** Counts of the shift window [from, to) for a post, as frozen into a handover. */
 export async function shiftSummary(db: Db, scope: Principal['scope'], post: number, from: string, to: string): Promise<ShiftSummary> {
   const r = (await db.query(q.shiftCounts(scope, post, from, to))).rows[0];
@@ -61,12 +68,13 @@ export async function createHandover(
     const open = await c.query(q.openAlarmsOfPost(p.scope, h.regionAdcode, end, null));
     const pending = await c.query(q.openAlarmsOfPost(p.scope, h.regionAdcode, end, h.pendingAfterHours));
     const summary = await shiftSummary(c, p.scope, h.regionAdcode, start, end);
+    const name = await actorName(c, p);
     const row = (
       await c.query(
         q.insertHandover({
           regionAdcode: h.regionAdcode,
           fromUserId: p.userId,
-          fromName: p.username,
+          fromName: name,
           toUserId: h.toUserId,
           shiftStart: start,
           shiftEnd: end,
@@ -91,7 +99,7 @@ export async function createHandover(
         regionAdcode: h.regionAdcode,
         kind: 'handover_created',
         actorId: p.userId,
-        actorName: p.username,
+        actorName: name,
         text: `open ${open.rows.length}, pending ${pending.rows.length}, opened ${summary.opened}, closed ${summary.closed}, false alarms ${summary.falseAlarms}`,
         refEntity: 'handover',
         refId: id,
