@@ -4,7 +4,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import { H3HexagonLayer } from '@deck.gl/geo-layers';
 import type { PickingInfo } from '@deck.gl/core';
+import { REPORT_PDF_ROLES } from '@firelink/common';
 import { useI18n } from '../../lib/i18n-react.tsx';
+import { useSession } from '../../lib/session-react.tsx';
 import { Link } from '../../lib/router-react.tsx';
 import { CommandMap } from '../../map/command-map.tsx';
 import { fetchConnection, fetchPriorities, fetchRates, fetchTrend, type Connection, type Priorities, type Rates, type Trend } from './api.ts';
@@ -58,6 +60,9 @@ function Exports({ path, params }: { path: string; params: Record<string, string
 
 export function AnalystView(_props: { path?: string }) {
   const { locale } = useI18n();
+  const { me } = useSession();
+  // PDF reports are rendered by the server's Chromium for these roles only; others get the printable HTML.
+  const reportFormat = me && (REPORT_PDF_ROLES as readonly string[]).includes(me.role) ? 'pdf' : 'html';
   const [metric, setMetric] = useState<Metric>('false_alarm_rate');
   const [win, setWin] = useState<WindowKey>('d30');
   const [res, setRes] = useState(8);
@@ -148,7 +153,7 @@ export function AnalystView(_props: { path?: string }) {
           <span className="ana-export">
             {s(locale, 'report')}:{' '}
             {(['daily', 'weekly', 'monthly'] as const).map((p) => (
-              <a key={p} href={`/api/stats/report?region=${firstRegion}&period=${p}&format=pdf`}>
+              <a key={p} href={`/api/stats/report?region=${firstRegion}&period=${p}&format=${reportFormat}`} target="_blank" rel="noreferrer">
                 {s(locale, p)}{' '}
               </a>
             ))}
