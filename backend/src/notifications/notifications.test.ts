@@ -12,7 +12,7 @@ import { startServer, type RunningServer } from '../main.ts';
 import { loadOnboardingConfig } from '../onboarding/config.ts';
 import { onboardingFeature } from '../onboarding/feature.ts';
 import { HttpSmsGateway } from './gateway.ts';
-import { OutboxWorker, notifyForEvents } from './service.ts';
+import { OutboxWorker, eventDetailZh, notifyForEvents } from './service.ts';
 
 const event = (id: number, unitId: number, kind: StoredEvent['kind'], description: string | null = null): StoredEvent => ({
   id,
@@ -92,6 +92,13 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
     const rows = (await db.pool.query(`SELECT recipient, payload FROM outbox WHERE channel = 'sms' ORDER BY id`)).rows;
     assert.deepEqual([...new Set(rows.map((r) => r.recipient))].sort(), ['02511110000', '13800000001', '13800000002']);
     assert.match(rows[0].payload.text, /新街口百货发生故障：3F 烟感故障/);
+    // A blank description (devices often send none) still says what is at fault.
+    await db.pool.query(`DELETE FROM outbox`);
+    assert.equal(await notifyForEvents(db.pool, [event(10, unitId, 'fault', '   ')]), 3);
+    const blank = (await db.pool.query(`SELECT payload FROM outbox WHERE channel = 'sms' ORDER BY id`)).rows[0].payload.text as string;
+    assert.doesNotMatch(blank, /故障：。/);
+    assert.match(blank, /发生故障：.+ 0回路1号 故障。/);
+    assert.equal(eventDetailZh({ kind: 'host_offline', description: null, componentType: null, componentAddress: null, payload: { reason: 'power' } }), '主电和备电均故障（主机断电）');
     // The same fault again within the throttle window queues nothing.
     assert.equal(await notifyForEvents(db.pool, [event(4, unitId, 'fault')]), 0);
     // Events of other units and kinds without a rule are ignored.

@@ -1,7 +1,7 @@
 // Notifications: event → rule → outbox rows (one per recipient), and the outbox worker that
 // hands them to the SMS gateway with bounded, exponentially spaced retries.
 import type pg from 'pg';
-import { SerialJobs, type Contact, type StoredEvent } from '@firelink/common';
+import { COMPONENT_TYPES, SerialJobs, splitComponentAddress, type Contact, type StoredEvent } from '@firelink/common';
 import type { Logger } from '../logger.ts';
 import { SmsGatewayError, type SmsGateway } from './gateway.ts';
 import * as q from './queries.ts';
@@ -10,6 +10,27 @@ const KIND_ZH: Record<string, string> = {
   fault: '故障',
   host_offline: '主机离线',
   duty_check_missed: '查岗未应答',
+};
+
+/**
+ * What happened, in Chinese, for a message: the device's own description when it sent one,
+ * else the component type and its loop/point address with the kind ("点型感烟火灾探测器
+ * 1回路23号 故障"); devices often send the description field blank.
+ */
+export function eventDetailZh(e: Pick<StoredEvent, 'kind' | 'description' | 'componentType' | 'componentAddress' | 'payload'>): string {
+  const described = e.description?.trim();
+  if (described) return described;
+  if (e.kind === 'host_offline') return OFFLINE_REASON_ZH[String(e.payload?.reason)] ?? '主机离线';
+  const kind = KIND_ZH[e.kind] ?? '异常';
+  if (e.componentType === null || e.componentAddress === null) return kind;
+  const type = COMPONENT_TYPES[e.componentType]?.zh ?? '部件';
+  const { loop, point } = splitComponentAddress(e.componentAddress);
+  return `${type} ${loop}回路${point}号 ${kind}`;
+}
+
+const OFFLINE_REASON_ZH: Record<string, string> = {
+  silent: '超过规定时间未收到数据（通信中断或主机关机）',
+  power: '主电和备电均故障（主机断电）',
 };
 
 export function renderTemplate(tpl: string, vars: { unit: string; detail: string }): string {
@@ -35,7 +56,7 @@ export async function notifyForEvents(pool: pg.Pool, events: readonly StoredEven
       for (const c of (u.contacts as Contact[]) ?? []) if ((rule.contact_roles as string[]).includes(c.role) && c.phone) phones.add(c.phone);
     }
     if (rule.notify_agency && u.agency_phone) phones.add(String(u.agency_phone));
-    const text = renderTemplate(String(rule.template_zh), { unit: String(u.name), detail: e.description ?? KIND_ZH[e.kind] ?? e.kind });
+    const text = renderTemplate(String(rule.template_zh), { unit: String(u.name), detail: eventDetailZh(e) });
     for (const phone of phones) {
       const r = await pool.query(q.enqueueThrottled({ recipient: phone, unitId: e.unitId!, kind: e.kind, text, eventId: e.id, throttleS: Number(rule.throttle_s) }));
       queued += r.rowCount ?? 0;
