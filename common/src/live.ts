@@ -9,6 +9,7 @@
 // every delta it missed (from the database), or a fresh snapshot when the gap is too big.
 import { z } from 'zod';
 import { alarmKindSchema, alarmStateSchema, alarmVerdictSchema, eventKindSchema, eventSourceSchema } from './event.ts';
+import { alarmCallSchema, procedureStageSchema } from './procedures.ts';
 
 /** [longitude, latitude] in WGS84 degrees (same shape as units.ts' lonLatWgs84Schema). */
 const lonLatWgs84Schema = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]);
@@ -64,6 +65,12 @@ export const alarmDtoSchema = z.object({
   dispatchedBy: id.nullable(),
   closedAt: isoTime.nullable(),
   closedBy: id.nullable(),
+  /** Position in the kind's procedure (common/src/procedures.ts); absent from old clients' fixtures. */
+  stage: procedureStageSchema.optional(),
+  /** False-alarm cause (fire) or cause of a shutdown / missed duty check, a code of the procedure's list. */
+  cause: z.string().nullable().optional(),
+  /** Rectification or repair deadline set by the procedure's deadline / follow-up step. */
+  deadlineAt: isoTime.nullable().optional(),
 });
 export type AlarmDto = z.infer<typeof alarmDtoSchema>;
 
@@ -78,6 +85,12 @@ export const ALARM_STEPS = [
   'auto_closed',
   'forwarded',
   'forward_failed',
+  // procedure steps (common/src/procedures.ts STEP_RECORD_NAME)
+  'called',
+  'cause',
+  'deadline',
+  'follow_up',
+  'noted',
 ] as const;
 export const alarmStepKindSchema = z.enum(ALARM_STEPS);
 
@@ -89,6 +102,8 @@ export const alarmStepSchema = z.object({
   actorName: z.string().nullable(),
   at: isoTime,
   note: z.string().nullable(),
+  /** What the step recorded beyond the note: verdict, cause, deadlineAt, callId, stationIds. */
+  detail: z.record(z.unknown()).nullable().optional(),
 });
 export type AlarmStep = z.infer<typeof alarmStepSchema>;
 
@@ -177,6 +192,8 @@ export const alarmDetailSchema = z.object({
   forwards: z.array(
     z.object({ id, status: z.enum(['pending', 'sent', 'failed']), attempts: z.number().int(), lastError: z.string().nullable(), createdAt: isoTime, sentAt: isoTime.nullable() }),
   ),
+  /** Calls recorded by the procedure's call steps, oldest first. */
+  calls: z.array(alarmCallSchema).optional(),
 });
 export type AlarmDetail = z.infer<typeof alarmDetailSchema>;
 
@@ -281,7 +298,8 @@ export const snapshotMessageSchema = z.object({
   alarms: z.array(alarmDtoSchema),
 });
 export const alarmOpenedMessageSchema = z.object({ type: z.literal('alarm_opened'), ...delta, alarm: alarmDtoSchema });
-export const ALARM_UPDATE_REASONS = ['repeat', 'escalated', 'acknowledged', 'verified', 'dispatched', 'cleared'] as const;
+/** `step`: a procedure step that keeps the coarse state (a call, a cause, a deadline, a note). */
+export const ALARM_UPDATE_REASONS = ['repeat', 'escalated', 'acknowledged', 'verified', 'dispatched', 'cleared', 'step'] as const;
 export const alarmUpdatedMessageSchema = z.object({
   type: z.literal('alarm_updated'),
   ...delta,
