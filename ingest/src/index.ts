@@ -1,7 +1,8 @@
 // @firelink/ingest: the device-facing edge.
 export * from './codec/index.ts';
 export * from './domain/normalize.ts';
-export { EventStore, systemEvent, type StoreResult, type DeviceInfo } from './store/event-store.ts';
+export { EventStore, systemEvent, type StoreResult, type DeviceInfo, type EventStoreOptions } from './store/event-store.ts';
+export { RawFrameBudget, type RawFrameBudgetOptions } from './store/raw-frame-budget.ts';
 export { IngestRetention, type RetentionOptions } from './store/retention.ts';
 export { startGb26875Server, type Gb26875Server, type Gb26875ServerOptions, type IngestLogger } from './server/gb26875-server.ts';
 export { PeerPolicy, buildPeerRules, parseCidr, peerAllowed, type PeerRules } from './server/peer-policy.ts';

@@ -15,7 +15,11 @@ export interface ListenerStats {
   framesConfirmed: number;
   framesDenied: number;
   framesRefused: number;
+  addressClaimsRefused: number;
+  holdersReleased: number;
   connectionsRefused: number;
+  connectionsTimedOut: number;
+  rawFramesNotKept: number;
   storeErrors: number;
   eventsStored: number;
   confirmLatencyMs: { p50: number; p99: number } | null;

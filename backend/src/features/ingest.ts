@@ -27,7 +27,9 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
   return (ctx) => {
     const { config, pool, logger, bus } = ctx;
     const log = logger.child({ feature: 'ingest' });
-    const store = new EventStore(pool);
+    const store = new EventStore(pool, {
+      rawFrameBudget: { perAddress: config.RAW_FRAMES_PER_ADDRESS_PER_HOUR, perPeer: config.RAW_FRAMES_PER_PEER_PER_HOUR },
+    });
     let server: Gb26875Server | null = null;
     let health: DeviceHealth | null = null;
     let duty: DutyChecks | null = null;
@@ -47,7 +49,7 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
     const listenerStats = (): ListenerStats | null => {
       if (!server) return null;
       const p50 = server.latency.percentile(50);
-      return { ...server.stats(), confirmLatencyMs: Number.isNaN(p50) ? null : { p50, p99: server.latency.percentile(99) } };
+      return { ...server.stats(), rawFramesNotKept: store.rawBudget.skipped, confirmLatencyMs: Number.isNaN(p50) ? null : { p50, p99: server.latency.percentile(99) } };
     };
     return {
       name: 'ingest',
@@ -70,8 +72,14 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
             logger: log,
             centerAddress: config.GB26875_CENTER_ADDRESS,
             idleTimeoutMs: config.GB26875_IDLE_TIMEOUT_S * 1000,
+            firstFrameTimeoutMs: config.GB26875_FIRST_FRAME_TIMEOUT_S * 1000,
+            partialFrameTimeoutMs: config.GB26875_PARTIAL_FRAME_TIMEOUT_S * 1000,
+            // A connection holds its device address while the device is not offline.
+            addressHoldMs: config.DEVICE_OFFLINE_AFTER_S * 1000,
+            challengeMs: config.GB26875_CHALLENGE_S * 1000,
             onTraffic: (address, peer) => health?.touch(address, peer),
             peerAllowed: (address, ip) => peers.allows(address, ip),
+            peerVouched: (address, ip) => peers.vouches(address, ip),
             maxConnectionsPerIp: config.GB26875_MAX_CONNECTIONS_PER_IP,
           });
         } catch (err) {

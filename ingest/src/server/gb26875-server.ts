@@ -9,6 +9,22 @@
 // another's. An upload is confirmed (command 3, serial echoed, addresses swapped) only
 // after its events are committed; a bad checksum is denied (command 6). Events are
 // published on the bus after commit.
+//
+// Who holds a device address. The protocol has no authentication, so the listener decides
+// which connection speaks for an address: the first connection whose upload (command 2)
+// carries it holds it for as long as it stays live (a valid frame within `addressHoldMs`).
+// Another peer claiming a held address is refused (`address_held`: denied, kept in
+// raw_frames, its connection closed) and never closes the holder; instead the holder is
+// challenged (a clock sync, command 1 / type 90, which every UITD confirms): if it sends
+// nothing within `challengeMs` it is taken for a dead link (a device that rebooted or lost its
+// route leaves a half-open socket here) and closed, so the real device's next reconnect
+// gets the address. A peer on the device's allowlist (`peerVouched`) may take the address
+// at once. Confirms, answers and denies never claim an address and count only from the holder.
+//
+// Timeouts are measured in frames, not bytes, so a peer trickling bytes keeps nothing
+// open: a connection must hold an address within `firstFrameTimeoutMs`, a frame once begun
+// must be complete within `partialFrameTimeoutMs`, and a connection without a valid frame
+// for `idleTimeoutMs` is closed.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { EventBus, StoredEvent } from '@firelink/common';
 import { parseAdu, type AduObject } from '../codec/adu.ts';
@@ -40,8 +56,25 @@ export interface Gb26875ServerOptions {
   logger?: IngestLogger;
   /** Our own 6-byte address, the destination devices write (monitoring center). Default 0. */
   centerAddress?: number;
-  /** Close a connection silent for this long (ms). Default 10 min (heartbeats are tens of seconds). */
+  /** Close a connection without a valid frame for this long (ms). Default 10 min (heartbeats are tens of seconds). */
   idleTimeoutMs?: number;
+  /** Close a connection that has not claimed a device address (an upload accepted) within this (ms). Default 60 s. */
+  firstFrameTimeoutMs?: number;
+  /** Close a connection whose frame, once begun, is not complete within this (ms). Default 10 s (a frame is ≤ 1054 bytes). */
+  partialFrameTimeoutMs?: number;
+  /**
+   * A connection holds its device address while it sends a valid frame at least this often
+   * (ms); a claim by another peer after that much silence takes the address at once. Default 180 s
+   * (DEVICE_OFFLINE_AFTER_S: the same silence makes the device offline).
+   */
+  addressHoldMs?: number;
+  /** How long (ms) a challenged holder has to send any valid frame before it is closed as dead. Default 10 s (the standard's resend timeout). */
+  challengeMs?: number;
+  /**
+   * True when the device's allowlist names this peer: it may take the address over from a
+   * live connection at once (PeerPolicy.vouches). Default: nobody (the holder keeps it).
+   */
+  peerVouched?: (address: number, ip: string) => boolean;
   /** Frames in flight per connection before its socket is paused. Default 32. */
   maxQueuedFrames?: number;
   /** Garbage bytes tolerated per connection without a single valid frame in between. Default 64 KiB. */
@@ -80,8 +113,16 @@ interface Connection {
   garbageBytes: number;
   nextSerial: number;
   paused: boolean;
-  /** A frame was refused (peer not allowed): nothing more is read from this connection. */
+  /** A frame was refused (peer not allowed, address held): nothing more is read from this connection. */
   refused?: boolean;
+  /** When the connection was accepted (ms since epoch). */
+  openedAt: number;
+  /** Last valid frame (ms since epoch; 0 = none yet): liveness for the idle timeout and for holding an address. */
+  lastFrameAt: number;
+  /** Since when bytes of an incomplete frame have been waiting (ms since epoch), or null. */
+  partialSince: number | null;
+  /** Pending challenge of this connection's hold on its address (another peer claimed it). */
+  challenge: NodeJS.Timeout | null;
   /** How the device speaks: decided from its first bytes (null until then). */
   wire: 'binary' | 'ascii-hex' | null;
   /** First bytes held until the wire format is known. */
@@ -102,8 +143,14 @@ export interface Gb26875Server {
     framesDenied: number;
     storeErrors: number;
     eventsStored: number;
-    /** Frames from a peer not in the device's allowed_peers. */
+    /** Frames refused: from a peer not in the device's allowed_peers, or claiming an address a live connection holds. */
     framesRefused: number;
+    /** Frames claiming an address a live connection holds (part of framesRefused). */
+    addressClaimsRefused: number;
+    /** Holders closed because they did not answer a challenge (dead links). */
+    holdersReleased: number;
+    /** Connections closed by the first-frame or partial-frame timeout. */
+    connectionsTimedOut: number;
     /** Connections over the per-IP limit. */
     connectionsRefused: number;
   };
@@ -117,12 +164,27 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
   const log = opts.logger ?? silentLogger;
   const center = opts.centerAddress ?? 0;
   const idleMs = opts.idleTimeoutMs ?? 10 * 60_000;
+  const firstFrameMs = opts.firstFrameTimeoutMs ?? 60_000;
+  const partialMs = opts.partialFrameTimeoutMs ?? 10_000;
+  const holdMs = opts.addressHoldMs ?? 180_000;
+  const challengeMs = opts.challengeMs ?? 10_000;
   const maxQueue = opts.maxQueuedFrames ?? 32;
   const maxGarbage = opts.maxGarbageBytes ?? 64 * 1024;
   const latency = new LatencyRecorder();
   const conns = new Set<Connection>();
   const byAddress = new Map<number, Connection>();
-  const counters = { framesReceived: 0, framesConfirmed: 0, framesDenied: 0, storeErrors: 0, eventsStored: 0, framesRefused: 0, connectionsRefused: 0 };
+  const counters = {
+    framesReceived: 0,
+    framesConfirmed: 0,
+    framesDenied: 0,
+    storeErrors: 0,
+    eventsStored: 0,
+    framesRefused: 0,
+    addressClaimsRefused: 0,
+    holdersReleased: 0,
+    connectionsRefused: 0,
+    connectionsTimedOut: 0,
+  };
   const perIpLimit = opts.maxConnectionsPerIp ?? 0;
   const perIp = new Map<string, number>();
   /** Last warning per IP (ms): a flood is logged once a minute, not once a connection. */
@@ -146,6 +208,41 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
     return serial;
   };
 
+  /** Refuses a frame: never bound, never events; its bytes kept in raw_frames (budgeted by the store), denied, connection closed. */
+  const refuse = async (c: Connection, frame: Frame, reason: 'peer_not_allowed' | 'address_held', msg: string): Promise<void> => {
+    c.refused = true;
+    counters.framesRefused++;
+    warnOnce(`${reason} ${c.ip}`, { peer: c.peer, device: frame.source, reason }, msg);
+    await opts.store.storeRefusedFrame(frame, c.peer, reason).catch((err: unknown) => log.error({ err, peer: c.peer }, 'refused frame not kept'));
+    if (frame.command === Command.sendData) write(c, encodeDeny(frame));
+    c.socket.destroySoon();
+  };
+
+  /** Releases a connection's address (if it still holds it) and closes it. */
+  const drop = (c: Connection) => {
+    if (c.address !== null && byAddress.get(c.address) === c) byAddress.delete(c.address);
+    c.socket.destroy();
+  };
+
+  /**
+   * Another peer claimed the address `h` holds: ask `h` to prove it is alive. Any valid frame
+   * from it within challengeMs will do (it confirms the clock sync at once; a heartbeat also
+   * counts); otherwise its link is taken for dead and it is closed, freeing the address.
+   */
+  const challenge = (h: Connection) => {
+    if (h.challenge) return; // one challenge at a time, however many claims arrive
+    const sentAt = Date.now();
+    sendTo(h, Command.control, 90, [{ time: isoLocalAt(new Date()) }]);
+    h.challenge = setTimeout(() => {
+      h.challenge = null;
+      if (h.lastFrameAt >= sentAt || h.socket.destroyed) return;
+      counters.holdersReleased++;
+      log.warn({ peer: h.peer, device: h.address }, 'the connection holding this device address did not answer after another peer claimed it; closed as a dead link (the address is free)');
+      drop(h);
+    }, challengeMs);
+    h.challenge.unref?.();
+  };
+
   const handle = async (c: Connection, frame: Frame, receivedAtNs: bigint): Promise<void> => {
     counters.framesReceived++;
     if (c.refused) return;
@@ -153,19 +250,28 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
       // A device's address from a peer not on its list: never bind it (the real device's
       // connection stays), never turn it into events; keep the bytes in raw_frames (a real
       // device that changed its IP shows up there), deny, and drop the connection.
-      c.refused = true;
-      counters.framesRefused++;
-      warnOnce(`refused ${c.ip}`, { peer: c.peer, device: frame.source }, 'frame refused: this peer is not in the device\'s allowed_peers; kept in raw_frames, denied, connection closed');
-      await opts.store.storeRefusedFrame(frame, c.peer, 'peer_not_allowed').catch((err: unknown) => log.error({ err, peer: c.peer }, 'refused frame not kept'));
-      if (frame.command === Command.sendData) write(c, encodeDeny(frame));
-      c.socket.destroySoon();
-      return;
+      return refuse(c, frame, 'peer_not_allowed', "frame refused: this peer is not in the device's allowed_peers; kept in raw_frames, denied, connection closed");
     }
     if (c.address !== frame.source) {
+      // Only an upload claims an address: a bare confirm, answer or deny from a connection
+      // that does not hold it is ignored (it must never move a device, nor confirm our commands).
+      if (frame.command !== Command.sendData) {
+        log.debug({ peer: c.peer, device: frame.source, command: frame.command }, 'frame for an address this connection does not hold; ignored');
+        return;
+      }
+      const holder = byAddress.get(frame.source);
+      if (holder && holder !== c && !holder.socket.destroyed && !holder.socket.readableEnded) {
+        const live = Date.now() - holder.lastFrameAt < holdMs;
+        if (live && !(opts.peerVouched?.(frame.source, c.ip) ?? false)) {
+          counters.addressClaimsRefused++;
+          challenge(holder);
+          return refuse(c, frame, 'address_held', 'frame refused: another live connection holds this device address; kept in raw_frames, denied, connection closed (the holder is challenged and closed if it does not answer)');
+        }
+        // Silent past the hold window, or the claimant is on the device's allowlist: the old socket is stale.
+        drop(holder);
+      }
       if (c.address !== null && byAddress.get(c.address) === c) byAddress.delete(c.address);
       c.address = frame.source;
-      const old = byAddress.get(frame.source);
-      if (old && old !== c) old.socket.destroy(); // the device reconnected; the old socket is stale
       byAddress.set(frame.source, c);
       if (opts.clockSyncOnConnect ?? true) sendTo(c, Command.control, 90, [{ time: isoLocalAt(new Date()) }]);
     }
@@ -218,12 +324,24 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
       return;
     }
     perIp.set(ip, open);
-    const c: Connection = { socket, peer, ip, decoder: new FrameDecoder(), inflight: 0, address: null, garbageBytes: 0, nextSerial: 0, paused: false, wire: null, head: Buffer.alloc(0) };
+    const c: Connection = {
+      socket,
+      peer,
+      ip,
+      decoder: new FrameDecoder(),
+      inflight: 0,
+      address: null,
+      garbageBytes: 0,
+      nextSerial: 0,
+      paused: false,
+      wire: null,
+      head: Buffer.alloc(0),
+      openedAt: Date.now(),
+      lastFrameAt: 0,
+      partialSince: null,
+      challenge: null,
+    };
     conns.add(c);
-    socket.setTimeout(idleMs, () => {
-      log.info({ peer, device: c.address }, 'idle connection closed');
-      socket.destroy();
-    });
     socket.on('data', (data: Buffer) => {
       if (c.refused) return;
       const now = process.hrtime.bigint();
@@ -232,7 +350,10 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
         // Binary frames or a vendor's ASCII hex text: told apart by the first bytes.
         c.head = Buffer.concat([c.head, data]);
         const wire = detectWireFormat(c.head) ?? (c.head.length > 64 ? 'binary' : null);
-        if (wire === null) return;
+        if (wire === null) {
+          c.partialSince ??= Date.now();
+          return;
+        }
         c.wire = wire;
         chunk = c.head;
         c.head = Buffer.alloc(0);
@@ -251,6 +372,7 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
           return;
         }
       }
+      let framed = false;
       for (const item of c.decoder.push(chunk)) {
         if (item instanceof DecodeError) {
           if (item.code === 'checksum' && item.header) {
@@ -267,6 +389,8 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
           continue;
         }
         c.garbageBytes = 0;
+        framed = true;
+        c.lastFrameAt = Date.now();
         c.inflight++;
         handle(c, item, now)
           .catch((err: unknown) => {
@@ -281,6 +405,9 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
             }
           });
       }
+      // A frame begun must be finished within partialFrameTimeoutMs; each completed frame restarts the clock.
+      if (c.decoder.buffered === 0) c.partialSince = null;
+      else if (framed || c.partialSince === null) c.partialSince = Date.now();
       if (c.inflight >= maxQueue && !c.paused) {
         c.paused = true;
         socket.pause();
@@ -292,9 +419,31 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
       if (left > 0) perIp.set(ip, left);
       else perIp.delete(ip);
       conns.delete(c);
+      if (c.challenge) clearTimeout(c.challenge);
       if (c.address !== null && byAddress.get(c.address) === c) byAddress.delete(c.address);
     });
   });
+
+  // Timeouts, by one sweep over the connections rather than a timer each (20,000 sockets).
+  const sweepMs = Math.max(20, Math.min(1000, Math.min(firstFrameMs, partialMs, idleMs) / 4));
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const c of conns) {
+      if (c.socket.destroyed) continue;
+      let why: string | null = null;
+      if (c.address === null && now - c.openedAt > firstFrameMs) why = 'no device frame within the first-frame timeout (GB26875_FIRST_FRAME_TIMEOUT_S); connection closed';
+      else if (c.partialSince !== null && now - c.partialSince > partialMs) why = 'frame not completed within the partial-frame timeout (GB26875_PARTIAL_FRAME_TIMEOUT_S); connection closed';
+      if (why) {
+        counters.connectionsTimedOut++;
+        warnOnce(`timeout ${c.ip}`, { peer: c.peer, device: c.address }, why);
+        drop(c);
+      } else if (now - Math.max(c.openedAt, c.lastFrameAt) > idleMs) {
+        log.info({ peer: c.peer, device: c.address }, 'idle connection closed (no valid frame within GB26875_IDLE_TIMEOUT_S)');
+        drop(c);
+      }
+    }
+  }, sweepMs);
+  sweep.unref?.();
   server.maxConnections = opts.maxConnections ?? 20_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -315,6 +464,7 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
     },
     connectedAddresses: () => [...byAddress.keys()],
     close: async () => {
+      clearInterval(sweep);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const c of conns) c.socket.destroy();

@@ -70,6 +70,15 @@ export class PeerPolicy {
     return peerAllowed(this.rules, address, ip);
   }
 
+  /**
+   * True only when the device HAS an allowlist and it names `ip`: such a peer may take the
+   * address over from a live connection at once (a device without a list must wait until its
+   * holder is silent or fails a challenge).
+   */
+  vouches(address: number, ip: string): boolean {
+    return this.rules.has(address) && peerAllowed(this.rules, address, ip);
+  }
+
   /** Loads the rules now. */
   async refresh(): Promise<void> {
     const r = await this.pool.query<{ address: string; peers: string[] }>(

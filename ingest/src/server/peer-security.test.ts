@@ -138,13 +138,14 @@ describe('GB/T 26875.3 peers: allowlists and per-IP limits', () => {
     const elsewhere = await RawPeer.open(server.port, '127.0.0.6');
     elsewhere.socket.write(fire(6, OPEN));
     await elsewhere.waitFor((f) => f.some((x) => x.command === 3 && x.serial === 6));
-    // Closing one frees a place.
+    // Closing one frees a place. (`elsewhere` hangs up too: while it lives it holds OPEN.)
     mine[0]!.socket.destroy();
+    elsewhere.socket.destroy();
     await mine[0]!.waitClosed();
     await new Promise((r) => setTimeout(r, 50));
     const again = await RawPeer.open(server.port, '127.0.0.5');
     again.socket.write(fire(7, OPEN));
     await again.waitFor((f) => f.some((x) => x.command === 3 && x.serial === 7));
-    for (const p of [...mine, again, elsewhere]) p.socket.destroy();
+    for (const p of [...mine, again]) p.socket.destroy();
   });
 });

@@ -14,6 +14,7 @@ import { carriesHostPower, rawReason, type Adu } from '../codec/adu.ts';
 import type { Frame } from '../codec/frame.ts';
 import { NO_DEVICE, eventPointId, hasWrites, planBatch, readKeysOf, systemEvent, type BatchItem, type DeviceInfo, type PlannedFrame } from '../domain/batch-plan.ts';
 import * as q from './queries.ts';
+import { RawFrameBudget, type RawFrameBudgetOptions } from './raw-frame-budget.ts';
 import './pg-types.ts';
 import { withTransaction } from '@firelink/common';
 
@@ -44,6 +45,8 @@ export interface EventStoreOptions {
    * transaction. Default true.
    */
   fastPath?: boolean;
+  /** How many raw frames of unregistered addresses and refused peers are kept (per address, per peer, per hour). */
+  rawFrameBudget?: RawFrameBudgetOptions;
 }
 
 /** Thrown by the fast path when a batch needs the locked transaction (nothing was written). */
@@ -71,7 +74,11 @@ export class EventStore {
     this.busy = Array.from({ length: lanes }, () => false);
     this.maxBatch = opts.maxBatch ?? 400;
     this.fastPath = opts.fastPath ?? true;
+    this.rawBudget = new RawFrameBudget(opts.rawFrameBudget);
   }
+
+  /** Budget of raw frames kept for strangers (unregistered addresses, refused peers). */
+  readonly rawBudget: RawFrameBudget;
 
   private fastPath: boolean;
 
@@ -231,8 +238,13 @@ export class EventStore {
         );
       }
     }
+    // Frames of unregistered addresses are kept within a budget (they are still counted above).
     const raw = plan.rawFrames;
-    if (raw.address.length > 0) await client.query(q.insertRawFrames(raw.address, raw.peer, raw.reason, raw.hex, now));
+    const keep = raw.reason.map((r, i) => r !== 'unregistered_device' || this.rawBudget.take(raw.address[i] ?? null, raw.peer[i] ?? null));
+    if (keep.some((k) => k)) {
+      const pick = <T>(xs: T[]) => xs.filter((_, i) => keep[i]);
+      await client.query(q.insertRawFrames(pick(raw.address), pick(raw.peer), pick(raw.reason), pick(raw.hex), now));
+    }
 
     // Write phase, one statement.
     const rows: q.EventRow[] = [];
@@ -275,8 +287,9 @@ export class EventStore {
     return items.map((it, i) => ({ duplicate: !plan.fresh[i], device: plan.deviceOf(it.frame.source), events: stored.get(i) ?? [] }));
   }
 
-  /** Keeps a frame we refused (e.g. a peer not allowed for the device) in raw_frames, for investigation. */
+  /** Keeps a frame we refused (e.g. a peer not allowed for the device) in raw_frames, for investigation, within the raw-frame budget. */
   async storeRefusedFrame(frame: Frame, peer: string | null, reason: string, receivedAt = new Date()): Promise<void> {
+    if (!this.rawBudget.take(frame.source, peer)) return;
     await this.pool.query(q.insertRawFrames([frame.source], [peer], [reason], [frame.raw.toString('hex')], receivedAt.toISOString()));
   }
 
