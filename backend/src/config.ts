@@ -2,6 +2,7 @@
 // with the variable's name and what a good value looks like.
 import { COMPLETENESS_RULES } from '@firelink/common';
 import { z } from 'zod';
+import { parseTrustProxy } from './http/trust-proxy.ts';
 
 const port = (def: number) =>
   z.coerce.number().int().min(0, 'must be 0–65535').max(65535, 'must be 0–65535').default(def);
@@ -18,19 +19,6 @@ export const configSchema = z.object({
   GB26875_CENTER_ADDRESS: z.coerce.number().int().min(0).max(2 ** 48 - 1).default(0),
   // Seconds a GB/T 26875 connection may stay silent before it is closed (devices heartbeat every tens of seconds).
   GB26875_IDLE_TIMEOUT_S: z.coerce.number().int().min(10).default(600),
-  // Seconds a new GB/T 26875 connection has to send its device's first upload; a peer that
-  // connects and sends nothing (or only bytes) is closed.
-  GB26875_FIRST_FRAME_TIMEOUT_S: z.coerce.number().int().min(1).default(60),
-  // Seconds a frame, once begun, has to arrive whole (a frame is at most 1054 bytes).
-  GB26875_PARTIAL_FRAME_TIMEOUT_S: z.coerce.number().int().min(1).default(10),
-  // Seconds a device that holds its address has to answer a challenge (another peer claimed the
-  // address) with any valid frame before its connection is closed as dead.
-  GB26875_CHALLENGE_S: z.coerce.number().int().min(1).default(10),
-  // Raw frames of unregistered addresses and refused peers kept per hour: per device address,
-  // and per peer IP (loopback exempt from the per-peer budget). Past them frames are still
-  // answered and counted, but their bytes are not kept. 0 = none kept.
-  RAW_FRAMES_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(0).default(60),
-  RAW_FRAMES_PER_PEER_PER_HOUR: z.coerce.number().int().min(0).default(600),
   // Duty checks (查岗): shift length in hours; checks are sent at random times within each shift.
   DUTY_CHECK_SHIFT_HOURS: z.coerce.number().positive().max(24).default(8),
   // Duty checks per device per shift (0 = no duty checks).
@@ -65,6 +53,27 @@ export const configSchema = z.object({
   // A cookie session kept in use (POST /api/auth/refresh, which the wall display calls) slides
   // forward by SESSION_TTL_HOURS, but never lives longer than this after its login.
   SESSION_MAX_DAYS: z.coerce.number().positive().default(30),
+  // Reverse proxies whose X-Forwarded-For is believed: comma-separated addresses, CIDR subnets or
+  // loopback/linklocal/uniquelocal. Unset = none: the client is the TCP peer (audit log, login
+  // throttling and per-IP limits use it), so no caller can choose its own address.
+  TRUST_PROXY: z.string().optional().refine((v) => trustProxyValid(v), {
+    message: 'comma-separated addresses, CIDR subnets or loopback, linklocal, uniquelocal (e.g. loopback or 10.1.2.3,10.8.0.0/16)',
+  }),
+
+  // Time an upgrade request (WebSocket) has to authenticate before it is answered 503 and closed, ms.
+  UPGRADE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+
+  // ── Live stream (WebSocket /ws) ──
+  // Open connections in total; further upgrades get 503.
+  LIVE_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(1000),
+  // Open (and authenticating) connections per user; 0 = no limit. A wall account may drive several screens.
+  LIVE_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(0).default(100),
+  // Open (and authenticating) connections per client IP (see TRUST_PROXY); 0 = no limit.
+  LIVE_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(500),
+  // Messages a client may send per second on average (subscribe, ping), and the burst allowed
+  // above it; a client over the limit is closed with 4429.
+  LIVE_MESSAGES_PER_S: z.coerce.number().positive().default(5),
+  LIVE_MESSAGE_BURST: z.coerce.number().int().min(1).default(20),
 
   // ── Onboarding and notifications ──
   // Comma-separated completeness rule ids to switch off (mandatory rules such as point_totals stay on).
@@ -103,6 +112,15 @@ export const configSchema = z.object({
   // Port of the private PostgreSQL under .data/pg; unset = a free port.
   FIRELINK_PG_PORT: port(0),
 });
+
+function trustProxyValid(v: string | undefined): boolean {
+  try {
+    parseTrustProxy(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type Config = z.infer<typeof configSchema>;
 

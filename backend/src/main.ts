@@ -5,6 +5,8 @@ import type { RequestHandler } from 'express';
 import type { Config } from './config.ts';
 import { createPool, type Pool } from './db/pool.ts';
 import { createApp } from './http/app.ts';
+import { parseTrustProxy } from './http/trust-proxy.ts';
+import { upgradeRoutes } from './http/upgrade.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { accessFeature } from './auth/feature.ts';
@@ -40,6 +42,8 @@ export async function startServer(opts: {
   const pool = createPool(opts.databaseUrl, 20);
   const metrics = createMetrics();
   const http = createServer();
+  // Every upgrade is answered: features register their paths, any other gets 404 and is closed.
+  upgradeRoutes(http, { logger, deadlineMs: config.UPGRADE_TIMEOUT_MS });
   const bus = new InProcessEventBus((err) => logger.error({ err }, 'event handler failed'));
   const ctx: FeatureContext = { config, pool, logger, metrics, http, bus };
   const features: Feature[] = [];
@@ -51,6 +55,7 @@ export async function startServer(opts: {
     before: opts.before ?? [],
     routers: features.flatMap((f) => f.routers ?? []),
     metricsToken: config.METRICS_TOKEN,
+    trustProxy: parseTrustProxy(config.TRUST_PROXY),
   });
   http.on('request', app);
   for (const f of features) {

@@ -7,6 +7,8 @@ import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';
 import { authenticateRequest, hashToken } from './authenticate.ts';
 import { accessFeature } from './feature.ts';
+import { DEFAULT_THROTTLE } from './throttle.ts';
+import { TRUST_NO_PROXY, parseTrustProxy } from '../http/trust-proxy.ts';
 import { createTestUser } from './testing.ts';
 
 interface Json {
@@ -21,7 +23,7 @@ describe('authentication, sessions, CSRF, throttling, hardening', () => {
 
   before(async () => {
     db = await createTestDatabase('auth');
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', SESSION_TTL_HOURS: '2' });
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', SESSION_TTL_HOURS: '2', TRUST_PROXY: 'loopback' });
     server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [accessFeature] });
     base = `http://127.0.0.1:${server.httpPort}`;
   });
@@ -30,7 +32,7 @@ describe('authentication, sessions, CSRF, throttling, hardening', () => {
     await db.drop();
   });
 
-  // X-Forwarded-For is honoured from loopback (trust proxy), so tests can speak for many clients.
+  // X-Forwarded-For is honoured from loopback (TRUST_PROXY=loopback), so tests can speak for many clients.
   const login = (username: string, password: string, ip = '10.0.0.1', extra: Json = {}) =>
     fetch(`${base}/api/auth/login`, {
       method: 'POST',
@@ -332,5 +334,83 @@ describe('authentication, sessions, CSRF, throttling, hardening', () => {
       ({ headers: { host: 'firelink.local:8080', upgrade: 'websocket', origin, cookie: `fl_session=${u.token}` } }) as unknown as IncomingMessage;
     assert.ok(await authenticateRequest(server.pool, req('http://firelink.local:8080')));
     assert.equal(await authenticateRequest(server.pool, req('http://evil.example')), null);
+  });
+
+  // Bug: 21 failed logins for one username from rotating (forwarded) addresses locked the real
+  // user out for up to 15 minutes. Now the per-username counter only slows attempts down.
+  it('rotating addresses never lock the real user out: per-username failures only slow logins down', async () => {
+    await createTestUser(db.pool, { role: 'operator', regions: [320100], username: 'op_on_duty', password: PASSWORD });
+    const outsiders = await Promise.all(Array.from({ length: 22 }, (_, i) => login('op_on_duty', `guess-${i}`, `198.51.100.${i + 1}`)));
+    assert.deepEqual([...new Set(outsiders.map((r) => r.status))], [401], 'each outsider address gets its free failures');
+    const locks = await db.pool.query(`SELECT key FROM login_throttle WHERE key = 'u:op_on_duty' AND locked_until > now()`);
+    assert.equal(locks.rows.length, 0, 'the username itself is never locked');
+
+    const t0 = Date.now();
+    const real = await login('op_on_duty', PASSWORD, '10.0.7.1');
+    assert.equal(real.status, 200, 'the on-duty operator still logs in');
+    assert.ok(Date.now() - t0 < DEFAULT_THROTTLE.maxSlowdownMs + 2000, `slowed down by at most ${DEFAULT_THROTTLE.maxSlowdownMs} ms`);
+    const audit = await db.pool.query(`SELECT after FROM audit_log WHERE action = 'auth.slowdown' AND after->>'username' = 'op_on_duty'`);
+    assert.equal(audit.rows.length, 1, 'the start of the slowdown is audited once');
+  });
+
+  it('ignores X-Forwarded-For unless TRUST_PROXY names the proxy; the audit log records the TCP peer', async () => {
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0' });
+    const direct = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [accessFeature] });
+    try {
+      const u = await createTestUser(db.pool, { role: 'analyst', regions: [320100], username: 'an_spoof', password: PASSWORD });
+      const res = await fetch(`http://127.0.0.1:${direct.httpPort}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.66' },
+        body: JSON.stringify({ username: 'an_spoof', password: PASSWORD }),
+      });
+      assert.equal(res.status, 200);
+      const a = await db.pool.query(`SELECT ip FROM audit_log WHERE action = 'auth.login' AND entity_id = $1::text`, [u.userId]);
+      assert.equal(a.rows[0]?.ip, '127.0.0.1', 'a caller cannot choose its address');
+    } finally {
+      await direct.close();
+    }
+
+    const trust = parseTrustProxy('loopback,10.8.0.0/16');
+    const req = (peer: string, xff?: string) => ({ socket: { remoteAddress: peer }, headers: xff ? { 'x-forwarded-for': xff } : {} }) as unknown as IncomingMessage;
+    assert.equal(trust.clientIp(req('::ffff:127.0.0.1', '198.51.100.7, 10.8.1.1')), '198.51.100.7', 'walks back through trusted proxies');
+    assert.equal(trust.clientIp(req('192.0.2.1', '198.51.100.7')), '192.0.2.1', 'an untrusted peer speaks for itself');
+    assert.equal(trust.clientIp(req('127.0.0.1', 'not-an-ip')), '127.0.0.1');
+    assert.equal(TRUST_NO_PROXY.clientIp(req('127.0.0.1', '198.51.100.7')), '127.0.0.1');
+    assert.throws(() => loadConfig({ TRUST_PROXY: 'everyone' }), /TRUST_PROXY/);
+  });
+
+  // Bug: a 12-hour session could mint a bearer token valid for a year.
+  it('a token minted from a session never outlives it; only admins mint long-lived tokens, audited', async () => {
+    await createTestUser(db.pool, { role: 'supervisor', regions: [320106], username: 'sv_token', password: PASSWORD });
+    const res = await login('sv_token', PASSWORD, '10.0.8.1');
+    const { csrfToken, expiresAt: sessionEnds } = (await res.json()) as { csrfToken: string; expiresAt: string };
+    const mint = await fetch(`${base}/api/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: cookieOf(res), 'x-csrf-token': csrfToken },
+      body: JSON.stringify({ label: 'script', ttlHours: 24 * 365 }),
+    });
+    assert.equal(mint.status, 201);
+    const t = (await mint.json()) as { expiresAt: string; cappedToSession?: boolean };
+    assert.ok(Date.parse(t.expiresAt) <= Date.parse(sessionEnds), `token ends ${t.expiresAt}, after its session (${sessionEnds})`);
+    assert.equal(t.cappedToSession, true);
+
+    // A token cannot extend itself by minting another.
+    const short = await createTestUser(db.pool, { role: 'operator', regions: [320100], ttlHours: 1 });
+    const chained = await fetch(`${base}/api/auth/tokens`, { method: 'POST', headers: { ...short.headers, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'chain', ttlHours: 5000 }) });
+    const c = (await chained.json()) as { expiresAt: string };
+    assert.ok(Date.parse(c.expiresAt) <= Date.now() + 3600_000 + 1000, `chained token ends ${c.expiresAt}`);
+
+    const admin = await createTestUser(db.pool, { role: 'admin', ttlHours: 1 });
+    const machine = await createTestUser(db.pool, { role: 'analyst', regions: [320100] });
+    const long = await fetch(`${base}/api/auth/tokens`, {
+      method: 'POST',
+      headers: { ...admin.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'export job', ttlHours: 24 * 365, userId: machine.userId }),
+    });
+    assert.equal(long.status, 201);
+    const l = (await long.json()) as { id: number; expiresAt: string };
+    assert.ok(Date.parse(l.expiresAt) > Date.now() + 300 * 86_400_000, 'an admin mints a year-long machine token');
+    const audit = await db.pool.query(`SELECT after FROM audit_log WHERE action = 'auth.token_issued' AND entity_id = $1::text`, [l.id]);
+    assert.equal(audit.rows[0]?.after.longLived, true);
   });
 });

@@ -44,6 +44,17 @@ export const extendCookieSession = (tokenHash: string, ttlHours: number, maxHour
   values: [tokenHash, ttlHours, maxHours],
 });
 
+export const sessionExpiry = (tokenHash: string): Query => ({
+  text: 'SELECT expires_at FROM sessions WHERE token_hash = $1 AND expires_at > now()',
+  values: [tokenHash],
+});
+
+/** Moves a session's expiry back to `notAfter` when it would end later. */
+export const capSessionExpiry = (id: number, notAfter: Date): Query => ({
+  text: 'UPDATE sessions SET expires_at = LEAST(expires_at, $2) WHERE id = $1 RETURNING expires_at',
+  values: [id, notAfter],
+});
+
 export const deleteSessionByHash = (tokenHash: string): Query => ({
   text: 'DELETE FROM sessions WHERE token_hash = $1 RETURNING id, user_id, kind',
   values: [tokenHash],
@@ -81,6 +92,13 @@ export const recordFailure = (key: string, forgetAfterMs: number): Query => ({
            first_failure_at = CASE WHEN t.last_failure_at < now() - $2 * interval '1 millisecond' THEN now() ELSE t.first_failure_at END,
            last_failure_at = now()
          RETURNING failures`,
+  values: [key, forgetAfterMs],
+});
+
+/** Recent failures of one key (0 when it has none within `forgetAfterMs`). */
+export const recentFailures = (key: string, forgetAfterMs: number): Query => ({
+  text: `SELECT COALESCE((SELECT failures FROM login_throttle
+                           WHERE key = $1 AND last_failure_at >= now() - $2 * interval '1 millisecond'), 0) AS failures`,
   values: [key, forgetAfterMs],
 });
 

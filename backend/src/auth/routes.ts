@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { CSRF_COOKIE, loginRequestSchema, passwordChangeSchema, tokenCreateSchema, type Me } from '@firelink/common';
 import { z } from 'zod';
 import { auditSource, recordAudit } from '../audit/audit.ts';
+import { withTransaction } from '../db/pool.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
 import { SESSION_COOKIE, hashToken, principalForUser, tokenFrom } from './authenticate.ts';
@@ -13,7 +14,8 @@ import { generateToken, hashPassword, verifyPassword } from './passwords.ts';
 import { principalOf, requireRole } from './principal.ts';
 import * as q from './queries.ts';
 import type { Principal } from './scope.ts';
-import { DEFAULT_THROTTLE, clientKey, lockMsAfter, throttleKeys, userKey, type ThrottlePolicy } from './throttle.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_THROTTLE, clientKey, ipKey, lockMsAfter, lockingKeys, slowdownMsAfter, userKey, type ThrottlePolicy } from './throttle.ts';
 
 export interface AuthRoutesDeps {
   pool: pg.Pool;
@@ -26,8 +28,9 @@ export interface AuthRoutesDeps {
 
 const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
-/** Serializes login attempts per username in this process, so a parallel burst cannot
- *  slip several guesses past the counter between its check and its update. */
+/** Serializes login attempts per username+IP in this process, so a parallel burst from one
+ *  client cannot slip several guesses past its counter between check and update. (Per client,
+ *  not per username: other clients' attempts must never queue the real user's login.) */
 class KeyedQueue {
   private tails = new Map<string, Promise<unknown>>();
   run<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -80,14 +83,18 @@ export function authRouter(deps: AuthRoutesDeps): Router {
   router.post('/login', async (req, res) => {
     const body = loginRequestSchema.parse(req.body ?? {});
     const ip = clientIp(req);
-    const counters = throttleKeys(body.username, ip, policy);
+    const counters = lockingKeys(body.username, ip, policy);
     const keys = counters.map((c) => c.key);
-    const result = await queue.run(userKey(body.username), async () => {
+    const result = await queue.run(clientKey(body.username, ip), async () => {
       const locked = await pool.query(q.throttleState(keys));
       if (locked.rows.length > 0) {
         const waitS = Math.max(1, Math.ceil(Math.max(...locked.rows.map((r) => Number(r.locked_for_s)))));
         return { kind: 'locked' as const, waitS };
       }
+      // Many clients failing for this username slow every attempt for it down; none locks it.
+      const userFailures = Number((await pool.query(q.recentFailures(userKey(body.username), policy.forgetAfterMs))).rows[0].failures);
+      const slowdownMs = slowdownMsAfter(userFailures, policy);
+      if (slowdownMs > 0) await sleep(slowdownMs);
       const u = (await pool.query(q.userForLogin(body.username))).rows[0] as
         | { id: string; username: string; password_hash: string; disabled: boolean }
         | undefined;
@@ -102,14 +109,17 @@ export function authRouter(deps: AuthRoutesDeps): Router {
           if (ms > 0) await pool.query(q.lockKey(key, ms));
           lockMs = Math.max(lockMs, ms);
         }
-        if (lockMs > 0) {
+        const n = Number((await pool.query(q.recordFailure(userKey(body.username), policy.forgetAfterMs))).rows[0].failures);
+        failures[userKey(body.username)] = n;
+        const slowdownStarts = slowdownMsAfter(n, policy) > 0 && slowdownMsAfter(n - 1, policy) === 0;
+        if (lockMs > 0 || slowdownStarts) {
           await recordAudit(pool, {
             actor: null,
             ip,
-            action: 'auth.lockout',
+            action: lockMs > 0 ? 'auth.lockout' : 'auth.slowdown',
             entity: 'user',
             entityId: u?.id ?? null,
-            after: { username: body.username, failures, lockMs },
+            after: { username: body.username, failures, lockMs, ...(slowdownStarts ? { slowdownMs: slowdownMsAfter(n, policy) } : {}) },
           });
         }
         return { kind: 'failed' as const, lockMs };
@@ -120,7 +130,7 @@ export function authRouter(deps: AuthRoutesDeps): Router {
 
     if (result.kind === 'locked') {
       res.set('Retry-After', String(result.waitS));
-      throw new HttpError(429, 'too_many_attempts', `too many failed logins for this account; try again in ${result.waitS} s`, {
+      throw new HttpError(429, 'too_many_attempts', `too many failed logins from this address; try again in ${result.waitS} s`, {
         retryAfterS: result.waitS,
       });
     }
@@ -227,7 +237,7 @@ export function authRouter(deps: AuthRoutesDeps): Router {
     const userId = p.userId;
     // Same throttle as login: a stolen session must not become a password oracle.
     const ip = clientIp(req);
-    const keys = [clientKey(p.username, ip), userKey(p.username)];
+    const keys = [clientKey(p.username, ip), ipKey(ip)];
     const locked = await pool.query(q.throttleState(keys));
     if (locked.rows.length > 0) {
       const waitS = Math.max(1, Math.ceil(Math.max(...locked.rows.map((r) => Number(r.locked_for_s)))));
@@ -270,23 +280,45 @@ export function authRouter(deps: AuthRoutesDeps): Router {
       owner = other;
     }
     if (owner.userId == null) throw new HttpError(400, 'invalid_request', 'this caller has no user account to own a token');
+    // Token lifetime policy: a token minted by a non-admin never outlives the session (cookie or
+    // token) that mints it, so a 12-hour login cannot turn into a year of access. Long-lived
+    // tokens for machine clients (up to a year) are minted by an admin, and audited as such.
+    let notAfter: Date | null = null;
+    if (p.role !== 'admin') {
+      const auth = authOf(res.locals);
+      const r = auth ? await pool.query(q.sessionExpiry(auth.tokenHash)) : null;
+      notAfter = (r?.rows[0]?.expires_at as Date | undefined) ?? new Date(Date.now() + deps.sessionTtlHours * 3600_000);
+    }
     const token = generateToken();
-    const s = await pool.query(
-      q.insertSession({
-        tokenHash: hashToken(token),
-        userId: owner.userId,
-        kind: 'bearer',
-        csrfToken: null,
-        ttlHours: body.ttlHours,
-        label: body.label,
-        ip: clientIp(req),
-        userAgent: req.get('user-agent')?.slice(0, 300) ?? null,
-      }),
-    );
-    const row = s.rows[0];
+    const row = await withTransaction(pool, async (c) => {
+      const s = await c.query(
+        q.insertSession({
+          tokenHash: hashToken(token),
+          userId: owner.userId!,
+          kind: 'bearer',
+          csrfToken: null,
+          ttlHours: body.ttlHours,
+          label: body.label,
+          ip: clientIp(req),
+          userAgent: req.get('user-agent')?.slice(0, 300) ?? null,
+        }),
+      );
+      const inserted = s.rows[0];
+      if (notAfter && inserted.expires_at > notAfter) {
+        inserted.expires_at = (await c.query(q.capSessionExpiry(Number(inserted.id), notAfter))).rows[0].expires_at;
+      }
+      return inserted as { id: string; created_at: Date; expires_at: Date };
+    });
+    const capped = notAfter !== null && row.expires_at.getTime() === notAfter.getTime();
     const dto = { id: Number(row.id), userId: owner.userId, label: body.label, createdAt: row.created_at.toISOString(), expiresAt: row.expires_at.toISOString() };
-    await recordAudit(pool, { ...auditSource(req, p), action: 'auth.token_issued', entity: 'token', entityId: dto.id, after: dto });
-    res.status(201).json({ ...dto, token });
+    await recordAudit(pool, {
+      ...auditSource(req, p),
+      action: 'auth.token_issued',
+      entity: 'token',
+      entityId: dto.id,
+      after: { ...dto, requestedTtlHours: body.ttlHours, ...(capped ? { cappedToSession: true } : {}), ...(p.role === 'admin' && body.ttlHours > deps.sessionTtlHours ? { longLived: true } : {}) },
+    });
+    res.status(201).json({ ...dto, token, ...(capped ? { cappedToSession: true } : {}) });
   });
 
   router.get('/tokens', async (req, res) => {

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import { gzipSync } from 'node:zlib';
+import { Router } from 'express';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';
+import { onboardingFeature } from '../onboarding/feature.ts';
 
 describe('HTTP skeleton', () => {
   let db: TestDatabase;
@@ -71,5 +74,85 @@ describe('HTTP skeleton', () => {
     const res = await fetch(`${base}/api/nope`);
     assert.equal(res.status, 404);
     assert.equal(((await res.json()) as { error: string }).error, 'not_found');
+  });
+});
+
+describe('HTTP error answers and body limits', () => {
+  let db: TestDatabase;
+  let server: RunningServer;
+  let base: string;
+  before(async () => {
+    db = await createTestDatabase('http_errors');
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', NODE_ENV: 'test' });
+    // A route that hands the database values it refuses, as a careless feature route would.
+    const probe = Router();
+    probe.post('/cast', async (req, res) => {
+      res.json((await db.pool.query('SELECT $1::int AS n', [String((req.body as { n?: unknown }).n)])).rows[0]);
+    });
+    probe.post('/dup', async (_req, res) => {
+      await db.pool.query('CREATE TABLE IF NOT EXISTS probe_dup (k text PRIMARY KEY)');
+      await db.pool.query(`INSERT INTO probe_dup VALUES ('secret-key-value') ON CONFLICT DO NOTHING`);
+      await db.pool.query(`INSERT INTO probe_dup VALUES ('secret-key-value')`);
+      res.json({});
+    });
+    server = await startServer({
+      config,
+      databaseUrl: db.url,
+      logger: createLogger('silent'),
+      features: [onboardingFeature(), () => ({ name: 'probe', routers: [{ path: '/api/probe', router: probe }] })],
+    });
+    base = `http://127.0.0.1:${server.httpPort}`;
+  });
+  after(async () => {
+    await server.close();
+    await db.drop();
+  });
+
+  // Bug: a corrupt Content-Encoding gave 500, also on login.
+  it('answers a body that does not decompress as its Content-Encoding says with 400, not 500', async () => {
+    for (const path of ['/api/auth/login', '/api/units']) {
+      for (const encoding of ['gzip', 'deflate', 'br']) {
+        const res = await fetch(`${base}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+          body: 'this is not compressed at all',
+        });
+        assert.equal(res.status, 400, `${path} ${encoding}`);
+        const body = (await res.json()) as { error: string; message: string };
+        assert.equal(body.error, 'bad_encoding');
+        assert.match(body.message, /Content-Encoding/);
+      }
+    }
+    const unknown = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'x-rot13' }, body: '{}' });
+    assert.equal(unknown.status, 415);
+    // A correct gzip body is still accepted.
+    const ok = await fetch(`${base}/api/probe/cast`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify({ n: 5 })) });
+    assert.deepEqual(await ok.json(), { n: 5 });
+  });
+
+  // Bug: 400 responses echoed PostgreSQL's messages (table, column and key values).
+  it('never sends PostgreSQL messages to the client: our own 400/409 instead', async () => {
+    const cast = await fetch(`${base}/api/probe/cast`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: 'abc' }) });
+    assert.equal(cast.status, 400);
+    const c = (await cast.json()) as { message: string };
+    assert.doesNotMatch(c.message, /invalid input syntax|integer|"abc"/);
+    assert.match(c.message, /wrong format/);
+    const dup = await fetch(`${base}/api/probe/dup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(dup.status, 409);
+    const d = (await dup.json()) as { message: string };
+    assert.doesNotMatch(JSON.stringify(d), /secret-key-value|probe_dup|duplicate key/);
+  });
+
+  // Bug: every /api/units route accepted 10 MB JSON bodies although the README says 1 MB.
+  it('limits /api/units JSON bodies to 1 MB; only the point import takes up to 10 MB', async () => {
+    const big = JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) });
+    for (const [method, path] of [['POST', '/api/units'], ['PATCH', '/api/units/1'], ['POST', '/api/units/1/transition'], ['POST', '/api/units/1/devices']] as const) {
+      const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: big });
+      assert.equal(res.status, 413, `${method} ${path}`);
+    }
+    const imp = await fetch(`${base}/api/units/1/points/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ format: 'csv', text: 'x'.repeat(2 * 1024 * 1024) }) });
+    assert.notEqual(imp.status, 413, 'the point import keeps its 10 MB limit');
+    const huge = await fetch(`${base}/api/units/1/points/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ format: 'csv', text: 'x'.repeat(11 * 1024 * 1024) }) });
+    assert.equal(huge.status, 413);
   });
 });

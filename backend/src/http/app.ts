@@ -10,7 +10,8 @@ import { REPO_ROOT } from '../db/environment.ts';
 import { schemaVersion } from '../db/migrate.ts';
 import type { Logger } from '../logger.ts';
 import type { MetricsRegistry } from '../metrics.ts';
-import { HttpError } from './errors.ts';
+import { HttpError, httpErrorFromDatabase, isDatabaseError } from './errors.ts';
+import { TRUST_NO_PROXY, type ProxyTrust } from './trust-proxy.ts';
 import { BODY_LIMITS, jsonBody, securityHeaders } from './security.ts';
 import { authMiddleware, csrfGuard, wallSessionGuard } from '../auth/middleware.ts';
 
@@ -19,12 +20,14 @@ export interface AppDeps {
   logger: Logger;
   metrics: MetricsRegistry;
   /** Feature routers mounted before the frontend fallback, each at its own path. */
-  routers?: Array<{ path: string; router: Router; bodyLimit?: string }>;
+  routers?: Array<{ path: string; router: Router; bodyLimit?: string; bodyLimitPaths?: string[] }>;
   /** Middleware that runs before every feature router (auth, security headers). */
   before?: express.RequestHandler[];
   frontendDir?: string;
   /** METRICS_TOKEN: bearer token for GET /metrics; unset = direct loopback callers only. */
   metricsToken?: string;
+  /** TRUST_PROXY: proxies whose X-Forwarded-For sets req.ip (default: none, req.ip is the TCP peer). */
+  trustProxy?: ProxyTrust;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -60,7 +63,14 @@ export function createApp(deps: AppDeps): express.Express {
     return syntheticCache.value;
   };
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // req.ip (audit log, login throttling) is the TCP peer unless TRUST_PROXY names the proxy it
+  // came through; one resolver for Express and the WebSocket upgrade (http/trust-proxy.ts).
+  const trust = deps.trustProxy ?? TRUST_NO_PROXY;
+  app.set('trust proxy', (addr: string) => trust.trusts(addr));
+  app.use((req, _res, next) => {
+    Object.defineProperty(req, 'ip', { value: trust.clientIp(req), configurable: true, enumerable: true });
+    next();
+  });
   // Security headers, then the caller (res.locals.principal), then test/extra middleware,
   // then CSRF for cookie sessions, then JSON bodies with explicit limits (the first parser
   // whose path matches wins; express.json skips an already parsed body).
@@ -70,7 +80,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(csrfGuard());
   app.use(wallSessionGuard());
   app.use('/api/auth', jsonBody(BODY_LIMITS.auth));
-  for (const r of deps.routers ?? []) if (r.bodyLimit) app.use(r.path, jsonBody(r.bodyLimit));
+  // A larger limit applies only to the routes that need it (bodyLimitPaths), else to the whole router.
+  for (const r of deps.routers ?? []) {
+    if (!r.bodyLimit) continue;
+    for (const sub of r.bodyLimitPaths ?? ['']) app.use(r.path + sub, jsonBody(r.bodyLimit));
+  }
   app.use(jsonBody(BODY_LIMITS.api));
 
   app.get('/api/health', async (_req, res) => {
@@ -148,16 +162,29 @@ export function createApp(deps: AppDeps): express.Express {
       res.status(400).json({ error: 'invalid_json', message: 'request body is not valid JSON' });
       return;
     }
-    // PostgreSQL data exceptions (class 22: NUL bytes, bad casts, out-of-range values) come
-    // from input a route passed on; they are the caller's 400, not our 500.
-    const pgCode = (err as { code?: unknown }).code;
-    if (typeof pgCode === 'string' && /^22[0-9A-Z]{3}$/.test(pgCode)) {
-      res.status(400).json({ error: 'invalid_request', message: `the database refused a value: ${(err as Error).message}` });
+    // PostgreSQL errors caused by input a route passed on (class 22: NUL bytes, bad casts,
+    // out-of-range values; class 23: missing references, duplicates) are the caller's 4xx, with
+    // our own message: the server's text names tables, columns and other rows' values.
+    const fromDb = httpErrorFromDatabase(err);
+    if (fromDb) {
+      deps.logger.info({ err, url: req.originalUrl }, 'database refused input');
+      res.status(fromDb.status).json({ error: fromDb.code, message: fromDb.message });
       return;
     }
-    // Other body-parser refusals (unsupported charset or encoding, aborted request) are 4xx.
-    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.type) {
-      res.status(e.status).json({ error: 'bad_body', message: `request body refused (${e.type}): send UTF-8 JSON` });
+    if (e.type === 'encoding.unsupported') {
+      res.status(415).json({ error: 'unsupported_encoding', message: 'unsupported Content-Encoding: send the body uncompressed, or as gzip, deflate or br' });
+      return;
+    }
+    // A body that does not decompress as its Content-Encoding says: zlib's or brotli's error,
+    // which the body parser passes on as a 400 without a type.
+    const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase().slice(0, 40);
+    if (!isDatabaseError(err) && e.status === 400 && !e.type && encoding !== 'identity') {
+      res.status(400).json({ error: 'bad_encoding', message: `the request body is not valid ${encoding} (Content-Encoding): send it uncompressed or encode it correctly` });
+      return;
+    }
+    // Other body-parser refusals (unsupported charset, aborted request) are 4xx.
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500 && (e.type || (err as { expose?: unknown }).expose === true)) {
+      res.status(e.status).json({ error: 'bad_body', message: `request body refused (${e.type ?? 'unreadable'}): send UTF-8 JSON` });
       return;
     }
     deps.logger.error({ err, url: req.originalUrl }, 'unhandled error');

@@ -21,8 +21,11 @@ export interface FeatureContext {
 /** A capability plugged into the server: routers to mount, work to start and stop. */
 export interface Feature {
   name: string;
-  /** bodyLimit: JSON body size limit for this router (default BODY_LIMITS.api, 1mb). */
-  routers?: Array<{ path: string; router: Router; bodyLimit?: string }>;
+  /**
+   * bodyLimit: JSON body size limit for this router (default BODY_LIMITS.api, 1mb);
+   * bodyLimitPaths: the routes (Express paths relative to `path`) it applies to, unset = all.
+   */
+  routers?: Array<{ path: string; router: Router; bodyLimit?: string; bodyLimitPaths?: string[] }>;
   start?: () => Promise<void>;
   stop?: () => Promise<void>;
 }

@@ -10,7 +10,8 @@ import type { FeatureContext, FeatureFactory } from '../kernel/feature.ts';
 import { promClient } from '../metrics.ts';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.ts';
 import { LiveHub, type HubOptions } from './hub.ts';
-import { attachWebSocket, type Authenticate } from './ws-server.ts';
+import { parseTrustProxy } from '../http/trust-proxy.ts';
+import { attachWebSocket, type Authenticate, type LiveLimits } from './ws-server.ts';
 
 export interface LiveOptions {
   hub?: Partial<HubOptions>;
@@ -26,6 +27,8 @@ export interface LiveOptions {
   authenticate?: Authenticate;
   /** How often an open WebSocket re-checks its session, ms (default 60 000); see ws-server.ts. */
   sessionRecheckMs?: number;
+  /** Per-client limits of /ws (default: from the LIVE_* configuration). */
+  limits?: Partial<LiveLimits>;
   nearestStations?: (alarm: AlarmDto) => Promise<AlarmDetail['nearestStations']>;
   /** Receives the running parts (tests and benchmarks drive them directly). */
   expose?: (parts: LiveParts) => void;
@@ -67,7 +70,7 @@ function registerMetrics(ctx: FeatureContext, hub: LiveHub, pipeline: Pipeline):
 export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
   return (ctx) => {
     const now = opts.now ?? Date.now;
-    const hub = new LiveHub(ctx.pool, ctx.logger.child({ feature: 'live' }), opts.hub);
+    const hub = new LiveHub(ctx.pool, ctx.logger.child({ feature: 'live' }), { maxConnections: ctx.config.LIVE_MAX_CONNECTIONS, ...opts.hub });
     const url = ctx.config.FORWARD_119_URL ?? null;
     const adapter = opts.forwardAdapter ?? (url ? webhookAdapter(url) : null);
     const forwarder = adapter ? new Forwarder(ctx.pool, adapter, ctx.logger.child({ feature: 'forward119' }), opts.forwarder) : null;
@@ -98,6 +101,14 @@ export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
           logger: ctx.logger.child({ feature: 'ws' }),
           authenticate: opts.authenticate ?? (async (req) => (await authenticateRequest(ctx.pool, req))?.principal ?? null),
           recheckMs: opts.sessionRecheckMs,
+          clientIp: parseTrustProxy(ctx.config.TRUST_PROXY).clientIp,
+          limits: {
+            maxPerUser: ctx.config.LIVE_MAX_CONNECTIONS_PER_USER,
+            maxPerIp: ctx.config.LIVE_MAX_CONNECTIONS_PER_IP,
+            messagesPerS: ctx.config.LIVE_MESSAGES_PER_S,
+            messageBurst: ctx.config.LIVE_MESSAGE_BURST,
+            ...opts.limits,
+          },
         });
         escalation.every(opts.escalationCheckMs ?? 1000, () => alarms.escalate());
         forwarder?.start();

@@ -1,14 +1,20 @@
-// WebSocket /ws on the HTTP server's upgrade event (ws, noServer). The upgrade is
-// authenticated with the session (cookie or bearer), refused with 401 without one and
-// with 503 past the connection limit; messages are validated with common/src/live.ts.
+// WebSocket /ws, registered with the HTTP server's upgrade dispatcher (http/upgrade.ts; ws,
+// noServer). The upgrade is authenticated with the session (cookie or bearer), refused with
+// 401 without one, with 503 past the total connection limit and with 429 past the per-IP or
+// per-user limit; messages are validated with common/src/live.ts.
 // An open stream re-checks its session every `recheckMs` (default 60 s): a logout, an
 // expired session or a disabled user closes it with 4401 (the client shows the login page);
 // a changed role or jurisdiction closes it with 4403 (the client reconnects with the new scope).
+// Each socket has a message budget (token bucket: `messagesPerS` on average, `messageBurst` at
+// once); a client over it is closed with 4429. Subscribes are coalesced: one snapshot/replay
+// runs per socket at a time, and of the subscribes that arrive meanwhile only the last is run.
+// None of this touches the broadcast path: it costs work per received message only.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { clientMessageSchema, WS_CLOSE } from '@firelink/common';
+import { clientMessageSchema, WS_CLOSE, type ClientMessage } from '@firelink/common';
 import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/scope.ts';
+import { rejectUpgrade, upgradeRoutes } from '../http/upgrade.ts';
 import type { Logger } from '../logger.ts';
 import type { LiveHub } from './hub.ts';
 
@@ -27,12 +33,45 @@ function samePermissions(a: Principal, b: Principal): boolean {
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
-function reject(socket: Duplex, status: number, reason: string, message: string): void {
-  const body = JSON.stringify({ error: reason, message });
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+function reject(socket: Duplex, status: number, reason: string, message: string, headers?: Record<string, string>): void {
+  rejectUpgrade(socket, status, reason, message, headers);
 }
+
+/** Per-client limits of the live stream (config: LIVE_MAX_CONNECTIONS_PER_USER, _PER_IP, LIVE_MESSAGES_PER_S, LIVE_MESSAGE_BURST). */
+export interface LiveLimits {
+  /** Open and authenticating connections of one user; 0 = no limit. */
+  maxPerUser: number;
+  /** Open and authenticating connections from one client IP; 0 = no limit. */
+  maxPerIp: number;
+  /** Messages a client may send per second on average. */
+  messagesPerS: number;
+  /** Messages a client may send at once above the average. */
+  messageBurst: number;
+}
+
+export const DEFAULT_LIVE_LIMITS: LiveLimits = { maxPerUser: 100, maxPerIp: 500, messagesPerS: 5, messageBurst: 20 };
+
+/** Counts per key; a key is dropped when its count returns to zero. */
+class Counter {
+  private readonly counts = new Map<string, number>();
+  get(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+  /** Adds one and returns the function that takes it back (once). */
+  add(key: string): () => void {
+    this.counts.set(key, this.get(key) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const n = this.get(key) - 1;
+      if (n > 0) this.counts.set(key, n);
+      else this.counts.delete(key);
+    };
+  }
+}
+
+type Subscribe = Extract<ClientMessage, { type: 'subscribe' }>;
 
 export function attachWebSocket(opts: {
   http: Server;
@@ -41,101 +80,166 @@ export function attachWebSocket(opts: {
   logger: Logger;
   /** Session re-check interval of open streams, ms (default DEFAULT_RECHECK_MS). */
   recheckMs?: number;
+  /** Per-client limits (default DEFAULT_LIVE_LIMITS). */
+  limits?: Partial<LiveLimits>;
+  /** The client's address for the per-IP limit (default: the TCP peer; see http/trust-proxy.ts). */
+  clientIp?: (req: IncomingMessage) => string;
 }): { close: () => void } {
   const { http, hub, authenticate, logger } = opts;
   const recheckMs = opts.recheckMs ?? DEFAULT_RECHECK_MS;
   if (!(recheckMs > 0)) throw new Error(`live: recheckMs must be a positive number of milliseconds, got ${recheckMs}`);
+  const limits: LiveLimits = { ...DEFAULT_LIVE_LIMITS, ...opts.limits };
+  if (!(limits.messagesPerS > 0) || !(limits.messageBurst >= 1)) {
+    throw new Error(`live: messagesPerS must be > 0 and messageBurst >= 1, got ${limits.messagesPerS} and ${limits.messageBurst}`);
+  }
+  const clientIp = opts.clientIp ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown');
   const timers = new Set<NodeJS.Timeout>();
   // Client messages are small (subscribe with filters, ping).
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
   let upgrading = 0;
+  const perIp = new Counter();
+  const perUser = new Counter();
 
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== WS_PATH) return; // another feature's upgrade
-    socket.on('error', () => {});
+  const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     if (!hub.canAccept() || hub.connectionCount + upgrading >= hub.opts.maxConnections) {
-      reject(socket, 503, 'Service Unavailable', `too many live connections (limit ${hub.opts.maxConnections}); retry later`);
+      reject(socket, 503, 'Service Unavailable', `too many live connections (limit ${hub.opts.maxConnections}); retry later`, { 'Retry-After': '10' });
       return;
     }
+    const ip = clientIp(req);
+    if (limits.maxPerIp > 0 && perIp.get(ip) >= limits.maxPerIp) {
+      logger.warn({ ip, limit: limits.maxPerIp }, 'live upgrade refused: per-IP connection limit');
+      reject(socket, 429, 'Too Many Requests', `too many live connections from this address (limit ${limits.maxPerIp}, LIVE_MAX_CONNECTIONS_PER_IP); close some or retry later`, { 'Retry-After': '10' });
+      return;
+    }
+    // Held from here until the socket closes (pending or open): an upgrade that never
+    // authenticates still counts against its address, and is closed by the dispatcher's deadline.
+    const releaseIp = perIp.add(ip);
+    let releaseUser = () => {};
+    socket.once('close', () => {
+      releaseIp();
+      releaseUser();
+    });
     upgrading++;
-    authenticate(req)
-      .then((principal) => {
-        if (!principal) {
-          reject(socket, 401, 'Unauthorized', 'log in first (POST /api/auth/login), then connect with the session cookie or Authorization: Bearer <token>');
-          return;
-        }
-        wss.handleUpgrade(req, socket, head, (ws) => {
-          const client = hub.addClient(ws, principal);
-          let checking = false;
-          const timer = setInterval(() => {
-            if (checking || ws.readyState !== ws.OPEN) return;
-            checking = true;
-            authenticate(req)
-              .then((now) => {
-                if (ws.readyState !== ws.OPEN) return;
-                if (!now) {
-                  logger.info({ user: principal.username }, 'live stream closed: session ended (logout, expiry or user disabled)');
-                  ws.close(WS_CLOSE.unauthorized, 'session ended: log in again');
-                } else if (!samePermissions(principal, now)) {
-                  logger.info({ user: principal.username }, 'live stream closed: role or jurisdiction changed');
-                  ws.close(WS_CLOSE.permissionsChanged, 'permissions changed: reconnect');
-                }
-              })
-              // A database hiccup must not cut every wall display: keep the stream, retry next time.
-              .catch((err) => logger.warn({ err }, 'live session re-check failed; retrying at the next interval'))
-              .finally(() => {
-                checking = false;
-              });
-          }, recheckMs);
-          timer.unref();
-          timers.add(timer);
-          ws.once('close', () => {
-            clearInterval(timer);
-            timers.delete(timer);
-          });
-          ws.on('message', (data, isBinary) => {
-            let parsed: unknown;
-            try {
-              parsed = JSON.parse(isBinary ? Buffer.from(data as Buffer).toString('utf8') : String(data));
-            } catch {
-              hub.sendControl(client, { type: 'error', id: hub.headId, code: 'invalid_json', message: 'messages are JSON objects, e.g. {"type":"subscribe","filters":{}}' });
-              return;
-            }
-            const m = clientMessageSchema.safeParse(parsed);
-            if (!m.success) {
-              hub.sendControl(client, {
-                type: 'error',
-                id: hub.headId,
-                code: 'invalid_message',
-                message: m.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; '),
-              });
-              return;
-            }
-            if (m.data.type === 'ping') {
-              hub.sendControl(client, { type: 'pong', id: hub.headId, t: m.data.t });
-              return;
-            }
-            hub.subscribe(client, m.data.filters, m.data.resumeFrom, m.data.batch ?? false).catch((err) => {
+    try {
+      const principal = await authenticate(req).catch((err: unknown) => {
+        logger.error({ err }, 'live upgrade failed');
+        reject(socket, 500, 'Internal Server Error', 'authentication failed; see the server log');
+        return undefined;
+      });
+      // Past the dispatcher's deadline the socket was already answered 503.
+      if (principal === undefined || socket.destroyed || !socket.writable) return;
+      if (!principal) {
+        reject(socket, 401, 'Unauthorized', 'log in first (POST /api/auth/login), then connect with the session cookie or Authorization: Bearer <token>');
+        return;
+      }
+      const userKey = principal.userId != null ? `id:${principal.userId}` : `name:${principal.username}`;
+      if (limits.maxPerUser > 0 && perUser.get(userKey) >= limits.maxPerUser) {
+        logger.warn({ user: principal.username, limit: limits.maxPerUser }, 'live upgrade refused: per-user connection limit');
+        reject(socket, 429, 'Too Many Requests', `too many live connections for this user (limit ${limits.maxPerUser}, LIVE_MAX_CONNECTIONS_PER_USER); close other screens or retry later`, { 'Retry-After': '10' });
+        return;
+      }
+      releaseUser = perUser.add(userKey);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const client = hub.addClient(ws, principal);
+        let checking = false;
+        const timer = setInterval(() => {
+          if (checking || ws.readyState !== ws.OPEN) return;
+          checking = true;
+          authenticate(req)
+            .then((now) => {
+              if (ws.readyState !== ws.OPEN) return;
+              if (!now) {
+                logger.info({ user: principal.username }, 'live stream closed: session ended (logout, expiry or user disabled)');
+                ws.close(WS_CLOSE.unauthorized, 'session ended: log in again');
+              } else if (!samePermissions(principal, now)) {
+                logger.info({ user: principal.username }, 'live stream closed: role or jurisdiction changed');
+                ws.close(WS_CLOSE.permissionsChanged, 'permissions changed: reconnect');
+              }
+            })
+            // A database hiccup must not cut every wall display: keep the stream, retry next time.
+            .catch((err) => logger.warn({ err }, 'live session re-check failed; retrying at the next interval'))
+            .finally(() => {
+              checking = false;
+            });
+        }, recheckMs);
+        timer.unref();
+        timers.add(timer);
+        ws.once('close', () => {
+          clearInterval(timer);
+          timers.delete(timer);
+        });
+        // Token bucket: `tokens` refills at messagesPerS up to messageBurst; each message takes one.
+        let tokens = limits.messageBurst;
+        let refilledAt = performance.now();
+        let overLimit = false;
+        // The subscribe running now (snapshot or replay) and the last one that arrived meanwhile.
+        let subscribing = false;
+        let nextSubscribe: Subscribe | null = null;
+        const runSubscribe = (m: Subscribe) => {
+          subscribing = true;
+          hub
+            .subscribe(client, m.filters, m.resumeFrom, m.batch ?? false)
+            .catch((err) => {
               logger.warn({ err }, 'live subscribe failed');
               hub.sendControl(client, { type: 'error', id: hub.headId, code: 'subscribe_failed', message: 'subscription failed; reconnect with resumeFrom' });
               ws.close(WS_CLOSE.badMessage);
+            })
+            .finally(() => {
+              subscribing = false;
+              const next = nextSubscribe;
+              nextSubscribe = null;
+              if (next && ws.readyState === ws.OPEN) runSubscribe(next);
             });
-          });
+        };
+        ws.on('message', (data, isBinary) => {
+          if (overLimit) return;
+          const now = performance.now();
+          tokens = Math.min(limits.messageBurst, tokens + ((now - refilledAt) / 1000) * limits.messagesPerS);
+          refilledAt = now;
+          if (tokens < 1) {
+            overLimit = true;
+            logger.warn({ user: principal.username, limit: limits.messagesPerS }, 'live stream closed: client sent too many messages');
+            const message = `too many messages: at most ${limits.messagesPerS} per second (burst ${limits.messageBurst}); subscribe once and change filters rarely`;
+            hub.sendControl(client, { type: 'error', id: hub.headId, code: 'rate_limited', message });
+            ws.close(WS_CLOSE.tooManyConnections, 'too many messages; reconnect later');
+            return;
+          }
+          tokens -= 1;
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(isBinary ? Buffer.from(data as Buffer).toString('utf8') : String(data));
+          } catch {
+            hub.sendControl(client, { type: 'error', id: hub.headId, code: 'invalid_json', message: 'messages are JSON objects, e.g. {"type":"subscribe","filters":{}}' });
+            return;
+          }
+          const m = clientMessageSchema.safeParse(parsed);
+          if (!m.success) {
+            hub.sendControl(client, {
+              type: 'error',
+              id: hub.headId,
+              code: 'invalid_message',
+              message: m.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; '),
+            });
+            return;
+          }
+          if (m.data.type === 'ping') {
+            hub.sendControl(client, { type: 'pong', id: hub.headId, t: m.data.t });
+            return;
+          }
+          // One snapshot query per socket at a time: a subscribe that arrives while one runs
+          // replaces any other waiting one (only the latest filters matter).
+          if (subscribing) nextSubscribe = m.data;
+          else runSubscribe(m.data);
         });
-      })
-      .catch((err) => {
-        logger.error({ err }, 'live upgrade failed');
-        reject(socket, 500, 'Internal Server Error', 'authentication failed; see the server log');
-      })
-      .finally(() => {
-        upgrading--;
       });
+    } finally {
+      upgrading--;
+    }
   };
-  http.on('upgrade', onUpgrade);
+  const unregister = upgradeRoutes(http, { logger }).handle(WS_PATH, onUpgrade);
   return {
     close: () => {
-      http.off('upgrade', onUpgrade);
+      unregister();
       for (const t of timers) clearInterval(t);
       timers.clear();
       wss.close();

@@ -24,8 +24,8 @@ export function onboardingFeature(overrides: { config?: OnboardingConfig } = {})
       name: 'onboarding',
       routers: [
         { path: '/api/units', router: unitsRouter({ pool, rules: config.rules }) },
-        // Floor plans and imports travel inside JSON (base64 XLSX): allow larger bodies here.
-        { path: '/api/units', router: unitOnboardingRouter({ pool, config }), bodyLimit: '10mb' },
+        // Point imports travel inside JSON (base64 XLSX): a larger body on that route only (floor plans are raw images with their own limit).
+        { path: '/api/units', router: unitOnboardingRouter({ pool, config }), bodyLimit: '10mb', bodyLimitPaths: ['/:id/points/import'] },
         { path: '/api/onboarding', router: onboardingRouter({ pool, config }) },
         { path: '/api/notifications', router: notificationsRouter({ pool }) },
       ],

@@ -26,7 +26,8 @@ describe('users, jurisdictions and the audit log', () => {
       `INSERT INTO units (name, region_adcode) VALUES ('鼓楼单位一', 320106), ('鼓楼单位二', 320106), ('玄武单位', 320102) RETURNING id`,
     );
     unitIds = u.rows.map((r) => Number(r.id));
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0' });
+    // The test speaks through a proxy on loopback (X-Forwarded-For names the client).
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', TRUST_PROXY: 'loopback' });
     server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [accessFeature] });
     base = `http://127.0.0.1:${server.httpPort}`;
     admin = await createTestUser(db.pool, { role: 'admin', username: 'root_admin' });
