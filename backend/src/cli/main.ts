@@ -40,7 +40,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   user: {
     summary: 'accounts: add (e.g. the first admin) | list | passwd | disable',
     usage: 'firelink user add <username> --role <role> [--regions a,b] [--units 1,2] | list | passwd <username> | disable <username>',
-    run: async (args) => (await import('../users/cli.ts')).userCommand(args),
+    run: async (args) => (await import('./users.ts')).userCommand(args),
   },
   import: {
     summary: 'import regions, units, buildings, stations, roads, points, land use or water (GeoJSON, CSV, XLSX, Shapefile, OSM)',

@@ -3,13 +3,13 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { roleSchema, userCreateSchema } from '@firelink/common';
-import { APP_DATABASE } from '../cli/db.ts';
+import { APP_DATABASE } from './db.ts';
 import { resolveDatabase } from '../db/environment.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
 import { generatePassword } from '../auth/passwords.ts';
-import { createUser, toUserDto, updateUser } from './service.ts';
-import * as q from './queries.ts';
+import { createUser, toUserDto, updateUser } from '../users/service.ts';
+import * as q from '../users/queries.ts';
 
 const USAGE = `usage:
   firelink user add <username> --role <role> [--name <display name>] [--regions 320106,320102] [--units 12,13]
