@@ -17,8 +17,8 @@ export const idParam = z.coerce.number().int().positive();
 /** Translates constraint violations into messages that say what to fix. */
 export function pgToHttp(err: unknown): unknown {
   const e = err as { code?: string; constraint?: string; detail?: string };
-  if (e.code === '23503') return badRequest(`a referenced record does not exist (${e.detail ?? e.constraint}): check maintenanceAgencyId/buildingId`);
-  if (e.code === '23505') return conflict(`duplicate value (${e.detail ?? e.constraint}): choose another externalId or address`);
+  if (e.code === '23503') return badRequest(`a referenced record does not exist${e.constraint ? ` (${e.constraint})` : ""}: check maintenanceAgencyId/buildingId`);
+  if (e.code === '23505') return conflict(`duplicate value${e.constraint ? ` (${e.constraint})` : ""}: choose another externalId or address`);
   return err;
 }
 
