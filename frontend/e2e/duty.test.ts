@@ -43,6 +43,8 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
       return id;
     };
     const a = await user('duty_a', '张伟');
+    await p.query(`INSERT INTO users (username, display_name, password_hash, role) VALUES ('duty_sup', '王强', $1, 'supervisor')`, [hash]);
+    await p.query(`INSERT INTO user_regions (user_id, adcode) SELECT id, $1 FROM users WHERE username = 'duty_sup'`, [XUANWU]);
     const b = await user('duty_b', '李娜');
     const now = Date.now();
     await p.query(`INSERT INTO duty_shifts (region_adcode, user_id, duty_role, starts_at, ends_at, note) VALUES
@@ -194,6 +196,33 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
       await page.screenshot({ path: join(SHOTS, 'duty-1280-en.png') });
       assert.deepEqual(browser.errors, []);
       assert.deepEqual(browser.external, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('supervisor: adds a shift to the roster from the form (1280×800)', async () => {
+    const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await browser.newPage();
+      await login(page, stack.baseUrl, { username: 'duty_sup', password: PASSWORD }, '/duty');
+      await page.waitForSelector('[data-testid=shift-form]');
+      await page.selectOption('[data-testid=shift-form] select[name=userId]', { label: '张伟' });
+      const start = await page.$eval('input[name=startsAt]', (el) => (el as HTMLInputElement).value);
+      // Tomorrow's day shift, typed as Shanghai wall-clock time.
+      const day = new Date(Date.now() + 8 * HOUR + 24 * HOUR).toISOString().slice(0, 10);
+      await page.fill('input[name=startsAt]', `${day}T08:00`);
+      await page.fill('input[name=endsAt]', `${day}T16:00`);
+      await page.fill('[data-testid=shift-form] input[name=note]', '白班');
+      await page.click('[data-testid=shift-form] button[type=submit]');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=shift-row]').length === 3);
+      assert.match((await page.textContent('[data-testid=duty-roster]')) ?? '', new RegExp(`${day.replace(/-/g, '/')} 08:00`));
+      assert.ok(start, 'the form starts with a proposed time');
+      await assertNoRawCodes(page);
+      await page.screenshot({ path: join(SHOTS, 'duty-1280-roster.png') });
+      const row = await db.pool.query(`SELECT starts_at FROM duty_shifts WHERE note = '白班' AND starts_at > now() ORDER BY id DESC LIMIT 1`);
+      assert.equal((row.rows[0].starts_at as Date).toISOString(), new Date(`${day}T08:00:00+08:00`).toISOString());
+      assert.deepEqual(browser.errors, []);
     } finally {
       await browser.close();
     }

@@ -15,7 +15,8 @@ function insidePost(col: string, n: number): string {
 /** Regions the caller may keep duty for: their own adcodes (all cities and provinces for 'all'). */
 export function posts(scope: Scope): Query {
   if (scope.kind === 'all') {
-    return { text: `SELECT adcode, name, name_en, level FROM regions WHERE level IN ('province', 'city') ORDER BY adcode`, values: [] };
+    // Provinces, then cities, then districts: an admin may keep duty for any of them.
+    return { text: `SELECT adcode, name, name_en, level FROM regions ORDER BY array_position(ARRAY['province', 'city', 'district'], level), adcode`, values: [] };
   }
   const adcodes = scope.kind === 'regions' ? scope.adcodes : [];
   return { text: `SELECT adcode, name, name_en, level FROM regions WHERE adcode = ANY($1::int[]) ORDER BY adcode`, values: [adcodes] };
