@@ -32,7 +32,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { principalOf, requireRole } from '../auth/principal.ts';
 import type { Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { HttpError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
+import { DomainError, badRequest, conflict, forbidden, notFound } from '../kernel/errors.ts';
 import * as uq from '../units/queries.ts';
 import { idParam, ipOf } from '../units/routes.ts';
 import { unitBuildingInScope } from '../units/building-scope.ts';
@@ -144,7 +144,7 @@ export function unitOnboardingRouter(deps: { pool: Pool; config: OnboardingConfi
       if (check.rule.requiresComplete) {
         const comp = await completenessOf(c, u, rules);
         if (!comp.complete) {
-          throw new HttpError(422, 'incomplete', `cannot open: ${comp.missing.map((m) => m.en).join('; ')}`, { missing: comp.missing });
+          throw new DomainError('unprocessable', 'incomplete', `cannot open: ${comp.missing.map((m) => m.en).join('; ')}`, { missing: comp.missing });
         }
       }
       const up = (await c.query(q.setState(id, body.version, body.to, config.ONBOARDING_DRAWINGS_DAYS))).rows[0];
@@ -177,9 +177,26 @@ export function unitOnboardingRouter(deps: { pool: Pool; config: OnboardingConfi
     const dev = await withTransaction(pool, async (c) => {
       await loadUnit(c, p, id, true);
       const row = (await c.query(q.registerDevice(id, body.address, body.protocol, body.model))).rows[0];
-      if (!row) throw conflict(`device ${body.protocol}:${body.address} is registered to another unit: unbind it there first`);
-      await recordAudit(c, { actor: p, ip: ipOf(req), action: 'device.register', entity: 'unit', entityId: id, after: body });
-      return { id: Number(row.id), address: Number(row.address), protocol: row.protocol, model: row.model };
+      if (!row) {
+        // Bound to another unit: name it only to a caller who can see that unit, so the answer
+        // does not map which addresses are installed outside the caller's jurisdiction.
+        const holder = (await c.query(q.deviceHolderInScope(p.scope, body.address, body.protocol))).rows[0];
+        if (holder) throw conflict(`device ${body.protocol}:${body.address} is registered to unit ${holder.id} (${holder.name}): unbind it there first`);
+        throw conflict(`device ${body.protocol}:${body.address} cannot be registered to this unit: check the address, or ask an administrator`);
+      }
+      // The device's allowlist is kept as it was (only admins and supervisors change it); the
+      // audit shows it on both sides so a re-registration can be checked at a glance.
+      const peers = (row.allowed_peers as string[] | null) ?? null;
+      await recordAudit(c, {
+        actor: p,
+        ip: ipOf(req),
+        action: 'device.register',
+        entity: 'unit',
+        entityId: id,
+        before: row.existed ? { deviceId: Number(row.id), unitId: row.before_unit_id === null ? null : Number(row.before_unit_id), allowedPeers: peers } : undefined,
+        after: { ...body, deviceId: Number(row.id), unitId: id, allowedPeers: peers },
+      });
+      return { id: Number(row.id), address: Number(row.address), protocol: row.protocol, model: row.model, allowedPeers: peers };
     });
     res.status(201).json(dev);
   });
@@ -217,7 +234,17 @@ export function unitOnboardingRouter(deps: { pool: Pool; config: OnboardingConfi
       await loadUnit(c, p, id, true);
       const row = (await c.query(q.unbindDevice(id, deviceId))).rows[0];
       if (!row) throw notFound('no such device on this unit');
-      await recordAudit(c, { actor: p, ip: ipOf(req), action: 'device.unbind', entity: 'unit', entityId: id, before: { deviceId, address: Number(row.address) } });
+      // Unbinding keeps who may speak for the device (allowed_peers): shown on both sides.
+      const peers = (row.allowed_peers as string[] | null) ?? null;
+      await recordAudit(c, {
+        actor: p,
+        ip: ipOf(req),
+        action: 'device.unbind',
+        entity: 'unit',
+        entityId: id,
+        before: { deviceId, address: Number(row.address), unitId: id, allowedPeers: peers },
+        after: { deviceId, address: Number(row.address), unitId: null, allowedPeers: peers },
+      });
     });
     res.json({ id: deviceId, unitId: null });
   });
