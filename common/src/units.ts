@@ -108,6 +108,12 @@ export const unitSummarySchema = z.object({
 export type UnitSummary = z.infer<typeof unitSummarySchema>;
 
 export const unitListSchema = z.object({ total: z.number(), items: z.array(unitSummarySchema) });
+
+/** GET /api/units/districts: districts holding units in the caller's jurisdiction (the unit finder's filter). */
+export const unitDistrictsSchema = z.object({
+  districts: z.array(z.object({ adcode: z.number(), name: z.string(), nameEn: z.string().nullable(), cityName: z.string().nullable(), units: z.number() })),
+});
+export type UnitDistricts = z.infer<typeof unitDistrictsSchema>;
 export type UnitList = z.infer<typeof unitListSchema>;
 
 export const unitPointSchema = z.object({

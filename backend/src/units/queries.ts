@@ -35,10 +35,15 @@ export function listUnits(scope: Scope, q: UnitListQuery): Query {
     values.push(q.underConstruction);
     where.push(`u.under_construction = $${values.length}`);
   }
+  // With a search text the page is ranked (unit finder): exact name, name prefix, name
+  // substring, then address or external id; ties in id order. Without one, id order.
+  let rank = '0';
   if (q.q) {
-    values.push(`%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
-    const p = `$${values.length}`;
-    where.push(`(u.name ILIKE ${p} OR u.address ILIKE ${p} OR u.external_id ILIKE ${p})`);
+    const escaped = q.q.replace(/[\\%_]/g, (m) => `\\${m}`);
+    values.push(`%${escaped}%`, `${escaped}%`, q.q);
+    const [any, prefix, exact] = [`$${values.length - 2}`, `$${values.length - 1}`, `$${values.length}`];
+    where.push(`(u.name ILIKE ${any} OR u.address ILIKE ${any} OR u.external_id ILIKE ${any})`);
+    rank = `CASE WHEN lower(u.name) = lower(${exact}) THEN 0 WHEN u.name ILIKE ${prefix} THEN 1 WHEN u.name ILIKE ${any} THEN 2 ELSE 3 END`;
   }
   if (q.bbox) {
     values.push(...q.bbox);
@@ -49,13 +54,13 @@ export function listUnits(scope: Scope, q: UnitListQuery): Query {
   // Page first, then compute the per-row counts (devices, open alarms) for that page only;
   // ordered by id so paging through everything (the wall loads every unit) is stable.
   return {
-    text: `WITH f AS (SELECT u.id FROM units u WHERE ${where.join(' AND ')}),
-                page AS (SELECT id FROM f ORDER BY id LIMIT $${values.length - 1} OFFSET $${values.length})
+    text: `WITH f AS (SELECT u.id, ${rank} AS rank FROM units u WHERE ${where.join(' AND ')}),
+                page AS (SELECT id, rank FROM f ORDER BY rank, id LIMIT $${values.length - 1} OFFSET $${values.length})
            -- The count row stays even when the page is empty (u.id is then NULL).
            SELECT ${SUMMARY_COLUMNS}, t.total
            FROM (SELECT count(*) AS total FROM f) t
            LEFT JOIN (page JOIN units u ON u.id = page.id LEFT JOIN regions r ON r.adcode = u.region_adcode) ON true
-           ORDER BY u.id`,
+           ORDER BY page.rank, u.id`,
     values,
   };
 }
@@ -228,6 +233,24 @@ export function updateUnit(id: number, version: number, r: UnitRow): Query {
              version = version + 1, updated_at = now()
            WHERE id = $${n + 3} AND version = $${n + 4}
            RETURNING id, version`,
+    values,
+  };
+}
+
+/**
+ * The districts that hold units in the scope, with their city's name (two cities may each
+ * have a 鼓楼区) and the number of units: the unit finder's district filter.
+ */
+export function unitDistricts(scope: Scope): Query {
+  const values: unknown[] = [];
+  const pred = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
+  return {
+    text: `SELECT r.adcode, r.name, r.name_en, c.name AS city_name, count(*)::int AS units
+           FROM units u JOIN regions r ON r.adcode = u.region_adcode
+           LEFT JOIN regions c ON c.adcode = r.parent_adcode
+           WHERE ${pred}
+           GROUP BY r.adcode, r.name, r.name_en, c.name
+           ORDER BY r.adcode`,
     values,
   };
 }

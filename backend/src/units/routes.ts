@@ -1,7 +1,7 @@
-// GET /api/units, GET /api/units/positions, GET /api/units/:id, POST /api/units, PATCH /api/units/:id, GET /api/units/categories.
+// GET /api/units (with ?q= the unit finder's ranked search), GET /api/units/districts, GET /api/units/positions, GET /api/units/:id, POST /api/units, PATCH /api/units/:id, GET /api/units/categories.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { unitCreateSchema, unitListQuerySchema, unitPatchSchema, type CompletenessRule } from '@firelink/common';
+import { unitCreateSchema, unitDistrictsSchema, unitListQuerySchema, unitPatchSchema, type CompletenessRule } from '@firelink/common';
 import { recordAudit } from '../audit/audit.ts';
 import { principalOf, requireRole } from '../auth/principal.ts';
 import { scopeAllows } from '../auth/scope.ts';
@@ -39,6 +39,15 @@ export function unitsRouter(deps: { pool: Pool; rules: readonly CompletenessRule
     const query = unitListQuerySchema.parse(req.query);
     const x = await pool.query(q.listUnits(p.scope, query));
     res.json({ total: Number(x.rows[0]?.total ?? 0), items: x.rows.filter((u) => u.id != null).map(toSummary) });
+  });
+
+  // Before '/:id'. The unit finder's district filter: districts with units in the scope.
+  r.get('/districts', async (_req, res) => {
+    const p = principalOf(res);
+    const x = await pool.query(q.unitDistricts(p.scope));
+    res.json(unitDistrictsSchema.parse({
+      districts: x.rows.map((d) => ({ adcode: Number(d.adcode), name: d.name, nameEn: d.name_en ?? null, cityName: d.city_name ?? null, units: Number(d.units) })),
+    }));
   });
 
   // Before '/:id'. The command map's units, packed (see positions.ts).
