@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StoredEvent } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
-import { SimulatedUitd } from '@firelink/ingest';
+import { SimulatedUitd, type Gb26875Server } from '@firelink/ingest';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type FeatureFactory, type RunningServer } from '../main.ts';
@@ -93,5 +93,59 @@ describe('ingest feature demo fleet', () => {
     }
     const online = await db.pool.query(`SELECT count(*)::int AS n FROM devices WHERE online`);
     assert.equal(online.rows[0].n, 5);
+  });
+});
+
+// Bug guarded: with the default configuration any peer that wrote a registered address took
+// the device over (its connection closed, the impostor's frames became events).
+describe('ingest feature: a registered device is not taken over by default', () => {
+  let db: TestDatabase;
+  let server: RunningServer;
+  let gbPort = 0;
+  let stats: () => ReturnType<Gb26875Server['stats']> = () => {
+    throw new Error('listener not started');
+  };
+
+  before(async () => {
+    db = await createTestDatabase('ingest_feature_hold');
+    const u = await db.pool.query(`INSERT INTO units (name, onboarding_state) VALUES ('单位', 'open') RETURNING id`);
+    await db.pool.query(`INSERT INTO devices (unit_id, address) VALUES ($1, 777002)`, [u.rows[0].id]);
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', DUTY_CHECKS_PER_SHIFT: '0' });
+    server = await startServer({
+      config,
+      databaseUrl: db.url,
+      logger: createLogger('silent'),
+      features: [
+        ingestFeature({
+          onStarted: (h) => {
+            gbPort = h.port;
+            stats = () => h.server.stats();
+          },
+        }),
+      ],
+    });
+  });
+
+  after(async () => {
+    await server?.close();
+    await db?.drop();
+  });
+
+  it('denies a second peer writing the address of a live device; the device keeps its connection and its frames', async () => {
+    const device = new SimulatedUitd({ port: gbPort, address: 777002 });
+    await device.connect();
+    assert.equal((await device.sendFire({ componentAddress: 1 })).denied, false);
+    const impostor = new SimulatedUitd({ port: gbPort, address: 777002, maxResends: 0 });
+    await impostor.connect();
+    assert.equal((await impostor.sendFire({ componentAddress: 2 })).denied, true);
+    impostor.close();
+    assert.equal(device.connected, true);
+    assert.equal((await device.sendFire({ componentAddress: 3 })).denied, false);
+    device.close();
+    const rows = await db.pool.query(`SELECT component_address FROM events WHERE device_address = 777002 AND kind = 'fire' ORDER BY id`);
+    assert.deepEqual(rows.rows.map((r) => Number(r.component_address)), [1, 3]);
+    const raw = await db.pool.query(`SELECT reason FROM raw_frames WHERE device_address = 777002`);
+    assert.deepEqual(raw.rows.map((r) => r.reason), ['address_held']);
+    assert.equal(stats().addressClaimsRefused, 1);
   });
 });
