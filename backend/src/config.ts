@@ -19,6 +19,19 @@ export const configSchema = z.object({
   GB26875_CENTER_ADDRESS: z.coerce.number().int().min(0).max(2 ** 48 - 1).default(0),
   // Seconds a GB/T 26875 connection may stay silent before it is closed (devices heartbeat every tens of seconds).
   GB26875_IDLE_TIMEOUT_S: z.coerce.number().int().min(10).default(600),
+  // Seconds a new GB/T 26875 connection has to send its device's first upload; a peer that
+  // connects and sends nothing (or only bytes) is closed.
+  GB26875_FIRST_FRAME_TIMEOUT_S: z.coerce.number().int().min(1).default(60),
+  // Seconds a frame, once begun, has to arrive whole (a frame is at most 1054 bytes).
+  GB26875_PARTIAL_FRAME_TIMEOUT_S: z.coerce.number().int().min(1).default(10),
+  // Seconds a device that holds its address has to answer a challenge (another peer claimed the
+  // address) with any valid frame before its connection is closed as dead.
+  GB26875_CHALLENGE_S: z.coerce.number().int().min(1).default(10),
+  // Raw frames of unregistered addresses and refused peers kept per hour: per device address,
+  // and per peer IP (loopback exempt from the per-peer budget). Past them frames are still
+  // answered and counted, but their bytes are not kept. 0 = none kept.
+  RAW_FRAMES_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(0).default(60),
+  RAW_FRAMES_PER_PEER_PER_HOUR: z.coerce.number().int().min(0).default(600),
   // Duty checks (查岗): shift length in hours; checks are sent at random times within each shift.
   DUTY_CHECK_SHIFT_HOURS: z.coerce.number().positive().max(24).default(8),
   // Duty checks per device per shift (0 = no duty checks).
