@@ -163,6 +163,8 @@ export const registerQuerySchema = z
     unitId: z.coerce.number().int().positive().optional(),
     kind: csvOf(alarmKindSchema).optional(),
     verdict: csvOf(z.union([alarmVerdictSchema, z.literal('none')])).optional(),
+    /** Cause code recorded by the procedure (false-alarm cause, shutdown cause…). */
+    cause: z.string().trim().max(40).regex(/^[a-z_]*$/, 'a cause code such as smoking_cooking (see the procedures in common)').optional(),
     region: z.coerce.number().int().min(100000, 'region is a 6-digit adcode').max(999999, 'region is a 6-digit adcode').optional(),
     /** Name of an operator who took a step on the alarm (contains, case-insensitive). */
     operator: z.string().trim().max(64).optional(),
@@ -184,6 +186,7 @@ export const registerRowSchema = z.object({
   kind: z.string(),
   state: z.string(),
   verdict: z.string().nullable(),
+  cause: z.string().nullable(),
   unitId: z.number().int().nullable(),
   unitName: z.string().nullable(),
   unitAddress: z.string().nullable(),

@@ -79,6 +79,7 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
         note,
       ]);
     }
+    await p.query(`UPDATE alarms SET cause = 'smoking_cooking' WHERE id = $1`, [fire]);
     await alarm(hotel, 'host_offline', 30, 'acknowledged', null);
     await alarm(mall, 'fault', 1, 'open', null);
 
@@ -167,7 +168,7 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
       await page.selectOption('select[name=kind]', 'fire');
       await page.click('[data-testid=register-search]');
       await page.waitForFunction(() => document.querySelectorAll('[data-testid=register-row]').length === 1);
-      assert.match((await page.textContent('[data-testid=register-row]')) ?? '', /新街口百货大楼[\s\S]*误报[\s\S]*厨房油烟/);
+      assert.match((await page.textContent('[data-testid=register-row]')) ?? '', /新街口百货大楼[\s\S]*误报[\s\S]*吸烟、烹饪[\s\S]*厨房油烟/);
       const csvHref = await page.getAttribute('[data-testid=export-csv]', 'href');
       assert.match(csvHref ?? '', /format=csv/);
       assert.match(csvHref ?? '', /kind=fire/);

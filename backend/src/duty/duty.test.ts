@@ -109,6 +109,7 @@ describe('duty operations', () => {
         note,
       ]);
     }
+    await p.query(`UPDATE alarms SET cause = 'smoking_cooking' WHERE id = $1`, [fireFalse]);
     faultOpen = await alarm(unitFormula, XUANWU, 'fault', 1);
     oldFault = await alarm(unitX, XUANWU, 'fault', 30);
     fireGulou = await alarm(unitG, GULOU, 'fire', 2);
@@ -259,6 +260,8 @@ describe('duty operations', () => {
     assert.deepEqual(await ids(opA, `from=${from}&verdict=false_alarm`), [fireFalse]);
     assert.deepEqual(await ids(opA, `from=${from}&verdict=none`), [faultOpen, oldFault].sort((a, b) => a - b));
     assert.deepEqual(await ids(opA, `from=${from}&operator=op_a`), [fireFalse]);
+    assert.deepEqual(await ids(opA, `from=${from}&cause=smoking_cooking`), [fireFalse]);
+    assert.deepEqual(await ids(opA, `from=${from}&cause=construction`), []);
     assert.deepEqual(await ids(opA, `from=${from}&unit=${encodeURIComponent('百货')}`), [fireFalse, oldFault].sort((a, b) => a - b));
     // Default window: the last 7 days; a 24-hour window leaves the 30-hour-old fault out.
     assert.deepEqual(await ids(opA, `from=${new Date(Date.now() - 24 * HOUR).toISOString()}`), [fireFalse, faultOpen].sort((a, b) => a - b));
@@ -293,6 +296,7 @@ describe('duty operations', () => {
     assert.ok(lines[0]!.startsWith('序号,警情编号,接警时间,警情类型,联网单位'));
     assert.equal(lines.length, 4);
     assert.ok(text.includes('火警') && text.includes('误报') && text.includes('故障') && text.includes('已关闭'));
+    assert.ok(text.includes('吸烟、烹饪'), 'the false-alarm cause by its Chinese label');
     assert.ok(text.includes(`"'=HYPERLINK(""http://x"")"`), 'a unit name that looks like a formula is exported as text');
 
     const en = await call(opA, 'GET', `/api/duty/register?format=csv&lang=en&from=${from}`);
@@ -310,6 +314,7 @@ describe('duty operations', () => {
     assert.equal(values[1], fireFalse);
     assert.equal(values[3], '火警');
     assert.equal(values[10], '误报');
+    assert.equal(values[11], '吸烟、烹饪');
     assert.equal(ws.rowCount, 2);
   });
 

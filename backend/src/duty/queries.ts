@@ -287,6 +287,7 @@ export interface RegisterFilter {
   unitId?: number;
   kinds?: AlarmKind[];
   verdicts?: Array<AlarmVerdict | 'none'>;
+  cause?: string;
   region?: number;
   operator?: string;
   from: string;
@@ -319,6 +320,10 @@ function registerWhere(scope: Scope, f: RegisterFilter, values: unknown[]): stri
     values.push(named);
     where.push(`(a.verdict = ANY($${values.length}::text[])${f.verdicts.includes('none') ? ' OR a.verdict IS NULL' : ''})`);
   }
+  if (f.cause) {
+    values.push(f.cause);
+    where.push(`a.cause = $${values.length}`);
+  }
   if (f.region !== undefined) {
     where.push(scopePredicate({ kind: 'regions', adcodes: [f.region] }, { region: 'a.region_adcode' }, values));
   }
@@ -336,7 +341,7 @@ export function registerRows(scope: Scope, f: RegisterFilter, page: { limit: num
   values.push(page.limit, page.offset);
   const userName = (col: string) => `(SELECT coalesce(x.display_name, x.username) FROM users x WHERE x.id = ${col})`;
   return {
-    text: `SELECT a.id, a.kind, a.state, a.verdict, a.unit_id, u.name AS unit_name, u.address AS unit_address,
+    text: `SELECT a.id, a.kind, a.state, a.verdict, a.cause, a.unit_id, u.name AS unit_name, u.address AS unit_address,
                   a.region_adcode, r.name AS region_name, p.label AS point_label,
                   a.opened_at, a.acknowledged_at, ${userName('a.acknowledged_by')} AS acknowledged_by,
                   a.verified_at, ${userName('a.verified_by')} AS verified_by,

@@ -1,8 +1,9 @@
 // The alarm handling register (接处警登记表) as a table: one row per alarm in the layout of the
 // paper register, headers and values in Chinese (or English), written as CSV or XLSX.
-// The writers are the two functions at the bottom; swap them there if the project's shared
-// table writers change.
-import type { RegisterRow } from '@firelink/common';
+// CSV goes through the backend's one CSV writer (analytics/export.ts: RFC 4180 quoting,
+// formula cells neutralised); XLSX is written here with exceljs because the register wants
+// its paper layout (column widths, frozen bold header), which the generic table writer lacks.
+import { causeLabel, type RegisterRow } from '@firelink/common';
 import ExcelJS from 'exceljs';
 import { toCsv, type Row } from '../analytics/export.ts';
 
@@ -20,6 +21,7 @@ const COLUMNS: Array<{ key: string; zh: string; en: string; width: number }> = [
   { key: 'acknowledgedAt', zh: '确认时间', en: 'Acknowledged', width: 20 },
   { key: 'acknowledgedBy', zh: '确认人', en: 'Acknowledged by', width: 12 },
   { key: 'verdict', zh: '核实结论', en: 'Verdict', width: 10 },
+  { key: 'cause', zh: '原因', en: 'Cause', width: 14 },
   { key: 'verifiedAt', zh: '核实时间', en: 'Verified', width: 20 },
   { key: 'verifiedBy', zh: '核实人', en: 'Verified by', width: 12 },
   { key: 'forwardedAt', zh: '转报119时间', en: 'Forwarded to 119', width: 20 },
@@ -83,6 +85,7 @@ export function registerTable(rows: readonly RegisterRow[], lang: RegisterLang):
     acknowledgedAt: shanghaiTime(r.acknowledgedAt),
     acknowledgedBy: r.acknowledgedBy ?? '',
     verdict: label(lang, 'verdict', r.verdict),
+    cause: r.cause ? causeLabel(r.kind, r.cause, lang) : '',
     verifiedAt: shanghaiTime(r.verifiedAt),
     verifiedBy: r.verifiedBy ?? '',
     forwardedAt: shanghaiTime(r.forwardedAt),
@@ -96,20 +99,10 @@ export function registerTable(rows: readonly RegisterRow[], lang: RegisterLang):
   }));
 }
 
-/**
- * A text cell a spreadsheet would run as a formula (= + - @, or a leading tab/CR) gets a
- * leading apostrophe: a unit named "=HYPERLINK(…)" stays text when the CSV is opened.
- */
-export function neutraliseFormula(s: string): string {
-  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-}
-
 /** CSV with a UTF-8 BOM (Excel opens Chinese text correctly), headers in the language. */
 export function registerCsv(rows: readonly RegisterRow[], lang: RegisterLang): string {
   const headers = registerHeaders(lang);
-  const table: Row[] = registerTable(rows, lang).map((r) =>
-    Object.fromEntries(COLUMNS.map((c, i) => [headers[i]!, typeof r[c.key] === 'string' ? neutraliseFormula(r[c.key] as string) : r[c.key]])),
-  );
+  const table: Row[] = registerTable(rows, lang).map((r) => Object.fromEntries(COLUMNS.map((c, i) => [headers[i]!, r[c.key]])));
   return '\uFEFF' + toCsv(table, headers);
 }
 

@@ -34,6 +34,7 @@ export interface RegisterFilters {
   unit: string;
   kind: string;
   verdict: string;
+  cause: string;
   region: string;
   operator: string;
   /** YYYY-MM-DD (Shanghai dates; the server reads a bare date as Shanghai midnight). */

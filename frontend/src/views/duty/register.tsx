@@ -1,7 +1,7 @@
 // The alarm handling register (接处警登记表): search by unit, kind, verdict, region, operator
 // and dates; CSV and Excel exports of the same filters with Chinese (or English) headers.
 import { useState, type FormEvent } from 'react';
-import { ALARM_KINDS, ALARM_VERDICTS } from '@firelink/common';
+import { ALARM_KINDS, ALARM_VERDICTS, FALSE_ALARM_CAUSES, OFF_DUTY_CAUSES, causeLabel } from '@firelink/common';
 import { useI18n } from '../../lib/i18n-react.tsx';
 import { formatTime } from '../../lib/i18n.ts';
 import { Link } from '../../lib/router-react.tsx';
@@ -10,11 +10,13 @@ import { Panel, shanghaiDay, useLoad } from './shared.tsx';
 import { codeLabel, s } from './strings.ts';
 
 const PAGE = 20;
+/** Cause codes of every procedure, once each (false-alarm causes first). */
+const CAUSES = [...FALSE_ALARM_CAUSES, ...OFF_DUTY_CAUSES].filter((c, i, all) => all.findIndex((x) => x.code === c.code) === i);
 
 export function Register() {
   const { locale } = useI18n();
   const [now] = useState(() => Date.now());
-  const initial: RegisterFilters = { unit: '', kind: '', verdict: '', region: '', operator: '', from: shanghaiDay(now, -6), to: shanghaiDay(now, 1) };
+  const initial: RegisterFilters = { unit: '', kind: '', verdict: '', cause: '', region: '', operator: '', from: shanghaiDay(now, -6), to: shanghaiDay(now, 1) };
   const [form, setForm] = useState<RegisterFilters>(initial);
   const [applied, setApplied] = useState<RegisterFilters>(initial);
   const [offset, setOffset] = useState(0);
@@ -72,6 +74,17 @@ export function Register() {
             <option value="none">{s(locale, 'verdict.none')}</option>
           </select>
         </label>
+        <label>
+          {s(locale, 'cause')}
+          <select name="cause" value={form.cause} onChange={(e) => setForm({ ...form, cause: e.target.value })}>
+            <option value="">{s(locale, 'all')}</option>
+            {CAUSES.map((c) => (
+              <option key={c.code} value={c.code}>
+                {locale === 'en' ? c.en : c.zh}
+              </option>
+            ))}
+          </select>
+        </label>
         {field('region', s(locale, 'region'))}
         {field('operator', s(locale, 'operator'))}
         {field('from', s(locale, 'from'), 'date')}
@@ -113,7 +126,10 @@ export function Register() {
                 {r.pointLabel && <div className="duty-muted">{r.pointLabel}</div>}
               </td>
               <td>{codeLabel(locale, 'state', r.state)}</td>
-              <td>{r.verdict ? codeLabel(locale, 'verdictv', r.verdict) : '—'}</td>
+              <td>
+                {r.verdict ? codeLabel(locale, 'verdictv', r.verdict) : '—'}
+                {r.cause && <div className="duty-muted">{causeLabel(r.kind, r.cause, locale)}</div>}
+              </td>
               <td>{r.verifiedBy ?? '—'}</td>
               <td className="duty-time">{formatTime(r.closedAt, locale, 'minute')}</td>
               <td className="duty-steps">
