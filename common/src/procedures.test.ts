@@ -142,7 +142,11 @@ describe('procedure table', () => {
           const q = queue.shift()!;
           if (q.stage === 'closed') closed = true;
           const nexts = [applySignal(q, 'clear'), ...availableSteps(q).flatMap((r) => ALARM_VERDICTS.map((v) => checkStep(q, r.step, goodInput(q, r.step, v), NOW_MS)).flatMap((c) => (c.ok ? [c.next] : [])))];
-          for (const n of nexts) if (!seen.has(key(n))) (seen.add(key(n)), queue.push(n));
+          for (const n of nexts) {
+            if (seen.has(key(n))) continue;
+            seen.add(key(n));
+            queue.push(n);
+          }
         }
         assert.ok(closed, `${kind}: from ${key(p)} a path ends closed`);
       }

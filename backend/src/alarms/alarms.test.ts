@@ -170,9 +170,22 @@ describe('alarm REST', () => {
     assert.equal((stale.body.current as AlarmDto).version, acked.version);
     const early = await api('POST', `/api/alarms/${alarm.id}/dispatch`, { version: acked.version });
     assert.equal(early.status, 409);
-    assert.match(String(early.body.message), /verif/);
+    assert.match(String(early.body.message), /fire alarm at stage acknowledged takes call/);
 
-    const ver = await api('POST', `/api/alarms/${alarm.id}/verify`, { version: acked.version, verdict: 'fire', note: '现场确认' });
+    // The procedure wants the verification call before a verdict.
+    const noCall = await api('POST', `/api/alarms/${alarm.id}/verify`, { version: acked.version, verdict: 'fire' });
+    assert.equal(noCall.status, 409);
+    assert.equal(noCall.body.refusal, 'not_in_stage');
+    const called = await api('POST', `/api/alarms/${alarm.id}/steps/call`, {
+      version: acked.version,
+      note: '消控室确认有烟',
+      call: { number: '025-84000000', answeredBy: '值班员李某', outcome: 'confirmed', durationS: 35 },
+    });
+    assert.equal(called.status, 200, JSON.stringify(called.body));
+    const calledAlarm = (called.body as { alarm: AlarmDto }).alarm;
+    assert.equal(calledAlarm.state, 'acknowledged');
+    assert.equal(calledAlarm.stage, 'called');
+    const ver = await api('POST', `/api/alarms/${alarm.id}/verify`, { version: calledAlarm.version, verdict: 'fire', note: '现场确认' });
     assert.equal(ver.status, 200);
     const verified = (ver.body as { alarm: AlarmDto }).alarm;
     assert.equal(verified.verdict, 'fire');
@@ -182,16 +195,22 @@ describe('alarm REST', () => {
 
     const dis = await api('POST', `/api/alarms/${alarm.id}/dispatch`, { version: verified.version });
     assert.equal(dis.status, 200);
-    const cl = await api('POST', `/api/alarms/${alarm.id}/close`, { version: (dis.body as { alarm: AlarmDto }).alarm.version });
+    const dispatchedVersion = (dis.body as { alarm: AlarmDto }).alarm.version;
+    const noOutcome = await api('POST', `/api/alarms/${alarm.id}/close`, { version: dispatchedVersion });
+    assert.equal(noOutcome.status, 409, 'a fire alarm closes with its outcome');
+    assert.equal(noOutcome.body.refusal, 'note_required');
+    const cl = await api('POST', `/api/alarms/${alarm.id}/close`, { version: dispatchedVersion, note: '明火已扑灭，无人员伤亡' });
     assert.equal(cl.status, 200);
     assert.equal((cl.body as { alarm: AlarmDto }).alarm.state, 'closed');
 
     const steps = await db.pool.query(`SELECT step, actor_name, note FROM alarm_steps WHERE alarm_id = $1 ORDER BY id`, [alarm.id]);
     const ours = steps.rows.filter((s) => s.actor_name === 'op1');
-    assert.deepEqual(ours.map((s) => s.step), ['acknowledged', 'verified', 'dispatched', 'closed']);
-    assert.equal(ours[1].note, 'verdict: fire; 现场确认');
+    assert.deepEqual(ours.map((s) => s.step), ['acknowledged', 'called', 'verified', 'dispatched', 'closed']);
+    assert.equal(ours[2].note, '现场确认');
+    const calls = await db.pool.query(`SELECT number, answered_by, outcome, duration_s, actor_name FROM alarm_calls WHERE alarm_id = $1`, [alarm.id]);
+    assert.deepEqual(calls.rows, [{ number: '025-84000000', answered_by: '值班员李某', outcome: 'confirmed', duration_s: 35, actor_name: 'op1' }]);
     const audit = await db.pool.query(`SELECT action FROM audit_log WHERE entity = 'alarm' AND entity_id = $1 AND actor_name = 'op1' ORDER BY id`, [String(alarm.id)]);
-    assert.deepEqual(audit.rows.map((r) => r.action), ['alarm.ack', 'alarm.verify', 'alarm.dispatch', 'alarm.close']);
+    assert.deepEqual(audit.rows.map((r) => r.action), ['alarm.ack', 'alarm.call', 'alarm.verify', 'alarm.dispatch', 'alarm.close']);
     // A new fire at the same point now opens a new alarm (the old one is closed).
     await publish([{ kind: 'fire', unit: u, point: u.pointIds[0] }]);
     a = (await api('GET', `/api/alarms?kind=fire&unitId=${u.id}&state=open`)).body.alarms as AlarmDto[];

@@ -56,7 +56,13 @@ async function verifiedFire(k: number): Promise<AlarmDto> {
   const id = Number(r.rows[0].id);
   const a = (await api('GET', `/api/alarms/${id}`)).body.alarm as AlarmDto;
   const acked = (await api('POST', `/api/alarms/${id}/ack`, { version: a.version })).body.alarm as AlarmDto;
-  const v = await api('POST', `/api/alarms/${id}/verify`, { version: acked.version, verdict: 'fire' });
+  const called = (
+    await api('POST', `/api/alarms/${id}/steps/call`, {
+      version: acked.version,
+      call: { number: '025-84000000', answeredBy: '保安', outcome: 'confirmed', durationS: 20 },
+    })
+  ).body.alarm as AlarmDto;
+  const v = await api('POST', `/api/alarms/${id}/verify`, { version: called.version, verdict: 'fire' });
   assert.equal(v.status, 200);
   return v.body.alarm as AlarmDto;
 }

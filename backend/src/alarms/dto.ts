@@ -1,6 +1,6 @@
 // Database rows → the DTOs of common/src/live.ts. Rows crossing this boundary are
 // validated with zod, so a schema change shows up here rather than in a browser.
-import { alarmDtoSchema, alarmStepSchema, liveEventSchema, type AlarmDto, type AlarmStep, type LiveEvent } from '@firelink/common';
+import { alarmCallSchema, alarmDtoSchema, alarmStepSchema, liveEventSchema, type AlarmCall, type AlarmDto, type AlarmStep, type LiveEvent } from '@firelink/common';
 
 type Row = Record<string, unknown>;
 
@@ -42,6 +42,9 @@ export function alarmFromRow(r: Row): AlarmDto {
     dispatchedBy: num(r.dispatched_by),
     closedAt: iso(r.closed_at),
     closedBy: num(r.closed_by),
+    stage: r.stage ?? undefined,
+    cause: str(r.cause),
+    deadlineAt: iso(r.deadline_at),
   });
 }
 
@@ -53,6 +56,7 @@ export function stepFromRow(r: Row): AlarmStep {
     actorName: str(r.actor_name),
     at: iso(r.at),
     note: str(r.note),
+    detail: (r.detail as Record<string, unknown> | null) ?? null,
   });
 }
 
@@ -80,5 +84,17 @@ export function eventFromRow(r: Row): LiveEvent {
     deviceTime: iso(r.device_time),
     receivedAt: iso(r.received_at),
     lonLatWgs84: lonLat(r),
+  });
+}
+
+export function callFromRow(r: Row): AlarmCall {
+  return alarmCallSchema.parse({
+    id: Number(r.id),
+    number: r.number,
+    answeredBy: r.answered_by ?? '',
+    outcome: r.outcome,
+    durationS: Number(r.duration_s),
+    actorName: str(r.actor_name),
+    at: iso(r.at),
   });
 }

@@ -13,7 +13,7 @@ const ALARM_COLUMNS = `
   a.region_adcode, ST_X(a.location) AS lon, ST_Y(a.location) AS lat,
   a.first_event_id, a.last_event_id, a.opened_at, a.last_seen_at, a.cleared_at, a.escalated_at,
   a.acknowledged_at, a.acknowledged_by, a.verified_at, a.verified_by,
-  a.dispatched_at, a.dispatched_by, a.closed_at, a.closed_by`;
+  a.dispatched_at, a.dispatched_by, a.closed_at, a.closed_by, a.stage, a.cause, a.deadline_at`;
 const ALARM_FROM = `FROM alarms a LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN points p ON p.id = a.point_id`;
 
 export function alarmsByIds(ids: number[]): Query {
@@ -154,7 +154,7 @@ export function linkEvents(alarmId: number, eventIds: number[]): Query {
   };
 }
 
-/** Marks matching alarms cleared; closes those whose kind:state pair is in closeIn. */
+/** Marks matching alarms cleared; closes those whose kind:stage pair is in closeIn. */
 export function clearAlarms(c: ClearAction): Query {
   const closePairs = Object.entries(c.closeIn).flatMap(([kind, states]) => (states ?? []).map((s) => `${kind}:${s}`));
   return {
@@ -166,8 +166,9 @@ export function clearAlarms(c: ClearAction): Query {
          ORDER BY id FOR UPDATE)
       UPDATE alarms a SET
         cleared_at = COALESCE(a.cleared_at, $5::timestamptz),
-        state = CASE WHEN (a.kind || ':' || a.state) = ANY($6::text[]) THEN 'closed' ELSE a.state END,
-        closed_at = CASE WHEN (a.kind || ':' || a.state) = ANY($6::text[]) THEN $5::timestamptz ELSE a.closed_at END,
+        state = CASE WHEN (a.kind || ':' || a.stage) = ANY($6::text[]) THEN 'closed' ELSE a.state END,
+        stage = CASE WHEN (a.kind || ':' || a.stage) = ANY($6::text[]) THEN 'closed' ELSE a.stage END,
+        closed_at = CASE WHEN (a.kind || ':' || a.stage) = ANY($6::text[]) THEN $5::timestamptz ELSE a.closed_at END,
         last_event_id = GREATEST(a.last_event_id, $7),
         version = a.version + 1
       FROM target t WHERE a.id = t.id
@@ -176,10 +177,62 @@ export function clearAlarms(c: ClearAction): Query {
   };
 }
 
-export function insertStep(alarmId: number, step: string, actor: { userId: number | null; username: string } | null, note: string | null): Query {
+export function insertStep(
+  alarmId: number,
+  step: string,
+  actor: { userId: number | null; username: string } | null,
+  note: string | null,
+  detail: Record<string, unknown> | null = null,
+): Query {
   return {
-    text: `INSERT INTO alarm_steps (alarm_id, step, actor_id, actor_name, note) VALUES ($1, $2, $3, $4, $5)`,
-    values: [alarmId, step, actor?.userId ?? null, actor?.username ?? 'system', note],
+    text: `INSERT INTO alarm_steps (alarm_id, step, actor_id, actor_name, note, detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    values: [alarmId, step, actor?.userId ?? null, actor?.username ?? 'system', note, detail ? JSON.stringify(detail) : null],
+  };
+}
+
+export function insertCall(
+  alarmId: number,
+  stepId: number,
+  call: { number: string; answeredBy: string; outcome: string; durationS: number },
+  actor: { userId: number | null; username: string },
+): Query {
+  return {
+    text: `INSERT INTO alarm_calls (alarm_id, step_id, number, answered_by, outcome, duration_s, actor_id, actor_name)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    values: [alarmId, stepId, call.number, call.answeredBy, call.outcome, call.durationS, actor.userId, actor.username],
+  };
+}
+
+export function alarmCalls(alarmId: number): Query {
+  return {
+    text: `SELECT id, number, answered_by, outcome, duration_s, actor_name, at FROM alarm_calls WHERE alarm_id = $1 ORDER BY at, id`,
+    values: [alarmId],
+  };
+}
+
+/** The fault type of a fault alarm: the kind of the event that raised it (fault, mains_power_fault…). */
+export function faultTypeOf(alarmId: number): Query {
+  return {
+    text: `SELECT e.kind FROM alarms a JOIN events e ON e.id = a.first_event_id WHERE a.id = $1`,
+    values: [alarmId],
+  };
+}
+
+/** False alarms (verdict false_alarm) opened in [from, to), by cause, in the caller's scope. */
+export function falseAlarmsByCause(scope: Scope, from: string | undefined, to: string | undefined): Query {
+  const values: unknown[] = [];
+  const where = [scopePredicate(scope, { region: 'a.region_adcode', unit: 'a.unit_id' }, values), `a.verdict = 'false_alarm'`];
+  if (from) {
+    values.push(from);
+    where.push(`a.opened_at >= $${values.length}::timestamptz`);
+  }
+  if (to) {
+    values.push(to);
+    where.push(`a.opened_at < $${values.length}::timestamptz`);
+  }
+  return {
+    text: `SELECT a.cause, count(*)::int AS n FROM alarms a WHERE ${where.join(' AND ')} GROUP BY a.cause ORDER BY n DESC, a.cause NULLS LAST`,
+    values,
   };
 }
 
@@ -208,26 +261,32 @@ export function escalateDue(nowIso: string, afterS: number): Query {
 // ---------------------------------------------------------------------------------------
 // Operator transitions
 
-export function applyTransition(p: {
+/** Timestamp columns a step sets (who and when), besides its alarm_steps row. */
+export type StepColumn = 'acknowledged' | 'verified' | 'dispatched' | 'closed';
+
+export function applyStep(p: {
   id: number;
-  to: AlarmState;
+  stage: string;
+  state: AlarmState;
   verdict: string | null;
+  cause: string | null;
+  deadlineAt: string | null;
   userId: number | null;
-  column: 'acknowledged' | 'verified' | 'dispatched' | 'closed';
+  column: StepColumn | null;
 }): Query {
-  // Verifying straight from open also counts as the acknowledgement.
-  const ackToo = p.column === 'verified' ? `, acknowledged_at = COALESCE(acknowledged_at, now()), acknowledged_by = COALESCE(acknowledged_by, $4)` : '';
+  // The step's own timestamp column (a call or a cause has none); $7 only when it is set.
+  const stamp = p.column ? `, ${p.column}_at = now(), ${p.column}_by = $7` : '';
   return {
-    text: `UPDATE alarms SET state = $2, verdict = COALESCE($3, verdict), ${p.column}_at = now(), ${p.column}_by = $4,
-                  version = version + 1${ackToo}
+    text: `UPDATE alarms SET stage = $2, state = $3, verdict = COALESCE($4, verdict), cause = COALESCE($5, cause),
+                  deadline_at = COALESCE($6::timestamptz, deadline_at), version = version + 1${stamp}
             WHERE id = $1 RETURNING id`,
-    values: [p.id, p.to, p.verdict, p.userId],
+    values: [p.id, p.stage, p.state, p.verdict, p.cause, p.deadlineAt, ...(p.column ? [p.userId] : [])],
   };
 }
 
 export function alarmSteps(alarmId: number): Query {
   return {
-    text: `SELECT id, step, actor_id, actor_name, at, note FROM alarm_steps WHERE alarm_id = $1 ORDER BY at, id`,
+    text: `SELECT id, step, actor_id, actor_name, at, note, detail FROM alarm_steps WHERE alarm_id = $1 ORDER BY at, id`,
     values: [alarmId],
   };
 }

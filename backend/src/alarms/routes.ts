@@ -1,11 +1,25 @@
-// REST: GET /api/alarms, GET /api/alarms/:id, POST /api/alarms/:id/{ack,verify,dispatch,close}.
-import { ackBodySchema, alarmListQuerySchema, closeBodySchema, dispatchBodySchema, verifyBodySchema } from '@firelink/common';
+// REST: GET /api/alarms, GET /api/alarms/false-alarm-causes, GET /api/alarms/:id,
+// POST /api/alarms/:id/steps/:step (any step of the alarm kind's procedure) and the
+// historic POST /api/alarms/:id/{ack,verify,dispatch,close} (the steps ack, verdict,
+// dispatch, close).
+import {
+  ackBodySchema,
+  alarmListQuerySchema,
+  alarmStepBodySchema,
+  closeBodySchema,
+  dispatchBodySchema,
+  procedureStepSchema,
+  verifyBodySchema,
+  type ProcedureStepId,
+} from '@firelink/common';
+import type { Request, Response } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
 import { principalOf, requireRole } from '../auth/principal.ts';
 import type { AlarmService } from './service.ts';
 
 const idParam = z.coerce.number().int().positive();
+const windowQuery = z.object({ from: z.string().datetime({ offset: true }).optional(), to: z.string().datetime({ offset: true }).optional() });
 
 /** Roles that work the alarm queue. */
 const OPERATORS = ['admin', 'operator', 'dispatcher'] as const;
@@ -19,27 +33,23 @@ export function alarmsRouter(alarms: AlarmService): Router {
     res.json(await alarms.list(principal, query));
   });
 
+  r.get('/false-alarm-causes', async (req, res) => {
+    const principal = principalOf(res);
+    const w = windowQuery.parse(req.query);
+    res.json(await alarms.falseAlarmCauses(principal, w.from, w.to));
+  });
+
   r.get('/:id', async (req, res) => {
     const principal = principalOf(res);
     res.json(await alarms.detail(principal, idParam.parse(req.params.id)));
   });
 
-  r.post('/:id/ack', async (req, res) => {
+  /** Takes a step; `legacy` validates the historic body first (same 400s as before). */
+  const takeStep = async (req: Request, res: Response, step: ProcedureStepId, legacy?: z.ZodTypeAny) => {
     const p = requireRole(res, ...OPERATORS);
-    const body = ackBodySchema.parse(req.body ?? {});
-    res.json({ alarm: await alarms.transition('ack', idParam.parse(req.params.id), body, p, req.ip ?? null) });
-  });
-
-  r.post('/:id/verify', async (req, res) => {
-    const p = requireRole(res, ...OPERATORS);
-    const body = verifyBodySchema.parse(req.body ?? {});
-    res.json({ alarm: await alarms.transition('verify', idParam.parse(req.params.id), body, p, req.ip ?? null) });
-  });
-
-  r.post('/:id/dispatch', async (req, res) => {
-    const p = requireRole(res, ...OPERATORS);
-    const body = dispatchBodySchema.parse(req.body ?? {});
-    const r = await alarms.transitionWithDispatches('dispatch', idParam.parse(req.params.id), body, p, req.ip ?? null);
+    legacy?.parse(req.body ?? {});
+    const body = alarmStepBodySchema.parse(req.body ?? {});
+    const r = await alarms.step(step, idParam.parse(req.params.id), body, p, req.ip ?? null);
     res.json(
       r.dispatches
         ? {
@@ -55,13 +65,13 @@ export function alarmsRouter(alarms: AlarmService): Router {
           }
         : { alarm: r.alarm },
     );
-  });
+  };
 
-  r.post('/:id/close', async (req, res) => {
-    const p = requireRole(res, ...OPERATORS);
-    const body = closeBodySchema.parse(req.body ?? {});
-    res.json({ alarm: await alarms.transition('close', idParam.parse(req.params.id), body, p, req.ip ?? null) });
-  });
+  r.post('/:id/steps/:step', (req, res) => takeStep(req, res, procedureStepSchema.parse(req.params.step)));
+  r.post('/:id/ack', (req, res) => takeStep(req, res, 'ack', ackBodySchema));
+  r.post('/:id/verify', (req, res) => takeStep(req, res, 'verdict', verifyBodySchema));
+  r.post('/:id/dispatch', (req, res) => takeStep(req, res, 'dispatch', dispatchBodySchema));
+  r.post('/:id/close', (req, res) => takeStep(req, res, 'close', closeBodySchema));
 
   return r;
 }

@@ -1,24 +1,37 @@
 // Alarm lifecycle: the pipeline's raise/clear (one transaction per batch), escalation of
-// unacknowledged fires, operator transitions with optimistic concurrency, reads.
+// unacknowledged fires, operator steps of each kind's procedure with optimistic
+// concurrency, reads.
 // Every change is broadcast on the live stream after its transaction commits.
-import type { AlarmDetail, AlarmDto, AlarmListQuery, AlarmListResponse, AlarmVerdict, StoredEvent } from '@firelink/common';
+import {
+  checkStep,
+  PG_ERROR,
+  stageOf,
+  STEP_RECORD_NAME,
+  type AlarmDetail,
+  type AlarmDto,
+  type AlarmListQuery,
+  type AlarmListResponse,
+  type AlarmStepBody,
+  type ProcedureStepId,
+  type StoredEvent,
+} from '@firelink/common';
 import type pg from 'pg';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/scope.ts';
 import { withTransaction } from '../db/pool.ts';
 import { recordDispatch, type DispatchRecord } from '../dispatch/records.ts';
-import { conflict, notFound } from '../http/errors.ts';
+import { conflict, notFound } from '../kernel/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { LiveHub } from '../live/hub.ts';
 import { alarmRow, type AlarmChange } from '../live/messages.ts';
-import { planAlarmWork, TRANSITIONS, transitionAllowed, type TransitionAction } from './domain/rules.ts';
-import { alarmFromRow, eventFromRow, stepFromRow } from './dto.ts';
+import { planAlarmWork } from './domain/rules.ts';
+import { alarmFromRow, callFromRow, eventFromRow, stepFromRow } from './dto.ts';
 import * as q from './queries.ts';
 
 export interface AlarmServiceOptions {
   /** Seconds an unacknowledged fire alarm waits before it escalates. */
   escalateAfterS: number;
-  /** Injectable clock (ms since epoch) for escalation. */
+  /** Injectable clock (ms since epoch) for escalation and default deadlines. */
   now: () => number;
   /** Where verified fires go; recorded as the outbox recipient. */
   forward119Url: string | null;
@@ -36,7 +49,7 @@ export interface ChangeRecord {
   change: AlarmChange;
 }
 
-const TRANSIENT = new Set(['40001', '40P01']); // serialization failure, deadlock
+const TRANSIENT = new Set<string>([PG_ERROR.serializationFailure, PG_ERROR.deadlockDetected]);
 
 export class AlarmService {
   constructor(
@@ -127,34 +140,18 @@ export class AlarmService {
   }
 
   /**
-   * Operator transition. Optimistic concurrency: the caller sends the version it saw; a
-   * different current version, or a state the action does not apply to, is a 409 that
-   * carries the current alarm.
+   * An operator step of the alarm's procedure (common/src/procedures.ts). Optimistic
+   * concurrency: the caller sends the version it saw; a different current version, or a
+   * step the procedure does not allow for the alarm's kind and stage, is a 409 that carries
+   * the current alarm and (for refusals) the table's refusal code.
    */
-  async transition(
-    action: TransitionAction,
+  async step(
+    stepId: ProcedureStepId,
     alarmId: number,
-    body: { version: number; note?: string; verdict?: AlarmVerdict; stationIds?: number[] },
-    principal: Principal,
-    ip: string | null,
-  ): Promise<AlarmDto> {
-    return (await this.transitionWithDispatches(action, alarmId, body, principal, ip)).alarm;
-  }
-
-  /**
-   * As transition(); a 'dispatch' with `stationIds` also records the stations sent
-   * (DISPATCH's recordDispatch) in the same transaction, so the alarm becomes 'dispatched'
-   * only if every station could be recorded.
-   */
-  async transitionWithDispatches(
-    action: TransitionAction,
-    alarmId: number,
-    body: { version: number; note?: string; verdict?: AlarmVerdict; stationIds?: number[] },
+    body: AlarmStepBody,
     principal: Principal,
     ip: string | null,
   ): Promise<{ alarm: AlarmDto; dispatches: DispatchRecord[] | null }> {
-    const rule = TRANSITIONS[action];
-    const column = ({ ack: 'acknowledged', verify: 'verified', dispatch: 'dispatched', close: 'closed' } as const)[action];
     let forwardQueued = false;
     let dispatches: DispatchRecord[] | null = null;
     const after = await withTransaction(this.pool, async (c) => {
@@ -164,45 +161,81 @@ export class AlarmService {
       if (before.version !== body.version) {
         throw conflict(
           `alarm ${alarmId} changed since you loaded it (your version ${body.version}, current ${before.version}): reload it and retry`,
-          { current: before },
+          { current: before, refusal: 'stale' },
         );
       }
-      const allowed = transitionAllowed(action, before);
-      if (!allowed.ok) throw conflict(`cannot ${action} alarm ${alarmId}: ${allowed.reason}`, { current: before });
-      await c.query(q.applyTransition({ id: alarmId, to: rule.to, verdict: body.verdict ?? null, userId: principal.userId, column }));
-      const note = [body.verdict ? `verdict: ${body.verdict}` : null, body.note ?? null].filter(Boolean).join('; ') || null;
-      await c.query(q.insertStep(alarmId, column, principal, note));
+      const faultType =
+        before.kind === 'fault' && !body.deadlineAt ? (((await c.query(q.faultTypeOf(alarmId))).rows[0]?.kind as string | undefined) ?? null) : null;
+      const check = checkStep(
+        { kind: before.kind, stage: stageOf(before), verdict: before.verdict, cleared: before.clearedAt != null },
+        stepId,
+        { ...body, faultType },
+        this.opts.now(),
+      );
+      if (!check.ok) throw conflict(`cannot ${stepId} alarm ${alarmId}: ${check.reason}`, { current: before, refusal: check.refusal });
+      const verdict = check.rule.verdict ? (body.verdict ?? null) : null;
+      const column = ({ ack: 'acknowledged', verdict: 'verified', dispatch: 'dispatched', close: 'closed' } as const)[stepId as 'ack'] ?? null;
+      await c.query(
+        q.applyStep({
+          id: alarmId,
+          stage: check.next.stage,
+          state: check.state,
+          verdict,
+          cause: check.cause,
+          deadlineAt: check.deadlineAt,
+          userId: principal.userId,
+          column,
+        }),
+      );
+      const note = body.note?.trim() || null;
+      const detail: Record<string, unknown> = {};
+      if (verdict) detail.verdict = verdict;
+      if (check.cause) detail.cause = check.cause;
+      if (check.deadlineAt) detail.deadlineAt = check.deadlineAt;
+      if (check.rule.call && body.call) detail.call = body.call;
+      if (stepId === 'dispatch' && body.stationIds?.length) detail.stationIds = body.stationIds;
+      const stepRow = await c.query(q.insertStep(alarmId, STEP_RECORD_NAME[stepId], principal, note, Object.keys(detail).length ? detail : null));
+      if (check.rule.call && body.call) await c.query(q.insertCall(alarmId, Number(stepRow.rows[0].id), body.call, principal));
       const r = await c.query(q.alarmById(alarmId, { kind: 'all' }));
       const after = alarmFromRow(r.rows[0]);
       await recordAudit(c, {
         actor: principal,
         ip,
-        action: `alarm.${action}`,
+        action: `alarm.${stepId === 'verdict' ? 'verify' : stepId}`,
         entity: 'alarm',
         entityId: alarmId,
-        before: { state: before.state, verdict: before.verdict, version: before.version },
-        after: { state: after.state, verdict: after.verdict, version: after.version, note: body.note ?? null },
+        before: { state: before.state, stage: before.stage ?? null, verdict: before.verdict, version: before.version },
+        after: { state: after.state, stage: after.stage ?? null, verdict: after.verdict, version: after.version, note, ...detail },
       });
-      if (action === 'verify' && body.verdict === 'fire') {
+      if (stepId === 'verdict' && verdict === 'fire') {
         await c.query(
           q.enqueueForward(
             alarmId,
-            { alarm: after, verifiedBy: { userId: principal.userId, username: principal.username }, note: body.note ?? null },
+            { alarm: after, verifiedBy: { userId: principal.userId, username: principal.username }, note },
             this.opts.forward119Url,
           ),
         );
         forwardQueued = true;
       }
-      if (action === 'dispatch' && body.stationIds?.length) {
-        dispatches = await recordDispatch(c, { principal, ip }, { alarmId, stationIds: body.stationIds, note: body.note ?? null });
+      if (stepId === 'dispatch' && body.stationIds?.length) {
+        dispatches = await recordDispatch(c, { principal, ip }, { alarmId, stationIds: body.stationIds, note });
       }
       return after;
     });
     if (forwardQueued) this.opts.onForwardQueued?.();
     const change: AlarmChange =
-      action === 'close' ? { type: 'alarm_closed', reason: 'closed' } : { type: 'alarm_updated', reason: column as 'acknowledged' | 'verified' | 'dispatched' };
+      stepId === 'close'
+        ? { type: 'alarm_closed', reason: 'closed' }
+        : { type: 'alarm_updated', reason: ({ ack: 'acknowledged', verdict: 'verified', dispatch: 'dispatched' } as const)[stepId as 'ack'] ?? 'step' };
     await this.hub.publish([alarmRow(change, after, new Date().toISOString())]).catch((err) => this.logger.error({ err }, 'alarm broadcast failed'));
     return { alarm: after, dispatches };
+  }
+
+  /** False alarms opened in [from, to) by cause, in the caller's scope. */
+  async falseAlarmCauses(principal: Principal, from?: string, to?: string): Promise<{ rows: Array<{ cause: string | null; count: number }>; total: number }> {
+    const r = await this.pool.query(q.falseAlarmsByCause(principal.scope, from, to));
+    const rows = r.rows.map((x) => ({ cause: (x.cause as string | null) ?? null, count: Number(x.n) }));
+    return { rows, total: rows.reduce((n, x) => n + x.count, 0) };
   }
 
   async list(principal: Principal, query: AlarmListQuery): Promise<AlarmListResponse> {
@@ -225,10 +258,11 @@ export class AlarmService {
     const r = await this.pool.query(q.alarmById(alarmId, principal.scope));
     if (!r.rows[0]) throw notFound(`alarm ${alarmId} does not exist or is outside your jurisdiction`);
     const alarm = alarmFromRow(r.rows[0]);
-    const [steps, events, forwards] = await Promise.all([
+    const [steps, events, forwards, calls] = await Promise.all([
       this.pool.query(q.alarmSteps(alarmId)),
       this.pool.query(q.alarmTimeline(alarmId, 200)),
       this.pool.query(q.alarmForwards(alarmId)),
+      this.pool.query(q.alarmCalls(alarmId)),
     ]);
     let nearestStations: AlarmDetail['nearestStations'] = null;
     if (this.opts.nearestStations && alarm.lonLatWgs84) {
@@ -250,6 +284,7 @@ export class AlarmService {
         createdAt: (f.created_at as Date).toISOString(),
         sentAt: f.sent_at ? (f.sent_at as Date).toISOString() : null,
       })),
+      calls: calls.rows.map(callFromRow),
     };
   }
 }

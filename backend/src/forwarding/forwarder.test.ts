@@ -45,12 +45,14 @@ async function verifiedFire(live: LiveServer, unit: Place['units'][number], poin
   await live.parts.pipeline.idle();
   const list = (await (await fetch(`${live.baseUrl}/api/alarms?kind=fire&state=open&unitId=${unit.id}`)).json()) as { alarms: AlarmDto[] };
   const alarm = list.alarms.find((a) => a.pointId === point)!;
+  // The fire procedure: acknowledge, the verification call, then the verdict.
+  const post = async (path: string, body: Record<string, unknown>) =>
+    fetch(`${live.baseUrl}/api/alarms/${alarm.id}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const acked = ((await (await post('ack', { version: alarm.version })).json()) as { alarm: AlarmDto }).alarm;
+  const call = { number: '025-84000000', answeredBy: '保安', outcome: 'confirmed', durationS: 20 };
+  const called = ((await (await post('steps/call', { version: acked.version, call })).json()) as { alarm: AlarmDto }).alarm;
   const verifiedAt = Date.now();
-  const res = await fetch(`${live.baseUrl}/api/alarms/${alarm.id}/verify`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ version: alarm.version, verdict: 'fire' }),
-  });
+  const res = await post('verify', { version: called.version, verdict: 'fire' });
   assert.equal(res.status, 200);
   return { alarm, verifiedAt };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { alarmRuleFor, escalationDue, eventPriority, planAlarmWork, transitionAllowed, type RuleInput } from './rules.ts';
+import { alarmRuleFor, escalationDue, eventPriority, planAlarmWork, type RuleInput } from './rules.ts';
 
 const ev = (id: number, kind: RuleInput['kind'], pointId: number | null = 7, unitId: number | null = 1): RuleInput => ({
   id,
@@ -46,14 +46,16 @@ describe('alarm rules', () => {
     assert.deepEqual(steps[0]!.type === 'raise' && steps[0]!.group.eventIds, [1, 2]);
   });
 
-  it('transitions: dispatch needs a fire verdict, a fire alarm closes only once verified', () => {
-    assert.equal(transitionAllowed('ack', { state: 'open', kind: 'fire', verdict: null }).ok, true);
-    assert.equal(transitionAllowed('ack', { state: 'acknowledged', kind: 'fire', verdict: null }).ok, false);
-    assert.equal(transitionAllowed('dispatch', { state: 'verified', kind: 'fire', verdict: 'false_alarm' }).ok, false);
-    assert.equal(transitionAllowed('dispatch', { state: 'verified', kind: 'fire', verdict: 'fire' }).ok, true);
-    assert.equal(transitionAllowed('close', { state: 'acknowledged', kind: 'fire', verdict: null }).ok, false);
-    assert.equal(transitionAllowed('close', { state: 'open', kind: 'fault', verdict: null }).ok, true);
-    assert.equal(transitionAllowed('close', { state: 'closed', kind: 'fault', verdict: null }).ok, false);
+  it('clearing signals close in the stages of the kind\'s procedure; a fire is never closed by a signal', () => {
+    const fault = alarmRuleFor('fault_cleared');
+    assert.ok(fault?.action === 'clear');
+    assert.deepEqual(fault.closeIn.fault, ['open', 'acknowledged', 'following_up']);
+    const online = alarmRuleFor('host_online');
+    assert.ok(online?.action === 'clear');
+    assert.deepEqual(online.closeIn.host_offline, ['open', 'acknowledged']);
+    const fire = alarmRuleFor('fire_cleared');
+    assert.ok(fire?.action === 'clear');
+    assert.deepEqual(fire.closeIn.fire, []);
   });
 
   it('escalation is due only for unacknowledged, unescalated fire alarms past the threshold', () => {

@@ -1,22 +1,23 @@
-// Alarm rules: which events open (or repeat) an alarm, which clear one, and which
-// transitions an operator may make. Pure: no database, no sockets.
+// Alarm rules: which events open (or repeat) an alarm and which clear one. Pure: no
+// database, no sockets. What operators do with an alarm is its kind's procedure
+// (common/src/procedures.ts), which also says in which stages a clearing signal closes.
 //
 // Raising: repeated events of the same unit + point + alarm kind while an alarm is not
 // closed update that alarm (count, last seen); the database enforces "one open alarm per
 // unit + point + kind" with the partial unique index alarms_one_open_idx.
 //
-// Clearing (documented rules):
+// Clearing (documented rules; "closes in" = the procedure's closeOnClear stages):
 //   fault_cleared, mains/backup_power_restored → the fault alarm of that point is marked
-//       cleared; closed automatically if nobody acknowledged it yet.
-//   supervisory_cleared → the same for the supervisory alarm of that point.
+//       cleared and closed at any stage (the clearing signal ends the repair follow-up).
+//   supervisory_cleared → the supervisory alarm of that point: closed if still open.
 //   fire_cleared → the fire alarm of that point is marked cleared, never closed: a fire
 //       alarm is closed only by an operator after verification.
-//   host_online → the unit's host_offline alarm is cleared and closed unless it was already
-//       verified (verified alarms wait for the operator).
+//   host_online → the unit's host_offline alarm is cleared; closed if nobody worked on it
+//       past acknowledging, else it waits for the operator's confirmation.
 //   duty_check_answered → the unit's off_duty alarm likewise.
 //   reset (panel reset) → every fire, fault and supervisory alarm of the unit is marked
 //       cleared; unacknowledged fault and supervisory alarms are closed; fire alarms stay.
-import { ALARM_PRIORITY, type AlarmKind, type AlarmState, type EventKind } from '@firelink/common';
+import { ALARM_PRIORITY, PROCEDURES, type AlarmKind, type EventKind, type ProcedureStage } from '@firelink/common';
 
 export type AlarmRule =
   | { action: 'raise'; alarmKind: AlarmKind; priority: number; perPoint: boolean }
@@ -25,8 +26,8 @@ export type AlarmRule =
       alarmKinds: AlarmKind[];
       /** point: only the alarm of the event's point; unit: every alarm of these kinds in the unit. */
       match: 'point' | 'unit';
-      /** States in which the clearing also closes the alarm, per kind (absent = never). */
-      closeIn: Partial<Record<AlarmKind, AlarmState[]>>;
+      /** Procedure stages in which the clearing also closes the alarm, per kind (absent = never). */
+      closeIn: Partial<Record<AlarmKind, readonly ProcedureStage[]>>;
     };
 
 const raise = (alarmKind: AlarmKind, perPoint: boolean): AlarmRule => ({
@@ -34,6 +35,14 @@ const raise = (alarmKind: AlarmKind, perPoint: boolean): AlarmRule => ({
   alarmKind,
   priority: ALARM_PRIORITY[alarmKind],
   perPoint,
+});
+
+/** The kind's own clearing signal: closes in the stages its procedure names. */
+const clearBySignal = (kind: AlarmKind, match: 'point' | 'unit'): AlarmRule => ({
+  action: 'clear',
+  alarmKinds: [kind],
+  match,
+  closeIn: { [kind]: PROCEDURES[kind].closeOnClear },
 });
 
 const RULES: Partial<Record<EventKind, AlarmRule>> = {
@@ -44,13 +53,13 @@ const RULES: Partial<Record<EventKind, AlarmRule>> = {
   supervisory: raise('supervisory', true),
   host_offline: raise('host_offline', false),
   duty_check_missed: raise('off_duty', false),
-  fault_cleared: { action: 'clear', alarmKinds: ['fault'], match: 'point', closeIn: { fault: ['open'] } },
-  mains_power_restored: { action: 'clear', alarmKinds: ['fault'], match: 'point', closeIn: { fault: ['open'] } },
-  backup_power_restored: { action: 'clear', alarmKinds: ['fault'], match: 'point', closeIn: { fault: ['open'] } },
-  supervisory_cleared: { action: 'clear', alarmKinds: ['supervisory'], match: 'point', closeIn: { supervisory: ['open'] } },
-  fire_cleared: { action: 'clear', alarmKinds: ['fire'], match: 'point', closeIn: {} },
-  host_online: { action: 'clear', alarmKinds: ['host_offline'], match: 'unit', closeIn: { host_offline: ['open', 'acknowledged'] } },
-  duty_check_answered: { action: 'clear', alarmKinds: ['off_duty'], match: 'unit', closeIn: { off_duty: ['open', 'acknowledged'] } },
+  fault_cleared: clearBySignal('fault', 'point'),
+  mains_power_restored: clearBySignal('fault', 'point'),
+  backup_power_restored: clearBySignal('fault', 'point'),
+  supervisory_cleared: clearBySignal('supervisory', 'point'),
+  fire_cleared: clearBySignal('fire', 'point'),
+  host_online: clearBySignal('host_offline', 'unit'),
+  duty_check_answered: clearBySignal('off_duty', 'unit'),
   reset: {
     action: 'clear',
     alarmKinds: ['fire', 'fault', 'supervisory'],
@@ -103,7 +112,7 @@ export interface ClearAction {
   pointId: number | null;
   alarmKinds: AlarmKind[];
   match: 'point' | 'unit';
-  closeIn: Partial<Record<AlarmKind, AlarmState[]>>;
+  closeIn: Partial<Record<AlarmKind, readonly ProcedureStage[]>>;
   at: string;
 }
 
@@ -173,59 +182,9 @@ export function planAlarmWork(events: readonly RuleInput[]): PlannedStep[] {
   return steps;
 }
 
-// ---------------------------------------------------------------------------------------
-// Operator transitions
-
-export type TransitionAction = 'ack' | 'verify' | 'dispatch' | 'close';
-
-export interface TransitionRule {
-  to: AlarmState;
-  from: AlarmState[];
-  /** Why the transition is refused when the state does not fit, for the 409 message. */
-  explain: string;
-}
-
-export const TRANSITIONS: Record<TransitionAction, TransitionRule> = {
-  ack: { to: 'acknowledged', from: ['open'], explain: 'only an open alarm can be acknowledged' },
-  verify: {
-    to: 'verified',
-    from: ['open', 'acknowledged'],
-    explain: 'only an open or acknowledged alarm can be verified',
-  },
-  dispatch: {
-    to: 'dispatched',
-    from: ['verified'],
-    explain: 'only an alarm verified as a fire can be dispatched: verify it with verdict "fire" first',
-  },
-  close: {
-    to: 'closed',
-    from: ['open', 'acknowledged', 'verified', 'dispatched'],
-    explain: 'the alarm is already closed',
-  },
-};
-
-/**
- * Whether an alarm in this state may take the action. Extra rules beyond the state table:
- * dispatch needs verdict fire; a fire alarm is closed only once verified (any verdict).
- */
-export function transitionAllowed(
-  action: TransitionAction,
-  alarm: { state: AlarmState; kind: AlarmKind; verdict: string | null },
-): { ok: true } | { ok: false; reason: string } {
-  const rule = TRANSITIONS[action];
-  if (!rule.from.includes(alarm.state)) return { ok: false, reason: `${rule.explain} (state is ${alarm.state})` };
-  if (action === 'dispatch' && alarm.verdict !== 'fire') {
-    return { ok: false, reason: `only an alarm verified as a fire can be dispatched (verdict is ${alarm.verdict ?? 'none'})` };
-  }
-  if (action === 'close' && alarm.kind === 'fire' && alarm.verdict == null) {
-    return { ok: false, reason: 'a fire alarm is closed only after verification: verify it (fire / false_alarm / test / fault) first' };
-  }
-  return { ok: true };
-}
-
 /** Whether an unacknowledged fire alarm is due to escalate at `now`. */
 export function escalationDue(
-  alarm: { kind: AlarmKind; state: AlarmState; escalatedAt: string | null; openedAt: string },
+  alarm: { kind: AlarmKind; state: string; escalatedAt: string | null; openedAt: string },
   nowMs: number,
   escalateAfterS: number,
 ): boolean {
