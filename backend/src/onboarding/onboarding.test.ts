@@ -56,7 +56,7 @@ describe('units API and onboarding workflow', () => {
       [DISTRICT, SQUARE],
     );
     await p.query(`INSERT INTO regions (adcode, name, level, parent_adcode) VALUES ($1, '玄武区', 'district', 320100) ON CONFLICT DO NOTHING`, [OTHER_DISTRICT]);
-    buildingId = Number((await p.query(`INSERT INTO buildings (name, footprint, floors_above, floors_below) VALUES ('A座', ST_GeomFromText($1, 4326), 5, 1) RETURNING id`, [FOOTPRINT])).rows[0].id);
+    buildingId = Number((await p.query(`INSERT INTO buildings (name, footprint, floors_above, floors_below, region_adcode) VALUES ('A座', ST_GeomFromText($1, 4326), 5, 1, $2) RETURNING id`, [FOOTPRINT, DISTRICT])).rows[0].id);
     maintAgency = Number((await p.query(`INSERT INTO maintenance_agencies (name, phone, kind) VALUES ('维保甲', '025-11110000', 'maintenance') RETURNING id`)).rows[0].id);
     opsAgency = Number((await p.query(`INSERT INTO maintenance_agencies (name, phone, kind) VALUES ('运维乙', '025-22220000', 'operations') RETURNING id`)).rows[0].id);
     admin = await createTestUser(p, { role: 'admin' });
