@@ -42,3 +42,18 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
     throw err;
   }
 }
+
+/** SQLSTATEs the code reacts to by name (the one place they are spelled). */
+export const PG_ERROR = {
+  uniqueViolation: '23505',
+  foreignKeyViolation: '23503',
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
+  undefinedFunction: '42883',
+} as const;
+
+/** True for an error carrying one of these SQLSTATEs (node-postgres puts it in `code`). */
+export function isPgError(err: unknown, ...codes: string[]): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && codes.includes(code);
+}

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { recordAudit } from '../audit/audit.ts';
 import { principalOf, requireRole } from '../auth/principal.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { HttpError, forbidden, notFound } from '../http/errors.ts';
+import { DomainError, forbidden, notFound } from '../kernel/errors.ts';
 import { scopeAllows } from '../auth/scope.ts';
 import { sendTable, type Row } from './export.ts';
 import {
@@ -206,16 +206,16 @@ export function analyticsRouter(pool: Pool, pdf: PdfRenderer | null = null): Rou
       res.type('html').send(html);
       return;
     }
-    if (!pdf) throw new HttpError(503, 'pdf_unavailable', 'PDF printing is not set up on this server: use format=html');
+    if (!pdf) throw new DomainError('unavailable', 'pdf_unavailable', 'PDF printing is not set up on this server: use format=html');
     let bytes: Buffer;
     try {
       bytes = await pdf.render(html);
     } catch (err) {
       if (err instanceof PdfBusyError) {
         res.set('Retry-After', String(err.retryAfterSeconds));
-        throw new HttpError(503, 'pdf_busy', err.message);
+        throw new DomainError('unavailable', 'pdf_busy', err.message);
       }
-      throw new HttpError(503, 'pdf_failed', `PDF rendering failed (${(err as Error).message.split('\n')[0]}); set CHROMIUM_PATH to a Chromium binary or use format=html`);
+      throw new DomainError('unavailable', 'pdf_failed', `PDF rendering failed (${(err as Error).message.split('\n')[0]}); set CHROMIUM_PATH to a Chromium binary or use format=html`);
     }
     res.set('Content-Type', 'application/pdf');
     res.set('Content-Disposition', `attachment; filename="report-${q.region}-${q.period}-${date}.pdf"; filename*=UTF-8''${encodeURIComponent(title)}.pdf`);

@@ -6,7 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import { CSRF_HEADER } from '@firelink/common';
-import { HttpError } from '../http/errors.ts';
+import { DomainError } from '../kernel/errors.ts';
 import { authenticateRequest, type Authenticated } from './authenticate.ts';
 
 export function authMiddleware(pool: pg.Pool): RequestHandler {
@@ -51,8 +51,8 @@ export function csrfGuard(): RequestHandler {
     const sent = req.get(CSRF_HEADER);
     if (!sent || !auth.csrfToken || !sameToken(sent, auth.csrfToken)) {
       next(
-        new HttpError(
-          403,
+        new DomainError(
+          'forbidden',
           'csrf',
           `missing or wrong ${CSRF_HEADER} header: cookie sessions must send the csrfToken from POST /api/auth/login or GET /api/auth/me on every ${req.method}`,
         ),
@@ -69,7 +69,7 @@ export function csrfGuard(): RequestHandler {
         host = null;
       }
       if (host !== req.get('host')) {
-        next(new HttpError(403, 'csrf', `cross-origin request from ${origin} refused: use the FireLink page served by this host`));
+        next(new DomainError('forbidden', 'csrf', `cross-origin request from ${origin} refused: use the FireLink page served by this host`));
         return;
       }
     }
@@ -88,7 +88,7 @@ export function wallSessionGuard(): RequestHandler {
   return (req, res, next) => {
     const auth = authOf(res.locals);
     if (auth?.kind === 'cookie' && auth.label === 'wall' && !SAFE_METHODS.has(req.method) && !WALL_SESSION_WRITES.has(req.path)) {
-      next(new HttpError(403, 'read_only_session', 'a wall-display session is read-only: log in at /login (not via /wall) to acknowledge, dispatch or edit'));
+      next(new DomainError('forbidden', 'read_only_session', 'a wall-display session is read-only: log in at /login (not via /wall) to acknowledge, dispatch or edit'));
       return;
     }
     next();

@@ -3,7 +3,7 @@
 // router asks principalOf(res) and composes principal.scope into its SQL (scope.ts).
 import type { Response } from 'express';
 import type { Role } from '@firelink/common';
-import { HttpError, unauthorized } from '../http/errors.ts';
+import { DomainError, unauthorized } from '../kernel/errors.ts';
 import type { Principal } from './scope.ts';
 
 export function principalOf(res: Response): Principal {
@@ -16,7 +16,7 @@ export function principalOf(res: Response): Principal {
 export function requireRole(res: Response, ...roles: Role[]): Principal {
   const p = principalOf(res);
   if (!roles.includes(p.role)) {
-    throw new HttpError(403, 'forbidden', `this needs one of the roles ${roles.join(', ')}; you are ${p.role}`);
+    throw new DomainError('forbidden', 'forbidden', `this needs one of the roles ${roles.join(', ')}; you are ${p.role}`);
   }
   return p;
 }

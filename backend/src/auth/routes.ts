@@ -6,7 +6,7 @@ import { CSRF_COOKIE, loginRequestSchema, passwordChangeSchema, tokenCreateSchem
 import { z } from 'zod';
 import { auditSource, recordAudit } from '../audit/audit.ts';
 import { withTransaction } from '../db/pool.ts';
-import { HttpError, notFound } from '../http/errors.ts';
+import { DomainError, notFound } from '../kernel/errors.ts';
 import type { Logger } from '../logger.ts';
 import { SESSION_COOKIE, hashToken, principalForUser, tokenFrom } from './authenticate.ts';
 import { authOf } from './middleware.ts';
@@ -130,17 +130,17 @@ export function authRouter(deps: AuthRoutesDeps): Router {
 
     if (result.kind === 'locked') {
       res.set('Retry-After', String(result.waitS));
-      throw new HttpError(429, 'too_many_attempts', `too many failed logins from this address; try again in ${result.waitS} s`, {
+      throw new DomainError('too_many', 'too_many_attempts', `too many failed logins from this address; try again in ${result.waitS} s`, {
         retryAfterS: result.waitS,
       });
     }
     if (result.kind === 'failed') {
       if (result.lockMs > 0) res.set('Retry-After', String(Math.ceil(result.lockMs / 1000)));
-      throw new HttpError(401, 'invalid_credentials', 'wrong username or password (or the account is disabled)');
+      throw new DomainError('unauthorized', 'invalid_credentials', 'wrong username or password (or the account is disabled)');
     }
 
     const principal = await principalForUser(pool, result.userId);
-    if (!principal) throw new HttpError(401, 'invalid_credentials', 'wrong username or password (or the account is disabled)');
+    if (!principal) throw new DomainError('unauthorized', 'invalid_credentials', 'wrong username or password (or the account is disabled)');
     const token = generateToken();
     const csrfToken = body.session === 'cookie' ? randomBytes(24).toString('base64url') : null;
     const s = await pool.query(
@@ -200,14 +200,14 @@ export function authRouter(deps: AuthRoutesDeps): Router {
     principalOf(res);
     const auth = authOf(res.locals);
     if (!auth || auth.kind !== 'cookie') {
-      throw new HttpError(400, 'invalid_request', 'only cookie sessions are refreshed; an API token keeps the expiry it was created with');
+      throw new DomainError('invalid', 'invalid_request', 'only cookie sessions are refreshed; an API token keeps the expiry it was created with');
     }
     const maxHours = (deps.sessionMaxDays ?? 30) * 24;
     const r = await pool.query(q.extendCookieSession(auth.tokenHash, deps.sessionTtlHours, maxHours));
     const expiresAt = r.rows[0]?.expires_at as Date | undefined;
     if (!expiresAt) {
       // authOf found the session live a moment ago: it is not a wall-display session.
-      throw new HttpError(403, 'forbidden', 'only wall-display sessions are kept alive (log in at /login?next=/wall, or with purpose: "wall"); this one ends on time');
+      throw new DomainError('forbidden', 'forbidden', 'only wall-display sessions are kept alive (log in at /login?next=/wall, or with purpose: "wall"); this one ends on time');
     }
     const maxAge = Math.max(0, expiresAt.getTime() - Date.now());
     const token = tokenFrom(req)?.token;
@@ -233,7 +233,7 @@ export function authRouter(deps: AuthRoutesDeps): Router {
   router.post('/password', async (req, res) => {
     const p = principalOf(res);
     const body = passwordChangeSchema.parse(req.body ?? {});
-    if (p.userId == null) throw new HttpError(400, 'invalid_request', 'this caller has no user account');
+    if (p.userId == null) throw new DomainError('invalid', 'invalid_request', 'this caller has no user account');
     const userId = p.userId;
     // Same throttle as login: a stolen session must not become a password oracle.
     const ip = clientIp(req);
@@ -242,14 +242,14 @@ export function authRouter(deps: AuthRoutesDeps): Router {
     if (locked.rows.length > 0) {
       const waitS = Math.max(1, Math.ceil(Math.max(...locked.rows.map((r) => Number(r.locked_for_s)))));
       res.set('Retry-After', String(waitS));
-      throw new HttpError(429, 'too_many_attempts', `too many wrong passwords; try again in ${waitS} s`, { retryAfterS: waitS });
+      throw new DomainError('too_many', 'too_many_attempts', `too many wrong passwords; try again in ${waitS} s`, { retryAfterS: waitS });
     }
     const u = (await pool.query(q.userForLogin(p.username))).rows[0] as { password_hash: string } | undefined;
     if (!(await verifyPassword(u?.password_hash ?? null, body.currentPassword))) {
       const c = await pool.query(q.recordFailure(keys[0]!, policy.forgetAfterMs));
       const lockMs = lockMsAfter(Number(c.rows[0].failures), policy.freeFailuresPerClient, policy);
       if (lockMs > 0) await pool.query(q.lockKey(keys[0]!, lockMs));
-      throw new HttpError(403, 'wrong_password', 'the current password is wrong');
+      throw new DomainError('forbidden', 'wrong_password', 'the current password is wrong');
     }
     const hash = await hashPassword(body.newPassword);
     const keep = authOf(res.locals)?.tokenHash ?? null;
@@ -279,7 +279,7 @@ export function authRouter(deps: AuthRoutesDeps): Router {
       if (!other) throw notFound(`user ${body.userId} does not exist or is disabled`);
       owner = other;
     }
-    if (owner.userId == null) throw new HttpError(400, 'invalid_request', 'this caller has no user account to own a token');
+    if (owner.userId == null) throw new DomainError('invalid', 'invalid_request', 'this caller has no user account to own a token');
     // Token lifetime policy: a token minted by a non-admin never outlives the session (cookie or
     // token) that mints it, so a 12-hour login cannot turn into a year of access. Long-lived
     // tokens for machine clients (up to a year) are minted by an admin, and audited as such.
@@ -326,7 +326,7 @@ export function authRouter(deps: AuthRoutesDeps): Router {
     const { userId } = z.object({ userId: z.coerce.number().int().positive().optional() }).strict().parse(req.query);
     if (userId !== undefined && userId !== p.userId) requireRole(res, 'admin');
     const owner = userId ?? p.userId;
-    if (owner == null) throw new HttpError(400, 'invalid_request', 'this caller has no user account');
+    if (owner == null) throw new DomainError('invalid', 'invalid_request', 'this caller has no user account');
     const r = await pool.query(q.listTokens(owner));
     res.json({
       tokens: r.rows.map((t) => ({

@@ -3,7 +3,7 @@
 import type pg from 'pg';
 import { recordAudit } from '../audit/audit.ts';
 import { scopeAllows, type Principal, type Scope } from '../auth/scope.ts';
-import { HttpError, conflict, notFound } from '../http/errors.ts';
+import { DomainError, conflict, notFound } from '../kernel/errors.ts';
 import {
   alarmForDispatchQuery,
   insertDispatchQuery,
@@ -106,7 +106,7 @@ export interface RecordDispatchInput {
  */
 export async function recordDispatch(c: pg.ClientBase, actor: Actor, input: RecordDispatchInput): Promise<DispatchRecord[]> {
   const stationIds = [...new Set(input.stationIds)].sort((a, b) => a - b);
-  if (stationIds.length === 0) throw new HttpError(400, 'invalid_request', 'stationIds: name at least one station to dispatch');
+  if (stationIds.length === 0) throw new DomainError('invalid', 'invalid_request', 'stationIds: name at least one station to dispatch');
   let lon = input.lon ?? null;
   let lat = input.lat ?? null;
   const alarmId = input.alarmId ?? null;

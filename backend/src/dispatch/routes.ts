@@ -7,7 +7,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { requireRole } from '../auth/principal.ts';
 import type { Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { forbidden, notFound } from '../http/errors.ts';
+import { forbidden, notFound } from '../kernel/errors.ts';
 import { computeCoverage, coverageByRegion, stationAreas, uncoveredUnits } from './coverage.ts';
 import { alarmForDispatchQuery, dispatchStationQuery, listDispatchesQuery, listStationsQuery, ownStationQuery, pointInScopeQuery } from './queries.ts';
 import { recordDispatch, releaseDispatch, setStationStatus, toDispatchRecord, type Actor } from './records.ts';

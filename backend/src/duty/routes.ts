@@ -29,7 +29,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { requireRole } from '../auth/principal.ts';
 import { scopeAllows, type Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { HttpError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
+import { DomainError, badRequest, conflict, forbidden, notFound } from '../kernel/errors.ts';
 import * as q from './queries.ts';
 import { registerCsv, registerXlsx } from './register-export.ts';
 import { CommTester, actorName, commTestDto, createHandover } from './service.ts';
@@ -329,7 +329,7 @@ export function dutyRouter(deps: { pool: Pool; comm: CommTester }): Router {
     }
     const { rows } = await pool.query(q.registerRows(p.scope, filter, { limit: MAX_EXPORT_ROWS + 1, offset: 0 }));
     if (rows.length > MAX_EXPORT_ROWS) {
-      throw new HttpError(413, 'too_many_rows', `more than ${MAX_EXPORT_ROWS} alarms match: narrow the time window or the filters and export in parts`);
+      throw new DomainError('too_large', 'too_many_rows', `more than ${MAX_EXPORT_ROWS} alarms match: narrow the time window or the filters and export in parts`);
     }
     const data = rows.map(registerRow);
     const name = `alarm-register-${shanghaiDate(new Date(from))}-${shanghaiDate(new Date(Date.parse(to) - 1))}`;

@@ -4,7 +4,7 @@ import { SerialJobs, SHANGHAI_OFFSET_MS, shanghaiDate, type CommTestDto, type Ha
 import type pg from 'pg';
 import type { Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { conflict } from '../http/errors.ts';
+import { conflict } from '../kernel/errors.ts';
 import type { Logger } from '../logger.ts';
 import * as q from './queries.ts';
 

@@ -10,7 +10,8 @@ import { REPO_ROOT } from '../db/environment.ts';
 import { schemaVersion } from '../db/migrate.ts';
 import type { Logger } from '../logger.ts';
 import type { MetricsRegistry } from '../metrics.ts';
-import { HttpError, httpErrorFromDatabase, isDatabaseError } from './errors.ts';
+import { DomainError, errorFromDatabase, isDatabaseError } from '../kernel/errors.ts';
+import { HTTP_STATUS } from './errors.ts';
 import { TRUST_NO_PROXY, type ProxyTrust } from './trust-proxy.ts';
 import { BODY_LIMITS, jsonBody, securityHeaders } from './security.ts';
 import { authMiddleware, csrfGuard, wallSessionGuard } from '../auth/middleware.ts';
@@ -149,8 +150,8 @@ export function createApp(deps: AppDeps): express.Express {
       });
       return;
     }
-    if (err instanceof HttpError) {
-      res.status(err.status).json({ error: err.code, message: err.message, ...(err.details ?? {}) });
+    if (err instanceof DomainError) {
+      res.status(HTTP_STATUS[err.kind]).json({ error: err.code, message: err.message, ...(err.details ?? {}) });
       return;
     }
     const e = err as { type?: string; status?: number; message?: string };
@@ -165,10 +166,10 @@ export function createApp(deps: AppDeps): express.Express {
     // PostgreSQL errors caused by input a route passed on (class 22: NUL bytes, bad casts,
     // out-of-range values; class 23: missing references, duplicates) are the caller's 4xx, with
     // our own message: the server's text names tables, columns and other rows' values.
-    const fromDb = httpErrorFromDatabase(err);
+    const fromDb = errorFromDatabase(err);
     if (fromDb) {
       deps.logger.info({ err, url: req.originalUrl }, 'database refused input');
-      res.status(fromDb.status).json({ error: fromDb.code, message: fromDb.message });
+      res.status(HTTP_STATUS[fromDb.kind]).json({ error: fromDb.code, message: fromDb.message });
       return;
     }
     if (e.type === 'encoding.unsupported') {

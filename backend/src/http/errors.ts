@@ -1,48 +1,14 @@
-// Errors that map to HTTP responses. Domain code throws these (or its own errors that a
-// router translates); the app's error handler renders them as JSON.
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-  }
-}
+// The one place where a domain error's kind becomes an HTTP status.
+import type { ErrorKind } from '../kernel/errors.ts';
 
-export const badRequest = (msg: string, details?: Record<string, unknown>) => new HttpError(400, 'invalid_request', msg, details);
-export const notFound = (msg = 'not found') => new HttpError(404, 'not_found', msg);
-export const conflict = (msg: string, details?: Record<string, unknown>) => new HttpError(409, 'conflict', msg, details);
-export const forbidden = (msg = 'forbidden') => new HttpError(403, 'forbidden', msg);
-export const unauthorized = (msg = 'login required') => new HttpError(401, 'unauthorized', msg);
-
-/** A PostgreSQL error as node-postgres raises it: a five-character SQLSTATE and the server's text. */
-export function isDatabaseError(err: unknown): err is Error & { code: string; severity?: string; detail?: string; constraint?: string } {
-  const e = err as { code?: unknown; severity?: unknown } | null;
-  return err instanceof Error && typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === 'string';
-}
-
-/** Our answer to each SQLSTATE class caused by input; the server's own text (table, column, key and value names) never reaches the client. */
-const INPUT_ERRORS: Array<{ code: RegExp; make: () => HttpError }> = [
-  { code: /^22021$/, make: () => badRequest('a text value is not valid UTF-8 or contains a NUL character (\\u0000); remove it') },
-  { code: /^22P02$/, make: () => badRequest('a value has the wrong format (e.g. text where a number or identifier is expected); check the request against the API schema') },
-  { code: /^2200[78]$/, make: () => badRequest('a date or time is invalid or out of range; send ISO 8601, e.g. 2024-05-01T08:00:00+08:00') },
-  { code: /^22003$/, make: () => badRequest('a number is out of range; check the limits in the API schema') },
-  { code: /^22001$/, make: () => badRequest('a text value is too long; shorten it') },
-  { code: /^22/, make: () => badRequest('the database refused a value of this request; check the values against the API schema') },
-  { code: /^23503$/, make: () => badRequest('the request refers to a record that does not exist (or was deleted); check the ids it names') },
-  { code: /^23505$/, make: () => conflict('a record with this value already exists; choose another value') },
-  { code: /^23502$/, make: () => badRequest('a required value is missing') },
-  { code: /^23(514|P01)$/, make: () => badRequest('a value breaks a rule of this record (range, combination or overlap); check the values against the API schema') },
-];
-
-/**
- * The HTTP answer for a PostgreSQL error caused by the request's input, or null when the error
- * is ours (a 500). Messages are our own: the server's text names tables, columns and other
- * rows' values, so it goes to the log only.
- */
-export function httpErrorFromDatabase(err: unknown): HttpError | null {
-  if (!isDatabaseError(err)) return null;
-  return INPUT_ERRORS.find((m) => m.code.test(err.code))?.make() ?? null;
-}
+export const HTTP_STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unprocessable: 422,
+  too_many: 429,
+  unavailable: 503,
+};

@@ -6,7 +6,7 @@ import { CONTACT_ROLES, eventKindSchema } from '@firelink/common';
 import { recordAudit } from '../audit/audit.ts';
 import { principalOf, requireRole } from '../auth/principal.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { notFound } from '../http/errors.ts';
+import { notFound } from '../kernel/errors.ts';
 import * as q from './queries.ts';
 
 const listSchema = z.object({

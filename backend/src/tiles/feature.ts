@@ -3,7 +3,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { scopePredicate, type Principal, type Scope } from '../auth/scope.ts';
-import { badRequest, notFound } from '../http/errors.ts';
+import { badRequest, notFound } from '../kernel/errors.ts';
 import type { FeatureFactory } from '../kernel/feature.ts';
 import { TileCache } from './cache.ts';
 import { MAX_ZOOM, MIN_ZOOM, SCOPED_LAYERS, TILE_LAYERS, geodataVersion, tileQuery, type TileLayer } from '@firelink/geodata';

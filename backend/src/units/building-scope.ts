@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { scopePredicate, type Scope } from '../auth/scope.ts';
 import type { Query } from '../db/pool.ts';
-import { badRequest, notFound } from '../http/errors.ts';
+import { badRequest, notFound } from '../kernel/errors.ts';
 
 /** SQL predicate: building `alias` lies within the scope (appends to `values`). */
 export function buildingScopePredicate(scope: Scope, alias: string, values: unknown[]): string {

@@ -1,12 +1,12 @@
 // GET /api/units (with ?q= the unit finder's ranked search), GET /api/units/districts, GET /api/units/positions, GET /api/units/:id, POST /api/units, PATCH /api/units/:id, GET /api/units/categories.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { unitCreateSchema, unitDistrictsSchema, unitListQuerySchema, unitPatchSchema, type CompletenessRule } from '@firelink/common';
+import { PG_ERROR, unitCreateSchema, unitDistrictsSchema, unitListQuerySchema, unitPatchSchema, type CompletenessRule } from '@firelink/common';
 import { recordAudit } from '../audit/audit.ts';
 import { principalOf, requireRole } from '../auth/principal.ts';
 import { scopeAllows } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
+import { badRequest, conflict, forbidden, notFound } from '../kernel/errors.ts';
 import { assertBuildingInUnitDistrict, assertBuildingVisible } from './building-scope.ts';
 import { sendUnitPositions } from './positions.ts';
 import * as q from './queries.ts';
@@ -17,8 +17,8 @@ export const idParam = z.coerce.number().int().positive();
 /** Translates constraint violations into messages that say what to fix. */
 export function pgToHttp(err: unknown): unknown {
   const e = err as { code?: string; constraint?: string; detail?: string };
-  if (e.code === '23503') return badRequest(`a referenced record does not exist${e.constraint ? ` (${e.constraint})` : ""}: check maintenanceAgencyId/buildingId`);
-  if (e.code === '23505') return conflict(`duplicate value${e.constraint ? ` (${e.constraint})` : ""}: choose another externalId or address`);
+  if (e.code === PG_ERROR.foreignKeyViolation) return badRequest(`a referenced record does not exist${e.constraint ? ` (${e.constraint})` : ""}: check maintenanceAgencyId/buildingId`);
+  if (e.code === PG_ERROR.uniqueViolation) return conflict(`duplicate value${e.constraint ? ` (${e.constraint})` : ""}: choose another externalId or address`);
   return err;
 }
 

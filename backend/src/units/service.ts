@@ -15,7 +15,7 @@ import {
   type UnitSummary,
 } from '@firelink/common';
 import type { Scope } from '../auth/scope.ts';
-import { badRequest } from '../http/errors.ts';
+import { badRequest } from '../kernel/errors.ts';
 import { visibleBuilding } from './building-scope.ts';
 import * as q from './queries.ts';
 

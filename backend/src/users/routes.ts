@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { auditSource } from '../audit/audit.ts';
 import { generatePassword } from '../auth/passwords.ts';
 import { requireRole } from '../auth/principal.ts';
-import { notFound } from '../http/errors.ts';
+import { notFound } from '../kernel/errors.ts';
 import * as q from './queries.ts';
 import { createUser, getUser, toUserDto, updateUser } from './service.ts';
 

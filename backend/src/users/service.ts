@@ -1,10 +1,10 @@
 // Users and jurisdictions: create and change accounts inside one transaction with their
 // audit entry. Used by the admin routes and by the demo-user bootstrap.
 import type pg from 'pg';
-import { withTransaction, type Role, type UserDto } from '@firelink/common';
+import { PG_ERROR, isPgError, withTransaction, type Role, type UserDto } from '@firelink/common';
 import { recordAudit, type AuditEntry } from '../audit/audit.ts';
 import { hashPassword } from '../auth/passwords.ts';
-import { badRequest, conflict, notFound } from '../http/errors.ts';
+import { badRequest, conflict, notFound } from '../kernel/errors.ts';
 import * as q from './queries.ts';
 
 /** Roles whose jurisdiction is a set of units; every other role but admin has regions. */
@@ -101,8 +101,8 @@ export async function createUser(pool: pg.Pool, input: CreateUserInput, source: 
       );
       id = Number(r.rows[0].id);
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw conflict(`username ${input.username} is taken; choose another`);
-      if ((err as { code?: string }).code === '23503') throw badRequest('stationId or maintenanceAgencyId does not exist');
+      if (isPgError(err, PG_ERROR.uniqueViolation)) throw conflict(`username ${input.username} is taken; choose another`);
+      if (isPgError(err, PG_ERROR.foreignKeyViolation)) throw badRequest('stationId or maintenanceAgencyId does not exist');
       throw err;
     }
     for (const s of q.replaceRegions(id, input.regions)) await c.query(s);
@@ -158,7 +158,7 @@ export async function updateUser(
         }),
       );
     } catch (err) {
-      if ((err as { code?: string }).code === '23503') throw badRequest('stationId or maintenanceAgencyId does not exist');
+      if (isPgError(err, PG_ERROR.foreignKeyViolation)) throw badRequest('stationId or maintenanceAgencyId does not exist');
       throw err;
     }
     for (const s of q.replaceRegions(id, regions)) await c.query(s);

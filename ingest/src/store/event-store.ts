@@ -16,7 +16,7 @@ import { NO_DEVICE, eventPointId, hasWrites, planBatch, readKeysOf, systemEvent,
 import * as q from './queries.ts';
 import { RawFrameBudget, type RawFrameBudgetOptions } from './raw-frame-budget.ts';
 import './pg-types.ts';
-import { withTransaction } from '@firelink/common';
+import { PG_ERROR, isPgError, withTransaction } from '@firelink/common';
 
 export type { DeviceInfo };
 export { systemEvent };
@@ -171,11 +171,11 @@ export class EventStore {
         // NeedsTransaction: nothing was sent to write. 40001 (ingest_assert): a concurrent
         // writer moved a receipt or status after the read; the statement wrote nothing.
         // Either way the locked transaction below stores the batch.
-        if (err instanceof NeedsTransaction || (err as { code?: string }).code === '40001') client.release();
+        if (err instanceof NeedsTransaction || isPgError(err, PG_ERROR.serializationFailure)) client.release();
         else {
           client.release((lost ?? err) as Error); // not reused after a failure
           // A database migrated before 0101 lacks ingest_assert: use transactions only.
-          if ((err as { code?: string }).code === '42883') this.fastPath = false;
+          if (isPgError(err, PG_ERROR.undefinedFunction)) this.fastPath = false;
           throw err;
         }
       }
