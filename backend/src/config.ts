@@ -121,6 +121,23 @@ export const configSchema = z.object({
   // How long the 119 terminal has to answer a communication test, ms.
   DUTY_COMM_TEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
 
+  // ── Supervision (督办) ──
+  // Hours an unresolved host-offline (主机关机/离线) alarm may stay open before a follow-up task is made.
+  SUPERVISION_HOST_OFFLINE_HOURS: z.coerce.number().positive().max(24 * 365).default(24),
+  // Hours an unresolved off-duty (脱岗, missed duty check) alarm may stay open before a task is made.
+  SUPERVISION_OFF_DUTY_HOURS: z.coerce.number().positive().max(24 * 365).default(24),
+  // Hours a fault alarm may stay open before its repair is overdue (故障督办).
+  SUPERVISION_FAULT_REPAIR_HOURS: z.coerce.number().positive().max(24 * 365).default(72),
+  // Verified false alarms of one unit within SUPERVISION_FALSE_ALARM_DAYS that make a task.
+  SUPERVISION_FALSE_ALARMS: z.coerce.number().int().min(1).max(1000).default(3),
+  SUPERVISION_FALSE_ALARM_DAYS: z.coerce.number().int().min(1).max(366).default(30),
+  // Days a point may stay disabled (屏蔽) before a task is made.
+  SUPERVISION_DISABLED_POINT_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // Days a supervisor has to finish a task; past them it escalates to their chief.
+  SUPERVISION_TASK_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  // How often the task rules and the escalation sweep run, ms (0 = never).
+  SUPERVISION_EVAL_MS: z.coerce.number().int().min(0).default(300_000),
+
   // ── Private database cluster (npm start without DATABASE_URL) ──
   // Port of the private PostgreSQL under .data/pg; unset = a free port.
   FIRELINK_PG_PORT: port(0),

@@ -17,12 +17,13 @@ import { analyticsFeature } from './analytics/feature.ts';
 import { dispatchFeature } from './dispatch/feature.ts';
 import { tilesFeature } from './tiles/feature.ts';
 import { dutyFeature } from './duty/feature.ts';
+import { supervisionFeature } from './supervision/feature.ts';
 import type { Feature, FeatureContext, FeatureFactory } from './kernel/feature.ts';
 
 export type { Feature, FeatureContext, FeatureFactory } from './kernel/feature.ts';
 
 // Features in start order; each later capability adds its factory here.
-export const FEATURES: FeatureFactory[] = [accessFeature, liveFeature(), onboardingFeature(), ingestFeature(), analyticsFeature, dispatchFeature, tilesFeature, dutyFeature()];
+export const FEATURES: FeatureFactory[] = [accessFeature, liveFeature(), onboardingFeature(), ingestFeature(), analyticsFeature, dispatchFeature, tilesFeature, dutyFeature(), supervisionFeature()];
 
 export interface RunningServer {
   httpPort: number;
