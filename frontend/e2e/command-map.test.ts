@@ -232,14 +232,15 @@ describe('command map in Chromium', { skip, timeout: 240_000 }, () => {
       // Cookies are per host, not per port: the session carries over to the proxy's origin.
       await page.goto(`http://127.0.0.1:${proxy.port}/wall`);
       await page.waitForFunction(() => document.querySelector('[data-testid=conn-status]')?.classList.contains('live'), null, { timeout: 15_000 });
-      await page.waitForFunction(() => document.querySelector('[data-testid=counter-fire] .value')?.textContent === '1', null, { timeout: UI_TIMEOUT_MS });
+      // The fire is acknowledged by now: it counts among the open fires, not the unacknowledged ones.
+      await page.waitForFunction(() => document.querySelector('[data-testid=counter-fire-open]')?.textContent === '1', null, { timeout: UI_TIMEOUT_MS });
       await waitForMapIdle(page);
       proxy.cut();
       await page.waitForSelector('[data-testid=reconnecting]', { timeout: UI_TIMEOUT_MS });
       await page.waitForTimeout(1500);
       proxy.restore();
       await page.waitForSelector('[data-testid=reconnecting]', { state: 'detached', timeout: 20_000 });
-      assert.equal(await page.textContent('[data-testid=counter-fire] .value'), '1', 'state survived the reconnect');
+      assert.equal(await page.textContent('[data-testid=counter-fire-open]'), '1', 'state survived the reconnect');
       // Connection failures while cut are expected console noise of the browser itself.
       // (failed tile fetches and socket errors are the fault we injected, nothing else is allowed)
       browser.errors.splice(0, browser.errors.length, ...browser.errors.filter((e) => !/ERR_CONNECTION|ERR_SOCKET|ERR_EMPTY_RESPONSE|WebSocket|Failed to fetch/.test(e)));

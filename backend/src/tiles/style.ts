@@ -1,22 +1,30 @@
 // The MapLibre style served at /map/style.json: our own vector tiles only, zero external
 // URLs, no glyphs and no sprite (so no symbol layers; deck.gl draws labels, CJK included,
 // with the browser's own fonts).
+//
+// The basemap stays quiet behind the data: roads are faint at city zoom (the wall's
+// overview) and come up only at street zoom, and no basemap colour repeats an alarm colour.
+// Fire stations are blue with a white rim: the one blue filled circle on the map (alarm
+// priorities and unit states use red, violet, pink, yellow, cyan, green and grey).
 export type Theme = 'light' | 'dark';
 
 const COLORS: Record<Theme, Record<string, string>> = {
   light: {
     background: '#f2efe9', landuse: '#e4e9d8', industrial: '#e8e0e6', water: '#a9cbe6', district: '#8a7f9c',
     city: '#5b4f73', arterial: '#f5c26b', local: '#ffffff', casing: '#c9c2b4', building: '#d9d0c3', unitBuilding: '#c8a98a',
-    unit: '#2b6cb0', highRisk: '#c53030', station: '#c05621',
+    unit: '#2b6cb0', highRisk: '#c53030', station: '#2f6fd6', stationRim: '#ffffff',
   },
   dark: {
     background: '#10141c', landuse: '#17201a', industrial: '#1f1a22', water: '#1b3550', district: '#6b6480',
-    city: '#a89fc4', arterial: '#8a6d3b', local: '#3a414f', casing: '#222833', building: '#2a303c', unitBuilding: '#4a3f36',
-    unit: '#63b3ed', highRisk: '#fc8181', station: '#f6ad55',
+    city: '#a89fc4', arterial: '#59606e', local: '#323946', casing: '#1a1f28', building: '#2a303c', unitBuilding: '#3c4250',
+    unit: '#63b3ed', highRisk: '#fc8181', station: '#3d7be0', stationRim: '#ffffff',
   },
 };
 
 /** `origin` is the absolute base the browser reaches us at (MapLibre workers need absolute tile URLs). */
+/** Road opacity by zoom: faint at city zoom (≤ 11), full at street zoom (≥ 14). */
+const ROAD_OPACITY = ['interpolate', ['linear'], ['zoom'], 9, 0.25, 11, 0.35, 14, 0.9];
+
 export function buildStyle(origin: string, theme: Theme = 'light'): Record<string, unknown> {
   const c = COLORS[theme];
   const src = (layer: string, minzoom: number) => ({
@@ -62,19 +70,19 @@ export function buildStyle(origin: string, theme: Theme = 'light'): Record<strin
         id: 'roads-local', type: 'line', source: 'roads', 'source-layer': 'roads', minzoom: 13,
         filter: ['==', ['get', 'class'], 'local'],
         layout: { 'line-cap': 'round', 'line-join': 'round' },
-        paint: { 'line-color': c.local, 'line-width': ['interpolate', ['linear'], ['zoom'], 13, 1, 17, 6] },
+        paint: { 'line-color': c.local, 'line-width': ['interpolate', ['linear'], ['zoom'], 13, 1, 17, 6], 'line-opacity': ROAD_OPACITY },
       },
       {
         id: 'roads-arterial-casing', type: 'line', source: 'roads', 'source-layer': 'roads',
         filter: ['!=', ['get', 'class'], 'local'],
         layout: { 'line-cap': 'round', 'line-join': 'round' },
-        paint: { 'line-color': c.casing, 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 1.5, 17, 14] },
+        paint: { 'line-color': c.casing, 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 1, 12, 2, 17, 14], 'line-opacity': ROAD_OPACITY },
       },
       {
         id: 'roads-arterial', type: 'line', source: 'roads', 'source-layer': 'roads',
         filter: ['!=', ['get', 'class'], 'local'],
         layout: { 'line-cap': 'round', 'line-join': 'round' },
-        paint: { 'line-color': c.arterial, 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.8, 17, 10] },
+        paint: { 'line-color': c.arterial, 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.5, 12, 1, 17, 10], 'line-opacity': ROAD_OPACITY },
       },
       {
         id: 'buildings', type: 'fill', source: 'buildings', 'source-layer': 'buildings', minzoom: 13,
@@ -94,8 +102,8 @@ export function buildStyle(origin: string, theme: Theme = 'light'): Record<strin
       {
         id: 'stations', type: 'circle', source: 'stations', 'source-layer': 'stations',
         paint: {
-          'circle-color': c.station, 'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, 3, 16, 9],
-          'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5,
+          'circle-color': c.station, 'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, 2.5, 12, 4, 16, 9],
+          'circle-stroke-color': c.stationRim, 'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 8, 1, 12, 1.5, 16, 2.5],
         },
       },
     ],

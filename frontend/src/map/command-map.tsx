@@ -7,11 +7,13 @@ import type { UnitStore } from '../model/unit-store.ts';
 import { buildLayers, type RegionRate } from './layers.ts';
 import { MapController, loadStyle, type LoadedStyle } from './map-controller.ts';
 import { RedrawGate } from '../model/redraw-gate.ts';
+import { openUnitFinder } from '../views/finder/open-finder.ts';
 
 
 export interface CommandMapHandle {
   flyTo: (lonLatWgs84: [number, number], zoom?: number) => void;
-  fitBounds: (bboxWgs84: [number, number, number, number]) => void;
+  /** `durationMs` 0 jumps; otherwise flies there, pitch back to 0 (the wall's overview). */
+  fitBounds: (bboxWgs84: [number, number, number, number], durationMs?: number) => void;
 }
 
 export interface CommandMapProps {
@@ -23,11 +25,15 @@ export interface CommandMapProps {
   regionRatesVersion?: number;
   routes?: ReadonlyArray<{ id: string; pathWgs84: Array<[number, number]> }>;
   extra?: Layer[];
+  /** Alarms labelled with their unit's name on the map (redrawn with the alarms). */
+  labelAlarms?: readonly AlarmView[];
   heat?: ReadonlyArray<{ h3: string; value: number }>;
   center?: [number, number];
   zoom?: number;
   interactive?: boolean;
   onPick?: (info: PickingInfo) => void;
+  /** A click on a unit or an alarm dot; without it the unit finder opens on that unit. */
+  onUnitClick?: (unitId: number) => void;
   onReady?: (fallback: boolean) => void;
   className?: string;
   /**
@@ -55,9 +61,9 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
       if (ctl.current) ctl.current.flyTo(p, z);
       else pending.current = () => ctl.current?.flyTo(p, z);
     },
-    fitBounds: (b) => {
-      if (ctl.current) ctl.current.fitBounds(b);
-      else pending.current = () => ctl.current?.fitBounds(b);
+    fitBounds: (b, d) => {
+      if (ctl.current) ctl.current.fitBounds(b, undefined, d);
+      else pending.current = () => ctl.current?.fitBounds(b, undefined, d);
     },
   }));
 
@@ -85,6 +91,7 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
         routes: p.routes ?? NO_ROUTES!,
         heat: p.heat,
         extra: p.extra,
+        labelAlarms: p.labelAlarms,
       }),
     );
   };
@@ -117,7 +124,7 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
       center: propsRef.current.center,
       zoom: propsRef.current.zoom,
       interactive: propsRef.current.interactive,
-      onClick: (info) => propsRef.current.onPick?.(info),
+      onClick: (info) => handleClick(info, propsRef.current),
     });
     ctl.current = c;
     (window as unknown as { __firelinkMap?: MapController }).__firelinkMap = c;
@@ -138,3 +145,13 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
 
   return <div ref={el} className={props.className ?? 'map'} data-testid="command-map" />;
 });
+
+function handleClick(info: PickingInfo, p: CommandMapProps): void {
+  p.onPick?.(info);
+  const layer = info.layer?.id;
+  const unitId =
+    layer === 'units' && p.units && info.index >= 0 ? p.units.ids[info.index] : layer === 'alarms' ? (info.object as AlarmView | undefined)?.unitId : undefined;
+  if (unitId == null) return;
+  if (p.onUnitClick) p.onUnitClick(unitId);
+  else openUnitFinder({ unitId });
+}

@@ -2,8 +2,9 @@
 // update never walks 100,000 JavaScript objects.
 import type { Layer } from '@deck.gl/core';
 import { H3HexagonLayer } from '@deck.gl/geo-layers';
-import { GeoJsonLayer, PathLayer, ScatterplotLayer } from '@deck.gl/layers';
-import { priorityColor } from '../model/colors.ts';
+import { GeoJsonLayer, PathLayer, TextLayer } from '@deck.gl/layers';
+import { LOCAL_IDEOGRAPH_FONT_FAMILY } from './fallback-style.ts';
+import { SHAPE, UNIT_STATE_SHAPES, priorityColor, priorityShape } from '../model/colors.ts';
 import type { AlarmView } from '../model/alarm.ts';
 import type { UnitStore } from '../model/unit-store.ts';
 import { UnitPointsLayer, type UnitPointsLayerProps } from './unit-points-layer.ts';
@@ -25,6 +26,24 @@ export interface MapLayerInput {
   heat?: ReadonlyArray<{ h3: string; value: number }>;
   /** Extra layers from a view (e.g. unit footprint). */
   extra?: Layer[];
+  /**
+   * Label these alarms with their unit's name (the wall labels its unacknowledged fires).
+   * Drawn by deck.gl with the browser's own CJK fonts: no glyph download.
+   */
+  labelAlarms?: readonly AlarmView[];
+}
+
+/** SHAPE code of each UNIT_STATE code. */
+const STATE_SHAPE_CODES = Float32Array.from(UNIT_STATE_SHAPES, (s) => SHAPE[s]);
+
+let shapesCache: { states: Uint8Array; version: number; shapes: Float32Array } | null = null;
+/** The units' shape codes from their states, recomputed only for a new version (~0.3 ms for 100,000). */
+function unitShapes(u: UnitStore, version: number): Float32Array {
+  if (shapesCache && shapesCache.states === u.states && shapesCache.version === version && shapesCache.shapes.length === u.length) return shapesCache.shapes;
+  const shapes = shapesCache && shapesCache.shapes.length === u.length ? shapesCache.shapes : new Float32Array(u.length);
+  for (let i = 0; i < u.length; i++) shapes[i] = STATE_SHAPE_CODES[u.states[i]!] ?? 0;
+  shapesCache = { states: u.states, version, shapes };
+  return shapes;
 }
 
 // Layer data objects are cached by version: deck.gl compares `data` by identity, and the
@@ -43,6 +62,7 @@ function unitsData(u: UnitStore, version: number) {
       getRadius: positionsChanged || !prev ? { value: u.radii, size: 1 } : prev.attributes.getRadius,
       // A fresh descriptor (same typed array) re-uploads only the colours.
       getFillColor: { value: u.colors, size: 4, normalized: true },
+      getShape: { value: unitShapes(u, version), size: 1 },
     },
   };
   unitsCache = { store: u, version, length: u.length, data };
@@ -55,6 +75,14 @@ function locatedAlarms(alarms: readonly AlarmView[]): AlarmView[] {
   const located = alarms.filter((a) => a.lonWgs84 !== null && a.latWgs84 !== null);
   alarmsCache = { src: alarms, located };
   return located;
+}
+
+let labelsCache: { src: readonly AlarmView[]; labelled: AlarmView[] } | null = null;
+function labelledAlarms(alarms: readonly AlarmView[]): AlarmView[] {
+  if (labelsCache?.src === alarms) return labelsCache.labelled;
+  const labelled = alarms.filter((a) => a.lonWgs84 !== null && a.latWgs84 !== null && a.unitName);
+  labelsCache = { src: alarms, labelled };
+  return labelled;
 }
 
 export function buildLayers(i: MapLayerInput): Layer[] {
@@ -88,7 +116,7 @@ export function buildLayers(i: MapLayerInput): Layer[] {
         radiusMinPixels: 2.5,
         radiusMaxPixels: 14,
         pickable: true,
-        updateTriggers: { getFillColor: i.unitsVersion },
+        updateTriggers: { getFillColor: i.unitsVersion, getShape: i.unitsVersion },
       }),
     );
   }
@@ -116,19 +144,49 @@ export function buildLayers(i: MapLayerInput): Layer[] {
   {
     // The pulse is a CSS animation on DOM markers (map-controller.ts): no WebGL redraw per
     // frame, so a wall PC without a GPU stays responsive. deck.gl draws the steady dots.
+    // Same point layer as the units: each priority has its colour and its shape.
     layers.push(
-      new ScatterplotLayer<AlarmView>({
+      new UnitPointsLayer({
         id: 'alarms',
-        data: located,
-        getPosition: (a) => [a.lonWgs84!, a.latWgs84!],
-        getFillColor: (a) => [...priorityColor(a.priority)],
-        getLineColor: [255, 255, 255, 255],
-        getRadius: (a) => (a.priority === 1 ? 8 : 5),
+        data: located as unknown as UnitPointsLayerProps['data'],
+        getPosition: (a: AlarmView) => [a.lonWgs84!, a.latWgs84!],
+        getFillColor: (a: AlarmView) => [...priorityColor(a.priority)],
+        getRadius: (a: AlarmView) => (a.priority === 1 ? 9 : 7),
+        getShape: (a: AlarmView) => SHAPE[priorityShape(a.priority)],
         radiusUnits: 'pixels',
-        stroked: true,
-        lineWidthMinPixels: 1.5,
+        lineWidthPixels: 1.5,
+        lineColor: [255, 255, 255, 255],
         pickable: true,
-        updateTriggers: { getFillColor: i.alarmsVersion, getRadius: i.alarmsVersion },
+        updateTriggers: { getFillColor: i.alarmsVersion, getRadius: i.alarmsVersion, getShape: i.alarmsVersion },
+      } as UnitPointsLayerProps),
+    );
+  }
+
+  if (i.labelAlarms) {
+    // Always present (even empty), like the dots: its shaders compile before the first fire.
+    const labelled = labelledAlarms(i.labelAlarms);
+    layers.push(
+      new TextLayer<AlarmView>({
+        id: 'alarm-labels',
+        data: labelled,
+        getPosition: (a) => [a.lonWgs84!, a.latWgs84!],
+        getText: (a) => a.unitName!,
+        // The atlas holds exactly the characters of the labels on screen (CJK included).
+        characterSet: 'auto',
+        fontFamily: LOCAL_IDEOGRAPH_FONT_FAMILY,
+        fontWeight: 700,
+        getSize: 18,
+        sizeUnits: 'pixels',
+        getColor: [255, 235, 235, 255],
+        getPixelOffset: [0, -26],
+        getTextAnchor: 'middle',
+        getAlignmentBaseline: 'bottom',
+        background: true,
+        getBackgroundColor: [60, 5, 5, 220],
+        backgroundPadding: [6, 3],
+        getBorderColor: [255, 45, 45, 255],
+        getBorderWidth: 1,
+        updateTriggers: { getText: i.alarmsVersion },
       }),
     );
   }

@@ -206,9 +206,16 @@ export class MapController {
     this.map.flyTo({ center: lonLatWgs84, zoom, pitch: opts.pitch ?? 45, duration: opts.durationMs ?? 2500, essential: true });
   }
 
-  fitBounds(bboxWgs84: [number, number, number, number], padding = 40): void {
+  /** Fits the box: at once (durationMs 0), or flying there with the pitch back to 0. */
+  fitBounds(bboxWgs84: [number, number, number, number], padding = 40, durationMs = 0): void {
     if (this.destroyed) return;
-    this.map.fitBounds([[bboxWgs84[0], bboxWgs84[1]], [bboxWgs84[2], bboxWgs84[3]]], { padding, duration: 0 });
+    const bounds: [[number, number], [number, number]] = [[bboxWgs84[0], bboxWgs84[1]], [bboxWgs84[2], bboxWgs84[3]]];
+    if (durationMs <= 0) {
+      this.map.fitBounds(bounds, { padding, duration: 0 });
+      return;
+    }
+    const camera = this.map.cameraForBounds(bounds, { padding, bearing: 0 });
+    if (camera) this.map.flyTo({ ...camera, pitch: 0, bearing: 0, duration: durationMs, essential: true });
   }
 
   /** Screen position (CSS px in the map container) of a WGS84 point. */

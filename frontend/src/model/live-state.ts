@@ -1,7 +1,7 @@
 // What the wall and the desk know from the live stream: the alarm queue, the event ticker
 // and the units' colours. Pure: a ServerMessage (common/src/live.ts) in, changes out. All
 // collections are bounded (queue capacity, ticker ring), so days of traffic hold steady.
-import type { ServerMessage } from '@firelink/common';
+import type { ALARM_UPDATE_REASONS, ServerMessage } from '@firelink/common';
 import type { AlarmView } from './alarm.ts';
 import { AlarmQueue, DEFAULT_QUEUE_CAPACITY } from './alarm-queue.ts';
 import { alarmFromDto } from './adapt.ts';
@@ -23,6 +23,30 @@ export interface TickerItem {
   priority: number;
 }
 
+/** Alarm news for the wall's ticker: an alarm opened, changed state or closed. */
+export interface AlarmLogItem {
+  /** Unique per item: the stream id of its delta, or minus the alarm id for one seeded from a snapshot. */
+  id: number;
+  alarmId: number;
+  kind: string;
+  priority: number;
+  /** 'opened', the update's reason (one of NEWS_REASONS), or how it closed. */
+  change: AlarmLogChange;
+  verdict: AlarmView['verdict'];
+  unitName: string | null;
+  floor: number | null;
+  pointLabel: string | null;
+  at: string;
+}
+
+type AlarmUpdateReason = (typeof ALARM_UPDATE_REASONS)[number];
+/** Update reasons that are news on the wall; a repeat or a procedure step (call, note) is not. */
+const NEWS_REASONS = ['escalated', 'acknowledged', 'verified', 'dispatched', 'cleared'] as const satisfies readonly AlarmUpdateReason[];
+export type AlarmLogChange = 'opened' | (typeof NEWS_REASONS)[number] | 'closed' | 'auto_closed';
+
+/** Alarms seeded into the alarm log from a snapshot (newest openings). */
+const ALARM_LOG_SEED = 40;
+
 export interface ApplyResult {
   /** Fire alarms that just appeared (not in a snapshot): fly to, pulse and sound. */
   newFires: AlarmView[];
@@ -35,6 +59,8 @@ export interface ApplyResult {
 export class LiveState {
   readonly queue: AlarmQueue;
   readonly ticker = new RingBuffer<TickerItem>(TICKER_CAPACITY);
+  /** Openings and state changes of alarms, no routine events (the wall's ticker). */
+  readonly alarmLog = new RingBuffer<AlarmLogItem>(TICKER_CAPACITY);
   /** Messages applied since start (for the bench and diagnostics). */
   applied = 0;
 
@@ -61,13 +87,23 @@ export class LiveState {
         // A snapshot after a reconnect may hold fires opened while we were away: announce
         // those that are still unacknowledged, but not on the very first snapshot.
         if (msg.reason === 'resync') r.newFires = change.added.filter((a) => a.kind === 'fire' && a.state === 'open');
+        this.alarmLog.clear();
+        const newest = [...this.queue.list()].sort((x, y) => (x.openedAt < y.openedAt ? -1 : x.openedAt > y.openedAt ? 1 : 0)).slice(-ALARM_LOG_SEED);
+        for (const a of newest) this.alarmLog.push(logItem(-a.id, a, 'opened', a.openedAt));
+        r.tickerChanged = true;
         break;
       }
       case 'alarm_opened':
       case 'alarm_updated':
       case 'alarm_closed': {
         const a = alarmFromDto(msg.alarm);
+        const before = this.queue.get(a.id);
         const change = this.queue.upsert(a);
+        const logged = alarmChange(before, a, msg);
+        if (logged) {
+          this.alarmLog.push(logItem(msg.id, a, logged, msg.at));
+          r.tickerChanged = true;
+        }
         r.queueChanged = true;
         if (this.units) {
           const closed = a.state === 'closed' || !this.queue.get(a.id);
@@ -114,4 +150,16 @@ export class LiveState {
     }
     return r;
   }
+}
+
+function logItem(id: number, a: AlarmView, change: AlarmLogItem['change'], at: string): AlarmLogItem {
+  return { id, alarmId: a.id, kind: a.kind, priority: a.priority, change, verdict: a.verdict, unitName: a.unitName, floor: a.floor, pointLabel: a.pointLabel, at };
+}
+
+/** What is news about an alarm delta: its opening, a change of state, a clearing or an escalation; null for a repeat or a step. */
+function alarmChange(before: AlarmView | undefined, a: AlarmView, msg: Extract<ServerMessage, { type: 'alarm_opened' | 'alarm_updated' | 'alarm_closed' }>): AlarmLogChange | null {
+  if (before && a.version < before.version) return null;
+  if (msg.type === 'alarm_opened') return 'opened';
+  if (msg.type === 'alarm_closed') return before?.state === 'closed' ? null : msg.reason;
+  return (NEWS_REASONS as readonly string[]).includes(msg.reason) ? (msg.reason as AlarmLogChange) : null;
 }

@@ -1,22 +1,35 @@
 // /wall: the command center's wall display. Full screen, large type, no interaction needed:
-// flies to and pulses each new fire alarm with an audible alert, shows counters and a live
-// ticker, and shows a "reconnecting" banner while the stream is down.
+// flies to and pulses each new fire alarm with an audible alert, returns to the city
+// overview after a dwell and tours the unacknowledged fires (WallTour), shows counters, a
+// legend and a ticker of alarm news, a "reconnecting" banner while the stream is down, and a
+// banner when the account has no jurisdiction (it would otherwise look like a quiet city).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { keepSessionAlive } from '../api/session.ts';
 import { AlertSound } from '../audio/alert.ts';
 import { useI18n } from '../lib/i18n-react.tsx';
-import { eventKindName, formatFloor, formatNumber, formatPercent, formatTime } from '../lib/i18n.ts';
+import { formatFloor, formatNumber, formatPercent, formatTime, translateDynamic } from '../lib/i18n.ts';
+import { useSession } from '../lib/session-react.tsx';
 import { loadUnits } from '../live/units-loader.ts';
 import { useLive } from '../live/use-live.ts';
 import { CommandMap, type CommandMapHandle } from '../map/command-map.tsx';
 import type { RegionRate } from '../map/layers.ts';
 import type { AlarmView } from '../model/alarm.ts';
-import { UNIT_STATE_COLORS, UNIT_STATE_NAMES } from '../model/colors.ts';
+import { priorityColor, priorityShape } from '../model/colors.ts';
 import { connectionRate, countAlarms } from '../model/counters.ts';
 import type { UnitInput } from '../model/unit-store.ts';
+import { WallTour, type TourTarget } from '../model/wall-tour.ts';
+import { MapSymbol, SpeakerIcon, WallLegend } from './wall-parts.tsx';
+import { ws } from './wall-strings.ts';
+import './wall.css';
 
-/** Ticker rows on screen (the ring holds more). */
-const TICKER_ROWS = 24;
+/** Ticker rows rendered (the ring holds more; the panel clips what does not fit). */
+const TICKER_ROWS = 18;
+/** Street zoom the camera flies to for a fire. */
+const FIRE_ZOOM = 15.5;
+/** Flight back to the overview (ms). */
+const OVERVIEW_FLIGHT_MS = 2500;
+/** Fires labelled with their unit's name on the map (the newest unacknowledged). */
+const MAX_FIRE_LABELS = 30;
 /**
  * Unit colours and alarm dots on the wall are redrawn at most once a second (a new fire at
  * once, and its pulse marker at once): 100,000 units cost ~150 ms a redraw without a GPU.
@@ -34,8 +47,18 @@ function useClock(): number {
   return now;
 }
 
+/** Unacknowledged fires, newest first: the camera's round and the map labels. */
+function unhandledFires(alarms: readonly AlarmView[]): AlarmView[] {
+  return alarms
+    .filter((a) => a.kind === 'fire' && a.state === 'open' && a.lonWgs84 !== null && a.latWgs84 !== null)
+    .sort((x, y) => (x.openedAt < y.openedAt ? 1 : x.openedAt > y.openedAt ? -1 : y.id - x.id));
+}
+
 export function WallView() {
   const { t, locale, setLocale } = useI18n();
+  const { me } = useSession();
+  // A role with a jurisdiction (regions or units) but none assigned sees nothing at all.
+  const noJurisdiction = !!me && ((me.scope.kind === 'regions' && me.scope.adcodes.length === 0) || (me.scope.kind === 'units' && me.scope.unitIds.length === 0));
   const mapRef = useRef<CommandMapHandle>(null);
   const sound = useMemo(() => new AlertSound(), []);
   const [muted, setMuted] = useState(false);
@@ -43,14 +66,31 @@ export function WallView() {
   const [rates, setRates] = useState<{ map: Map<number, RegionRate>; version: number }>({ map: new Map(), version: 0 });
   const [unitsLoaded, setUnitsLoaded] = useState(0);
   const now = useClock();
+  const tour = useMemo(() => new WallTour(Date.now()), []);
+  /** The city overview: the units' bounding box once loaded. */
+  const overview = useRef<[number, number, number, number] | null>(null);
+  const [focus, setFocus] = useState<number | null>(null);
+
+  const moveTo = useCallback((target: TourTarget | null, fires: readonly AlarmView[]) => {
+    if (!target) return;
+    if (target.kind === 'overview') {
+      if (overview.current) mapRef.current?.fitBounds(overview.current, OVERVIEW_FLIGHT_MS);
+      setFocus(null);
+      return;
+    }
+    const f = fires.find((a) => a.id === target.alarmId);
+    if (f && f.lonWgs84 !== null && f.latWgs84 !== null) mapRef.current?.flyTo([f.lonWgs84, f.latWgs84], FIRE_ZOOM);
+    setFocus(target.alarmId);
+  }, []);
 
   const onNewFires = useCallback(
     (fires: AlarmView[]) => {
       sound.fire();
-      const f = fires[fires.length - 1]!;
-      if (f.lonWgs84 !== null && f.latWgs84 !== null) mapRef.current?.flyTo([f.lonWgs84, f.latWgs84], 15.5);
+      const located = fires.filter((a) => a.lonWgs84 !== null && a.latWgs84 !== null);
+      const f = located[located.length - 1];
+      if (f) moveTo(tour.newFire(Date.now(), f.id), located);
     },
-    [sound],
+    [sound, tour, moveTo],
   );
   const live = useLive({ onNewFires });
   const { state, units, connection } = live;
@@ -70,12 +110,14 @@ export function WallView() {
             if (y < s) s = y;
             if (y > n) n = y;
           }
-          mapRef.current?.fitBounds([w, s, e, n]);
+          overview.current = [w, s, e, n];
+          // Unless the camera is on a fire already, start on the overview.
+          if (tour.current === null) mapRef.current?.fitBounds([w, s, e, n]);
         }
       })
       .catch((err) => console.warn(`units not loaded: ${(err as Error).message}`));
     return () => ac.abort();
-  }, [units]);
+  }, [units, tour]);
 
   useEffect(() => {
     sound.muted = muted;
@@ -109,7 +151,14 @@ export function WallView() {
         applied: state.applied,
         units: units.length,
         alertsPlayed: sound.played,
+        focus: tour.current,
       }),
+      /** Located alarms on the map (id and WGS84 position), for the ring-position test. */
+      alarms: () => state.queue.list().filter((a) => a.lonWgs84 !== null).map((a) => ({ id: a.id, lonWgs84: a.lonWgs84!, latWgs84: a.latWgs84!, priority: a.priority })),
+      /** Holds the camera still (tests that compare screen positions). */
+      setTourPaused: (paused: boolean) => {
+        tour.paused = paused;
+      },
       injectUnits: (list: UnitInput[]) => {
         units.setUnits(list);
         setUnitsLoaded((v) => v + 1);
@@ -120,9 +169,20 @@ export function WallView() {
 
   const alarms = state.queue.list();
   const counters = useMemo(() => countAlarms(alarms), [alarms]);
+  const unhandled = useMemo(() => unhandledFires(alarms), [alarms]);
+  const labelled = useMemo(() => unhandled.slice(0, MAX_FIRE_LABELS), [unhandled]);
+
+  // The camera's round: once a second, back to the overview after a dwell, on to the next
+  // unacknowledged fire after the overview's dwell.
+  const unhandledRef = useRef(unhandled);
+  unhandledRef.current = unhandled;
+  useEffect(() => {
+    const list = unhandledRef.current;
+    moveTo(tour.tick(now, list.map((a) => a.id)), list);
+  }, [now, tour, moveTo]);
   const unitCounts = useMemo(() => units.counts(), [units, live.unitsVersion, unitsLoaded]);
   const rate = connectionRate(unitCounts.openWithControlRoom, unitCounts.withControlRoom);
-  const ticker = useMemo(() => state.ticker.newestFirst(TICKER_ROWS), [state, live.tickerVersion]);
+  const ticker = useMemo(() => state.alarmLog.newestFirst(TICKER_ROWS), [state, live.tickerVersion]);
   const latestFire = useMemo(() => {
     let best: AlarmView | null = null;
     for (const a of alarms) {
@@ -150,7 +210,14 @@ export function WallView() {
         interactive={false}
         redrawEveryMs={WALL_REDRAW_EVERY_MS}
         urgentKey={latestFire?.id ?? null}
+        labelAlarms={labelled}
       />
+      {noJurisdiction && (
+        <div className="wall-no-jurisdiction" role="alert" data-testid="no-jurisdiction">
+          <div className="title">{ws(locale, 'noJurisdiction.title')}</div>
+          <div className="body">{ws(locale, 'noJurisdiction.body', { user: me?.displayName || me?.username || '' })}</div>
+        </div>
+      )}
       {down && (
         <div className="banner-reconnecting" role="status" data-testid="reconnecting">
           {t('conn.reconnecting', { seconds: reconnectingFor })}
@@ -160,53 +227,64 @@ export function WallView() {
         <h1>{t('wall.title')}</h1>
         <span className="clock" data-testid="clock">{formatTime(now, locale, 'datetime')}</span>
         <span className="spacer" />
-        <span className={`conn ${connection.status}`} data-testid="conn-status">
-          {t(connection.status === 'live' ? 'conn.live' : connection.status === 'stopped' ? 'conn.stopped' : 'conn.connecting')}
+        <span className={`conn ${connection.status}${noJurisdiction ? ' no-jurisdiction' : ''}`} data-testid="conn-status">
+          {noJurisdiction
+            ? ws(locale, 'noJurisdiction.short')
+            : t(connection.status === 'live' ? 'conn.live' : connection.status === 'stopped' ? 'conn.stopped' : 'conn.connecting')}
         </span>
-        <button type="button" onClick={() => setMuted((m) => !m)} data-testid="mute" aria-pressed={muted}>
-          {muted ? `🔇 ${t('wall.unmute')}` : `🔊 ${t('wall.mute')}`}
+        <button type="button" className="mute" onClick={() => setMuted((m) => !m)} data-testid="mute" aria-pressed={muted}>
+          <SpeakerIcon muted={muted} />
+          {muted ? ws(locale, 'mute.off') : ws(locale, 'mute.on')}
         </button>
         <button type="button" onClick={() => setLocale(locale === 'zh-CN' ? 'en' : 'zh-CN')}>{t('nav.language')}</button>
       </div>
-      <div className="wall-counters" data-testid="counters">
-        <div className={`counter fire wide ${counters.unacknowledgedFires > 0 ? 'active' : ''}`} data-testid="counter-fire">
-          <div className="label">{t('counter.fire')}</div>
-          <div className="value">{counters.openByKind.fire ?? 0}</div>
-        </div>
-        <div className="counter">
-          <div className="label">{t('counter.unitsOnline')}</div>
-          <div className="value" data-testid="counter-online">{formatNumber(unitCounts.online, locale)}</div>
-        </div>
-        <div className="counter">
-          <div className="label">{t('counter.connectionRate')}</div>
-          <div className="value">{formatPercent(rate, locale, 0)}</div>
-        </div>
-        {(['host_offline', 'off_duty', 'fault', 'supervisory'] as const).map((k) => (
-          <div key={k} className={`counter ${k}`} data-testid={`counter-${k}`}>
-            <div className="label">{t(`counter.${k}`)}</div>
-            <div className="value">{counters.openByKind[k] ?? 0}</div>
+      <div className="wall-side">
+        <div className="wall-counters" data-testid="counters">
+          <div className={`counter fire wide ${counters.unacknowledgedFires > 0 ? 'active' : ''}`} data-testid="counter-fire">
+            <div className="label">{ws(locale, 'counter.unackFires')}</div>
+            <div className="value">{noJurisdiction ? '—' : counters.unacknowledgedFires}</div>
+            <div className="sub">
+              {ws(locale, 'counter.openFires')} <span data-testid="counter-fire-open">{noJurisdiction ? '—' : (counters.openByKind.fire ?? 0)}</span>
+            </div>
           </div>
-        ))}
-        <div className="counter wide">
-          <div className="label">{t('counter.openAlarms')}</div>
-          <div className="value" data-testid="counter-open">{counters.openTotal}</div>
-        </div>
-        <div className="wall-legend counter wide">
-          {UNIT_STATE_NAMES.map((s, i) => (
-            <div key={s}>
-              <span className="swatch" style={{ background: `rgb(${UNIT_STATE_COLORS[i]!.slice(0, 3).join(',')})` }} />
-              {t(`unitState.${s}`)}
+          <div className="counter">
+            <div className="label">{t('counter.unitsOnline')}</div>
+            <div className="value" data-testid="counter-online">{noJurisdiction ? '—' : formatNumber(unitCounts.online, locale)}</div>
+          </div>
+          <div className="counter">
+            <div className="label">{t('counter.connectionRate')}</div>
+            <div className="value">{noJurisdiction ? '—' : formatPercent(rate, locale, 0)}</div>
+          </div>
+          {(['host_offline', 'off_duty', 'fault', 'supervisory'] as const).map((k, i) => (
+            <div key={k} className={`counter ${k}`} data-testid={`counter-${k}`}>
+              <div className="label">
+                <MapSymbol shape={priorityShape(i + 2)} color={priorityColor(i + 2)} size={14} />
+                {t(`counter.${k}`)}
+              </div>
+              <div className="value">{noJurisdiction ? '—' : (counters.openByKind[k] ?? 0)}</div>
             </div>
           ))}
+          <div className="counter wide">
+            <div className="label">{t('counter.openAlarms')}</div>
+            <div className="value" data-testid="counter-open">{noJurisdiction ? '—' : counters.openTotal}</div>
+          </div>
         </div>
+        <WallLegend locale={locale} />
       </div>
       <aside className="wall-ticker">
-        <h2>{t('wall.ticker')}</h2>
+        <h2>{ws(locale, 'ticker.title')}</h2>
         <ul data-testid="ticker">
+          {ticker.length === 0 && <li className="empty">{noJurisdiction ? ws(locale, 'noJurisdiction.short') : ws(locale, 'ticker.empty')}</li>}
           {ticker.map((e) => (
-            <li key={e.id}>
+            <li key={e.id} className={e.change === 'opened' ? `opened p${e.priority}` : ''} data-change={e.change}>
               <span className="t">{formatTime(e.at, locale, 'time')}</span>
-              <span className={`k p${e.priority}`}>{eventKindName(locale, e.kind)}</span>
+              <span className="k">
+                <MapSymbol shape={priorityShape(e.priority)} color={priorityColor(e.priority)} size={18} outline="#fff" />
+                <span className={`p${e.priority}`}>{translateDynamic(locale, 'kind', e.kind)}</span>
+                <span className="change">
+                  {e.change === 'verified' && e.verdict ? t(`verdict.${e.verdict}`) : ws(locale, `change.${e.change}`)}
+                </span>
+              </span>
               <span className="u">
                 {e.unitName ?? '—'}
                 {e.floor !== null ? ` · ${formatFloor(e.floor, locale)}` : ''}
@@ -217,7 +295,16 @@ export function WallView() {
         </ul>
       </aside>
       <div className={`wall-fire ${latestFire ? '' : 'none'}`} data-testid="latest-fire">
-        <div className="title">{latestFire ? t('wall.latestFire') : t('wall.noFire')}</div>
+        <div className="title">
+          {latestFire ? t('wall.latestFire') : noJurisdiction ? ws(locale, 'noJurisdiction.panel') : t('wall.noFire')}
+          {unhandled.length > 0 && (
+            <span className="focus" data-testid="tour-focus">
+              {focus !== null && unhandled.some((a) => a.id === focus)
+                ? ws(locale, 'focus.fire', { i: unhandled.findIndex((a) => a.id === focus) + 1, n: unhandled.length })
+                : ws(locale, 'focus.overview')}
+            </span>
+          )}
+        </div>
         {latestFire && (
           <>
             <div className="unit">{latestFire.unitName ?? `#${latestFire.unitId ?? '—'}`}</div>

@@ -1,0 +1,73 @@
+// The wall's own strings (zh-CN default, English), resolved through lib/i18n.
+import { defineMessages } from '../lib/i18n.ts';
+
+const zh = {
+  'counter.unackFires': '未确认火警',
+  'counter.openFires': '未关闭火警（含已确认）',
+  'ticker.title': '告警动态',
+  'ticker.empty': '暂无告警',
+  'change.opened': '新报警',
+  'change.acknowledged': '已确认',
+  'change.verified': '已核实',
+  'change.dispatched': '已派警',
+  'change.cleared': '已复位',
+  'change.escalated': '超时升级',
+  'change.closed': '已关闭',
+  'change.auto_closed': '自动关闭',
+  'noJurisdiction.title': '此账号未分配辖区',
+  'noJurisdiction.body': '账号“{user}”没有辖区，大屏不会显示任何单位和告警（计数为零不代表辖区内平安）。请联系系统管理员为该账号分配辖区后重新登录。',
+  'noJurisdiction.short': '无辖区',
+  'noJurisdiction.panel': '无辖区：不显示火警',
+  'focus.fire': '镜头：未确认火警 {i}/{n}',
+  'focus.overview': '镜头：全市概览',
+  'legend.title': '图例',
+  'legend.units': '单位',
+  'legend.alarms': '告警',
+  'legend.pulse': '闪烁圈：最紧急的告警',
+  'legend.station': '消防站',
+  'legend.label': '火警单位名称',
+  'legend.rate': '区域底色（联网接入率）',
+  'legend.rate.ok': '达标',
+  'legend.rate.near': '接近目标',
+  'legend.rate.low': '未达标',
+  'mute.on': '静音',
+  'mute.off': '开启声音',
+} as const;
+
+type Key = keyof typeof zh;
+
+const en: Record<Key, string> = {
+  'counter.unackFires': 'Unacknowledged fires',
+  'counter.openFires': 'Open fires (incl. acknowledged)',
+  'ticker.title': 'Alarm feed',
+  'ticker.empty': 'No alarms',
+  'change.opened': 'New',
+  'change.acknowledged': 'Acknowledged',
+  'change.verified': 'Verified',
+  'change.dispatched': 'Dispatched',
+  'change.cleared': 'Reset',
+  'change.escalated': 'Escalated (overdue)',
+  'change.closed': 'Closed',
+  'change.auto_closed': 'Closed automatically',
+  'noJurisdiction.title': 'This account has no jurisdiction',
+  'noJurisdiction.body': 'Account "{user}" has no jurisdiction, so the wall shows no units and no alarms (zero counts do not mean a quiet city). Ask an administrator to assign a jurisdiction to this account, then log in again.',
+  'noJurisdiction.short': 'No jurisdiction',
+  'noJurisdiction.panel': 'No jurisdiction: no fires shown',
+  'focus.fire': 'Camera: unacknowledged fire {i} of {n}',
+  'focus.overview': 'Camera: city overview',
+  'legend.title': 'Legend',
+  'legend.units': 'Units',
+  'legend.alarms': 'Alarms',
+  'legend.pulse': 'Pulsing ring: most urgent alarms',
+  'legend.station': 'Fire station',
+  'legend.label': 'Name of a unit on fire',
+  'legend.rate': 'Region fill (connection rate)',
+  'legend.rate.ok': 'On target',
+  'legend.rate.near': 'Near target',
+  'legend.rate.low': 'Below target',
+  'mute.on': 'Mute',
+  'mute.off': 'Sound on',
+};
+
+export const ws = defineMessages<Key>(zh, en);
+export type WallMessageKey = Key;
