@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import os from 'node:os';
 import pg from 'pg';
 import type { BenchContext } from '@firelink/common/testing';
-import { configSchema } from '../src/config.ts';
+import { configSchema } from '../src/kernel/config.ts';
 import { ingestFeature } from '../src/features/ingest.ts';
 import { liveFeature } from '../src/live/feature.ts';
 import type { LiveParts } from '../src/live/feature.ts';

@@ -11,7 +11,7 @@ import type { BenchContext } from '@firelink/common/testing';
 import { seedDemo } from '@firelink/geodata';
 import { createTestUser, type TestUser } from '../src/auth/testing.ts';
 import { principalForUser } from '../src/auth/authenticate.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/kernel/config.ts';
 import { createPool } from '../src/db/pool.ts';
 import { createLogger } from '../src/logger.ts';
 import { startServer } from '../src/main.ts';

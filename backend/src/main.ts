@@ -2,14 +2,15 @@
 import { createServer } from 'node:http';
 import { InProcessEventBus } from '@firelink/common';
 import type { RequestHandler } from 'express';
-import type { Config } from './config.ts';
+import type { Config } from './kernel/config.ts';
 import { createPool, type Pool } from './db/pool.ts';
 import { createApp } from './http/app.ts';
-import { parseTrustProxy } from './http/trust-proxy.ts';
+import { parseTrustProxy } from './kernel/trust-proxy.ts';
 import { upgradeRoutes } from './http/upgrade.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { accessFeature } from './auth/feature.ts';
+import { usersFeature } from './users/feature.ts';
 import { onboardingFeature } from './onboarding/feature.ts';
 import { liveFeature } from './live/feature.ts';
 import { ingestFeature } from './features/ingest.ts';
@@ -23,7 +24,7 @@ import type { Feature, FeatureContext, FeatureFactory } from './kernel/feature.t
 export type { Feature, FeatureContext, FeatureFactory } from './kernel/feature.ts';
 
 // Features in start order; each later capability adds its factory here.
-export const FEATURES: FeatureFactory[] = [accessFeature, liveFeature(), onboardingFeature(), ingestFeature(), analyticsFeature, dispatchFeature, tilesFeature, dutyFeature(), supervisionFeature()];
+export const FEATURES: FeatureFactory[] = [accessFeature, usersFeature, liveFeature(), onboardingFeature(), ingestFeature(), analyticsFeature, dispatchFeature, tilesFeature, dutyFeature(), supervisionFeature()];
 
 export interface RunningServer {
   httpPort: number;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { loadConfig } from '../../backend/src/config.ts';
+import { loadConfig } from '../../backend/src/kernel/config.ts';
 import { createLogger } from '../../backend/src/logger.ts';
 import { startServer, type RunningServer } from '../../backend/src/main.ts';
 import { hashPassword } from '../../backend/src/auth/passwords.ts';

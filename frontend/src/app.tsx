@@ -9,6 +9,9 @@ import { Link, navigate, useRoute } from './lib/router-react.tsx';
 import { routePath, type Route } from './lib/router.ts';
 import { SessionCtx, useSession, type Session } from './lib/session-react.tsx';
 import { DeskView } from './views/desk.tsx';
+import { openUnitFinder } from './views/finder/open-finder.ts';
+import { finderText } from './views/finder/strings.ts';
+import { UnitFinder } from './views/finder/unit-finder.tsx';
 import { HomeView } from './views/home.tsx';
 import { LoginView } from './views/login.tsx';
 import { UnitView } from './views/unit.tsx';
@@ -51,6 +54,9 @@ function TopBar({ route }: { route: Route }) {
         ))}
       </nav>
       <span className="spacer" />
+      <button type="button" className="finder-open" onClick={() => openUnitFinder()} title={finderText(locale, 'findHint')} data-testid="finder-open">
+        {finderText(locale, 'find')} <kbd>/</kbd>
+      </button>
       <button type="button" onClick={() => setLocale(locale === 'zh-CN' ? 'en' : 'zh-CN')} data-testid="lang-switch">
         {t('nav.language')}
       </button>
@@ -173,6 +179,7 @@ export function App() {
   return (
     <SessionCtx.Provider value={session}>
       {body}
+      {status === 'signed-in' && route.name !== 'login' && <UnitFinder />}
       <SyntheticBadge />
     </SessionCtx.Provider>
   );

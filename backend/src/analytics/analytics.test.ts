@@ -8,7 +8,7 @@ import { statsConnectionSchema, statsPrioritiesSchema, statsRatesSchema, statsTr
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { readXlsxRecords } from '@firelink/geodata';
 import type { Principal } from '../auth/scope.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';
 import { neutraliseFormula, toCsv } from './export.ts';

@@ -1,10 +1,15 @@
 // Append-only audit log of every state change: who, what, before/after, when, from where.
 // Call it inside the same transaction as the change, so both land or neither does.
 import type pg from 'pg';
-import type { Principal } from '../auth/scope.ts';
+
+/** Who acted (a principal has these fields); null actor = the system itself. */
+export interface AuditActor {
+  userId: number | null;
+  username: string;
+}
 
 export interface AuditEntry {
-  actor: Pick<Principal, 'userId' | 'username'> | null;
+  actor: AuditActor | null;
   ip?: string | null;
   action: string;
   entity: string;
@@ -31,7 +36,7 @@ export async function recordAudit(db: pg.ClientBase | pg.Pool, e: AuditEntry): P
 }
 
 /** Who and from where, for a route handler: the caller (if any) and the client address. */
-export function auditSource(req: { ip?: string | undefined; socket?: { remoteAddress?: string | undefined } }, principal: Principal | null | undefined): Pick<AuditEntry, 'actor' | 'ip'> {
+export function auditSource(req: { ip?: string | undefined; socket?: { remoteAddress?: string | undefined } }, principal: AuditActor | null | undefined): Pick<AuditEntry, 'actor' | 'ip'> {
   return {
     actor: principal ? { userId: principal.userId, username: principal.username } : null,
     ip: req.ip ?? req.socket?.remoteAddress ?? null,

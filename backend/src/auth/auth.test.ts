@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';
 import { authenticateRequest, hashToken } from './authenticate.ts';
 import { accessFeature } from './feature.ts';
+import { usersFeature } from '../users/feature.ts';
 import { DEFAULT_THROTTLE } from './throttle.ts';
-import { TRUST_NO_PROXY, parseTrustProxy } from '../http/trust-proxy.ts';
+import { TRUST_NO_PROXY, parseTrustProxy } from '../kernel/trust-proxy.ts';
 import { createTestUser } from './testing.ts';
 
 interface Json {
@@ -24,7 +25,7 @@ describe('authentication, sessions, CSRF, throttling, hardening', () => {
   before(async () => {
     db = await createTestDatabase('auth');
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', SESSION_TTL_HOURS: '2', TRUST_PROXY: 'loopback' });
-    server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [accessFeature] });
+    server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [accessFeature, usersFeature] });
     base = `http://127.0.0.1:${server.httpPort}`;
   });
   after(async () => {
@@ -355,7 +356,7 @@ describe('authentication, sessions, CSRF, throttling, hardening', () => {
 
   it('ignores X-Forwarded-For unless TRUST_PROXY names the proxy; the audit log records the TCP peer', async () => {
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0' });
-    const direct = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [accessFeature] });
+    const direct = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [accessFeature, usersFeature] });
     try {
       const u = await createTestUser(db.pool, { role: 'analyst', regions: [320100], username: 'an_spoof', password: PASSWORD });
       const res = await fetch(`http://127.0.0.1:${direct.httpPort}/api/auth/login`, {

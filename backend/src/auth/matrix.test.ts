@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { REPORT_PDF_ROLES, type EventBus, type EventKind, type StoredEvent } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
 import { FEATURES, startServer, type Feature, type RunningServer } from '../main.ts';
 import { hashToken } from './authenticate.ts';

@@ -3,7 +3,7 @@
 import { DatabaseUrlError } from '../db/pool.ts';
 import { ClusterError } from '../db/cluster.ts';
 import { MigrationError } from '../db/migrate.ts';
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../kernel/config.ts';
 
 export interface CliCommand {
   summary: string;

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../kernel/config.ts';
 import { REPO_ROOT, resolveDatabase } from '../db/environment.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';

@@ -6,7 +6,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileS
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { configSchema } from '../config.ts';
+import { configSchema } from '../kernel/config.ts';
 import { findPostgres } from '../../../scripts/find-postgres.mjs';
 
 export interface PrivateCluster {

@@ -6,7 +6,7 @@ import type { RequestHandler } from 'express';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { SimulatedUitd } from '@firelink/ingest';
 import type { Principal } from '../auth/scope.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../kernel/config.ts';
 import { ingestFeature } from '../features/ingest.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';

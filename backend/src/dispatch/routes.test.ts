@@ -4,7 +4,7 @@ import type { RequestHandler } from 'express';
 import { dispatchRecordSchema, regionCoverageSchema, suggestResponseSchema } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import type { Principal } from '../auth/scope.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';
 import { dispatchFeature } from './feature.ts';

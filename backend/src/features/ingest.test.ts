@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { StoredEvent } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { SimulatedUitd, type Gb26875Server } from '@firelink/ingest';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type FeatureFactory, type RunningServer } from '../main.ts';
 import { ingestFeature } from './ingest.ts';

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { gzipSync } from 'node:zlib';
 import { Router } from 'express';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';
 import { onboardingFeature } from '../onboarding/feature.ts';

@@ -5,14 +5,14 @@ import { timingSafeEqual } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import type pg from 'pg';
 import { ZodError } from 'zod';
-import { BUILD_VERSION } from '../config.ts';
+import { BUILD_VERSION } from '../kernel/config.ts';
 import { REPO_ROOT } from '../db/environment.ts';
 import { schemaVersion } from '../db/migrate.ts';
 import type { Logger } from '../logger.ts';
 import type { MetricsRegistry } from '../metrics.ts';
 import { DomainError, errorFromDatabase, isDatabaseError } from '../kernel/errors.ts';
 import { HTTP_STATUS } from './errors.ts';
-import { TRUST_NO_PROXY, type ProxyTrust } from './trust-proxy.ts';
+import { TRUST_NO_PROXY, type ProxyTrust } from '../kernel/trust-proxy.ts';
 import { BODY_LIMITS, jsonBody, securityHeaders } from './security.ts';
 import { authMiddleware, csrfGuard, wallSessionGuard } from '../auth/middleware.ts';
 

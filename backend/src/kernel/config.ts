@@ -2,7 +2,7 @@
 // with the variable's name and what a good value looks like.
 import { COMPLETENESS_RULES } from '@firelink/common';
 import { z } from 'zod';
-import { parseTrustProxy } from './http/trust-proxy.ts';
+import { parseTrustProxy } from './trust-proxy.ts';
 
 const port = (def: number) =>
   z.coerce.number().int().min(0, 'must be 0–65535').max(65535, 'must be 0–65535').default(def);

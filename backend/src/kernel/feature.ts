@@ -3,14 +3,14 @@
 import type { Server } from 'node:http';
 import type { EventBus } from '@firelink/common';
 import type { Router } from 'express';
-import type { Config } from '../config.ts';
-import type { Pool } from '../db/pool.ts';
+import type { Config } from './config.ts';
+import type pg from 'pg';
 import type { Logger } from '../logger.ts';
 import type { MetricsRegistry } from '../metrics.ts';
 
 export interface FeatureContext {
   config: Config;
-  pool: Pool;
+  pool: pg.Pool;
   logger: Logger;
   metrics: MetricsRegistry;
   http: Server;

@@ -10,7 +10,7 @@ import type { FeatureContext, FeatureFactory } from '../kernel/feature.ts';
 import { promClient } from '../metrics.ts';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.ts';
 import { LiveHub, type HubOptions } from './hub.ts';
-import { parseTrustProxy } from '../http/trust-proxy.ts';
+import { parseTrustProxy } from '../kernel/trust-proxy.ts';
 import { attachWebSocket, type Authenticate, type LiveLimits } from './ws-server.ts';
 
 export interface LiveOptions {

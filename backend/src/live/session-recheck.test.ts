@@ -7,6 +7,7 @@ import { WS_CLOSE } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import WebSocket from 'ws';
 import { accessFeature } from '../auth/feature.ts';
+import { usersFeature } from '../users/feature.ts';
 import { createSession, seedPlace, startLiveServer, TestClient, type LiveServer } from './test-support.ts';
 import { DEFAULT_RECHECK_MS } from './ws-server.ts';
 
@@ -19,7 +20,7 @@ before(async () => {
   db = await createTestDatabase('live-recheck');
   await seedPlace(db.pool);
   // Real authentication (no injected principal) and the real logout route.
-  live = await startLiveServer(db.url, { extra: [accessFeature], live: { sessionRecheckMs: RECHECK_MS } });
+  live = await startLiveServer(db.url, { extra: [accessFeature, usersFeature], live: { sessionRecheckMs: RECHECK_MS } });
 });
 after(async () => {
   await live?.server.close();

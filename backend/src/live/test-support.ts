@@ -7,7 +7,7 @@ import type pg from 'pg';
 import WebSocket from 'ws';
 import { hashToken } from '../auth/authenticate.ts';
 import type { Principal } from '../auth/scope.ts';
-import { configSchema } from '../config.ts';
+import { configSchema } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type FeatureFactory, type RunningServer } from '../main.ts';
 import { liveFeature, type LiveOptions, type LiveParts } from './feature.ts';

@@ -1,7 +1,7 @@
 // The onboarding and notification settings: a section of the one configuration schema
 // (backend/src/config.ts), plus the completeness rules they switch on.
 import { activeRules, type CompletenessRule } from '@firelink/common';
-import { loadConfig, type Config } from '../config.ts';
+import { loadConfig, type Config } from '../kernel/config.ts';
 
 type OnboardingKeys =
   | 'ONBOARDING_RULES_DISABLED'

@@ -5,7 +5,7 @@ import { PbfReader } from 'pbf';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { seedDemoSubset, wgs84ToEpsg3857 } from '@firelink/geodata';
 import type { Principal } from '../auth/scope.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';
 import { tilesFeature } from './feature.ts';

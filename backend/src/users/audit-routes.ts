@@ -1,9 +1,9 @@
-// GET /api/audit: the append-only audit log, newest first, for admins.
+// GET /api/audit: the append-only audit log (recorded by audit/), newest first, for admins.
 import { Router } from 'express';
 import type pg from 'pg';
 import { auditQuerySchema, type AuditEntryDto } from '@firelink/common';
 import { requireRole } from '../auth/principal.ts';
-import { queryAudit } from './queries.ts';
+import { queryAudit } from '../audit/queries.ts';
 
 export function auditRouter(pool: pg.Pool): Router {
   const router = Router();

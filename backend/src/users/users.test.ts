@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { accessFeature } from '../auth/feature.ts';
+import { usersFeature } from '../users/feature.ts';
 import { createTestUser, ensureRegions, type TestUser } from '../auth/testing.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';
 import { DEMO_USERS, ensureDemoUsers } from './demo-users.ts';
@@ -28,7 +29,7 @@ describe('users, jurisdictions and the audit log', () => {
     unitIds = u.rows.map((r) => Number(r.id));
     // The test speaks through a proxy on loopback (X-Forwarded-For names the client).
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', TRUST_PROXY: 'loopback' });
-    server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [accessFeature] });
+    server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [accessFeature, usersFeature] });
     base = `http://127.0.0.1:${server.httpPort}`;
     admin = await createTestUser(db.pool, { role: 'admin', username: 'root_admin' });
   });
