@@ -9,7 +9,7 @@ import type { EventBus, TaskDetail, TaskDto } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { SimulatedUitd } from '@firelink/ingest';
 import { createTestUser, ensureRegions, type TestUser } from '../auth/testing.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../kernel/config.ts';
 import { ingestFeature } from '../features/ingest.ts';
 import { liveFeature, type LiveParts } from '../live/feature.ts';
 import { insertEvents } from '../live/test-support.ts';

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { unitDistrictsSchema, unitListSchema } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { createTestUser, type TestUser } from '../auth/testing.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';
 import { loadOnboardingConfig } from '../onboarding/config.ts';
