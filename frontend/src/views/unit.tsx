@@ -1,26 +1,50 @@
 // /units/:id: one unit for "six familiarities" (六熟悉): building footprint (extruded), floors,
-// points by floor, recent events, and the unit's rates.
+// points by floor (coloured by state, the chosen floor highlighted and the rest dimmed), the
+// unit's open alarms, recent events, and the unit's rates. Codes (category, onboarding state,
+// contact role, component type, point state) are shown by name in the chosen language.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { GeoJsonLayer, ScatterplotLayer } from '@deck.gl/layers';
-import { unitDetailSchema, type UnitDetail } from '@firelink/common';
+import { GeoJsonLayer, PolygonLayer, ScatterplotLayer } from '@deck.gl/layers';
+import { alarmListResponseSchema, unitDetailSchema, type AlarmDto, type UnitDetail } from '@firelink/common';
 import { z } from 'zod';
 import { ApiError, api } from '../api/http.ts';
 import { useI18n } from '../lib/i18n-react.tsx';
 import { eventKindName, formatFloor, formatPercent, formatTime, translateDynamic } from '../lib/i18n.ts';
+import { Link } from '../lib/router-react.tsx';
 import { CommandMap, type CommandMapHandle } from '../map/command-map.tsx';
 import { UNIT_STATE, unitStateColor } from '../model/colors.ts';
+import { categoryName, useCategories } from './finder/code-names.ts';
+import { componentTypeName, contactRoleName, finderText, onboardingStateName, pointStateName } from './finder/strings.ts';
+import './unit.css';
 
 /** Storey height used to lift the selected floor's points, metres. */
 const STOREY_M = 3.2;
+/** How often the unit's open alarms are asked for again, ms. */
+const ALARMS_REFRESH_MS = 15_000;
+/** Point symbol radius on the map, CSS px: the chosen floor's points and the others. */
+const POINT_RADIUS_PX = { chosen: 7, other: 4 } as const;
+/** Alpha of points on floors other than the chosen one (0–255). */
+const DIMMED_ALPHA = 60;
 
 const ratesResponse = z.object({
   rows: z.array(z.object({ key: z.string(), metrics: z.record(z.object({ value: z.number().nullable() }).passthrough()) }).passthrough()),
 }).passthrough();
 
-function pointColor(state: string, inFault: boolean): [number, number, number, number] {
+type Rgba = [number, number, number, number];
+
+/** Point colour by state, from the map's unit-state colours (fire red, fault yellow, normal green). */
+function pointColor(state: string, inFault: boolean): Rgba {
+  if (state === 'supervisory') return [64, 196, 255, 255];
+  if (state === 'disabled') return [150, 150, 165, 255];
   const code = state === 'fire' ? UNIT_STATE.fire : inFault || state === 'fault' ? UNIT_STATE.fault : state === 'offline' ? UNIT_STATE.offline : UNIT_STATE.normal;
-  return [...unitStateColor(code)] as [number, number, number, number];
+  const c = unitStateColor(code);
+  return [c[0], c[1], c[2], 255];
 }
+
+/** Shown state of a point: a fault flag wins over a normal state. */
+const pointShownState = (p: { state: string; inFault: boolean }) => (p.inFault && p.state === 'normal' ? 'fault' : p.state);
+
+/** The floor's height above ground, metres (basements below 0). */
+const floorZ = (floor: number | null) => (floor == null ? 0 : floor > 0 ? (floor - 1) * STOREY_M : floor * STOREY_M);
 
 export function UnitView({ id }: { id: number }) {
   const { t, locale } = useI18n();
@@ -28,6 +52,8 @@ export function UnitView({ id }: { id: number }) {
   const [error, setError] = useState<string | null>(null);
   const [floor, setFloor] = useState<number | null | 'all'>('all');
   const [rates, setRates] = useState<Record<string, number | null> | null>(null);
+  const [alarms, setAlarms] = useState<AlarmDto[] | null>(null);
+  const categories = useCategories();
   const mapRef = useRef<CommandMapHandle>(null);
 
   useEffect(() => {
@@ -57,11 +83,39 @@ export function UnitView({ id }: { id: number }) {
     return () => ac.abort();
   }, [unit?.id, unit?.regionAdcode]);
 
+  // The unit's open alarms (every state but closed), most urgent first, refreshed while shown.
+  useEffect(() => {
+    setAlarms(null);
+    const ac = new AbortController();
+    const load = () =>
+      api(`/api/alarms?unitId=${id}&state=active&sort=priority&limit=50`, alarmListResponseSchema, { signal: ac.signal })
+        .then((r) => setAlarms(r.alarms))
+        .catch(() => {
+          if (!ac.signal.aborted) setAlarms((cur) => cur ?? []);
+        });
+    void load();
+    const timer = setInterval(() => void load(), ALARMS_REFRESH_MS);
+    return () => {
+      clearInterval(timer);
+      ac.abort();
+    };
+  }, [id]);
+
   const floors = unit?.floors ?? [];
-  const shownPoints = useMemo(() => {
-    const all = floors.flatMap((f) => f.points.map((p) => ({ ...p, floor: f.floor })));
-    return floor === 'all' ? all : all.filter((p) => p.floor === floor);
-  }, [floors, floor]);
+  const allPoints = useMemo(() => floors.flatMap((f) => f.points.map((p) => ({ ...p, floor: f.floor }))), [floors]);
+  const shownPoints = useMemo(() => (floor === 'all' ? allPoints : allPoints.filter((p) => p.floor === floor)), [allPoints, floor]);
+  // Floor picker: top floor first, as in a building directory; unknown floor last.
+  const floorOptions = useMemo(
+    () => [...floors].sort((a, b) => (a.floor == null ? 1 : b.floor == null ? -1 : b.floor - a.floor)),
+    [floors],
+  );
+  const stepFloor = (dir: 1 | -1) => {
+    if (floorOptions.length === 0) return;
+    const i = floor === 'all' ? -1 : floorOptions.findIndex((f) => f.floor === floor);
+    // Up (+1) goes to the floor above, which is earlier in the top-down list.
+    const next = i === -1 ? (dir === 1 ? floorOptions.length - 1 : 0) : i - dir;
+    if (next >= 0 && next < floorOptions.length) setFloor(floorOptions[next]!.floor);
+  };
 
   // Intact rate from the points themselves when analytics has no figure (DESIGN.md glossary).
   const intactLocal = useMemo(() => {
@@ -89,24 +143,48 @@ export function UnitView({ id }: { id: number }) {
         }),
       );
     }
-    const located = shownPoints.filter((p) => p.lonLatWgs84);
+    // The chosen floor as a lit slab at its height, so the eye finds it in the extrusion.
+    if (b && floor !== 'all') {
+      const z = floorZ(floor) + 0.05;
+      layers.push(
+        new PolygonLayer<number[][][]>({
+          id: 'unit-floor-slab',
+          data: b.footprint.coordinates,
+          getPolygon: (poly) => poly.map((ring) => ring.map(([lon, lat]) => [lon!, lat!, z])) as never,
+          getFillColor: [62, 166, 255, 110],
+          getLineColor: [170, 215, 255, 255],
+          lineWidthMinPixels: 2,
+          stroked: true,
+        }),
+      );
+    }
+    // Every located point: the chosen floor's large and opaque, the others small and faint.
+    // Drawn without depth test, so the extruded footprint never hides them.
+    const located = allPoints.filter((p) => p.lonLatWgs84);
+    const chosen = (p: (typeof located)[number]) => floor === 'all' || p.floor === floor;
+    const ordered = [...located.filter((p) => !chosen(p)), ...located.filter(chosen)];
     layers.push(
       new ScatterplotLayer<(typeof located)[number]>({
         id: 'unit-points',
-        data: located,
-        getPosition: (p) => [p.lonLatWgs84![0], p.lonLatWgs84![1], Math.max(0, ((p.floor ?? 1) - 1) * STOREY_M + 1)],
-        getFillColor: (p) => pointColor(p.state, p.inFault),
-        getRadius: 1.2,
-        radiusUnits: 'meters',
-        radiusMinPixels: 4,
+        data: ordered,
+        getPosition: (p) => [p.lonLatWgs84![0], p.lonLatWgs84![1], Math.max(0, floorZ(p.floor)) + 0.3],
+        getFillColor: (p) => {
+          const c = pointColor(p.state, p.inFault);
+          return chosen(p) ? c : [c[0], c[1], c[2], DIMMED_ALPHA];
+        },
+        getRadius: (p) => (chosen(p) ? POINT_RADIUS_PX.chosen : POINT_RADIUS_PX.other),
+        radiusUnits: 'pixels',
         stroked: true,
-        getLineColor: [255, 255, 255, 255],
-        lineWidthMinPixels: 1,
+        getLineColor: (p) => (chosen(p) ? [8, 14, 26, 255] : [8, 14, 26, DIMMED_ALPHA]),
+        lineWidthUnits: 'pixels',
+        getLineWidth: 1.5,
         pickable: true,
+        parameters: { depthCompare: 'always' },
+        updateTriggers: { getFillColor: floor, getRadius: floor, getLineColor: floor },
       }),
     );
     return layers;
-  }, [unit, shownPoints]);
+  }, [unit, allPoints, floor]);
 
   if (error) return <div className="center-card">{error}</div>;
 
@@ -125,9 +203,14 @@ export function UnitView({ id }: { id: number }) {
                 <dt>{t('desk.address')}</dt>
                 <dd>{unit.address ?? '—'}</dd>
                 <dt>{t('unit.category')}</dt>
-                <dd>{unit.category}{unit.highRisk ? ' · ⚠' : ''}</dd>
+                <dd data-testid="unit-category">
+                  {categoryName(categories, locale, unit.category)}
+                  {unit.highRisk ? <span className="unit-risk"> · {finderText(locale, 'highRisk')}</span> : null}
+                </dd>
+                <dt>{finderText(locale, 'colDistrict')}</dt>
+                <dd>{unit.regionName ?? '—'}</dd>
                 <dt>{t('unit.onboarding')}</dt>
-                <dd>{unit.onboardingState}</dd>
+                <dd data-testid="unit-onboarding">{onboardingStateName(locale, unit.onboardingState)}</dd>
                 <dt>{t('desk.phone')}</dt>
                 <dd>{unit.controlRoomPhone ?? '—'}</dd>
                 <dt>{t('desk.building')}</dt>
@@ -146,37 +229,83 @@ export function UnitView({ id }: { id: number }) {
                 <div className="counter"><div className="label">{t('unit.intactRate')}</div><div className="value">{formatPercent(rates?.intact_rate ?? intactLocal, locale)}</div></div>
               </div>
             </section>
+            <section data-testid="unit-alarms">
+              <h3>
+                {finderText(locale, 'openAlarms')}
+                {alarms && alarms.length > 0 ? <span className="unit-alarm-count">{alarms.length}</span> : null}
+              </h3>
+              {alarms === null && <div className="meta">{t('unit.loading')}</div>}
+              {alarms?.length === 0 && <div className="meta">{finderText(locale, 'noOpenAlarms')}</div>}
+              {alarms && alarms.length > 0 && (
+                <ul className="unit-alarms">
+                  {alarms.map((a) => (
+                    <li key={a.id} className={`k-${a.kind}`}>
+                      <span className={`tag k-${a.kind}`}>{translateDynamic(locale, 'kind', a.kind)}</span>
+                      <span className="what">
+                        {a.floor != null ? (
+                          <button type="button" className="linklike" onClick={() => setFloor(a.floor)}>
+                            {formatFloor(a.floor, locale)}
+                          </button>
+                        ) : null}
+                        {a.pointLabel ? ` ${a.pointLabel}` : ''}
+                        <span className="meta"> · {translateDynamic(locale, 'state', a.state)} · {formatTime(a.openedAt, locale, 'minute')}</span>
+                      </span>
+                      <Link href={`/desk/${a.id}`}>{t('nav.desk')}</Link>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
             {unit.contacts.length > 0 && (
               <section>
                 <h3>{t('unit.contacts')}</h3>
                 <ul className="timeline">
                   {unit.contacts.map((c, i) => (
-                    <li key={i}><span>{c.role}</span><span>{c.name} · <a href={`tel:${c.phone}`}>{c.phone}</a></span></li>
+                    <li key={i} className="contact"><span>{contactRoleName(locale, c.role)}</span><span>{c.name} · <a href={`tel:${c.phone}`}>{c.phone}</a></span></li>
                   ))}
                 </ul>
               </section>
             )}
             <section>
               <h3>{t('unit.pointsByFloor')}</h3>
-              <div className="floors" data-testid="floors">
-                <button type="button" className={floor === 'all' ? 'active' : ''} onClick={() => setFloor('all')}>∑ {floors.reduce((n, f) => n + f.points.length, 0)}</button>
-                {floors.map((f) => (
-                  <button key={String(f.floor)} type="button" className={floor === f.floor ? 'active' : ''} onClick={() => setFloor(f.floor)}>
-                    {formatFloor(f.floor, locale)} ({f.points.length})
-                  </button>
-                ))}
+              <div className="floor-picker" data-testid="floors">
+                <select
+                  value={floor === 'all' ? 'all' : String(floor)}
+                  onChange={(e) => setFloor(e.target.value === 'all' ? 'all' : e.target.value === 'null' ? null : Number(e.target.value))}
+                  data-testid="floor-select"
+                  aria-label={t('desk.floor')}
+                >
+                  <option value="all">{finderText(locale, 'allFloors')} ({allPoints.length})</option>
+                  {floorOptions.map((f) => (
+                    <option key={String(f.floor)} value={String(f.floor)}>
+                      {formatFloor(f.floor, locale)} ({f.points.length}){f.points.some((p) => p.state === 'fire') ? ` · ${pointStateName(locale, 'fire')}` : ''}
+                    </option>
+                  ))}
+                </select>
+                <button type="button" onClick={() => stepFloor(1)} title="▲" aria-label="▲" data-testid="floor-up">▲</button>
+                <button type="button" onClick={() => stepFloor(-1)} title="▼" aria-label="▼" data-testid="floor-down">▼</button>
+                <button type="button" className={floor === 'all' ? 'active' : ''} onClick={() => setFloor('all')}>{finderText(locale, 'allFloors')}</button>
               </div>
-              <table className="points">
+              {(() => {
+                const unlocated = shownPoints.filter((p) => !p.lonLatWgs84).length;
+                return unlocated > 0 ? <div className="meta">{finderText(locale, 'unlocated', { n: unlocated })}</div> : null;
+              })()}
+              <ul className="point-legend">
+                {(['fire', 'fault', 'supervisory', 'disabled', 'normal'] as const).map((st) => (
+                  <li key={st}><span className="sw" style={{ background: `rgb(${pointColor(st, false).slice(0, 3).join(',')})` }} />{pointStateName(locale, st)}</li>
+                ))}
+              </ul>
+              <table className="points" data-testid="unit-points">
                 <thead>
-                  <tr><th>{t('desk.floor')}</th><th>{t('desk.point')}</th><th>{t('unit.points')}</th><th /></tr>
+                  <tr><th>{t('desk.floor')}</th><th>{t('desk.point')}</th><th>{finderText(locale, 'colType')}</th><th>{finderText(locale, 'colPointState')}</th></tr>
                 </thead>
                 <tbody>
                   {shownPoints.slice(0, 300).map((p) => (
                     <tr key={p.id}>
                       <td>{formatFloor(p.floor, locale)}</td>
                       <td>{p.label ?? `${p.systemAddress ?? '?'}-${p.componentAddress}`}</td>
-                      <td>{p.componentType}</td>
-                      <td className={`state-${p.inFault ? 'fault' : p.state}`}>{translateDynamic(locale, 'unitState', p.inFault ? 'fault' : p.state)}</td>
+                      <td>{componentTypeName(locale, p.componentType)}</td>
+                      <td className={`state-${pointShownState(p)}`}>{pointStateName(locale, pointShownState(p))}</td>
                     </tr>
                   ))}
                 </tbody>
