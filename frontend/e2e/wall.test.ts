@@ -13,7 +13,7 @@ import { hashPassword } from '../../backend/src/auth/passwords.ts';
 import { CHROMIUM, launchBrowser, login, startStack, waitForMapIdle, ensureFrontendBuilt, type BrowserSession, type Stack } from './harness.ts';
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`;
-const UI_TIMEOUT_MS = 20_000;
+const UI_TIMEOUT_MS = 45_000;
 const SHOTS = process.env.E2E_SCREENSHOTS;
 
 type PointRef = { systemType: number; systemAddress: number; componentType: number; componentAddress: number };

@@ -4,16 +4,17 @@ import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 're
 import type { Layer, PickingInfo } from '@deck.gl/core';
 import type { AlarmView } from '../model/alarm.ts';
 import type { UnitStore } from '../model/unit-store.ts';
-import { buildLayers, type RegionRate } from './layers.ts';
+import { buildLayers } from './layers.ts';
+import type { RegionRate } from '../model/region-rate.ts';
 import { MapController, loadStyle, type LoadedStyle } from './map-controller.ts';
 import { RedrawGate } from '../model/redraw-gate.ts';
-import { openUnitFinder } from '../views/finder/open-finder.ts';
+import { openUnitFinder } from '../lib/open-finder.ts';
 
 
 export interface CommandMapHandle {
   flyTo: (lonLatWgs84: [number, number], zoom?: number) => void;
-  /** `durationMs` 0 jumps; otherwise flies there, pitch back to 0 (the wall's overview). */
-  fitBounds: (bboxWgs84: [number, number, number, number], durationMs?: number) => void;
+  /** `durationMs` 0 jumps; otherwise flies there, pitch back to 0 (the wall's overview). `padding` in CSS px. */
+  fitBounds: (bboxWgs84: [number, number, number, number], durationMs?: number, padding?: { top: number; bottom: number; left: number; right: number }) => void;
 }
 
 export interface CommandMapProps {
@@ -61,9 +62,9 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
       if (ctl.current) ctl.current.flyTo(p, z);
       else pending.current = () => ctl.current?.flyTo(p, z);
     },
-    fitBounds: (b, d) => {
-      if (ctl.current) ctl.current.fitBounds(b, undefined, d);
-      else pending.current = () => ctl.current?.fitBounds(b, undefined, d);
+    fitBounds: (b, d, pad) => {
+      if (ctl.current) ctl.current.fitBounds(b, pad, d);
+      else pending.current = () => ctl.current?.fitBounds(b, pad, d);
     },
   }));
 

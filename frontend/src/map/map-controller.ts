@@ -10,7 +10,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import type { AlarmView } from '../model/alarm.ts';
 import { connectionRateColor } from '../model/colors.ts';
 import { FALLBACK_STYLE, LOCAL_IDEOGRAPH_FONT_FAMILY, sanitizeStyle } from './fallback-style.ts';
-import type { RegionRate } from './layers.ts';
+import type { RegionRate } from '../model/region-rate.ts';
 
 /** Most urgent alarms that get a pulsing marker; the rest are steady dots (deck.gl). */
 export const MAX_PULSING_ALARMS = 100;
@@ -207,7 +207,7 @@ export class MapController {
   }
 
   /** Fits the box: at once (durationMs 0), or flying there with the pitch back to 0. */
-  fitBounds(bboxWgs84: [number, number, number, number], padding = 40, durationMs = 0): void {
+  fitBounds(bboxWgs84: [number, number, number, number], padding: number | { top: number; bottom: number; left: number; right: number } = 40, durationMs = 0): void {
     if (this.destroyed) return;
     const bounds: [[number, number], [number, number]] = [[bboxWgs84[0], bboxWgs84[1]], [bboxWgs84[2], bboxWgs84[3]]];
     if (durationMs <= 0) {

@@ -46,7 +46,7 @@ const en: Record<Key, string> = {
   'change.verified': 'Verified',
   'change.dispatched': 'Dispatched',
   'change.cleared': 'Reset',
-  'change.escalated': 'Escalated (overdue)',
+  'change.escalated': 'Escalated',
   'change.closed': 'Closed',
   'change.auto_closed': 'Closed automatically',
   'noJurisdiction.title': 'This account has no jurisdiction',

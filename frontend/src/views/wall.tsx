@@ -12,7 +12,7 @@ import { useSession } from '../lib/session-react.tsx';
 import { loadUnits } from '../live/units-loader.ts';
 import { useLive } from '../live/use-live.ts';
 import { CommandMap, type CommandMapHandle } from '../map/command-map.tsx';
-import type { RegionRate } from '../map/layers.ts';
+import type { RegionRate } from '../model/region-rate.ts';
 import type { AlarmView } from '../model/alarm.ts';
 import { priorityColor, priorityShape } from '../model/colors.ts';
 import { connectionRate, countAlarms } from '../model/counters.ts';
@@ -47,6 +47,13 @@ function useClock(): number {
   return now;
 }
 
+/** The overview keeps the units clear of the side panels (counters and legend left, ticker right; see wall.css). */
+function overviewPadding(): { top: number; bottom: number; left: number; right: number } {
+  const small = window.innerHeight <= 900;
+  const ticker = Math.min(480, Math.max(360, 0.24 * window.innerWidth));
+  return { top: 100, bottom: small ? 60 : 150, left: (small ? 340 : 380) + 48, right: ticker + 48 };
+}
+
 /** Unacknowledged fires, newest first: the camera's round and the map labels. */
 function unhandledFires(alarms: readonly AlarmView[]): AlarmView[] {
   return alarms
@@ -74,7 +81,7 @@ export function WallView() {
   const moveTo = useCallback((target: TourTarget | null, fires: readonly AlarmView[]) => {
     if (!target) return;
     if (target.kind === 'overview') {
-      if (overview.current) mapRef.current?.fitBounds(overview.current, OVERVIEW_FLIGHT_MS);
+      if (overview.current) mapRef.current?.fitBounds(overview.current, OVERVIEW_FLIGHT_MS, overviewPadding());
       setFocus(null);
       return;
     }
@@ -112,7 +119,7 @@ export function WallView() {
           }
           overview.current = [w, s, e, n];
           // Unless the camera is on a fire already, start on the overview.
-          if (tour.current === null) mapRef.current?.fitBounds([w, s, e, n]);
+          if (tour.current === null) mapRef.current?.fitBounds([w, s, e, n], 0, overviewPadding());
         }
       })
       .catch((err) => console.warn(`units not loaded: ${(err as Error).message}`));
