@@ -12,7 +12,7 @@ import { createMetrics } from './metrics.ts';
 import { accessFeature } from './auth/feature.ts';
 import { usersFeature } from './users/feature.ts';
 import { onboardingFeature } from './onboarding/feature.ts';
-import { liveFeature } from './live/feature.ts';
+import { liveFeature } from './pipeline/feature.ts';
 import { ingestFeature } from './features/ingest.ts';
 import { analyticsFeature } from './analytics/feature.ts';
 import { dispatchFeature } from './dispatch/feature.ts';

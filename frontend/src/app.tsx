@@ -9,7 +9,7 @@ import { Link, navigate, useRoute } from './lib/router-react.tsx';
 import { routePath, type Route } from './lib/router.ts';
 import { SessionCtx, useSession, type Session } from './lib/session-react.tsx';
 import { DeskView } from './views/desk.tsx';
-import { openUnitFinder } from './views/finder/open-finder.ts';
+import { openUnitFinder } from './lib/open-finder.ts';
 import { finderText } from './views/finder/strings.ts';
 import { UnitFinder } from './views/finder/unit-finder.tsx';
 import { HomeView } from './views/home.tsx';

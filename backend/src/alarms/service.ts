@@ -22,7 +22,10 @@ import { withTransaction } from '../db/pool.ts';
 import { recordDispatch, type DispatchRecord } from '../dispatch/records.ts';
 import { conflict, notFound } from '../kernel/errors.ts';
 import type { Logger } from '../logger.ts';
-import type { LiveHub } from '../live/hub.ts';
+import type { StreamRow } from '../live/queries.ts';
+
+/** Hands the messages of committed alarm changes to the live stream (the composition passes the hub's publish). */
+export type PublishChanges = (rows: StreamRow[]) => Promise<unknown>;
 import { alarmRow, type AlarmChange } from '../live/messages.ts';
 import { planAlarmWork } from './domain/rules.ts';
 import { alarmFromRow, callFromRow, eventFromRow, stepFromRow } from './dto.ts';
@@ -54,7 +57,7 @@ const TRANSIENT = new Set<string>([PG_ERROR.serializationFailure, PG_ERROR.deadl
 export class AlarmService {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly hub: LiveHub,
+    private readonly publish: PublishChanges,
     private readonly logger: Logger,
     private readonly opts: AlarmServiceOptions,
   ) {}
@@ -117,7 +120,7 @@ export class AlarmService {
       const a = byId.get(c.alarmId);
       return a ? [alarmRow(c.change, a, at)] : [];
     });
-    await this.hub.publish(rows);
+    await this.publish(rows);
   }
 
   /** Escalates due fire alarms at the injected clock's now; returns how many. */
@@ -227,7 +230,7 @@ export class AlarmService {
       stepId === 'close'
         ? { type: 'alarm_closed', reason: 'closed' }
         : { type: 'alarm_updated', reason: ({ ack: 'acknowledged', verdict: 'verified', dispatch: 'dispatched' } as const)[stepId as 'ack'] ?? 'step' };
-    await this.hub.publish([alarmRow(change, after, new Date().toISOString())]).catch((err) => this.logger.error({ err }, 'alarm broadcast failed'));
+    await this.publish([alarmRow(change, after, new Date().toISOString())]).catch((err) => this.logger.error({ err }, 'alarm broadcast failed'));
     return { alarm: after, dispatches };
   }
 

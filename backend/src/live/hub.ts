@@ -16,15 +16,20 @@
 //            drains below lowWaterBytes the client is resynced from the database from its
 //            cursor, or with a fresh snapshot when too far behind. Memory per client is
 //            therefore bounded by highWaterBytes + one replay page + pendingMax frames.
-import type { LiveFilters, ServerMessage } from '@firelink/common';
+import type { AlarmDto, LiveFilters, ServerMessage } from '@firelink/common';
 import type pg from 'pg';
 import type WebSocket from 'ws';
-import { snapshotAlarms } from '../alarms/queries.ts';
-import { alarmFromRow } from '../alarms/dto.ts';
-import type { Principal } from '../auth/scope.ts';
+import type { Principal, Scope } from '../auth/scope.ts';
 import type { Logger } from '../logger.ts';
 import { messageMatches, type StreamMeta } from './filters.ts';
 import { appendStream, pruneStream, replayStream, streamHead, type StreamRow } from './queries.ts';
+
+/** Open alarms within a scope and filters, most urgent first, at most `limit`. */
+export type AlarmSnapshot = (
+  scope: Scope,
+  filters: Pick<LiveFilters, 'regions' | 'bbox' | 'kinds' | 'minPriority'>,
+  limit: number,
+) => Promise<AlarmDto[]>;
 
 export interface HubOptions {
   /** Bytes queued on a client's socket above which it is considered lagging. */
@@ -153,6 +158,8 @@ export class LiveHub {
   constructor(
     private readonly pool: pg.Pool,
     private readonly logger: Logger,
+    /** The open alarms a new or resynced client starts from (the alarms room reads them). */
+    private readonly snapshot: AlarmSnapshot,
     opts: Partial<HubOptions> = {},
   ) {
     this.opts = { ...DEFAULT_HUB_OPTIONS, ...opts };
@@ -370,10 +377,8 @@ export class LiveHub {
     // Everything fanned out up to `head` is committed, so the alarms read next include it.
     const head = this.head;
     const { regions, bbox, kinds, minPriority } = c.filters;
-    const r = await this.pool.query(
-      snapshotAlarms(c.principal.scope, { regions, bbox, kinds, minPriority }, this.opts.snapshotLimit),
-    );
-    this.sendControl(c, { type: 'snapshot', id: head, reason, alarms: r.rows.map(alarmFromRow) });
+    const alarms = await this.snapshot(c.principal.scope, { regions, bbox, kinds, minPriority }, this.opts.snapshotLimit);
+    this.sendControl(c, { type: 'snapshot', id: head, reason, alarms });
     return head;
   }
 

@@ -10,7 +10,7 @@ import type { Principal } from '../auth/scope.ts';
 import { configSchema } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type FeatureFactory, type RunningServer } from '../main.ts';
-import { liveFeature, type LiveOptions, type LiveParts } from './feature.ts';
+import { liveFeature, type LiveOptions, type LiveParts } from '../pipeline/feature.ts';
 
 export interface Place {
   units: Array<{ id: number; deviceId: number; pointIds: number[]; regionAdcode: number; lonLat: [number, number] }>;

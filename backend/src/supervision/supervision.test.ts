@@ -11,7 +11,7 @@ import { SimulatedUitd } from '@firelink/ingest';
 import { createTestUser, ensureRegions, type TestUser } from '../auth/testing.ts';
 import { loadConfig } from '../kernel/config.ts';
 import { ingestFeature } from '../features/ingest.ts';
-import { liveFeature, type LiveParts } from '../live/feature.ts';
+import { liveFeature, type LiveParts } from '../pipeline/feature.ts';
 import { insertEvents } from '../live/test-support.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';

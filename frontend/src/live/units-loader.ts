@@ -5,7 +5,7 @@
 // jurisdiction costs a 304.
 import { decodeUnitPositions, UNIT_POSITION_FLAG, UNIT_POSITIONS_CONTENT_TYPE, type UnitPositions } from '@firelink/common';
 import { ApiError, notifyUnauthorized } from '../api/http.ts';
-import type { RegionRate } from '../map/layers.ts';
+import type { RegionRate } from '../model/region-rate.ts';
 import type { UnitStore } from '../model/unit-store.ts';
 
 export const UNIT_POSITIONS_PATH = '/api/units/positions';

@@ -8,7 +8,7 @@ import { api } from '../../api/http.ts';
 import { useI18n } from '../../lib/i18n-react.tsx';
 import { navigate } from '../../lib/router-react.tsx';
 import { categoryName, useCategories } from './code-names.ts';
-import { onOpenUnitFinder } from './open-finder.ts';
+import { onOpenUnitFinder } from '../../lib/open-finder.ts';
 import { finderText, onboardingStateName } from './strings.ts';
 import './finder.css';
 

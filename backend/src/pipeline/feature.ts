@@ -1,5 +1,6 @@
-// The LIVE feature: event bus → pipeline (alarms) → stream hub → WebSocket /ws; the
-// alarm REST API; escalation of unacknowledged fires; forwarding of verified fires to 119.
+// The live alarm capability, wired: event bus → pipeline → alarms → stream hub → WebSocket
+// /ws; the alarm REST API; escalation of unacknowledged fires; forwarding of verified fires
+// to 119. It lives in the pipeline room, the one that may see alarms and live both.
 import { SerialJobs, type AlarmDetail, type AlarmDto } from '@firelink/common';
 import { authenticateRequest } from '../auth/authenticate.ts';
 import { alarmsRouter } from '../alarms/routes.ts';
@@ -8,10 +9,12 @@ import { suggestStations } from '../dispatch/suggest.ts';
 import { Forwarder, webhookAdapter, type ForwardAdapter, type ForwarderOptions } from '../forwarding/forwarder.ts';
 import type { FeatureContext, FeatureFactory } from '../kernel/feature.ts';
 import { promClient } from '../metrics.ts';
-import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.ts';
-import { LiveHub, type HubOptions } from './hub.ts';
+import { Pipeline, type PipelineOptions } from './pipeline.ts';
+import { LiveHub, type AlarmSnapshot, type HubOptions } from '../live/hub.ts';
+import { alarmFromRow } from '../alarms/dto.ts';
+import { snapshotAlarms } from '../alarms/queries.ts';
 import { parseTrustProxy } from '../kernel/trust-proxy.ts';
-import { attachWebSocket, type Authenticate, type LiveLimits } from './ws-server.ts';
+import { attachWebSocket, type Authenticate, type LiveLimits } from '../live/ws-server.ts';
 
 export interface LiveOptions {
   hub?: Partial<HubOptions>;
@@ -70,11 +73,12 @@ function registerMetrics(ctx: FeatureContext, hub: LiveHub, pipeline: Pipeline):
 export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
   return (ctx) => {
     const now = opts.now ?? Date.now;
-    const hub = new LiveHub(ctx.pool, ctx.logger.child({ feature: 'live' }), { maxConnections: ctx.config.LIVE_MAX_CONNECTIONS, ...opts.hub });
+    const snapshot: AlarmSnapshot = async (scope, filters, limit) => (await ctx.pool.query(snapshotAlarms(scope, filters, limit))).rows.map(alarmFromRow);
+    const hub = new LiveHub(ctx.pool, ctx.logger.child({ feature: 'live' }), snapshot, { maxConnections: ctx.config.LIVE_MAX_CONNECTIONS, ...opts.hub });
     const url = ctx.config.FORWARD_119_URL ?? null;
     const adapter = opts.forwardAdapter ?? (url ? webhookAdapter(url) : null);
     const forwarder = adapter ? new Forwarder(ctx.pool, adapter, ctx.logger.child({ feature: 'forward119' }), opts.forwarder) : null;
-    const alarms = new AlarmService(ctx.pool, hub, ctx.logger.child({ feature: 'alarms' }), {
+    const alarms = new AlarmService(ctx.pool, (rows) => hub.publish(rows), ctx.logger.child({ feature: 'alarms' }), {
       escalateAfterS: ctx.config.FIRE_ESCALATE_AFTER_S,
       now,
       forward119Url: url,
