@@ -133,11 +133,20 @@ describe('command map in Chromium', { skip, timeout: 240_000 }, () => {
 
   it('acknowledging and verifying on the desk updates the wall', async () => {
     await desk.click('[data-testid^=queue-row-][data-kind=fire]');
-    await desk.waitForSelector('[data-testid=action-ack]:not([disabled])', { timeout: UI_TIMEOUT_MS });
+    await desk.waitForSelector('[data-testid=step-ack]', { timeout: UI_TIMEOUT_MS });
     await desk.keyboard.press('a'); // keyboard shortcut: acknowledge
     await wall.waitForFunction(() => document.querySelector('[data-testid=latest-fire-state]')?.textContent?.trim() === '已确认', null, { timeout: UI_TIMEOUT_MS });
-    await desk.waitForSelector('[data-testid=action-verify-fire]:not([disabled])', { timeout: UI_TIMEOUT_MS });
-    await desk.click('[data-testid=action-verify-fire]');
+    // The fire procedure: the verification call (call record), then the verdict.
+    await desk.waitForSelector('[data-testid=call-form]', { timeout: UI_TIMEOUT_MS });
+    if (!(await desk.inputValue('[data-testid=call-number]'))) await desk.fill('[data-testid=call-number]', '025-84001119');
+    await desk.fill('[data-testid=call-answered-by]', '消控室值班员');
+    await desk.selectOption('[data-testid=call-outcome]', 'confirmed');
+    await desk.fill('[data-testid=call-duration]', '30');
+    await desk.click('[data-testid=step-submit]:not([disabled])');
+    await desk.waitForSelector('[data-testid=step-verdict]', { timeout: UI_TIMEOUT_MS });
+    await desk.click('[data-testid=step-verdict]');
+    await desk.click('[data-testid=verdict-fire]');
+    await desk.click('[data-testid=step-submit]:not([disabled])');
     await wall.waitForFunction(() => document.querySelector('[data-testid=latest-fire-state]')?.textContent?.trim() === '真实火警', null, { timeout: UI_TIMEOUT_MS });
     await desk.waitForFunction(() => document.querySelector('[data-testid=detail-state]')?.textContent === '已核实', null, { timeout: UI_TIMEOUT_MS });
     const png = await desk.screenshot({ path: process.env.E2E_SCREENSHOTS ? `${process.env.E2E_SCREENSHOTS}/desk.png` : undefined });

@@ -1,5 +1,5 @@
 // Alarm REST calls (common/src/live.ts) and dispatch suggestions (DISPATCH's API).
-import { alarmDetailSchema, transitionResponseSchema, type AlarmVerdict } from '@firelink/common';
+import { alarmDetailSchema, transitionResponseSchema, type AlarmStepBody, type AlarmVerdict, type ProcedureStepId } from '@firelink/common';
 import { z } from 'zod';
 import { api } from './http.ts';
 
@@ -12,6 +12,11 @@ export function transition(id: number, version: number, tr: Transition) {
   if (tr.action === 'verify') body.verdict = tr.verdict;
   if (tr.action === 'dispatch' && tr.stationIds) body.stationIds = tr.stationIds;
   return api(`/api/alarms/${id}/${tr.action}`, transitionResponseSchema, { method: 'POST', body });
+}
+
+/** A step of the alarm kind's procedure (POST /api/alarms/:id/steps/:step); 409 carries `refusal`. */
+export function takeStep(id: number, step: ProcedureStepId, body: AlarmStepBody) {
+  return api(`/api/alarms/${id}/steps/${step}`, transitionResponseSchema, { method: 'POST', body });
 }
 
 // Dispatch suggestions: parsed loosely (only what the desk draws) so a richer response

@@ -1,20 +1,56 @@
 // /desk: the monitoring-center operator's alarm desk. Live queue sorted by priority and
 // age, keyboard shortcuts, alarm detail (unit, floor, point, phone, timeline, nearest
-// stations with ETA) and a button for each lifecycle transition.
+// stations with ETA) and the alarm kind's procedure: only the steps valid for its kind and
+// stage, each with a note (views/desk/procedure-panel.tsx).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { unitDetailSchema, type AlarmDetail, type AlarmVerdict, type UnitDetail } from '@firelink/common';
-import { getAlarmDetail, heatCells, suggestStations, transition, type HeatMetric, type Suggestion, type Transition } from '../api/alarms.ts';
+import {
+  alarmDtoSchema,
+  availableSteps,
+  causeLabel,
+  CALL_OUTCOMES,
+  stageOf,
+  unitDetailSchema,
+  type AlarmDetail,
+  type AlarmStep,
+  type AlarmStepBody,
+  type ProcedureStepId,
+  type UnitDetail,
+} from '@firelink/common';
+import { getAlarmDetail, heatCells, suggestStations, takeStep, type HeatMetric, type Suggestion } from '../api/alarms.ts';
 import { ApiError, api } from '../api/http.ts';
 import { useI18n } from '../lib/i18n-react.tsx';
-import { eventKindName, formatAgo, formatFloor, formatTime } from '../lib/i18n.ts';
+import { eventKindName, formatAgo, formatFloor, formatTime, type Locale } from '../lib/i18n.ts';
 import { Link, navigate } from '../lib/router-react.tsx';
 import { loadUnits } from '../live/units-loader.ts';
 import { useLive } from '../live/use-live.ts';
 import { CommandMap, type CommandMapHandle } from '../map/command-map.tsx';
-import { nextActions, type AlarmView } from '../model/alarm.ts';
+import type { AlarmView } from '../model/alarm.ts';
 import { moveSelection } from '../model/alarm-queue.ts';
+import { ProcedurePanel } from './desk/procedure-panel.tsx';
+import { deskText, type DeskTextKey } from './desk/strings.ts';
 
-const VERDICT_KEYS: Record<string, AlarmVerdict> = { v: 'fire', f: 'false_alarm', t: 'test', g: 'fault' };
+/** A timeline line for a step: its name, who, what it recorded (translated) and the note. */
+function stepText(s: AlarmStep, kind: string, locale: Locale, verdictName: (v: string) => string): string {
+  const parts = [eventKindName(locale, `step:${s.step}`)];
+  const system = s.actorName === 'system';
+  if (s.actorName) parts.push(system ? deskText(locale, 'system') : s.actorName);
+  const d = (s.detail ?? {}) as { verdict?: string; cause?: string; deadlineAt?: string; stationIds?: number[]; call?: { number: string; answeredBy?: string; outcome: string; durationS: number } };
+  const tx = (k: DeskTextKey, p?: Record<string, string | number>) => deskText(locale, k, p);
+  if (d.verdict) parts.push(tx('detail.verdict', { v: verdictName(d.verdict) }));
+  if (d.cause) parts.push(tx('detail.cause', { v: causeLabel(kind, d.cause, locale) }));
+  if (d.deadlineAt) parts.push(tx('detail.deadline', { v: formatTime(d.deadlineAt, locale, 'minute') }));
+  if (d.call) {
+    const o = CALL_OUTCOMES.find((x) => x.code === d.call!.outcome);
+    parts.push(
+      tx('detail.call', { number: d.call.number, who: d.call.answeredBy || tx('nobody'), outcome: o ? (locale === 'en' ? o.en : o.zh) : d.call.outcome, seconds: d.call.durationS }),
+    );
+  }
+  if (d.stationIds?.length) parts.push(tx('detail.stations', { n: d.stationIds.length }));
+  // The pipeline's own notes (event ids, delivery errors, timeouts) are technical English:
+  // shown on the English screen only.
+  if (s.note && (!system || locale === 'en')) parts.push(s.note);
+  return parts.join(' · ');
+}
 /** Map dots follow the stream at most twice a second (the queue itself at once); see RedrawGate. */
 const DESK_REDRAW_EVERY_MS = 500;
 
@@ -116,41 +152,50 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   }, [lonLat?.[0], lonLat?.[1]]);
 
   const act = useCallback(
-    async (tr: Transition) => {
+    async (step: ProcedureStepId, body: Omit<AlarmStepBody, 'version'>): Promise<boolean> => {
       const cur = (selected !== null && live.state.queue.get(selected)) || (detail ? { version: detail.alarm.version, id: detail.alarm.id } : null);
-      if (!cur || selected === null) return;
+      if (!cur || selected === null) return false;
+      // The detail may be newer than the queue (our own step's reply came before the stream).
+      const version = detail && detail.alarm.id === selected ? Math.max(detail.alarm.version, cur.version) : cur.version;
       setBusy(true);
       setError(null);
       try {
-        const r = await transition(selected, cur.version, tr);
+        const r = await takeStep(selected, step, { version, ...body });
         setDetail((d) => (d && d.alarm.id === r.alarm.id && d.alarm.version <= r.alarm.version ? { ...d, alarm: r.alarm } : d));
+        // Reload for the new step, call and 119 rows.
+        getAlarmDetail(selected)
+          .then((d) => setDetail((c) => (c && c.alarm.id === d.alarm.id && c.alarm.version > d.alarm.version ? { ...d, alarm: c.alarm } : d)))
+          .catch(() => {});
+        return true;
       } catch (err) {
-        const msg = err instanceof ApiError ? err.message : (err as Error).message;
-        setError(t('desk.actionFailed', { message: msg }));
+        const body = err instanceof ApiError ? (err.body as { refusal?: string; current?: unknown } | null) : null;
+        const current = alarmDtoSchema.safeParse(body?.current);
+        if (current.success) setDetail((d) => (d && d.alarm.id === current.data.id ? { ...d, alarm: current.data } : d));
+        const key = `refusal.${body?.refusal ?? 'failed'}` as DeskTextKey;
+        const msg = deskText(locale, key);
+        setError(msg === key ? deskText(locale, 'refusal.failed') : msg);
+        return false;
       } finally {
         setBusy(false);
       }
     },
-    [selected, detail, live.state, t],
+    [selected, detail, live.state, locale],
   );
 
-  const actions = a ? nextActions(a) : [];
-  const allowed = (x: (typeof actions)[number]) => !busy && actions.includes(x);
+  const canAck = !busy && !!a && availableSteps({ kind: a.kind, stage: stageOf(a), verdict: a.verdict, cleared: a.clearedAt != null }).some((r) => r.step === 'ack');
 
-  // Keyboard: J/K or arrows move; A acknowledge; V/F/T/G verify (fire/false/test/fault); D dispatch; C close.
-  const keyState = useRef({ alarms, selected, allowed, act, stations });
-  keyState.current = { alarms, selected, allowed, act, stations };
+  // Keyboard: J/K or arrows move; A acknowledges; Esc deselects. The other steps need their form.
+  const keyState = useRef({ alarms, selected, canAck, act });
+  keyState.current = { alarms, selected, canAck, act };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target;
+      if (t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || e.ctrlKey || e.metaKey || e.altKey) return;
       const s = keyState.current;
       const k = e.key.toLowerCase();
       if (k === 'j' || e.key === 'ArrowDown') select(moveSelection(s.alarms, s.selected, 1));
       else if (k === 'k' || e.key === 'ArrowUp') select(moveSelection(s.alarms, s.selected, -1));
-      else if (k === 'a' && s.allowed('ack')) void s.act({ action: 'ack' });
-      else if (VERDICT_KEYS[k] && s.allowed('verify')) void s.act({ action: 'verify', verdict: VERDICT_KEYS[k]! });
-      else if (k === 'd' && s.allowed('dispatch')) void s.act({ action: 'dispatch', stationIds: s.stations?.slice(0, 1).map((x) => x.stationId) });
-      else if (k === 'c' && s.allowed('close')) void s.act({ action: 'close' });
+      else if (k === 'a' && s.canAck) void s.act('ack', {});
       else if (e.key === 'Escape') select(null);
       else return;
       e.preventDefault();
@@ -247,38 +292,15 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
                 <dd>{a.eventCount}</dd>
               </dl>
             </section>
-            <section>
-              <div className="actions">
-                <button type="button" className="primary" disabled={!allowed('ack')} onClick={() => void act({ action: 'ack' })} data-testid="action-ack">
-                  {t('action.ack')} <kbd>A</kbd>
-                </button>
-                {(['fire', 'false_alarm', 'test', 'fault'] as const).map((v) => (
-                  <button
-                    key={v}
-                    type="button"
-                    className={v === 'fire' ? 'danger' : ''}
-                    disabled={!allowed('verify')}
-                    onClick={() => void act({ action: 'verify', verdict: v })}
-                    data-testid={`action-verify-${v}`}
-                  >
-                    {t(`action.verify.${v}`)} <kbd>{Object.entries(VERDICT_KEYS).find(([, x]) => x === v)![0].toUpperCase()}</kbd>
-                  </button>
-                ))}
-                <button
-                  type="button"
-                  className="danger"
-                  disabled={!allowed('dispatch')}
-                  onClick={() => void act({ action: 'dispatch', stationIds: nearest?.slice(0, 1).map((s) => s.stationId) })}
-                  data-testid="action-dispatch"
-                >
-                  {t('action.dispatch')} <kbd>D</kbd>
-                </button>
-                <button type="button" disabled={!allowed('close')} onClick={() => void act({ action: 'close' })} data-testid="action-close">
-                  {t('action.close')} <kbd>C</kbd>
-                </button>
-              </div>
-              {error && <div className="error" role="alert">{error}</div>}
-            </section>
+            <ProcedurePanel
+              alarm={a}
+              calls={detail?.calls ?? []}
+              phone={phone}
+              stations={nearest?.map((x) => ({ stationId: x.stationId, name: x.name })) ?? null}
+              busy={busy}
+              error={error}
+              onStep={act}
+            />
             <section>
               <h3>{t('desk.nearest')}</h3>
               {!nearest || nearest.length === 0 ? (
@@ -301,7 +323,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
               <h3>{t('desk.timeline')}</h3>
               <ul className="timeline" data-testid="timeline">
                 {[
-                  ...(detail?.steps ?? []).map((s) => ({ key: `s${s.id}`, at: s.at, text: `${eventKindName(locale, `step:${s.step}`)}${s.actorName ? ` · ${s.actorName}` : ''}${s.note ? ` · ${s.note}` : ''}` })),
+                  ...(detail?.steps ?? []).map((s) => ({ key: `s${s.id}`, at: s.at, text: stepText(s, a.kind, locale, (v) => t(`verdict.${v}` as 'verdict.fire')) })),
                   ...(detail?.events ?? []).map((e) => ({ key: `e${e.id}`, at: e.receivedAt, text: `${eventKindName(locale, e.kind)}${e.pointLabel ? ` · ${e.pointLabel}` : ''}` })),
                 ]
                   .sort((x, y) => (x.at < y.at ? 1 : x.at > y.at ? -1 : 0))
@@ -318,7 +340,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
         )}
         <section className="meta">
           <h3>{t('desk.shortcuts')}</h3>
-          <div className="hint" style={{ padding: 0 }}>{t('desk.selectHint')}</div>
+          <div className="hint" style={{ padding: 0 }}>{deskText(locale, 'hint.keys')}</div>
         </section>
       </section>
     </div>

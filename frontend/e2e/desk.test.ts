@@ -1,0 +1,183 @@
+// Browser test of the desk's alarm procedures against the real backend, ingest and PostGIS:
+// a UITD reports a fire and a power loss over GB/T 26875; the operator walks the fire alarm
+// through acknowledge → verification call → verdict → dispatch → close, and the host-offline
+// alarm through acknowledge → contact the unit → cause → deadline → (power back) close, with
+// a note on every step and call records. Only the steps valid for the kind and stage are
+// offered. Screenshots at 1920×1080 and 1280×800 go to SHOTS_DIR (/tmp/shots).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import { seedDemoSubset } from '@firelink/geodata';
+import { SimulatedUitd } from '@firelink/ingest';
+import type { Page } from 'playwright-core';
+import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, startStack, type BrowserSession, type Stack } from './harness.ts';
+
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`;
+const SHOTS = process.env.SHOTS_DIR ?? '/tmp/shots';
+const UI_TIMEOUT_MS = 20_000;
+/** Codes and English server words that must never reach the Chinese screen. */
+const RAW = /false_alarm|host_offline|power_cut|acknowledged|not_in_stage|needs_recovery|cannot|\bstep\b|confirmed|verdict/;
+
+describe('desk procedures in Chromium', { skip, timeout: 300_000 }, () => {
+  let db: TestDatabase;
+  let stack: Stack;
+  let session: BrowserSession;
+  let page: Page;
+  let uitd: SimulatedUitd;
+  let point: { systemType: number; systemAddress: number; componentType: number; componentAddress: number };
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    await ensureFrontendBuilt((m) => console.log(m));
+    db = await createTestDatabase('e2e_desk_procedures');
+    await seedDemoSubset(db.pool, { units: 12, roads: false, maxPointsPerUnit: 6 });
+    const r = await db.pool.query(
+      `SELECT d.address, s.system_type, s.system_address, p.component_type, p.component_address
+         FROM devices d JOIN units u ON u.id = d.unit_id
+         JOIN facility_systems s ON s.device_id = d.id JOIN points p ON p.system_id = s.id
+        WHERE d.protocol = 'gb26875' AND u.point IS NOT NULL
+        ORDER BY (u.onboarding_state = 'open') DESC, d.id, p.id LIMIT 1`,
+    );
+    assert.ok(r.rows[0], 'the demo subset has a registered GB/T 26875 device with a point');
+    const row = r.rows[0];
+    point = { systemType: row.system_type, systemAddress: row.system_address, componentType: row.component_type, componentAddress: Number(row.component_address) };
+    stack = await startStack(db.url);
+    uitd = new SimulatedUitd({ port: stack.gbPort, address: Number(row.address), host: '127.0.0.1' });
+    await uitd.connect();
+    session = await launchBrowser({ viewport: { width: 1920, height: 1080 } });
+    page = await session.newPage();
+    await login(page, stack.baseUrl, stack, '/desk');
+    await page.waitForSelector('[data-testid=conn-status].live', { timeout: UI_TIMEOUT_MS });
+  });
+
+  after(async () => {
+    uitd?.close();
+    await session?.close();
+    await stack?.close();
+    await db?.drop();
+  });
+
+  const waitStage = (text: string) =>
+    page.waitForFunction((t) => document.querySelector('[data-testid=detail-stage]')?.textContent === t, text, { timeout: UI_TIMEOUT_MS });
+  const offered = async () => (await page.$$eval('[data-testid^=step-]:is(button[role=tab])', (els) => els.map((e) => e.getAttribute('data-testid')))).sort();
+  async function submit(note: string) {
+    await page.fill('[data-testid=note]', note);
+    await page.click('[data-testid=step-submit]:not([disabled])');
+  }
+  async function fillCall(who: string, outcome: string, seconds: number) {
+    await page.waitForSelector('[data-testid=call-form]', { timeout: UI_TIMEOUT_MS });
+    if (!(await page.inputValue('[data-testid=call-number]'))) await page.fill('[data-testid=call-number]', '025-84001119');
+    await page.fill('[data-testid=call-answered-by]', who);
+    await page.selectOption('[data-testid=call-outcome]', outcome);
+    await page.fill('[data-testid=call-duration]', String(seconds));
+  }
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, name) });
+  async function assertNoRawText() {
+    const text = (await page.textContent('[data-testid=detail]')) ?? '';
+    assert.doesNotMatch(text, RAW, 'no codes or English server text on the Chinese desk');
+  }
+
+  it('walks a fire alarm through its procedure with notes and a call record', async () => {
+    await uitd.sendFire(point);
+    await page.click('[data-testid^=queue-row-][data-kind=fire]', { timeout: UI_TIMEOUT_MS });
+    await waitStage('待确认');
+    assert.deepEqual(await offered(), ['step-ack']);
+    await submit('已接警，准备电话核实');
+    await waitStage('已确认');
+    assert.deepEqual(await offered(), ['step-call'], 'a fire is verified by phone before any verdict');
+    await fillCall('消控室值班员王某', 'confirmed', 45);
+    await page.fill('[data-testid=note]', '消控室确认三楼有烟雾');
+    await shot('desk-fire-call-1920.png');
+    await page.click('[data-testid=step-submit]:not([disabled])');
+    await waitStage('已电话核实');
+    assert.deepEqual(await offered(), ['step-call', 'step-verdict']);
+    await page.click('[data-testid=step-verdict]');
+    // A false alarm needs its cause from the fixed list; a true fire does not.
+    await page.click('[data-testid=verdict-false_alarm]');
+    await page.waitForSelector('[data-testid=cause]');
+    assert.equal(await page.isDisabled('[data-testid=step-submit]'), true, 'false alarm without a cause cannot be submitted');
+    await page.click('[data-testid=verdict-fire]');
+    assert.equal(await page.$('[data-testid=cause]'), null);
+    await submit('现场反馈确有明火，确认真实火警');
+    await waitStage('已出结论');
+    assert.deepEqual(await offered(), ['step-dispatch'], 'a true fire is dispatched before it can be closed');
+    await submit('转报119，派最近消防站');
+    await waitStage('已派警');
+    assert.deepEqual(await offered(), ['step-close']);
+    assert.equal(await page.isDisabled('[data-testid=step-submit]'), true, 'closing a fire needs its outcome');
+    await shot('desk-fire-close-1920.png');
+    await submit('明火已扑灭，无人员伤亡');
+    await waitStage('已关闭');
+    await page.waitForFunction(() => (document.querySelector('[data-testid=timeline]')?.textContent ?? '').includes('明火已扑灭'), null, { timeout: UI_TIMEOUT_MS });
+    await assertNoRawText();
+
+    const alarm = await db.pool.query(`SELECT id, state, verdict FROM alarms WHERE kind = 'fire' ORDER BY id DESC LIMIT 1`);
+    assert.deepEqual([alarm.rows[0].state, alarm.rows[0].verdict], ['closed', 'fire']);
+    const steps = await db.pool.query(`SELECT step, actor_name, note FROM alarm_steps WHERE alarm_id = $1 AND actor_name <> 'system' ORDER BY id`, [alarm.rows[0].id]);
+    assert.deepEqual(steps.rows.map((s) => [s.step, s.actor_name]), [
+      ['acknowledged', stack.username],
+      ['called', stack.username],
+      ['verified', stack.username],
+      ['dispatched', stack.username],
+      ['closed', stack.username],
+    ]);
+    assert.ok(steps.rows.every((s) => s.note), 'every step carries its note');
+    const calls = await db.pool.query(`SELECT answered_by, outcome, duration_s FROM alarm_calls WHERE alarm_id = $1`, [alarm.rows[0].id]);
+    assert.deepEqual(calls.rows, [{ answered_by: '消控室值班员王某', outcome: 'confirmed', duration_s: 45 }]);
+  });
+
+  it('walks a host-offline alarm: no verdict or dispatch, contact, cause, deadline, closed after recovery', async () => {
+    await uitd.sendUitdStatus(0x19); // mains + backup power lost: the host goes offline
+    await page.click('[data-testid^=queue-row-][data-kind=host_offline]', { timeout: UI_TIMEOUT_MS });
+    await waitStage('待确认');
+    await submit('已知悉主机关机');
+    await waitStage('已确认');
+    assert.deepEqual(await offered(), ['step-call']);
+    assert.equal(await page.textContent('[data-testid=step-call]'), '联系单位');
+    await fillCall('物业经理张某', 'confirmed', 62);
+    await submit('单位称园区停电');
+    await waitStage('已联系单位');
+    assert.deepEqual(await offered(), ['step-call', 'step-cause']);
+    assert.equal(await page.$('[data-testid=verdict-fire]'), null, 'no fire verdicts for a shutdown');
+    await page.click('[data-testid=step-cause]');
+    await page.selectOption('[data-testid=cause]', 'power_cut');
+    await submit('供电部门抢修中');
+    await waitStage('已查明原因');
+    await page.click('[data-testid=step-deadline]');
+    assert.ok(await page.inputValue('[data-testid=deadline]'), 'the deadline input starts at the default');
+    await submit('要求24小时内恢复供电并报告');
+    await waitStage('限期整改中');
+    await page.waitForSelector('[data-testid=step-close-blocked]');
+    await page.waitForSelector('[data-testid=deadline-shown]');
+    await assertNoRawText();
+    await shot('desk-offline-waiting-1920.png');
+
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await shot('desk-offline-waiting-1280.png');
+    await page.click('[data-testid=lang-switch]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=detail-stage]')?.textContent === 'Rectifying', null, { timeout: UI_TIMEOUT_MS });
+    await shot('desk-offline-waiting-1280-en.png');
+    await page.click('[data-testid=lang-switch]');
+    await waitStage('限期整改中');
+
+    await uitd.sendUitdStatus(0x01); // power back: host online
+    await page.waitForSelector('[data-testid=step-close]', { timeout: UI_TIMEOUT_MS });
+    assert.equal(await page.textContent('[data-testid=step-close]'), '确认恢复并关闭');
+    await page.click('[data-testid=step-close]');
+    await submit('电话确认供电恢复，主机运行正常');
+    await waitStage('已关闭');
+    await shot('desk-offline-closed-1280.png');
+    await assertNoRawText();
+
+    const a = await db.pool.query(`SELECT id, state, cause, deadline_at FROM alarms WHERE kind = 'host_offline' ORDER BY id DESC LIMIT 1`);
+    assert.equal(a.rows[0].state, 'closed');
+    assert.equal(a.rows[0].cause, 'power_cut');
+    assert.ok(a.rows[0].deadline_at);
+    const steps = await db.pool.query(`SELECT step FROM alarm_steps WHERE alarm_id = $1 AND actor_name <> 'system' ORDER BY id`, [a.rows[0].id]);
+    assert.deepEqual(steps.rows.map((s) => s.step), ['acknowledged', 'called', 'cause', 'deadline', 'closed']);
+    assert.deepEqual(session.errors, []);
+    assert.deepEqual(session.external, []);
+  });
+});

@@ -1,0 +1,278 @@
+// The procedure panel of the desk: the alarm kind's steps that are valid now (from the
+// shared table in common/src/procedures.ts), one form per step with a note field, the call
+// record where the step has one, the verdict and false-alarm cause, the cause list, the
+// deadline with the procedure's default.
+import { useEffect, useMemo, useState } from 'react';
+import {
+  availableSteps,
+  blockedSteps,
+  CALL_OUTCOMES,
+  defaultDeadlineH,
+  procedureFor,
+  stageOf,
+  type AlarmCall,
+  type AlarmDto,
+  type AlarmStepBody,
+  type AlarmVerdict,
+  type CallOutcome,
+  type ProcedureStepId,
+  type StepRule,
+} from '@firelink/common';
+import { useI18n } from '../../lib/i18n-react.tsx';
+import { formatTime } from '../../lib/i18n.ts';
+import { deskText, type DeskTextKey } from './strings.ts';
+import './procedure.css';
+
+const VERDICTS: AlarmVerdict[] = ['fire', 'false_alarm', 'test', 'fault'];
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+
+/** `YYYY-MM-DDTHH:mm` in Asia/Shanghai, the value a datetime-local input shows. */
+const toShanghaiInput = (ms: number) => new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16);
+const fromShanghaiInput = (v: string) => `${v}:00+08:00`;
+
+export function stepLabelKey(kind: string, step: ProcedureStepId, rule?: StepRule): DeskTextKey {
+  if (step === 'call' && kind !== 'fire') return 'step.call.contact';
+  if (step === 'close' && kind === 'fire') return 'step.close.fire';
+  if (step === 'close' && rule?.guard === 'cleared') return 'step.close.recovered';
+  return `step.${step}` as DeskTextKey;
+}
+
+export interface ProcedurePanelProps {
+  alarm: AlarmDto;
+  calls: AlarmCall[];
+  phone: string | null;
+  stations: Array<{ stationId: number; name: string }> | null;
+  busy: boolean;
+  error: string | null;
+  onStep: (step: ProcedureStepId, body: Omit<AlarmStepBody, 'version'>) => Promise<boolean>;
+}
+
+export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onStep }: ProcedurePanelProps) {
+  const { t, locale } = useI18n();
+  const tx = (k: DeskTextKey, p?: Record<string, string | number>) => deskText(locale, k, p);
+  const proc = procedureFor(alarm.kind);
+  const p = { kind: alarm.kind, stage: stageOf(alarm), verdict: alarm.verdict, cleared: alarm.clearedAt != null };
+  const steps = availableSteps(p);
+  const blocked = blockedSteps(p);
+  const stepKey = steps.map((s) => s.step).join(',');
+  const [chosen, setChosen] = useState<ProcedureStepId | null>(steps[0]?.step ?? null);
+  // A new stage (or another alarm) starts at its first valid step with an empty form.
+  useEffect(() => setChosen(steps[0]?.step ?? null), [alarm.id, p.stage, stepKey]);
+  const rule = steps.find((s) => s.step === chosen) ?? null;
+
+  const [note, setNote] = useState('');
+  const [number, setNumber] = useState('');
+  const [answeredBy, setAnsweredBy] = useState('');
+  const [outcome, setOutcome] = useState<CallOutcome | ''>('');
+  const [durationS, setDurationS] = useState('');
+  const [verdict, setVerdict] = useState<AlarmVerdict | null>(null);
+  const [cause, setCause] = useState('');
+  const [stationId, setStationId] = useState<number | null>(null);
+  const hours = defaultDeadlineH(alarm.kind) ?? 24;
+  const [deadline, setDeadline] = useState('');
+  // Reset on a new alarm, step or stage only (the station list is a new array on every render).
+  const firstStation = stations?.[0]?.stationId ?? null;
+  useEffect(() => {
+    setNote('');
+    setNumber(phone ?? '');
+    setAnsweredBy('');
+    setOutcome('');
+    setDurationS('');
+    setVerdict(null);
+    setCause('');
+    setStationId(firstStation);
+    setDeadline(toShanghaiInput(Date.now() + hours * 3_600_000));
+  }, [alarm.id, chosen, p.stage, phone, firstStation, hours]);
+
+  const needsCause = rule?.cause === 'always' || (rule?.cause === 'false_alarm' && verdict === 'false_alarm');
+  const missing = useMemo(() => {
+    if (!rule) return true;
+    if (rule.note === 'required' && note.trim() === '') return true;
+    if (rule.call && (number.trim().length < 3 || !outcome || durationS === '' || !(Number(durationS) >= 0))) return true;
+    if (rule.verdict && !verdict) return true;
+    if (needsCause && !cause) return true;
+    return false;
+  }, [rule, note, number, outcome, durationS, verdict, needsCause, cause]);
+
+  const submit = async () => {
+    if (!rule || missing) return;
+    const body: Omit<AlarmStepBody, 'version'> = {};
+    if (note.trim()) body.note = note.trim();
+    if (rule.call && outcome) body.call = { number: number.trim(), answeredBy: answeredBy.trim(), outcome, durationS: Math.round(Number(durationS)) };
+    if (rule.verdict && verdict) body.verdict = verdict;
+    if (needsCause) body.cause = cause;
+    if (rule.deadline && deadline) body.deadlineAt = fromShanghaiInput(deadline);
+    if (rule.step === 'dispatch' && stationId !== null) body.stationIds = [stationId];
+    await onStep(rule.step, body);
+  };
+
+  const causes = proc?.causes ?? [];
+  const label = (c: { zh: string; en: string }) => (locale === 'en' ? c.en : c.zh);
+  const colon = locale === 'en' ? ': ' : '：';
+  const paren = (x: string) => (locale === 'en' ? ` (${x})` : `（${x}）`);
+
+  return (
+    <section className="procedure" data-testid="procedure">
+      <h3>
+        {tx('procedure')} · {tx('stageLabel')}
+        {colon}
+        <span data-testid="detail-stage">{tx(`stage.${p.stage}` as DeskTextKey)}</span>
+        {alarm.kind !== 'fire' && alarm.kind !== 'supervisory' && p.stage !== 'closed' && (
+          <span className={`recovery ${p.cleared ? 'ok' : ''}`}>{p.cleared ? tx('recovered') : tx('notRecovered')}</span>
+        )}
+      </h3>
+      {alarm.deadlineAt && (
+        <div className="meta" data-testid="deadline-shown">
+          {tx('deadlineAt')}
+          {colon}
+          {formatTime(alarm.deadlineAt, locale, 'minute')}
+        </div>
+      )}
+      {steps.length === 0 && blocked.length === 0 && <div className="meta">{tx('noSteps')}</div>}
+      <div className="steps" role="tablist">
+        {steps.map((s) => (
+          <button
+            key={s.step}
+            type="button"
+            role="tab"
+            aria-selected={s.step === chosen}
+            className={`${s.step === chosen ? 'chosen' : ''} ${s.step === 'dispatch' ? 'danger' : ''}`}
+            onClick={() => setChosen(s.step)}
+            data-testid={`step-${s.step}`}
+          >
+            {tx(stepLabelKey(alarm.kind, s.step, s))}
+            {s.step === 'ack' && <kbd>A</kbd>}
+          </button>
+        ))}
+        {blocked.map((b) => (
+          <button key={`b-${b.rule.step}`} type="button" disabled title={tx(`refusal.${b.refusal}` as DeskTextKey)} data-testid={`step-${b.rule.step}-blocked`}>
+            {tx(stepLabelKey(alarm.kind, b.rule.step, b.rule))}
+          </button>
+        ))}
+      </div>
+      {blocked.map((b) => (
+        <div key={`why-${b.rule.step}`} className="meta">
+          {tx(`refusal.${b.refusal}` as DeskTextKey)}
+        </div>
+      ))}
+      {rule && (
+        <form
+          className="step-form"
+          data-testid="step-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void submit();
+          }}
+        >
+          {rule.call && (
+            <fieldset data-testid="call-form">
+              <legend>{tx('call')}</legend>
+              <label>
+                {tx('callNumber')}
+                <input value={number} onChange={(e) => setNumber(e.target.value)} inputMode="tel" data-testid="call-number" />
+              </label>
+              <label>
+                {tx('callAnsweredBy')}
+                <input value={answeredBy} onChange={(e) => setAnsweredBy(e.target.value)} data-testid="call-answered-by" />
+              </label>
+              <label>
+                {tx('callOutcome')}
+                <select value={outcome} onChange={(e) => setOutcome(e.target.value as CallOutcome)} data-testid="call-outcome">
+                  <option value="">{tx('choose')}</option>
+                  {CALL_OUTCOMES.map((o) => (
+                    <option key={o.code} value={o.code}>
+                      {label(o)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                {tx('callDuration')}
+                <input type="number" min={0} step={1} value={durationS} onChange={(e) => setDurationS(e.target.value)} data-testid="call-duration" />
+              </label>
+            </fieldset>
+          )}
+          {rule.verdict && (
+            <fieldset>
+              <legend>{tx('verdict')}</legend>
+              <div className="verdicts">
+                {VERDICTS.map((v) => (
+                  <button
+                    key={v}
+                    type="button"
+                    className={`${verdict === v ? 'chosen' : ''} ${v === 'fire' ? 'danger' : ''}`}
+                    aria-pressed={verdict === v}
+                    onClick={() => setVerdict(v)}
+                    data-testid={`verdict-${v}`}
+                  >
+                    {t(`action.verify.${v}`)}
+                  </button>
+                ))}
+              </div>
+              <div className="meta">{tx('forwardNote')}</div>
+            </fieldset>
+          )}
+          {needsCause && (
+            <label>
+              {rule.verdict ? tx('falseCause') : tx('cause')}
+              <select value={cause} onChange={(e) => setCause(e.target.value)} data-testid="cause">
+                <option value="">{tx('choose')}</option>
+                {causes.map((c) => (
+                  <option key={c.code} value={c.code}>
+                    {label(c)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {rule.deadline && (
+            <label>
+              {alarm.kind === 'fault' ? tx('followUpDeadline') : tx('deadline')}
+              {paren(tx('deadlineDefault', { hours }))}
+              <input type="datetime-local" value={deadline} onChange={(e) => setDeadline(e.target.value)} data-testid="deadline" />
+            </label>
+          )}
+          {rule.step === 'dispatch' && (
+            <label>
+              {tx('dispatchTo')}
+              <select value={stationId ?? ''} onChange={(e) => setStationId(e.target.value === '' ? null : Number(e.target.value))} data-testid="dispatch-station">
+                {(stations ?? []).map((s) => (
+                  <option key={s.stationId} value={s.stationId}>
+                    {s.name}
+                  </option>
+                ))}
+                <option value="">{tx('noStation')}</option>
+              </select>
+            </label>
+          )}
+          <label>
+            {tx('note')}
+            {rule.note === 'required' && <span className="req">*</span>}
+            <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={2} placeholder={tx('notePlaceholder')} data-testid="note" />
+          </label>
+          <button type="submit" className={rule.step === 'dispatch' || verdict === 'fire' ? 'danger' : 'primary'} disabled={busy || missing} data-testid="step-submit">
+            {tx('submit')} · {tx(stepLabelKey(alarm.kind, rule.step, rule))}
+          </button>
+        </form>
+      )}
+      {error && (
+        <div className="error" role="alert" data-testid="step-error">
+          {error}
+        </div>
+      )}
+      {calls.length > 0 && (
+        <div className="calls" data-testid="calls">
+          <h4>{tx('callsMade')}</h4>
+          <ul>
+            {calls.map((c) => (
+              <li key={c.id}>
+                {formatTime(c.at, locale, 'time')} · {c.number} · {c.answeredBy || tx('nobody')} · {label(CALL_OUTCOMES.find((o) => o.code === c.outcome) ?? { zh: c.outcome, en: c.outcome })} ·{' '}
+                {tx('seconds', { n: c.durationS })}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}
