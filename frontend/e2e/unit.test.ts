@@ -26,7 +26,7 @@ interface Picked {
   floors: number;
 }
 
-describe('unit finder and unit view in Chromium', { skip, timeout: 300_000 }, () => {
+describe('unit finder and unit view in Chromium', { skip, timeout: 480_000 }, () => {
   let db: TestDatabase;
   let stack: Stack;
   let browser: BrowserSession;
@@ -79,6 +79,8 @@ describe('unit finder and unit view in Chromium', { skip, timeout: 300_000 }, ()
 
   it('finds a unit by part of its name from the top bar, opens it, shows names not codes, picks a floor', async () => {
     const page = await browser.newPage();
+    // Software WebGL on a shared 2-core machine: the 3D unit view may take long to settle.
+    page.setDefaultTimeout(90_000);
     await login(page, stack.baseUrl, stack, '/desk');
     // Part of the name: its middle characters (the demo names end in （模拟）).
     const part = unit.name.replace(/（模拟）$/, '').slice(1, 4);
@@ -152,14 +154,16 @@ describe('unit finder and unit view in Chromium', { skip, timeout: 300_000 }, ()
     await page.waitForFunction(() => /High-rise public building/.test(document.querySelector('[data-testid=unit-category]')?.textContent ?? ''));
     const en = await sidebarText(page);
     assert.match(en, /Fire safety responsible person/);
-    assert.doesNotMatch(en, /\b(high_rise|responsible|control_room)\b/);
+    // English names contain English words ("responsible person"), so only snake_case codes are out.
+    assert.doesNotMatch(en, /\b[a-z]+_[a-z_]+\b/);
     await page.click('[data-testid=lang-switch]');
     assert.deepEqual(browser.external, []);
     await page.close();
   });
 
-  it('a 鼓楼 search in the district filter lists only that district; a click on a unit on the desk map opens the finder on it', async () => {
+  it('a click on a unit on the desk map opens the finder on it; the district filter lists only that district', async () => {
     const page = await browser.newPage();
+    page.setDefaultTimeout(90_000);
     await page.setViewportSize({ width: 1920, height: 1080 });
     await login(page, stack.baseUrl, stack, '/desk');
     await waitForMapIdle(page);
@@ -183,9 +187,9 @@ describe('unit finder and unit view in Chromium', { skip, timeout: 300_000 }, ()
     assert.match((await page.textContent('[data-testid=finder] li.clicked')) ?? '', new RegExp(unit.name.replace(/[()（）]/g, '.')));
 
     // District filter: the districts come from the server, with their unit counts.
-    const options = await page.$$eval('[data-testid=finder-district] option', (os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? '']));
+    const options = await page.$$eval('[data-testid=finder-district] option', (os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? ''] as [string, string]));
     assert.ok(options.length > 1, 'districts are listed');
-    const [code, label] = options[1]!;
+    const [code, label] = options[1] as [string, string];
     await page.selectOption('[data-testid=finder-district]', code);
     const name = label.replace(/ \(\d+\)$/, '').replace(/^.* · /, '');
     await page.waitForFunction((n) => {

@@ -20,7 +20,7 @@ import { WallView } from './views/wall.tsx';
 // Views written by other areas (ANALYTICS: views/analyst, ONBOARDING: views/onboarding) are
 // hosted here: each folder's index.tsx default-exports a component. The glob is empty
 // until the file exists, so the app builds either way.
-const hosted = import.meta.glob<{ default: ComponentType<{ path: string }> }>(['./views/analyst/index.tsx', './views/onboarding/index.tsx', './views/duty/index.tsx']);
+const hosted = import.meta.glob<{ default: ComponentType<{ path: string }> }>(['./views/analyst/index.tsx', './views/onboarding/index.tsx', './views/duty/index.tsx', './views/supervise/index.tsx']);
 const lazyHosted = (file: string) => {
   const load = hosted[file];
   return load ? lazy(load) : null;
@@ -28,6 +28,7 @@ const lazyHosted = (file: string) => {
 const AnalystView = lazyHosted('./views/analyst/index.tsx');
 const OnboardingView = lazyHosted('./views/onboarding/index.tsx');
 const DutyView = lazyHosted('./views/duty/index.tsx');
+const SuperviseView = lazyHosted('./views/supervise/index.tsx');
 
 function TopBar({ route }: { route: Route }) {
   const { t, locale, setLocale } = useI18n();
@@ -38,6 +39,7 @@ function TopBar({ route }: { route: Route }) {
     ['/analyst', 'nav.analyst'],
     ['/onboarding', 'nav.onboarding'],
     ['/duty', 'nav.duty'],
+    ['/supervise', 'nav.supervise'],
   ];
   const current = routePath(route);
   return (
@@ -168,6 +170,7 @@ export function App() {
         {route.name === 'analyst' && <Hosted view={AnalystView} path="" />}
         {route.name === 'onboarding' && <Hosted view={OnboardingView} path={route.rest} />}
         {route.name === 'duty' && <Hosted view={DutyView} path="" />}
+        {route.name === 'supervise' && <Hosted view={SuperviseView} path="" />}
         {route.name === 'not-found' && (
           <div className="center-card">
             <h1>{t('notFound.title')}</h1>

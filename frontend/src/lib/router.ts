@@ -8,6 +8,7 @@ export type Route =
   | { name: 'analyst' }
   | { name: 'onboarding'; rest: string }
   | { name: 'duty' }
+  | { name: 'supervise' }
   | { name: 'login'; next: string }
   | { name: 'not-found'; path: string };
 
@@ -37,6 +38,9 @@ export function matchRoute(pathname: string, search = ''): Route {
     case 'duty':
       if (parts.length === 1) return { name: 'duty' };
       break;
+    case 'supervise':
+      if (parts.length === 1) return { name: 'supervise' };
+      break;
     case 'login': {
       const next = q.get('next') ?? '/';
       // Only same-origin paths: never redirect to another site after login.
@@ -62,6 +66,8 @@ export function routePath(r: Route): string {
       return r.rest ? `/onboarding/${r.rest}` : '/onboarding';
     case 'duty':
       return '/duty';
+    case 'supervise':
+      return '/supervise';
     case 'login':
       return `/login?next=${encodeURIComponent(r.next)}`;
     case 'not-found':

@@ -43,6 +43,16 @@ function pointColor(state: string, inFault: boolean): Rgba {
 /** Shown state of a point: a fault flag wins over a normal state. */
 const pointShownState = (p: { state: string; inFault: boolean }) => (p.inFault && p.state === 'normal' ? 'fault' : p.state);
 
+/**
+ * Camera zoom for the unit: 17.5 for low buildings, one level out per doubling of the height
+ * above 50 m, so that a 50-storey tower's top floors stay on screen under the 45° pitch.
+ */
+function unitZoom(u: UnitDetail): number {
+  const b = u.building;
+  const heightM = b ? (b.heightM ?? b.floorsAbove * STOREY_M) : 0;
+  return Math.max(15.8, 17.5 - Math.log2(Math.max(1, heightM / 50)));
+}
+
 /** The floor's height above ground, metres (basements below 0). */
 const floorZ = (floor: number | null) => (floor == null ? 0 : floor > 0 ? (floor - 1) * STOREY_M : floor * STOREY_M);
 
@@ -63,7 +73,7 @@ export function UnitView({ id }: { id: number }) {
     api(`/api/units/${id}`, unitDetailSchema, { signal: ac.signal })
       .then((u) => {
         setUnit(u);
-        if (u.lonLatWgs84) mapRef.current?.flyTo([u.lonLatWgs84[0], u.lonLatWgs84[1]], 17.5);
+        if (u.lonLatWgs84) mapRef.current?.flyTo([u.lonLatWgs84[0], u.lonLatWgs84[1]], unitZoom(u));
       })
       .catch((err) => {
         if (!ac.signal.aborted) setError(err instanceof ApiError && (err.status === 404 || err.status === 403) ? t('unit.notFound') : (err as Error).message);
