@@ -48,6 +48,7 @@ export async function runTests(filters: string[]): Promise<number> {
     if (!runCheck('type-check (tsc)', join(bin, 'tsc'), ['-p', 'tsconfig.json'])) return 1;
     if (!runCheck('type-check frontend (tsc)', join(bin, 'tsc'), ['-p', 'frontend/tsconfig.json'])) return 1;
     if (!runCheck('lint (eslint)', join(bin, 'eslint'), ['.'])) return 1;
+    if (!runCheck('folder-level import cycles', process.execPath, [join(REPO_ROOT, 'scripts', 'import-cycles.mjs')])) return 1;
   }
   const env = await resolveDatabase('postgres', log);
   let code: number;
