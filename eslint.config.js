@@ -24,7 +24,7 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
-    files: ['**/src/domain/**/*.ts', 'ingest/src/codec/**/*.ts', 'geodata/src/crs/**/*.ts'],
+    files: ['**/src/domain/**/*.ts', '**/src/*/domain/**/*.ts', 'ingest/src/codec/**/*.ts', 'geodata/src/crs/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: adapters.map((name) => ({ name, message: 'domain code is pure: use an adapter (src/adapters) instead' })),
