@@ -59,6 +59,9 @@ export async function userCommand(args: string[]): Promise<number> {
       });
       const u = await createUser(pool, { ...input, password }, source);
       process.stdout.write(`created ${u.username} (${u.role}); password (shown once): ${password}\n`);
+      if (u.role !== 'admin' && u.regions.length === 0 && u.units.length === 0) {
+        say(`warning: ${u.username} has no jurisdiction and will see no units or alarms; give it one with the users API (PATCH /api/users/${u.id} {"regions":[320106]}) or add it again with --regions or --units`);
+      }
       return 0;
     }
     if (!found.rows[0]) {
