@@ -246,8 +246,10 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
             </label>
           )}
           <label>
-            {tx('note')}
-            {rule.note === 'required' && <span className="req">*</span>}
+            <span>
+              {tx('note')}
+              {rule.note === 'required' && <span className="req">*</span>}
+            </span>
             <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={2} placeholder={tx('notePlaceholder')} data-testid="note" />
           </label>
           <button type="submit" className={rule.step === 'dispatch' || verdict === 'fire' ? 'danger' : 'primary'} disabled={busy || missing} data-testid="step-submit">
