@@ -18,7 +18,7 @@ import os from 'node:os';
 import pg from 'pg';
 import type { BenchContext } from '@firelink/common/testing';
 import { configSchema } from '../src/kernel/config.ts';
-import { ingestFeature } from '../src/features/ingest.ts';
+import { ingestFeature } from '../src/devices/feature.ts';
 import { liveFeature } from '../src/pipeline/feature.ts';
 import type { LiveParts } from '../src/pipeline/feature.ts';
 import { createSession } from '../src/live/test-support.ts';

@@ -13,7 +13,7 @@ import { accessFeature } from './auth/feature.ts';
 import { usersFeature } from './users/feature.ts';
 import { onboardingFeature } from './onboarding/feature.ts';
 import { liveFeature } from './pipeline/feature.ts';
-import { ingestFeature } from './features/ingest.ts';
+import { ingestFeature } from './devices/feature.ts';
 import { analyticsFeature } from './analytics/feature.ts';
 import { dispatchFeature } from './dispatch/feature.ts';
 import { tilesFeature } from './tiles/feature.ts';

@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@firelink/common/testing'
 import { SimulatedUitd } from '@firelink/ingest';
 import type { Principal } from '../auth/scope.ts';
 import { loadConfig } from '../kernel/config.ts';
-import { ingestFeature } from '../features/ingest.ts';
+import { ingestFeature } from './feature.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { SimulatedUitd } from '@firelink/ingest';
-import { ingestFeature } from '../features/ingest.ts';
+import { ingestFeature } from '../devices/feature.ts';
 import { createSession, seedPlace, startLiveServer, TestClient, type LiveServer, type Place } from './test-support.ts';
 
 let db: TestDatabase;

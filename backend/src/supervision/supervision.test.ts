@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '@firelink/common/testing'
 import { SimulatedUitd } from '@firelink/ingest';
 import { createTestUser, ensureRegions, type TestUser } from '../auth/testing.ts';
 import { loadConfig } from '../kernel/config.ts';
-import { ingestFeature } from '../features/ingest.ts';
+import { ingestFeature } from '../devices/feature.ts';
 import { liveFeature, type LiveParts } from '../pipeline/feature.ts';
 import { insertEvents } from '../live/test-support.ts';
 import { createLogger } from '../logger.ts';

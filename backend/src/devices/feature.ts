@@ -14,7 +14,7 @@ import {
   type Gb26875Server,
 } from '@firelink/ingest';
 import type { FeatureFactory } from '../kernel/feature.ts';
-import { devicesRouter, type ListenerStats } from '../devices/routes.ts';
+import { devicesRouter, type ListenerStats } from './routes.ts';
 
 export interface IngestFeatureOptions {
   /** Called once the listener is up (tests and benches learn the port here). */

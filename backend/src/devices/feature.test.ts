@@ -8,7 +8,7 @@ import { SimulatedUitd, type Gb26875Server } from '@firelink/ingest';
 import { loadConfig } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type FeatureFactory, type RunningServer } from '../main.ts';
-import { ingestFeature } from './ingest.ts';
+import { ingestFeature } from './feature.ts';
 
 describe('ingest feature', () => {
   let db: TestDatabase;
