@@ -6,7 +6,6 @@ import { GeoJsonLayer, PathLayer, TextLayer } from '@deck.gl/layers';
 import { LOCAL_IDEOGRAPH_FONT_FAMILY } from './fallback-style.ts';
 import { SHAPE, UNIT_STATE_SHAPES, priorityColor, priorityShape } from '../model/colors.ts';
 import type { AlarmView } from '../model/alarm.ts';
-import type { RegionRate } from '../model/region-rate.ts';
 import type { UnitStore } from '../model/unit-store.ts';
 import { UnitPointsLayer, type UnitPointsLayerProps } from './unit-points-layer.ts';
 
