@@ -15,6 +15,7 @@ const BENCHES: Record<string, string> = {
   analytics: 'backend/bench/analytics.ts',
   wall: 'frontend/e2e/bench-wall.ts',
   units: 'backend/bench/units-positions.ts',
+  supervision: 'backend/bench/supervision.ts',
 };
 
 export async function benchCommand(args: string[]): Promise<number> {
