@@ -20,6 +20,7 @@ import { getAlarmDetail, heatCells, suggestStations, takeStep, type HeatMetric, 
 import { ApiError, api } from '../api/http.ts';
 import { useI18n } from '../lib/i18n-react.tsx';
 import { eventKindName, formatAgo, formatFloor, formatTime, type Locale } from '../lib/i18n.ts';
+import { openUnitFinder } from '../lib/open-finder.ts';
 import { Link, navigate } from '../lib/router-react.tsx';
 import { loadUnits } from '../live/units-loader.ts';
 import { useLive } from '../live/use-live.ts';
@@ -87,6 +88,16 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   const now = useNow(5000);
   const selected = alarmId;
   const select = useCallback((id: number | null) => navigate(id === null ? '/desk' : `/desk/${id}`, { replace: true }), []);
+  // A click on a unit or alarm on the map selects that unit's most urgent alarm in the queue;
+  // a unit without one opens in the finder.
+  const onUnitClick = useCallback(
+    (unitId: number) => {
+      const a = live.state.queue.list().find((x) => x.unitId === unitId);
+      if (a) select(a.id);
+      else openUnitFinder({ unitId });
+    },
+    [live.state.queue, select],
+  );
 
   const [detail, setDetail] = useState<AlarmDetail | null>(null);
   const [unit, setUnit] = useState<UnitDetail | null>(null);
@@ -251,7 +262,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
         </div>
       </section>
       <section className="center">
-        <CommandMap ref={mapRef} units={live.units} unitsVersion={live.units.version + unitsLoaded * 1_000_000} alarms={alarms} alarmsVersion={live.queueVersion} routes={routes} heat={heat} zoom={11} center={[118.78, 32.05]} redrawEveryMs={DESK_REDRAW_EVERY_MS} urgentKey={newestFireId} />
+        <CommandMap ref={mapRef} units={live.units} unitsVersion={live.units.version + unitsLoaded * 1_000_000} alarms={alarms} alarmsVersion={live.queueVersion} routes={routes} heat={heat} zoom={11} center={[118.78, 32.05]} redrawEveryMs={DESK_REDRAW_EVERY_MS} urgentKey={newestFireId} onUnitClick={onUnitClick} />
         <div className="map-tools">
           <span>{t('desk.heatmap')}</span>
           {([null, 'fault_rate', 'false_alarm_rate'] as const).map((m) => (
