@@ -10,13 +10,19 @@ export const SUPERVISION_CHANNEL = 'supervision';
 
 // ---- the rules' snapshot ----
 
+/**
+ * The first events folded into alarm `a` (alarm_events), at most 20: a chattering detector
+ * can fold thousands, and the evidence names the alarm anyway.
+ */
+const LINKED_EVENTS = `ARRAY(SELECT ae.event_id FROM alarm_events ae WHERE ae.alarm_id = a.id ORDER BY ae.event_id LIMIT 20)`;
+
 /** Host offline, off duty and fault alarms neither closed nor cleared by the device. */
 export function unresolvedAlarms(): Query {
   return {
-    text: `SELECT id, unit_id, kind, opened_at, first_event_id, last_event_id
-           FROM alarms
-           WHERE state <> 'closed' AND cleared_at IS NULL AND unit_id IS NOT NULL
-             AND kind IN ('host_offline', 'off_duty', 'fault')`,
+    text: `SELECT a.id, a.unit_id, a.kind, a.opened_at, a.first_event_id, a.last_event_id, ${LINKED_EVENTS} AS event_ids
+           FROM alarms a
+           WHERE a.state <> 'closed' AND a.cleared_at IS NULL AND a.unit_id IS NOT NULL
+             AND a.kind IN ('host_offline', 'off_duty', 'fault')`,
     values: [],
   };
 }
@@ -24,8 +30,8 @@ export function unresolvedAlarms(): Query {
 /** Alarms verified as false alarms since `sinceIso`. */
 export function falseAlarmsSince(sinceIso: string): Query {
   return {
-    text: `SELECT id, unit_id, verified_at, first_event_id, last_event_id
-           FROM alarms WHERE verdict = 'false_alarm' AND verified_at > $1 AND unit_id IS NOT NULL`,
+    text: `SELECT a.id, a.unit_id, a.verified_at, a.first_event_id, a.last_event_id, ${LINKED_EVENTS} AS event_ids
+           FROM alarms a WHERE a.verdict = 'false_alarm' AND a.verified_at > $1 AND a.unit_id IS NOT NULL`,
     values: [sinceIso],
   };
 }

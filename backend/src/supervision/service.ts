@@ -67,7 +67,8 @@ export class SupervisionService {
   async snapshot(now: Date): Promise<RuleSnapshot> {
     const r = this.opts.rules;
     const since = new Date(now.getTime() - r.falseAlarmWindowDays * DAY_MS).toISOString();
-    const eventIds = (row: Record<string, unknown>) => [num(row.first_event_id), num(row.last_event_id)].filter((x): x is number => x != null);
+    const eventIds = (row: Record<string, unknown>) =>
+      [...new Set([num(row.first_event_id), num(row.last_event_id), ...((row.event_ids as unknown[]) ?? []).map(Number)])].filter((x): x is number => x != null);
     const [unresolved, falseAlarms, disabled, drawings] = await Promise.all([
       this.pool.query(q.unresolvedAlarms()),
       this.pool.query(q.falseAlarmsSince(since)),

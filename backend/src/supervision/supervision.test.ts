@@ -230,6 +230,8 @@ describe('supervision', () => {
     const [offlineAlarm] = await openAlarms(unitX, 'host_offline');
     assert.deepEqual(offline.evidence.alarmIds, [Number(offlineAlarm.id)]);
     assert.ok(offline.evidence.eventIds.includes(Number(offlineAlarm.first_event_id)));
+    const linked = await db.pool.query(`SELECT event_id FROM alarm_events WHERE alarm_id = $1 ORDER BY event_id`, [offlineAlarm.id]);
+    assert.deepEqual(offline.evidence.eventIds, linked.rows.map((r) => Number(r.event_id)));
     const ev = await db.pool.query(`SELECT kind, source FROM events WHERE id = ANY($1::bigint[])`, [offline.evidence.eventIds]);
     assert.deepEqual([...new Set(ev.rows.map((e) => `${e.source}:${e.kind}`))], ['gb26875:host_offline']);
     assert.equal(ofX.find((t) => t.reason === 'points_disabled')!.evidence.pointIds.length, 1);
