@@ -1,5 +1,7 @@
-import assert from 'node:assert/strict';
+// eslint-disable-next-line no-restricted-imports -- node:test runs these view-model tests under tsx, never in the browser
 import { describe, it } from 'node:test';
+// eslint-disable-next-line no-restricted-imports
+import assert from 'node:assert/strict';
 import { TASK_STATES } from '@firelink/common';
 import { TAB_STATES, taskBounds, taskColor } from './view-model.ts';
 
