@@ -197,12 +197,19 @@ describe('supervision', () => {
       const rows = await openAlarms(unitX2, 'fire');
       return rows.length === 3 && rows;
     });
-    // The operator's verdict: false alarm (written as the alarm room records it; its procedure API is not under test here).
-    await db.pool.query(
-      `UPDATE alarms SET state = 'verified', verdict = 'false_alarm', acknowledged_at = now(), acknowledged_by = $2, verified_at = now(), verified_by = $2
-       WHERE id = ANY($1::bigint[])`,
-      [fireAlarms.map((a) => Number(a.id)), operator.userId],
-    );
+    // The operator works each fire through the alarm procedure: acknowledge, call the unit, verdict false alarm.
+    for (const a of fireAlarms) {
+      let version = Number(a.version);
+      for (const [step, body] of [
+        ['ack', {}],
+        ['call', { call: { number: '025-84561234', answeredBy: '值班员', outcome: 'denied', durationS: 40 } }],
+        ['verdict', { verdict: 'false_alarm', cause: 'smoking_cooking', note: '厨房油烟' }],
+      ] as const) {
+        const r = await call(operator, 'POST', `/api/alarms/${a.id}/steps/${step}`, { version, ...body });
+        assert.equal(r.status, 200, `${step}: ${JSON.stringify(r.body)}`);
+        version = r.body.alarm.version;
+      }
+    }
 
     // One hour later: only what does not wait for a deadline.
     clock = new Date(t0 + HOUR);
