@@ -66,6 +66,7 @@ describe('supervise view in Chromium', { skip, timeout: 300_000 }, () => {
     const supA = await user('sup_a', '王强', districtA.adcode);
     const supB = await user('sup_b', '刘洋', districtB.adcode);
     const chief = await user('chief', '陈主任', Math.floor(districtA.adcode / 100) * 100);
+    await p.query(`INSERT INTO users (username, display_name, password_hash, role) VALUES ('op', '张伟', $1, 'operator')`, [hash]);
     await p.query(`INSERT INTO supervisor_chiefs (supervisor_id, chief_id) VALUES ($1, $2)`, [supA, chief]);
     await p.query(`INSERT INTO supervision_assignments (unit_id, supervisor_id) SELECT unnest($1::bigint[]), $2`, [unitsA.map((u) => u.id), supA]);
     await p.query(`INSERT INTO supervision_assignments (unit_id, supervisor_id) VALUES ($1, $2)`, [unitB.id, supB]);
@@ -206,9 +207,14 @@ describe('supervise view in Chromium', { skip, timeout: 300_000 }, () => {
       await page.click('[data-testid=sv-row]');
       await page.waitForSelector('[data-testid=sv-move-in_progress]');
       await page.screenshot({ path: join(SHOTS, 'supervise-1280-chief.png') });
-      // The only console error is the browser's note on the deliberate 404 probe above.
-      assert.deepEqual(browser.errors.filter((e) => !/status of 404/.test(e)), []);
-      assert.equal(browser.errors.length, 1);
+      await page.click('button:has-text("退出")');
+
+      // An operator reaches the page but is told, in words, whom it is for.
+      await login(page, stack.baseUrl, { username: 'op', password: PASSWORD }, '/supervise');
+      await page.waitForFunction(() => /督办工作台供监督员和管理员使用/.test(document.querySelector('[data-testid=supervise]')?.textContent ?? ''));
+      await assertNoRawCodes(page);
+      // The only console errors are the browser's notes on the deliberate 404 probe and the operator's 403.
+      assert.deepEqual(browser.errors.filter((e) => !/status of 40[34]/.test(e)), []);
       assert.deepEqual(browser.external, []);
     } finally {
       await browser.close();

@@ -9,6 +9,7 @@ import { formatTime, translateDynamic, type Locale } from '../../lib/i18n.ts';
 import { useI18n } from '../../lib/i18n-react.tsx';
 import { Link } from '../../lib/router-react.tsx';
 import { CommandMap, type CommandMapHandle } from '../../map/command-map.tsx';
+import { ApiError } from '../../api/http.ts';
 import { errorText, fetchTask, fetchTasks, moveTask, noteTask } from './api.ts';
 import { evidenceText, reasonName, s, stateName, stepName } from './strings.ts';
 import { TAB_STATES, taskBounds, taskColor, type Tab } from './view-model.ts';
@@ -141,7 +142,7 @@ export default function SuperviseView(_props: { path?: string }) {
         setError(null);
       },
       (err: unknown) => {
-        if (!ac.signal.aborted) setError(errorText(locale, err));
+        if (!ac.signal.aborted) setError(err instanceof ApiError && err.status === 403 ? s(locale, 'errRole') : errorText(locale, err));
       },
     );
     return () => ac.abort();
