@@ -43,7 +43,15 @@ export async function startServer(opts: {
   const { config, logger } = opts;
   const pool = createPool(opts.databaseUrl, 20);
   const metrics = createMetrics();
-  const http = createServer();
+  // Bounded request times: a client that trickles headers or a body cannot hold a socket (and
+  // a file descriptor shared with TCP 9030 and PostgreSQL) for Node's default 5 minutes.
+  const requestTimeout = config.HTTP_REQUEST_TIMEOUT_S * 1000;
+  const http = createServer({
+    requestTimeout,
+    headersTimeout: Math.min(config.HTTP_HEADERS_TIMEOUT_S * 1000, requestTimeout),
+    // How often Node looks for requests past those times (default 30 s).
+    connectionsCheckingInterval: Math.min(1000, requestTimeout / 2),
+  });
   // Every upgrade is answered: features register their paths, any other gets 404 and is closed.
   upgradeRoutes(http, { logger, deadlineMs: config.UPGRADE_TIMEOUT_MS });
   const bus = new InProcessEventBus((err) => logger.error({ err }, 'event handler failed'));

@@ -67,7 +67,10 @@ export function alarmsRouter(alarms: AlarmService): Router {
     );
   };
 
-  r.post('/:id/steps/:step', (req, res) => takeStep(req, res, procedureStepSchema.parse(req.params.step)));
+  r.post('/:id/steps/:step', (req, res) => {
+    requireRole(res, ...OPERATORS); // 401/403 before the step name is even read
+    return takeStep(req, res, procedureStepSchema.parse(req.params.step));
+  });
   r.post('/:id/ack', (req, res) => takeStep(req, res, 'ack', ackBodySchema));
   r.post('/:id/verify', (req, res) => takeStep(req, res, 'verdict', verifyBodySchema));
   r.post('/:id/dispatch', (req, res) => takeStep(req, res, 'dispatch', dispatchBodySchema));

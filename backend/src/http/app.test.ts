@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { Router } from 'express';
 import { loadConfig } from '../kernel/config.ts';
@@ -154,5 +155,37 @@ describe('HTTP error answers and body limits', () => {
     assert.notEqual(imp.status, 413, 'the point import keeps its 10 MB limit');
     const huge = await fetch(`${base}/api/units/1/points/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ format: 'csv', text: 'x'.repeat(11 * 1024 * 1024) }) });
     assert.equal(huge.status, 413);
+  });
+
+  it('answers a request whose body trickles in past HTTP_REQUEST_TIMEOUT_S with 408 and closes it', async () => {
+    const slowDb = await createTestDatabase('http_slow');
+    const slow = await startServer({
+      config: loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', HTTP_REQUEST_TIMEOUT_S: '2', HTTP_HEADERS_TIMEOUT_S: '1' }),
+      databaseUrl: slowDb.url,
+      logger: createLogger('silent'),
+      features: [],
+    });
+    try {
+      const t0 = Date.now();
+      const answer = await new Promise<string>((resolve, reject) => {
+        const s = connect(slow.httpPort, '127.0.0.1', () => {
+          s.write('POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{');
+          const drip = setInterval(() => s.write(' '), 500);
+          let got = '';
+          s.on('data', (d) => (got += d.toString()));
+          s.on('close', () => {
+            clearInterval(drip);
+            resolve(got);
+          });
+          s.on('error', () => {});
+          setTimeout(() => reject(new Error('still open after 8 s')), 8000).unref();
+        });
+      });
+      assert.match(answer, /^HTTP\/1\.1 408/);
+      assert.ok(Date.now() - t0 < 6000, `closed after ${Date.now() - t0} ms`);
+    } finally {
+      await slow.close();
+      await slowDb.drop();
+    }
   });
 });

@@ -75,6 +75,11 @@ export const configSchema = z.object({
 
   // Time an upgrade request (WebSocket) has to authenticate before it is answered 503 and closed, ms.
   UPGRADE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  // Time an HTTP request may take to arrive whole (headers and body), seconds; a client that
+  // trickles its request is answered 408 and closed. 60 s carries a 10 MB upload at 170 KB/s.
+  HTTP_REQUEST_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(60),
+  // Time the request headers may take, seconds (at most HTTP_REQUEST_TIMEOUT_S).
+  HTTP_HEADERS_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(15),
 
   // ── Live stream (WebSocket /ws) ──
   // Open connections in total; further upgrades get 503.

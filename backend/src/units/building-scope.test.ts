@@ -108,6 +108,27 @@ describe('buildingId must name a building of the caller’s jurisdiction and the
     assert.equal(Number((await db.pool.query('SELECT building_id FROM units WHERE id = $1', [A.unit])).rows[0].building_id), A.building);
   });
 
+  it('PATCH by a maintainer: the unit stays in its district and its building; category and oversight fields are refused', async () => {
+    const v = () => db.pool.query('SELECT version FROM units WHERE id = $1', [A.unit]).then((x) => Number(x.rows[0].version));
+    const before = (await db.pool.query('SELECT region_adcode, building_id, category FROM units WHERE id = $1', [A.unit])).rows[0];
+    // Out of every district (the probe's [100, 1]): its alarms would reach no operator.
+    const nowhere = await call(maintainer, 'PATCH', `/api/units/${A.unit}`, { version: await v(), lonLatWgs84: [100, 1] });
+    assert.equal(nowhere.status, 403, nowhere.text);
+    // Into a building of another district, by location instead of buildingId.
+    const inB = (await db.pool.query('SELECT ST_X(ST_PointOnSurface(footprint)) AS lon, ST_Y(ST_PointOnSurface(footprint)) AS lat FROM buildings WHERE id = $1', [B.building])).rows[0];
+    const moved = await call(maintainer, 'PATCH', `/api/units/${A.unit}`, { version: await v(), lonLatWgs84: [Number(inB.lon), Number(inB.lat)] });
+    assert.equal(moved.status, 403, moved.text);
+    for (const field of [{ category: 'hotel' }, { underConstruction: true }, { externalId: 'x-1' }]) {
+      const r = await call(maintainer, 'PATCH', `/api/units/${A.unit}`, { version: await v(), ...field });
+      assert.equal(r.status, 403, `${JSON.stringify(field)}: ${r.text}`);
+    }
+    const after = (await db.pool.query('SELECT region_adcode, building_id, category FROM units WHERE id = $1', [A.unit])).rows[0];
+    assert.deepEqual(after, before, 'nothing changed');
+    // What a maintainer collects still goes through.
+    const ok = await call(maintainer, 'PATCH', `/api/units/${A.unit}`, { version: await v(), controlRoomPhone: '025-12345678' });
+    assert.equal(ok.status, 200, ok.text);
+  });
+
   it('PATCH by a maintainer: only buildings its units are bound to', async () => {
     const v = () => db.pool.query('SELECT version FROM units WHERE id = $1', [A.unit]).then((x) => Number(x.rows[0].version));
     for (const foreign of [B.building, A.otherBuilding]) {

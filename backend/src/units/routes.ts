@@ -95,12 +95,28 @@ export function unitsRouter(deps: { pool: Pool; rules: readonly CompletenessRule
         });
       }
       if (body.buildingId != null) await assertBuildingVisible(c, p.scope, body.buildingId);
+      if (p.scope.kind === 'units') {
+        // A maintainer collects a unit's information; what decides who oversees the unit and
+        // how it is counted stays with its supervisor.
+        const refused = MAINTAINER_FIXED.filter((k) => body[k] !== undefined);
+        if (refused.length) throw forbidden(`${refused.join(', ')}: only the unit's supervisor or an administrator changes these`);
+      }
       const row = await rowFromPatch(c, cur, body);
       const up = await c.query(q.updateUnit(id, body.version, row)).catch((e) => Promise.reject(pgToHttp(e)));
       if (!up.rows[0]) throw conflict('the unit was changed concurrently: reload and try again');
       const place = await tieUnit(c, id);
       if (p.scope.kind === 'regions' && !scopeAllows(p.scope, { regionAdcode: place.regionAdcode })) {
         throw forbidden('the new location lies outside your jurisdiction: check lonLatWgs84');
+      }
+      // A unit-bound caller never moves its unit out of its district (or out of every district),
+      // where its alarms would leave the district's operators and supervisors.
+      if (p.scope.kind === 'units' && place.regionAdcode !== (cur.region_adcode == null ? null : Number(cur.region_adcode))) {
+        throw forbidden('the new location lies in another district: ask the unit\'s supervisor to move it');
+      }
+      if (p.scope.kind === 'units' && place.buildingId != null && body.buildingId == null && place.buildingId !== (cur.building_id == null ? null : Number(cur.building_id))) {
+        await assertBuildingVisible(c, p.scope, place.buildingId).catch(() => {
+          throw forbidden('the new location lies in a building of another unit: ask the unit\'s supervisor to move it');
+        });
       }
       if (body.buildingId != null) await assertBuildingInUnitDistrict(c, body.buildingId, place.regionAdcode);
       const changed = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'version'));
@@ -111,6 +127,9 @@ export function unitsRouter(deps: { pool: Pool; rules: readonly CompletenessRule
 
   return r;
 }
+
+/** Fields a unit-bound caller (maintainer) may not change: category and construction decide targets and statistics, the others identity and oversight. */
+const MAINTAINER_FIXED = ['category', 'underConstruction', 'externalId', 'maintenanceAgencyId', 'drawingsDue'] as const;
 
 function pickBefore(cur: Record<string, unknown>, changed: Record<string, unknown>) {
   const snake = (k: string) => k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);

@@ -18,10 +18,11 @@ export function loadCategories(): Promise<Category[]> {
   return cached;
 }
 
-/** The categories, or null while they load. */
-export function useCategories(): Category[] | null {
+/** The categories, or null while they load (or until `enabled`: the finder asks only once opened). */
+export function useCategories(enabled = true): Category[] | null {
   const [list, setList] = useState<Category[] | null>(null);
   useEffect(() => {
+    if (!enabled) return;
     let live = true;
     loadCategories()
       .then((c) => live && setList(c))
@@ -29,7 +30,7 @@ export function useCategories(): Category[] | null {
     return () => {
       live = false;
     };
-  }, []);
+  }, [enabled]);
   return list;
 }
 

@@ -38,7 +38,7 @@ export function UnitFinder() {
   const [active, setActive] = useState(0);
   const [clicked, setClicked] = useState<UnitSummary | null>(null);
   const [districts, setDistricts] = useState<Districts | null>(null);
-  const categories = useCategories();
+  const categories = useCategories(open);
   const input = useRef<HTMLInputElement>(null);
   const list = useRef<HTMLUListElement>(null);
 
