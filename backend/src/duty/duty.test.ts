@@ -194,6 +194,9 @@ describe('duty operations', () => {
   });
 
   it('handover between two operator sessions: frozen summary, accepted by the incoming operator only', async () => {
+    // A window past one shift (the probe sent year 1) is refused: it would count all history.
+    const ancient = await call(opA, 'POST', '/api/duty/handovers', { regionAdcode: XUANWU, shiftStart: '0001-01-01T00:00:00Z' });
+    assert.equal(ancient.status, 400, JSON.stringify(ancient.body));
     const created = await call(opA, 'POST', '/api/duty/handovers', { regionAdcode: XUANWU, notes: '新街口百货故障待维保到场', toUserId: opB.userId });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const h = created.body;

@@ -4,7 +4,10 @@ import { SerialJobs, SHANGHAI_OFFSET_MS, shanghaiDate, type CommTestDto, type Ha
 import type pg from 'pg';
 import type { Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { conflict } from '../kernel/errors.ts';
+import { badRequest, conflict } from '../kernel/errors.ts';
+
+/** The longest shift a handover covers (the roster allows shifts of at most 48 h). */
+const MAX_SHIFT_MS = 48 * 3600_000;
 import type { Logger } from '../logger.ts';
 import * as q from './queries.ts';
 
@@ -64,6 +67,8 @@ export async function createHandover(
     }
     start ??= new Date(now.getTime() - 8 * 3600_000).toISOString();
     if (Date.parse(start) >= now.getTime()) throw conflict('shiftStart must be in the past: the handover covers the shift that ends now');
+    // A shift is at most 48 h (as the roster allows); a longer window would count all history.
+    if (now.getTime() - Date.parse(start) > MAX_SHIFT_MS) throw badRequest('shiftStart is more than 48 hours ago: a handover covers one shift');
     // One client: the queries run one after another.
     const open = await c.query(q.openAlarmsOfPost(p.scope, h.regionAdcode, end, null));
     const pending = await c.query(q.openAlarmsOfPost(p.scope, h.regionAdcode, end, h.pendingAfterHours));
