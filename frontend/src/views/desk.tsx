@@ -8,6 +8,7 @@ import {
   availableSteps,
   causeLabel,
   CALL_OUTCOMES,
+  procedureFor,
   stageOf,
   unitDetailSchema,
   type AlarmDetail,
@@ -137,7 +138,11 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   }, [selected, liveAlarm?.version]);
 
   const a = detail?.alarm;
+  // Nearest stations and routes only where the kind's procedure can dispatch (fire): a host
+  // offline, off-duty, fault or supervisory alarm sends nobody.
+  const canDispatch = !!a && !!procedureFor(a.kind)?.steps.some((s) => s.step === 'dispatch');
   const lonLat = a?.lonLatWgs84 ?? null;
+  const dispatchAt = canDispatch ? lonLat : null;
   useEffect(() => {
     if (lonLat) mapRef.current?.flyTo([lonLat[0], lonLat[1]], 15.5);
   }, [lonLat?.[0], lonLat?.[1]]);
@@ -154,13 +159,13 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
 
   useEffect(() => {
     setStations(null);
-    if (!lonLat) return;
+    if (!dispatchAt) return;
     const ac = new AbortController();
-    suggestStations([lonLat[0], lonLat[1]], 3, ac.signal)
+    suggestStations([dispatchAt[0], dispatchAt[1]], 3, ac.signal)
       .then(setStations)
       .catch(() => setStations(null));
     return () => ac.abort();
-  }, [lonLat?.[0], lonLat?.[1]]);
+  }, [dispatchAt?.[0], dispatchAt?.[1]]);
 
   const act = useCallback(
     async (step: ProcedureStepId, body: Omit<AlarmStepBody, 'version'>): Promise<boolean> => {
@@ -312,7 +317,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
               error={error}
               onStep={act}
             />
-            <section>
+            {canDispatch && <section>
               <h3>{t('desk.nearest')}</h3>
               {!nearest || nearest.length === 0 ? (
                 <div className="meta">{t('desk.noStations')}</div>
@@ -329,7 +334,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
                   ))}
                 </ul>
               )}
-            </section>
+            </section>}
             <section>
               <h3>{t('desk.timeline')}</h3>
               <ul className="timeline" data-testid="timeline">
