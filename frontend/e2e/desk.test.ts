@@ -81,6 +81,12 @@ describe('desk procedures in Chromium', { skip, timeout: 300_000 }, () => {
 
   it('walks a fire alarm through its procedure with notes and a call record', async () => {
     await uitd.sendFire(point);
+    // A fire that arrives live: a banner over the queue and the fire on the first row.
+    await page.waitForSelector('[data-testid=desk-new-fire]', { timeout: UI_TIMEOUT_MS });
+    const firstRow = await page.$eval('[data-testid=queue] [data-testid^=queue-row-]', (e) => e.getAttribute('data-kind'));
+    assert.equal(firstRow, 'fire', 'the new fire is on top of the queue');
+    await page.click('[data-testid=desk-new-fire]');
+    await page.waitForURL(/\/desk\/\d+$/);
     await page.click('[data-testid^=queue-row-][data-kind=fire]', { timeout: UI_TIMEOUT_MS });
     await waitStage('待确认');
     assert.deepEqual(await offered(), ['step-ack']);

@@ -7,7 +7,7 @@ import { nextActions } from './alarm.ts';
 import { alarmView } from './test-fixtures.ts';
 
 describe('alarm queue ordering', () => {
-  it('sorts by priority, then unacknowledged first, then oldest first', () => {
+  it('sorts by priority, then unacknowledged first (newest on top), then handled oldest first', () => {
     const q = new AlarmQueue();
     q.reset([
       alarmView({ id: 1, kind: 'fault', priority: 4, openedAt: '2026-01-01T00:00:00Z' }),
@@ -15,12 +15,14 @@ describe('alarm queue ordering', () => {
       alarmView({ id: 3, kind: 'fire', priority: 1, openedAt: '2026-01-01T00:01:00Z', state: 'acknowledged' }),
       alarmView({ id: 4, kind: 'fire', priority: 1, openedAt: '2026-01-01T00:02:00Z' }),
       alarmView({ id: 5, kind: 'host_offline', priority: 2, openedAt: '2026-01-01T00:00:00Z' }),
+      alarmView({ id: 6, kind: 'fire', priority: 1, openedAt: '2026-01-01T00:00:30Z', state: 'verified' }),
     ]);
-    assert.deepEqual(q.list().map((a) => a.id), [4, 2, 3, 5, 1]);
+    // A new fire (2, 00:05) is above an older unacknowledged one (4); handled fires follow, oldest first.
+    assert.deepEqual(q.list().map((a) => a.id), [2, 4, 3, 6, 5, 1]);
   });
   it('breaks ties by id so the order is stable', () => {
-    const a = alarmView({ id: 7 });
-    const b = alarmView({ id: 8 });
+    const a = alarmView({ id: 7, state: 'acknowledged' });
+    const b = alarmView({ id: 8, state: 'acknowledged' });
     assert.ok(compareAlarms(a, b) < 0);
     assert.ok(compareAlarms(b, a) > 0);
   });

@@ -1,6 +1,7 @@
 // The live alarm queue of the desk and the wall: keyed by id, ordered by priority, then
-// unacknowledged before handled, then oldest first (the operator works the longest-waiting
-// fire first). Bounded: past `capacity` the least urgent, newest alarms are dropped from
+// unacknowledged before handled. Unacknowledged alarms are newest first, so a fire that just
+// arrived is at the top of the queue and never under dozens of older escalated ones; alarms
+// being handled are oldest first (the longest-running case stays in view). Bounded: past `capacity` the least urgent, newest alarms are dropped from
 // the view (the REST list still has them).
 import type { AlarmView } from './alarm.ts';
 
@@ -15,8 +16,19 @@ export function compareAlarms(a: AlarmView, b: AlarmView): number {
   if (sa !== sb) return sa - sb;
   const ta = Date.parse(a.openedAt);
   const tb = Date.parse(b.openedAt);
-  if (ta !== tb) return ta - tb;
-  return a.id - b.id;
+  const newestFirst = sa === STATE_RANK.open;
+  if (ta !== tb) return newestFirst ? tb - ta : ta - tb;
+  return newestFirst ? b.id - a.id : a.id - b.id;
+}
+
+/** Which alarms the bounded view keeps: the most urgent, and among equals the longest waiting (the newest are dropped first). */
+function retentionOrder(a: AlarmView, b: AlarmView): number {
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  const sa = STATE_RANK[a.state] ?? 9;
+  const sb = STATE_RANK[b.state] ?? 9;
+  if (sa !== sb) return sa - sb;
+  const d = Date.parse(a.openedAt) - Date.parse(b.openedAt);
+  return d !== 0 ? d : a.id - b.id;
 }
 
 export interface QueueChange {
@@ -80,10 +92,10 @@ export class AlarmQueue {
 
   private enforceCapacity(): number[] {
     if (this.byId.size <= this.capacity) return [];
-    const order = [...this.byId.values()].sort(compareAlarms);
+    const order = [...this.byId.values()].sort(retentionOrder);
     const drop = order.slice(this.capacity).map((a) => a.id);
     for (const id of drop) this.byId.delete(id);
-    this.sorted = order.slice(0, this.capacity);
+    this.sorted = null;
     return drop;
   }
 }

@@ -33,7 +33,7 @@ describe('LiveState', () => {
     assert.deepEqual(r.newFires.map((a) => a.id), [2]);
     const fault = s.apply(m({ type: 'alarm_opened', id: 12, at, alarm: alarmDto({ id: 3, kind: 'fault', priority: 4 }) }));
     assert.deepEqual(fault.newFires, []);
-    assert.deepEqual(s.queue.list().map((a) => a.id), [1, 2, 3]);
+    assert.deepEqual(s.queue.list().map((a) => a.id), [2, 1, 3], 'the fire that just arrived is on top');
   });
 
   it('announces unacknowledged fires that appear in a resync snapshot (opened while offline)', () => {

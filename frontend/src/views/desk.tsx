@@ -17,6 +17,7 @@ import {
   type ProcedureStepId,
   type UnitDetail,
 } from '@firelink/common';
+import { AlertSound } from '../audio/alert.ts';
 import { getAlarmDetail, heatCells, suggestStations, takeStep, type HeatMetric, type Suggestion } from '../api/alarms.ts';
 import { ApiError, api } from '../api/http.ts';
 import { useI18n } from '../lib/i18n-react.tsx';
@@ -67,7 +68,28 @@ function useNow(everyMs: number): number {
 
 export function DeskView({ alarmId }: { alarmId: number | null }) {
   const { t, locale } = useI18n();
-  const live = useLive();
+  // A fire that arrives while the operator works: the siren (unlocked by the first click or
+  // key, as browsers require) and a banner over the queue until the fire is acknowledged.
+  const sound = useMemo(() => new AlertSound(), []);
+  const [newFire, setNewFire] = useState<AlarmView | null>(null);
+  const onNewFires = useCallback(
+    (fires: AlarmView[]) => {
+      sound.fire();
+      setNewFire(fires[fires.length - 1] ?? null);
+    },
+    [sound],
+  );
+  useEffect(() => {
+    const unlock = () => void sound.unlock();
+    window.addEventListener('pointerdown', unlock);
+    window.addEventListener('keydown', unlock);
+    return () => {
+      window.removeEventListener('pointerdown', unlock);
+      window.removeEventListener('keydown', unlock);
+      sound.close();
+    };
+  }, [sound]);
+  const live = useLive({ onNewFires });
   const mapRef = useRef<CommandMapHandle>(null);
   const alarms = live.state.queue.list();
   const newestFireId = useMemo(() => {
@@ -237,6 +259,19 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
             {live.connection.status === 'live' ? t('conn.live') : t('conn.connecting')}
           </span>
         </h2>
+        {newFire && live.state.queue.get(newFire.id)?.state === 'open' && (
+          <button
+            type="button"
+            className="desk-new-fire"
+            data-testid="desk-new-fire"
+            onClick={() => {
+              select(newFire.id);
+              setNewFire(null);
+            }}
+          >
+            {t('desk.newFire', { unit: newFire.unitName ?? '—' })}
+          </button>
+        )}
         {alarms.length === 0 && <div className="hint">{t('desk.empty')}</div>}
         <div role="listbox" aria-label={t('desk.queue')} data-testid="queue">
           {alarms.map((x: AlarmView) => (
