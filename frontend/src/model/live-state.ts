@@ -63,6 +63,8 @@ export class LiveState {
   readonly alarmLog = new RingBuffer<AlarmLogItem>(TICKER_CAPACITY);
   /** Messages applied since start (for the bench and diagnostics). */
   applied = 0;
+  /** True once a snapshot has arrived: before it, counts of zero mean "not known yet", not "none". */
+  synced = false;
 
   constructor(
     readonly units: UnitStore | null = null,
@@ -76,6 +78,7 @@ export class LiveState {
     this.applied++;
     switch (msg.type) {
       case 'snapshot': {
+        this.synced = true;
         const alarms = msg.alarms.map(alarmFromDto);
         const change = this.queue.reset(alarms);
         r.queueChanged = true;

@@ -100,6 +100,8 @@ export function WallView() {
     [sound, tour, moveTo],
   );
   const live = useLive({ onNewFires });
+  // Until the first snapshot, zero counters would read as an all-clear: show "—" instead.
+  const blank = noJurisdiction || !live.state.synced;
   const { state, units, connection } = live;
 
   useEffect(() => {
@@ -249,18 +251,18 @@ export function WallView() {
         <div className="wall-counters" data-testid="counters">
           <div className={`counter fire wide ${counters.unacknowledgedFires > 0 ? 'active' : ''}`} data-testid="counter-fire">
             <div className="label">{ws(locale, 'counter.unackFires')}</div>
-            <div className="value">{noJurisdiction ? '—' : counters.unacknowledgedFires}</div>
+            <div className="value">{blank ? '—' : counters.unacknowledgedFires}</div>
             <div className="sub">
-              {ws(locale, 'counter.openFires')} <span data-testid="counter-fire-open">{noJurisdiction ? '—' : (counters.openByKind.fire ?? 0)}</span>
+              {ws(locale, 'counter.openFires')} <span data-testid="counter-fire-open">{blank ? '—' : (counters.openByKind.fire ?? 0)}</span>
             </div>
           </div>
           <div className="counter">
             <div className="label">{t('counter.unitsOnline')}</div>
-            <div className="value" data-testid="counter-online">{noJurisdiction ? '—' : formatNumber(unitCounts.online, locale)}</div>
+            <div className="value" data-testid="counter-online">{blank ? '—' : formatNumber(unitCounts.online, locale)}</div>
           </div>
           <div className="counter">
             <div className="label">{t('counter.connectionRate')}</div>
-            <div className="value">{noJurisdiction ? '—' : formatPercent(rate, locale, 0)}</div>
+            <div className="value">{blank ? '—' : formatPercent(rate, locale, 0)}</div>
           </div>
           {(['host_offline', 'off_duty', 'fault', 'supervisory'] as const).map((k, i) => (
             <div key={k} className={`counter ${k}`} data-testid={`counter-${k}`}>
@@ -268,12 +270,12 @@ export function WallView() {
                 <MapSymbol shape={priorityShape(i + 2)} color={priorityColor(i + 2)} size={14} />
                 {t(`counter.${k}`)}
               </div>
-              <div className="value">{noJurisdiction ? '—' : (counters.openByKind[k] ?? 0)}</div>
+              <div className="value">{blank ? '—' : (counters.openByKind[k] ?? 0)}</div>
             </div>
           ))}
           <div className="counter wide">
             <div className="label">{t('counter.openAlarms')}</div>
-            <div className="value" data-testid="counter-open">{noJurisdiction ? '—' : counters.openTotal}</div>
+            <div className="value" data-testid="counter-open">{blank ? '—' : counters.openTotal}</div>
           </div>
         </div>
         <WallLegend locale={locale} />
@@ -303,7 +305,7 @@ export function WallView() {
       </aside>
       <div className={`wall-fire ${latestFire ? '' : 'none'}`} data-testid="latest-fire">
         <div className="title">
-          {latestFire ? t('wall.latestFire') : noJurisdiction ? ws(locale, 'noJurisdiction.panel') : t('wall.noFire')}
+          {latestFire ? t('wall.latestFire') : noJurisdiction ? ws(locale, 'noJurisdiction.panel') : blank ? t('conn.connecting') : t('wall.noFire')}
           {unhandled.length > 0 && (
             <span className="focus" data-testid="tour-focus">
               {focus !== null && unhandled.some((a) => a.id === focus)
