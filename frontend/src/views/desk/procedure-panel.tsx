@@ -88,7 +88,8 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
   const missing = useMemo(() => {
     if (!rule) return true;
     if (rule.note === 'required' && note.trim() === '') return true;
-    if (rule.call && (number.trim().length < 3 || !outcome || durationS === '' || !(Number(durationS) >= 0))) return true;
+    // The duration may stay empty (no answer, busy, unreachable: 0 s); if given, it is a number of seconds.
+    if (rule.call && (number.trim().length < 3 || !outcome || (durationS !== '' && !(Number(durationS) >= 0)))) return true;
     if (rule.verdict && !verdict) return true;
     if (needsCause && !cause) return true;
     return false;
@@ -98,7 +99,7 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
     if (!rule || missing) return;
     const body: Omit<AlarmStepBody, 'version'> = {};
     if (note.trim()) body.note = note.trim();
-    if (rule.call && outcome) body.call = { number: number.trim(), answeredBy: answeredBy.trim(), outcome, durationS: Math.round(Number(durationS)) };
+    if (rule.call && outcome) body.call = { number: number.trim(), answeredBy: answeredBy.trim(), outcome, durationS: durationS === '' ? 0 : Math.round(Number(durationS)) };
     if (rule.verdict && verdict) body.verdict = verdict;
     if (needsCause) body.cause = cause;
     if (rule.deadline && deadline) body.deadlineAt = fromShanghaiInput(deadline);
