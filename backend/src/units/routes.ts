@@ -128,8 +128,12 @@ export function unitsRouter(deps: { pool: Pool; rules: readonly CompletenessRule
   return r;
 }
 
-/** Fields a unit-bound caller (maintainer) may not change: category and construction decide targets and statistics, the others identity and oversight. */
-const MAINTAINER_FIXED = ['category', 'underConstruction', 'externalId', 'maintenanceAgencyId', 'drawingsDue'] as const;
+/**
+ * Fields a unit-bound caller (maintainer) may not change: category and construction decide
+ * targets and statistics, the external id and the drawings deadline belong to the center.
+ * (The maintenance agency is part of what a collector fills in.)
+ */
+const MAINTAINER_FIXED = ['category', 'underConstruction', 'externalId', 'drawingsDue'] as const;
 
 function pickBefore(cur: Record<string, unknown>, changed: Record<string, unknown>) {
   const snake = (k: string) => k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
