@@ -59,3 +59,19 @@ export class AlertSound {
     this.ctx = null;
   }
 }
+
+/**
+ * Lets a page's first click or key unlock `sound` (browsers' autoplay policy) and closes it
+ * when the page goes; `onReady` hears whether sound may play. Returns the cleanup.
+ */
+export function unlockOnGesture(sound: AlertSound, onReady?: (running: boolean) => void): () => void {
+  const unlock = () => void sound.unlock().then((ok) => onReady?.(ok));
+  unlock();
+  window.addEventListener('pointerdown', unlock);
+  window.addEventListener('keydown', unlock);
+  return () => {
+    window.removeEventListener('pointerdown', unlock);
+    window.removeEventListener('keydown', unlock);
+    sound.close();
+  };
+}

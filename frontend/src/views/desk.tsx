@@ -17,7 +17,7 @@ import {
   type ProcedureStepId,
   type UnitDetail,
 } from '@firelink/common';
-import { AlertSound } from '../audio/alert.ts';
+import { AlertSound, unlockOnGesture } from '../audio/alert.ts';
 import { getAlarmDetail, heatCells, suggestStations, takeStep, type HeatMetric, type Suggestion } from '../api/alarms.ts';
 import { ApiError, api } from '../api/http.ts';
 import { useI18n } from '../lib/i18n-react.tsx';
@@ -79,16 +79,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
     },
     [sound],
   );
-  useEffect(() => {
-    const unlock = () => void sound.unlock();
-    window.addEventListener('pointerdown', unlock);
-    window.addEventListener('keydown', unlock);
-    return () => {
-      window.removeEventListener('pointerdown', unlock);
-      window.removeEventListener('keydown', unlock);
-      sound.close();
-    };
-  }, [sound]);
+  useEffect(() => unlockOnGesture(sound), [sound]);
   const live = useLive({ onNewFires });
   const mapRef = useRef<CommandMapHandle>(null);
   const alarms = live.state.queue.list();

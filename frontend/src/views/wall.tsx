@@ -5,7 +5,7 @@
 // banner when the account has no jurisdiction (it would otherwise look like a quiet city).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { keepSessionAlive } from '../api/session.ts';
-import { AlertSound } from '../audio/alert.ts';
+import { AlertSound, unlockOnGesture } from '../audio/alert.ts';
 import { useI18n } from '../lib/i18n-react.tsx';
 import { formatFloor, formatNumber, formatPercent, formatTime, translateDynamic } from '../lib/i18n.ts';
 import { useSession } from '../lib/session-react.tsx';
@@ -138,17 +138,7 @@ export function WallView() {
   useEffect(() => keepSessionAlive(setSessionKept), []);
 
   // Any click or key unlocks audio (browsers' autoplay policy).
-  useEffect(() => {
-    const unlock = () => void sound.unlock().then(setAudioReady);
-    void sound.unlock().then(setAudioReady);
-    window.addEventListener('pointerdown', unlock);
-    window.addEventListener('keydown', unlock);
-    return () => {
-      window.removeEventListener('pointerdown', unlock);
-      window.removeEventListener('keydown', unlock);
-      sound.close();
-    };
-  }, [sound]);
+  useEffect(() => unlockOnGesture(sound, setAudioReady), [sound]);
 
   // Test and benchmark hook: read-only figures, plus synthetic units for `bench:wall`.
   useEffect(() => {
