@@ -353,7 +353,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
                     <li key={s.stationId}>
                       <span>{s.name}</span>
                       <span>
-                        {t('desk.eta')} {s.etaS !== null ? `${Math.round(s.etaS / 60)} min` : '—'}
+                        {t('desk.eta')} {s.etaS !== null ? t('desk.etaMin', { n: Math.round(s.etaS / 60) }) : '—'}
                         {s.distanceMeters !== null ? ` · ${(s.distanceMeters / 1000).toFixed(1)} km` : ''}
                       </span>
                     </li>
