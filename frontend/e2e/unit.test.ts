@@ -192,6 +192,8 @@ describe('unit finder and unit view in Chromium', { skip, timeout: 480_000 }, ()
     await page.keyboard.press('Escape');
     await page.keyboard.press('/');
     await page.waitForSelector('[data-testid=finder-district]');
+    // The districts come from the server after the finder opens.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=finder-district] option').length > 1);
 
     // District filter: the districts come from the server, with their unit counts.
     const options = await page.$$eval('[data-testid=finder-district] option', (os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? ''] as [string, string]));
