@@ -127,14 +127,33 @@ function componentsOf(adu: Adu): readonly ComponentRef[] {
   }
 }
 
+/** The distinct status words (address, ADU type, system, component) the items report, in order. */
+function statusKeysOf(items: Iterable<BatchItem>): StatusKeys {
+  const keys: StatusKeys = { address: [], aduType: [], systemType: [], systemAddress: [], componentAddress: [] };
+  const seen = new Set<string>();
+  for (const { frame, adu } of items) {
+    if (!adu || !isStatusAdu(adu)) continue;
+    for (const o of adu.objects) {
+      const t = statusTarget(o);
+      const key = `${frame.source}|${statusKey(adu.type, t)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      keys.address.push(frame.source);
+      keys.aduType.push(adu.type);
+      keys.systemType.push(t.systemType);
+      keys.systemAddress.push(t.systemAddress);
+      keys.componentAddress.push(t.componentAddress);
+    }
+  }
+  return keys;
+}
+
 export function readKeysOf(items: readonly BatchItem[]): ReadKeys {
   // Status, point and health keys are gathered over the whole batch (a resend among them
   // only widens the read); what is written comes from new frames only.
   const frames: FrameKeys = { address: [], serial: [], timeLabel: [], receivedAt: [] };
-  const status: StatusKeys = { address: [], aduType: [], systemType: [], systemAddress: [], componentAddress: [] };
   const points: PointKeys = { address: [], systemType: [], systemAddress: [], componentAddress: [] };
   const seenFrames = new Set<string>();
-  const seenStatus = new Set<string>();
   const seenPoints = new Set<string>();
   const addresses = new Set<number>();
   const health = new Set<number>();
@@ -152,19 +171,6 @@ export function readKeysOf(items: readonly BatchItem[]): ReadKeys {
     const adu = it.adu;
     if (!adu) continue;
     if (carriesHostPower(adu)) health.add(f.source);
-    if (isStatusAdu(adu)) {
-      for (const o of adu.objects) {
-        const t = statusTarget(o);
-        const sk = `${f.source}|${statusKey(adu.type, t)}`;
-        if (seenStatus.has(sk)) continue;
-        seenStatus.add(sk);
-        status.address.push(f.source);
-        status.aduType.push(adu.type);
-        status.systemType.push(t.systemType);
-        status.systemAddress.push(t.systemAddress);
-        status.componentAddress.push(t.componentAddress);
-      }
-    }
     for (const c of componentsOf(adu)) {
       const pk = `${f.source}:${c.systemType}:${c.systemAddress}:${c.componentAddress}`;
       if (seenPoints.has(pk)) continue;
@@ -175,7 +181,7 @@ export function readKeysOf(items: readonly BatchItem[]): ReadKeys {
       points.componentAddress.push(c.componentAddress);
     }
   }
-  return { frames, addresses: [...addresses], status, points, health: [...health] };
+  return { frames, addresses: [...addresses], status: statusKeysOf(items), points, health: [...health] };
 }
 
 /** A component status word → the point's state (fire outranks fault, fault supervisory, supervisory disabled). */
@@ -249,23 +255,8 @@ export function planBatch(items: readonly BatchItem[], snap: BatchSnapshot, mode
     m.set(key, s.status);
     prevByDevice.set(s.address, m);
   }
-  const statusKeys: StatusKeys = { address: [], aduType: [], systemType: [], systemAddress: [], componentAddress: [] };
-  const seen = new Set<string>();
-  for (const pf of frames) {
-    const adu = pf.item.adu!;
-    if (!isStatusAdu(adu)) continue;
-    for (const o of adu.objects) {
-      const t = statusTarget(o);
-      const key = `${pf.item.frame.source}|${statusKey(adu.type, t)}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      statusKeys.address.push(pf.item.frame.source);
-      statusKeys.aduType.push(adu.type);
-      statusKeys.systemType.push(t.systemType);
-      statusKeys.systemAddress.push(t.systemAddress);
-      statusKeys.componentAddress.push(t.componentAddress);
-    }
-  }
+  // The words to write back: those of new frames only.
+  const statusKeys = statusKeysOf(frames.map((pf) => pf.item));
   for (const pf of frames) {
     const f = pf.item.frame;
     const prev = prevByDevice.get(f.source) ?? new Map<string, number | null>();
