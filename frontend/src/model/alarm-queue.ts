@@ -9,26 +9,27 @@ export const DEFAULT_QUEUE_CAPACITY = 2000;
 
 const STATE_RANK: Record<string, number> = { open: 0, acknowledged: 1, verified: 2, dispatched: 3, closed: 4 };
 
-export function compareAlarms(a: AlarmView, b: AlarmView): number {
+/** Priority first, then unacknowledged before handled (0 when both are alike). */
+function byUrgency(a: AlarmView, b: AlarmView): number {
   if (a.priority !== b.priority) return a.priority - b.priority;
-  const sa = STATE_RANK[a.state] ?? 9;
-  const sb = STATE_RANK[b.state] ?? 9;
-  if (sa !== sb) return sa - sb;
-  const ta = Date.parse(a.openedAt);
-  const tb = Date.parse(b.openedAt);
-  const newestFirst = sa === STATE_RANK.open;
-  if (ta !== tb) return newestFirst ? tb - ta : ta - tb;
-  return newestFirst ? b.id - a.id : a.id - b.id;
+  return (STATE_RANK[a.state] ?? 9) - (STATE_RANK[b.state] ?? 9);
+}
+
+function oldestFirst(a: AlarmView, b: AlarmView): number {
+  const d = Date.parse(a.openedAt) - Date.parse(b.openedAt);
+  return d !== 0 ? d : a.id - b.id;
+}
+
+export function compareAlarms(a: AlarmView, b: AlarmView): number {
+  const u = byUrgency(a, b);
+  if (u !== 0) return u;
+  // Same urgency and state: unacknowledged newest first, handled oldest first.
+  return a.state === 'open' ? oldestFirst(b, a) : oldestFirst(a, b);
 }
 
 /** Which alarms the bounded view keeps: the most urgent, and among equals the longest waiting (the newest are dropped first). */
 function retentionOrder(a: AlarmView, b: AlarmView): number {
-  if (a.priority !== b.priority) return a.priority - b.priority;
-  const sa = STATE_RANK[a.state] ?? 9;
-  const sb = STATE_RANK[b.state] ?? 9;
-  if (sa !== sb) return sa - sb;
-  const d = Date.parse(a.openedAt) - Date.parse(b.openedAt);
-  return d !== 0 ? d : a.id - b.id;
+  return byUrgency(a, b) || oldestFirst(a, b);
 }
 
 export interface QueueChange {
