@@ -10,7 +10,7 @@ import { badRequest, conflict, forbidden, notFound } from '../kernel/errors.ts';
 import { assertBuildingInUnitDistrict, assertBuildingVisible } from './building-scope.ts';
 import { sendUnitPositions } from './positions.ts';
 import * as q from './queries.ts';
-import { rowFromCreate, rowFromPatch, tieUnit, toSummary, unitDetail } from './service.ts';
+import { num, rowFromCreate, rowFromPatch, tieUnit, toSummary, unitDetail } from './service.ts';
 
 export const idParam = z.coerce.number().int().positive();
 
@@ -108,15 +108,18 @@ export function unitsRouter(deps: { pool: Pool; rules: readonly CompletenessRule
       if (p.scope.kind === 'regions' && !scopeAllows(p.scope, { regionAdcode: place.regionAdcode })) {
         throw forbidden('the new location lies outside your jurisdiction: check lonLatWgs84');
       }
-      // A unit-bound caller never moves its unit out of its district (or out of every district),
-      // where its alarms would leave the district's operators and supervisors.
-      if (p.scope.kind === 'units' && place.regionAdcode !== (cur.region_adcode == null ? null : Number(cur.region_adcode))) {
-        throw forbidden('the new location lies in another district: ask the unit\'s supervisor to move it');
-      }
-      if (p.scope.kind === 'units' && place.buildingId != null && body.buildingId == null && place.buildingId !== (cur.building_id == null ? null : Number(cur.building_id))) {
-        await assertBuildingVisible(c, p.scope, place.buildingId).catch(() => {
-          throw forbidden('the new location lies in a building of another unit: ask the unit\'s supervisor to move it');
-        });
+      if (p.scope.kind === 'units') {
+        // A unit-bound caller never moves its unit out of its district (or out of every
+        // district), where its alarms would leave the district's operators and supervisors,
+        // nor by location into a building it cannot reach.
+        if (place.regionAdcode !== num(cur.region_adcode)) {
+          throw forbidden('the new location lies in another district: ask the unit\'s supervisor to move it');
+        }
+        if (place.buildingId != null && body.buildingId == null && place.buildingId !== num(cur.building_id)) {
+          await assertBuildingVisible(c, p.scope, place.buildingId).catch(() => {
+            throw forbidden('the new location lies in a building of another unit: ask the unit\'s supervisor to move it');
+          });
+        }
       }
       if (body.buildingId != null) await assertBuildingInUnitDistrict(c, body.buildingId, place.regionAdcode);
       const changed = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'version'));

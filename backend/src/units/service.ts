@@ -22,7 +22,8 @@ import * as q from './queries.ts';
 type Db = pg.Pool | pg.ClientBase;
 type Row = Record<string, unknown>;
 
-const num = (v: unknown) => (v == null ? null : Number(v));
+/** A nullable numeric column as a number (pg returns bigint and numeric as text or number). */
+export const num = (v: unknown) => (v == null ? null : Number(v));
 const iso = (v: unknown) => (v == null ? null : v instanceof Date ? v.toISOString() : String(v));
 
 export function toSummary(r: Row): UnitSummary {
