@@ -5,6 +5,8 @@ import { z } from 'zod';
 export const EVENT_KINDS = [
   'fire',
   'fire_cleared',
+  /** The UITD's manual alarm key (type 24 bit 2): raises the unit's fire alarm. */
+  'manual_alarm',
   'fault',
   'fault_cleared',
   'supervisory',

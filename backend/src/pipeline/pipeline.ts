@@ -16,7 +16,7 @@ import { deviceStatusRow, eventRow } from '../live/messages.ts';
 import type { StreamRow } from '../live/queries.ts';
 import { EVENT_KINDS } from '@firelink/common';
 import { alarmRuleFor, eventPriority } from '../alarms/domain/rules.ts';
-import { pointPlaces, unitPlaces, unprocessedRaisingEvents } from './queries.ts';
+import { applyDisabledSignal, pointPlaces, unitPlaces, unprocessedRaisingEvents } from './queries.ts';
 
 interface UnitPlace {
   name: string | null;
@@ -235,12 +235,34 @@ export class Pipeline {
         try {
           const changes = await this.alarms.applyEvents(batch);
           await this.alarms.publishChanges(changes);
+          await this.recordDisabled(batch);
         } catch (err) {
           this.logger.error({ err, events: batch.length, firstId: batch[0]?.id }, 'alarm rules failed for a batch (events are kept; recover() at next start replays raising events)');
         }
       }
     } finally {
       this.alarmRunning = null;
+    }
+  }
+
+  /** Disabled (屏蔽) spells of registered units, in event order (the risk indicator reads them). */
+  private async recordDisabled(batch: StoredEvent[]): Promise<void> {
+    for (const e of batch) {
+      if ((e.kind !== 'disabled' && e.kind !== 'disabled_cleared') || e.unitId == null) continue;
+      await this.pool.query(
+        applyDisabledSignal({
+          kind: e.kind,
+          eventId: e.id,
+          unitId: e.unitId,
+          deviceId: e.deviceId,
+          pointId: e.pointId,
+          systemType: e.systemType,
+          systemAddress: e.systemAddress,
+          componentAddress: e.componentAddress,
+          regionAdcode: e.regionAdcode,
+          at: e.receivedAt,
+        }),
+      );
     }
   }
 

@@ -35,3 +35,41 @@ export function unprocessedRaisingEvents(kinds: string[], windowMinutes: number,
     values: [kinds, windowMinutes, limit],
   };
 }
+
+/** One `disabled` / `disabled_cleared` event as the disabled-spell statements read it. */
+export interface DisabledSignal {
+  kind: 'disabled' | 'disabled_cleared';
+  eventId: number;
+  unitId: number;
+  deviceId: number | null;
+  pointId: number | null;
+  systemType: number | null;
+  systemAddress: number | null;
+  componentAddress: number | null;
+  regionAdcode: number | null;
+  at: string;
+}
+
+/**
+ * One disabled (屏蔽) signal: `disabled` opens a spell for its target (a repeat keeps the
+ * first `since`), `disabled_cleared` ends the open one. The pipeline applies them in event
+ * order, one statement each (panels send few of them).
+ */
+export function applyDisabledSignal(s: DisabledSignal): Query {
+  if (s.kind === 'disabled') {
+    return {
+      text: `INSERT INTO disabled_spells (unit_id, device_id, point_id, system_type, system_address, component_address, region_adcode, since, first_event_id, last_event_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+             ON CONFLICT (unit_id, COALESCE(device_id, 0), COALESCE(system_type, -1), COALESCE(system_address, -1), COALESCE(component_address, -1)) WHERE until IS NULL
+             DO UPDATE SET last_event_id = EXCLUDED.last_event_id, point_id = COALESCE(disabled_spells.point_id, EXCLUDED.point_id)`,
+      values: [s.unitId, s.deviceId, s.pointId, s.systemType, s.systemAddress, s.componentAddress, s.regionAdcode, s.at, s.eventId],
+    };
+  }
+  return {
+    text: `UPDATE disabled_spells SET until = $6, last_event_id = $7
+            WHERE unit_id = $1 AND COALESCE(device_id, 0) = COALESCE($2::bigint, 0)
+              AND COALESCE(system_type, -1) = COALESCE($3::int, -1) AND COALESCE(system_address, -1) = COALESCE($4::int, -1)
+              AND COALESCE(component_address, -1) = COALESCE($5::bigint, -1) AND until IS NULL`,
+    values: [s.unitId, s.deviceId, s.systemType, s.systemAddress, s.componentAddress, s.at, s.eventId],
+  };
+}

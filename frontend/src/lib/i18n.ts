@@ -278,6 +278,7 @@ const DICTS: Record<Locale, Record<MessageKey, string>> = { 'zh-CN': zh, en };
 const EVENT_KIND_NAMES: Record<string, [zh: string, en: string]> = {
   fire: ['火警', 'Fire alarm'],
   fire_cleared: ['火警恢复', 'Fire cleared'],
+  manual_alarm: ['手动报警', 'Manual alarm'],
   fault: ['故障', 'Fault'],
   fault_cleared: ['故障恢复', 'Fault cleared'],
   supervisory: ['监管', 'Supervisory'],

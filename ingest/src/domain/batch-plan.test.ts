@@ -105,6 +105,19 @@ describe('batch plan (pure)', () => {
     assert.deepEqual(p3.health.hostOffline, [false]);
   });
 
+  it('a line fault takes the host down (line_fault); a panel power loss (panel_power) is not undone by a UITD status', () => {
+    const line = [item(REGISTERED, 1, { type: 21, objects: [{ status: 0x41, time: '2026-12-01T10:00:00' }] })];
+    const p1 = planBatch(line, snapshotFor(line, 'tx'), 'tx');
+    assert.deepEqual(kinds(p1), ['status', 'host_offline']);
+    assert.deepEqual(p1.health.reason, ['line_fault']);
+    const panel = [item(REGISTERED, 2, { type: 21, objects: [{ status: 0x01, time: '2026-12-01T10:00:01' }] })];
+    const p2 = planBatch(panel, snapshotFor(panel, 'tx', { health: [{ address: REGISTERED, hostOffline: true, offlineReason: 'panel_power' }] }), 'tx');
+    assert.ok(!kinds(p2).includes('host_online'));
+    assert.deepEqual(p2.health.address, []);
+    const silentBack = planBatch(line, snapshotFor(line, 'tx', { health: [{ address: REGISTERED, hostOffline: true, offlineReason: 'silent' }] }), 'tx');
+    assert.deepEqual(silentBack.health.reason, ['line_fault'], 'back from silence with the line down: stays offline for the line');
+  });
+
   it('property: a resend (stored before, or a second copy in the batch) yields no events and no writes', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 0x1ff }), { minLength: 1, maxLength: 12 }), fc.constantFrom<'tx' | 'fast'>('tx', 'fast'), (words, mode) => {

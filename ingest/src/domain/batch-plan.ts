@@ -12,7 +12,7 @@
 import type { NormalizedEvent } from '@firelink/common';
 import { carriesHostPower, isStatusAdu, rawReason, statusTarget, type Adu, type ComponentRef } from '../codec/adu.ts';
 import type { Frame } from '../codec/frame.ts';
-import { normalizeFrame, powerLost, statusKey } from './normalize.ts';
+import { hostDownReasons, hostDownReasonsOf, normalizeFrame, statusKey, type HostDownReason } from './normalize.ts';
 
 /** One upload frame handed to the store. */
 export interface BatchItem {
@@ -303,26 +303,43 @@ export function planBatch(items: readonly BatchItem[], snap: BatchSnapshot, mode
   const pointIds = [...pointState.keys()].sort((a, b) => a - b);
   const sysRows = [...systems.values()];
 
-  // Host power: mains and backup lost = host offline (主机关机); restored = host online.
+  // Host down (主机关机) from status words: the UITD's power (mains + backup), its
+  // monitored-line fault (the panel switched off) and the panel's power (hostDownReasons).
+  // A status frame decides only the reasons of its own ADU type: a UITD status frame
+  // cannot bring back a host whose panel lost power. A reason that ends while another one
+  // holds switches the reason (a host_offline event carries the new one).
   const power = new Map<number, { hostOffline: boolean; offlineReason: string | null }>(snap.health.map((h) => [h.address, { hostOffline: h.hostOffline, offlineReason: h.offlineReason }]));
   const powerChange = new Map<number, { hostOffline: boolean; reason: string | null; powerLost: boolean }>();
   for (const pf of frames) {
     const adu = pf.item.adu!;
     if (!carriesHostPower(adu)) continue;
     const f = pf.item.frame;
-    let lost = false;
-    for (const o of adu.objects) lost ||= powerLost(adu.type, o.status);
+    const holding = new Set<HostDownReason>();
+    for (const o of adu.objects) for (const r of hostDownReasons(adu.type, o.status)) holding.add(r);
+    const decides = hostDownReasonsOf(adu.type);
     const h = power.get(f.source);
     const at = pf.item.receivedAt.toISOString();
     const key = `gb:${f.source}:${f.serial}:${f.time}`;
-    if (lost && !h?.hostOffline) {
-      pf.events.push(systemEvent(`${key}:host_offline`, 'host_offline', f.source, at, { reason: 'power' }));
-      power.set(f.source, { hostOffline: true, offlineReason: 'power' });
-      powerChange.set(f.source, { hostOffline: true, reason: 'power', powerLost: true }); // last change per address wins
-    } else if (!lost && h?.hostOffline && h.offlineReason === 'power') {
-      pf.events.push(systemEvent(`${key}:host_online`, 'host_online', f.source, at, { reason: 'power_restored' }));
-      power.set(f.source, { hostOffline: false, offlineReason: null });
-      powerChange.set(f.source, { hostOffline: false, reason: null, powerLost: false });
+    const first = [...holding][0];
+    const goOffline = (reason: HostDownReason, suffix: string) => {
+      pf.events.push(systemEvent(`${key}:${suffix}`, 'host_offline', f.source, at, { reason, aduType: adu.type }));
+      power.set(f.source, { hostOffline: true, offlineReason: reason });
+      // last change per address wins
+      powerChange.set(f.source, { hostOffline: true, reason, powerLost: reason === 'power' || reason === 'panel_power' });
+    };
+    if (!h?.hostOffline) {
+      if (first) goOffline(first, 'host_offline');
+    } else if (h.offlineReason === 'silent') {
+      // Back from silence with a reason to stay down: traffic alone must not bring it back.
+      if (first) goOffline(first, `host_offline:${first}`);
+    } else if (decides.includes(h.offlineReason as HostDownReason) && !holding.has(h.offlineReason as HostDownReason)) {
+      // The reason the host went down has ended (a silent host is brought back by traffic).
+      if (first) goOffline(first, `host_offline:${first}`);
+      else {
+        pf.events.push(systemEvent(`${key}:host_online`, 'host_online', f.source, at, { reason: `${h.offlineReason}_restored`, aduType: adu.type }));
+        power.set(f.source, { hostOffline: false, offlineReason: null });
+        powerChange.set(f.source, { hostOffline: false, reason: null, powerLost: false });
+      }
     }
   }
   const health = { address: [] as number[], hostOffline: [] as boolean[], reason: [] as Array<string | null>, powerLost: [] as boolean[] };

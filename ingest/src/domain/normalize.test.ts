@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeFrame, powerLost, transitions } from './normalize.ts';
+import { hostDownReasons, normalizeFrame, powerLost, transitions } from './normalize.ts';
 import { encodeAdu, parseAdu } from '../codec/index.ts';
 
 const ctx = { deviceAddress: 42, serial: 3, timeLabel: '2026-11-29T10:00:00', receivedAt: '2026-11-29T02:00:01.000Z' };
@@ -22,6 +22,24 @@ describe('normalization', () => {
     assert.equal(powerLost(1, 0x0300), true);
     assert.equal(powerLost(1, 0x0100), false);
     assert.equal(powerLost(21, 0x18), true);
+  });
+
+  it('host-down reasons: UITD power, its monitored-line fault (not a fault event), the panel power', () => {
+    assert.deepEqual(hostDownReasons(21, 0x18), ['power']);
+    assert.deepEqual(hostDownReasons(21, 0x41), ['line_fault']);
+    assert.deepEqual(hostDownReasons(21, 0x59), ['power', 'line_fault']);
+    assert.deepEqual(hostDownReasons(1, 0x0301), ['panel_power']);
+    assert.deepEqual(hostDownReasons(1, 0x0101), [], 'one power source left');
+    assert.deepEqual(hostDownReasons(1, 0x0401), [], 'a bus fault is a fault');
+    assert.deepEqual(transitions(21, 0x01, 0x41), []);
+    assert.deepEqual(transitions(1, 0x0001, 0x0401), [{ kind: 'fault', bit: 'busFault' }]);
+  });
+
+  it('the UITD manual alarm (type 24 bit 2) is manual_alarm; with a duty-check answer both are kept', () => {
+    const one = (flags: number) => normalizeFrame(ctx, parseAdu(encodeAdu({ type: 24, objects: [{ operationFlags: flags, operator: 1, time: '2026-11-29T10:00:00' }] }))!, new Map()).map((e) => e.kind);
+    assert.deepEqual(one(0x04), ['manual_alarm']);
+    assert.deepEqual(one(0x24), ['duty_check_answered', 'manual_alarm']);
+    assert.deepEqual(one(0x10), ['operation']);
   });
 
   it('chains two reports of the same point in one frame and keys events per object and bit', () => {

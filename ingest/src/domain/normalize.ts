@@ -40,7 +40,9 @@ export const TRANSITION_BITS: Record<1 | 2 | 21, BitKinds[]> = {
     { bit: 3, name: 'mainsPowerFault', raise: 'mains_power_fault', clear: 'mains_power_restored' },
     { bit: 4, name: 'backupPowerFault', raise: 'backup_power_fault', clear: 'backup_power_restored' },
     { bit: 5, name: 'linkFault', raise: 'fault', clear: 'fault_cleared' },
-    { bit: 6, name: 'lineFault', raise: 'fault', clear: 'fault_cleared' },
+    // Bit 6, the monitored-line fault (the link from the UITD to the panel is gone, which is
+    // what a switched-off panel looks like), is not a fault: it takes the host offline
+    // (hostDownReasons, reason 'line_fault') and its drop brings it back.
   ],
 };
 
@@ -67,6 +69,35 @@ export function powerLost(aduType: number, status: number): boolean {
   if (aduType === 1) return ((status >> 8) & 1) === 1 && ((status >> 9) & 1) === 1;
   if (aduType === 21) return ((status >> 3) & 1) === 1 && ((status >> 4) & 1) === 1;
   return false;
+}
+
+/**
+ * Why a host is offline (主机关机), as ingest_device_health.offline_reason and the
+ * host_offline event's payload.reason:
+ *   silent       no frame within DEVICE_OFFLINE_AFTER_S (device health's sweep)
+ *   power        the UITD's own mains and backup power both failed (type 21 bits 3 + 4)
+ *   line_fault   the UITD's monitored line to the panel failed (type 21 bit 6): the panel
+ *                was switched off or its cable cut while the UITD stays online
+ *   panel_power  the panel's mains and backup power both failed (type 1 bits 8 + 9)
+ * The panel's single power faults and its bus fault (type 1 bits 8, 9, 10) are fault
+ * alarms (event kinds mains_power_fault, backup_power_fault, fault with bit busFault).
+ */
+export const HOST_DOWN_REASONS = ['power', 'line_fault', 'panel_power'] as const;
+export type HostDownReason = (typeof HOST_DOWN_REASONS)[number];
+
+/** The host-down reasons a status ADU type speaks about (the others it leaves as they are). */
+export function hostDownReasonsOf(aduType: number): readonly HostDownReason[] {
+  return aduType === 21 ? ['power', 'line_fault'] : aduType === 1 ? ['panel_power'] : [];
+}
+
+/** Host-down reasons one status word shows (most basic first: the UITD's power, its line, the panel's power). */
+export function hostDownReasons(aduType: number, status: number): HostDownReason[] {
+  const out: HostDownReason[] = [];
+  if (aduType === 21) {
+    if (powerLost(21, status)) out.push('power');
+    if (((status >> 6) & 1) === 1) out.push('line_fault');
+  } else if (aduType === 1 && powerLost(1, status)) out.push('panel_power');
+  return out;
 }
 
 /** Key of a status word: ADU type, system and component (`statusTarget`: 0 for the UITD's own). */
@@ -142,6 +173,9 @@ export function normalizeFrame(ctx: FrameContext, adu: Adu, prev: Map<string, nu
   objects.forEach((o, i) => {
     const kindOf = TYPE_KINDS[adu.typeName];
     const kind = kindOf ? kindOf(o) : 'unknown';
+    // The UITD's manual alarm key (type 24 bit 2) pressed in the same record as a duty-check
+    // answer: both are kept (the answer clears the off-duty alarm, the manual alarm is a fire).
+    const alsoManual = kind === 'duty_check_answered' && ((o.operationFlags ?? 0) & 0x04) !== 0;
     const payload: Record<string, unknown> = {};
     if (o.operationFlags !== undefined) {
       payload.operationFlags = o.operationFlags;
@@ -159,6 +193,7 @@ export function normalizeFrame(ctx: FrameContext, adu: Adu, prev: Map<string, nu
     if (o.major !== undefined) payload.version = `${o.major}.${o.minor ?? 0}`;
     if (adu.error) payload.error = adu.error;
     events.push(make(i, kind, kind, o, payload));
+    if (alsoManual) events.push(make(i, 'manual_alarm', 'manual_alarm', o, payload));
   });
   if (adu.objects.length === 0 && adu.error) events.push(make(0, 'raw', 'unknown', {}, { typeName: adu.typeName, error: adu.error }));
   return events;
@@ -173,8 +208,9 @@ const TYPE_KINDS: Partial<Record<AduName, (o: AduObject) => EventKind>> = {
   systemConfig: () => 'status',
   componentConfig: () => 'status',
   systemTime: () => 'status',
-  // UITD operation bit 5: the control-room operator answered a duty check (查岗应答).
-  uitdOperation: (o) => ((o.operationFlags ?? 0) & 0x20 ? 'duty_check_answered' : 'operation'),
+  // UITD operation bit 5: the control-room operator answered a duty check (查岗应答);
+  // bit 2: the UITD's manual alarm key (手动报警), a fire-priority alarm of the unit.
+  uitdOperation: (o) => ((o.operationFlags ?? 0) & 0x20 ? 'duty_check_answered' : (o.operationFlags ?? 0) & 0x04 ? 'manual_alarm' : 'operation'),
   uitdSoftwareVersion: () => 'status',
   uitdConfig: () => 'status',
   uitdTime: () => 'status',

@@ -47,6 +47,10 @@ const clearBySignal = (kind: AlarmKind, match: 'point' | 'unit'): AlarmRule => (
 
 const RULES: Partial<Record<EventKind, AlarmRule>> = {
   fire: raise('fire', true),
+  // The UITD's manual alarm key (type 24 bit 2): someone in the building reports a fire.
+  // It is the unit's fire alarm (fire priority, the fire procedure: verify, 119, dispatch);
+  // the alarm's first event (kind manual_alarm) says how it was raised.
+  manual_alarm: raise('fire', false),
   fault: raise('fault', true),
   mains_power_fault: raise('fault', true),
   backup_power_fault: raise('fault', true),
