@@ -64,13 +64,15 @@ function eventsInsertSql(param: string): string {
 
 /**
  * Point states from three arrays at `$first…$first+2` (ids, states, in_fault); `$1` is the
- * batch time (a changed state records it). Shared by both batch writes.
+ * batch time (a changed state records it). Shared by both batch writes. A point whose state
+ * and fault flag are already those is not written at all (no new row version, no index
+ * entries): most status uploads repeat the state the point is in.
  */
 function pointStatesUpdateSql(first: number): string {
   return `UPDATE points p SET state = k.state, in_fault = k.in_fault,
                     state_changed_at = CASE WHEN p.state IS DISTINCT FROM k.state THEN $1::timestamptz ELSE p.state_changed_at END
                FROM unnest($${first}::bigint[], $${first + 1}::text[], $${first + 2}::boolean[]) AS k(id, state, in_fault)
-              WHERE p.id = k.id`;
+              WHERE p.id = k.id AND (p.state IS DISTINCT FROM k.state OR p.in_fault IS DISTINCT FROM k.in_fault)`;
 }
 
 /** Inserts events idempotently; returns the ids of those actually inserted. */
@@ -337,7 +339,7 @@ export interface WriteBatchFastInput {
  */
 export function writeBatchFast(w: WriteBatchFastInput): Query & { name: string } {
   return {
-    name: 'ingest_write_batch_fast_v2',
+    name: 'ingest_write_batch_fast_v3',
     text: `WITH claimed AS (
              INSERT INTO ingest_frames (device_address, serial, time_label, received_at)
              SELECT * FROM unnest($2::bigint[], $3::int[], $4::text[], $5::timestamptz[])
@@ -347,11 +349,18 @@ export function writeBatchFast(w: WriteBatchFastInput): Query & { name: string }
              SELECT * FROM unnest($6::bigint[], $7::smallint[], $8::smallint[], $9::smallint[], $10::bigint[], $11::int[], $12::int[])
                AS k(device_address, adu_type, system_type, system_address, component_address, status, prev)
            ), lu AS (
-             UPDATE ingest_last_status s SET status = k.status, updated_at = $1::timestamptz
-               FROM k
-              WHERE k.prev IS NOT NULL AND s.device_address = k.device_address AND s.adu_type = k.adu_type
-                AND s.system_type = k.system_type AND s.system_address = k.system_address
-                AND s.component_address = k.component_address AND s.status = k.prev
+             -- Each key is found by a primary-key probe and updated by its row address (a TID
+             -- join): a generic plan of a plain UPDATE … FROM k hash-joined k to a scan of the
+             -- whole table, whose cost grows with the fleet.
+             UPDATE ingest_last_status s SET status = m.status, updated_at = $1::timestamptz
+               FROM (SELECT k.status, k.prev, x.ctid AS row
+                       FROM k CROSS JOIN LATERAL (
+                         SELECT s.ctid FROM ingest_last_status s
+                          WHERE s.device_address = k.device_address AND s.adu_type = k.adu_type
+                            AND s.system_type = k.system_type AND s.system_address = k.system_address
+                            AND s.component_address = k.component_address LIMIT 1) x
+                      WHERE k.prev IS NOT NULL) m
+              WHERE s.ctid = m.row AND s.status = m.prev
              RETURNING 1
            ), li AS (
              INSERT INTO ingest_last_status (device_address, adu_type, system_type, system_address, component_address, status, updated_at)
