@@ -16,3 +16,5 @@ export * from './db.ts';
 export * from './serial-jobs.ts';
 export * from './duty.ts';
 export * from './supervision.ts';
+export * from './supervision-work.ts';
+export * from './station.ts';
