@@ -37,6 +37,9 @@ const event = (id: number, unitId: number, kind: StoredEvent['kind'], descriptio
   h3R9: null,
 });
 
+/** A system status event (power faults): no component. */
+const power = (id: number, unitId: number, kind: StoredEvent['kind']): StoredEvent => ({ ...event(id, unitId, kind), componentType: null, componentAddress: null });
+
 describe('notifications: rules, outbox, SMS gateway retries', () => {
   let db: TestDatabase;
   let gateway: Server;
@@ -85,29 +88,102 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
     await db.drop();
   });
 
-  it('queues one SMS per recipient for faults, offline hosts and missed duty checks, throttled', async () => {
-    const n = await notifyForEvents(db.pool, [event(1, unitId, 'fault', '3F 烟感故障'), event(2, unitId, 'fire'), event(3, unitId, 'duty_check_missed')]);
-    // fault + duty check: responsible, manager, control room (none here) and the agency = 3 each; fire has no rule.
-    assert.equal(n, 6);
-    const rows = (await db.pool.query(`SELECT recipient, payload FROM outbox WHERE channel = 'sms' ORDER BY id`)).rows;
-    assert.deepEqual([...new Set(rows.map((r) => r.recipient))].sort(), ['02511110000', '13800000001', '13800000002']);
-    assert.match(rows[0].payload.text, /新街口百货发生故障：3F 烟感故障/);
-    // A blank description (devices often send none) still says what is at fault.
+  const now0 = Date.parse('2026-12-04T02:00:00Z'); // 10:00 in Shanghai
+  const policy = { coalesceS: 60, minIntervalS: 600, dailyCap: 4, maxChars: 300 };
+  const sms = async () =>
+    (await db.pool.query(`SELECT id, recipient, payload, hold_key, next_attempt_at, created_at FROM outbox WHERE channel = 'sms' ORDER BY id`)).rows;
+  /** What the worker does when it claims a message: it is no longer open for merging. */
+  const claimAll = () => db.pool.query(`UPDATE outbox SET hold_key = NULL, status = 'sent', sent_at = now()`);
+
+  it('names the fault, and gives each recipient one message for several faults of a unit (per unit and per recipient coalescing)', async () => {
     await db.pool.query(`DELETE FROM outbox`);
-    assert.equal(await notifyForEvents(db.pool, [event(10, unitId, 'fault', '   ')]), 3);
-    const blank = (await db.pool.query(`SELECT payload FROM outbox WHERE channel = 'sms' ORDER BY id`)).rows[0].payload.text as string;
+    const r = await notifyForEvents(db.pool, [event(1, unitId, 'fault', '3F 烟感故障'), event(2, unitId, 'fire'), event(3, unitId, 'duty_check_missed')], { policy, now: () => now0 });
+    // fault + duty check for responsible, manager and the agency: one message each (fire has no rule).
+    assert.deepEqual(r, { queued: 3, merged: 3, suppressed: 0 });
+    let rows = await sms();
+    assert.deepEqual(rows.map((x) => x.recipient).sort(), ['02511110000', '13800000001', '13800000002']);
+    assert.match(rows[0].payload.text, /新街口百货 故障：3F 烟感故障；新街口百货 查岗未应答/);
+    assert.ok(rows.every((x) => x.hold_key), 'open for merging while it waits');
+    // Waits coalesceS for more before it is due.
+    assert.equal(rows[0].next_attempt_at.getTime(), now0 + 60_000);
+    // A blank description (devices often send none) still says what is at fault: the point.
+    await db.pool.query(`DELETE FROM outbox`);
+    await notifyForEvents(db.pool, [event(10, unitId, 'fault', '   ')], { policy, now: () => now0 });
+    const blank = (await sms())[0].payload.text as string;
     assert.doesNotMatch(blank, /故障：。/);
-    assert.match(blank, /发生故障：.+ 0回路1号 故障。/);
+    assert.match(blank, /新街口百货发生故障：.+ 0回路1号 故障。/);
     assert.equal(eventDetailZh({ kind: 'host_offline', description: null, componentType: null, componentAddress: null, payload: { reason: 'power' } }), '主电和备电均故障（主机断电）');
-    // The same fault again within the throttle window queues nothing.
-    assert.equal(await notifyForEvents(db.pool, [event(4, unitId, 'fault')]), 0);
-    // Events of other units and kinds without a rule are ignored.
-    assert.equal(await notifyForEvents(db.pool, [event(5, unitId, 'supervisory'), { ...event(6, unitId, 'fault'), unitId: null }]), 0);
+    assert.equal(eventDetailZh({ kind: 'mains_power_fault', description: null, componentType: null, componentAddress: null, payload: {} }), '主电故障');
+    // More faults of the unit while the message waits: the same message, every fault named, repeats counted.
+    const more = [2, 3, 4].map((p) => ({ ...event(10 + p, unitId, 'fault'), componentAddress: p }));
+    const r2 = await notifyForEvents(db.pool, [...more, event(15, unitId, 'fault', '   ')], { policy, now: () => now0 + 5000 });
+    assert.deepEqual(r2, { queued: 0, merged: 12, suppressed: 0 });
+    rows = await sms();
+    assert.equal(rows.length, 3);
+    const text = rows[0].payload.text as string;
+    assert.match(text, /^【消防联网】新街口百货发生故障：.*0回路1号 故障（2次）、.*0回路2号 故障、.*0回路3号 故障、.*0回路4号 故障。请尽快处理。$/);
+    // Events of units without a rule or without a unit are ignored.
+    assert.deepEqual(await notifyForEvents(db.pool, [event(5, unitId, 'supervisory'), { ...event(6, unitId, 'fault'), unitId: null }], { policy }), { queued: 0, merged: 0, suppressed: 0 });
+  });
+
+  it('rate-limits a recipient, throttles repeats of a unit and kind, caps the day and summarises the rest', async () => {
+    await db.pool.query(`DELETE FROM outbox`);
+    await notifyForEvents(db.pool, [event(1, otherUnit, 'fault', '1F 手报故障')], { policy, now: () => now0 });
+    await claimAll(); // sent at once (test time); its created_at is the database's now
+    const sentAt = (await sms())[0].created_at.getTime();
+    // The same unit and kind within the rule's throttle (1800 s): not again.
+    assert.deepEqual(await notifyForEvents(db.pool, [event(2, otherUnit, 'fault', '1F 手报故障')], { policy, now: () => sentAt + 1000 }), { queued: 0, merged: 0, suppressed: 1 });
+    // Another kind: a new message, but not before minIntervalS after the last one.
+    await notifyForEvents(db.pool, [event(3, otherUnit, 'host_offline', 'UITD 心跳超时')], { policy, now: () => sentAt + 1000 });
+    let rows = await sms();
+    assert.equal(rows.length, 2);
+    assert.equal(rows[1].next_attempt_at.getTime(), sentAt + 600_000);
+    await claimAll();
+    // Daily cap 4: messages 3 and 4; the 4th is the day's remainder summary, held to 23:59 Shanghai.
+    await notifyForEvents(db.pool, [event(4, otherUnit, 'duty_check_missed')], { policy, now: () => sentAt + 2000 });
+    await claimAll();
+    await notifyForEvents(db.pool, [power(5, otherUnit, 'mains_power_fault')], { policy, now: () => sentAt + 3000 });
+    await notifyForEvents(db.pool, [power(6, otherUnit, 'backup_power_fault'), { ...event(7, otherUnit, 'fault', '2F 烟感故障') }], { policy, now: () => sentAt + 4000 });
+    rows = await sms();
+    assert.equal(rows.length, 4);
+    const summary = rows[3];
+    assert.equal(summary.payload.summary, true);
+    assert.equal(new Date(summary.next_attempt_at.getTime() + 8 * 3600_000).toISOString().slice(11, 16), '23:59');
+    assert.match(summary.payload.text, /今日短信已达上限（4条），此后1个单位另有2项异常：玄武单位 主电故障；玄武单位 备电故障。详情请登录消防联网平台查看。/);
+    // 1F 手报故障 was throttled; 2F 烟感故障 is a new fault of the same unit+kind within the throttle: suppressed too.
+    await claimAll();
+    assert.deepEqual(await notifyForEvents(db.pool, [event(8, otherUnit, 'host_offline', '再次离线')], { policy, now: () => sentAt + 5000 }), { queued: 0, merged: 0, suppressed: 1 });
+  });
+
+  it('a storm: 300 units of one agency each with a fault → one message per contact and one for the agency, naming the count', async () => {
+    await db.pool.query(`DELETE FROM outbox`);
+    const ag = (await db.pool.query(`SELECT maintenance_agency_id FROM units WHERE id = $1`, [unitId])).rows[0].maintenance_agency_id;
+    const ids = (
+      await db.pool.query(
+        `INSERT INTO units (name, region_adcode, maintenance_agency_id, contacts)
+         SELECT '风暴单位' || g, 320106, $1, jsonb_build_array(jsonb_build_object('role', 'responsible', 'name', '负责人', 'phone', '1370000' || lpad(g::text, 4, '0')))
+           FROM generate_series(1, 300) g RETURNING id`,
+        [ag],
+      )
+    ).rows.map((x) => Number(x.id));
+    const evs = ids.flatMap((u, i) => [power(1000 + 2 * i, u, 'mains_power_fault'), power(1001 + 2 * i, u, 'mains_power_fault')]);
+    const r = await notifyForEvents(db.pool, evs, { policy, now: () => now0 });
+    assert.equal(r.queued, 301);
+    const rows = await sms();
+    const perRecipient = new Map<string, number>();
+    for (const x of rows) perRecipient.set(x.recipient, (perRecipient.get(x.recipient) ?? 0) + 1);
+    assert.ok([...perRecipient.values()].every((n) => n === 1));
+    const agency = rows.find((x) => x.recipient === '02511110000')!;
+    assert.match(agency.payload.text, /^【消防联网】300个单位有300项异常：风暴单位1 主电故障（2次）；风暴单位2 主电故障（2次）；.*另有\d+项。请尽快处理。$/);
+    assert.ok(agency.payload.text.length <= 300);
+    assert.equal(agency.payload.unitIds.length, 300);
+    await db.pool.query(`DELETE FROM outbox`);
+    await db.pool.query(`DELETE FROM units WHERE id = ANY($1::bigint[])`, [ids]);
   });
 
   it('retries on a failing gateway with growing delays until it accepts, with one idempotency key', async () => {
     await db.pool.query(`DELETE FROM outbox`);
-    await notifyForEvents(db.pool, [event(10, otherUnit, 'host_offline', 'UITD 心跳超时')]);
+    await notifyForEvents(db.pool, [event(10, otherUnit, 'host_offline', 'UITD 心跳超时')], { policy: { ...policy, coalesceS: 0 } });
     const id = Number((await db.pool.query(`SELECT id FROM outbox`)).rows[0].id);
     script = [503, 500];
     received.length = 0;
@@ -143,14 +219,14 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
 
   it('gives up after the maximum attempts, and at once on a refused message', async () => {
     await db.pool.query(`DELETE FROM outbox`);
-    await notifyForEvents(db.pool, [event(20, otherUnit, 'fault')]);
+    await notifyForEvents(db.pool, [event(20, otherUnit, 'fault')], { policy: { ...policy, coalesceS: 0 } });
     const worker = new OutboxWorker(db.pool, new HttpSmsGateway(gatewayUrl), { maxAttempts: 2, retryBaseMs: 10 });
     script = [503, 503];
     await worker.runOnce();
     await new Promise((r) => setTimeout(r, 30));
     assert.deepEqual(await worker.runOnce(), { sent: 0, retried: 0, failed: 1 });
     await db.pool.query(`DELETE FROM outbox`);
-    await notifyForEvents(db.pool, [event(21, otherUnit, 'duty_check_missed')]);
+    await notifyForEvents(db.pool, [event(21, otherUnit, 'duty_check_missed')], { policy: { ...policy, coalesceS: 0, minIntervalS: 0 } });
     script = [400];
     assert.deepEqual(await worker.runOnce(), { sent: 0, retried: 0, failed: 1 });
     const row = (await db.pool.query(`SELECT status, attempts, last_error FROM outbox`)).rows[0];
@@ -197,7 +273,9 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
       while (Date.now() < deadline) {
         const r = await fetch(`${base}/api/notifications/outbox`, { headers: supervisor.headers });
         items = ((await r.json()) as { items: typeof items }).items;
-        if (items.length && items.every((i) => i.status === 'sent')) break;
+        if (items.length === 3 && items.every((i) => i.status === 'sent')) break;
+        // Digests wait coalesceS (60 s) for more: skip that time.
+        await db.pool.query(`UPDATE outbox SET next_attempt_at = now() WHERE status = 'pending' AND hold_key IS NOT NULL`);
         await new Promise((r) => setTimeout(r, 30));
       }
       assert.equal(items.length, 3); // only the supervisor's district: 2 contacts + agency
@@ -217,7 +295,7 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
       assert.equal(put.status, 403);
       const put2 = await fetch(`${base}/api/notifications/rules/fault`, { method: 'PUT', headers: { ...admin.headers, 'content-type': 'application/json' }, body: JSON.stringify(rule) });
       assert.equal(put2.status, 200);
-      assert.equal(await notifyForEvents(db.pool, [event(40, unitId, 'fault')]), 0);
+      assert.deepEqual(await notifyForEvents(db.pool, [event(40, unitId, 'fault')]), { queued: 0, merged: 0, suppressed: 0 });
     });
   });
 });

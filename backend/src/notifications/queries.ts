@@ -27,23 +27,58 @@ export function updateRule(kind: string, r: { enabled: boolean; notifyContacts: 
 
 export function unitRecipients(unitIds: number[]): Query {
   return {
-    text: `SELECT u.id, u.name, u.contacts, ma.phone AS agency_phone, ma.name AS agency_name
+    text: `SELECT u.id, u.name, u.region_adcode, u.contacts, ma.phone AS agency_phone, ma.name AS agency_name
            FROM units u LEFT JOIN maintenance_agencies ma ON ma.id = u.maintenance_agency_id
            WHERE u.id = ANY($1::bigint[])`,
     values: [unitIds],
   };
 }
 
-/** Queues one message unless the same unit/kind/recipient got one within throttle_s. */
-export function enqueueThrottled(m: { recipient: string; unitId: number; kind: string; text: string; eventId: number; throttleS: number }): Query {
+/** Locks the messages open for merging under these hold keys (the worker's claim skips locked rows). */
+export function lockOpenDigests(holdKeys: string[]): Query {
   return {
-    text: `INSERT INTO outbox (channel, recipient, payload, ref_entity, ref_id)
-           SELECT $1, $2, jsonb_build_object('text', $3::text, 'kind', $4::text, 'eventId', $5::bigint), 'unit', $6::text
-           WHERE NOT EXISTS (
-             SELECT 1 FROM outbox o WHERE o.channel = $1 AND o.ref_entity = 'unit' AND o.ref_id = $6::text AND o.recipient = $2
-               AND o.payload->>'kind' = $4 AND o.created_at > now() - make_interval(secs => $7))
+    text: `SELECT id FROM outbox WHERE channel = $1 AND hold_key = ANY($2::text[]) ORDER BY id FOR UPDATE`,
+    values: [SMS_CHANNEL, holdKeys],
+  };
+}
+
+/** These recipients' messages created since `sinceIso` (the day's start or the longest throttle window). */
+export function recentMessages(recipients: string[], sinceIso: string): Query {
+  return {
+    text: `SELECT id, recipient, payload, hold_key, created_at, ref_id FROM outbox
+           WHERE channel = $1 AND recipient = ANY($2::text[]) AND created_at >= $3::timestamptz ORDER BY id`,
+    values: [SMS_CHANNEL, recipients, sinceIso],
+  };
+}
+
+/** Rewrites open messages' payloads (items and text), only while they are still open. */
+export function updateDigests(rows: Array<{ id: number; payload: unknown }>): Query {
+  return {
+    text: `UPDATE outbox o SET payload = v.payload
+             FROM ROWS FROM (unnest($1::bigint[]), jsonb_array_elements($2::jsonb)) AS v(id, payload)
+            WHERE o.id = v.id AND o.hold_key IS NOT NULL
+           RETURNING o.id`,
+    values: [rows.map((r) => r.id), JSON.stringify(rows.map((r) => r.payload))],
+  };
+}
+
+/** New messages, open for merging until the worker claims them at `dueAt`. */
+export function insertDigests(rows: Array<{ recipient: string; holdKey: string; unitId: number; dueAtIso: string; payload: unknown }>): Query {
+  return {
+    text: `INSERT INTO outbox (channel, recipient, payload, ref_entity, ref_id, next_attempt_at, hold_key)
+           SELECT $1, v.recipient, v.payload, 'unit', v.unit_id::text, v.due_at, v.hold_key
+             FROM ROWS FROM (unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[]), jsonb_array_elements($6::jsonb))
+                  AS v(recipient, hold_key, unit_id, due_at, payload)
+           ON CONFLICT (channel, hold_key) WHERE hold_key IS NOT NULL DO NOTHING
            RETURNING id`,
-    values: [SMS_CHANNEL, m.recipient, m.text, m.kind, m.eventId, String(m.unitId), m.throttleS],
+    values: [
+      SMS_CHANNEL,
+      rows.map((r) => r.recipient),
+      rows.map((r) => r.holdKey),
+      rows.map((r) => r.unitId),
+      rows.map((r) => r.dueAtIso),
+      JSON.stringify(rows.map((r) => r.payload)),
+    ],
   };
 }
 
@@ -53,7 +88,8 @@ export function enqueueThrottled(m: { recipient: string; unitId: number; kind: s
  */
 export function claimDue(limit: number, leaseMs: number): Query {
   return {
-    text: `UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => $3::float8 / 1000)
+    // Claiming closes a digest for merging (hold_key NULL): what arrives later starts a new one.
+    text: `UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => $3::float8 / 1000), hold_key = NULL
            FROM (SELECT id FROM outbox WHERE channel = $1 AND status = 'pending' AND next_attempt_at <= now()
                  ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) due
            WHERE o.id = due.id
@@ -104,7 +140,7 @@ export function retryNow(scope: Scope, id: number): Query {
   const values: unknown[] = [id, SMS_CHANNEL];
   const pred = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
   return {
-    text: `UPDATE outbox o SET status = 'pending', next_attempt_at = now()
+    text: `UPDATE outbox o SET status = 'pending', next_attempt_at = now(), hold_key = NULL
            FROM units u WHERE o.id = $1 AND o.channel = $2 AND o.ref_entity = 'unit' AND u.id::text = o.ref_id AND ${pred}
              AND o.status <> 'sent'
            RETURNING o.id`,
