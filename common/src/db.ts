@@ -9,38 +9,52 @@ export interface Query {
   values?: unknown[];
 }
 
+/** Passed to `withClient`'s work: marks the connection broken, so it is discarded, not reused. */
+export interface HeldConnection {
+  broken(err: Error): void;
+}
+
 /**
- * Runs `work` in one transaction on a pooled client: COMMIT when it resolves (after
- * `beforeCommit`, if given), ROLLBACK when anything throws. A client that loses its server
- * mid-transaction (restart, pg_terminate_backend) emits 'error' — a listener is attached for
- * the duration so that cannot crash the process — and, like a client whose ROLLBACK failed,
- * is released with the error, so the pool discards it instead of handing a broken
- * connection to the next caller. A plain SQL error (a constraint, a 409) keeps the client.
+ * Runs `work` on a pooled client and gives it back. A client that loses its server while
+ * held (restart, pg_terminate_backend) emits 'error' — a listener is attached for the
+ * duration so that cannot crash the process — and is released with the error, so the pool
+ * discards it instead of handing a broken connection to the next caller; `work` marks it
+ * broken itself (`held.broken(err)`) after a failure it cannot vouch for.
  */
-export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, beforeCommit?: () => void | Promise<void>): Promise<T> {
+export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient, held: HeldConnection) => Promise<T>): Promise<T> {
   const client = await pool.connect();
-  let lost: Error | null = null;
+  let broken: Error | null = null;
   const onError = (err: Error) => {
-    lost = err;
+    broken ??= err;
   };
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
-    const r = await work(client);
-    if (beforeCommit) await beforeCommit();
-    await client.query('COMMIT');
-    client.off('error', onError);
-    client.release();
-    return r;
-  } catch (err) {
-    let broken: Error | null = lost;
-    await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-      broken ??= rollbackErr;
-    });
+    return await work(client, { broken: onError });
+  } finally {
     client.off('error', onError);
     client.release(broken ?? undefined);
-    throw err;
   }
+}
+
+/**
+ * Runs `work` in one transaction on a pooled client (`withClient`): COMMIT when it resolves
+ * (after `beforeCommit`, if given), ROLLBACK when anything throws. A client whose ROLLBACK
+ * failed, or whose connection broke, is discarded; a plain SQL error (a constraint, a 409)
+ * keeps the client.
+ */
+export function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, beforeCommit?: () => void | Promise<void>): Promise<T> {
+  return withClient(pool, async (client, held) => {
+    try {
+      await client.query('BEGIN');
+      const r = await work(client);
+      if (beforeCommit) await beforeCommit();
+      await client.query('COMMIT');
+      return r;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => held.broken(rollbackErr));
+      throw err;
+    }
+  });
 }
 
 /** SQLSTATEs the code reacts to by name (the one place they are spelled). */

@@ -12,11 +12,11 @@ import type pg from 'pg';
 import type { NormalizedEvent, StoredEvent } from '@firelink/common';
 import { carriesHostPower, rawReason, type Adu } from '../codec/adu.ts';
 import type { Frame } from '../codec/frame.ts';
-import { NO_DEVICE, eventPointId, hasWrites, planBatch, readKeysOf, systemEvent, type BatchItem, type DeviceInfo, type PlannedFrame } from '../domain/batch-plan.ts';
+import { NO_DEVICE, eventPointId, hasWrites, planBatch, readKeysOf, systemEvent, type BatchItem, type BatchPlan, type DeviceInfo, type PlannedFrame } from '../domain/batch-plan.ts';
 import * as q from './queries.ts';
 import { RawFrameBudget, type RawFrameBudgetOptions } from './raw-frame-budget.ts';
 import './pg-types.ts';
-import { PG_ERROR, isPgError, withTransaction } from '@firelink/common';
+import { PG_ERROR, isPgError, withClient, withTransaction } from '@firelink/common';
 
 export type { DeviceInfo };
 export { systemEvent };
@@ -85,8 +85,8 @@ export class EventStore {
   /** Frames queued or in a running transaction, by (device, serial, time label). */
   private inFlight = new Map<string, Promise<StoreResult>>();
 
-  /** Batch timing (ms, summed): transactions, frames in them, and the read/write statements' round trips. */
-  readonly timing = { batches: 0, fastBatches: 0, frames: 0, txMs: 0, readMs: 0, writeMs: 0 };
+  /** Batch timing (ms, summed): transactions, frames in them, statements sent (BEGIN/COMMIT included), and the read/write statements' round trips. */
+  readonly timing = { batches: 0, fastBatches: 0, frames: 0, statements: 0, txMs: 0, readMs: 0, writeMs: 0 };
 
   /** Frames waiting for a transaction (all lanes). */
   get queued(): number {
@@ -153,39 +153,51 @@ export class EventStore {
 
   /** Fast path when the batch qualifies, else (or when it turns out not to) the locked transaction. */
   private async storeBatch(batch: Item[]): Promise<StoreResult[]> {
-    if (this.fastPath && !this.beforeCommit && batch.every((it) => !it.adu || (!carriesHostPower(it.adu) && rawReason(it.adu) === null))) {
-      const client = await this.pool.connect();
-      let lost: Error | null = null;
-      const onError = (err: Error) => {
-        lost = err;
-      };
-      client.on('error', onError);
-      try {
-        const r = await this.storeIn(client, batch, 'fast');
-        client.off('error', onError);
-        client.release();
-        this.timing.fastBatches++;
-        return r;
-      } catch (err) {
-        client.off('error', onError);
-        // NeedsTransaction: nothing was sent to write. 40001 (ingest_assert): a concurrent
-        // writer moved a receipt or status after the read; the statement wrote nothing.
-        // Either way the locked transaction below stores the batch.
-        if (err instanceof NeedsTransaction || isPgError(err, PG_ERROR.serializationFailure)) client.release();
-        else {
-          client.release((lost ?? err) as Error); // not reused after a failure
-          // A database migrated before 0101 lacks ingest_assert: use transactions only.
-          if (isPgError(err, PG_ERROR.undefinedFunction)) this.fastPath = false;
-          throw err;
-        }
-      }
+    if (this.fastPathFits(batch)) {
+      const r = await this.storeFast(batch);
+      if (r) return r;
     }
     return this.transaction((c) => this.storeIn(c, batch, 'tx'), batch[0]!.frame);
   }
 
+  /**
+   * The fast path takes batches without host power changes or raw ADUs (the planner may still
+   * send a batch to the transaction once it has read the snapshot), and never when a test
+   * hooks the commit.
+   */
+  private fastPathFits(batch: readonly Item[]): boolean {
+    return this.fastPath && !this.beforeCommit && batch.every((it) => !it.adu || (!carriesHostPower(it.adu) && rawReason(it.adu) === null));
+  }
+
+  /** The batch in two autocommit statements, or null when it needs the locked transaction (nothing was written). */
+  private storeFast(batch: Item[]): Promise<StoreResult[] | null> {
+    return withClient(this.pool, async (client, held) => {
+      try {
+        const r = await this.storeIn(client, batch, 'fast');
+        this.timing.fastBatches++;
+        return r;
+      } catch (err) {
+        // NeedsTransaction: nothing was sent to write. 40001 (ingest_assert): a concurrent
+        // writer moved a receipt or status after the read; the statement wrote nothing.
+        // Either way the locked transaction stores the batch.
+        if (err instanceof NeedsTransaction || isPgError(err, PG_ERROR.serializationFailure)) return null;
+        held.broken(err as Error); // not reused after any other failure
+        // A database migrated before 0101 lacks ingest_assert: use transactions only.
+        if (isPgError(err, PG_ERROR.undefinedFunction)) this.fastPath = false;
+        throw err;
+      }
+    });
+  }
+
   private transaction<T>(work: (c: pg.PoolClient) => Promise<T>, frame: Frame): Promise<T> {
     const hook = this.beforeCommit;
+    this.timing.statements += 2; // BEGIN, COMMIT
     return withTransaction(this.pool, work, hook ? () => hook(frame) : undefined);
+  }
+
+  private query<R extends pg.QueryResultRow>(client: Queryable, query: q.Query): Promise<pg.QueryResult<R>> {
+    this.timing.statements++;
+    return client.query<R>(query);
   }
 
   /**
@@ -196,95 +208,106 @@ export class EventStore {
    * duty-check answers (rare) add a statement each.
    */
   private async storeIn(client: Queryable, items: BatchItem[], mode: 'tx' | 'fast'): Promise<StoreResult[]> {
+    const plan = await this.readAndPlan(client, items, mode);
+    const now = new Date().toISOString();
+    await this.answerDutyChecks(client, plan);
+    await this.surfaceStrangers(client, plan, now);
+    await this.keepRawFrames(client, plan, now);
+    const pending = pendingEvents(plan);
+    const ids = await this.write(client, plan, pending.map((p) => p.row), mode, now);
+    const stored = new Map<number, StoredEvent[]>();
+    for (const { frame, event, pointId } of pending) {
+      const id = ids.get(event.dedupeKey);
+      if (id === undefined) continue; // already stored (idempotent)
+      const list = stored.get(frame.index);
+      const s = toStored(event, id, frame.device, pointId);
+      if (list) list.push(s);
+      else stored.set(frame.index, [s]);
+    }
+    return items.map((it, i) => ({ duplicate: !plan.fresh[i], device: plan.deviceOf(it.frame.source), events: stored.get(i) ?? [] }));
+  }
+
+  /** The read phase (one statement) and the planner's answer; NeedsTransaction when the fast path may not write it. */
+  private async readAndPlan(client: Queryable, items: BatchItem[], mode: 'tx' | 'fast'): Promise<BatchPlan> {
     const keys = readKeysOf(items);
-    const fast = mode === 'fast';
-    const tRead = performance.now();
-    const read = await client.query<q.ReadBatchRow>(
-      fast
+    const t0 = performance.now();
+    const read = await this.query<q.ReadBatchRow>(
+      client,
+      mode === 'fast'
         ? q.readBatchFast({ frames: keys.frames, addresses: keys.addresses, status: keys.status, points: keys.points })
         : q.readBatch({ frames: keys.frames, addresses: keys.addresses, status: keys.status, points: keys.points, health: keys.health }),
     );
-    this.timing.readMs += performance.now() - tRead;
+    this.timing.readMs += performance.now() - t0;
     const plan = planBatch(items, q.snapshotOf(read.rows[0]!), mode);
     if (plan.needsTransaction) throw new NeedsTransaction('batch needs the locked transaction'); // nothing written yet
+    return plan;
+  }
 
-    const now = new Date().toISOString();
-    // Duty-check answers (rare): the response time is recorded on the check.
+  /** Duty-check answers (rare): the response time is recorded on the check and carried in the event. */
+  private async answerDutyChecks(client: Queryable, plan: BatchPlan): Promise<void> {
     for (const pf of plan.frames) {
       if (pf.device.deviceId === null) continue;
       for (const e of pf.events) {
         if (e.kind !== 'duty_check_answered') continue;
-        const r = await client.query<{ id: number; response_s: number; late: boolean }>(q.answerDutyCheck(pf.device.deviceId, e.receivedAt));
+        const r = await this.query<{ id: number; response_s: number; late: boolean }>(client, q.answerDutyCheck(pf.device.deviceId, e.receivedAt));
         const check = r.rows[0];
         e.payload = { ...e.payload, dutyCheckId: check ? Number(check.id) : null, responseS: check?.response_s ?? null, late: check?.late ?? false };
       }
     }
-    // Unregistered devices are surfaced (first sight, then hourly) and their frames kept raw (rare).
-    if (plan.strangers.length > 0) {
-      const r = await client.query<{ device_address: number; inserted: boolean; surface: boolean }>(
-        q.touchUnregistered(plan.strangers.map((x) => x.address), plan.strangers.map((x) => x.peer), plan.strangers.map((x) => x.frames), now),
+  }
+
+  /** Unregistered devices are recorded and surfaced as an event (first sight, then hourly) (rare). */
+  private async surfaceStrangers(client: Queryable, plan: BatchPlan, now: string): Promise<void> {
+    if (plan.strangers.length === 0) return;
+    const r = await this.query<{ device_address: number; inserted: boolean; surface: boolean }>(
+      client,
+      q.touchUnregistered(plan.strangers.map((x) => x.address), plan.strangers.map((x) => x.peer), plan.strangers.map((x) => x.frames), now),
+    );
+    const byAddress = new Map(plan.strangers.map((x) => [x.address, x]));
+    for (const row of r.rows) {
+      if (!row.surface) continue;
+      const { first } = byAddress.get(Number(row.device_address))!;
+      const f = first.item.frame;
+      first.events.push(
+        systemEvent(`gb:${f.source}:${f.serial}:${f.time}:unregistered`, 'unregistered_device', f.source, first.item.receivedAt.toISOString(), {
+          peer: first.item.peer,
+          firstSeen: row.inserted,
+          aduType: first.item.adu!.type,
+        }),
       );
-      const byAddress = new Map(plan.strangers.map((x) => [x.address, x]));
-      for (const row of r.rows) {
-        if (!row.surface) continue;
-        const { first } = byAddress.get(Number(row.device_address))!;
-        const f = first.item.frame;
-        first.events.push(
-          systemEvent(`gb:${f.source}:${f.serial}:${f.time}:unregistered`, 'unregistered_device', f.source, first.item.receivedAt.toISOString(), {
-            peer: first.item.peer,
-            firstSeen: row.inserted,
-            aduType: first.item.adu!.type,
-          }),
-        );
-      }
     }
-    // Frames of unregistered addresses are kept within a budget (they are still counted above).
+  }
+
+  /** Raw copies: ADUs kept raw, and frames of unregistered addresses within the raw-frame budget (they are still counted). */
+  private async keepRawFrames(client: Queryable, plan: BatchPlan, now: string): Promise<void> {
     const raw = plan.rawFrames;
     const keep = raw.reason.map((r, i) => r !== 'unregistered_device' || this.rawBudget.take(raw.address[i] ?? null, raw.peer[i] ?? null));
-    if (keep.some((k) => k)) {
-      const pick = <T>(xs: T[]) => xs.filter((_, i) => keep[i]);
-      await client.query(q.insertRawFrames(pick(raw.address), pick(raw.peer), pick(raw.reason), pick(raw.hex), now));
-    }
+    if (!keep.some((k) => k)) return;
+    const pick = <T>(xs: T[]) => xs.filter((_, i) => keep[i]);
+    await this.query(client, q.insertRawFrames(pick(raw.address), pick(raw.peer), pick(raw.reason), pick(raw.hex), now));
+  }
 
-    // Write phase, one statement.
-    const rows: q.EventRow[] = [];
-    const pending: Array<{ pf: PlannedFrame; e: NormalizedEvent; pointId: number | null }> = [];
-    for (const pf of plan.frames) {
-      if (pf.events.length === 0) continue;
-      const hex = pf.item.frame.raw.toString('hex');
-      for (const e of pf.events) {
-        const pointId = eventPointId(plan, pf.device, e);
-        pending.push({ pf, e, pointId });
-        rows.push(eventRow(e, pf.device, pointId, hex));
-      }
-    }
+  /** The write phase, one statement; returns the ids of the events actually inserted, by dedupe key. */
+  private async write(client: Queryable, plan: BatchPlan, rows: q.EventRow[], mode: 'tx' | 'fast', now: string): Promise<Map<string, number>> {
     const ids = new Map<string, number>();
-    if (fast) {
-      if (plan.freshFrames.address.length > 0) {
-        const tWrite = performance.now();
-        const r = await client.query<{ ok: boolean; events: Array<[number, string]> }>(
-          q.writeBatchFast({ frames: plan.freshFrames, status: plan.statuses, pointStates: plan.pointStates, events: rows, at: now }),
-        );
-        this.timing.writeMs += performance.now() - tWrite;
-        for (const [id, key] of r.rows[0]!.events) ids.set(key, Number(id));
-      }
-    } else if (hasWrites(plan)) {
-      const tWrite = performance.now();
-      const r = await client.query<{ id: number; dedupe_key: string }>(
+    const t0 = performance.now();
+    if (mode === 'fast') {
+      if (plan.freshFrames.address.length === 0) return ids;
+      const r = await this.query<{ ok: boolean; events: Array<[id: number, dedupeKey: string]> }>(
+        client,
+        q.writeBatchFast({ frames: plan.freshFrames, status: plan.statuses, pointStates: plan.pointStates, events: rows, at: now }),
+      );
+      for (const [id, dedupeKey] of r.rows[0]!.events) ids.set(dedupeKey, Number(id));
+    } else {
+      if (!hasWrites(plan)) return ids;
+      const r = await this.query<{ id: number; dedupe_key: string }>(
+        client,
         q.writeBatch({ status: plan.statuses, pointStates: plan.pointStates, systems: plan.systems, health: plan.health, events: rows, at: now }),
       );
-      this.timing.writeMs += performance.now() - tWrite;
       for (const x of r.rows) ids.set(x.dedupe_key, Number(x.id));
     }
-    const stored = new Map<number, StoredEvent[]>();
-    for (const { pf, e, pointId } of pending) {
-      const id = ids.get(e.dedupeKey);
-      if (id === undefined) continue; // already stored (idempotent)
-      const list = stored.get(pf.index) ?? [];
-      list.push(toStored(e, id, pf.device, pointId));
-      stored.set(pf.index, list);
-    }
-    return items.map((it, i) => ({ duplicate: !plan.fresh[i], device: plan.deviceOf(it.frame.source), events: stored.get(i) ?? [] }));
+    this.timing.writeMs += performance.now() - t0;
+    return ids;
   }
 
   /** Keeps a frame we refused (e.g. a peer not allowed for the device) in raw_frames, for investigation, within the raw-frame budget. */
@@ -307,6 +330,20 @@ export class EventStore {
     };
     return client ? run(client) : withTransaction(this.pool, run);
   }
+}
+
+/** Every event of the plan's frames with its point and its row (raw bytes hex-encoded once per frame). */
+function pendingEvents(plan: BatchPlan): Array<{ frame: PlannedFrame; event: NormalizedEvent; pointId: number | null; row: q.EventRow }> {
+  const out: Array<{ frame: PlannedFrame; event: NormalizedEvent; pointId: number | null; row: q.EventRow }> = [];
+  for (const frame of plan.frames) {
+    if (frame.events.length === 0) continue;
+    const hex = frame.item.frame.raw.toString('hex');
+    for (const event of frame.events) {
+      const pointId = eventPointId(plan, frame.device, event);
+      out.push({ frame, event, pointId, row: eventRow(event, frame.device, pointId, hex) });
+    }
+  }
+  return out;
 }
 
 function eventRow(e: NormalizedEvent, device: DeviceInfo, pointId: number | null, rawHex: string | null): q.EventRow {
