@@ -8,6 +8,7 @@ import type { MessageKey } from './lib/i18n.ts';
 import { Link, navigate, useRoute } from './lib/router-react.tsx';
 import { routePath, type Route } from './lib/router.ts';
 import { SessionCtx, useSession, type Session } from './lib/session-react.tsx';
+import { accessText, deniedText, mayOpen } from './lib/view-access.ts';
 import { DeskView } from './views/desk.tsx';
 import { openUnitFinder } from './lib/open-finder.ts';
 import { finderText } from './views/finder/strings.ts';
@@ -49,7 +50,7 @@ function TopBar({ route }: { route: Route }) {
         {t('app.title')}
       </Link>
       <nav>
-        {items.map(([href, key]) => (
+        {items.filter(([href]) => mayOpen(me?.role, href)).map(([href, key]) => (
           <Link key={href} href={href} className={current.startsWith(href) ? 'active' : ''}>
             {t(key)}
           </Link>
@@ -103,11 +104,37 @@ function Hosted({ view: View, path }: { view: ReturnType<typeof lazyHosted>; pat
   );
 }
 
+/** The top bar's name of the view at `path` ('/desk/12' → 接警台). */
+const VIEW_NAMES: Record<string, MessageKey> = {
+  '/wall': 'nav.wall',
+  '/desk': 'nav.desk',
+  '/analyst': 'nav.analyst',
+  '/onboarding': 'nav.onboarding',
+  '/duty': 'nav.duty',
+  '/supervise': 'nav.supervise',
+};
+
+/** A view outside the caller's role: say whom it is for instead of a screen of 403s. */
+function NotForRole({ path }: { path: string }) {
+  const { t, locale } = useI18n();
+  const { me } = useSession();
+  const key = VIEW_NAMES[/^\/[^/]+/.exec(path)?.[0] ?? ''];
+  return (
+    <div className="center-card" role="alert" data-testid="not-for-role">
+      <h1>{accessText(locale, 'denied.title')}</h1>
+      {me && <p>{deniedText(locale, path, key ? t(key) : path, me.role)}</p>}
+      <Link href="/">{accessText(locale, 'denied.home')}</Link>
+    </div>
+  );
+}
+
 function Shell({ route, children }: { route: Route; children: ReactNode }) {
+  const { me } = useSession();
+  const path = routePath(route);
   return (
     <>
       <TopBar route={route} />
-      <main className="page">{children}</main>
+      <main className="page">{me && !mayOpen(me.role, path) ? <NotForRole path={path} /> : children}</main>
     </>
   );
 }
@@ -160,7 +187,7 @@ export function App() {
   if (status === 'loading') body = null;
   else if (route.name === 'login') body = <LoginView next={route.next} />;
   else if (status === 'signed-out') body = null;
-  else if (route.name === 'wall') body = <WallView />;
+  else if (route.name === 'wall' && (!me || mayOpen(me.role, '/wall'))) body = <WallView />;
   else
     body = (
       <Shell route={route}>

@@ -46,6 +46,8 @@ export interface Suggestion {
   etaS: number | null;
   distanceMeters: number | null;
   pathWgs84: Array<[number, number]> | null;
+  /** The station's district (tells apart stations of the same name). */
+  regionAdcode?: number | null;
 }
 
 export async function suggestStations(lonLatWgs84: [number, number], k = 3, signal?: AbortSignal): Promise<Suggestion[]> {
@@ -58,6 +60,7 @@ export async function suggestStations(lonLatWgs84: [number, number], k = 3, sign
       name: s.name ?? s.stationName ?? `#${s.stationId}`,
       etaS: s.etaS ?? s.etaSeconds ?? null,
       distanceMeters: s.distanceMeters ?? null,
+      regionAdcode: typeof s.regionAdcode === 'number' ? s.regionAdcode : null,
       pathWgs84: line ? line.coordinates.map((c: number[]) => [c[0]!, c[1]!] as [number, number]) : null,
     };
   });

@@ -21,6 +21,7 @@ export function alarmFromDto(d: AlarmDto): AlarmView {
     openedAt: d.openedAt,
     lastSeenAt: d.lastSeenAt,
     escalated: d.escalatedAt !== null,
+    cleared: d.clearedAt !== null,
     eventCount: d.eventCount,
     version: d.version,
   };

@@ -24,6 +24,8 @@ export interface AlarmView {
   openedAt: string;
   lastSeenAt: string;
   escalated: boolean;
+  /** A clearing event arrived (fire cleared, fault cleared, back online…): still open, but calmer. */
+  cleared?: boolean;
   eventCount: number;
   /** Bumped by the server on every change; a stale update (lower version) is ignored. */
   version: number;

@@ -4,6 +4,7 @@
 // stage, each with a note (views/desk/procedure-panel.tsx).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
+  ALARM_KINDS,
   alarmDtoSchema,
   availableSteps,
   causeLabel,
@@ -16,14 +17,20 @@ import {
   type AlarmStepBody,
   type ProcedureStepId,
   type UnitDetail,
+  unitDistrictsSchema,
+  dispatchRecordSchema,
+  type DispatchRecordDto,
 } from '@firelink/common';
+import { z } from 'zod';
 import { AlertSound, unlockOnGesture } from '../audio/alert.ts';
 import { getAlarmDetail, heatCells, suggestStations, takeStep, type HeatMetric, type Suggestion } from '../api/alarms.ts';
 import { ApiError, api } from '../api/http.ts';
 import { useI18n } from '../lib/i18n-react.tsx';
-import { eventKindName, formatAgo, formatFloor, formatTime, type Locale } from '../lib/i18n.ts';
+import { defineMessages, eventKindName, formatAgo, formatFloor, formatTime, type Locale } from '../lib/i18n.ts';
 import { openUnitFinder } from '../lib/open-finder.ts';
 import { Link, navigate } from '../lib/router-react.tsx';
+import { useSession } from '../lib/session-react.tsx';
+import { mayActOnAlarms, accessText, roleName } from '../lib/view-access.ts';
 import { loadUnits } from '../live/units-loader.ts';
 import { useLive } from '../live/use-live.ts';
 import { CommandMap, type CommandMapHandle } from '../map/command-map.tsx';
@@ -32,11 +39,87 @@ import { moveSelection } from '../model/alarm-queue.ts';
 import { ProcedurePanel } from './desk/procedure-panel.tsx';
 import { deskText, type DeskTextKey } from './desk/strings.ts';
 
+/** The desk's own strings beyond desk/strings.ts (queue filter, dispatches, 119). */
+const dx = defineMessages(
+  {
+    'filter.all': '全部',
+    'filter.label': '按类型筛选',
+    'cleared': '已恢复',
+    'dispatches': '已派出的消防站',
+    'dispatch.out': '出动中',
+    'dispatch.released': '已归队 {at}',
+    'dispatch.release': '归队',
+    'dispatch.eta': '预计 {n} 分钟',
+    'forward.title': '转 119',
+    'forward.pending': '待发送（第 {n} 次尝试）',
+    'forward.sent': '已送达 119 · {at}',
+    'forward.failed': '发送失败（已尝试 {n} 次），请电话联系 119',
+    'forward.none': '核实为真实火警后自动转 119',
+    'you': '{name}（本人）',
+    'stations.sent': '派往 {names}',
+  },
+  {
+    'filter.all': 'All',
+    'filter.label': 'Filter by kind',
+    'cleared': 'Cleared',
+    'dispatches': 'Stations dispatched',
+    'dispatch.out': 'Out',
+    'dispatch.released': 'Back {at}',
+    'dispatch.release': 'Release',
+    'dispatch.eta': 'ETA {n} min',
+    'forward.title': 'Forward to 119',
+    'forward.pending': 'Pending (attempt {n})',
+    'forward.sent': 'Delivered to 119 · {at}',
+    'forward.failed': 'Failed after {n} attempts: call 119 by phone',
+    'forward.none': 'Forwarded to 119 automatically once verified as a real fire',
+    'you': '{name} (you)',
+    'stations.sent': 'to {names}',
+  },
+);
+
+const dispatchListSchema = z.object({ dispatches: z.array(dispatchRecordSchema) });
+
+/**
+ * Station names that read apart: a name shared by two stations (the demo has five such
+ * pairs) gets its district, and the district's name, if shared too, the station's number.
+ */
+function stationLabels(list: ReadonlyArray<{ stationId: number; name: string; regionAdcode?: number | null }>, districts: ReadonlyMap<number, string>): Map<number, string> {
+  const byName = new Map<string, number>();
+  const ids = new Set<number>();
+  for (const s of list) {
+    if (ids.has(s.stationId)) continue;
+    ids.add(s.stationId);
+    byName.set(s.name, (byName.get(s.name) ?? 0) + 1);
+  }
+  const out = new Map<number, string>();
+  const seen = new Map<number, true>();
+  for (const s of list) {
+    if (seen.has(s.stationId)) continue;
+    seen.set(s.stationId, true);
+    if ((byName.get(s.name) ?? 0) < 2) out.set(s.stationId, s.name);
+    else {
+      const d = s.regionAdcode != null ? districts.get(s.regionAdcode) : undefined;
+      out.set(s.stationId, d ? `${s.name}（${d}）` : `${s.name}（#${s.stationId}）`);
+    }
+  }
+  // Same name in the same district: the station's number tells them apart.
+  const uses = new Map<string, number>();
+  for (const l of out.values()) uses.set(l, (uses.get(l) ?? 0) + 1);
+  for (const [id, l] of out) if ((uses.get(l) ?? 0) > 1 && !l.includes('#')) out.set(id, `${l.replace(/）$/, '')} #${id}）`);
+  return out;
+}
+
 /** A timeline line for a step: its name, who, what it recorded (translated) and the note. */
-function stepText(s: AlarmStep, kind: string, locale: Locale, verdictName: (v: string) => string): string {
+function stepText(
+  s: AlarmStep,
+  kind: string,
+  locale: Locale,
+  verdictName: (v: string) => string,
+  ctx: { me: { username: string; displayName: string } | null; stationName: (id: number) => string | null },
+): string {
   const parts = [eventKindName(locale, `step:${s.step}`)];
   const system = s.actorName === 'system';
-  if (s.actorName) parts.push(system ? deskText(locale, 'system') : s.actorName);
+  if (s.actorName) parts.push(system ? deskText(locale, 'system') : ctx.me && s.actorName === ctx.me.username ? dx(locale, 'you', { name: ctx.me.displayName }) : s.actorName);
   const d = (s.detail ?? {}) as { verdict?: string; cause?: string; deadlineAt?: string; stationIds?: number[]; call?: { number: string; answeredBy?: string; outcome: string; durationS: number } };
   const tx = (k: DeskTextKey, p?: Record<string, string | number>) => deskText(locale, k, p);
   if (d.verdict) parts.push(tx('detail.verdict', { v: verdictName(d.verdict) }));
@@ -48,7 +131,10 @@ function stepText(s: AlarmStep, kind: string, locale: Locale, verdictName: (v: s
       tx('detail.call', { number: d.call.number, who: d.call.answeredBy || tx('nobody'), outcome: o ? (locale === 'en' ? o.en : o.zh) : d.call.outcome, seconds: d.call.durationS }),
     );
   }
-  if (d.stationIds?.length) parts.push(tx('detail.stations', { n: d.stationIds.length }));
+  if (d.stationIds?.length) {
+    const names = d.stationIds.map((id) => ctx.stationName(id));
+    parts.push(names.every((n) => n !== null) ? dx(locale, 'stations.sent', { names: names.join(locale === 'en' ? ', ' : '、') }) : tx('detail.stations', { n: d.stationIds.length }));
+  }
   // The pipeline's own notes (event ids, delivery errors, timeouts) are technical English:
   // shown on the English screen only.
   if (s.note && (!system || locale === 'en')) parts.push(s.note);
@@ -68,6 +154,10 @@ function useNow(everyMs: number): number {
 
 export function DeskView({ alarmId }: { alarmId: number | null }) {
   const { t, locale } = useI18n();
+  const { me } = useSession();
+  // A supervisor reads the desk; only operators and dispatchers take steps (no button that
+  // would end in 403).
+  const canAct = mayActOnAlarms(me?.role);
   // A fire that arrives while the operator works: the siren (unlocked by the first click or
   // key, as browsers require) and a banner over the queue until the fire is acknowledged.
   const sound = useMemo(() => new AlertSound(), []);
@@ -101,6 +191,23 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   }, [live.units]);
   const now = useNow(5000);
   const selected = alarmId;
+  // Kind filter of the queue (null: every kind) and the per-kind counts on its buttons.
+  const [kindFilter, setKindFilter] = useState<string | null>(null);
+  const kindCounts = useMemo(() => {
+    const c: Record<string, number> = {};
+    for (const x of alarms) c[x.kind] = (c[x.kind] ?? 0) + 1;
+    return c;
+  }, [alarms]);
+  const shown = useMemo(() => (kindFilter ? alarms.filter((x) => x.kind === kindFilter) : alarms), [alarms, kindFilter]);
+  // District names (the caller's jurisdiction) to tell apart stations of the same name.
+  const [districts, setDistricts] = useState<Map<number, string>>(new Map());
+  useEffect(() => {
+    const ac = new AbortController();
+    api('/api/units/districts', unitDistrictsSchema, { signal: ac.signal })
+      .then((r) => setDistricts(new Map(r.districts.map((d) => [d.adcode, locale === 'en' && d.nameEn ? d.nameEn : d.name]))))
+      .catch(() => {});
+    return () => ac.abort();
+  }, [locale]);
   const select = useCallback((id: number | null) => navigate(id === null ? '/desk' : `/desk/${id}`, { replace: true }), []);
   // A click on a unit or alarm on the map selects that unit's most urgent alarm in the queue;
   // a unit without one opens in the finder.
@@ -180,6 +287,31 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
     return () => ac.abort();
   }, [dispatchAt?.[0], dispatchAt?.[1]]);
 
+  // Stations sent to this alarm (DISPATCH's records): who is out, who is back, and release.
+  const [dispatches, setDispatches] = useState<DispatchRecordDto[]>([]);
+  const [dispatchesVersion, setDispatchesVersion] = useState(0);
+  useEffect(() => {
+    setDispatches([]);
+    if (selected === null || !canDispatch) return;
+    const ac = new AbortController();
+    api(`/api/dispatch/records?alarmId=${selected}`, dispatchListSchema, { signal: ac.signal })
+      .then((r) => setDispatches(r.dispatches))
+      .catch(() => {});
+    return () => ac.abort();
+  }, [selected, canDispatch, liveAlarm?.version, dispatchesVersion]);
+  const release = useCallback(async (dispatchId: number) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api(`/api/dispatch/records/${dispatchId}/release`, null, { method: 'POST' });
+      setDispatchesVersion((v) => v + 1);
+    } catch {
+      setError(deskText(locale, 'refusal.failed'));
+    } finally {
+      setBusy(false);
+    }
+  }, [locale]);
+
   const act = useCallback(
     async (step: ProcedureStepId, body: Omit<AlarmStepBody, 'version'>): Promise<boolean> => {
       const cur = (selected !== null && live.state.queue.get(selected)) || (detail ? { version: detail.alarm.version, id: detail.alarm.id } : null);
@@ -191,6 +323,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
       try {
         const r = await takeStep(selected, step, { version, ...body });
         setDetail((d) => (d && d.alarm.id === r.alarm.id && d.alarm.version <= r.alarm.version ? { ...d, alarm: r.alarm } : d));
+        if (step === 'dispatch') setDispatchesVersion((v) => v + 1);
         // Reload for the new step, call and 119 rows.
         getAlarmDetail(selected)
           .then((d) => setDetail((c) => (c && c.alarm.id === d.alarm.id && c.alarm.version > d.alarm.version ? { ...d, alarm: c.alarm } : d)))
@@ -211,7 +344,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
     [selected, detail, live.state, locale],
   );
 
-  const canAck = !busy && !!a && availableSteps({ kind: a.kind, stage: stageOf(a), verdict: a.verdict, cleared: a.clearedAt != null }).some((r) => r.step === 'ack');
+  const canAck = canAct && !busy && !!a && availableSteps({ kind: a.kind, stage: stageOf(a), verdict: a.verdict, cleared: a.clearedAt != null }).some((r) => r.step === 'ack');
 
   // Keyboard: J/K or arrows move; A acknowledges; Esc deselects. The other steps need their form.
   const keyState = useRef({ alarms, selected, canAck, act });
@@ -237,7 +370,13 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
     () => (stations ?? []).filter((s) => s.pathWgs84).map((s) => ({ id: String(s.stationId), pathWgs84: s.pathWgs84! })),
     [stations],
   );
-  const nearest = stations ?? detail?.nearestStations?.map((s) => ({ ...s, pathWgs84: null })) ?? null;
+  const nearest: Array<Suggestion & { regionAdcode?: number | null }> | null = stations ?? detail?.nearestStations?.map((s) => ({ ...s, pathWgs84: null })) ?? null;
+  const labels = useMemo(
+    () => stationLabels([...(nearest ?? []), ...dispatches.map((d) => ({ stationId: d.stationId, name: d.stationName ?? `#${d.stationId}` }))], districts),
+    [nearest, dispatches, districts],
+  );
+  const stationName = (id: number): string | null => labels.get(id) ?? null;
+  const meName = me ? { username: me.username, displayName: me.displayName } : null;
   const phone = unit?.controlRoomPhone ?? unit?.contacts.find((c) => c.role === 'control_room')?.phone ?? null;
   const building = unit?.building;
 
@@ -263,14 +402,33 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
             {t('desk.newFire', { unit: newFire.unitName ?? '—' })}
           </button>
         )}
+        {alarms.length > 0 && (
+          <div className="queue-filter" role="group" aria-label={dx(locale, 'filter.label')} data-testid="queue-filter">
+            <button type="button" className={kindFilter === null ? 'active' : ''} aria-pressed={kindFilter === null} onClick={() => setKindFilter(null)} data-testid="filter-all">
+              {dx(locale, 'filter.all')} <b>{alarms.length}</b>
+            </button>
+            {ALARM_KINDS.filter((k) => (kindCounts[k] ?? 0) > 0).map((k) => (
+              <button
+                key={k}
+                type="button"
+                className={`k-${k} ${kindFilter === k ? 'active' : ''}`}
+                aria-pressed={kindFilter === k}
+                onClick={() => setKindFilter(kindFilter === k ? null : k)}
+                data-testid={`filter-${k}`}
+              >
+                {t(`kind.${k}` as 'kind.fire')} <b>{kindCounts[k]}</b>
+              </button>
+            ))}
+          </div>
+        )}
         {alarms.length === 0 && <div className="hint">{t('desk.empty')}</div>}
         <div role="listbox" aria-label={t('desk.queue')} data-testid="queue">
-          {alarms.map((x: AlarmView) => (
+          {shown.map((x: AlarmView) => (
             <div
               key={x.id}
               role="option"
               aria-selected={x.id === selected}
-              className={`queue-row ${x.id === selected ? 'selected' : ''}`}
+              className={`queue-row ${x.id === selected ? 'selected' : ''} ${x.cleared ? 'cleared' : ''}`}
               onClick={() => select(x.id)}
               data-testid={`queue-row-${x.id}`}
               data-kind={x.kind}
@@ -280,6 +438,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
               <span className="name">
                 <span className={`tag k-${x.kind}`}>{t(`kind.${x.kind}` as 'kind.fire')}</span>
                 {x.escalated && <span className="tag esc">{t('desk.escalated')}</span>}
+                {x.cleared && <span className="tag cleared" data-testid="tag-cleared">{dx(locale, 'cleared')}</span>}
                 {x.unitName ?? `#${x.unitId ?? '—'}`}
               </span>
               <span className="state">{t(`state.${x.state}`)}</span>
@@ -334,15 +493,21 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
                 <dd>{a.eventCount}</dd>
               </dl>
             </section>
-            <ProcedurePanel
-              alarm={a}
-              calls={detail?.calls ?? []}
-              phone={phone}
-              stations={nearest?.map((x) => ({ stationId: x.stationId, name: x.name })) ?? null}
-              busy={busy}
-              error={error}
-              onStep={act}
-            />
+            {canAct ? (
+              <ProcedurePanel
+                alarm={a}
+                calls={detail?.calls ?? []}
+                phone={phone}
+                stations={nearest?.map((x) => ({ stationId: x.stationId, name: labels.get(x.stationId) ?? x.name })) ?? null}
+                busy={busy}
+                error={error}
+                onStep={act}
+              />
+            ) : (
+              <section className="read-only" data-testid="desk-read-only">
+                {me ? accessText(locale, 'readOnly', { role: roleName(locale, me.role) }) : null}
+              </section>
+            )}
             {canDispatch && <section>
               <h3>{t('desk.nearest')}</h3>
               {!nearest || nearest.length === 0 ? (
@@ -351,7 +516,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
                 <ul className="timeline stations">
                   {nearest.map((s) => (
                     <li key={s.stationId}>
-                      <span>{s.name}</span>
+                      <span>{labels.get(s.stationId) ?? s.name}</span>
                       <span>
                         {t('desk.eta')} {s.etaS !== null ? t('desk.etaMin', { n: Math.round(s.etaS / 60) }) : '—'}
                         {s.distanceMeters !== null ? ` · ${(s.distanceMeters / 1000).toFixed(1)} km` : ''}
@@ -361,11 +526,61 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
                 </ul>
               )}
             </section>}
+            {canDispatch && dispatches.length > 0 && (
+              <section data-testid="dispatches">
+                <h3>{dx(locale, 'dispatches')}</h3>
+                <ul className="timeline stations">
+                  {dispatches.map((d) => (
+                    <li key={d.id} data-testid={`dispatch-${d.id}`} data-released={d.releasedAt ? '1' : '0'}>
+                      <span>{labels.get(d.stationId) ?? d.stationName ?? `#${d.stationId}`}</span>
+                      <span>
+                        {d.releasedAt ? (
+                          dx(locale, 'dispatch.released', { at: formatTime(d.releasedAt, locale, 'time') })
+                        ) : (
+                          <>
+                            {dx(locale, 'dispatch.out')}
+                            {d.etaSeconds !== null ? ` · ${dx(locale, 'dispatch.eta', { n: Math.round(d.etaSeconds / 60) })}` : ''}
+                            {canAct && (
+                              <button type="button" className="small" disabled={busy} onClick={() => void release(d.id)} data-testid={`release-${d.id}`}>
+                                {dx(locale, 'dispatch.release')}
+                              </button>
+                            )}
+                          </>
+                        )}
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+              </section>
+            )}
+            {a.kind === 'fire' && (
+              <section data-testid="forwards">
+                <h3>{dx(locale, 'forward.title')}</h3>
+                {(detail?.forwards ?? []).length === 0 ? (
+                  <div className="meta">{dx(locale, 'forward.none')}</div>
+                ) : (
+                  <ul className="timeline">
+                    {detail!.forwards.map((f) => (
+                      <li key={f.id} className={`forward ${f.status}`} data-testid={`forward-${f.status}`}>
+                        <span className="t">{formatTime(f.createdAt, locale, 'time')}</span>
+                        <span>
+                          {f.status === 'sent'
+                            ? dx(locale, 'forward.sent', { at: formatTime(f.sentAt, locale, 'time') })
+                            : f.status === 'failed'
+                              ? dx(locale, 'forward.failed', { n: f.attempts })
+                              : dx(locale, 'forward.pending', { n: Math.max(1, f.attempts) })}
+                        </span>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </section>
+            )}
             <section>
               <h3>{t('desk.timeline')}</h3>
               <ul className="timeline" data-testid="timeline">
                 {[
-                  ...(detail?.steps ?? []).map((s) => ({ key: `s${s.id}`, at: s.at, text: stepText(s, a.kind, locale, (v) => t(`verdict.${v}` as 'verdict.fire')) })),
+                  ...(detail?.steps ?? []).map((s) => ({ key: `s${s.id}`, at: s.at, text: stepText(s, a.kind, locale, (v) => t(`verdict.${v}` as 'verdict.fire'), { me: meName, stationName }) })),
                   ...(detail?.events ?? []).map((e) => ({ key: `e${e.id}`, at: e.receivedAt, text: `${eventKindName(locale, e.kind)}${e.pointLabel ? ` · ${e.pointLabel}` : ''}` })),
                 ]
                   .sort((x, y) => (x.at < y.at ? 1 : x.at > y.at ? -1 : 0))

@@ -43,8 +43,13 @@ export const onboardingStatusSchema = z.object({
 });
 export type OnboardingStatus = z.infer<typeof onboardingStatusSchema>;
 
-export const fetchQueue = (signal?: AbortSignal) =>
-  api('/api/onboarding/queue?limit=200', z.object({ total: z.number(), items: z.array(queueItemSchema) }), { signal });
+/** One page of the queue: the given states (open units with overdue drawings too, unless drawingsOverdue is false). */
+export const fetchQueue = (opts: { states: readonly string[]; limit: number; offset: number; drawingsOverdue: boolean }, signal?: AbortSignal) =>
+  api(
+    `/api/onboarding/queue?${new URLSearchParams({ state: opts.states.join(','), limit: String(opts.limit), offset: String(opts.offset), drawingsOverdue: String(opts.drawingsOverdue) })}`,
+    z.object({ total: z.number(), items: z.array(queueItemSchema) }),
+    { signal },
+  );
 export const fetchFunnel = (signal?: AbortSignal) => api('/api/onboarding/funnel', z.array(funnelRowSchema), { signal });
 export const fetchUnit = (id: number, signal?: AbortSignal) => api(`/api/units/${id}`, unitDetailSchema, { signal });
 export const fetchStatus = (id: number, signal?: AbortSignal) => api(`/api/units/${id}/onboarding`, onboardingStatusSchema, { signal });
