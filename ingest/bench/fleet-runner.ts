@@ -1,8 +1,11 @@
 // Child process of the ingest benchmark: the simulated fleet, in its own process so the
 // 10,000 client sockets neither share the server's event loop nor its file-descriptor limit.
-// argv[2]: JSON {port, units, startAddress, pointsPerDevice, phases: [{rate, seconds}]}.
-// Prints "connected <n>", then per phase "phase <i>" at its start and "report <json>" once its
-// backlog has drained (at most 30 s after the phase).
+// argv[2]: JSON {port, units, startAddress, pointsPerDevice}. Prints "connected <n> <s>", then
+// takes one command per line on stdin: "phase <rate> <seconds>" answers "start" when the rate
+// is offered and "report <json>" once the backlog has drained (at most 30 s after the
+// phase); "quit" stops the fleet. The parent decides the next rate from the report (the
+// knee finder).
+import { createInterface } from 'node:readline';
 import { Fleet } from '../src/sim/fleet.ts';
 
 interface Plan {
@@ -10,7 +13,6 @@ interface Plan {
   units: number;
   startAddress: number;
   pointsPerDevice: number;
-  phases: Array<{ rate: number; seconds: number }>;
 }
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as Plan;
@@ -31,10 +33,14 @@ const fleet = new Fleet({
 const t0 = performance.now();
 await fleet.start();
 say(`connected ${fleet.report().connected} ${((performance.now() - t0) / 1000).toFixed(1)}`);
-for (const [i, p] of plan.phases.entries()) {
+for await (const line of createInterface({ input: process.stdin })) {
+  const [cmd, rateArg, secondsArg] = line.trim().split(' ');
+  if (cmd === 'quit') break;
+  if (cmd !== 'phase') continue;
+  const p = { rate: Number(rateArg), seconds: Number(secondsArg) };
   fleet.resetLatency();
   const before = fleet.report();
-  say(`phase ${i}`);
+  say('start');
   fleet.setRate(p.rate);
   await new Promise((r) => setTimeout(r, p.seconds * 1000));
   fleet.setRate(0);
