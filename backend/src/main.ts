@@ -19,12 +19,14 @@ import { dispatchFeature } from './dispatch/feature.ts';
 import { tilesFeature } from './tiles/feature.ts';
 import { dutyFeature } from './duty/feature.ts';
 import { supervisionFeature } from './supervision/feature.ts';
+import { waterFeature } from './water/feature.ts';
+import { stationFeature } from './station/feature.ts';
 import type { Feature, FeatureContext, FeatureFactory } from './kernel/feature.ts';
 
 export type { Feature, FeatureContext, FeatureFactory } from './kernel/feature.ts';
 
 // Features in start order; each later capability adds its factory here.
-export const FEATURES: FeatureFactory[] = [accessFeature, usersFeature, liveFeature(), onboardingFeature(), ingestFeature(), analyticsFeature, dispatchFeature, tilesFeature, dutyFeature(), supervisionFeature()];
+export const FEATURES: FeatureFactory[] = [accessFeature, usersFeature, liveFeature(), onboardingFeature(), ingestFeature(), analyticsFeature, dispatchFeature, tilesFeature, dutyFeature(), supervisionFeature(), waterFeature, stationFeature];
 
 export interface RunningServer {
   httpPort: number;

@@ -17,3 +17,4 @@ export * from './serial-jobs.ts';
 export * from './duty.ts';
 export * from './supervision.ts';
 export * from './supervision-work.ts';
+export * from './station.ts';

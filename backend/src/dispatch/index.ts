@@ -6,3 +6,6 @@ export type { DispatchRecord, RecordDispatchInput, Actor } from './records.ts';
 export { computeCoverage, coverageByRegion, uncoveredUnits, stationAreas } from './coverage.ts';
 export { dispatchFeature } from './feature.ts';
 export * from './model.ts';
+export { reportProgress, progressOf } from './progress.ts';
+export type { Progress, ReportedProgress } from './progress.ts';
+export { DISPATCH_CHANNEL, notifyQuery, parseNotice, type DispatchNotice } from './notify.ts';

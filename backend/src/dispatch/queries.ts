@@ -401,3 +401,27 @@ export function ownStationQuery(userId: number): Query {
 export function dispatchStationQuery(dispatchId: number): Query {
   return { text: 'SELECT station_id FROM dispatches WHERE id = $1', values: [dispatchId] };
 }
+
+// ---- progress of a dispatch order (issue 20) ----
+
+/** Progress columns in order; reporting one fills any earlier one still empty with the same time. */
+export const PROGRESS_COLUMNS = ['acknowledged_at', 'turned_out_at', 'on_scene_at', 'returning_at'] as const;
+
+export function progressRowQuery(id: number): Query {
+  return {
+    text: `SELECT d.id, d.station_id, d.at, d.released_at, ${PROGRESS_COLUMNS.map((c) => `d.${c}`).join(', ')}
+           FROM dispatches d WHERE d.id = $1`,
+    values: [id],
+  };
+}
+
+/** Sets the columns up to and including `upTo` (those still empty) to now. */
+export function setProgressQuery(id: number, upTo: (typeof PROGRESS_COLUMNS)[number]): Query {
+  const cols = PROGRESS_COLUMNS.slice(0, PROGRESS_COLUMNS.indexOf(upTo) + 1);
+  return {
+    text: `UPDATE dispatches SET ${cols.map((c) => `${c} = COALESCE(${c}, now())`).join(', ')}
+           WHERE id = $1 AND released_at IS NULL
+           RETURNING id, ${PROGRESS_COLUMNS.join(', ')}`,
+    values: [id],
+  };
+}

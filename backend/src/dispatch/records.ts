@@ -13,6 +13,7 @@ import {
   releaseDispatchQuery,
   setStationStatusQuery,
 } from './queries.ts';
+import { notifyQuery } from './notify.ts';
 import { suggestStations, type StationStatus } from './suggest.ts';
 
 export interface Actor {
@@ -69,6 +70,7 @@ async function changeStationStatus(
     before: { status: from },
     after: { status: to, ...detail },
   });
+  await c.query(notifyQuery({ kind: 'station', id: stationId }));
   return r;
 }
 
@@ -175,6 +177,7 @@ export async function recordDispatch(c: pg.ClientBase, actor: Actor, input: Reco
       after: scopeAllows(actor.principal.scope, { regionAdcode: s.region_adcode == null ? null : Number(s.region_adcode) }) ? rec : { ...rec, mutualAid: true },
     });
     await changeStationStatus(c, actor, id, s.status, 'dispatched', { dispatchId: rec.id });
+    await c.query(notifyQuery({ kind: 'dispatch', id: rec.id }));
     out.push(rec);
   }
   return out;
@@ -197,5 +200,6 @@ export async function releaseDispatch(c: pg.ClientBase, actor: Actor, dispatchId
   const released = (await c.query(lockDispatchQuery(dispatchId, { kind: 'all' }))).rows[0];
   const rec = toDispatchRecord(released);
   await recordAudit(c, { actor: actor.principal, ip: actor.ip, action: 'dispatch.release', entity: 'dispatch', entityId: dispatchId, before: toDispatchRecord(d), after: rec });
+  await c.query(notifyQuery({ kind: 'dispatch', id: dispatchId }));
   return { ...rec, stationStatus };
 }

@@ -1,0 +1,15 @@
+// The station workspace: /api/station and the station stream /ws/station.
+import { authenticateRequest } from '../auth/authenticate.ts';
+import type { FeatureFactory } from '../kernel/feature.ts';
+import { stationRouter } from './routes.ts';
+import { StationStream } from './stream.ts';
+
+export const stationFeature: FeatureFactory = (ctx) => {
+  const stream = new StationStream(ctx.pool, ctx.logger, async (req) => (await authenticateRequest(ctx.pool, req))?.principal ?? null);
+  return {
+    name: 'station',
+    routers: [{ path: '/api/station', router: stationRouter(ctx.pool) }],
+    start: () => stream.start(ctx.http),
+    stop: () => stream.stop(),
+  };
+};

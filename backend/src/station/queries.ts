@@ -1,0 +1,206 @@
+// SQL of the station workspace: orders (dispatch rows with their alarm, unit and point),
+// station states, the station's units, the familiarisation pack, visits, statistics.
+import { scopePredicate, type Scope } from '../auth/scope.ts';
+import type { Query } from '../db/pool.ts';
+
+// ---- orders ----
+
+const ORDER_COLUMNS = `d.id, d.alarm_id, d.station_id, s.name AS station_name, s.region_adcode AS station_region,
+  d.at, d.acknowledged_at, d.turned_out_at, d.on_scene_at, d.returning_at, d.released_at, d.note,
+  a.kind AS alarm_kind, a.region_adcode AS alarm_region,
+  COALESCE(a.unit_id, NULL) AS unit_id, u.name AS unit_name, u.address AS unit_address, u.category AS unit_category,
+  u.high_risk AS unit_high_risk, u.control_room_phone, u.contacts,
+  p.floor, p.label AS point_label, p.component_type,
+  ST_X(COALESCE(d.location, a.location, u.point)) AS lon, ST_Y(COALESCE(d.location, a.location, u.point)) AS lat`;
+const ORDER_FROM = `dispatches d JOIN stations s ON s.id = d.station_id
+  LEFT JOIN alarms a ON a.id = d.alarm_id LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN points p ON p.id = a.point_id`;
+
+/** Who sees an order: its station's account, or a jurisdiction holding its alarm or its station. */
+export type OrderViewer = { kind: 'station'; stationId: number } | { kind: 'scope'; scope: Scope };
+
+function viewerPredicate(v: OrderViewer, values: unknown[]): string {
+  if (v.kind === 'station') {
+    values.push(v.stationId);
+    return `d.station_id = $${values.length}`;
+  }
+  const byAlarm = scopePredicate(v.scope, { region: 'COALESCE(a.region_adcode, s.region_adcode)', unit: 'a.unit_id' }, values);
+  const byStation = scopePredicate(v.scope, { region: 's.region_adcode' }, values);
+  return `(${byAlarm} OR ${byStation})`;
+}
+
+export function orderByIdQuery(id: number): Query {
+  return { text: `SELECT ${ORDER_COLUMNS} FROM ${ORDER_FROM} WHERE d.id = $1`, values: [id] };
+}
+
+export function listOrdersQuery(v: OrderViewer, f: { open: boolean | null; limit: number }): Query {
+  const values: unknown[] = [f.open, f.limit];
+  const where = viewerPredicate(v, values);
+  return {
+    text: `SELECT ${ORDER_COLUMNS} FROM ${ORDER_FROM}
+           WHERE ($1::boolean IS NULL OR (d.released_at IS NULL) = $1::boolean) AND ${where}
+           ORDER BY d.at DESC, d.id DESC LIMIT $2`,
+    values,
+  };
+}
+
+/** The order's id if the viewer may see it (for refusals before any change). */
+export function orderVisibleQuery(v: OrderViewer, id: number): Query {
+  const values: unknown[] = [id];
+  const where = viewerPredicate(v, values);
+  return { text: `SELECT d.id, d.station_id FROM ${ORDER_FROM} WHERE d.id = $1 AND ${where}`, values };
+}
+
+// ---- stations ----
+
+const STATION_COLUMNS = `s.id, s.name, s.class, s.status, s.status_changed_at, s.region_adcode, s.phone,
+  ST_X(s.point) AS lon, ST_Y(s.point) AS lat,
+  COALESCE((SELECT json_agg(json_build_object('id', d.id, 'alarm_id', d.alarm_id, 'at', d.at,
+              'acknowledged_at', d.acknowledged_at, 'turned_out_at', d.turned_out_at, 'on_scene_at', d.on_scene_at,
+              'returning_at', d.returning_at) ORDER BY d.at)
+            FROM dispatches d WHERE d.station_id = s.id AND d.released_at IS NULL), '[]'::json) AS open`;
+
+export function stationStateQuery(id: number): Query {
+  return { text: `SELECT ${STATION_COLUMNS} FROM stations s WHERE s.id = $1`, values: [id] };
+}
+
+export function listStationStatesQuery(v: OrderViewer): Query {
+  if (v.kind === 'station') return stationStateQuery(v.stationId);
+  const values: unknown[] = [];
+  const where = scopePredicate(v.scope, { region: 's.region_adcode' }, values);
+  return { text: `SELECT ${STATION_COLUMNS} FROM stations s WHERE ${where} ORDER BY s.id`, values };
+}
+
+export function ownStationQuery(userId: number): Query {
+  return { text: 'SELECT station_id FROM users WHERE id = $1', values: [userId] };
+}
+
+export function coverageQuery(stationId: number): Query {
+  return { text: `SELECT ST_AsGeoJSON(geom, 6)::json AS geom FROM station_coverage WHERE station_id = $1`, values: [stationId] };
+}
+
+export function regionNamesQuery(scope: Scope): Query {
+  const values: unknown[] = [];
+  const where = scopePredicate(scope, { region: 'r.adcode' }, values);
+  return { text: `SELECT r.adcode, r.name FROM regions r WHERE r.level = 'district' AND ${where} ORDER BY r.adcode`, values };
+}
+
+// ---- the station's units ----
+
+/** A unit is due a familiarisation visit when none was recorded in the last 12 months. */
+const LAST_VISIT = `(SELECT max(v.visited_at) FROM unit_visits v WHERE v.unit_id = u.id)`;
+
+export function stationUnitsQuery(
+  scope: Scope,
+  f: { q: string | null; category: string | null; minHeightM: number | null; highRisk: boolean | null; openAlarms: boolean | null; visitDue: boolean | null; limit: number },
+): Query {
+  const values: unknown[] = [];
+  const where = [scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values), `u.onboarding_state <> 'closed'`];
+  if (f.q) {
+    values.push(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    where.push(`(u.name ILIKE $${values.length} OR u.address ILIKE $${values.length})`);
+  }
+  if (f.category) {
+    values.push(f.category);
+    where.push(`u.category = $${values.length}`);
+  }
+  if (f.minHeightM != null) {
+    values.push(f.minHeightM);
+    where.push(`COALESCE(b.height_m, b.floors_above * 3.0) >= $${values.length}`);
+  }
+  if (f.highRisk != null) {
+    values.push(f.highRisk);
+    where.push(`u.high_risk = $${values.length}`);
+  }
+  const openAlarms = `(SELECT count(*)::int FROM alarms a WHERE a.unit_id = u.id AND a.state <> 'closed')`;
+  if (f.openAlarms != null) where.push(f.openAlarms ? `${openAlarms} > 0` : `${openAlarms} = 0`);
+  if (f.visitDue != null) where.push(`${f.visitDue ? '' : 'NOT '}COALESCE(${LAST_VISIT} < now() - interval '12 months', true)`);
+  values.push(f.limit);
+  return {
+    text: `SELECT u.id, u.name, u.address, u.category, u.high_risk, u.region_adcode,
+                  COALESCE(b.height_m, CASE WHEN b.id IS NULL THEN NULL ELSE b.floors_above * 3.0 END) AS height_m, b.floors_above,
+                  ${openAlarms} AS open_alarms, ${LAST_VISIT} AS last_visit_at,
+                  ST_X(u.point) AS lon, ST_Y(u.point) AS lat, count(*) OVER () AS total
+           FROM units u LEFT JOIN buildings b ON b.id = u.building_id
+           WHERE ${where.join(' AND ')}
+           ORDER BY ${openAlarms} DESC, u.high_risk DESC, u.name, u.id LIMIT $${values.length}`,
+    values,
+  };
+}
+
+export function unitInScopeQuery(scope: Scope, unitId: number): Query {
+  const values: unknown[] = [unitId];
+  const where = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
+  return {
+    text: `SELECT u.id, u.name, u.address, u.category, u.high_risk, u.control_room_phone, u.contacts, u.region_adcode,
+                  ST_X(u.point) AS lon, ST_Y(u.point) AS lat,
+                  b.id AS building_id, b.name AS building_name, b.floors_above, b.floors_below, b.height_m
+           FROM units u LEFT JOIN buildings b ON b.id = u.building_id WHERE u.id = $1 AND ${where}`,
+    values,
+  };
+}
+
+export function pointsByFloorQuery(unitId: number): Query {
+  return {
+    text: `SELECT p.floor, p.component_type, count(*)::int AS n FROM points p WHERE p.unit_id = $1
+           GROUP BY p.floor, p.component_type ORDER BY p.floor NULLS LAST, p.component_type`,
+    values: [unitId],
+  };
+}
+
+export function systemsQuery(unitId: number): Query {
+  return {
+    text: `SELECT fs.system_type, count(*)::int AS n FROM facility_systems fs JOIN devices dv ON dv.id = fs.device_id
+           WHERE dv.unit_id = $1 GROUP BY fs.system_type ORDER BY fs.system_type`,
+    values: [unitId],
+  };
+}
+
+export function keyPartsQuery(unitId: number): Query {
+  return { text: `SELECT id, floor, name, hazard FROM unit_key_parts WHERE unit_id = $1 ORDER BY floor NULLS LAST, id`, values: [unitId] };
+}
+
+export function visitsQuery(unitId: number): Query {
+  return {
+    text: `SELECT id, station_id, by_name, visited_at, note, visited_at >= now() - interval '12 months' AS recent
+           FROM unit_visits WHERE unit_id = $1 ORDER BY visited_at DESC, id DESC LIMIT 50`,
+    values: [unitId],
+  };
+}
+
+export function insertVisitQuery(v: { unitId: number; stationId: number | null; byUser: number | null; byName: string; visitedAt: string | null; note: string }): Query {
+  return {
+    text: `INSERT INTO unit_visits (unit_id, station_id, by_user, by_name, visited_at, note)
+           VALUES ($1, $2, $3, $4, COALESCE($5::timestamptz, now()), $6)
+           RETURNING id, unit_id, station_id, by_name, visited_at, note`,
+    values: [v.unitId, v.stationId, v.byUser, v.byName, v.visitedAt, v.note],
+  };
+}
+
+export function insertKeyPartQuery(v: { unitId: number; floor: number | null; name: string; hazard: string; byUser: number | null }): Query {
+  return {
+    text: `INSERT INTO unit_key_parts (unit_id, floor, name, hazard, created_by) VALUES ($1, $2, $3, $4, $5)
+           RETURNING id, unit_id, floor, name, hazard`,
+    values: [v.unitId, v.floor, v.name, v.hazard, v.byUser],
+  };
+}
+
+export function displayNameQuery(userId: number): Query {
+  return { text: 'SELECT display_name FROM users WHERE id = $1', values: [userId] };
+}
+
+// ---- statistics ----
+
+/** Turnout (sent → turned out) and travel (turned out → on scene) seconds per station, oldest first. */
+export function stationTimesQuery(v: OrderViewer, days: number): Query {
+  const values: unknown[] = [days];
+  const where = v.kind === 'station' ? ((values.push(v.stationId), `s.id = $${values.length}`)) : scopePredicate(v.scope, { region: 's.region_adcode' }, values);
+  return {
+    text: `SELECT s.id, s.name, count(d.id)::int AS dispatches,
+                  COALESCE(array_agg(EXTRACT(EPOCH FROM d.turned_out_at - d.at)::float8 ORDER BY d.at) FILTER (WHERE d.turned_out_at IS NOT NULL), '{}') AS turnout,
+                  COALESCE(array_agg(EXTRACT(EPOCH FROM d.on_scene_at - d.turned_out_at)::float8 ORDER BY d.at) FILTER (WHERE d.on_scene_at IS NOT NULL AND d.turned_out_at IS NOT NULL), '{}') AS travel
+           FROM stations s LEFT JOIN dispatches d ON d.station_id = s.id AND d.at >= now() - make_interval(days => $1)
+           WHERE ${where}
+           GROUP BY s.id, s.name ORDER BY s.id`,
+    values,
+  };
+}

@@ -1,0 +1,259 @@
+// The station workspace over real HTTP, WebSocket and PostgreSQL: a dispatch recorded by the
+// center reaches the dispatched station's stream at once (and no other station's), the
+// station's reports reach the center's stream, and every id a caller names is checked
+// against its station or jurisdiction.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
+import { STATION_WS_PATH, orderListSchema, stationStatsSchema, stationStreamMessageSchema, stationUnitListSchema, unitPackSchema, type StationStreamMessage } from '@firelink/common';
+import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import { accessFeature } from '../auth/feature.ts';
+import { createTestUser, type TestUser } from '../auth/testing.ts';
+import { dispatchFeature } from '../dispatch/feature.ts';
+import { at, loadHandMadeNetwork } from '../dispatch/hand-made-network.ts';
+import { loadConfig } from '../kernel/config.ts';
+import { createLogger } from '../logger.ts';
+import { startServer, type RunningServer } from '../main.ts';
+import { waterFeature } from '../water/feature.ts';
+import { stationFeature } from './feature.ts';
+
+const WEST = 320102;
+const EAST = 320104;
+
+/** A station-stream client that keeps every message and can wait for one. */
+class StreamClient {
+  readonly messages: StationStreamMessage[] = [];
+  private waiters: Array<() => void> = [];
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (d) => {
+      this.messages.push(stationStreamMessageSchema.parse(JSON.parse(String(d))));
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+  static open(base: string, user: TestUser): Promise<StreamClient> {
+    const ws = new WebSocket(`${base.replace('http', 'ws')}${STATION_WS_PATH}`, { headers: user.headers });
+    const c = new StreamClient(ws);
+    return new Promise((resolve, reject) => {
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+      ws.once('error', reject);
+      c.wait((m) => m.type === 'station_hello').then(() => resolve(c), reject);
+    });
+  }
+  async wait<T extends StationStreamMessage>(pred: (m: StationStreamMessage) => boolean, ms = 5000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const hit = this.messages.find(pred);
+      if (hit) return hit as T;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching message within ${ms} ms; got ${this.messages.map((m) => m.type).join(', ')}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+  close() {
+    this.ws.close();
+  }
+}
+
+describe('station workspace: orders over the station stream, progress, scoping', () => {
+  let db: TestDatabase;
+  let server: RunningServer;
+  let base: string;
+  let ids: Record<string, number>;
+  let eastUnit: number;
+  let westUnit: number;
+  let alarmId: number;
+  let eastSource: number;
+  const u: Record<string, TestUser> = {};
+  const clients: StreamClient[] = [];
+
+  const call = async (who: TestUser, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...who.headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  before(async () => {
+    db = await createTestDatabase('station_ws');
+    ids = await loadHandMadeNetwork(db.pool);
+    await db.pool.query(`UPDATE roads SET length_m = ST_Length(geom::geography)`);
+    const box = (x0: number, x1: number) => [...at(x0, -4000), ...at(x1, 7000)];
+    for (const [adcode, [x0, x1]] of [[WEST, [-1000, 1500]], [EAST, [1500, 4000]]] as const) {
+      await db.pool.query(`INSERT INTO regions (adcode, name, level, geom) VALUES ($1, $2, 'district', ST_Multi(ST_MakeEnvelope($3, $4, $5, $6, 4326)))`, [adcode, `区 ${adcode}`, ...box(x0, x1)]);
+    }
+    await db.pool.query(`UPDATE stations SET region_adcode = $1 WHERE name IN ('A', 'C')`, [WEST]);
+    await db.pool.query(`UPDATE stations SET region_adcode = $1 WHERE name IN ('B', 'D', 'E')`, [EAST]);
+    await db.pool.query(`UPDATE stations SET status = 'available'`);
+    const unit = async (name: string, [lon, lat]: [number, number], region: number) =>
+      Number(
+        (
+          await db.pool.query(
+            `INSERT INTO units (name, address, point, region_adcode, contacts) VALUES ($1, $1 || '路 1 号', ST_SetSRID(ST_MakePoint($2, $3), 4326), $4,
+               '[{"role":"responsible","name":"张三","phone":"13800000000"}]') RETURNING id`,
+            [name, lon, lat, region],
+          )
+        ).rows[0].id,
+      );
+    eastUnit = await unit('东区商场', at(2500, 40), EAST);
+    westUnit = await unit('西区学校', at(500, 40), WEST);
+    alarmId = Number(
+      (
+        await db.pool.query(
+          `INSERT INTO alarms (unit_id, kind, priority, state, region_adcode, location) SELECT $1, 'fire', 1, 'verified', $2, point FROM units WHERE id = $1 RETURNING id`,
+          [eastUnit, EAST],
+        )
+      ).rows[0].id,
+    );
+    // Hydrants along the line V1–V4 every 250 m; the one nearest the unit is under repair.
+    for (let x = 125; x < 3000; x += 250) {
+      await db.pool.query(`INSERT INTO water_sources (kind, status, point, region_adcode) VALUES ('hydrant', $1, ST_SetSRID(ST_MakePoint($2, $3), 4326), $4)`, [
+        x === 2375 ? 'under_repair' : 'usable',
+        ...at(x, -10),
+        x < 1500 ? WEST : EAST,
+      ]);
+    }
+    eastSource = Number((await db.pool.query(`SELECT id FROM water_sources WHERE region_adcode = $1 ORDER BY id LIMIT 1`, [EAST])).rows[0].id);
+    u.eastDispatcher = await createTestUser(db.pool, { role: 'dispatcher', regions: [EAST] });
+    u.westDispatcher = await createTestUser(db.pool, { role: 'dispatcher', regions: [WEST] });
+    u.unitUser = await createTestUser(db.pool, { role: 'unit_user', units: [eastUnit] });
+    for (const [key, station, region] of [['stationB', ids.B, EAST], ['stationE', ids.E, EAST], ['stationA', ids.A, WEST], ['unbound', null, EAST]] as const) {
+      u[key] = await createTestUser(db.pool, { role: 'station', regions: [region] });
+      await db.pool.query('UPDATE users SET station_id = $2 WHERE id = $1', [u[key]!.userId, station]);
+    }
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0' });
+    server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [accessFeature, dispatchFeature, waterFeature, stationFeature] });
+    base = `http://127.0.0.1:${server.httpPort}`;
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await server?.close();
+    await db?.drop();
+  });
+
+  let orderId: number;
+
+  it('a dispatch reaches the dispatched station at once with unit, contacts, route, ETA and water; no other station gets it', async () => {
+    const b = await StreamClient.open(base, u.stationB!);
+    const e = await StreamClient.open(base, u.stationE!);
+    const center = await StreamClient.open(base, u.eastDispatcher!);
+    const west = await StreamClient.open(base, u.westDispatcher!);
+    clients.push(b, e, center, west);
+    const t0 = performance.now();
+    const r = await call(u.eastDispatcher!, 'POST', '/api/dispatch/records', { alarmId, stationIds: [ids.B] });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    orderId = r.body.dispatches[0].id;
+    const m = await b.wait<Extract<StationStreamMessage, { type: 'dispatch_order' }>>((x) => x.type === 'dispatch_order' && x.order.id === orderId);
+    const ms = performance.now() - t0;
+    assert.ok(ms < 3000, `order arrived in ${ms.toFixed(0)} ms`);
+    const o = m.order;
+    assert.equal(o.unit?.name, '东区商场');
+    assert.equal(o.unit?.address, '东区商场路 1 号');
+    assert.deepEqual(o.unit?.contacts, [{ role: 'responsible', name: '张三', phone: '13800000000' }]);
+    assert.equal(o.progress, 'dispatched');
+    // B at V4 drives back along V4→V3 half an edge: 30 s, plus the 40 m access leg.
+    assert.equal(o.route?.method, 'road');
+    assert.ok(o.route && Math.abs(o.route.etaSeconds - (30 + 40 / (20 / 3.6))) < 1.5, `eta ${o.route?.etaSeconds}`);
+    assert.ok(o.route!.line.coordinates.length >= 2);
+    assert.equal(o.water.length, 5);
+    assert.ok(o.water.every((w) => w.method === 'road'));
+    const usable = await db.pool.query(`SELECT count(*)::int AS n FROM water_sources WHERE id = ANY($1::bigint[]) AND status = 'usable'`, [o.water.map((w) => w.id)]);
+    assert.equal(usable.rows[0].n, 5, 'only usable sources');
+    // The center of the jurisdiction sees the order and B's new status; station E and the west see nothing of it.
+    await center.wait((x) => x.type === 'dispatch_order' && x.order.id === orderId);
+    await center.wait((x) => x.type === 'station_status' && x.station.id === ids.B && x.station.status === 'dispatched');
+    await new Promise((r2) => setTimeout(r2, 300));
+    assert.ok(!e.messages.some((x) => x.type !== 'station_hello'), `station E got ${e.messages.map((x) => x.type)}`);
+    assert.ok(!west.messages.some((x) => x.type !== 'station_hello'), `the west got ${west.messages.map((x) => x.type)}`);
+  });
+
+  it('the station acknowledges and turns out; the center sees each report live; times are recorded; no going back', async () => {
+    const center = clients[2]!;
+    for (const progress of ['acknowledged', 'turned_out'] as const) {
+      const r = await call(u.stationB!, 'POST', `/api/station/orders/${orderId}/progress`, { progress });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.order.progress, progress);
+      await center.wait((x) => x.type === 'dispatch_progress' && x.order.id === orderId && x.order.progress === progress);
+    }
+    const back = await call(u.stationB!, 'POST', `/api/station/orders/${orderId}/progress`, { progress: 'acknowledged' });
+    assert.equal(back.status, 409);
+    // Skipping 'on scene' fills it: returning implies arrival.
+    await db.pool.query(`UPDATE dispatches SET at = now() - interval '5 minutes', acknowledged_at = now() - interval '270 s', turned_out_at = now() - interval '230 s' WHERE id = $1`, [orderId]);
+    assert.equal((await call(u.stationB!, 'POST', `/api/station/orders/${orderId}/progress`, { progress: 'on_scene' })).status, 200);
+    const done = await call(u.stationB!, 'POST', `/api/station/orders/${orderId}/progress`, { progress: 'available' });
+    assert.equal(done.status, 200);
+    assert.equal(done.body.order.progress, 'available');
+    await center.wait((x) => x.type === 'station_status' && x.station.id === ids.B && x.station.status === 'available');
+    const audit = await db.pool.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'dispatch.progress' AND entity_id = $1`, [String(orderId)]);
+    assert.equal(audit.rows[0].n, 4);
+    const stats = stationStatsSchema.parse((await call(u.eastDispatcher!, 'GET', '/api/station/stats?days=30')).body);
+    const sb = stats.stations.find((s) => s.stationId === ids.B)!;
+    assert.equal(sb.turnout.n, 1);
+    assert.ok(Math.abs(sb.turnout.medianS! - 70) < 2, `turnout ${sb.turnout.medianS}`);
+    assert.ok(Math.abs(sb.travel.medianS! - 230) < 5, `travel ${sb.travel.medianS}`);
+    assert.equal(sb.turnout.withinReference, 1);
+    assert.equal(stats.turnoutReferenceS, 80);
+  });
+
+  it('a station sees its own orders and its own area only; every id is checked', async () => {
+    // Orders: B's order is not E's, A's or the west dispatcher's.
+    assert.equal((await call(u.stationE!, 'POST', `/api/station/orders/${orderId}/progress`, { progress: 'returning' })).status, 403);
+    assert.equal((await call(u.stationE!, 'GET', `/api/station/orders/${orderId}`)).status, 404);
+    assert.equal((await call(u.westDispatcher!, 'GET', `/api/station/orders/${orderId}`)).status, 404);
+    assert.equal((await call(u.westDispatcher!, 'POST', `/api/station/orders/${orderId}/progress`, { progress: 'returning' })).status, 404);
+    assert.deepEqual(orderListSchema.parse((await call(u.stationE!, 'GET', '/api/station/orders')).body).orders, []);
+    assert.equal(orderListSchema.parse((await call(u.stationB!, 'GET', '/api/station/orders')).body).orders.length, 1);
+    // Units: the east station lists east units only; the west unit's pack and visits are refused.
+    const list = stationUnitListSchema.parse((await call(u.stationB!, 'GET', '/api/station/units')).body);
+    assert.deepEqual(list.units.map((x) => x.id), [eastUnit]);
+    assert.equal((await call(u.stationB!, 'GET', `/api/station/units/${westUnit}/pack`)).status, 404);
+    assert.equal((await call(u.stationB!, 'POST', `/api/station/units/${westUnit}/visits`, { note: '检查' })).status, 404);
+    assert.equal((await call(u.stationB!, 'POST', `/api/station/units/${westUnit}/key-parts`, { name: '配电室' })).status, 404);
+    assert.equal((await call(u.stationA!, 'GET', `/api/station/units/${eastUnit}/pack`)).status, 404);
+    // Water: another district's source, point and alarm.
+    assert.equal((await call(u.stationA!, 'POST', `/api/water/sources/${eastSource}/status`, { status: 'out_of_service' })).status, 404);
+    assert.equal((await call(u.stationA!, 'GET', `/api/water/nearest?lon=${at(2500, 0)[0]}&lat=${at(2500, 0)[1]}`)).status, 403);
+    assert.equal((await call(u.stationA!, 'GET', `/api/water/alarms/${alarmId}/nearest`)).status, 404);
+    // Roles and binding.
+    assert.equal((await call(u.unitUser!, 'GET', '/api/station/units')).status, 403);
+    assert.equal((await call(u.unitUser!, 'GET', `/api/water/sources`)).status, 403);
+    assert.equal((await call(u.unbound!, 'GET', '/api/station/orders')).status, 403);
+    await assert.rejects(StreamClient.open(base, u.unitUser!), /403/);
+    await assert.rejects(StreamClient.open(base, u.unbound!), /403/);
+    // Bad input: a clear 400, nothing written.
+    assert.equal((await call(u.stationB!, 'POST', `/api/station/orders/${orderId}/progress`, { progress: 'teleported' })).status, 400);
+    assert.equal((await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/visits`, { note: '' })).status, 400);
+  });
+
+  it('the familiarisation pack: key parts, visits, the 12-month flag, water and the route from the station', async () => {
+    const before1 = unitPackSchema.parse((await call(u.stationB!, 'GET', `/api/station/units/${eastUnit}/pack`)).body);
+    assert.equal(before1.visitDue, true);
+    assert.equal(before1.water.length, 5);
+    assert.equal(before1.route?.method, 'road');
+    assert.equal((await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/key-parts`, { floor: -1, name: '配电室', hazard: '带电设备' })).status, 201);
+    const old = await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/visits`, { note: '上次熟悉', visitedAt: '2025-01-10T09:00:00+08:00' });
+    assert.equal(old.status, 201);
+    assert.equal(unitPackSchema.parse((await call(u.stationB!, 'GET', `/api/station/units/${eastUnit}/pack`)).body).visitDue, true, 'a visit 23 months ago leaves it due');
+    const due = stationUnitListSchema.parse((await call(u.stationB!, 'GET', '/api/station/units?visitDue=1')).body);
+    assert.deepEqual(due.units.map((x) => x.id), [eastUnit]);
+    assert.equal((await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/visits`, { note: '熟悉疏散通道与消防控制室' })).status, 201);
+    const after1 = unitPackSchema.parse((await call(u.stationB!, 'GET', `/api/station/units/${eastUnit}/pack`)).body);
+    assert.equal(after1.visitDue, false);
+    assert.equal(after1.visits[0]!.note, '熟悉疏散通道与消防控制室');
+    assert.deepEqual(after1.keyParts.map((k) => [k.floor, k.name]), [[-1, '配电室']]);
+    assert.deepEqual(stationUnitListSchema.parse((await call(u.stationB!, 'GET', '/api/station/units?visitDue=1')).body).units, []);
+    // A water source marked out of service leaves the nearest list (audited).
+    const first = after1.water[0]!.id;
+    assert.equal((await call(u.stationB!, 'POST', `/api/water/sources/${first}/status`, { status: 'out_of_service', note: '无水' })).status, 200);
+    const after2 = unitPackSchema.parse((await call(u.stationB!, 'GET', `/api/station/units/${eastUnit}/pack`)).body);
+    assert.ok(!after2.water.some((w) => w.id === first));
+  });
+});

@@ -1,0 +1,113 @@
+// HTTP routes of water sources: the nearest usable ones by road (for a point or an alarm),
+// the layer within the caller's jurisdiction, and status changes (audited).
+import express, { type Router } from 'express';
+import { waterStatusBodySchema, type Role } from '@firelink/common';
+import { z } from 'zod';
+import { recordAudit } from '../audit/audit.ts';
+import { requireRole } from '../auth/principal.ts';
+import type { Principal } from '../auth/scope.ts';
+import { withTransaction, type Pool } from '../db/pool.ts';
+import { alarmForDispatchQuery, pointInScopeQuery } from '../dispatch/queries.ts';
+import { forbidden, notFound } from '../kernel/errors.ts';
+import { nearestWaterSources } from './nearest.ts';
+import { listSourcesQuery, lockSourceQuery, setSourceStatusQuery } from './queries.ts';
+
+/** Who reads water sources (the dispatch readers). */
+const READERS: Role[] = ['admin', 'dispatcher', 'operator', 'supervisor', 'station', 'analyst'];
+/** Who marks a source out of service or repaired: the center and the stations that check them. */
+const STATUS_SETTERS: Role[] = ['admin', 'dispatcher', 'station'];
+
+const lon = z.coerce.number().min(-180, 'lon must be −180…180 (WGS84 degrees)').max(180, 'lon must be −180…180 (WGS84 degrees)');
+const lat = z.coerce.number().min(-90, 'lat must be −90…90 (WGS84 degrees)').max(90, 'lat must be −90…90 (WGS84 degrees)');
+const k = z.coerce.number().int().min(1).max(50, 'k is at most 50').default(5);
+const id = z.coerce.number().int().positive();
+const nearestQuery = z.object({ lon, lat, k });
+const listQuery = z.object({
+  bbox: z
+    .string()
+    .transform((s) => s.split(',').map(Number))
+    .pipe(z.tuple([lon, lat, lon, lat], { message: 'bbox is west,south,east,north in WGS84 degrees' }))
+    .optional(),
+  status: z.enum(['usable', 'out_of_service', 'under_repair']).optional(),
+  limit: z.coerce.number().int().min(1).max(50_000).default(20_000),
+});
+
+export function toWaterSource(r: Record<string, unknown>) {
+  return {
+    id: Number(r.id),
+    externalId: (r.external_id as string | null) ?? null,
+    kind: r.kind as 'hydrant' | 'pool' | 'natural',
+    name: (r.name as string | null) ?? null,
+    status: r.status as 'usable' | 'out_of_service' | 'under_repair',
+    statusChangedAt: r.status_changed_at ? new Date(r.status_changed_at as string).toISOString() : null,
+    flowLps: (r.flow_lps as number | null) ?? null,
+    capacityM3: (r.capacity_m3 as number | null) ?? null,
+    address: (r.address as string | null) ?? null,
+    note: (r.note as string | null) ?? null,
+    regionAdcode: r.region_adcode == null ? null : Number(r.region_adcode),
+    lonLatWgs84: [r.lon as number, r.lat as number] as [number, number],
+  };
+}
+
+async function assertPointInScope(pool: Pool, p: Principal, lonV: number, latV: number): Promise<void> {
+  if (p.scope.kind === 'all') return;
+  if (p.scope.kind === 'units') throw forbidden('water sources are for jurisdiction users, not unit accounts');
+  const r = await pool.query(pointInScopeQuery(p.scope, lonV, latV));
+  if (!r.rows[0]?.ok) throw forbidden('this point is outside your jurisdiction; ask the center or a user whose regions cover it');
+}
+
+export function waterRouter(pool: Pool): Router {
+  const r = express.Router();
+
+  /** GET /api/water/nearest?lon=&lat=&k=5 — nearest usable sources by road. */
+  r.get('/nearest', async (req, res) => {
+    const p = requireRole(res, ...READERS);
+    const q = nearestQuery.parse(req.query);
+    await assertPointInScope(pool, p, q.lon, q.lat);
+    res.json(await nearestWaterSources(pool, q));
+  });
+
+  /** GET /api/water/alarms/:id/nearest?k=5 — for the alarm's place (alarm details, dispatch orders). */
+  r.get('/alarms/:id/nearest', async (req, res) => {
+    const p = requireRole(res, ...READERS);
+    const alarmId = id.parse(req.params.id);
+    const q = z.object({ k }).parse(req.query);
+    const a = (await pool.query(alarmForDispatchQuery(alarmId, p.scope))).rows[0];
+    if (!a) throw notFound(`alarm ${alarmId} does not exist or is outside your jurisdiction`);
+    if (a.lon == null) throw notFound(`alarm ${alarmId} has no location (its unit is not placed on the map)`);
+    res.json({ alarmId, ...(await nearestWaterSources(pool, { lon: a.lon, lat: a.lat, k: q.k })) });
+  });
+
+  /** GET /api/water/sources?bbox=w,s,e,n&status= — the layer within the caller's jurisdiction. */
+  r.get('/sources', async (req, res) => {
+    const p = requireRole(res, ...READERS);
+    const q = listQuery.parse(req.query);
+    const rows = (await pool.query(listSourcesQuery(p.scope, { bbox: (q.bbox as [number, number, number, number] | undefined) ?? null, status: q.status ?? null, limit: q.limit + 1 }))).rows;
+    res.json({ sources: rows.slice(0, q.limit).map(toWaterSource), truncated: rows.length > q.limit });
+  });
+
+  /** POST /api/water/sources/:id/status {status, note?} — usable / out of service / under repair. */
+  r.post('/sources/:id/status', async (req, res) => {
+    const p = requireRole(res, ...STATUS_SETTERS);
+    const sourceId = id.parse(req.params.id);
+    const b = waterStatusBodySchema.parse(req.body);
+    const source = await withTransaction(pool, async (c) => {
+      const before = (await c.query(lockSourceQuery(sourceId, p.scope))).rows[0];
+      if (!before) throw notFound(`water source ${sourceId} does not exist or is outside your jurisdiction`);
+      const after = (await c.query(setSourceStatusQuery(sourceId, b.status, b.note ?? null))).rows[0];
+      await recordAudit(c, {
+        actor: p,
+        ip: req.ip ?? null,
+        action: 'water.status',
+        entity: 'water_source',
+        entityId: sourceId,
+        before: { status: before.status },
+        after: { status: after.status, note: b.note ?? null },
+      });
+      return toWaterSource(after);
+    });
+    res.json({ source });
+  });
+
+  return r;
+}

@@ -1,0 +1,253 @@
+// Contract of the fire-station workspace (issue 20): water sources, dispatch orders as a
+// station receives them and reports progress on them, the station stream (/ws/station),
+// the station's units and the 六熟悉 familiarisation pack. The backend validates what it
+// sends against these schemas; the frontend builds against them.
+import { z } from 'zod';
+import { contactSchema, lonLatWgs84Schema } from './units.ts';
+
+const id = z.number().int();
+const isoTime = z.string();
+
+// ---------------------------------------------------------------------------------------
+// Water sources
+
+export const WATER_KINDS = ['hydrant', 'pool', 'natural'] as const;
+export const waterKindSchema = z.enum(WATER_KINDS);
+export const WATER_STATUSES = ['usable', 'out_of_service', 'under_repair'] as const;
+export const waterStatusSchema = z.enum(WATER_STATUSES);
+export type WaterKind = z.infer<typeof waterKindSchema>;
+export type WaterStatus = z.infer<typeof waterStatusSchema>;
+
+export const nearestWaterSourceSchema = z.object({
+  rank: z.number().int().min(1),
+  id,
+  kind: waterKindSchema,
+  name: z.string().nullable(),
+  flowLps: z.number().nullable(),
+  capacityM3: z.number().nullable(),
+  address: z.string().nullable(),
+  lonLatWgs84: lonLatWgs84Schema,
+  /** Along the roads (either direction) from the incident, or straight when the incident is off the network. */
+  distanceMeters: z.number().min(0),
+  straightMeters: z.number().min(0),
+  method: z.enum(['road', 'straight']),
+});
+export type NearestWaterSourceDto = z.infer<typeof nearestWaterSourceSchema>;
+
+/** GET /api/water/nearest?lon=&lat=&k= and GET /api/water/alarms/:id/nearest (adds alarmId). */
+export const nearestWaterResponseSchema = z.object({
+  alarmId: id.optional(),
+  k: z.number().int(),
+  sources: z.array(nearestWaterSourceSchema),
+  stats: z.object({ rounds: z.number().int(), candidatesRouted: z.number().int(), radiusMeters: z.number().nullable() }),
+});
+
+export const waterSourceSchema = z.object({
+  id,
+  externalId: z.string().nullable(),
+  kind: waterKindSchema,
+  name: z.string().nullable(),
+  status: waterStatusSchema,
+  statusChangedAt: isoTime.nullable(),
+  flowLps: z.number().nullable(),
+  capacityM3: z.number().nullable(),
+  address: z.string().nullable(),
+  note: z.string().nullable(),
+  regionAdcode: z.number().int().nullable(),
+  lonLatWgs84: lonLatWgs84Schema,
+});
+export type WaterSourceDto = z.infer<typeof waterSourceSchema>;
+export const waterSourceListSchema = z.object({ sources: z.array(waterSourceSchema), truncated: z.boolean() });
+export const waterStatusBodySchema = z.object({ status: waterStatusSchema, note: z.string().max(500).optional() });
+
+// ---------------------------------------------------------------------------------------
+// Dispatch orders and their progress
+
+/** Where a dispatched station is: as sent, received, turned out, on scene, returning, back and available. */
+export const DISPATCH_PROGRESS = ['dispatched', 'acknowledged', 'turned_out', 'on_scene', 'returning', 'available'] as const;
+export const dispatchProgressSchema = z.enum(DISPATCH_PROGRESS);
+export type DispatchProgress = z.infer<typeof dispatchProgressSchema>;
+/** What a station reports (each only forward: a later report never goes back). */
+export const progressBodySchema = z.object({
+  progress: z.enum(['acknowledged', 'turned_out', 'on_scene', 'returning', 'available']),
+  note: z.string().max(500).optional(),
+});
+
+/** NFPA 1710 reference lines of the station statistics: turnout 80 s, travel 240 s. */
+export const TURNOUT_REFERENCE_S = 80;
+export const TRAVEL_REFERENCE_S = 240;
+
+export const dispatchOrderSchema = z.object({
+  /** The dispatch record's id. */
+  id,
+  alarmId: id.nullable(),
+  alarmKind: z.string().nullable(),
+  stationId: id,
+  stationName: z.string(),
+  progress: dispatchProgressSchema,
+  at: isoTime,
+  acknowledgedAt: isoTime.nullable(),
+  turnedOutAt: isoTime.nullable(),
+  onSceneAt: isoTime.nullable(),
+  returningAt: isoTime.nullable(),
+  releasedAt: isoTime.nullable(),
+  note: z.string().nullable(),
+  unit: z
+    .object({
+      id,
+      name: z.string(),
+      address: z.string().nullable(),
+      category: z.string(),
+      highRisk: z.boolean(),
+      controlRoomPhone: z.string().nullable(),
+      contacts: z.array(contactSchema),
+    })
+    .nullable(),
+  floor: z.number().int().nullable(),
+  pointLabel: z.string().nullable(),
+  componentType: z.number().int().nullable(),
+  incident: lonLatWgs84Schema.nullable(),
+  /** Station → incident, when the incident has a place. */
+  route: z
+    .object({
+      etaSeconds: z.number(),
+      distanceMeters: z.number(),
+      method: z.enum(['road', 'straight']),
+      line: z.object({ type: z.literal('LineString'), coordinates: z.array(lonLatWgs84Schema) }),
+    })
+    .nullable(),
+  water: z.array(nearestWaterSourceSchema),
+});
+export type DispatchOrder = z.infer<typeof dispatchOrderSchema>;
+export const orderListSchema = z.object({ orders: z.array(dispatchOrderSchema) });
+
+export const stationStateSchema = z.object({
+  id,
+  name: z.string(),
+  stationClass: z.string(),
+  status: z.enum(['available', 'dispatched', 'out_of_service']),
+  statusChangedAt: isoTime.nullable(),
+  regionAdcode: z.number().int().nullable(),
+  phone: z.string().nullable(),
+  lonLatWgs84: lonLatWgs84Schema,
+  /** Open dispatches of the station: id and progress. */
+  open: z.array(z.object({ id, alarmId: id.nullable(), progress: dispatchProgressSchema, at: isoTime })),
+});
+export type StationState = z.infer<typeof stationStateSchema>;
+export const stationStateListSchema = z.object({ stations: z.array(stationStateSchema) });
+
+/** GET /api/station/stats?days=: per station, turnout (sent → turned out) and travel (turned out → on scene). */
+export const stationStatsSchema = z.object({
+  days: z.number().int(),
+  turnoutReferenceS: z.number(),
+  travelReferenceS: z.number(),
+  stations: z.array(
+    z.object({
+      stationId: id,
+      name: z.string(),
+      dispatches: z.number().int(),
+      turnout: z.object({ n: z.number().int(), medianS: z.number().nullable(), p90S: z.number().nullable(), withinReference: z.number().nullable(), samples: z.array(z.number()) }),
+      travel: z.object({ n: z.number().int(), medianS: z.number().nullable(), p90S: z.number().nullable(), withinReference: z.number().nullable(), samples: z.array(z.number()) }),
+    }),
+  ),
+});
+export type StationStats = z.infer<typeof stationStatsSchema>;
+
+// ---------------------------------------------------------------------------------------
+// The station stream: WebSocket /ws/station (server → client only; the client sends nothing).
+
+export const STATION_WS_PATH = '/ws/station';
+
+export const stationStreamMessageSchema = z.discriminatedUnion('type', [
+  /** First message: the caller's station (station accounts), its open orders, the stations it may see. */
+  z.object({
+    type: z.literal('station_hello'),
+    serverTime: isoTime,
+    user: z.object({ username: z.string(), role: z.string() }),
+    stationId: id.nullable(),
+    orders: z.array(dispatchOrderSchema),
+    stations: z.array(stationStateSchema),
+  }),
+  /** A new order (a station account receives its own station's only). */
+  z.object({ type: z.literal('dispatch_order'), at: isoTime, order: dispatchOrderSchema }),
+  /** A reported step of an order (received, turned out, on scene, returning, available). */
+  z.object({ type: z.literal('dispatch_progress'), at: isoTime, order: dispatchOrderSchema }),
+  z.object({ type: z.literal('station_status'), at: isoTime, station: stationStateSchema }),
+]);
+export type StationStreamMessage = z.infer<typeof stationStreamMessageSchema>;
+
+// ---------------------------------------------------------------------------------------
+// The station's area: its units, and each unit's familiarisation pack (六熟悉)
+
+export const stationUnitsQuerySchema = z.object({
+  q: z.string().max(100).optional(),
+  category: z.string().max(40).optional(),
+  /** Buildings at least this tall (metres; 24 m = 高层, 100 m = 超高层). */
+  minHeightM: z.coerce.number().min(0).max(1000).optional(),
+  highRisk: z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true').optional(),
+  openAlarms: z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true').optional(),
+  /** Only units not visited within 12 months. */
+  visitDue: z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true').optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(5000),
+});
+
+export const stationUnitSchema = z.object({
+  id,
+  name: z.string(),
+  address: z.string().nullable(),
+  category: z.string(),
+  highRisk: z.boolean(),
+  regionAdcode: z.number().int().nullable(),
+  heightM: z.number().nullable(),
+  floorsAbove: z.number().int().nullable(),
+  openAlarms: z.number().int(),
+  lastVisitAt: isoTime.nullable(),
+  /** No familiarisation visit in the last 12 months. */
+  visitDue: z.boolean(),
+  lonLatWgs84: lonLatWgs84Schema.nullable(),
+});
+export type StationUnit = z.infer<typeof stationUnitSchema>;
+export const stationUnitListSchema = z.object({ units: z.array(stationUnitSchema), total: z.number().int(), truncated: z.boolean() });
+
+export const stationHomeSchema = z.object({
+  station: stationStateSchema.nullable(),
+  /** The caller's jurisdiction (district adcodes and names). */
+  regions: z.array(z.object({ adcode: z.number().int(), name: z.string() })),
+  /** The station's 5-minute area (GeoJSON MultiPolygon), when computed. */
+  coverage: z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.unknown()) }).nullable(),
+});
+
+export const visitBodySchema = z.object({
+  visitedAt: z.string().datetime({ offset: true }).optional(),
+  note: z.string().min(1, 'write what was checked or found').max(4000),
+});
+export const keyPartBodySchema = z.object({
+  floor: z.number().int().min(-20).max(200).nullable().optional(),
+  name: z.string().min(1, 'name the key part').max(200),
+  hazard: z.string().max(1000).optional(),
+});
+
+export const unitPackSchema = z.object({
+  unit: z.object({
+    id,
+    name: z.string(),
+    address: z.string().nullable(),
+    category: z.string(),
+    highRisk: z.boolean(),
+    controlRoomPhone: z.string().nullable(),
+    contacts: z.array(contactSchema),
+    regionAdcode: z.number().int().nullable(),
+    lonLatWgs84: lonLatWgs84Schema.nullable(),
+  }),
+  building: z.object({ id, name: z.string().nullable(), floorsAbove: z.number().int(), floorsBelow: z.number().int(), heightM: z.number().nullable() }).nullable(),
+  /** Fire facilities by floor: component type counts (the client names the types). */
+  floors: z.array(z.object({ floor: z.number().int().nullable(), points: z.number().int(), types: z.array(z.object({ componentType: z.number().int(), count: z.number().int() })) })),
+  systems: z.array(z.object({ systemType: z.number().int(), count: z.number().int() })),
+  keyParts: z.array(z.object({ id, floor: z.number().int().nullable(), name: z.string(), hazard: z.string() })),
+  visits: z.array(z.object({ id, stationId: id.nullable(), byName: z.string(), visitedAt: isoTime, note: z.string() })),
+  visitDue: z.boolean(),
+  water: z.array(nearestWaterSourceSchema),
+  /** The caller's station → the unit (station accounts). */
+  route: z.object({ etaSeconds: z.number(), distanceMeters: z.number(), method: z.enum(['road', 'straight']) }).nullable(),
+});
+export type UnitPack = z.infer<typeof unitPackSchema>;
