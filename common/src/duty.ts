@@ -21,7 +21,19 @@ const csvOf = <T extends z.ZodTypeAny>(item: T) =>
 export const DUTY_ROLES = ['operator', 'chief'] as const;
 export const dutyRoleSchema = z.enum(DUTY_ROLES);
 
-export const DUTY_LOG_KINDS = ['note', 'handover_created', 'handover_accepted', 'comm_test_ok', 'comm_test_failed', 'comm_test_recovered'] as const;
+export const DUTY_LOG_KINDS = [
+  'note',
+  'handover_created',
+  'handover_accepted',
+  'comm_test_ok',
+  'comm_test_failed',
+  'comm_test_recovered',
+  /** no operator desk (or wall) connected for a staffed post (backend/src/duty/presence.ts) */
+  'center_unattended',
+  'center_attended',
+  'duty_check_requested',
+  'deadline_overdue',
+] as const;
 export const dutyLogKindSchema = z.enum(DUTY_LOG_KINDS);
 
 /** POST /api/duty/shifts */
@@ -33,6 +45,8 @@ export const shiftCreateSchema = z
     startsAt: instant,
     endsAt: instant,
     note: z.string().trim().max(500, 'at most 500 characters').default(''),
+    /** Mobile for duty alerts (the chief's: center unattended, 119 test failed), digits with an optional leading +. */
+    phone: z.string().trim().regex(/^\+?\d{5,20}$/, 'a phone number: digits only, e.g. 13800000000').optional(),
   })
   .strict()
   .refine((s) => Date.parse(s.endsAt) > Date.parse(s.startsAt), { message: 'endsAt must be after startsAt', path: ['endsAt'] })
@@ -58,6 +72,7 @@ export const shiftDtoSchema = z.object({
   startsAt: z.string(),
   endsAt: z.string(),
   note: z.string(),
+  phone: z.string().nullable().optional(),
 });
 export type ShiftDto = z.infer<typeof shiftDtoSchema>;
 

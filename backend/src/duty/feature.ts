@@ -1,9 +1,14 @@
-// The duty operations feature: /api/duty routes and the daily 119 communication test.
+// The duty operations feature: /api/duty routes, the daily 119 communication test and the
+// sender of duty alerts (outbox channel duty_alert, through the SMS gateway when one is set).
+import { HttpSmsGateway, type SmsGateway } from '../notifications/gateway.ts';
 import type { FeatureFactory } from '../kernel/feature.ts';
+import { DutyAlertSender } from './alerts.ts';
 import { dutyRouter } from './routes.ts';
 import { CommTester, type CommTesterOptions } from './service.ts';
 
-export function dutyFeature(overrides: { comm?: Partial<CommTesterOptions>; expose?: (comm: CommTester) => void } = {}): FeatureFactory {
+export function dutyFeature(
+  overrides: { comm?: Partial<CommTesterOptions>; expose?: (comm: CommTester, alerts: DutyAlertSender | null) => void; alertGateway?: SmsGateway } = {},
+): FeatureFactory {
   return (ctx) => {
     const comm = new CommTester(
       ctx.pool,
@@ -17,15 +22,30 @@ export function dutyFeature(overrides: { comm?: Partial<CommTesterOptions>; expo
       },
       ctx.logger.child({ feature: 'duty' }),
     );
-    overrides.expose?.(comm);
+    const url = ctx.config.SMS_GATEWAY_URL;
+    const gateway = overrides.alertGateway ?? (url ? new HttpSmsGateway(url, { token: ctx.config.SMS_GATEWAY_TOKEN }) : null);
+    const alerts = gateway
+      ? new DutyAlertSender(
+          ctx.pool,
+          gateway,
+          { maxAttempts: ctx.config.SMS_MAX_ATTEMPTS, retryBaseMs: ctx.config.SMS_RETRY_BASE_MS, pollMs: ctx.config.SMS_POLL_MS },
+          ctx.logger.child({ feature: 'duty_alert' }),
+        )
+      : null;
+    overrides.expose?.(comm, alerts);
     return {
       name: 'duty',
       routers: [{ path: '/api/duty', router: dutyRouter({ pool: ctx.pool, comm }) }],
       start: async () => {
         comm.start();
+        alerts?.start();
         if (!comm.configured) ctx.logger.info('FORWARD_119_URL is not set: the daily 119 communication test does not run');
+        if (!alerts) ctx.logger.info('SMS_GATEWAY_URL is not set: duty alerts stay in the outbox (channel duty_alert), not sent');
       },
-      stop: () => comm.stop(),
+      stop: async () => {
+        await comm.stop();
+        await alerts?.stop();
+      },
     };
   };
 }

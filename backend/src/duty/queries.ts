@@ -63,7 +63,7 @@ export function dutyUsers(scope: Scope, post: number, userId?: number): Query {
 // Roster
 
 const SHIFT_COLUMNS = `s.id, s.region_adcode, r.name AS region_name, s.user_id, u.display_name AS user_name, s.duty_role,
-  s.starts_at, s.ends_at, s.note`;
+  s.starts_at, s.ends_at, s.note, s.phone`;
 const SHIFT_FROM = `FROM duty_shifts s JOIN users u ON u.id = s.user_id LEFT JOIN regions r ON r.adcode = s.region_adcode`;
 
 export function listShifts(scope: Scope, f: { region?: number; from: string; to: string }): Query {
@@ -90,11 +90,11 @@ export function overlappingShift(userId: number, startsAt: string, endsAt: strin
   };
 }
 
-export function insertShift(s: { regionAdcode: number; userId: number; dutyRole: string; startsAt: string; endsAt: string; note: string; createdBy: number | null }): Query {
+export function insertShift(s: { regionAdcode: number; userId: number; dutyRole: string; startsAt: string; endsAt: string; note: string; phone?: string | undefined; createdBy: number | null }): Query {
   return {
-    text: `INSERT INTO duty_shifts (region_adcode, user_id, duty_role, starts_at, ends_at, note, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-    values: [s.regionAdcode, s.userId, s.dutyRole, s.startsAt, s.endsAt, s.note, s.createdBy],
+    text: `INSERT INTO duty_shifts (region_adcode, user_id, duty_role, starts_at, ends_at, note, phone, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    values: [s.regionAdcode, s.userId, s.dutyRole, s.startsAt, s.endsAt, s.note, s.phone ?? null, s.createdBy],
   };
 }
 
@@ -406,10 +406,121 @@ export function failingSince(): Query {
   };
 }
 
-/** The duty-desk notice of a failed test or a recovery, queued for whoever delivers outbox channel 'duty_alert'. */
+/**
+ * The duty-desk notice of a failed test or a recovery (outbox channel 'duty_alert'). The
+ * center has one 119 endpoint: recipient 'duty_chief' = every duty chief rostered when it is
+ * sent (the sender resolves their phones).
+ */
 export function enqueueDutyAlert(testId: number, payload: unknown): Query {
   return {
     text: `INSERT INTO outbox (channel, recipient, payload, ref_entity, ref_id) VALUES ('duty_alert', 'duty_chief', $1, 'comm_test', $2) RETURNING id`,
     values: [JSON.stringify(payload), String(testId)],
+  };
+}
+
+// ── Presence watch, duty alerts (channel duty_alert), requested duty checks, clock drift,
+//    overdue deadlines ──
+
+export const DUTY_ALERT_CHANNEL = 'duty_alert';
+
+/** Posts someone is rostered for at `at`. */
+export function staffedPosts(at: string): Query {
+  return {
+    text: `SELECT DISTINCT s.region_adcode, r.name FROM duty_shifts s JOIN regions r ON r.adcode = s.region_adcode
+            WHERE s.starts_at <= $1::timestamptz AND s.ends_at > $1::timestamptz ORDER BY 1`,
+    values: [at],
+  };
+}
+
+export function openUnattended(): Query {
+  return { text: `SELECT id, region_adcode, screen, absent_since, raised_at FROM duty_unattended WHERE cleared_at IS NULL ORDER BY id`, values: [] };
+}
+
+/** Opens an unattended record; nothing when one is already open (another node raised it). */
+export function insertUnattended(post: number, screen: string, absentSince: string, at: string): Query {
+  return {
+    text: `INSERT INTO duty_unattended (region_adcode, screen, absent_since, raised_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (region_adcode, screen) WHERE cleared_at IS NULL DO NOTHING RETURNING id`,
+    values: [post, screen, absentSince, at],
+  };
+}
+
+export function clearUnattended(post: number, screen: string, at: string): Query {
+  return {
+    text: `UPDATE duty_unattended SET cleared_at = $3 WHERE region_adcode = $1 AND screen = $2 AND cleared_at IS NULL RETURNING id, raised_at`,
+    values: [post, screen, at],
+  };
+}
+
+export function setNotified(id: number, n: number): Query {
+  return { text: `UPDATE duty_unattended SET notified = notified + $2 WHERE id = $1`, values: [id, n] };
+}
+
+/** Unattended records of the caller's posts, newest first. */
+export function listUnattended(scope: Scope, limit: number): Query {
+  const values: unknown[] = [];
+  const pred = scopePredicate(scope, { region: 'u.region_adcode' }, values);
+  values.push(limit);
+  return {
+    text: `SELECT u.id, u.region_adcode, r.name AS region_name, u.screen, u.absent_since, u.raised_at, u.cleared_at, u.notified
+             FROM duty_unattended u JOIN regions r ON r.adcode = u.region_adcode
+            WHERE ${pred} ORDER BY (u.cleared_at IS NULL) DESC, u.raised_at DESC LIMIT $${values.length}`,
+    values,
+  };
+}
+
+/** Duty chiefs rostered for the post at `at`, with the phone of their shift. */
+export function chiefsOnDuty(post: number, at: string): Query {
+  return {
+    text: `SELECT DISTINCT ON (s.user_id) s.user_id, u.display_name, s.phone FROM duty_shifts s JOIN users u ON u.id = s.user_id
+            WHERE s.region_adcode = $1 AND s.duty_role = 'chief' AND s.starts_at <= $2::timestamptz AND s.ends_at > $2::timestamptz AND NOT u.disabled
+            ORDER BY s.user_id, s.starts_at DESC`,
+    values: [post, at],
+  };
+}
+
+/** A duty alert for one person: recipient is the phone (null = none known; the sender fails it with the reason). */
+export function enqueueChiefAlert(a: { phone: string | null; userId: number | null; text: string; kind: string; regionAdcode: number | null; refEntity: string; refId: string | number }): Query {
+  return {
+    text: `INSERT INTO outbox (channel, recipient, payload, ref_entity, ref_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+    values: [DUTY_ALERT_CHANNEL, a.phone, JSON.stringify({ text: a.text, kind: a.kind, userId: a.userId, regionAdcode: a.regionAdcode }), a.refEntity, String(a.refId)],
+  };
+}
+
+/** Claims due duty alerts (attempt counted, leased past `leaseMs`: a dead sender's claim expires). */
+export function claimDutyAlerts(limit: number, leaseMs: number): Query {
+  return {
+    text: `UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => $3::float8 / 1000)
+             FROM (SELECT id FROM outbox WHERE channel = $1 AND status = 'pending' AND next_attempt_at <= now()
+                   ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) due
+            WHERE o.id = due.id
+           RETURNING o.id, o.recipient, o.payload, o.attempts`,
+    values: [DUTY_ALERT_CHANNEL, limit, leaseMs],
+  };
+}
+
+export function alertSent(id: number): Query {
+  return { text: `UPDATE outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1`, values: [id] };
+}
+
+export function alertRetry(id: number, error: string, delayMs: number): Query {
+  return { text: `UPDATE outbox SET last_error = $2, next_attempt_at = now() + make_interval(secs => $3::float8 / 1000) WHERE id = $1`, values: [id, error, delayMs] };
+}
+
+export function alertFailed(id: number, error: string): Query {
+  return { text: `UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1`, values: [id, error] };
+}
+
+export function alertAttempt(id: number, ok: boolean, error: string | null, durationMs: number): Query {
+  return { text: `INSERT INTO outbox_attempts (outbox_id, ok, error, duration_ms) VALUES ($1, $2, $3, $4)`, values: [id, ok, error, durationMs] };
+}
+
+/** Phones of the duty chiefs rostered at `at` (any post): where a center-wide alert ('duty_chief') goes. */
+export function chiefPhonesOnDuty(at: string): Query {
+  return {
+    text: `SELECT DISTINCT s.phone FROM duty_shifts s JOIN users u ON u.id = s.user_id
+            WHERE s.duty_role = 'chief' AND s.starts_at <= $1::timestamptz AND s.ends_at > $1::timestamptz AND NOT u.disabled
+              AND coalesce(s.phone, '') <> '' ORDER BY 1`,
+    values: [at],
   };
 }

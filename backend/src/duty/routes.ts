@@ -8,6 +8,7 @@
 //   GET  /log?region=&from=&to=&kind=    · POST /log {regionAdcode, text}
 //   GET  /register?unit=&kind=&verdict=&region=&operator=&from=&to=&format=json|csv|xlsx&lang=
 //   GET  /comm-test                      status of the 119 communication test · POST /comm-test runs one now
+//   GET  /unattended                     "center unattended" records of the caller's posts (open first)
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import {
@@ -64,6 +65,7 @@ function shiftDto(r: Record<string, unknown>): ShiftDto {
     startsAt: iso(r.starts_at as Date)!,
     endsAt: iso(r.ends_at as Date)!,
     note: String(r.note ?? ''),
+    phone: (r.phone as string | null) ?? null,
   };
 }
 
@@ -368,6 +370,25 @@ export function dutyRouter(deps: { pool: Pool; comm: CommTester }): Router {
     const result = await comm.runManual(p);
     await recordAudit(pool, { actor: p, ip: ipOf(req), action: 'duty.comm_test.run', entity: 'duty_comm_test', entityId: result.id, after: { ok: result.ok } });
     res.status(201).json(result);
+  });
+
+  // ── Nobody watching ──
+  r.get('/unattended', async (req, res) => {
+    const p = requireRole(res, ...READ);
+    const { limit } = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }).strict().parse(req.query);
+    const { rows } = await pool.query(q.listUnattended(p.scope, limit));
+    res.json({
+      items: rows.map((x) => ({
+        id: Number(x.id),
+        regionAdcode: Number(x.region_adcode),
+        regionName: String(x.region_name),
+        screen: x.screen as 'desk' | 'wall',
+        absentSince: iso(x.absent_since as Date)!,
+        raisedAt: iso(x.raised_at as Date)!,
+        clearedAt: iso(x.cleared_at as Date | null),
+        notified: Number(x.notified),
+      })),
+    });
   });
 
   return r;

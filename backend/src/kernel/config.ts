@@ -125,6 +125,13 @@ export const configSchema = z.object({
   DUTY_COMM_TEST_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM (Asia/Shanghai), e.g. 09:00').default('09:00'),
   // How long the 119 terminal has to answer a communication test, ms.
   DUTY_COMM_TEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  // Seconds a staffed post (someone rostered now) may have no operator desk connected before
+  // a "center unattended" alarm is raised and the duty chief alerted (0 = never).
+  CENTER_UNATTENDED_AFTER_S: z.coerce.number().int().min(0).max(86_400).default(300),
+  // Whether a post without a connected wall display is unattended too.
+  CENTER_UNATTENDED_WALL: bool(false),
+  // How often presence, requested duty checks' alerts and overdue deadlines are checked, ms.
+  DUTY_WATCH_MS: z.coerce.number().int().min(50).default(10_000),
 
   // ── Supervision (督办) ──
   // Hours an unresolved host-offline (主机关机/离线) alarm may stay open before a follow-up task is made.

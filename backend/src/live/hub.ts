@@ -122,6 +122,8 @@ export class LiveClient {
   batch = false;
   /** Scope + filters as a string: clients with equal keys see the same frames (one encoding shared). */
   filterKey = '';
+  /** The screen the client says it is (`/ws?view=desk|wall`): the duty room's presence watch counts them. */
+  view: 'desk' | 'wall' | null = null;
   constructor(
     readonly ws: WebSocket,
     readonly principal: Principal,
@@ -332,6 +334,11 @@ export class LiveHub {
 
   // ---------------------------------------------------------------------------------
   // Clients
+
+  /** Who is watching: each open client's principal and screen (duty/presence.ts). */
+  presence(): Array<{ principal: Principal; view: 'desk' | 'wall' | null }> {
+    return [...this.clients].map((c) => ({ principal: c.principal, view: c.view }));
+  }
 
   canAccept(): boolean {
     return !this.closed && this.clients.size < this.opts.maxConnections;

@@ -141,6 +141,8 @@ export function attachWebSocket(opts: {
       releaseUser = perUser.add(userKey);
       wss.handleUpgrade(req, socket, head, (ws) => {
         const client = hub.addClient(ws, principal);
+        const view = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('view');
+        client.view = view === 'desk' || view === 'wall' ? view : null;
         let checking = false;
         const timer = setInterval(() => {
           if (checking || ws.readyState !== ws.OPEN) return;

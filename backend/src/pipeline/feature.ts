@@ -15,6 +15,7 @@ import { alarmFromRow } from '../alarms/dto.ts';
 import { snapshotAlarms } from '../alarms/queries.ts';
 import { parseTrustProxy } from '../kernel/trust-proxy.ts';
 import { attachWebSocket, type Authenticate, type LiveLimits } from '../live/ws-server.ts';
+import { PresenceWatch } from '../duty/presence.ts';
 
 export interface LiveOptions {
   hub?: Partial<HubOptions>;
@@ -42,6 +43,8 @@ export interface LiveParts {
   pipeline: Pipeline;
   alarms: AlarmService;
   forwarder: Forwarder | null;
+  /** "Nobody watching" (duty/presence.ts): reads the hub's connected desks and walls. */
+  presence: PresenceWatch;
 }
 
 /** DISPATCH's nearest stations by road travel time (top 3) for the alarm detail. */
@@ -86,7 +89,12 @@ export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
       nearestStations: opts.nearestStations ?? dispatchSuggest(ctx),
     });
     const pipeline = new Pipeline(ctx.pool, hub, alarms, ctx.logger.child({ feature: 'pipeline' }), opts.pipeline);
-    opts.expose?.({ hub, pipeline, alarms, forwarder });
+    const presence = new PresenceWatch(
+      ctx.pool,
+      { presence: () => hub.presence(), afterS: ctx.config.CENTER_UNATTENDED_AFTER_S, wall: ctx.config.CENTER_UNATTENDED_WALL, everyMs: ctx.config.DUTY_WATCH_MS, now: () => new Date(now()) },
+      ctx.logger.child({ feature: 'presence' }),
+    );
+    opts.expose?.({ hub, pipeline, alarms, forwarder, presence });
     registerMetrics(ctx, hub, pipeline);
 
     let unsubscribe: (() => void) | null = null;
@@ -116,11 +124,13 @@ export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
         });
         escalation.every(opts.escalationCheckMs ?? 1000, () => alarms.escalate());
         forwarder?.start();
+        presence.start();
         if (!forwarder) ctx.logger.info('FORWARD_119_URL is not set: verified fires are recorded in the outbox, not sent');
       },
       stop: async () => {
         unsubscribe?.();
         await escalation.stop();
+        await presence.stop();
         await pipeline.idle();
         await forwarder?.stop();
         ws?.close();

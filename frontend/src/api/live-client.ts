@@ -105,7 +105,9 @@ export class LiveClient {
 
   private connect(): void {
     this.closeSocket();
-    const url = this.opts.url ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+    // The screen (desk or wall) reports its presence: the center is unattended when none is connected.
+    const view = /^\/(desk|wall)\b/.exec(location.pathname)?.[1];
+    const url = this.opts.url ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws${view ? `?view=${view}` : ''}`;
     let ws: WebSocket;
     try {
       ws = new WebSocket(url);
