@@ -508,3 +508,52 @@ export function monthlyUnits(scope: Scope, fromIso: string, toIso: string, fromD
     values,
   };
 }
+
+// ---- assignment screen ----
+
+/** Districts in scope with their units, how many have no responsible supervisor, and by whom the others are held. */
+export function assignmentRegions(scope: Scope): Query {
+  const values: unknown[] = [];
+  return {
+    text: `SELECT u.region_adcode AS adcode, r.name, count(*)::int AS units, count(*) FILTER (WHERE sa.unit_id IS NULL)::int AS unassigned,
+             COALESCE(json_agg(DISTINCT jsonb_build_object('id', s.id, 'name', s.display_name)) FILTER (WHERE s.id IS NOT NULL), '[]') AS holders
+           FROM units u JOIN regions r ON r.adcode = u.region_adcode
+           LEFT JOIN supervision_assignments sa ON sa.unit_id = u.id LEFT JOIN users s ON s.id = sa.supervisor_id
+           WHERE u.onboarding_state <> 'closed' AND ${unitScope(scope, values)}
+           GROUP BY u.region_adcode, r.name ORDER BY u.region_adcode`,
+    values,
+  };
+}
+
+export function assignmentUnits(scope: Scope, region: number, limit: number): Query {
+  const values: unknown[] = [];
+  const inRegion = scopePredicate({ kind: 'regions', adcodes: [region] }, { region: 'u.region_adcode' }, values);
+  const pred = unitScope(scope, values);
+  values.push(limit);
+  return {
+    text: `SELECT u.id, u.name, u.address, sa.supervisor_id, s.display_name AS supervisor_name, sa.assigned_at, count(*) OVER () AS total
+           FROM units u LEFT JOIN supervision_assignments sa ON sa.unit_id = u.id LEFT JOIN users s ON s.id = sa.supervisor_id
+           WHERE u.onboarding_state <> 'closed' AND ${inRegion} AND ${pred}
+           ORDER BY u.name, u.id LIMIT $${values.length}`,
+    values,
+  };
+}
+
+/** Assignment changes (audit log) whose units or region lie in the scope, newest first. */
+export function assignmentHistory(scope: Scope, limit: number): Query {
+  const values: unknown[] = [];
+  const unitPred = unitScope(scope, values);
+  const regionPred = scopePredicate(scope, { region: 'a.entity_id::int' }, values);
+  values.push(limit);
+  return {
+    text: `SELECT a.id, a.at, a.actor_name, a.action, a.entity, a.entity_id, a.before, a.after,
+             CASE WHEN a.entity = 'unit' THEN (SELECT name FROM units WHERE id = a.entity_id::bigint) ELSE (SELECT name FROM regions WHERE adcode = a.entity_id::int) END AS entity_name,
+             (SELECT display_name FROM users WHERE id = (a.after->>'supervisorId')::bigint) AS supervisor_name
+           FROM audit_log a
+           WHERE a.action IN ('supervision.assign', 'supervision.assign_region')
+             AND ((a.entity = 'unit' AND EXISTS (SELECT 1 FROM units u WHERE u.id = a.entity_id::bigint AND ${unitPred}))
+               OR (a.entity = 'region' AND ${regionPred}))
+           ORDER BY a.id DESC LIMIT $${values.length}`,
+    values,
+  };
+}

@@ -37,6 +37,7 @@ import { DomainError, notFound } from '../kernel/errors.ts';
 import { acceptanceHtml, fileExport, type SupervisionSystemExport } from './acceptance-print.ts';
 import { MAX_PHOTO_BYTES } from './domain/photo.ts';
 import * as q from './queries.ts';
+import * as w from './work-queries.ts';
 import type { SupervisionWork } from './work-service.ts';
 
 const SUPERVISION: Role[] = ['admin', 'supervisor'];
@@ -72,6 +73,40 @@ export function supervisionWorkRouter(deps: { pool: Pool; work: SupervisionWork;
   const { pool, work, pdf, now } = deps;
   const exporter = deps.exporter ?? fileExport;
   const r = Router();
+
+  // ---- assignment screen (the writes are PUT /units/:id/responsible and POST /assign-region) ----
+  r.get('/assignment/regions', async (_req, res) => {
+    const p = requireRole(res, ...SUPERVISION);
+    const rows = (await pool.query(w.assignmentRegions(p.scope))).rows;
+    res.json({ items: rows.map((x) => ({ adcode: Number(x.adcode), name: String(x.name), units: Number(x.units), unassigned: Number(x.unassigned), holders: x.holders as Array<{ id: number; name: string }> })) });
+  });
+  r.get('/assignment/units', async (req, res) => {
+    const p = requireRole(res, ...SUPERVISION);
+    const x = z.object({ region: z.coerce.number().int().min(100000).max(999999), limit: z.coerce.number().int().min(1).max(2000).default(500) }).strict().parse(req.query);
+    if (!scopeAllows(p.scope, { regionAdcode: x.region }) && p.scope.kind !== 'all') throw notFound(`region ${x.region} is not in your jurisdiction`);
+    const rows = (await pool.query(w.assignmentUnits(p.scope, x.region, x.limit))).rows;
+    res.json({
+      total: rows[0] ? Number(rows[0].total) : 0,
+      items: rows.map((u) => ({ unitId: Number(u.id), name: String(u.name), address: u.address ?? null, supervisorId: u.supervisor_id == null ? null : Number(u.supervisor_id), supervisorName: u.supervisor_name ?? null, assignedAt: u.assigned_at ? new Date(u.assigned_at).toISOString() : null })),
+    });
+  });
+  r.get('/assignment/history', async (req, res) => {
+    const p = requireRole(res, ...SUPERVISION);
+    const x = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict().parse(req.query);
+    const rows = (await pool.query(w.assignmentHistory(p.scope, x.limit))).rows;
+    res.json({
+      items: rows.map((a) => ({
+        id: Number(a.id),
+        at: new Date(a.at).toISOString(),
+        actorName: String(a.actor_name ?? ''),
+        kind: a.action === 'supervision.assign_region' ? 'region' : 'unit',
+        entityName: a.entity_name ?? String(a.entity_id),
+        supervisorName: a.supervisor_name ?? null,
+        units: Array.isArray(a.after?.units) ? a.after.units.length : 0,
+        note: String(a.after?.note ?? ''),
+      })),
+    });
+  });
 
   // ---- plan ----
   r.get('/plan/bands', async (_req, res) => {

@@ -288,6 +288,14 @@ describe('supervision: plan, inspections, cases, statistics, acceptance, reports
 
     // Make supX responsible for 玄武; one task closed on time.
     assert.equal((await call(supX, 'POST', '/api/supervision/assign-region', { regionAdcode: XUANWU, supervisorId: supX.userId })).status, 200);
+    // The assignment screen: districts, their units and holders, the audited history — 鼓楼 sees none of 玄武's.
+    const regs = (await call(supX, 'GET', '/api/supervision/assignment/regions')).body.items as Json[];
+    assert.deepEqual(regs.map((r) => [r.adcode, r.units, r.unassigned, r.holders.map((h: Json) => h.name)]), [[XUANWU, 11, 0, ['sup_xuanwu']]]);
+    assert.equal((await call(supX, 'GET', `/api/supervision/assignment/units?region=${XUANWU}`)).body.total, 11);
+    assert.equal((await call(supG, 'GET', `/api/supervision/assignment/units?region=${XUANWU}`)).status, 404);
+    const hist = (await call(supX, 'GET', '/api/supervision/assignment/history')).body.items as Json[];
+    assert.deepEqual(hist.map((h) => [h.kind, h.entityName, h.supervisorName, h.units]), [['region', '玄武区', 'sup_xuanwu', 11]]);
+    assert.deepEqual((await call(supG, 'GET', '/api/supervision/assignment/history')).body.items, []);
     const task = ((await call(supX, 'GET', '/api/supervision/tasks?view=mine')).body.items as Json[])[0]!;
     let version = task.version;
     for (const to of ['in_progress', 'checked', 'rectified', 'closed']) {

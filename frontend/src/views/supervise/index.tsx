@@ -1,6 +1,8 @@
 // The supervisor's workspace, mounted by the app at /supervise: follow-up tasks (督办) on a
 // map and in a list — mine (assigned or escalated to me) or all in my jurisdiction — and the
-// chosen task with its evidence, history and the moves its state allows, with a note.
+// chosen task with its evidence, history and the moves its state allows, with a note; and the
+// sections for responsibility, the inspection plan, inspections, cases, accountability,
+// acceptance records and reports.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { ScatterplotLayer } from '@deck.gl/layers';
 import type { PickingInfo } from '@deck.gl/core';
@@ -13,6 +15,12 @@ import { ApiError } from '../../api/http.ts';
 import { errorText, fetchTask, fetchTasks, moveTask, noteTask } from './api.ts';
 import { evidenceText, reasonName, s, stateName, stepName } from './strings.ts';
 import { TAB_STATES, taskBounds, taskColor, type Tab } from './view-model.ts';
+import { AcceptSection } from './accept.tsx';
+import { AssignSection } from './assign.tsx';
+import { CasesSection, InspectionForm, InspectionsSection, PlanSection, type InspectTarget } from './inspect.tsx';
+import { ReportsSection } from './reports.tsx';
+import { StatsSection } from './stats.tsx';
+import { ws, type WorkKey } from './work-strings.ts';
 import './supervise.css';
 
 function TaskPanel({ id, locale, onChanged }: { id: number; locale: Locale; onChanged: () => void }) {
@@ -124,7 +132,66 @@ function TaskPanel({ id, locale, onChanged }: { id: number; locale: Locale; onCh
   );
 }
 
+type Section = 'tasks' | 'assign' | 'plan' | 'inspections' | 'cases' | 'stats' | 'accept' | 'reports';
+const SECTIONS: Array<[Section, WorkKey]> = [
+  ['tasks', 'secTasks'],
+  ['assign', 'secAssign'],
+  ['plan', 'secPlan'],
+  ['inspections', 'secInspections'],
+  ['cases', 'secCases'],
+  ['stats', 'secStats'],
+  ['accept', 'secAccept'],
+  ['reports', 'secReports'],
+];
+
 export default function SuperviseView(_props: { path?: string }) {
+  const { locale } = useI18n();
+  const [section, setSection] = useState<Section>('tasks');
+  // The inspection form opened from the plan or from an order to re-inspect; after saving, the record is shown.
+  const [inspect, setInspect] = useState<InspectTarget | null>(null);
+  const [showInspection, setShowInspection] = useState<number | null>(null);
+  const go = (s: Section) => {
+    setInspect(null);
+    setSection(s);
+  };
+  return (
+    <div className="sv-page" data-testid="supervise">
+      <nav className="sv-sections" role="tablist">
+        <h1>{s(locale, 'title')}</h1>
+        {SECTIONS.map(([key, label]) => (
+          <button key={key} type="button" role="tab" aria-selected={section === key} className={section === key ? 'active' : ''} onClick={() => go(key)} data-testid={`sv-sec-${key}`}>
+            {ws(locale, label)}
+          </button>
+        ))}
+      </nav>
+      {inspect ? (
+        <InspectionForm
+          locale={locale}
+          target={inspect}
+          onCancel={() => setInspect(null)}
+          onDone={(i) => {
+            setInspect(null);
+            setShowInspection(i.id);
+            setSection('inspections');
+          }}
+        />
+      ) : (
+        <>
+          {section === 'tasks' && <TasksSection />}
+          {section === 'assign' && <AssignSection locale={locale} />}
+          {section === 'plan' && <PlanSection locale={locale} onInspect={setInspect} />}
+          {section === 'inspections' && <InspectionsSection key={showInspection ?? 0} locale={locale} pickId={showInspection} onReinspect={setInspect} />}
+          {section === 'cases' && <CasesSection locale={locale} />}
+          {section === 'stats' && <StatsSection locale={locale} />}
+          {section === 'accept' && <AcceptSection locale={locale} />}
+          {section === 'reports' && <ReportsSection locale={locale} />}
+        </>
+      )}
+    </div>
+  );
+}
+
+function TasksSection() {
   const { locale } = useI18n();
   const [view, setView] = useState<'mine' | 'all'>('mine');
   const [tab, setTab] = useState<Tab>('pending');
@@ -177,9 +244,8 @@ export default function SuperviseView(_props: { path?: string }) {
   const overdue = (tasks ?? []).filter((t) => t.overdue).length;
 
   return (
-    <div className="sv-page" data-testid="supervise">
+    <>
       <div className="sv-top">
-        <h1>{s(locale, 'title')}</h1>
         <div className="sv-seg" role="tablist">
           {(['mine', 'all'] as const).map((v) => (
             <button key={v} type="button" className={view === v ? 'active' : ''} onClick={() => setView(v)} data-testid={`sv-view-${v}`}>
@@ -257,6 +323,6 @@ export default function SuperviseView(_props: { path?: string }) {
           {picked === null ? <div className="sv-panel sv-muted">{s(locale, 'pick')}</div> : <TaskPanel key={picked} id={picked} locale={locale} onChanged={() => setReload((k) => k + 1)} />}
         </section>
       </div>
-    </div>
+    </>
   );
 }

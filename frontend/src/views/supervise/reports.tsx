@@ -1,0 +1,79 @@
+// Reports (报表): daily, weekly and monthly reports per city and district made on schedule,
+// and the per-unit monthly statistics table (CSV / Excel with Chinese headers).
+import { useEffect, useState } from 'react';
+import type { SupervisionReportDto } from '@firelink/common';
+import { formatTime, type Locale } from '../../lib/i18n.ts';
+import { fetchReports, monthlyUrl } from './work-api.ts';
+import { codeName, ws } from './work-strings.ts';
+import { Status, errText, shanghaiToday, type Msg } from './work-ui.tsx';
+
+const FIGURES = ['units', 'open_units', 'tasks_created', 'tasks_closed', 'tasks_overdue', 'inspections', 'rectify_orders', 'cases_opened', 'false_alarms', 'fault_events'] as const;
+
+export function ReportsSection({ locale }: { locale: Locale }) {
+  const [period, setPeriod] = useState('');
+  const [items, setItems] = useState<SupervisionReportDto[] | null>(null);
+  const [month, setMonth] = useState(shanghaiToday().slice(0, 7));
+  const [msg, setMsg] = useState<Msg>(null);
+  useEffect(() => {
+    fetchReports(period).then((r) => setItems(r.items), (e: unknown) => setMsg({ ok: false, text: errText(locale, e) }));
+  }, [period]);
+  return (
+    <div className="sv-work" data-testid="sv-reports">
+      <section className="sv-card sv-toolbar">
+        <h2>{ws(locale, 'monthly')}</h2>
+        <label>
+          {ws(locale, 'month')} <input type="month" value={month} onChange={(e) => setMonth(e.target.value)} />
+        </label>
+        <a className="sv-button" href={monthlyUrl(month, 'csv')} data-testid="sv-monthly-csv">
+          {ws(locale, 'downloadCsv')}
+        </a>
+        <a className="sv-button" href={monthlyUrl(month, 'xlsx')}>
+          {ws(locale, 'downloadXlsx')}
+        </a>
+      </section>
+      <section className="sv-card">
+        <div className="sv-seg">
+          {['', 'daily', 'weekly', 'monthly'].map((p) => (
+            <button key={p} type="button" className={period === p ? 'active' : ''} onClick={() => setPeriod(p)}>
+              {p ? codeName(locale, 'period', p) : ws(locale, 'allPeriods')}
+            </button>
+          ))}
+        </div>
+        <Status msg={msg} />
+        {items?.length === 0 && <div className="sv-muted">{ws(locale, 'emptyReports')}</div>}
+        {items && items.length > 0 && (
+          <table className="sv-table" data-testid="sv-report-list">
+            <thead>
+              <tr>
+                <th>{ws(locale, 'period')}</th>
+                <th>{ws(locale, 'regions')}</th>
+                <th>{ws(locale, 'span')}</th>
+                {FIGURES.map((f) => (
+                  <th key={f} className="num">
+                    {codeName(locale, 'r', f)}
+                  </th>
+                ))}
+                <th>{ws(locale, 'generatedAt')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((r) => (
+                <tr key={r.id}>
+                  <td>{codeName(locale, 'period', r.period)}</td>
+                  <td>{r.regionName}</td>
+                  <td className="sv-time">{r.periodStart === r.periodEnd ? r.periodStart : `${r.periodStart} ~ ${r.periodEnd}`}</td>
+                  {FIGURES.map((f) => (
+                    <td key={f} className="num">
+                      {r.content[f] ?? '—'}
+                    </td>
+                  ))}
+                  <td className="sv-time">{formatTime(r.generatedAt, locale, 'minute')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}
