@@ -7,6 +7,7 @@ import { loadRegions, readShippedDistricts } from '../regions/load.ts';
 import { h3Cells, tieToPlace } from '../tie/index.ts';
 import { bumpGeodataVersion } from '../tie/queries.ts';
 import { FULL_DEMO, generateDemoCity, type DemoCity, type DemoOptions, type DistrictGeometry } from './generate.ts';
+import { seedDemoWaterSources } from '../water/hydrants.ts';
 
 export interface SeedReport {
   regions: number;
@@ -229,6 +230,8 @@ export async function seedDemo(
     await insertCity(c, city, stage);
     const untied = await tieToPlace(c);
     stage('tied to place');
+    await seedDemoWaterSources(c);
+    stage('placed water sources');
     await c.query(bumpGeodataVersion());
     await c.query('COMMIT');
     const n = await counts(c);
