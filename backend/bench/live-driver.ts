@@ -3,8 +3,12 @@
 // and measures, per message a client receives, the time since its frame was sent.
 // Frames are correlated with messages by (device address, analog value): every device
 // counts its values up from 1, so the pair is unique within a run.
-// Input: one JSON argument; output: one JSON line per phase on stdout.
+// Input: one JSON argument, then one command per line on stdin: "phase <rate> <seconds>"
+// answers one JSON line (the phase's figures); "wsbase <url> <seconds> <events per frame>"
+// opens as many plain clients to a raw WebSocket broadcaster and answers {"wsbase": events
+// received per second, all clients}; "quit" ends.
 import { SimulatedUitd } from '@firelink/ingest';
+import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 
 interface Input {
@@ -13,7 +17,6 @@ interface Input {
   token: string;
   clients: number;
   addresses: number[];
-  phases: Array<{ rate: number; seconds: number }>;
   /** Wait for stragglers after each phase, ms. */
   settleMs: number;
   /** Subscribe with batch: true (default), as the frontend does. */
@@ -76,8 +79,17 @@ async function main() {
   for (let i = 0; i < devices.length; i += 50) await Promise.all(devices.slice(i, i + 50).map((d) => d.connect()));
   const counters = new Map<number, number>();
   let sendErrors = 0;
+  process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 
-  for (const phase of input.phases) {
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [cmd, a, b, c] = line.trim().split(' ');
+    if (cmd === 'quit') break;
+    if (cmd === 'wsbase') {
+      process.stdout.write(`${JSON.stringify({ wsbase: (await wsBaseline(a!, Number(b), input.clients)) * Number(c ?? 1) })}\n`);
+      continue;
+    }
+    if (cmd !== 'phase') continue;
+    const phase = { rate: Number(a), seconds: Number(b) };
     samples = [];
     received = 0;
     let sent = 0;
@@ -105,7 +117,10 @@ async function main() {
       tick();
     });
     const elapsed = (now() - t0) / 1000;
+    // Stragglers: until every client has every message, at least settleMs and at most 15 s.
+    const settleEnd = now() + 15_000;
     await new Promise((r) => setTimeout(r, input.settleMs));
+    while (received < sent * input.clients && now() < settleEnd) await new Promise((r) => setTimeout(r, 100));
     const cpu = process.cpuUsage(cpu0);
     // Share of one core this process used during the phase and its settle time.
     const driverCpu = (cpu.user + cpu.system) / 1000 / (now() - t0);
@@ -130,6 +145,26 @@ async function main() {
   for (const c of clients) c.close();
   process.stdout.on('error', () => {});
   setTimeout(() => process.exit(0), 200);
+}
+
+/** Plain clients of a raw broadcaster: messages received per second over all of them. */
+async function wsBaseline(url: string, seconds: number, n: number): Promise<number> {
+  let count = 0;
+  const sockets = await Promise.all(
+    Array.from({ length: n }, () => new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(url, { perMessageDeflate: false });
+      ws.once('open', () => resolve(ws));
+      ws.once('error', reject);
+      ws.on('message', () => count++);
+    })),
+  );
+  await new Promise((r) => setTimeout(r, 300)); // the broadcaster starts once all are in
+  const c0 = count;
+  const t0 = now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const rate = (count - c0) / ((now() - t0) / 1000);
+  for (const ws of sockets) ws.terminate();
+  return rate;
 }
 
 main().catch((err) => {
