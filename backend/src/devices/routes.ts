@@ -6,6 +6,7 @@ import { Router } from 'express';
 import type pg from 'pg';
 import { z } from 'zod';
 import { principalOf, requireRole } from '../auth/principal.ts';
+import { DomainError } from '../kernel/errors.ts';
 import { dutyChecksQuery, unregisteredQuery } from './queries.ts';
 
 export interface ListenerStats {
@@ -79,8 +80,7 @@ export function devicesRouter(pool: pg.Pool, listener: () => ListenerStats | nul
     requireRole(res, 'admin');
     const s = listener();
     if (!s) {
-      res.status(503).json({ error: 'unavailable', message: 'the GB/T 26875 listener is not running in this process' });
-      return;
+      throw new DomainError('unavailable', 'unavailable', 'the GB/T 26875 listener is not running in this process');
     }
     res.json(s);
   });

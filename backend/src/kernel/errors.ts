@@ -1,6 +1,7 @@
 // Domain errors: what went wrong, in the terms of the request (invalid, not found, conflict…),
 // with a stable code and a message that says how to fix it. Services and routes throw them;
 // only http/ turns a kind into a status code (http/errors.ts).
+import { PG_ERROR } from '@firelink/common';
 
 export type ErrorKind =
   | 'invalid'
@@ -60,4 +61,24 @@ const INPUT_ERRORS: Array<{ code: RegExp; make: () => DomainError }> = [
 export function errorFromDatabase(err: unknown): DomainError | null {
   if (!isDatabaseError(err)) return null;
   return INPUT_ERRORS.find((m) => m.code.test(err.code))?.make() ?? null;
+}
+
+/** What a write knows better than the generic input errors: which fields to check. */
+export interface InputErrorHints {
+  /** A duplicate (unique violation), e.g. 'username x is taken; choose another'. */
+  unique?: string;
+  /** A missing reference (foreign key violation), e.g. 'stationId does not exist'. */
+  foreignKey?: string;
+}
+
+/**
+ * A PostgreSQL input error of this write told in the write's own terms (which field to fix);
+ * any other error is returned as it is (http/ gives the generic answer, or a 500). Use as
+ * `.catch((e) => { throw explainDatabaseError(e, hints) })`.
+ */
+export function explainDatabaseError(err: unknown, hints: InputErrorHints): unknown {
+  if (!isDatabaseError(err)) return err;
+  if (err.code === PG_ERROR.uniqueViolation && hints.unique) return conflict(hints.unique);
+  if (err.code === PG_ERROR.foreignKeyViolation && hints.foreignKey) return badRequest(hints.foreignKey);
+  return err;
 }

@@ -3,9 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { createTestUser, type TestUser } from '../auth/testing.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
+import { startTestServer, type Reply, type TestServer } from '../devtools/test-support.ts';
 import { loadOnboardingConfig } from './config.ts';
 import { ensureDemoAgency } from './demo.ts';
 import { onboardingFeature } from './feature.ts';
@@ -21,26 +19,13 @@ type Json = Record<string, unknown> & { missing?: Array<{ rule: string }> };
 
 describe('units API and onboarding workflow', () => {
   let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let base: string;
   let admin: TestUser, supervisor: TestUser, otherSupervisor: TestUser, operator: TestUser, collector: TestUser, verifier: TestUser;
   let maintAgency: number, opsAgency: number, buildingId: number, unitId: number;
 
-  const call = async (user: TestUser, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...user.headers, ...(body !== undefined && !(body instanceof Buffer) ? { 'content-type': 'application/json' } : {}), ...headers },
-      body: body === undefined ? undefined : body instanceof Buffer ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let json: Json;
-    try {
-      json = text ? (JSON.parse(text) as Json) : {};
-    } catch {
-      json = { text };
-    }
-    return { status: res.status, body: json };
-  };
+  const call = (user: TestUser, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<Json>> =>
+    server.call(user, method, path, body, headers);
   const version = async (id = unitId) => Number((await call(admin, 'GET', `/api/units/${id}`)).body.version);
   const step = async (user: TestUser, to: string, note = '', id = unitId) =>
     call(user, 'POST', `/api/units/${id}/transition`, { to, note, version: await version(id) });
@@ -63,14 +48,8 @@ describe('units API and onboarding workflow', () => {
     supervisor = await createTestUser(p, { role: 'supervisor', regions: [DISTRICT] });
     otherSupervisor = await createTestUser(p, { role: 'supervisor', regions: [OTHER_DISTRICT] });
     operator = await createTestUser(p, { role: 'operator', regions: [320100] });
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
-    server = await startServer({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger('silent'),
-      features: [onboardingFeature({ config: loadOnboardingConfig({ ONBOARDING_DRAWINGS_DAYS: '30' }) })],
-    });
-    base = `http://127.0.0.1:${server.httpPort}`;
+    server = await startTestServer(db.url, [onboardingFeature({ config: loadOnboardingConfig({ ONBOARDING_DRAWINGS_DAYS: '30' }) })]);
+    base = server.base;
   });
   after(async () => {
     await server?.close();

@@ -38,7 +38,7 @@ export async function assertBuildingVisible(db: pg.ClientBase, scope: Scope, bui
 
 /** After the write and tie: the building must lie in the unit's district `unitRegion` (else 400). */
 export async function assertBuildingInUnitDistrict(db: pg.ClientBase, buildingId: number, unitRegion: number | null): Promise<void> {
-  const b = (await db.query('SELECT region_adcode FROM buildings WHERE id = $1', [buildingId])).rows[0];
+  const b = (await db.query({ text: 'SELECT region_adcode FROM buildings WHERE id = $1', values: [buildingId] })).rows[0];
   if (!b) throw notFound(NO_SUCH_BUILDING);
   const region = b.region_adcode == null ? null : Number(b.region_adcode);
   if (region !== unitRegion) {

@@ -173,6 +173,10 @@ export function passingAcceptance(unitId: number): Query {
   return { text: `SELECT EXISTS (SELECT 1 FROM acceptance_checks WHERE unit_id = $1 AND result = 'pass') AS passed`, values: [unitId] };
 }
 
+export function categories(): Query {
+  return { text: `SELECT code, name_zh, name_en, high_risk FROM unit_categories ORDER BY code` };
+}
+
 export function categoryHighRisk(code: string): Query {
   return { text: `SELECT high_risk FROM unit_categories WHERE code = $1`, values: [code] };
 }
@@ -253,4 +257,23 @@ export function unitDistricts(scope: Scope): Query {
            ORDER BY r.adcode`,
     values,
   };
+}
+
+/** Point classes and whether each point is placed, for the completeness rules and drawing progress. */
+export function pointStats(unitId: number): Query {
+  return {
+    text: `SELECT fs.system_type, p.component_type, p.position IS NOT NULL AS placed
+           FROM points p LEFT JOIN facility_systems fs ON fs.id = p.system_id WHERE p.unit_id = $1`,
+    values: [unitId],
+  };
+}
+
+/** The GB/T 26875 device addresses registered to a unit. */
+export function uitdAddresses(unitId: number): Query {
+  return { text: `SELECT address FROM devices WHERE unit_id = $1 AND protocol = 'gb26875'`, values: [unitId] };
+}
+
+/** A unit's place after tie-to-place. */
+export function unitPlace(unitId: number): Query {
+  return { text: 'SELECT region_adcode, building_id FROM units WHERE id = $1', values: [unitId] };
 }

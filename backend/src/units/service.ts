@@ -1,4 +1,5 @@
-// Units: read models (list, detail, completeness) and writes with tie-to-place.
+// Units: read models (list, detail, completeness) and the writes (create, edit) with
+// tie-to-place, each in one transaction with its audit entry.
 import type pg from 'pg';
 import { h3Cells, tieToPlace as tieRowsToPlace } from '@firelink/geodata';
 import {
@@ -14,9 +15,13 @@ import {
   type UnitPatch,
   type UnitSummary,
 } from '@firelink/common';
-import type { Scope } from '../auth/scope.ts';
-import { badRequest } from '../kernel/errors.ts';
-import { visibleBuilding } from './building-scope.ts';
+import { recordAudit } from '../audit/audit.ts';
+import type { Caller } from '../auth/principal.ts';
+import { scopeAllows, type Scope } from '../auth/scope.ts';
+import { withTransaction } from '../db/pool.ts';
+import { badRequest, conflict, explainDatabaseError, forbidden, notFound, type InputErrorHints } from '../kernel/errors.ts';
+import { assertBuildingInUnitDistrict, assertBuildingVisible, visibleBuilding } from './building-scope.ts';
+import { assertSameVersion, assertUnitBoundMayPatch, fieldsBefore } from './domain/rules.ts';
 import * as q from './queries.ts';
 
 type Db = pg.Pool | pg.ClientBase;
@@ -50,13 +55,19 @@ export function toSummary(r: Row): UnitSummary {
   };
 }
 
+/**
+ * The unit row (getUnit) when it lies in the caller's scope, else 404 (the same answer whether
+ * it exists or not). `lock` takes the row lock of a write: use it inside the write's transaction.
+ */
+export async function unitInScope(db: Db, scope: Scope, id: number, lock = false): Promise<Row> {
+  const u = (await db.query(q.getUnit(scope, id, lock))).rows[0] as Row | undefined;
+  if (!u) throw notFound('no such unit in your jurisdiction');
+  return u;
+}
+
 /** Registered point counts and drawing progress, from the points table. */
 export async function pointStats(db: Db, unitId: number) {
-  const r = await db.query(
-    `SELECT fs.system_type, p.component_type, p.position IS NOT NULL AS placed
-     FROM points p LEFT JOIN facility_systems fs ON fs.id = p.system_id WHERE p.unit_id = $1`,
-    [unitId],
-  );
+  const r = await db.query(q.pointStats(unitId));
   let detection = 0;
   let linkage = 0;
   let unplaced = 0;
@@ -74,7 +85,7 @@ export async function completenessOf(db: Db, u: Row, rules: readonly Completenes
   const id = Number(u.id);
   // Sequential: db may be one transaction's client, which runs one query at a time.
   const stats = await pointStats(db, id);
-  const devs = await db.query(`SELECT address FROM devices WHERE unit_id = $1 AND protocol = 'gb26875'`, [id]);
+  const devs = await db.query(q.uitdAddresses(id));
   const acc = await db.query(q.passingAcceptance(id));
   const input: CompletenessInput = {
     name: (u.name as string) ?? null,
@@ -209,7 +220,7 @@ function placeColumns(lonLat: readonly [number, number] | null, buildingId: numb
 /** Runs tie-to-place for one written unit; returns its region and building. */
 export async function tieUnit(db: pg.ClientBase, unitId: number): Promise<{ regionAdcode: number | null; buildingId: number | null }> {
   await tieRowsToPlace(db, { units: [unitId] });
-  const r = await db.query('SELECT region_adcode, building_id FROM units WHERE id = $1', [unitId]);
+  const r = await db.query(q.unitPlace(unitId));
   return { regionAdcode: num(r.rows[0]?.region_adcode), buildingId: num(r.rows[0]?.building_id) };
 }
 
@@ -270,4 +281,62 @@ export async function rowFromPatch(db: Db, cur: Row, p: UnitPatch): Promise<q.Un
     drawings_due: pick('drawingsDue', 'drawings_due') as string | null,
     ...place,
   };
+}
+
+/** What a unit write's input errors mean (external_id is the one unique column; the references are checked here). */
+const UNIT_WRITE: InputErrorHints = {
+  unique: 'another unit already has this externalId: choose another',
+  foreignKey: 'maintenanceAgencyId or buildingId names a record that does not exist: check them',
+};
+
+/** Creates a unit (admin, supervisor), tied to its district and building; returns its id. */
+export async function createUnit(pool: pg.Pool, who: Caller, body: UnitCreate): Promise<number> {
+  const { principal: p } = who;
+  return withTransaction(pool, async (c) => {
+    if (body.buildingId != null) await assertBuildingVisible(c, p.scope, body.buildingId);
+    const row = await rowFromCreate(c, body);
+    const ins = await c.query(q.insertUnit(row)).catch((e: unknown) => Promise.reject(explainDatabaseError(e, UNIT_WRITE)));
+    const id = Number(ins.rows[0].id);
+    const place = await tieUnit(c, id);
+    if (!scopeAllows(p.scope, { regionAdcode: place.regionAdcode })) {
+      throw forbidden('the unit lies outside your jurisdiction (its location decides its region): check lonLatWgs84');
+    }
+    if (body.buildingId != null) await assertBuildingInUnitDistrict(c, body.buildingId, place.regionAdcode);
+    await recordAudit(c, { actor: p, ip: who.ip, action: 'unit.create', entity: 'unit', entityId: id, after: { ...row, region_adcode: place.regionAdcode, building_id: place.buildingId } });
+    return id;
+  });
+}
+
+/** Edits a unit at the version the caller saw; a unit-bound caller (maintainer) keeps it in its district and buildings. */
+export async function updateUnit(pool: pg.Pool, who: Caller, id: number, body: UnitPatch): Promise<void> {
+  const { principal: p } = who;
+  await withTransaction(pool, async (c) => {
+    const cur = await unitInScope(c, p.scope, id, true);
+    assertSameVersion(Number(cur.version), body.version);
+    if (body.buildingId != null) await assertBuildingVisible(c, p.scope, body.buildingId);
+    if (p.scope.kind === 'units') assertUnitBoundMayPatch(body);
+    const row = await rowFromPatch(c, cur, body);
+    const up = await c.query(q.updateUnit(id, body.version, row)).catch((e: unknown) => Promise.reject(explainDatabaseError(e, UNIT_WRITE)));
+    if (!up.rows[0]) throw conflict('the unit was changed concurrently: reload and try again');
+    const place = await tieUnit(c, id);
+    if (p.scope.kind === 'regions' && !scopeAllows(p.scope, { regionAdcode: place.regionAdcode })) {
+      throw forbidden('the new location lies outside your jurisdiction: check lonLatWgs84');
+    }
+    if (p.scope.kind === 'units') {
+      // A unit-bound caller never moves its unit out of its district (or out of every
+      // district), where its alarms would leave the district's operators and supervisors,
+      // nor by location into a building it cannot reach.
+      if (place.regionAdcode !== num(cur.region_adcode)) {
+        throw forbidden('the new location lies in another district: ask the unit\'s supervisor to move it');
+      }
+      if (place.buildingId != null && body.buildingId == null && place.buildingId !== num(cur.building_id)) {
+        await assertBuildingVisible(c, p.scope, place.buildingId).catch(() => {
+          throw forbidden('the new location lies in a building of another unit: ask the unit\'s supervisor to move it');
+        });
+      }
+    }
+    if (body.buildingId != null) await assertBuildingInUnitDistrict(c, body.buildingId, place.regionAdcode);
+    const changed = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'version'));
+    await recordAudit(c, { actor: p, ip: who.ip, action: 'unit.update', entity: 'unit', entityId: id, before: fieldsBefore(cur, changed), after: changed });
+  });
 }

@@ -3,6 +3,7 @@
 // Pure: parsing and validation only (INGEST's codec is transport-free).
 import { z } from 'zod';
 import { MIN_FRAME_BYTES, frameFromRaw, parseAdu } from '@firelink/ingest';
+import { badRequest } from '../../kernel/errors.ts';
 
 /** One point to upsert. componentAddress is the raw 4-byte address (loop·65536 + point when given as loop/point). */
 export interface ImportedPoint {
@@ -143,3 +144,13 @@ export function pointsFromType7(hexes: readonly string[]): ImportResult {
   });
   return { points, errors };
 }
+
+/** An import is all or nothing: any invalid row refuses the whole file (400 with the first 100 rows' reasons). */
+export function assertImportable(r: ImportResult): void {
+  if (r.errors.length) {
+    throw badRequest(`${r.errors.length} row(s) are invalid; nothing was imported: fix them and send the file again`, { rows: r.errors.slice(0, 100) });
+  }
+}
+
+/** The facility system a point hangs off, as a map key. */
+export const systemKey = (p: Pick<ImportedPoint, 'systemType' | 'systemAddress'>) => `${p.systemType}:${p.systemAddress}`;

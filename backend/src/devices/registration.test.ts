@@ -5,33 +5,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { createTestUser, type TestUser } from '../auth/testing.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
-import { loadOnboardingConfig } from './config.ts';
-import { onboardingFeature } from './feature.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
+import { loadOnboardingConfig } from '../onboarding/config.ts';
+import { onboardingFeature } from '../onboarding/feature.ts';
 
 const DISTRICT = 320106;
 const OTHER_DISTRICT = 320102;
 
 describe('device registration keeps who may speak for a device', () => {
   let db: TestDatabase;
-  let server: RunningServer;
-  let base: string;
+  let server: TestServer;
   let admin: TestUser, supervisor: TestUser, maintainer: TestUser, otherMaintainer: TestUser;
   let unitA = 0;
   let unitB = 0;
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const call = async (user: TestUser, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...user.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : {} };
-  };
+  const call = (user: TestUser, method: string, path: string, body?: unknown) => server.call(user, method, path, body);
   const peersOf = async (address: number) =>
     (await db.pool.query(`SELECT unit_id::int, allowed_peers::text[] AS p FROM devices WHERE address = $1`, [address])).rows[0] as { unit_id: number | null; p: string[] | null };
 
@@ -50,14 +38,8 @@ describe('device registration keeps who may speak for a device', () => {
     supervisor = await createTestUser(p, { role: 'supervisor', regions: [DISTRICT] });
     maintainer = await createTestUser(p, { role: 'maintainer', units: [unitA] });
     otherMaintainer = await createTestUser(p, { role: 'maintainer', units: [unitB] });
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
-    server = await startServer({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger('silent'),
-      features: [onboardingFeature({ config: loadOnboardingConfig({ ONBOARDING_DRAWINGS_DAYS: '30' }) })],
-    });
-    base = `http://127.0.0.1:${server.httpPort}`;
+    // The registration routes are mounted under /api/units by the onboarding feature.
+    server = await startTestServer(db.url, [onboardingFeature({ config: loadOnboardingConfig({ ONBOARDING_DRAWINGS_DAYS: '30' }) })]);
   });
   after(async () => {
     await server?.close();
