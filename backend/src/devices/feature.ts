@@ -125,7 +125,7 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
       stop: async () => {
         if (fleet) log.info({ report: formatReport(await fleet.stop()) }, 'demo fleet stopped');
         await retention.stop();
-        peers.stop();
+        await peers.stop();
         await duty?.stop();
         await server?.close();
         await health?.stop();

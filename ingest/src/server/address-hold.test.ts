@@ -71,7 +71,7 @@ describe('GB/T 26875.3 device addresses: held by the live connection', () => {
   });
 
   after(async () => {
-    policy?.stop();
+    await policy?.stop();
     await server?.close();
     await db?.drop();
   });

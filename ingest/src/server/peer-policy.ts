@@ -8,6 +8,7 @@
 // (LISTEN, any process that writes it), and every `refreshMs` in case a notification was lost.
 import { BlockList, isIP } from 'node:net';
 import type pg from 'pg';
+import { SerialJobs } from '@firelink/common';
 
 export type PeerRules = ReadonlyMap<number, BlockList>;
 
@@ -55,11 +56,12 @@ export const DEVICES_CHANGED_CHANNEL = 'firelink_devices_changed';
 
 export class PeerPolicy {
   private rules: PeerRules = new Map();
-  private timer: NodeJS.Timeout | null = null;
   private listener: { client: pg.PoolClient; release: (destroy: boolean) => void } | null = null;
   private stopped = false;
-  private reloading: Promise<void> | null = null;
-  private again = false;
+  /** Reloads, one at a time: the periodic one and those notifications trigger. */
+  private jobs = new SerialJobs();
+  /** Reloads soon: a burst of notifications costs at most the reload in flight plus one more. */
+  private reloadSoon: () => void = () => {};
 
   constructor(
     private readonly pool: pg.Pool,
@@ -85,23 +87,6 @@ export class PeerPolicy {
       `SELECT address, allowed_peers::text[] AS peers FROM devices WHERE protocol = 'gb26875' AND allowed_peers IS NOT NULL`,
     );
     this.rules = buildPeerRules(r.rows.map((x) => ({ address: Number(x.address), peers: x.peers })));
-  }
-
-  /** Reloads now, coalescing a burst of notifications into at most one reload in flight plus one after it. */
-  private reloadSoon(): void {
-    if (this.reloading) {
-      this.again = true;
-      return;
-    }
-    this.reloading = this.refresh()
-      .catch((err) => this.o.onError?.(err))
-      .finally(() => {
-        this.reloading = null;
-        if (this.again && !this.stopped) {
-          this.again = false;
-          this.reloadSoon();
-        }
-      });
   }
 
   /** LISTENs on a connection of its own; if that connection is lost, listens again (the timer covers the gap). */
@@ -157,16 +142,17 @@ export class PeerPolicy {
 
   async start(): Promise<void> {
     this.stopped = false;
+    this.jobs = new SerialJobs((err) => this.o.onError?.(err));
+    this.reloadSoon = this.jobs.coalesced(() => this.refresh());
     await this.refresh();
     await this.listen();
-    this.timer = setInterval(() => this.reloadSoon(), this.o.refreshMs ?? 30_000);
-    this.timer.unref?.();
+    this.jobs.every(this.o.refreshMs ?? 30_000, () => this.refresh());
   }
 
-  stop(): void {
+  /** Stops listening and reloading; resolves when a reload in flight has finished. */
+  async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
     this.unlisten();
+    await this.jobs.stop();
   }
 }

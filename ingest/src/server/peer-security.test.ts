@@ -51,7 +51,7 @@ describe('GB/T 26875.3 peers: allowlists and per-IP limits', () => {
   });
 
   after(async () => {
-    policy?.stop();
+    await policy?.stop();
     await server?.close();
     await db?.drop();
   });
@@ -122,7 +122,7 @@ describe('GB/T 26875.3 peers: allowlists and per-IP limits', () => {
       assert.ok(Date.now() - t0 < 3000, 'notified on the new connection');
       await new Promise((r) => setTimeout(r, 20));
     }
-    p.stop();
+    await p.stop();
     await db.pool.query(`UPDATE devices SET allowed_peers = NULL WHERE address = $1`, [OPEN]);
     // The suite's own policy lost its connection too (it listens again within 5 s and then
     // catches up); bring it in step now for the next test.
