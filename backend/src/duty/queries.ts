@@ -524,3 +524,79 @@ export function chiefPhonesOnDuty(at: string): Query {
     values: [at],
   };
 }
+
+/** A unit in the caller's jurisdiction (the duty check's target), or nothing. */
+export function unitInScope(scope: Scope, unitId: number): Query {
+  const values: unknown[] = [unitId];
+  const pred = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
+  return { text: `SELECT u.id, u.name, u.region_adcode FROM units u WHERE u.id = $1 AND ${pred}`, values };
+}
+
+export function insertDutyCheckRequest(unitId: number, userId: number | null, name: string): Query {
+  return {
+    text: `INSERT INTO duty_check_requests (unit_id, requested_by, requested_name) VALUES ($1, $2, $3) RETURNING id`,
+    values: [unitId, userId, name],
+  };
+}
+
+/** A requested duty check with its result (sent, answered with the answer time, or missed). */
+export function dutyCheckRequest(scope: Scope, id: number): Query {
+  const values: unknown[] = [id];
+  const pred = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
+  return {
+    text: `SELECT r.id, r.unit_id, u.name AS unit_name, r.requested_name, r.requested_at, r.processed_at, r.outcome,
+                  c.sent_at, c.timeout_s, c.answered_at, c.response_s, c.missed_at
+             FROM duty_check_requests r JOIN units u ON u.id = r.unit_id LEFT JOIN duty_checks c ON c.id = r.duty_check_id
+            WHERE r.id = $1 AND ${pred}`,
+    values,
+  };
+}
+
+/**
+ * Devices whose latest clock check is off by more than `thresholdMs` (GB 50440: ≤ 5 s), in
+ * the caller's jurisdiction, worst first.
+ */
+export function clockDrift(scope: Scope, thresholdMs: number, limit: number): Query {
+  const values: unknown[] = [thresholdMs];
+  const pred = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
+  values.push(limit);
+  return {
+    text: `SELECT d.id AS device_id, d.address, u.id AS unit_id, u.name AS unit_name, c.checked_at, c.device_time, c.frame_received_at, c.drift_ms
+             FROM devices d JOIN units u ON u.id = d.unit_id
+             CROSS JOIN LATERAL (SELECT * FROM device_clock_checks WHERE device_id = d.id ORDER BY checked_at DESC LIMIT 1) c
+            WHERE abs(c.drift_ms) > $1 AND ${pred}
+            ORDER BY abs(c.drift_ms) DESC LIMIT $${values.length}`,
+    values,
+  };
+}
+
+/**
+ * Disabled (屏蔽) points per unit as a risk indicator: targets disabled now, since when the
+ * longest one, and the disabled point-hours of the last `days` days (spells clipped to the
+ * window). Units of the caller's jurisdiction (and region, when given) with any of them.
+ */
+export function disabledByUnit(scope: Scope, f: { region?: number | undefined; unitId?: number | undefined; days: number; at: string; limit: number }): Query {
+  const values: unknown[] = [f.at, f.days];
+  const where = [scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values)];
+  if (f.region !== undefined) where.push(scopePredicate({ kind: 'regions', adcodes: [f.region] }, { region: 'u.region_adcode' }, values));
+  if (f.unitId !== undefined) {
+    values.push(f.unitId);
+    where.push(`u.id = $${values.length}`);
+  }
+  values.push(f.limit);
+  return {
+    text: `WITH w AS (SELECT $1::timestamptz AS at, $1::timestamptz - make_interval(days => $2) AS since)
+           SELECT u.id AS unit_id, u.name AS unit_name, u.region_adcode,
+                  count(*) FILTER (WHERE s.until IS NULL)::int AS disabled_now,
+                  count(*) FILTER (WHERE s.until IS NULL AND s.component_address IS NULL)::int AS systems_disabled_now,
+                  min(s.since) FILTER (WHERE s.until IS NULL) AS oldest_since,
+                  round(sum(extract(epoch FROM (least(coalesce(s.until, w.at), w.at) - greatest(s.since, w.since))) / 3600)::numeric, 1)::float8 AS hours_in_window,
+                  count(*)::int AS spells_in_window
+             FROM disabled_spells s JOIN units u ON u.id = s.unit_id CROSS JOIN w
+            WHERE (s.until IS NULL OR s.until > w.since) AND s.since < w.at AND ${where.join(' AND ')}
+            GROUP BY u.id, u.name, u.region_adcode
+            ORDER BY disabled_now DESC, oldest_since NULLS LAST, hours_in_window DESC
+            LIMIT $${values.length}`,
+    values,
+  };
+}

@@ -9,6 +9,9 @@
 //   GET  /register?unit=&kind=&verdict=&region=&operator=&from=&to=&format=json|csv|xlsx&lang=
 //   GET  /comm-test                      status of the 119 communication test · POST /comm-test runs one now
 //   GET  /unattended                     "center unattended" records of the caller's posts (open first)
+//   POST /duty-checks {unitId}           a duty check (查岗) of one unit now · GET /duty-checks/:id its answer time
+//   GET  /clock-drift                    devices whose clock is off by more than 5 s at the last sync
+//   GET  /disabled-points?region=&unitId=&days=  disabled (屏蔽) points per unit: now, since when, hours
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import {
@@ -129,6 +132,24 @@ function registerRow(r: Record<string, unknown>): RegisterRow {
     closedAt: iso(r.closed_at as Date | null),
     closedBy: (r.closed_by as string | null) ?? null,
     steps: (r.steps as Array<{ step: string; at: string; actorName: string | null; note: string | null }>).map((s) => ({ ...s, at: iso(s.at)! })),
+  };
+}
+
+function dutyCheckDto(r: Record<string, unknown>) {
+  return {
+    id: Number(r.id),
+    unitId: Number(r.unit_id),
+    unitName: String(r.unit_name),
+    requestedBy: String(r.requested_name),
+    requestedAt: iso(r.requested_at as Date)!,
+    /** pending: not sent yet (the next scheduler tick, ≤ 5 s); sent; not_connected: no device of the unit is connected. */
+    status: r.processed_at == null ? 'pending' : r.outcome === 'not_connected' ? 'not_connected' : r.answered_at != null ? 'answered' : r.missed_at != null ? 'missed' : 'sent',
+    sentAt: iso(r.sent_at as Date | null),
+    timeoutS: r.timeout_s == null ? null : Number(r.timeout_s),
+    answeredAt: iso(r.answered_at as Date | null),
+    /** Seconds from sending to the control-room operator's answer. */
+    responseS: r.response_s == null ? null : Number(r.response_s),
+    missedAt: iso(r.missed_at as Date | null),
   };
 }
 
@@ -370,6 +391,88 @@ export function dutyRouter(deps: { pool: Pool; comm: CommTester }): Router {
     const result = await comm.runManual(p);
     await recordAudit(pool, { actor: p, ip: ipOf(req), action: 'duty.comm_test.run', entity: 'duty_comm_test', entityId: result.id, after: { ok: result.ok } });
     res.status(201).json(result);
+  });
+
+  // ── Duty check (查岗) of one unit, from the desk ──
+  r.post('/duty-checks', async (req, res) => {
+    const p = requireRole(res, ...ACT);
+    const body = z.object({ unitId: idParam }).strict().parse(req.body);
+    const unit = (await pool.query(q.unitInScope(p.scope, body.unitId))).rows[0];
+    if (!unit) throw notFound(`no unit ${body.unitId} in your jurisdiction`);
+    const name = await actorName(pool, p);
+    const id = await withTransaction(pool, async (c) => {
+      const rid = Number((await c.query(q.insertDutyCheckRequest(body.unitId, p.userId, name))).rows[0].id);
+      await c.query(
+        q.insertLog({
+          regionAdcode: unit.region_adcode == null ? null : Number(unit.region_adcode),
+          kind: 'duty_check_requested',
+          actorId: p.userId,
+          actorName: name,
+          text: String(unit.name),
+          refEntity: 'duty_check_request',
+          refId: rid,
+        }),
+      );
+      await recordAudit(c, { actor: p, ip: ipOf(req), action: 'duty.duty_check.request', entity: 'duty_check_request', entityId: rid, after: body });
+      return rid;
+    });
+    res.status(202).json(dutyCheckDto((await pool.query(q.dutyCheckRequest(p.scope, id))).rows[0]));
+  });
+
+  r.get('/duty-checks/:id', async (req, res) => {
+    const p = requireRole(res, ...READ);
+    const row = (await pool.query(q.dutyCheckRequest(p.scope, idParam.parse(req.params.id)))).rows[0];
+    if (!row) throw notFound('no such duty check in your jurisdiction');
+    res.json(dutyCheckDto(row));
+  });
+
+  // ── Device clocks (unified clock, error ≤ 5 s) ──
+  r.get('/clock-drift', async (req, res) => {
+    const p = requireRole(res, ...READ);
+    const f = z.object({ thresholdS: z.coerce.number().min(0).max(86_400).default(5), limit: z.coerce.number().int().min(1).max(1000).default(200) }).strict().parse(req.query);
+    const { rows } = await pool.query(q.clockDrift(p.scope, f.thresholdS * 1000, f.limit));
+    res.json({
+      thresholdS: f.thresholdS,
+      devices: rows.map((x) => ({
+        deviceId: Number(x.device_id),
+        address: Number(x.address),
+        unitId: Number(x.unit_id),
+        unitName: String(x.unit_name),
+        checkedAt: iso(x.checked_at as Date)!,
+        deviceTime: String(x.device_time),
+        driftS: Math.round(Number(x.drift_ms) / 100) / 10,
+      })),
+    });
+  });
+
+  // ── Disabled (屏蔽) points as a risk indicator ──
+  r.get('/disabled-points', async (req, res) => {
+    const p = requireRole(res, ...REGISTER);
+    const f = z
+      .object({
+        region: z.coerce.number().int().min(100000).max(999999).optional(),
+        unitId: idParam.optional(),
+        days: z.coerce.number().int().min(1).max(366).default(30),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+      })
+      .strict()
+      .parse(req.query);
+    if (f.unitId !== undefined && !(await pool.query(q.unitInScope(p.scope, f.unitId))).rows[0]) throw notFound(`no unit ${f.unitId} in your jurisdiction`);
+    const at = new Date().toISOString();
+    const { rows } = await pool.query(q.disabledByUnit(p.scope, { ...f, at }));
+    res.json({
+      days: f.days,
+      units: rows.map((x) => ({
+        unitId: Number(x.unit_id),
+        unitName: String(x.unit_name),
+        regionAdcode: x.region_adcode == null ? null : Number(x.region_adcode),
+        disabledNow: Number(x.disabled_now),
+        systemsDisabledNow: Number(x.systems_disabled_now),
+        oldestSince: iso(x.oldest_since as Date | null),
+        hoursInWindow: Number(x.hours_in_window ?? 0),
+        spellsInWindow: Number(x.spells_in_window),
+      })),
+    });
   });
 
   // ── Nobody watching ──

@@ -78,3 +78,46 @@ export function markMissedDutyChecks(at: string): Query {
     values: [at],
   };
 }
+
+/** Duty checks operators asked for from the desk (duty_check_requests), claimed once each. */
+export function claimDutyCheckRequests(at: string, limit: number): Query {
+  return {
+    text: `UPDATE duty_check_requests r SET processed_at = $1
+             FROM (SELECT id FROM duty_check_requests WHERE processed_at IS NULL ORDER BY requested_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
+            WHERE r.id = due.id
+           RETURNING r.id, r.unit_id`,
+    values: [at, limit],
+  };
+}
+
+/** The GB/T 26875 devices of units (whether connected is the server's knowledge). */
+export function devicesOfUnits(unitIds: number[]): Query {
+  return {
+    text: `SELECT id, address, unit_id FROM devices WHERE protocol = 'gb26875' AND unit_id = ANY($1::bigint[]) ORDER BY id`,
+    values: [unitIds],
+  };
+}
+
+export function finishDutyCheckRequest(id: number, outcome: 'sent' | 'not_connected', dutyCheckId: number | null): Query {
+  return { text: `UPDATE duty_check_requests SET outcome = $2, duty_check_id = $3 WHERE id = $1`, values: [id, outcome, dutyCheckId] };
+}
+
+/** Each device's latest stored frame: its header time label (device clock) and when it arrived. */
+export function latestFrames(addresses: number[]): Query {
+  return {
+    text: `SELECT d.id AS device_id, d.address, f.time_label, f.received_at
+             FROM devices d
+             CROSS JOIN LATERAL (SELECT time_label, received_at FROM ingest_frames
+                                  WHERE device_address = d.address ORDER BY received_at DESC LIMIT 1) f
+            WHERE d.protocol = 'gb26875' AND d.address = ANY($1::bigint[])`,
+    values: [addresses],
+  };
+}
+
+export function insertClockChecks(rows: { deviceId: number[]; receivedAt: string[]; deviceTime: string[]; driftMs: number[] }, at: string): Query {
+  return {
+    text: `INSERT INTO device_clock_checks (device_id, checked_at, frame_received_at, device_time, drift_ms)
+           SELECT d, $5, r, t, m FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::bigint[]) AS x(d, r, t, m)`,
+    values: [rows.deviceId, rows.receivedAt, rows.deviceTime, rows.driftMs, at],
+  };
+}
