@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { convertGeometry, toWgs84Fn, type Crs } from '../crs/index.ts';
 import type { SourceRow } from './read.ts';
 
-export const IMPORT_LAYERS = ['regions', 'units', 'buildings', 'stations', 'roads', 'points', 'landuse', 'water'] as const;
+export const IMPORT_LAYERS = ['regions', 'units', 'buildings', 'stations', 'roads', 'points', 'landuse', 'water', 'water_sources'] as const;
 export type ImportLayer = (typeof IMPORT_LAYERS)[number];
 
 export type Mapped<T> = { ok: true; record: T } | { ok: false; reason: string } | { ok: 'skip'; reason: string };
@@ -101,7 +101,13 @@ export interface PointRecord {
 }
 export interface AreaRecord { externalId: string; class: string; name: string | null; geometry: Geometry }
 
-export type LayerRecord = RegionRecord | UnitRecord | BuildingRecord | StationRecord | RoadRecord | PointRecord | AreaRecord;
+/** A hydrant (消火栓), fire pond (消防水池) or natural source (天然水源) with its status. */
+export interface WaterSourceRecord {
+  externalId: string; kind: 'hydrant' | 'pool' | 'natural'; name: string | null; status: 'usable' | 'out_of_service' | 'under_repair';
+  flowLps: number | null; capacityM3: number | null; address: string | null; geometry: Geometry;
+}
+
+export type LayerRecord = RegionRecord | UnitRecord | BuildingRecord | StationRecord | RoadRecord | PointRecord | AreaRecord | WaterSourceRecord;
 
 /** Category codes and Chinese names from unit_categories (the importer loads them). */
 export type Categories = Map<string, string>;
@@ -114,6 +120,12 @@ const STATE_WORDS: Record<string, string> = {
   open: 'open', 开通: 'open', 已开通: 'open', 已联网: 'open',
   suspended: 'suspended', 暂停: 'suspended', closed: 'closed', 注销: 'closed',
 };
+const WATER_KIND: Array<[RegExp, WaterSourceRecord['kind']]> = [
+  [/hydrant|消火栓|消防栓/i, 'hydrant'], [/pool|cistern|tank|水池|水箱|水鹤/i, 'pool'], [/natural|suction|river|lake|pond|天然|取水|河|湖|塘|水库/i, 'natural'],
+];
+const WATER_STATUS: Array<[RegExp, WaterSourceRecord['status']]> = [
+  [/repair|维修|在修|修理/i, 'under_repair'], [/out|停用|损坏|故障|不可用|无水|disabled|broken/i, 'out_of_service'], [/usable|ok|可用|正常|完好|良好/i, 'usable'],
+];
 const STATION_CLASS: Array<[RegExp, string]> = [
   [/special|特勤/i, 'special'], [/small|小型|微型/i, 'small'], [/second|二级/i, 'second'], [/first|一级|普通/i, 'first'],
 ];
@@ -247,6 +259,33 @@ export function mapRow(layer: ImportLayer, row: SourceRow, ctx: { crs: Crs; file
           externalId: field(p, [...ID, '点位编号']) ?? `${unit}/${systemType}/${systemAddress}/${componentAddress}`, unitExternalId: unit,
           systemType: systemType!, systemAddress: systemAddress!, componentType: componentType!, componentAddress, floor,
           label: field(p, ['label', 'description', '描述', '位置', '安装位置']) ?? null, geometry: g.record,
+        },
+      };
+    }
+    case 'water_sources': {
+      // OSM: emergency=fire_hydrant / water_tank / suction_point; ours: kind / 类型.
+      const kindRaw = field(p, ['kind', 'type', 'emergency', '类型', '水源类型', '种类']);
+      const kind = kindRaw ? WATER_KIND.find(([re]) => re.test(kindRaw))?.[1] : 'hydrant';
+      if (!kind) return { ok: false, reason: `unknown water source kind "${kindRaw}"; use 消火栓/消防水池/天然水源 or hydrant/pool/natural` };
+      const statusRaw = field(p, ['status', 'state', '状态', '使用状态', '可用状态']);
+      const status = statusRaw ? WATER_STATUS.find(([re]) => re.test(statusRaw))?.[1] : 'usable';
+      if (!status) return { ok: false, reason: `unknown status "${statusRaw}"; use 可用/停用/维修中 or usable/out_of_service/under_repair` };
+      const num = (aliases: string[]): number | null | 'bad' => {
+        const v = field(p, aliases);
+        if (v === undefined) return null;
+        const n = Number(v.replace(/[^\d.]/g, ''));
+        return Number.isFinite(n) && n > 0 && n < 1e6 ? n : 'bad';
+      };
+      const flowLps = num(['flow_lps', 'flow', 'flow_rate', '流量', '出水量']);
+      const capacityM3 = num(['capacity_m3', 'capacity', 'volume', '容量', '储水量', '容积']);
+      if (flowLps === 'bad' || capacityM3 === 'bad') return { ok: false, reason: 'flow (L/s) and capacity (m³) must be positive numbers' };
+      const g = geometryFor(row, ctx.crs, ['Point'], true);
+      if (g.ok !== true) return g;
+      return {
+        ok: true,
+        record: {
+          externalId: field(p, [...ID, '水源编号']) ?? externalId(row, ctx.fileKey), kind, name: field(p, [...NAME, '水源名称']) ?? null, status,
+          flowLps, capacityM3, address: field(p, ['address', 'addr', '地址', '位置', '设置位置']) ?? null, geometry: g.record!,
         },
       };
     }

@@ -76,6 +76,18 @@ const UPSERTS: Record<ImportLayer, string> = {
       is_bridge = EXCLUDED.is_bridge, speed_kmh = EXCLUDED.speed_kmh, length_m = EXCLUDED.length_m, geom = EXCLUDED.geom,
       source = NULL, target = NULL, cost_s = NULL, reverse_cost_s = NULL
     RETURNING id`,
+  // Water sources: tied to their district on write; a moved or re-statused source updates in place.
+  water_sources: `
+    INSERT INTO water_sources (external_id, kind, name, status, status_changed_at, flow_lps, capacity_m3, address, point, region_adcode)
+    SELECT r.external_id, r.kind, r.name, r.status, now(), r.flow_lps, r.capacity_m3, r.address, ${GEOM},
+           (SELECT rg.adcode FROM regions rg WHERE rg.level = 'district' AND ST_Covers(rg.geom, ${GEOM}) ORDER BY rg.adcode LIMIT 1)
+      FROM jsonb_to_recordset($1::jsonb) AS r(external_id text, kind text, name text, status text, flow_lps real,
+           capacity_m3 real, address text, geometry jsonb)
+    ON CONFLICT (external_id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, flow_lps = EXCLUDED.flow_lps,
+      capacity_m3 = EXCLUDED.capacity_m3, address = EXCLUDED.address, point = EXCLUDED.point, region_adcode = EXCLUDED.region_adcode,
+      status_changed_at = CASE WHEN water_sources.status = EXCLUDED.status THEN water_sources.status_changed_at ELSE now() END,
+      status = EXCLUDED.status, updated_at = now()
+    RETURNING id`,
   points: `
     WITH rec AS (
       SELECT r.*, u.id AS unit_id, d.id AS device_id
