@@ -371,6 +371,28 @@ function eventRow(e: NormalizedEvent, device: DeviceInfo, pointId: number | null
   };
 }
 
+/** The stored event, every field named (one object shape for all events: no generic object spread per event). */
 function toStored(e: NormalizedEvent, id: number, device: DeviceInfo, pointId: number | null): StoredEvent {
-  return { ...e, id, deviceId: device.deviceId, unitId: device.unitId, pointId, regionAdcode: device.regionAdcode, h3R9: device.h3R9 };
+  return {
+    id,
+    dedupeKey: e.dedupeKey,
+    source: e.source,
+    kind: e.kind,
+    deviceAddress: e.deviceAddress,
+    systemType: e.systemType,
+    systemAddress: e.systemAddress,
+    componentType: e.componentType,
+    componentAddress: e.componentAddress,
+    status: e.status,
+    value: e.value,
+    description: e.description,
+    deviceTime: e.deviceTime,
+    receivedAt: e.receivedAt,
+    payload: e.payload,
+    deviceId: device.deviceId,
+    unitId: device.unitId,
+    pointId,
+    regionAdcode: device.regionAdcode,
+    h3R9: device.h3R9,
+  };
 }
