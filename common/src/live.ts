@@ -71,8 +71,44 @@ export const alarmDtoSchema = z.object({
   cause: z.string().nullable().optional(),
   /** Rectification or repair deadline set by the procedure's deadline / follow-up step. */
   deadlineAt: isoTime.nullable().optional(),
+  /** Times the point went back into alarm soon after clearing (a flapping point stays one alarm). */
+  flapCount: z.number().int().nonnegative().optional(),
 });
 export type AlarmDto = z.infer<typeof alarmDtoSchema>;
+
+/**
+ * An alarm storm (issue #23): alarms of one cause grouped per unit (several points of one
+ * unit) or per district (many units within a short window). Members: GET /api/alarms/storms/:id.
+ */
+export const stormGroupSchema = z.object({
+  id,
+  scope: z.enum(['unit', 'area']),
+  alarmKind: alarmKindSchema,
+  /** The event kind the members share (mains_power_fault, fault, host_offline…). */
+  cause: eventKindSchema,
+  regionAdcode: z.number().int().nullable(),
+  regionName: z.string().nullable(),
+  /** Unit scope only. */
+  unitId: id.nullable(),
+  unitName: z.string().nullable(),
+  /** First and latest member's opening. */
+  startedAt: isoTime,
+  lastAt: isoTime,
+  units: z.number().int(),
+  members: z.number().int(),
+  /** Members not closed yet. */
+  open: z.number().int(),
+  /** Set once quiet (no new member for the window) and every member closed. */
+  endedAt: isoTime.nullable(),
+});
+export type StormGroup = z.infer<typeof stormGroupSchema>;
+export const stormListResponseSchema = z.object({ groups: z.array(stormGroupSchema) });
+export const stormDetailResponseSchema = z.object({
+  group: stormGroupSchema,
+  /** Members, not closed first, then newest; at most 500 (members of the group count them all). */
+  alarms: z.array(alarmDtoSchema),
+});
+export type StormDetailResponse = z.infer<typeof stormDetailResponseSchema>;
 
 export const ALARM_STEPS = [
   'opened',
@@ -85,6 +121,8 @@ export const ALARM_STEPS = [
   'auto_closed',
   'forwarded',
   'forward_failed',
+  // back in alarm soon after its clearing: the auto-closed alarm reopened (flapping point)
+  'reopened',
   // procedure steps (common/src/procedures.ts STEP_RECORD_NAME)
   'called',
   'cause',
@@ -325,6 +363,8 @@ export const deviceStatusMessageSchema = z.object({
   lonLatWgs84: lonLatWgs84Schema.nullable(),
   online: z.boolean(),
 });
+/** A storm group was formed or grew (sent at most once per group per alarm batch). */
+export const stormMessageSchema = z.object({ type: z.literal('storm'), ...delta, group: stormGroupSchema });
 export const pongMessageSchema = z.object({ type: z.literal('pong'), ...base, t: z.number().optional() });
 export const errorMessageSchema = z.object({ type: z.literal('error'), ...base, code: z.string(), message: z.string() });
 
@@ -337,6 +377,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   alarmClosedMessageSchema,
   eventMessageSchema,
   deviceStatusMessageSchema,
+  stormMessageSchema,
   pongMessageSchema,
   errorMessageSchema,
 ]);

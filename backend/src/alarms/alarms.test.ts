@@ -66,7 +66,7 @@ describe('alarm pipeline', () => {
     const rows = await openAlarms(u.id, 'fire');
     assert.equal(rows.length, 1);
     assert.equal(rows[0].event_count, 24);
-    assert.equal(changes.flat().filter((c) => c.change.type === 'alarm_opened').length, 1);
+    assert.equal(changes.flat().filter((c) => 'change' in c && c.change.type === 'alarm_opened').length, 1);
   });
 
   it('fault cleared closes an unacknowledged fault alarm; fire cleared only marks the fire alarm', async () => {

@@ -45,6 +45,7 @@ export function alarmFromRow(r: Row): AlarmDto {
     stage: r.stage ?? undefined,
     cause: str(r.cause),
     deadlineAt: iso(r.deadline_at),
+    flapCount: r.flap_count == null ? undefined : Number(r.flap_count),
   });
 }
 

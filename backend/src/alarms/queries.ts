@@ -13,7 +13,7 @@ const ALARM_COLUMNS = `
   a.region_adcode, ST_X(a.location) AS lon, ST_Y(a.location) AS lat,
   a.first_event_id, a.last_event_id, a.opened_at, a.last_seen_at, a.cleared_at, a.escalated_at,
   a.acknowledged_at, a.acknowledged_by, a.verified_at, a.verified_by,
-  a.dispatched_at, a.dispatched_by, a.closed_at, a.closed_by, a.stage, a.cause, a.deadline_at`;
+  a.dispatched_at, a.dispatched_by, a.closed_at, a.closed_by, a.stage, a.cause, a.deadline_at, a.flap_count`;
 const ALARM_FROM = `FROM alarms a LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN points p ON p.id = a.point_id`;
 
 export function alarmsByIds(ids: number[]): Query {
@@ -114,17 +114,20 @@ export function snapshotAlarms(scope: Scope, f: Omit<AlarmFilter, 'states'>, lim
  * alarms_one_open_idx arbitrates concurrent inserts: the loser updates instead.
  * `inserted` is true when this statement created the row (xmax = 0 on a fresh tuple).
  */
-export function upsertAlarm(g: RaiseGroup): Query {
+export function upsertAlarm(g: RaiseGroup, triggerKind: string | null = null): Query {
+  // trigger_kind: the event kind that opened it (what storms group by). A raise while the
+  // alarm is marked cleared is a flap (the point went back into alarm).
   return {
     text: `
       INSERT INTO alarms (unit_id, point_id, device_id, kind, priority, event_count, first_event_id, last_event_id,
-                          opened_at, last_seen_at, region_adcode, location)
+                          opened_at, last_seen_at, region_adcode, location, trigger_kind)
       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
              COALESCE($11::int, u.region_adcode),
-             COALESCE((SELECT position FROM points WHERE id = $2), u.point)
+             COALESCE((SELECT position FROM points WHERE id = $2), u.point), $12
         FROM (SELECT 1) one LEFT JOIN units u ON u.id = $1
       ON CONFLICT (unit_id, (COALESCE(point_id, 0)), kind) WHERE state <> 'closed'
       DO UPDATE SET event_count = alarms.event_count + EXCLUDED.event_count,
+                    flap_count = alarms.flap_count + CASE WHEN alarms.cleared_at IS NULL THEN 0 ELSE 1 END,
                     last_event_id = GREATEST(alarms.last_event_id, EXCLUDED.last_event_id),
                     last_seen_at = GREATEST(alarms.last_seen_at, EXCLUDED.last_seen_at),
                     device_id = COALESCE(alarms.device_id, EXCLUDED.device_id),
@@ -143,6 +146,7 @@ export function upsertAlarm(g: RaiseGroup): Query {
       g.firstSeenAt,
       g.lastSeenAt,
       g.regionAdcode,
+      triggerKind,
     ],
   };
 }
@@ -154,8 +158,11 @@ export function linkEvents(alarmId: number, eventIds: number[]): Query {
   };
 }
 
-/** Marks matching alarms cleared; closes those whose kind:stage pair is in closeIn. */
-export function clearAlarms(c: ClearAction): Query {
+/**
+ * Marks matching alarms cleared; closes those whose kind:stage pair is in closeIn, unless they
+ * flapped `flapHoldAt` times or more (a flapping point stays one open alarm until an operator closes it).
+ */
+export function clearAlarms(c: ClearAction, flapHoldAt = Number.MAX_SAFE_INTEGER): Query {
   const closePairs = Object.entries(c.closeIn).flatMap(([kind, states]) => (states ?? []).map((s) => `${kind}:${s}`));
   return {
     text: `
@@ -166,14 +173,14 @@ export function clearAlarms(c: ClearAction): Query {
          ORDER BY id FOR UPDATE)
       UPDATE alarms a SET
         cleared_at = COALESCE(a.cleared_at, $5::timestamptz),
-        state = CASE WHEN (a.kind || ':' || a.stage) = ANY($6::text[]) THEN 'closed' ELSE a.state END,
-        stage = CASE WHEN (a.kind || ':' || a.stage) = ANY($6::text[]) THEN 'closed' ELSE a.stage END,
-        closed_at = CASE WHEN (a.kind || ':' || a.stage) = ANY($6::text[]) THEN $5::timestamptz ELSE a.closed_at END,
+        state = CASE WHEN (a.kind || ':' || a.stage) = ANY($6::text[]) AND a.flap_count < $8 THEN 'closed' ELSE a.state END,
+        stage = CASE WHEN (a.kind || ':' || a.stage) = ANY($6::text[]) AND a.flap_count < $8 THEN 'closed' ELSE a.stage END,
+        closed_at = CASE WHEN (a.kind || ':' || a.stage) = ANY($6::text[]) AND a.flap_count < $8 THEN $5::timestamptz ELSE a.closed_at END,
         last_event_id = GREATEST(a.last_event_id, $7),
         version = a.version + 1
       FROM target t WHERE a.id = t.id
-      RETURNING a.id, a.state = 'closed' AS closed`,
-    values: [c.unitId, c.alarmKinds, c.match, c.pointId, c.at, closePairs, c.eventId],
+      RETURNING a.id, a.state = 'closed' AS closed, a.unit_id, a.point_id, a.kind, a.trigger_kind`,
+    values: [c.unitId, c.alarmKinds, c.match, c.pointId, c.at, closePairs, c.eventId, Math.min(flapHoldAt, 2_147_483_647)],
   };
 }
 

@@ -1,4 +1,5 @@
-// REST: GET /api/alarms, GET /api/alarms/false-alarm-causes, GET /api/alarms/:id,
+// REST: GET /api/alarms, GET /api/alarms/false-alarm-causes, GET /api/alarms/storms,
+// GET /api/alarms/storms/:id, GET /api/alarms/:id,
 // POST /api/alarms/:id/steps/:step (any step of the alarm kind's procedure) and the
 // historic POST /api/alarms/:id/{ack,verify,dispatch,close} (the steps ack, verdict,
 // dispatch, close).
@@ -21,6 +22,9 @@ import type { AlarmService } from './service.ts';
 const idParam = z.coerce.number().int().positive();
 const windowQuery = z.object({ from: z.string().datetime({ offset: true }).optional(), to: z.string().datetime({ offset: true }).optional() });
 
+/** Storms active now, or with a member opened within the last `hours` (default 6, at most a week). */
+const stormListQuery = z.object({ hours: z.coerce.number().min(0).max(168).default(6) }).strict();
+
 /** Roles that work the alarm queue. */
 const OPERATORS = ['admin', 'operator', 'dispatcher'] as const;
 
@@ -37,6 +41,18 @@ export function alarmsRouter(alarms: AlarmService): Router {
     const principal = principalOf(res);
     const w = windowQuery.parse(req.query);
     res.json(await alarms.falseAlarmCauses(principal, w.from, w.to));
+  });
+
+  // Alarm storms (groups of one cause per unit or district) and their members.
+  r.get('/storms', async (req, res) => {
+    const principal = principalOf(res);
+    const { hours } = stormListQuery.parse(req.query);
+    res.json({ groups: await alarms.storms(principal, hours) });
+  });
+
+  r.get('/storms/:id', async (req, res) => {
+    const principal = principalOf(res);
+    res.json(await alarms.stormDetail(principal, idParam.parse(req.params.id)));
   });
 
   r.get('/:id', async (req, res) => {

@@ -14,6 +14,7 @@ import {
   type AlarmStepBody,
   type ProcedureStepId,
   type StoredEvent,
+  type StormGroup,
 } from '@firelink/common';
 import type pg from 'pg';
 import { recordAudit } from '../audit/audit.ts';
@@ -27,9 +28,12 @@ import type { StreamRow } from '../live/queries.ts';
 /** Hands the messages of committed alarm changes to the live stream (the composition passes the hub's publish). */
 export type PublishChanges = (rows: StreamRow[]) => Promise<unknown>;
 import { alarmRow, type AlarmChange } from '../live/messages.ts';
-import { planAlarmWork } from './domain/rules.ts';
+import { planAlarmWork, type RaiseGroup } from './domain/rules.ts';
+import { DEFAULT_STORM_POLICY, type StormPolicy } from './domain/storms.ts';
 import { alarmFromRow, callFromRow, eventFromRow, stepFromRow } from './dto.ts';
 import * as q from './queries.ts';
+import * as sq from './storm-queries.ts';
+import { groupStorms, stormFromRow, stormRow } from './storms.ts';
 
 export interface AlarmServiceOptions {
   /** Seconds an unacknowledged fire alarm waits before it escalates. */
@@ -45,48 +49,84 @@ export interface AlarmServiceOptions {
    * Failures are logged and shown as null, never fail the detail.
    */
   nearestStations?: (alarm: AlarmDto) => Promise<AlarmDetail['nearestStations']>;
+  /** Storm grouping and flap damping (domain/storms.ts); defaults DEFAULT_STORM_POLICY. */
+  storm?: Partial<StormPolicy>;
 }
 
-export interface ChangeRecord {
-  alarmId: number;
-  change: AlarmChange;
-}
+/** A committed change: of an alarm, or of a storm group (its members grew). */
+export type ChangeRecord = { alarmId: number; change: AlarmChange } | { stormGroupId: number };
 
-const TRANSIENT = new Set<string>([PG_ERROR.serializationFailure, PG_ERROR.deadlockDetected]);
+// A unique violation: another transaction opened the point's alarm while this one reopened it.
+const TRANSIENT = new Set<string>([PG_ERROR.serializationFailure, PG_ERROR.deadlockDetected, '23505']);
+/** Storm messages of one group at most this often; the latest state follows after it, ms. */
+const STORM_MESSAGE_EVERY_MS = 1000;
+const keyOf = (unitId: number, pointId: number | null, kind: string, cause: string | null) => `${unitId}:${pointId ?? 0}:${kind}:${cause ?? ''}`;
 
 export class AlarmService {
+  readonly storm: StormPolicy;
+  private stormSentAt = new Map<number, number>();
+  private stormLater = new Set<number>();
+  private stormTimer: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly publish: PublishChanges,
     private readonly logger: Logger,
     private readonly opts: AlarmServiceOptions,
-  ) {}
+  ) {
+    this.storm = { ...DEFAULT_STORM_POLICY, ...opts.storm };
+  }
 
-  /** Applies the alarm rules to committed events, in one transaction (retried on deadlock). */
+  /**
+   * Applies the alarm rules to committed events, in one transaction (retried on deadlock):
+   * opens, repeats and clears alarms, reopens flapping ones (domain/storms.ts) and groups the
+   * new alarms into storms.
+   */
   async applyEvents(events: readonly StoredEvent[]): Promise<ChangeRecord[]> {
     const steps = planAlarmWork(events);
     if (steps.length === 0) return [];
+    const kindOf = new Map(events.map((e) => [e.id, e.kind]));
+    const raises = steps.flatMap((s) => (s.type === 'raise' && s.group.alarmKind !== 'fire' ? [s.group] : []));
+    const nowMs = this.opts.now();
     for (let attempt = 1; ; attempt++) {
       try {
         return await withTransaction(this.pool, async (c) => {
           const changes: ChangeRecord[] = [];
           const opened: number[] = [];
+          const reopened: number[] = [];
+          // Auto-closed alarms of these points within the flap window: candidates to reopen.
+          const flapping = new Map<string, number>();
+          if (raises.length) {
+            const since = new Date(nowMs - this.storm.flapWindowS * 1000).toISOString();
+            const keys = raises.map((g) => ({ unitId: g.unitId, pointId: g.pointId, kind: g.alarmKind, cause: kindOf.get(g.firstEventId) ?? null }));
+            for (const r of (await c.query(sq.recentlyAutoClosed(keys, since))).rows) {
+              flapping.set(keyOf(Number(r.unit_id), r.point_id == null ? null : Number(r.point_id), String(r.kind), r.trigger_kind), Number(r.id));
+            }
+          }
           for (const s of steps) {
             if (s.type === 'raise') {
-              const r = await c.query(q.upsertAlarm(s.group));
+              const alarmId = (await this.reopen(c, s.group, kindOf.get(s.group.firstEventId) ?? null, flapping)) ?? null;
+              if (alarmId !== null) {
+                reopened.push(alarmId);
+                changes.push({ alarmId, change: { type: 'alarm_opened' } });
+                continue;
+              }
+              const r = await c.query(q.upsertAlarm(s.group, kindOf.get(s.group.firstEventId) ?? null));
               const row = r.rows[0];
-              const alarmId = Number(row.id);
-              await c.query(q.linkEvents(alarmId, s.group.eventIds));
-              if (row.inserted) opened.push(alarmId);
-              changes.push({ alarmId, change: row.inserted ? { type: 'alarm_opened' } : { type: 'alarm_updated', reason: 'repeat' } });
+              const id = Number(row.id);
+              await c.query(q.linkEvents(id, s.group.eventIds));
+              if (row.inserted) opened.push(id);
+              changes.push({ alarmId: id, change: row.inserted ? { type: 'alarm_opened' } : { type: 'alarm_updated', reason: 'repeat' } });
             } else {
-              const r = await c.query(q.clearAlarms(s.clear));
+              const r = await c.query(q.clearAlarms(s.clear, this.storm.flapHoldAt));
               for (const row of r.rows) {
                 const alarmId = Number(row.id);
                 await c.query(q.linkEvents(alarmId, [s.clear.eventId]));
                 await c.query(q.insertStep(alarmId, row.closed ? 'auto_closed' : 'cleared', null, `event ${s.clear.eventId}`));
                 if (row.closed) {
                   await recordAudit(c, { actor: null, action: 'alarm.auto_close', entity: 'alarm', entityId: alarmId, after: { eventId: s.clear.eventId } });
+                  // Back in alarm later in this batch: reopen it (flapping).
+                  if (row.kind !== 'fire') flapping.set(keyOf(Number(row.unit_id), row.point_id == null ? null : Number(row.point_id), String(row.kind), row.trigger_kind ?? null), alarmId);
                 }
                 changes.push({
                   alarmId,
@@ -99,6 +139,12 @@ export class AlarmService {
             await c.query(q.insertSteps(opened, 'opened', null));
             await c.query(q.auditSystemBatch('alarm.open', opened));
           }
+          if (reopened.length) {
+            await c.query(q.insertSteps(reopened, 'reopened', 'back in alarm soon after its clearing (flapping)'));
+            await c.query(q.auditSystemBatch('alarm.reopen', reopened));
+          }
+          const groups = await groupStorms(c, [...opened, ...reopened], this.storm, nowMs);
+          for (const g of groups) changes.push({ stormGroupId: g });
           return changes;
         });
       } catch (err) {
@@ -109,18 +155,79 @@ export class AlarmService {
     }
   }
 
-  /** Broadcasts committed changes (current state of each alarm, one message per change). */
+  /** Reopens the point's alarm closed by its clearing within the flap window, if any; its id. */
+  private async reopen(c: pg.PoolClient, g: RaiseGroup, cause: string | null, flapping: Map<string, number>): Promise<number | undefined> {
+    const key = keyOf(g.unitId, g.pointId, g.alarmKind, cause);
+    const id = flapping.get(key);
+    if (id === undefined) return undefined;
+    flapping.delete(key);
+    const r = await c.query(sq.reopenFlapping(id, { eventCount: g.eventIds.length, lastEventId: g.lastEventId, lastSeenAt: g.lastSeenAt }));
+    if (!r.rows[0]) return undefined;
+    await c.query(q.linkEvents(id, g.eventIds));
+    return id;
+  }
+
+  /** Broadcasts committed changes (current state of each alarm, one message per change; storm groups at most once a second). */
   async publishChanges(changes: ChangeRecord[]): Promise<void> {
     if (changes.length === 0) return;
-    const ids = [...new Set(changes.map((c) => c.alarmId))];
-    const r = await this.pool.query(q.alarmsByIds(ids));
-    const byId = new Map(r.rows.map((row) => [Number(row.id), alarmFromRow(row)]));
+    const alarmChanges = changes.flatMap((c) => ('alarmId' in c ? [c] : []));
+    const stormIds = changes.flatMap((c) => ('stormGroupId' in c ? [c.stormGroupId] : []));
     const at = new Date().toISOString();
-    const rows = changes.flatMap((c) => {
-      const a = byId.get(c.alarmId);
-      return a ? [alarmRow(c.change, a, at)] : [];
-    });
-    await this.publish(rows);
+    let rows: StreamRow[] = [];
+    if (alarmChanges.length) {
+      const ids = [...new Set(alarmChanges.map((c) => c.alarmId))];
+      const r = await this.pool.query(q.alarmsByIds(ids));
+      const byId = new Map(r.rows.map((row) => [Number(row.id), alarmFromRow(row)]));
+      rows = alarmChanges.flatMap((c) => {
+        const a = byId.get(c.alarmId);
+        return a ? [alarmRow(c.change, a, at)] : [];
+      });
+    }
+    rows.push(...(await this.stormRows(stormIds, at)));
+    if (rows.length) await this.publish(rows);
+  }
+
+  /** Storm messages of groups not announced within the last second; the others are announced when it has passed. */
+  private async stormRows(ids: number[], at: string): Promise<StreamRow[]> {
+    const now = Date.now();
+    const due: number[] = [];
+    for (const id of new Set(ids)) {
+      if (now - (this.stormSentAt.get(id) ?? 0) >= STORM_MESSAGE_EVERY_MS) due.push(id);
+      else this.stormLater.add(id);
+    }
+    if (this.stormLater.size && !this.stormTimer) {
+      this.stormTimer = setTimeout(() => {
+        this.stormTimer = null;
+        const later = [...this.stormLater];
+        this.stormLater.clear();
+        void this.stormRows(later, new Date().toISOString())
+          .then((rows) => (rows.length ? this.publish(rows) : undefined))
+          .catch((err) => this.logger.error({ err }, 'storm broadcast failed'));
+      }, STORM_MESSAGE_EVERY_MS);
+      this.stormTimer.unref();
+    }
+    if (due.length === 0) return [];
+    for (const id of due) this.stormSentAt.set(id, now);
+    if (this.stormSentAt.size > 10_000) for (const [id, t] of this.stormSentAt) if (now - t > 60_000) this.stormSentAt.delete(id);
+    const r = await this.pool.query(sq.groupsByIds(due));
+    return r.rows.map((row) => stormRow(stormFromRow(row), at));
+  }
+
+  /** Storm groups active now or with a member within the last `hours`, in the caller's jurisdiction. */
+  async storms(principal: Principal, hours: number): Promise<StormGroup[]> {
+    const since = new Date(this.opts.now() - hours * 3600_000).toISOString();
+    const r = await this.pool.query(sq.listGroups(principal.scope, since, 200));
+    return r.rows.map(stormFromRow);
+  }
+
+  /** A storm group and its members (up to 500, not closed first), in the caller's jurisdiction. */
+  async stormDetail(principal: Principal, groupId: number): Promise<{ group: StormGroup; alarms: AlarmDto[] }> {
+    const g = await this.pool.query(sq.groupById(groupId, principal.scope));
+    if (!g.rows[0]) throw notFound(`storm group ${groupId} does not exist or is outside your jurisdiction`);
+    const ids = (await this.pool.query(sq.groupMemberIds(groupId, 500))).rows.map((r) => Number(r.id));
+    const rows = ids.length ? (await this.pool.query(q.alarmsByIds(ids))).rows : [];
+    const byId = new Map(rows.map((row) => [Number(row.id), alarmFromRow(row)]));
+    return { group: stormFromRow(g.rows[0]), alarms: ids.flatMap((id) => byId.get(id) ?? []) };
   }
 
   /** Escalates due fire alarms at the injected clock's now; returns how many. */
