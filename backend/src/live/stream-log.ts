@@ -1,0 +1,126 @@
+// The stream log: every live delta is appended to stream_log, whose row id is its stream id,
+// and handed on (to the fan-out) only once committed, so anything a client was sent can be
+// replayed from the table.
+//
+// One writer per process: appends are grouped — rows passed to append() while a write is
+// in flight go together into the next statement, in call order — and one batch is written
+// at a time, so the ids handed on increase strictly. Each payload is JSON-encoded once: the
+// same text goes into stream_log and, with its id prepended, to every client.
+import { SerialJobs } from '@firelink/common';
+import type pg from 'pg';
+import type { Logger } from '../logger.ts';
+import type { StreamMeta } from './filters.ts';
+import { appendStream, pruneStream, streamHead, type StreamRow } from './queries.ts';
+
+/** A committed message: its stream id, what filters read, and its UTF-8 JSON `{"id":N,…}`. */
+export interface StreamFrame {
+  id: number;
+  meta: StreamMeta;
+  data: Buffer;
+}
+
+/** Per append batch (benchmarks read it): rows, stream_log INSERT ms, hand-on (encode + fan-out) ms. The last 100,000 batches. */
+export interface StreamTiming {
+  rows: number[];
+  insertMs: number[];
+  fanOutMs: number[];
+}
+
+/** Rows per INSERT statement at most (keeps one statement's parameter arrays reasonable). */
+const APPEND_CHUNK = 5000;
+
+export class StreamLog {
+  /** Last id committed and handed on. */
+  head = 0;
+  /** Oldest id kept (retention); resuming from before it needs a snapshot. */
+  tail = 0;
+  readonly timing: StreamTiming = { rows: [], insertMs: [], fanOutMs: [] };
+  private waiting: Array<{ rows: StreamRow[]; resolve: (ids: number[]) => void; reject: (e: unknown) => void }> = [];
+  private writing = false;
+  private jobs = new SerialJobs();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly logger: Logger,
+    /** Called with each committed batch, in id order, before append() resolves. */
+    private readonly committed: (frames: StreamFrame[]) => void,
+    private readonly retentionHours: number,
+  ) {}
+
+  async start(): Promise<void> {
+    const r = await this.pool.query(streamHead());
+    this.head = Number(r.rows[0].head);
+    this.tail = Number(r.rows[0].tail);
+    this.jobs = new SerialJobs((err) => this.logger.warn({ err }, 'stream_log prune failed'));
+    this.jobs.every(3600_000, () => this.prune());
+  }
+
+  async stop(): Promise<void> {
+    await this.jobs.stop();
+  }
+
+  /** Drops messages past the retention window and moves the tail. */
+  async prune(): Promise<void> {
+    await this.pool.query(pruneStream(this.retentionHours));
+    const r = await this.pool.query(streamHead());
+    this.tail = Number(r.rows[0].tail);
+  }
+
+  /**
+   * Appends rows; resolves with their stream ids after they are committed and handed on.
+   * Calls made while a write is in flight are appended together in the next statement.
+   */
+  append(rows: StreamRow[]): Promise<number[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ rows, resolve, reject });
+      if (!this.writing) void this.writeLoop();
+    });
+  }
+
+  private async writeLoop(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0);
+        try {
+          const ids = await this.writeBatch(batch.flatMap((b) => b.rows));
+          let k = 0;
+          for (const b of batch) {
+            b.resolve(ids.slice(k, k + b.rows.length));
+            k += b.rows.length;
+          }
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async writeBatch(rows: StreamRow[]): Promise<number[]> {
+    const t0 = performance.now();
+    const json = rows.map((r) => JSON.stringify(r.payload));
+    const ids: number[] = [];
+    for (let i = 0; i < rows.length; i += APPEND_CHUNK) {
+      const r = await this.pool.query(appendStream(rows.slice(i, i + APPEND_CHUNK), json.slice(i, i + APPEND_CHUNK)));
+      ids.push(...r.rows.map((x) => Number(x.id)).sort((a, b) => a - b));
+    }
+    const t1 = performance.now();
+    const frames = rows.map((row, k) => ({ id: ids[k]!, meta: row.meta, data: withId(ids[k]!, json[k]!) }));
+    this.head = Math.max(this.head, ids[ids.length - 1] ?? 0);
+    this.committed(frames);
+    const tm = this.timing;
+    if (tm.rows.length >= 100_000) for (const a of [tm.rows, tm.insertMs, tm.fanOutMs]) a.splice(0, 50_000);
+    tm.rows.push(rows.length);
+    tm.insertMs.push(t1 - t0);
+    tm.fanOutMs.push(performance.now() - t1);
+    return ids;
+  }
+}
+
+/** `{"id":N,…payload}`: payloads are objects that never carry an id of their own. */
+function withId(id: number, payloadJson: string): Buffer {
+  return Buffer.from(payloadJson === '{}' ? `{"id":${id}}` : `{"id":${id},${payloadJson.slice(1)}`);
+}
