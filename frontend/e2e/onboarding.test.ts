@@ -43,7 +43,7 @@ describe('onboarding views in Chromium', { skip, timeout: 180_000 }, () => {
     await db?.drop();
   });
 
-  it('shows the queue and funnel, live completeness, and the missing list when opening is refused', async () => {
+  it('shows the queue (every pending state, filters, total) and funnel, live completeness, and opening held back while items are missing', async () => {
     const page = await browser.newPage();
     await login(page, stack.baseUrl, stack, '/onboarding');
     await page.waitForSelector('[data-testid=onboarding-queue] tr[data-state=reviewed]', { timeout: 20_000 });
@@ -51,6 +51,15 @@ describe('onboarding views in Chromium', { skip, timeout: 180_000 }, () => {
     await page.waitForSelector('[data-testid=onboarding-funnel] .onb-funnel-region');
     assert.match(await page.textContent('[data-testid=onboarding-funnel]') ?? '', /鼓楼区/);
 
+    // Every state before opening is reachable from the queue (the director's review too), with the total.
+    assert.match((await page.textContent('[data-testid=queue-total]')) ?? '', /共 \d+ 个/);
+    await page.click('[data-testid=queue-state-reviewed]');
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid=onboarding-queue] tbody tr[data-state]')];
+      return rows.length > 0 && rows.every((r) => r.getAttribute('data-state') === 'reviewed');
+    }, null, { timeout: 20_000 });
+    await page.fill('[data-testid=queue-search]', '鼓楼医院');
+    await page.waitForFunction(() => /鼓楼医院门诊楼/.test(document.querySelector('[data-testid=onboarding-queue]')?.textContent ?? '') && /共 1 个/.test(document.querySelector('[data-testid=queue-total]')?.textContent ?? ''), null, { timeout: 20_000 });
     await page.click('[data-testid=onboarding-queue] tr[data-state=reviewed] button');
     await page.waitForURL((u) => u.pathname === `/onboarding/units/${unitId}`);
     // Wait for the unit to load: filling the empty form earlier races the load, which
@@ -62,10 +71,11 @@ describe('onboarding views in Chromium', { skip, timeout: 180_000 }, () => {
     await page.waitForSelector('[data-testid=live-completeness] li[data-rule=control_room]', { state: 'detached' });
     assert.ok(await page.$('[data-testid=live-completeness] li[data-rule=point_totals]'), 'verified 5/2 vs 0 registered points is flagged');
 
-    await page.click('[data-testid=transitions] button[data-to=open]');
-    await page.waitForSelector('[data-testid=server-missing] li');
-    const missing = await page.textContent('[data-testid=server-missing]');
-    assert.match(missing ?? '', /核实点位总数与已登记点位不符/);
+    // "Open" is held back while items are missing, and says which (no refusal to run into).
+    const open = '[data-testid=transitions] button[data-to=open]';
+    assert.equal(await page.isDisabled(open), true, 'opening is disabled while items are missing');
+    assert.match((await page.textContent(open)) ?? '', /尚缺 \d+ 项/);
+    assert.match((await page.getAttribute(open, 'title')) ?? '', /核实点位总数与已登记点位不符/);
     const state = await db.pool.query('SELECT onboarding_state FROM units WHERE id = $1', [unitId]);
     assert.equal(state.rows[0].onboarding_state, 'reviewed');
     // A refused opening is a 422 the view shows; anything else on the console is a defect.
@@ -83,8 +93,11 @@ describe('onboarding views in Chromium', { skip, timeout: 180_000 }, () => {
     const row = `[data-testid=unregistered-${0x0000_5151_5151}]`;
     await page.waitForSelector(row, { timeout: 20_000 });
     assert.match((await page.textContent(row)) ?? '', /0x000051515151/);
-    await page.fill(`${row} input`, String(unitId));
-    await page.click(`${row} button`);
+    // The unit is found by name, not typed as an id.
+    await page.fill(`${row} input[type=search]`, '鼓楼医院');
+    await page.click(`${row} [data-testid$=-hit]`, { timeout: 20_000 });
+    await page.waitForSelector(`${row} [data-testid$=-picked]`);
+    await page.click(`${row} button:not([aria-label])`);
     await page.waitForSelector(row, { state: 'detached', timeout: 10_000 });
     const d = await db.pool.query('SELECT unit_id FROM devices WHERE address = $1', [0x0000_5151_5151]);
     assert.equal(Number(d.rows[0].unit_id), unitId);

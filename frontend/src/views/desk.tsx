@@ -38,6 +38,7 @@ import type { AlarmView } from '../model/alarm.ts';
 import { moveSelection } from '../model/alarm-queue.ts';
 import { ProcedurePanel } from './desk/procedure-panel.tsx';
 import { deskText, type DeskTextKey } from './desk/strings.ts';
+import { errorText } from '../lib/errors.ts';
 
 /** The desk's own strings beyond desk/strings.ts (queue filter, dispatches, 119). */
 const dx = defineMessages(
@@ -98,14 +99,11 @@ function stationLabels(list: ReadonlyArray<{ stationId: number; name: string; re
     seen.set(s.stationId, true);
     if ((byName.get(s.name) ?? 0) < 2) out.set(s.stationId, s.name);
     else {
+      // The same station reads the same in every list: district (when known) and number.
       const d = s.regionAdcode != null ? districts.get(s.regionAdcode) : undefined;
-      out.set(s.stationId, d ? `${s.name}（${d}）` : `${s.name}（#${s.stationId}）`);
+      out.set(s.stationId, d ? `${s.name}（${d} #${s.stationId}）` : `${s.name}（#${s.stationId}）`);
     }
   }
-  // Same name in the same district: the station's number tells them apart.
-  const uses = new Map<string, number>();
-  for (const l of out.values()) uses.set(l, (uses.get(l) ?? 0) + 1);
-  for (const [id, l] of out) if ((uses.get(l) ?? 0) > 1 && !l.includes('#')) out.set(id, `${l.replace(/）$/, '')} #${id}）`);
   return out;
 }
 
@@ -234,7 +232,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
     const ac = new AbortController();
     heatCells(heatMetric, ac.signal)
       .then(setHeat)
-      .catch((err) => setError((err as Error).message));
+      .catch((err) => setError(errorText(locale, err)));
     return () => ac.abort();
   }, [heatMetric]);
 
@@ -252,7 +250,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
         setError(null);
       })
       .catch((err) => {
-        if (!ac.signal.aborted) setError((err as Error).message);
+        if (!ac.signal.aborted) setError(errorText(locale, err));
       });
     return () => ac.abort();
   }, [selected, liveAlarm?.version]);
@@ -305,8 +303,8 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
     try {
       await api(`/api/dispatch/records/${dispatchId}/release`, null, { method: 'POST' });
       setDispatchesVersion((v) => v + 1);
-    } catch {
-      setError(deskText(locale, 'refusal.failed'));
+    } catch (err) {
+      setError(errorText(locale, err));
     } finally {
       setBusy(false);
     }

@@ -4,6 +4,7 @@ import { ApiError, api, setCsrfToken } from '../api/http.ts';
 import { useSession } from '../lib/session-react.tsx';
 import { useI18n } from '../lib/i18n-react.tsx';
 import { navigate } from '../lib/router-react.tsx';
+import { errorText } from '../lib/errors.ts';
 
 export function LoginView({ next }: { next: string }) {
   const { t, locale, setLocale } = useI18n();
@@ -29,7 +30,7 @@ export function LoginView({ next }: { next: string }) {
       navigate(next, { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) setError(t('login.unavailable'));
-      else setError(t('login.failed', { message: (err as Error).message }));
+      else setError(t('login.failed', { message: errorText(locale, err) }));
     } finally {
       setBusy(false);
     }

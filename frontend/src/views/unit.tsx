@@ -15,6 +15,7 @@ import { UNIT_STATE, unitStateColor } from '../model/colors.ts';
 import { categoryName, useCategories } from './finder/code-names.ts';
 import { componentTypeName, contactRoleName, finderText, onboardingStateName, pointStateName } from './finder/strings.ts';
 import './unit.css';
+import { errorText } from '../lib/errors.ts';
 
 /** Storey height used to lift the selected floor's points, metres. */
 const STOREY_M = 3.2;
@@ -76,7 +77,7 @@ export function UnitView({ id }: { id: number }) {
         if (u.lonLatWgs84) mapRef.current?.flyTo([u.lonLatWgs84[0], u.lonLatWgs84[1]], unitZoom(u));
       })
       .catch((err) => {
-        if (!ac.signal.aborted) setError(err instanceof ApiError && (err.status === 404 || err.status === 403) ? t('unit.notFound') : (err as Error).message);
+        if (!ac.signal.aborted) setError(err instanceof ApiError && (err.status === 404 || err.status === 403) ? t('unit.notFound') : errorText(locale, err));
       });
     return () => ac.abort();
   }, [id, t]);

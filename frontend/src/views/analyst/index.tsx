@@ -25,6 +25,7 @@ import {
   type WindowKey,
 } from './view-model.ts';
 import './analyst.css';
+import { errorText } from '../../lib/errors.ts';
 
 interface Cell {
   key: string;
@@ -35,13 +36,14 @@ interface Cell {
 }
 
 function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): { data: T | null; error: string | null } {
+  const { locale } = useI18n();
   const [state, setState] = useState<{ data: T | null; error: string | null }>({ data: null, error: null });
   useEffect(() => {
     const ac = new AbortController();
     load(ac.signal).then(
       (data) => setState({ data, error: null }),
       (err: Error) => {
-        if (!ac.signal.aborted) setState({ data: null, error: err.message });
+        if (!ac.signal.aborted) setState({ data: null, error: errorText(locale, err) });
       },
     );
     return () => ac.abort();

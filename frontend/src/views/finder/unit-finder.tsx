@@ -11,6 +11,7 @@ import { categoryName, useCategories } from './code-names.ts';
 import { onOpenUnitFinder } from '../../lib/open-finder.ts';
 import { finderText, onboardingStateName } from './strings.ts';
 import './finder.css';
+import { errorText } from '../../lib/errors.ts';
 
 /** Rows per request; "more" fetches the next page. */
 const PAGE = 50;
@@ -102,7 +103,7 @@ export function UnitFinder() {
           setError(null);
         })
         .catch((err: unknown) => {
-          if (!ac.signal.aborted) setError((err as Error).message);
+          if (!ac.signal.aborted) setError(errorText(locale, err));
         })
         .finally(() => {
           if (!ac.signal.aborted) setLoading(false);
@@ -117,7 +118,7 @@ export function UnitFinder() {
   const more = () => {
     api(query(items.length), unitListSchema)
       .then((r) => setItems((cur) => [...cur, ...r.items]))
-      .catch((err: unknown) => setError((err as Error).message));
+      .catch((err: unknown) => setError(errorText(locale, err)));
   };
 
   const rows = clicked ? [clicked, ...items.filter((u) => u.id !== clicked.id)] : items;

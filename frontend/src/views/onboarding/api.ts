@@ -13,7 +13,7 @@ import {
   type UnitCreate,
   type UnitPatch,
 } from '@firelink/common';
-import { api } from '../../api/http.ts';
+import { ApiError, api } from '../../api/http.ts';
 
 export const queueItemSchema = z.object({
   id: z.number(),
@@ -88,7 +88,7 @@ export async function uploadPlan(id: number, floor: number, file: File): Promise
   if (m) headers[CSRF_HEADER] = decodeURIComponent(m[1]!);
   const res = await fetch(`/api/units/${id}/floors/${floor}/plan`, { method: 'PUT', headers, body: file, credentials: 'same-origin' });
   if (!res.ok) {
-    const b = (await res.json().catch(() => ({}))) as { message?: string };
-    throw new Error(b.message ?? `upload failed (HTTP ${res.status})`);
+    const b = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
+    throw new ApiError(res.status, b.error ?? `http_${res.status}`, b.message ?? `upload failed (HTTP ${res.status})`, b);
   }
 }

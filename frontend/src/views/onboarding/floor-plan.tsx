@@ -4,6 +4,8 @@ import { useEffect, useRef, useState } from 'react';
 import { applyAffine, invertAffine, type Affine, type UnitDetail } from '@firelink/common';
 import { placePoint, uploadPlan } from './api.ts';
 import { s, type OnbLocale } from './strings.ts';
+import { errorText } from '../../lib/errors.ts';
+import { FileButton } from './pickers.tsx';
 
 type Floor = UnitDetail['floors'][number];
 
@@ -45,7 +47,7 @@ export function FloorPlanEditor({ unit, locale, onChanged }: { unit: UnitDetail;
       setSelected(null);
       await onChanged();
     } catch (e) {
-      setMsg((e as Error).message);
+      setMsg(errorText(locale, e));
     }
   };
   const pct = (px: [number, number]) => ({
@@ -67,24 +69,21 @@ export function FloorPlanEditor({ unit, locale, onChanged }: { unit: UnitDetail;
             ))}
           </select>
         </label>
-        <label>
-          {s(locale, 'uploadPlan')}{' '}
-          <input
-            type="file"
-            accept="image/png,image/jpeg,image/svg+xml,image/webp"
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              if (file && floorNo != null)
-                void uploadPlan(unit.id, floorNo, file).then(
-                  async () => {
-                    setStamp(Date.now());
-                    await onChanged();
-                  },
-                  (err: Error) => setMsg(err.message),
-                );
-            }}
-          />
-        </label>
+        <FileButton
+          label={s(locale, 'uploadPlan')}
+          accept="image/png,image/jpeg,image/svg+xml,image/webp"
+          testId="plan-file"
+          onFile={(file) => {
+            if (floorNo != null)
+              void uploadPlan(unit.id, floorNo, file).then(
+                async () => {
+                  setStamp(Date.now());
+                  await onChanged();
+                },
+                (err: Error) => setMsg(errorText(locale, err)),
+              );
+          }}
+        />
         {msg && <span className="onb-message">{msg}</span>}
       </div>
       {floor?.hasPlan && floor.planSizePx && (

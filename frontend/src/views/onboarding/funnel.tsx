@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { ONBOARDING_STATES, type FunnelRow } from '@firelink/common';
 import { fetchFunnel } from './api.ts';
 import { s, stateName, type OnbLocale } from './strings.ts';
+import { errorText } from '../../lib/errors.ts';
 
 /** Units at or past each step of the funnel (open counts as past every step). */
 export function cumulative(row: FunnelRow): Record<'registered' | 'collecting' | 'verified' | 'reviewed' | 'open', number> {
@@ -21,7 +22,7 @@ export function OnboardingFunnel({ locale }: { locale: OnbLocale }) {
     const ac = new AbortController();
     fetchFunnel(ac.signal)
       .then(setRows)
-      .catch((e: Error) => !ac.signal.aborted && setError(e.message));
+      .catch((e: Error) => !ac.signal.aborted && setError(errorText(locale, e)));
     return () => ac.abort();
   }, []);
   if (error) return <div className="onb-error">{error}</div>;

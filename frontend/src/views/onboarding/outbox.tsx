@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { OutboxItem } from '@firelink/common';
 import { fetchOutbox, retryOutbox } from './api.ts';
 import { fmtTime, s, type OnbLocale } from './strings.ts';
+import { errorText } from '../../lib/errors.ts';
 
 export function NotificationOutbox({ locale }: { locale: OnbLocale }) {
   const [items, setItems] = useState<Array<OutboxItem & { unitName: string | null }> | null>(null);
@@ -10,7 +11,7 @@ export function NotificationOutbox({ locale }: { locale: OnbLocale }) {
   const load = useCallback(() => {
     fetchOutbox()
       .then((r) => setItems(r.items))
-      .catch((e: Error) => setError(e.message));
+      .catch((e: Error) => setError(errorText(locale, e)));
   }, []);
   useEffect(() => {
     load();
@@ -45,7 +46,7 @@ export function NotificationOutbox({ locale }: { locale: OnbLocale }) {
             <td>{o.lastError ?? ''}</td>
             <td>
               {o.status !== 'sent' && (
-                <button type="button" onClick={() => void retryOutbox(o.id).then(load, (e: Error) => setError(e.message))}>
+                <button type="button" onClick={() => void retryOutbox(o.id).then(load, (e: Error) => setError(errorText(locale, e)))}>
                   {s(locale, 'retry')}
                 </button>
               )}

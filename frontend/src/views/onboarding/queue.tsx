@@ -9,6 +9,7 @@ import { api } from '../../api/http.ts';
 import { fetchQueue, type QueueItem } from './api.ts';
 import { fmtTime, s, stateName, type OnbLocale } from './strings.ts';
 import { OnbTable } from './table.tsx';
+import { errorText } from '../../lib/errors.ts';
 
 const PAGE = 50;
 /** The states the queue works through (open units appear only when their drawings are overdue). */
@@ -79,7 +80,7 @@ export function OnboardingQueue({ locale, onOpen }: { locale: OnbLocale; onOpen:
         setRows(r.rows);
         setTotal(r.total);
       })
-      .catch((e: Error) => !ac.signal.aborted && setError(e.message));
+      .catch((e: Error) => !ac.signal.aborted && setError(errorText(locale, e)));
     return () => ac.abort();
   }, [state, region, query, offset]);
 

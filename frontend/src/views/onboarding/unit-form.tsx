@@ -15,6 +15,9 @@ import { ApiError } from '../../api/http.ts';
 import { createUnit, fetchCategories, fetchStatus, fetchUnit, importPoints, patchUnit, recordAcceptance, registerDevice, transition, type OnboardingStatus } from './api.ts';
 import { FloorPlanEditor } from './floor-plan.tsx';
 import { fmtTime, s, stateName, type OnbLocale } from './strings.ts';
+import { errorText } from '../../lib/errors.ts';
+import { LocationPicker } from '../../map/location-picker.tsx';
+import { DateField, FileButton } from './pickers.tsx';
 
 export interface FormState {
   name: string;
@@ -130,7 +133,7 @@ export function UnitForm({ unitId, locale, onCreated }: { unitId: number | null;
 
   useEffect(() => {
     void fetchCategories().then(setCategories, () => setCategories([]));
-    reload().catch((e: Error) => setMessage(e.message));
+    reload().catch((e: Error) => setMessage(errorText(locale, e)));
   }, [reload]);
 
   const missing = useMemo(() => liveMissing(form, unit), [form, unit]);
@@ -152,7 +155,7 @@ export function UnitForm({ unitId, locale, onCreated }: { unitId: number | null;
       if (e instanceof ApiError && e.status === 409) {
         await reload();
         setMessage(s(locale, 'conflict'));
-      } else setMessage((e as Error).message);
+      } else setMessage(errorText(locale, e));
     }
   };
 
@@ -167,7 +170,7 @@ export function UnitForm({ unitId, locale, onCreated }: { unitId: number | null;
     } catch (e) {
       const body = e instanceof ApiError ? (e.body as { missing?: CompletenessItem[] } | null) : null;
       if (body?.missing) setServerMissing(body.missing);
-      setMessage((e as Error).message);
+      setMessage(errorText(locale, e));
       if (e instanceof ApiError && e.status === 409) await reload();
     }
   };
@@ -199,10 +202,15 @@ export function UnitForm({ unitId, locale, onCreated }: { unitId: number | null;
               ))}
             </select>
           </label>
-          <label>
-            {s(locale, 'location')}
-            <input value={form.lonLat} placeholder="118.7803,32.0502" onChange={(e) => set('lonLat', e.target.value)} />
-          </label>
+          <div className="onb-wide onb-location">
+            <span className="onb-label">
+              {s(locale, 'location')}
+              <span className="onb-hint" data-testid="location-value">
+                {parseLonLat(form.lonLat) ? ` ${form.lonLat}` : locale === 'en' ? ' — click the map to place the unit' : ' — 在地图上点击单位位置'}
+              </span>
+            </span>
+            <LocationPicker value={parseLonLat(form.lonLat)} onPick={([lon, lat]) => set('lonLat', `${lon},${lat}`)} />
+          </div>
           <label className="onb-check">
             <input type="checkbox" checked={form.hasControlRoom} onChange={(e) => set('hasControlRoom', e.target.checked)} />
             {s(locale, 'hasControlRoom')}
@@ -233,7 +241,7 @@ export function UnitForm({ unitId, locale, onCreated }: { unitId: number | null;
           </label>
           <label>
             {s(locale, 'drawingsDue')}
-            <input type="date" value={form.drawingsDue} onChange={(e) => set('drawingsDue', e.target.value)} />
+            <DateField locale={locale} value={form.drawingsDue} onChange={(v) => set('drawingsDue', v)} testId="drawings-due" />
           </label>
         </div>
         <h3>{s(locale, 'contacts')}</h3>
@@ -286,11 +294,23 @@ export function UnitForm({ unitId, locale, onCreated }: { unitId: number | null;
           <h3>{s(locale, 'state')}: {stateName(locale, status.state)}</h3>
           <textarea value={note} placeholder={s(locale, 'note')} onChange={(e) => setNote(e.target.value)} rows={2} />
           <div className="onb-actions">
-            {status.next.map((to) => (
-              <button key={to} type="button" data-to={to} onClick={() => void step(to)}>
-                {s(locale, 'transitionTo')} {stateName(locale, to)}
-              </button>
-            ))}
+            {status.next.map((to) => {
+              // Opening needs every item: the button says what is missing instead of a refusal.
+              const blocked = to === 'open' && missing.length > 0;
+              return (
+                <button
+                  key={to}
+                  type="button"
+                  data-to={to}
+                  disabled={blocked}
+                  title={blocked ? `${s(locale, 'missing')}: ${missing.map((m) => (locale === 'en' ? m.en : m.zh)).join('；')}` : undefined}
+                  onClick={() => void step(to)}
+                >
+                  {s(locale, 'transitionTo')} {stateName(locale, to)}
+                  {blocked ? (locale === 'en' ? ` (${missing.length} missing)` : `（尚缺 ${missing.length} 项）`) : ''}
+                </button>
+              );
+            })}
           </div>
           {serverMissing && (
             <ul className="onb-error" data-testid="server-missing">
@@ -335,7 +355,7 @@ function AcceptanceForm({ unitId, locale, onDone }: { unitId: number; locale: On
       setMsg(s(locale, 'saved'));
       await onDone();
     } catch (e) {
-      setMsg((e as Error).message);
+      setMsg(errorText(locale, e));
     }
   };
   return (
@@ -350,7 +370,7 @@ function AcceptanceForm({ unitId, locale, onDone }: { unitId: number; locale: On
         ))}
         <label>
           {s(locale, 'checkedOn')}
-          <input type="date" value={checkedOn} onChange={(e) => setCheckedOn(e.target.value)} />
+          <DateField locale={locale} value={checkedOn} onChange={setCheckedOn} testId="checked-on" />
         </label>
         <label>
           {s(locale, 'inspector')}
@@ -384,7 +404,9 @@ function PointImport({ unitId, locale, onDone }: { unitId: number; locale: OnbLo
       await onDone();
     } catch (e) {
       const rows = e instanceof ApiError ? (e.body as { rows?: Array<{ row: number; message: string }> } | null)?.rows : undefined;
-      setMsg(`${(e as Error).message}${rows ? ` — ${rows.slice(0, 5).map((r) => `#${r.row}: ${r.message}`).join('; ')}` : ''}`);
+      // Row messages are the server's English: the Chinese screen names the rows only.
+      const rowText = rows ? (locale === 'en' ? rows.slice(0, 5).map((r) => `#${r.row}: ${r.message}`).join('; ') : `第 ${rows.slice(0, 10).map((r) => r.row).join('、')} 行有误`) : '';
+      setMsg(`${errorText(locale, e)}${rowText ? ` — ${rowText}` : ''}`);
     }
   };
   const onFile = async (file: File) => {
@@ -398,7 +420,7 @@ function PointImport({ unitId, locale, onDone }: { unitId: number; locale: OnbLo
   return (
     <section className="onb-card">
       <h3>{s(locale, 'importPoints')}</h3>
-      <input type="file" accept=".csv,.xlsx,.xls" onChange={(e) => e.target.files?.[0] && void onFile(e.target.files[0])} />
+      <FileButton label={locale === 'en' ? 'Choose a CSV or XLSX file' : '选择 CSV / XLSX 文件'} accept=".csv,.xlsx,.xls" onFile={(f) => void onFile(f)} testId="points-file" />
       <textarea rows={2} value={hex} placeholder="07 02 01 00 2a 11 00 02 00 …" onChange={(e) => setHex(e.target.value)} />
       <button type="button" disabled={!hex.trim()} onClick={() => void run({ format: 'type7', adus: hex.split(/\n+/).map((x) => x.trim()).filter(Boolean) })}>
         {s(locale, 'import')}
@@ -418,7 +440,7 @@ function Devices({ unit, locale, onDone }: { unit: UnitDetail; locale: OnbLocale
       setMsg(null);
       await onDone();
     } catch (e) {
-      setMsg((e as Error).message);
+      setMsg(errorText(locale, e));
     }
   };
   return (

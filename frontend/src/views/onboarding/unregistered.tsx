@@ -5,12 +5,13 @@ import { ApiError } from '../../api/http.ts';
 import { fetchUnregistered, registerDevice, type UnregisteredDevice } from './api.ts';
 import { fmtTime, s, type OnbLocale } from './strings.ts';
 import { OnbTable } from './table.tsx';
+import { errorText } from '../../lib/errors.ts';
+import { UnitPicker, type PickedUnit } from './pickers.tsx';
 
 function Row({ d, locale, onDone }: { d: UnregisteredDevice; locale: OnbLocale; onDone: () => void }) {
-  const [unitId, setUnitId] = useState('');
+  const [unit, setUnit] = useState<PickedUnit | null>(null);
   const [msg, setMsg] = useState<string | null>(null);
-  const register = () =>
-    registerDevice(Number(unitId), d.address, null).then(onDone, (e: Error) => setMsg(e.message));
+  const register = () => unit && registerDevice(unit.id, d.address, null).then(onDone, (e: Error) => setMsg(errorText(locale, e)));
   return (
     <tr data-testid={`unregistered-${d.address}`}>
       <td>
@@ -21,8 +22,8 @@ function Row({ d, locale, onDone }: { d: UnregisteredDevice; locale: OnbLocale; 
       <td>{d.frames}</td>
       <td>{d.lastPeer ?? '—'}</td>
       <td>
-        <input value={unitId} inputMode="numeric" size={6} placeholder={s(locale, 'unitIdToRegister')} onChange={(e) => setUnitId(e.target.value)} />
-        <button type="button" disabled={!/^\d{1,12}$/.test(unitId)} onClick={() => void register()}>
+        <UnitPicker locale={locale} value={unit} onPick={setUnit} testId={`register-unit-${d.address}`} />
+        <button type="button" disabled={!unit} onClick={() => void register()}>
           {s(locale, 'register')}
         </button>
         {msg && <span className="onb-message">{msg}</span>}
@@ -40,7 +41,7 @@ export function UnregisteredDevices({ locale }: { locale: OnbLocale }) {
         setItems(r.devices);
         setError(null);
       })
-      .catch((e: Error) => setError(e instanceof ApiError && e.status === 403 ? s(locale, 'adminOnly') : e.message));
+      .catch((e: Error) => setError(e instanceof ApiError && e.status === 403 ? s(locale, 'adminOnly') : errorText(locale, e)));
   }, [locale]);
   useEffect(() => {
     load();
