@@ -255,3 +255,62 @@ export type DutyPost = z.infer<typeof dutyPostSchema>;
 
 export const dutyUserSchema = z.object({ id: z.number().int(), username: z.string(), displayName: z.string(), role: z.string() });
 export type DutyUser = z.infer<typeof dutyUserSchema>;
+
+/** POST /api/duty/duty-checks (202) and GET /api/duty/duty-checks/:id: an operator's duty check (查岗) of one unit. */
+export const dutyCheckDtoSchema = z.object({
+  id,
+  unitId: z.number().int(),
+  unitName: z.string(),
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  /** pending: sent at the next scheduler tick; not_connected: no device of the unit is connected. */
+  status: z.enum(['pending', 'sent', 'answered', 'missed', 'not_connected']),
+  sentAt: z.string().nullable(),
+  timeoutS: z.number().int().nullable(),
+  answeredAt: z.string().nullable(),
+  /** Seconds from sending to the control-room operator's answer. */
+  responseS: z.number().nullable(),
+  missedAt: z.string().nullable(),
+});
+export type DutyCheckDto = z.infer<typeof dutyCheckDtoSchema>;
+
+/** GET /api/duty/unattended: "center unattended" records (no operator desk or wall connected). */
+export const unattendedResponseSchema = z.object({
+  items: z.array(
+    z.object({
+      id,
+      regionAdcode: z.number().int(),
+      regionName: z.string(),
+      screen: z.enum(['desk', 'wall']),
+      absentSince: z.string(),
+      raisedAt: z.string(),
+      clearedAt: z.string().nullable(),
+      notified: z.number().int(),
+    }),
+  ),
+});
+
+/** GET /api/duty/clock-drift: devices whose clock was off by more than thresholdS at the last sync. */
+export const clockDriftResponseSchema = z.object({
+  thresholdS: z.number(),
+  devices: z.array(
+    z.object({ deviceId: z.number().int(), address: z.number().int(), unitId: z.number().int(), unitName: z.string(), checkedAt: z.string(), deviceTime: z.string(), driftS: z.number() }),
+  ),
+});
+
+/** GET /api/duty/disabled-points: disabled (屏蔽) points per unit, a risk indicator. */
+export const disabledPointsResponseSchema = z.object({
+  days: z.number().int(),
+  units: z.array(
+    z.object({
+      unitId: z.number().int(),
+      unitName: z.string(),
+      regionAdcode: z.number().int().nullable(),
+      disabledNow: z.number().int(),
+      systemsDisabledNow: z.number().int(),
+      oldestSince: z.string().nullable(),
+      hoursInWindow: z.number(),
+      spellsInWindow: z.number().int(),
+    }),
+  ),
+});

@@ -4,6 +4,8 @@
 // deadline with the procedure's default.
 import { useEffect, useMemo, useState } from 'react';
 import {
+  commStatusSchema,
+  dutyCheckDtoSchema,
   availableSteps,
   blockedSteps,
   CALL_OUTCOMES,
@@ -15,9 +17,12 @@ import {
   type AlarmStepBody,
   type AlarmVerdict,
   type CallOutcome,
+  type CommStatus,
+  type DutyCheckDto,
   type ProcedureStepId,
   type StepRule,
 } from '@firelink/common';
+import { api } from '../../api/http.ts';
 import { useI18n } from '../../lib/i18n-react.tsx';
 import { formatTime } from '../../lib/i18n.ts';
 import { deskText, type DeskTextKey } from './strings.ts';
@@ -35,6 +40,77 @@ export function stepLabelKey(kind: string, step: ProcedureStepId, rule?: StepRul
   if (step === 'close' && kind === 'fire') return 'step.close.fire';
   if (step === 'close' && rule?.guard === 'cleared') return 'step.close.recovered';
   return `step.${step}` as DeskTextKey;
+}
+
+/**
+ * The 119 communication test's state for a fire alarm: when the last test failed, the
+ * operator is told that forwarding may not arrive (GET /api/duty/comm-test, read per alarm).
+ */
+function Comm119Warning({ alarmId }: { alarmId: number }) {
+  const { locale } = useI18n();
+  const [status, setStatus] = useState<CommStatus | null>(null);
+  useEffect(() => {
+    const ac = new AbortController();
+    // A role without the duty status (or a server without a 119 endpoint) shows nothing.
+    api('/api/duty/comm-test', commStatusSchema, { signal: ac.signal, quiet401: true }).then(setStatus, () => setStatus(null));
+    return () => ac.abort();
+  }, [alarmId]);
+  if (!status?.configured || !status.failing) return null;
+  return (
+    <div className="error" role="alert" data-testid="comm119-failing">
+      {deskText(locale, 'comm119Failing', { time: status.failingSince ? formatTime(status.failingSince, locale, 'minute') : '—' })}
+    </div>
+  );
+}
+
+/** 查岗 of the alarm's unit from the desk: sends it, then shows the answer time (or why not). */
+function DutyCheckButton({ unitId }: { unitId: number }) {
+  const { locale } = useI18n();
+  const tx = (k: DeskTextKey, p?: Record<string, string | number>) => deskText(locale, k, p);
+  const [check, setCheck] = useState<DutyCheckDto | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    setCheck(null);
+    setFailed(false);
+  }, [unitId]);
+  // Poll until the check is answered, missed or could not be sent.
+  const waiting = check !== null && (check.status === 'pending' || check.status === 'sent');
+  useEffect(() => {
+    if (!waiting || !check) return;
+    const ac = new AbortController();
+    const t = setInterval(() => {
+      api(`/api/duty/duty-checks/${check.id}`, dutyCheckDtoSchema, { signal: ac.signal }).then(setCheck, () => {});
+    }, 2000);
+    return () => {
+      clearInterval(t);
+      ac.abort();
+    };
+  }, [waiting, check?.id]);
+  const send = () => {
+    setFailed(false);
+    api('/api/duty/duty-checks', dutyCheckDtoSchema, { method: 'POST', body: { unitId } }).then(setCheck, () => setFailed(true));
+  };
+  const min = Math.round((check?.timeoutS ?? 0) / 60);
+  const at = (iso: string | null) => (iso ? formatTime(iso, locale, 'time') : '—');
+  return (
+    <div className="duty-check" data-testid="duty-check">
+      <button type="button" onClick={send} disabled={waiting} title={tx('dutyCheckHint')} data-testid="duty-check-send">
+        {tx('dutyCheck')}
+      </button>
+      {check && (
+        <span className="meta" data-testid="duty-check-status" data-status={check.status}>
+          {check.status === 'answered'
+            ? tx('dutyCheck.answered', { seconds: Math.round(check.responseS ?? 0), time: at(check.answeredAt) })
+            : check.status === 'sent'
+              ? tx('dutyCheck.sent', { time: at(check.sentAt), min })
+              : check.status === 'missed'
+                ? tx('dutyCheck.missed', { min })
+                : tx(`dutyCheck.${check.status}`)}
+        </span>
+      )}
+      {failed && <span className="error">{tx('dutyCheck.failed')}</span>}
+    </div>
+  );
 }
 
 export interface ProcedurePanelProps {
@@ -129,6 +205,8 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
           {formatTime(alarm.deadlineAt, locale, 'minute')}
         </div>
       )}
+      {alarm.kind === 'fire' && p.stage !== 'closed' && <Comm119Warning alarmId={alarm.id} />}
+      {alarm.unitId !== null && p.stage !== 'closed' && alarm.kind !== 'fire' && <DutyCheckButton unitId={alarm.unitId} />}
       {steps.length === 0 && blocked.length === 0 && <div className="meta">{tx('noSteps')}</div>}
       <div className="steps" role="tablist">
         {steps.map((s) => (

@@ -80,6 +80,15 @@ const zh = {
   nobody: '无人接听',
   system: '系统',
   seconds: '{n} 秒',
+  dutyCheck: '查岗',
+  dutyCheckHint: '向该单位消防控制室发送查岗指令',
+  'dutyCheck.pending': '查岗指令发送中…',
+  'dutyCheck.sent': '已发送查岗（{time}），等待值班人员应答（时限 {min} 分钟）',
+  'dutyCheck.answered': '查岗已应答：用时 {seconds} 秒（{time}）',
+  'dutyCheck.missed': '查岗未应答：超过 {min} 分钟无人应答',
+  'dutyCheck.not_connected': '该单位的传输装置当前不在线，无法查岗',
+  'dutyCheck.failed': '查岗请求失败，请重试',
+  comm119Failing: '119 通信测试失败（自 {time} 起）：转 119 可能无法送达，请同时电话报警 119',
   'hint.keys': 'J/K 上下选择告警，A 确认接警，Esc 取消选择；其余步骤请在右侧填写后提交',
 };
 
@@ -154,6 +163,15 @@ const en: Record<keyof typeof zh, string> = {
   nobody: 'nobody',
   system: 'system',
   seconds: '{n} s',
+  dutyCheck: 'Duty check',
+  dutyCheckHint: "Send a duty check to this unit's fire control room",
+  'dutyCheck.pending': 'Sending the duty check…',
+  'dutyCheck.sent': 'Duty check sent ({time}), waiting for the answer ({min} min allowed)',
+  'dutyCheck.answered': 'Duty check answered in {seconds} s ({time})',
+  'dutyCheck.missed': 'Duty check not answered within {min} min',
+  'dutyCheck.not_connected': "The unit's transmission device is not connected: no duty check possible",
+  'dutyCheck.failed': 'The duty check request failed: try again',
+  comm119Failing: '119 communication test failing (since {time}): forwarding to 119 may not arrive, also call 119',
   'hint.keys': 'J/K move, A acknowledge, Esc deselect; other steps: fill in and submit on the right',
 };
 

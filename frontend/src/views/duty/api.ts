@@ -1,7 +1,10 @@
 // The duty view's HTTP client: /api/duty, responses validated with the shared schemas.
 import {
+  clockDriftResponseSchema,
   commStatusSchema,
   commTestDtoSchema,
+  disabledPointsResponseSchema,
+  unattendedResponseSchema,
   dutyLogDtoSchema,
   dutyPostSchema,
   dutyUserSchema,
@@ -29,6 +32,9 @@ export const fetchLog = (region: number, signal?: AbortSignal) => api(`/api/duty
 export const addLog = (regionAdcode: number, text: string) => api('/api/duty/log', dutyLogDtoSchema, { method: 'POST', body: { regionAdcode, text } });
 export const fetchComm = (signal?: AbortSignal) => api('/api/duty/comm-test', commStatusSchema, { signal });
 export const runComm = () => api('/api/duty/comm-test', commTestDtoSchema, { method: 'POST', body: {} });
+export const fetchUnattended = (signal?: AbortSignal) => api('/api/duty/unattended?limit=10', unattendedResponseSchema, { signal });
+export const fetchClockDrift = (signal?: AbortSignal) => api('/api/duty/clock-drift?limit=50', clockDriftResponseSchema, { signal });
+export const fetchDisabledPoints = (region: number, signal?: AbortSignal) => api(`/api/duty/disabled-points?region=${region}&limit=50`, disabledPointsResponseSchema, { signal });
 
 export interface RegisterFilters {
   unit: string;

@@ -10,6 +10,7 @@ import { Handover } from './handover.tsx';
 import { Register } from './register.tsx';
 import { Roster } from './roster.tsx';
 import { useLoad } from './shared.tsx';
+import { Watch } from './watch.tsx';
 import { s } from './strings.ts';
 import './duty.css';
 
@@ -66,6 +67,7 @@ export default function DutyView(_props: { path?: string }) {
           <Roster post={post} users={users.data?.users ?? []} canEdit={ROSTER_ROLES.includes(role)} reloadKey={reloadKey} />
           <Handover post={post} users={users.data?.users ?? []} myId={me?.id ?? null} canAct={canAct} reloadKey={reloadKey} onChange={bump} />
           <DutyLog post={post} canAct={canAct} reloadKey={reloadKey} />
+          <Watch post={post} reloadKey={reloadKey} />
           <Register />
         </div>
       )}
