@@ -21,7 +21,7 @@ import { WallView } from './views/wall.tsx';
 // Views written by other areas (ANALYTICS: views/analyst, ONBOARDING: views/onboarding) are
 // hosted here: each folder's index.tsx default-exports a component. The glob is empty
 // until the file exists, so the app builds either way.
-const hosted = import.meta.glob<{ default: ComponentType<{ path: string }> }>(['./views/analyst/index.tsx', './views/onboarding/index.tsx', './views/duty/index.tsx', './views/supervise/index.tsx']);
+const hosted = import.meta.glob<{ default: ComponentType<{ path: string }> }>(['./views/analyst/index.tsx', './views/onboarding/index.tsx', './views/duty/index.tsx', './views/supervise/index.tsx', './views/station/index.tsx']);
 const lazyHosted = (file: string) => {
   const load = hosted[file];
   return load ? lazy(load) : null;
@@ -30,6 +30,7 @@ const AnalystView = lazyHosted('./views/analyst/index.tsx');
 const OnboardingView = lazyHosted('./views/onboarding/index.tsx');
 const DutyView = lazyHosted('./views/duty/index.tsx');
 const SuperviseView = lazyHosted('./views/supervise/index.tsx');
+const StationView = lazyHosted('./views/station/index.tsx');
 
 function TopBar({ route }: { route: Route }) {
   const { t, locale, setLocale } = useI18n();
@@ -41,6 +42,7 @@ function TopBar({ route }: { route: Route }) {
     ['/onboarding', 'nav.onboarding'],
     ['/duty', 'nav.duty'],
     ['/supervise', 'nav.supervise'],
+    ['/station', 'nav.station'],
   ];
   const current = routePath(route);
   return (
@@ -112,6 +114,7 @@ const VIEW_NAMES: Record<string, MessageKey> = {
   '/onboarding': 'nav.onboarding',
   '/duty': 'nav.duty',
   '/supervise': 'nav.supervise',
+  '/station': 'nav.station',
 };
 
 /** A view outside the caller's role: say whom it is for instead of a screen of 403s. */
@@ -198,6 +201,7 @@ export function App() {
         {route.name === 'onboarding' && <Hosted view={OnboardingView} path={route.rest} />}
         {route.name === 'duty' && <Hosted view={DutyView} path="" />}
         {route.name === 'supervise' && <Hosted view={SuperviseView} path="" />}
+        {route.name === 'station' && <Hosted view={StationView} path={route.rest} />}
         {route.name === 'not-found' && (
           <div className="center-card">
             <h1>{t('notFound.title')}</h1>

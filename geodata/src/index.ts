@@ -13,3 +13,4 @@ export { readSourceFile, ImportFileError } from './import/read.ts';
 export { parseWkt } from './import/wkt.ts';
 export { readXlsxRecords, writeXlsx, XlsxReadError, type XlsxCell } from './import/xlsx.ts';
 export { MAX_ZOOM, MIN_ZOOM, SCOPED_LAYERS, TILE_LAYERS, geodataVersion, tileQuery, type ScopeSql, type TileLayer } from './tiles/queries.ts';
+export { DEMO_HYDRANT_SPACING_M, seedDemoWaterSources } from './water/hydrants.ts';

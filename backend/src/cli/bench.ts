@@ -16,6 +16,8 @@ const BENCHES: Record<string, string> = {
   wall: 'frontend/e2e/bench-wall.ts',
   units: 'backend/bench/units-positions.ts',
   supervision: 'backend/bench/supervision.ts',
+  storm: 'backend/bench/storm.ts',
+  water: 'backend/bench/water.ts',
 };
 
 export async function benchCommand(args: string[]): Promise<number> {

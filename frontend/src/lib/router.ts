@@ -9,6 +9,7 @@ export type Route =
   | { name: 'onboarding'; rest: string }
   | { name: 'duty' }
   | { name: 'supervise' }
+  | { name: 'station'; rest: string }
   | { name: 'login'; next: string }
   | { name: 'not-found'; path: string };
 
@@ -41,6 +42,8 @@ export function matchRoute(pathname: string, search = ''): Route {
     case 'supervise':
       if (parts.length === 1) return { name: 'supervise' };
       break;
+    case 'station':
+      return { name: 'station', rest: [a, ...more].filter(Boolean).join('/') };
     case 'login': {
       const next = q.get('next') ?? '/';
       // Only same-origin paths: never redirect to another site after login.
@@ -68,6 +71,8 @@ export function routePath(r: Route): string {
       return '/duty';
     case 'supervise':
       return '/supervise';
+    case 'station':
+      return r.rest ? `/station/${r.rest}` : '/station';
     case 'login':
       return `/login?next=${encodeURIComponent(r.next)}`;
     case 'not-found':

@@ -13,6 +13,7 @@ export const VIEW_ROLES: Readonly<Record<string, readonly Role[]>> = {
   '/onboarding': ['admin', 'supervisor', 'maintainer'],
   '/duty': ['admin', 'operator', 'dispatcher', 'supervisor'],
   '/supervise': ['admin', 'supervisor'],
+  '/station': ['admin', 'operator', 'dispatcher', 'supervisor', 'station'],
 };
 
 /** Roles that take alarm steps (acknowledge, verify, dispatch, close): alarms/routes.ts OPERATORS. */

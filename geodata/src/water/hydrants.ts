@@ -6,7 +6,7 @@ import type pg from 'pg';
 /** Hydrant spacing along a street, metres (GB 50974: at most 120 m apart on municipal roads). */
 export const DEMO_HYDRANT_SPACING_M = 120;
 
-export async function seedDemoWaterSources(c: pg.ClientBase, spacingM = DEMO_HYDRANT_SPACING_M): Promise<number> {
+export async function seedDemoWaterSources(c: pg.Pool | pg.ClientBase, spacingM = DEMO_HYDRANT_SPACING_M): Promise<number> {
   // Hydrants: every `spacingM` along each synthetic drivable street (not motorways), half a
   // step in from each end so intersections do not get two. ~4 % out of service, ~3 % under repair.
   await c.query(

@@ -1,0 +1,83 @@
+// The station workspace's HTTP and stream clients: /api/station, /api/water, /ws/station,
+// responses validated with the shared schemas (common/src/station.ts).
+import {
+  STATION_WS_PATH,
+  orderListSchema,
+  stationHomeSchema,
+  stationStateListSchema,
+  stationStatsSchema,
+  stationStreamMessageSchema,
+  stationUnitListSchema,
+  unitPackSchema,
+  waterSourceListSchema,
+  dispatchOrderSchema,
+  type StationStreamMessage,
+} from '@firelink/common';
+import { z } from 'zod';
+import { ApiError, api } from '../../api/http.ts';
+import { s } from './strings.ts';
+
+export const fetchHome = (signal?: AbortSignal) => api('/api/station/home', stationHomeSchema, { signal });
+export const fetchUnits = (q: Record<string, string>, signal?: AbortSignal) => api(`/api/station/units?${new URLSearchParams(q)}`, stationUnitListSchema, { signal });
+export const fetchOrders = (signal?: AbortSignal) => api('/api/station/orders?open=1', orderListSchema, { signal });
+export const fetchStations = (signal?: AbortSignal) => api('/api/station/stations', stationStateListSchema, { signal });
+export const fetchStats = (days: number, signal?: AbortSignal) => api(`/api/station/stats?days=${days}`, stationStatsSchema, { signal });
+export const fetchPack = (id: number, signal?: AbortSignal) => api(`/api/station/units/${id}/pack`, unitPackSchema, { signal });
+export const fetchWater = (bbox: [number, number, number, number], signal?: AbortSignal) => api(`/api/water/sources?bbox=${bbox.join(',')}&limit=20000`, waterSourceListSchema, { signal });
+export const reportProgress = (orderId: number, progress: string) =>
+  api(`/api/station/orders/${orderId}/progress`, z.object({ order: dispatchOrderSchema }), { method: 'POST', body: { progress } });
+export const addVisit = (unitId: number, note: string) => api(`/api/station/units/${unitId}/visits`, null, { method: 'POST', body: { note } });
+export const addKeyPart = (unitId: number, body: { floor: number | null; name: string; hazard: string }) => api(`/api/station/units/${unitId}/key-parts`, null, { method: 'POST', body });
+
+/** The screen's own words for a failed request: never the server's (English) text. */
+export function errorText(locale: string, err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.status === 409) return s(locale, 'errConflict');
+    if (err.status === 403) return s(locale, 'errForbidden');
+    if (err.status === 404) return s(locale, 'errNotFound');
+    if (err.status === 400) return s(locale, 'errInvalid');
+  }
+  return s(locale, 'errGeneric');
+}
+
+/**
+ * Keeps /ws/station open: every (re)connection starts with a station_hello holding the
+ * open orders and station states, so nothing is lost while away. Returns the closer.
+ */
+export function openStationStream(onMessage: (m: StationStreamMessage) => void, onState: (connected: boolean) => void): () => void {
+  let ws: WebSocket | null = null;
+  let closed = false;
+  let delay = 500;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const connect = () => {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    ws = new WebSocket(`${proto}//${location.host}${STATION_WS_PATH}`);
+    ws.onmessage = (e) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(String(e.data));
+      } catch {
+        return;
+      }
+      const m = stationStreamMessageSchema.safeParse(raw);
+      if (!m.success) return;
+      if (m.data.type === 'station_hello') {
+        delay = 500;
+        onState(true);
+      }
+      onMessage(m.data);
+    };
+    ws.onclose = () => {
+      onState(false);
+      if (closed) return;
+      timer = setTimeout(connect, delay);
+      delay = Math.min(10_000, delay * 2);
+    };
+  };
+  connect();
+  return () => {
+    closed = true;
+    if (timer) clearTimeout(timer);
+    ws?.close();
+  };
+}
