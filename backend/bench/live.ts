@@ -219,7 +219,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
   out(`  baselines: durable INSERT ${int(median(all.map((r) => r.insertRowsPerS)))} rows/s, TCP echo ${int(median(all.map((r) => r.echoPerS)))} round trips/s, raw WebSocket fan-out ${int(median(all.map((r) => r.wsPerS)))} event deliveries/s`);
   out(`  knee (sustained capacity): ${int(median(all.map((r) => r.knee)))} events/s; share of the INSERT baseline ${pct(median(all.map((r) => r.knee / r.insertRowsPerS)))}; deliveries at the knee as a share of raw fan-out ${pct(median(all.map((r) => (r.knee * clients) / r.wsPerS)))}; runs: ${all.map((r) => int(r.knee)).join(', ')}`);
   out('  rate   | runs | achieved/s | delivered | p50     | p99     | received→sent p99 | bus→sent p99 | deliveries / raw fan-out | CPU server/driver | load 1m | steal');
-  for (const rate of rates) {
+  for (const rate of [...new Set(all.flatMap((r) => r.phases.map((p) => p.rate)))].sort((a, b) => a - b)) {
     const n = reached(rate);
     if (n === 0) continue;
     out(

@@ -246,7 +246,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
   out(`  baselines: durable INSERT ${int(median(all.map((r) => r.insertRowsPerS)))} rows/s, TCP echo ${int(median(all.map((r) => r.echoPerS)))} round trips/s`);
   out(`  knee (sustained capacity): ${int(median(all.map((r) => r.knee)))} events/s; as a share of the INSERT baseline ${pct(median(all.map((r) => r.knee / r.insertRowsPerS)))}; runs: ${all.map((r) => int(r.knee)).join(', ')}`);
   out('  rate   | runs | confirmed/s | share of echo | stored ev/s | share of INSERT | p50     | p99     | device p99 | resends | µs CPU/frame | load 1m | steal');
-  for (const rate of rates) {
+  for (const rate of [...new Set(all.flatMap((r) => r.phases.map((p) => p.rate)))].sort((a, b) => a - b)) {
     const n = reached(rate);
     if (n === 0) continue;
     out(

@@ -157,21 +157,35 @@ export function percentile(sorted: number[], p: number): number {
 
 /**
  * The ramp of a knee finder: every rate of `rates` is tried in order while each passes; a
- * failure stops the ramp, except that rates below `alwaysUpTo` are still tried (so the
- * target points are measured in every run). Returns the highest rate reached with every
- * rate before it passing (0 when the first fails).
+ * failure stops the ramp, except that rates up to `alwaysUpTo` are still tried (so the
+ * target points are measured in every run). When even the first rate fails, the rate is
+ * halved until one passes (down to a sixteenth of it), so a busy machine still yields a
+ * capacity figure. Returns the highest rate that passed with every rate before it passing
+ * (0 when none did).
  */
 export async function ramp<T>(rates: number[], alwaysUpTo: number, step: (rate: number) => Promise<T>, passed: (r: T) => boolean): Promise<{ knee: number; results: Array<{ rate: number; result: T; passed: boolean }> }> {
   let knee = 0;
   let clean = true;
   const results: Array<{ rate: number; result: T; passed: boolean }> = [];
-  for (const rate of rates) {
-    if (!clean && rate > alwaysUpTo) break;
+  const attempt = async (rate: number) => {
     const result = await step(rate);
     const ok = passed(result);
     results.push({ rate, result, passed: ok });
+    return ok;
+  };
+  for (const rate of rates) {
+    if (!clean && rate > alwaysUpTo) break;
+    const ok = await attempt(rate);
     if (ok && clean) knee = rate;
     else clean = false;
+  }
+  if (knee === 0 && rates.length > 0) {
+    for (let rate = Math.round(rates[0]! / 2); rate >= rates[0]! / 16; rate = Math.round(rate / 2)) {
+      if (await attempt(rate)) {
+        knee = rate;
+        break;
+      }
+    }
   }
   return { knee, results };
 }
