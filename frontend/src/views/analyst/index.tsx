@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { H3HexagonLayer } from '@deck.gl/geo-layers';
 import type { PickingInfo } from '@deck.gl/core';
-import { REPORT_PDF_ROLES } from '@firelink/common';
+import { REPORT_PDF_ROLES, shanghaiDate } from '@firelink/common';
 import { useI18n } from '../../lib/i18n-react.tsx';
 import { useSession } from '../../lib/session-react.tsx';
 import { Link } from '../../lib/router-react.tsx';
@@ -18,6 +18,10 @@ import {
   exportHref,
   extent,
   formatValue,
+  higherIsWorse,
+  isSmallSample,
+  leagueOrder,
+  MIN_SAMPLE,
   trendInterval,
   trendPoints,
   windowRange,
@@ -105,17 +109,25 @@ export function AnalystView(_props: { path?: string }) {
   );
 
   const connByRegion = useMemo(() => new Map((conn.data?.rows ?? []).map((c) => [String(c.region_adcode), c])), [conn.data]);
+  // Worst first; districts with too small a sample (1 of 2 = 50 %) after the others, marked.
   const league = useMemo(
     () =>
-      [...(regions.data?.rows ?? [])].sort((a, b) => {
-        const va = a.metrics[metric]?.value ?? -Infinity;
-        const vb = b.metrics[metric]?.value ?? -Infinity;
-        return metric === 'intact_rate' ? va - vb : vb - va;
-      }),
+      leagueOrder(
+        (regions.data?.rows ?? []).map((r) => ({ row: r, value: r.metrics[metric]?.value ?? null, denominator: r.metrics[metric]?.denominator ?? null })),
+        metric,
+      ).map((x) => x.row),
     [regions.data, metric],
   );
   const trendValues = (trend.data?.rows ?? []).filter((r) => r.metric === metric);
-  const firstRegion = league[0]?.key;
+  // The region report: the district and the day it covers are chosen, not implied by the metric.
+  const [reportRegion, setReportRegion] = useState<string>('');
+  const [reportPeriod, setReportPeriod] = useState<'daily' | 'weekly' | 'monthly'>('weekly');
+  const [reportDate, setReportDate] = useState<string>(() => shanghaiDate());
+  const regionOptions = useMemo(
+    () => [...(regions.data?.rows ?? [])].filter((r) => /^\d{6}$/.test(r.key)).sort((a, b) => (a.name ?? a.key).localeCompare(b.name ?? b.key, 'zh-CN')),
+    [regions.data],
+  );
+  const reportDateOk = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/.test(reportDate);
 
   return (
     <div className="ana-page" data-testid="analyst">
@@ -151,16 +163,32 @@ export function AnalystView(_props: { path?: string }) {
           </select>
         </label>
         <Exports path="/api/stats/rates" params={{ by: 'h3', res, ...range, metric }} />
-        {firstRegion && (
-          <span className="ana-export">
-            {s(locale, 'report')}:{' '}
-            {(['daily', 'weekly', 'monthly'] as const).map((p) => (
-              <a key={p} href={`/api/stats/report?region=${firstRegion}&period=${p}&format=${reportFormat}`} target="_blank" rel="noreferrer">
-                {s(locale, p)}{' '}
-              </a>
+        <span className="ana-report" data-testid="ana-report">
+          {s(locale, 'report')}:{' '}
+          <select value={reportRegion} onChange={(e) => setReportRegion(e.target.value)} data-testid="ana-report-region" aria-label={s(locale, 'region')}>
+            <option value="">{locale === 'en' ? 'Choose a district' : '选择地区'}</option>
+            {regionOptions.map((r) => (
+              <option key={r.key} value={r.key}>
+                {r.name ?? r.key}
+              </option>
             ))}
-          </span>
-        )}
+          </select>
+          <select value={reportPeriod} onChange={(e) => setReportPeriod(e.target.value as 'daily' | 'weekly' | 'monthly')} data-testid="ana-report-period">
+            {(['daily', 'weekly', 'monthly'] as const).map((p) => (
+              <option key={p} value={p}>
+                {s(locale, p)}
+              </option>
+            ))}
+          </select>
+          <input value={reportDate} onChange={(e) => setReportDate(e.target.value)} placeholder="yyyy-mm-dd" maxLength={10} size={10} aria-invalid={!reportDateOk} data-testid="ana-report-date" />
+          {reportRegion && reportDateOk ? (
+            <a href={`/api/stats/report?region=${reportRegion}&period=${reportPeriod}&date=${reportDate}&format=${reportFormat}`} target="_blank" rel="noreferrer" data-testid="ana-report-link">
+              {locale === 'en' ? 'Open report' : '生成报告'}
+            </a>
+          ) : (
+            <span className="ana-hint">{locale === 'en' ? 'choose a district and a date (yyyy-mm-dd)' : '请选择地区并填写日期（年-月-日）'}</span>
+          )}
+        </span>
       </div>
 
       <section className="ana-map">
@@ -175,8 +203,10 @@ export function AnalystView(_props: { path?: string }) {
             {s(locale, 'units')} {picked.units}
           </div>
         )}
-        <div className="ana-legend">
-          {formatValue(metric, lo, locale)} <span className="ana-ramp" /> {formatValue(metric, hi, locale)}
+        <div className="ana-legend" data-testid="ana-legend">
+          {formatValue(metric, higherIsWorse(metric) ? lo : hi, locale)} <span className="ana-ramp" /> {formatValue(metric, higherIsWorse(metric) ? hi : lo, locale)}
+          <span className="ana-legend-note">{locale === 'en' ? '(darker = worse)' : '（颜色越深越差）'}</span>
+          <span className="ana-nodata" /> {locale === 'en' ? 'no data in the window' : '时段内无数据'}
         </div>
       </section>
 
@@ -188,6 +218,14 @@ export function AnalystView(_props: { path?: string }) {
         ) : (
           <svg className="ana-trend" viewBox="0 0 600 160" role="img" aria-label={s(locale, 'trend')} fill="currentColor">
             <polyline fill="none" stroke="#d9534f" strokeWidth="2" points={trendPoints(trendValues.map((r) => r.value), 600, 140)} />
+            {/* A line needs two points: every value is also a dot (one day of data is not a blank chart). */}
+            {trendPoints(trendValues.map((r) => r.value), 600, 140)
+              .split(' ')
+              .filter(Boolean)
+              .map((pt, i) => {
+                const [x, y] = pt.split(',').map(Number);
+                return <circle key={i} cx={x} cy={y} r={trendValues.length === 1 ? 5 : 2.5} fill="#d9534f" data-testid="ana-trend-dot" />;
+              })}
             <text x="4" y="156" fontSize="11">
               {trendValues[0]?.bucket.slice(0, 10)}
             </text>
@@ -223,9 +261,16 @@ export function AnalystView(_props: { path?: string }) {
                 x ? `${x.pct == null ? '—' : `${x.pct.toFixed(1)} %`} / ${s(locale, 'target')} ${x.target_pct ?? '—'} %${x.target_date ? ` (${x.target_date})` : ''}` : '—';
               const below = (x: Connection['rows'][number]['control_room'] | undefined) => x != null && x.pct != null && x.target_pct != null && x.pct < x.target_pct;
               return (
-                <tr key={r.key}>
+                <tr key={r.key} className={isSmallSample(m?.denominator) ? 'ana-small' : ''} data-small={isSmallSample(m?.denominator) ? '1' : '0'}>
                   <td>{r.name ?? r.key}</td>
-                  <td>{formatValue(metric, m?.value, locale)}</td>
+                  <td>
+                    {formatValue(metric, m?.value, locale)}
+                    {isSmallSample(m?.denominator) && m?.value != null && (
+                      <span className="ana-small-tag" title={locale === 'en' ? `fewer than ${MIN_SAMPLE} in the denominator: not comparable` : `分母不足 ${MIN_SAMPLE}，不宜比较`}>
+                        {locale === 'en' ? 'small sample' : '样本少'}
+                      </span>
+                    )}
+                  </td>
                   <td>{m?.numerator.toFixed(2).replace(/\.00$/, '')}</td>
                   <td>{m?.denominator.toFixed(2).replace(/\.00$/, '')}</td>
                   <td className={below(c?.control_room) ? 'ana-below' : ''}>{share(c?.control_room)}</td>

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 // eslint-disable-next-line no-restricted-imports
 import assert from 'node:assert/strict';
-import { colorFor, exportHref, extent, formatValue, trendInterval, trendPoints, windowRange } from './view-model.ts';
+import { colorFor, exportHref, extent, formatValue, isSmallSample, leagueOrder, trendInterval, trendPoints, windowRange } from './view-model.ts';
 
 describe('analyst view model', () => {
   it('ends windows at the next whole hour and picks the trend bucket', () => {
@@ -23,5 +23,19 @@ describe('analyst view model', () => {
     assert.deepEqual(extent([3, null, 1]), [1, 3]);
     assert.equal(trendPoints([0, null, 2], 108, 58), '4.0,54.0 104.0,4.0');
     assert.equal(exportHref('/api/stats/rates', { by: 'region', metric: 'fault_rate', region: undefined }, 'csv'), '/api/stats/rates?by=region&metric=fault_rate&format=csv');
+  });
+
+  // 1 false alarm of 2 (50 %) topped the league above districts with hundreds of alarms.
+  it('ranks small samples after the rest and marks them', () => {
+    const rows = [
+      { key: 'tiny', value: 0.5, denominator: 2 },
+      { key: 'big', value: 0.2, denominator: 400 },
+      { key: 'mid', value: 0.3, denominator: 50 },
+      { key: 'none', value: null, denominator: 0 },
+    ];
+    assert.deepEqual(leagueOrder(rows, 'false_alarm_rate').map((r) => r.key), ['mid', 'big', 'tiny', 'none']);
+    assert.deepEqual(leagueOrder(rows, 'intact_rate').map((r) => r.key), ['big', 'mid', 'none', 'tiny']);
+    assert.equal(isSmallSample(2), true);
+    assert.equal(isSmallSample(10), false);
   });
 });

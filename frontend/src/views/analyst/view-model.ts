@@ -81,3 +81,23 @@ export function exportHref(path: string, params: Record<string, string | number 
   q.set('format', format);
   return `${path}?${q.toString()}`;
 }
+
+/**
+ * Rates over fewer than this many units of denominator (alarms, points, hours…) are marked
+ * "small sample" and ranked after the rest: 1 false alarm of 2 is 50 % but says little.
+ */
+export const MIN_SAMPLE = 10;
+
+export function isSmallSample(denominator: number | null | undefined): boolean {
+  return denominator == null || denominator < MIN_SAMPLE;
+}
+
+/** League order: adequate samples first (worst first), small samples after them (same order). */
+export function leagueOrder<T extends { value: number | null | undefined; denominator: number | null | undefined }>(rows: readonly T[], m: Metric): T[] {
+  const worse = (a: T, b: T) => {
+    const va = a.value ?? -Infinity;
+    const vb = b.value ?? -Infinity;
+    return higherIsWorse(m) ? vb - va : va - vb;
+  };
+  return [...rows].sort((a, b) => Number(isSmallSample(a.denominator)) - Number(isSmallSample(b.denominator)) || worse(a, b));
+}
