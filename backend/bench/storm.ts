@@ -84,6 +84,7 @@ interface PhaseReport {
 
 async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitId: number }>, seconds: number, token: string, run: number): Promise<{ phases: PhaseReport[]; duplicates: number; alarms: number; flapped: number }> {
   const admin = new pg.Pool({ connectionString: ctx.databaseUrl, max: 2 });
+  admin.on('error', (err) => ctx.log(`bench database connection lost: ${err.message}`));
   // A fresh start: no alarms, groups, messages or device states from the run before.
   await admin.query(`TRUNCATE alarms, alarm_groups, outbox, stream_log, events CASCADE`);
   let tcpPort = 0;
@@ -143,7 +144,7 @@ async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitI
   const connected = await nextLine('connected');
   ctx.log(`run ${run}: ${connected.split(' ')[1]} devices connected in ${connected.split(' ')[2]} s`);
   const out: PhaseReport[] = [];
-  for (const phase of phases) {
+  for (let i = 0; i < phases.length; i++) {
     const sms0 = Number((await admin.query(`SELECT coalesce(max(id), 0) AS id FROM outbox`)).rows[0].id);
     let maxPipe = 0;
     let maxNotify = 0;

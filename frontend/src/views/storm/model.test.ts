@@ -1,4 +1,6 @@
+// eslint-disable-next-line no-restricted-imports -- node:test runs these model tests under tsx, never in the browser
 import assert from 'node:assert/strict';
+// eslint-disable-next-line no-restricted-imports
 import { describe, it } from 'node:test';
 import type { StormGroup } from '@firelink/common';
 import { mergeStorm, sortStorms, spanMinutes, stormSentence } from './model.ts';
