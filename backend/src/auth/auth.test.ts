@@ -3,8 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { authenticateRequest, hashToken } from './authenticate.ts';
 import { accessFeature } from './feature.ts';
 import { usersFeature } from '../users/feature.ts';
@@ -18,15 +17,14 @@ interface Json {
 
 describe('authentication, sessions, CSRF, throttling, hardening', () => {
   let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let base: string;
   const PASSWORD = 'correct horse battery';
 
   before(async () => {
     db = await createTestDatabase('auth');
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', SESSION_TTL_HOURS: '2', TRUST_PROXY: 'loopback' });
-    server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [accessFeature, usersFeature] });
-    base = `http://127.0.0.1:${server.httpPort}`;
+    server = await startTestServer(db.url, [accessFeature, usersFeature], { env: { FIRELINK_DEMO: '0', SESSION_TTL_HOURS: '2', TRUST_PROXY: 'loopback' } });
+    base = server.base;
   });
   after(async () => {
     await server.close();
@@ -355,11 +353,10 @@ describe('authentication, sessions, CSRF, throttling, hardening', () => {
   });
 
   it('ignores X-Forwarded-For unless TRUST_PROXY names the proxy; the audit log records the TCP peer', async () => {
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0' });
-    const direct = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [accessFeature, usersFeature] });
+    const direct = await startTestServer(db.url, [accessFeature, usersFeature], { env: { FIRELINK_DEMO: '0' } });
     try {
       const u = await createTestUser(db.pool, { role: 'analyst', regions: [320100], username: 'an_spoof', password: PASSWORD });
-      const res = await fetch(`http://127.0.0.1:${direct.httpPort}/api/auth/login`, {
+      const res = await fetch(`${direct.base}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.66' },
         body: JSON.stringify({ username: 'an_spoof', password: PASSWORD }),

@@ -10,9 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { REPORT_PDF_ROLES, type EventBus, type EventKind, type StoredEvent } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { FEATURES, startServer, type Feature, type RunningServer } from '../main.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
+import { FEATURES, type Feature } from '../main.ts';
 import { hashToken } from './authenticate.ts';
 import { createTestUser, ensureRegions, type TestUser } from './testing.ts';
 
@@ -170,7 +169,7 @@ function streamText(
 
 describe('role × resource matrix (real features, real sessions)', () => {
   let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let bus: EventBus;
   let base: string;
   let fixture: Fixture;
@@ -188,12 +187,9 @@ describe('role × resource matrix (real features, real sessions)', () => {
   before(async () => {
     db = await createTestDatabase('matrix');
     const f = await seedFixture(db.pool);
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', FIRELINK_SIM_UNITS: '0' });
-    server = await startServer({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger('silent'),
-      features: [
+    server = await startTestServer(
+      db.url,
+      [
         (ctx) => {
           bus = ctx.bus;
           return { name: 'matrix-bus' };
@@ -205,8 +201,9 @@ describe('role × resource matrix (real features, real sessions)', () => {
           return f;
         }),
       ],
-    });
-    base = `http://127.0.0.1:${server.httpPort}`;
+      { env: { FIRELINK_DEMO: '0', FIRELINK_SIM_UNITS: '0' } },
+    );
+    base = server.base;
     for (const name of ROLES) {
       const e = EXPECTED[name]!;
       users[name] = await createTestUser(db.pool, { role: e.role, regions: e.regions, units: e.units?.map((k) => f.units[k].id), username: name });

@@ -6,10 +6,8 @@ import type { RequestHandler } from 'express';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { SimulatedUitd } from '@firelink/ingest';
 import type { Principal } from '../auth/scope.ts';
-import { loadConfig } from '../kernel/config.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { ingestFeature } from './feature.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
 
 const WEST = 320102;
 const EAST = 320104;
@@ -25,7 +23,7 @@ const asPrincipal: RequestHandler = (req, res, next) => {
 
 describe('device traffic API', () => {
   let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let base: string;
   let gbPort = 0;
   const unit: Record<'west' | 'east', number> = { west: 0, east: 0 };
@@ -55,15 +53,11 @@ describe('device traffic API', () => {
          ($3, $4, now() - interval '30 minutes', 600, NULL, NULL, NULL)`,
       [dw.rows[0].id, unit.west, de.rows[0].id, unit.east],
     );
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', DUTY_CHECKS_PER_SHIFT: '0' });
-    server = await startServer({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger('silent'),
-      features: [ingestFeature({ onStarted: (h) => (gbPort = h.port) })],
+    server = await startTestServer(db.url, [ingestFeature({ onStarted: (h) => (gbPort = h.port) })], {
+      env: { FIRELINK_DEMO: '0', DUTY_CHECKS_PER_SHIFT: '0' },
       before: [asPrincipal],
     });
-    base = `http://127.0.0.1:${server.httpPort}`;
+    base = server.base;
   });
 
   after(async () => {

@@ -1,5 +1,5 @@
 // The onboarding and notification settings: a section of the one configuration schema
-// (backend/src/config.ts), plus the completeness rules they switch on.
+// (kernel/config.ts), plus the completeness rules they switch on.
 import { activeRules, type CompletenessRule } from '@firelink/common';
 import { loadConfig, type Config } from '../kernel/config.ts';
 

@@ -13,15 +13,13 @@ import {
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { seedDemoSubset } from '@firelink/geodata';
 import { createTestUser, type TestUser } from '../auth/testing.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { loadOnboardingConfig } from '../onboarding/config.ts';
 import { onboardingFeature } from '../onboarding/feature.ts';
 import { etagMatches } from './positions.ts';
 
 let db: TestDatabase;
-let server: RunningServer;
+let server: TestServer;
 let base: string;
 let admin: TestUser;
 let district: TestUser;
@@ -64,13 +62,8 @@ before(async () => {
   admin = await createTestUser(p, { role: 'admin' });
   district = await createTestUser(p, { role: 'supervisor', regions: [districtCode] });
   unitUser = await createTestUser(p, { role: 'unit_user', units: [picked.fault] });
-  server = await startServer({
-    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }),
-    databaseUrl: db.url,
-    logger: createLogger('silent'),
-    features: [onboardingFeature({ config: loadOnboardingConfig({}) })],
-  });
-  base = `http://127.0.0.1:${server.httpPort}`;
+  server = await startTestServer(db.url, [onboardingFeature({ config: loadOnboardingConfig({}) })]);
+  base = server.base;
 });
 after(async () => {
   await server?.close();

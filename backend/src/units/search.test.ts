@@ -7,9 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { unitDistrictsSchema, unitListSchema } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { createTestUser, type TestUser } from '../auth/testing.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { loadOnboardingConfig } from '../onboarding/config.ts';
 import { onboardingFeature } from '../onboarding/feature.ts';
 
@@ -18,7 +16,7 @@ const XUANWU = 320102;
 const NANJING = 320100;
 
 let db: TestDatabase;
-let server: RunningServer;
+let server: TestServer;
 let base: string;
 let admin: TestUser;
 let gulou: TestUser;
@@ -72,13 +70,8 @@ before(async () => {
   await p.query('ANALYZE units');
   admin = await createTestUser(p, { role: 'admin' });
   gulou = await createTestUser(p, { role: 'supervisor', regions: [GULOU] });
-  server = await startServer({
-    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }),
-    databaseUrl: db.url,
-    logger: createLogger('silent'),
-    features: [onboardingFeature({ config: loadOnboardingConfig({}) })],
-  });
-  base = `http://127.0.0.1:${server.httpPort}`;
+  server = await startTestServer(db.url, [onboardingFeature({ config: loadOnboardingConfig({}) })]);
+  base = server.base;
 });
 after(async () => {
   await server?.close();

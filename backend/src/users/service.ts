@@ -1,11 +1,14 @@
 // Users and jurisdictions: create and change accounts inside one transaction with their
 // audit entry. Used by the admin routes and by the demo-user bootstrap.
 import type pg from 'pg';
-import { PG_ERROR, isPgError, withTransaction, type Role, type UserDto } from '@firelink/common';
+import { withTransaction, type Role, type UserDto } from '@firelink/common';
 import { recordAudit, type AuditEntry } from '../audit/audit.ts';
 import { hashPassword } from '../auth/passwords.ts';
-import { badRequest, conflict, notFound } from '../kernel/errors.ts';
+import { badRequest, conflict, explainDatabaseError, notFound } from '../kernel/errors.ts';
 import * as q from './queries.ts';
+
+/** A user's references that the database checks: the station and the maintenance agency. */
+const REFERENCES_MISSING = 'stationId or maintenanceAgencyId does not exist';
 
 /** Roles whose jurisdiction is a set of units; every other role but admin has regions. */
 export const UNIT_BOUND_ROLES: readonly Role[] = ['unit_user', 'maintainer'];
@@ -101,9 +104,7 @@ export async function createUser(pool: pg.Pool, input: CreateUserInput, source: 
       );
       id = Number(r.rows[0].id);
     } catch (err) {
-      if (isPgError(err, PG_ERROR.uniqueViolation)) throw conflict(`username ${input.username} is taken; choose another`);
-      if (isPgError(err, PG_ERROR.foreignKeyViolation)) throw badRequest('stationId or maintenanceAgencyId does not exist');
-      throw err;
+      throw explainDatabaseError(err, { unique: `username ${input.username} is taken; choose another`, foreignKey: REFERENCES_MISSING });
     }
     for (const s of q.replaceRegions(id, input.regions)) await c.query(s);
     for (const s of q.replaceUnits(id, input.units)) await c.query(s);
@@ -158,8 +159,7 @@ export async function updateUser(
         }),
       );
     } catch (err) {
-      if (isPgError(err, PG_ERROR.foreignKeyViolation)) throw badRequest('stationId or maintenanceAgencyId does not exist');
-      throw err;
+      throw explainDatabaseError(err, { foreignKey: REFERENCES_MISSING });
     }
     for (const s of q.replaceRegions(id, regions)) await c.query(s);
     for (const s of q.replaceUnits(id, units)) await c.query(s);

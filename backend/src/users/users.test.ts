@@ -4,9 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@firelink/common/testing'
 import { accessFeature } from '../auth/feature.ts';
 import { usersFeature } from '../users/feature.ts';
 import { createTestUser, ensureRegions, type TestUser } from '../auth/testing.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
+import { startTestServer, type Reply, type TestServer } from '../devtools/test-support.ts';
 import { DEMO_USERS, ensureDemoUsers } from './demo-users.ts';
 
 interface Json {
@@ -15,7 +13,7 @@ interface Json {
 
 describe('users, jurisdictions and the audit log', () => {
   let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let base: string;
   let admin: TestUser;
   let unitIds: number[];
@@ -28,9 +26,8 @@ describe('users, jurisdictions and the audit log', () => {
     );
     unitIds = u.rows.map((r) => Number(r.id));
     // The test speaks through a proxy on loopback (X-Forwarded-For names the client).
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', TRUST_PROXY: 'loopback' });
-    server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [accessFeature, usersFeature] });
-    base = `http://127.0.0.1:${server.httpPort}`;
+    server = await startTestServer(db.url, [accessFeature, usersFeature], { env: { FIRELINK_DEMO: '0', TRUST_PROXY: 'loopback' } });
+    base = server.base;
     admin = await createTestUser(db.pool, { role: 'admin', username: 'root_admin' });
   });
   after(async () => {
@@ -38,15 +35,9 @@ describe('users, jurisdictions and the audit log', () => {
     await db.drop();
   });
 
-  const call = async (who: TestUser, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...who.headers, 'content-type': 'application/json', 'x-forwarded-for': '192.0.2.7' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as Json };
-  };
+  // Through the proxy on loopback: X-Forwarded-For names the client.
+  const call = (who: TestUser, method: string, path: string, body?: unknown): Promise<Reply<Json>> =>
+    server.call(who, method, path, body, { 'x-forwarded-for': '192.0.2.7' });
 
   it('an admin creates a user with a generated password shown once; the user logs in and sees the jurisdiction', async () => {
     const r = await call(admin, 'POST', '/api/users', { username: 'sv_new', displayName: '新监督员', role: 'supervisor', regions: [320106] });

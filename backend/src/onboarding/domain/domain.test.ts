@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Completeness } from '@firelink/common';
+import type { DomainError } from '../../kernel/errors.ts';
 import { applyAffine, fitPlanToBox, frameToWgs84, invertAffine, wgs84ToFrame } from './frame.ts';
+import { originOf, placePoint, planTransformFor, positionFloor } from './placement.ts';
+import { acceptanceEndsConstruction, assertComplete, authorizeTransition, funnelByRegion } from './workflow.ts';
 import { Command, encodeAdu, encodeFrame } from '@firelink/ingest';
 import { imageSize } from './image-size.ts';
-import { floorFromDescription, pointsFromRecords, pointsFromType7 } from './point-import.ts';
+import { assertImportable, floorFromDescription, pointsFromRecords, pointsFromType7 } from './point-import.ts';
 
 describe('building frame', () => {
   it('round-trips metres and WGS84 near the origin to millimetres', () => {
@@ -99,5 +103,92 @@ describe('image size', () => {
     const jpg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 4, 0, 0, 0xff, 0xc0, 0, 11, 8, 0x01, 0x2c, 0x01, 0x90, 3, 0, 0, 0]);
     assert.deepEqual(imageSize(jpg, 'image/jpeg'), { widthPx: 400, heightPx: 300 });
     assert.equal(imageSize(Buffer.from('nope'), 'image/png'), null);
+  });
+});
+
+describe('workflow rules', () => {
+  const admin = { role: 'admin' as const, agencyKind: null };
+  const collector = { role: 'maintainer' as const, agencyKind: 'maintenance' as const };
+  const ask = { from: 'reviewed' as const, to: 'open' as const, actor: admin, note: '', version: 3, sentVersion: 3 };
+
+  it('gives the rule of an allowed step, and refuses with the kind that says why', () => {
+    assert.equal(authorizeTransition(ask).requiresComplete, true);
+    const refusal = (f: () => unknown) => {
+      try {
+        f();
+      } catch (err) {
+        return err as DomainError;
+      }
+      assert.fail('expected a refusal');
+    };
+    assert.equal(refusal(() => authorizeTransition({ ...ask, actor: collector })).kind, 'forbidden');
+    assert.equal(refusal(() => authorizeTransition({ ...ask, from: 'open', to: 'suspended' })).kind, 'invalid', 'suspending needs a note');
+    const wrongState = refusal(() => authorizeTransition({ ...ask, from: 'registered' }));
+    assert.equal(wrongState.kind, 'conflict');
+    assert.deepEqual(wrongState.details, { state: 'registered' });
+    const stale = refusal(() => authorizeTransition({ ...ask, sentVersion: 2 }));
+    assert.equal(stale.kind, 'conflict');
+    assert.deepEqual(stale.details, { currentVersion: 3 });
+    // The step is checked before the version: a caller who may not take it learns that first.
+    assert.equal(refusal(() => authorizeTransition({ ...ask, actor: collector, sentVersion: 2 })).kind, 'forbidden');
+  });
+
+  it('refuses to open an incomplete unit with what is missing (422)', () => {
+    const missing = [{ rule: 'point_totals', en: 'point totals', zh: '点位总数', mandatory: true }];
+    assert.throws(
+      () => assertComplete({ complete: false, missing, registeredDetectionPoints: 0, registeredLinkagePoints: 0, pointsWithoutPosition: 0, drawingsOverdue: false } as unknown as Completeness),
+      (err: DomainError) => err.kind === 'unprocessable' && err.code === 'incomplete' && /point totals/.test(err.message),
+    );
+  });
+
+  it('ends construction only on a passing check of a unit under construction', () => {
+    assert.equal(acceptanceEndsConstruction({ result: 'pass' }, true), true);
+    assert.equal(acceptanceEndsConstruction({ result: 'pass' }, false), false);
+    assert.equal(acceptanceEndsConstruction({ result: 'fail' }, true), false);
+  });
+
+  it('folds (district, state) counts into one funnel per district with every state present', () => {
+    const f = funnelByRegion([
+      { region_adcode: 320106, region_name: '鼓楼区', onboarding_state: 'open', n: 4, under_construction: 1 },
+      { region_adcode: 320106, region_name: '鼓楼区', onboarding_state: 'collecting', n: 2, under_construction: 0 },
+      { region_adcode: null, region_name: null, onboarding_state: 'registered', n: 1, under_construction: 1 },
+    ]);
+    assert.equal(f.length, 2);
+    assert.deepEqual([f[0]!.total, f[0]!.underConstruction, f[0]!.counts.open, f[0]!.counts.collecting, f[0]!.counts.closed], [6, 1, 4, 2, 0]);
+    assert.deepEqual([f[1]!.regionAdcode, f[1]!.total], [null, 1]);
+  });
+});
+
+describe('placement rules', () => {
+  const bounds = { minLon: 118.78, minLat: 32.05, maxLon: 118.7806, maxLat: 32.0504 };
+  const origin = originOf(bounds);
+
+  it('fits a new plan to the building box: the top-left pixel is the north-west corner', () => {
+    const t = planTransformFor({ widthPx: 600, heightPx: 400 }, bounds);
+    const [w, h] = wgs84ToFrame(origin, bounds.maxLon, bounds.maxLat);
+    const [x0, y0] = applyAffine(t, 0, 0);
+    assert.ok(Math.abs(x0) < 1e-9 && Math.abs(y0 - h) < 1e-6);
+    assert.ok(applyAffine(t, 600, 400)[0] <= w + 1e-6);
+  });
+
+  it('places a point from frame metres, WGS84 or plan pixels, and says what is missing', () => {
+    const local = placePoint({ localXY: [10, 5] }, origin, 2, null);
+    assert.deepEqual(local.localXY, [10, 5]);
+    const back = placePoint({ lonLatWgs84: local.lonLatWgs84 }, origin, 2, null);
+    assert.ok(Math.abs(back.localXY[0] - 10) < 1e-6 && Math.abs(back.localXY[1] - 5) < 1e-6);
+    assert.deepEqual(placePoint({ planPx: [3, 4] }, origin, 2, [2, 0, 1, 0, 2, 1]).localXY, [7, 9]);
+    assert.throws(() => placePoint({ planPx: [3, 4] }, origin, 2, null), (err: DomainError) => err.kind === 'conflict' && /floor 2/.test(err.message));
+    assert.throws(() => positionFloor({ planPx: [1, 1] }, null), (err: DomainError) => err.kind === 'invalid');
+    assert.equal(positionFloor({ localXY: [1, 1] }, null), null);
+    assert.equal(positionFloor({ planPx: [1, 1], floor: 3 }, 5), 3);
+    assert.equal(positionFloor({ planPx: [1, 1] }, 5), 5);
+  });
+
+  it('refuses a whole import when any row is invalid', () => {
+    assert.doesNotThrow(() => assertImportable({ points: [], errors: [] }));
+    assert.throws(
+      () => assertImportable({ points: [], errors: [{ row: 2, message: 'bad' }] }),
+      (err: DomainError) => err.kind === 'invalid' && (err.details?.rows as unknown[]).length === 1,
+    );
   });
 });

@@ -14,9 +14,10 @@ export interface FrameBounds {
 export const originOf = (b: Pick<FrameBounds, 'minLon' | 'minLat'>): FrameOrigin => ({ lonWgs84: b.minLon, latWgs84: b.minLat });
 
 /** The affine that fits a new plan image to the building's bounding box (pixels → metres). */
-export function planTransformFor(size: { widthPx: number; heightPx: number }, bounds: FrameBounds): number[] {
+export function planTransformFor(size: { widthPx: number; heightPx: number }, bounds: FrameBounds): [number, number, number, number, number, number] {
   const [wM, hM] = wgs84ToFrame(originOf(bounds), bounds.maxLon, bounds.maxLat);
-  return [...fitPlanToBox(size.widthPx, size.heightPx, wM, hM)];
+  const [a, b, c, d, e, f] = fitPlanToBox(size.widthPx, size.heightPx, wM, hM);
+  return [a, b, c, d, e, f];
 }
 
 /** A point's position as sent: exactly one of plan pixels, building-frame metres or WGS84. */
