@@ -10,7 +10,10 @@
 // Figures: the rule run that creates the tasks (tasks deleted before each run), the steady
 // run that finds them all present (what every SUPERVISION_EVAL_MS tick costs), split into
 // reading the snapshot and the pure rules; GET /api/supervision/tasks for a district
-// supervisor (view=mine, pending) and for an admin (view=all, first 200).
+// supervisor (view=mine, pending) and for an admin (view=all, first 200). Then the second
+// part: the inspection plan over every unit beside its baseline, the analytics inspection
+// ranking alone (the plan calls it); the plan list, the league, agency and supervisor
+// statistics and a district's monthly table over HTTP. 50 maintenance agencies hold the units.
 //
 // Options: --units N (default 100000) | --runs N (default 3)
 import type { BenchContext } from '@firelink/common/testing';
@@ -22,6 +25,10 @@ import { startServer } from '../src/main.ts';
 import { evaluateRules, type RuleConfig } from '../src/supervision/domain/rules.ts';
 import { supervisionFeature } from '../src/supervision/feature.ts';
 import type { SupervisionService } from '../src/supervision/service.ts';
+import type { SupervisionWork } from '../src/supervision/work-service.ts';
+import { prioritiesQuery } from '../src/analytics/queries.ts';
+import { refreshAnalytics } from '../src/analytics/service.ts';
+import { ALL } from '../src/auth/scope.ts';
 
 const DISTRICTS = [320102, 320104, 320105, 320106, 320111, 320113, 320114, 320115, 320116, 320117, 320118];
 const RULES: RuleConfig = { hostOfflineHours: 24, offDutyHours: 24, faultRepairHours: 72, falseAlarmCount: 3, falseAlarmWindowDays: 30, disabledPointDays: 30 };
@@ -42,11 +49,12 @@ export default async function bench(ctx: BenchContext): Promise<void> {
   const runs = arg(ctx.args, 'runs', 3);
   const pool = createPool(ctx.databaseUrl);
   let service: SupervisionService | undefined;
+  let work: SupervisionWork | undefined;
   const server = await startServer({
     config: loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', FIRELINK_DEMO: '0' }),
     databaseUrl: ctx.databaseUrl,
     logger: createLogger('warn'),
-    features: [supervisionFeature({ options: { rules: RULES, taskDays: 7, everyMs: 0 }, expose: (s) => (service = s) })],
+    features: [supervisionFeature({ options: { rules: RULES, taskDays: 7, everyMs: 0 }, expose: (s, w) => ((service = s), (work = w)) })],
   });
   const base = `http://127.0.0.1:${server.httpPort}`;
   try {
@@ -100,6 +108,11 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       supervisors.push(s);
     }
     const admin = await createTestUser(pool, { role: 'admin', ttlHours: 4 });
+    await pool.query(`INSERT INTO maintenance_agencies (name) SELECT '模拟维保' || g FROM generate_series(1, 50) g`);
+    await pool.query(`UPDATE units SET maintenance_agency_id = (SELECT min(id) FROM maintenance_agencies) + id % 50`);
+    const tr = performance.now();
+    await refreshAnalytics(pool);
+    ctx.log(`analytics rollups refreshed in ${((performance.now() - tr) / 1000).toFixed(1)} s`);
     await pool.query('ANALYZE');
     const counts = (
       await pool.query(`SELECT (SELECT count(*) FROM units)::int AS units, (SELECT count(*) FROM alarms WHERE state <> 'closed')::int AS open,
@@ -152,6 +165,40 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     const mine = await list(supervisors[0]!.headers, 'view=mine&state=open,in_progress,checked&limit=500');
     const all = await list(admin.headers, 'view=all&limit=200');
 
+    // Second part: the plan beside the ranking it calls, then the reads over HTTP.
+    const w2 = work!;
+    const adminP = { userId: admin.userId, username: admin.username, role: 'admin' as const, scope: ALL };
+    const ranking: number[] = [];
+    const plan: number[] = [];
+    let planned = 0;
+    for (let i = 0; i < runs; i++) {
+      const now = new Date();
+      let t = performance.now();
+      await pool.query(prioritiesQuery({ from: new Date(now.getTime() - 90 * 86_400_000), to: now, scope: ALL, region: null, limit: 1_000_000 }));
+      ranking.push(performance.now() - t);
+      t = performance.now();
+      planned = (await w2.generatePlan(adminP, { windowDays: 90 }, null)).units;
+      plan.push(performance.now() - t);
+    }
+    const get = async (headers: Record<string, string>, path: string) => {
+      const times: number[] = [];
+      let body: Record<string, unknown> = {};
+      for (let i = 0; i <= runs; i++) {
+        const t = performance.now();
+        const res = await fetch(`${base}/api/supervision${path}`, { headers });
+        body = (await res.json()) as Record<string, unknown>;
+        if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${JSON.stringify(body)}`);
+        if (i > 0) times.push(performance.now() - t);
+      }
+      return { ms: median(times), body };
+    };
+    const planMine = await get(supervisors[0]!.headers, '/plan?view=mine&limit=500');
+    const league = await get(admin.headers, '/league');
+    const agencies = await get(admin.headers, '/stats/agencies?kind=maintenance');
+    const supStats = await get(admin.headers, '/stats/supervisors');
+    const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+    const monthly = await get(supervisors[0]!.headers, `/monthly-units?month=${month}`);
+
     const rows: Array<[string, string, string]> = [
       ['rule run, creating every task', ms(median(create)), `${created} tasks from ${counts.open} open alarms`],
       ['rule run, tasks already present', ms(median(steady)), `${candidates} candidates, 0 created`],
@@ -159,6 +206,13 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       ['  of which the pure rules', ms(median(pure)), `${units} units`],
       ['task list, district supervisor (mine, pending)', ms(mine.ms), `${mine.total} tasks`],
       ['task list, admin (all, first 200)', ms(all.ms), `${all.total} tasks`],
+      ['baseline: analytics inspection ranking, 90 days', ms(median(ranking)), `${units} units`],
+      ['inspection plan from the ranking (bands, write)', ms(median(plan)), `${planned} units planned`],
+      ['plan list, district supervisor (mine, first 500)', ms(planMine.ms), `${planMine.body.total} units`],
+      ['league, admin (cities and districts)', ms(league.ms), `${(league.body.items as unknown[]).length} regions`],
+      ['maintenance agency statistics, admin (30 days)', ms(agencies.ms), `${(agencies.body.items as unknown[]).length} agencies`],
+      ['supervisor statistics, admin (30 days)', ms(supStats.ms), `${(supStats.body.items as unknown[]).length} supervisors`],
+      ['monthly unit table, district supervisor', ms(monthly.ms), `${(monthly.body.rows as unknown[]).length} rows`],
     ];
     const w = Math.max(...rows.map((r) => r[0].length));
     process.stdout.write(`supervision benchmark: ${units} units, median of ${runs} runs\n`);

@@ -194,7 +194,7 @@ describe('supervise view in Chromium', { skip, timeout: 300_000 }, () => {
       await page.screenshot({ path: join(SHOTS, 'supervise-1280.png') });
 
       await page.click('[data-testid=lang-switch]');
-      await page.waitForFunction(() => document.querySelector('.sv-top h1')?.textContent === 'Supervision workspace');
+      await page.waitForFunction(() => document.querySelector('.sv-sections h1')?.textContent === 'Supervision workspace');
       assert.match((await page.textContent('[data-testid=sv-list]')) ?? '', /Host offline, unresolved/);
       await page.screenshot({ path: join(SHOTS, 'supervise-1280-en.png') });
       await page.click('[data-testid=lang-switch]');

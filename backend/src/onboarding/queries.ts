@@ -6,7 +6,7 @@ import type { Query } from '../db/pool.ts';
 
 export function agencyKindOfUser(userId: number): Query {
   return {
-    text: `SELECT ma.kind FROM users u JOIN maintenance_agencies ma ON ma.id = u.maintenance_agency_id WHERE u.id = $1`,
+    text: `SELECT ma.id, ma.kind FROM users u JOIN maintenance_agencies ma ON ma.id = u.maintenance_agency_id WHERE u.id = $1`,
     values: [userId],
   };
 }

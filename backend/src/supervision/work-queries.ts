@@ -546,7 +546,7 @@ export function assignmentHistory(scope: Scope, limit: number): Query {
   const regionPred = scopePredicate(scope, { region: 'a.entity_id::int' }, values);
   values.push(limit);
   return {
-    text: `SELECT a.id, a.at, a.actor_name, a.action, a.entity, a.entity_id, a.before, a.after,
+    text: `SELECT a.id, a.at, COALESCE((SELECT display_name FROM users WHERE id = a.actor_id), a.actor_name) AS actor_name, a.action, a.entity, a.entity_id, a.before, a.after,
              CASE WHEN a.entity = 'unit' THEN (SELECT name FROM units WHERE id = a.entity_id::bigint) ELSE (SELECT name FROM regions WHERE adcode = a.entity_id::int) END AS entity_name,
              (SELECT display_name FROM users WHERE id = (a.after->>'supervisorId')::bigint) AS supervisor_name
            FROM audit_log a

@@ -15,6 +15,7 @@ import { ingestFeature } from '../devices/feature.ts';
 import { loadConfig } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';
+import { onboardingFeature } from '../onboarding/feature.ts';
 import { liveFeature, type LiveParts } from '../pipeline/feature.ts';
 import { supervisionFeature } from './feature.ts';
 import type { SupervisionWork } from './work-service.ts';
@@ -120,6 +121,7 @@ describe('supervision: plan, inspections, cases, statistics, acceptance, reports
       features: [
         liveFeature({ expose: (x) => (live = x) }),
         ingestFeature({ onStarted: (h) => (gbPort = h.port) }),
+        onboardingFeature(),
         supervisionFeature({
           options: {
             rules: { hostOfflineHours: 24, offDutyHours: 12, faultRepairHours: 72, falseAlarmCount: 3, falseAlarmWindowDays: 30, disabledPointDays: 7 },
@@ -377,6 +379,11 @@ describe('supervision: plan, inspections, cases, statistics, acceptance, reports
     assert.equal(own.status, 403);
     assert.match(own.body.message, /collected this unit/);
     assert.equal((await call(ownAgency, 'POST', '/api/supervision/acceptance', { ...sign, result: 'fail' })).status, 403);
+    // Nor pass it through the onboarding room's own acceptance form (the hook in onboarding/service.ts); a fail is still recorded.
+    const form = { checkedOn: today(), deviceTested: true, fireSignalReceived: true, faultSignalReceived: true, supervisorySignalReceived: true, feedbackSignalReceived: true, dutyCheckAnswered: true, result: 'pass', inspector: '甲公司' };
+    assert.equal((await call(ownAgency, 'POST', `/api/units/${newUnit}/acceptance-checks`, form)).status, 403);
+    assert.equal((await call(ownAgency, 'POST', `/api/units/${newUnit}/acceptance-checks`, { ...form, result: 'fail' })).status, 201);
+    await db.pool.query(`DELETE FROM acceptance_checks WHERE unit_id = $1`, [newUnit]);
     // Scope: 鼓楼 neither reads the evidence nor signs; a device of another unit is refused.
     assert.equal((await call(supG, 'GET', `/api/supervision/acceptance/evidence?unit=${newUnit}&device=${newDevice}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`)).status, 404);
     assert.equal((await call(supG, 'POST', '/api/supervision/acceptance', sign)).status, 404);
