@@ -1,12 +1,10 @@
 // TCP adapter around the codec: thousands of concurrent UITDs on GB26875_PORT.
 //
-// A connection speaks binary frames, or (some vendors) the same frames as ASCII hex text:
-// told apart by its first bytes, and answered in kind.
-// Per connection: a FrameDecoder, a bound on frames in flight (the socket is paused while
-// it is reached, so a flooding peer is slowed, not buffered), an idle timeout and a
-// garbage budget. Frames are handed to the store as they arrive; the store keeps each
-// device's frames in arrival order and commits them in batches. One peer's failure never touches
-// another's. An upload is confirmed (command 3, serial echoed, addresses swapped) only
+// The wire of one connection (binary or ASCII hex, decoder, garbage budget, backpressure)
+// is connection.ts; this file holds the listener's policies (timeouts, who holds which
+// address, peer allowlists, per-IP limits) and the downlink API. Frames are handed to the
+// store as they arrive; the store keeps each device's frames in arrival order and commits
+// them in batches. One peer's failure never touches another's. An upload is confirmed (command 3, serial echoed, addresses swapped) only
 // after its events are committed; a bad checksum is denied (command 6). Events are
 // published on the bus after commit.
 //
@@ -25,16 +23,14 @@
 // open: a connection must hold an address within `firstFrameTimeoutMs`, a frame once begun
 // must be complete within `partialFrameTimeoutMs`, and a connection without a valid frame
 // for `idleTimeoutMs` is closed.
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import type { EventBus, StoredEvent } from '@firelink/common';
 import { parseAdu, type AduObject } from '../codec/adu.ts';
-import { DecodeError } from '../codec/errors.ts';
-import { FrameDecoder } from '../codec/frame-decoder.ts';
-import { AsciiHexFramer, detectWireFormat, toAsciiHex } from '../codec/ascii-hex.ts';
 import { Command, encodeConfirm, encodeDeny, encodeFrame, type Frame } from '../codec/frame.ts';
 import { encodeAdu } from '../codec/adu.ts';
 import { isoLocalAt } from '../codec/time-label.ts';
 import type { EventStore } from '../store/event-store.ts';
+import { DeviceConnection as Connection } from './connection.ts';
 import { LatencyRecorder } from './latency.ts';
 
 export interface IngestLogger {
@@ -100,35 +96,6 @@ export interface Gb26875ServerOptions {
    * or a TLS/TCP proxy on this machine, behind which every device shares one address).
    */
   perIpLimitExempt?: (ip: string) => boolean;
-}
-
-interface Connection {
-  socket: Socket;
-  /** ip:port */
-  peer: string;
-  ip: string;
-  decoder: FrameDecoder;
-  inflight: number;
-  address: number | null;
-  garbageBytes: number;
-  nextSerial: number;
-  paused: boolean;
-  /** A frame was refused (peer not allowed, address held): nothing more is read from this connection. */
-  refused?: boolean;
-  /** When the connection was accepted (ms since epoch). */
-  openedAt: number;
-  /** Last valid frame (ms since epoch; 0 = none yet): liveness for the idle timeout and for holding an address. */
-  lastFrameAt: number;
-  /** Since when bytes of an incomplete frame have been waiting (ms since epoch), or null. */
-  partialSince: number | null;
-  /** Pending challenge of this connection's hold on its address (another peer claimed it). */
-  challenge: NodeJS.Timeout | null;
-  /** How the device speaks: decided from its first bytes (null until then). */
-  wire: 'binary' | 'ascii-hex' | null;
-  /** First bytes held until the wire format is known. */
-  head: Buffer;
-  /** Set for ASCII-hex devices: text in, and our replies out, as hex digits. */
-  hex?: AsciiHexFramer;
 }
 
 export interface Gb26875Server {
@@ -197,9 +164,7 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
     log.warn(obj, msg);
   };
 
-  const write = (c: Connection, bytes: Buffer) => {
-    if (!c.socket.destroyed && c.socket.writable) c.socket.write(c.hex ? toAsciiHex(bytes) : bytes);
-  };
+  const write = (c: Connection, bytes: Buffer) => c.write(bytes);
 
   const sendTo = (c: Connection, command: number, type: number, objects: AduObject[]): number => {
     const serial = c.nextSerial;
@@ -324,95 +289,18 @@ export async function startGb26875Server(opts: Gb26875ServerOptions): Promise<Gb
       return;
     }
     perIp.set(ip, open);
-    const c: Connection = {
-      socket,
-      peer,
-      ip,
-      decoder: new FrameDecoder(),
-      inflight: 0,
-      address: null,
-      garbageBytes: 0,
-      nextSerial: 0,
-      paused: false,
-      wire: null,
-      head: Buffer.alloc(0),
-      openedAt: Date.now(),
-      lastFrameAt: 0,
-      partialSince: null,
-      challenge: null,
-    };
-    conns.add(c);
-    socket.on('data', (data: Buffer) => {
-      if (c.refused) return;
-      const now = process.hrtime.bigint();
-      let chunk = data;
-      if (c.wire === null) {
-        // Binary frames or a vendor's ASCII hex text: told apart by the first bytes.
-        c.head = Buffer.concat([c.head, data]);
-        const wire = detectWireFormat(c.head) ?? (c.head.length > 64 ? 'binary' : null);
-        if (wire === null) {
-          c.partialSince ??= Date.now();
-          return;
-        }
-        c.wire = wire;
-        chunk = c.head;
-        c.head = Buffer.alloc(0);
-        if (wire === 'ascii-hex') {
-          c.hex = new AsciiHexFramer();
-          log.info({ peer }, 'device speaks GB/T 26875 as ASCII hex text; replying in kind');
-        }
-      }
-      if (c.hex) {
-        const r = c.hex.push(chunk);
-        chunk = r.bytes;
-        c.garbageBytes += r.garbage;
-        if (c.garbageBytes > maxGarbage) {
-          log.warn({ peer, bytes: c.garbageBytes }, 'too many characters that are not hex digits; closing the connection');
-          socket.destroy();
-          return;
-        }
-      }
-      let framed = false;
-      for (const item of c.decoder.push(chunk)) {
-        if (item instanceof DecodeError) {
-          if (item.code === 'checksum' && item.header) {
-            write(c, encodeDeny(item.header));
-            counters.framesDenied++;
-          }
-          c.garbageBytes += item.bytes.length;
-          log.debug({ peer, code: item.code, offset: item.offset }, item.message);
-          if (c.garbageBytes > maxGarbage) {
-            log.warn({ peer, bytes: c.garbageBytes }, 'too many undecodable bytes; closing the connection');
-            socket.destroy();
-            return;
-          }
-          continue;
-        }
-        c.garbageBytes = 0;
-        framed = true;
-        c.lastFrameAt = Date.now();
-        c.inflight++;
-        handle(c, item, now)
-          .catch((err: unknown) => {
-            log.error({ err, peer: c.peer }, 'frame handler failed; closing the connection');
-            socket.destroy();
-          })
-          .finally(() => {
-            c.inflight--;
-            if (c.paused && c.inflight <= maxQueue / 2) {
-              c.paused = false;
-              socket.resume();
-            }
-          });
-      }
-      // A frame begun must be finished within partialFrameTimeoutMs; each completed frame restarts the clock.
-      if (c.decoder.buffered === 0) c.partialSince = null;
-      else if (framed || c.partialSince === null) c.partialSince = Date.now();
-      if (c.inflight >= maxQueue && !c.paused) {
-        c.paused = true;
-        socket.pause();
-      }
+    const c: Connection = new Connection(socket, { maxQueuedFrames: maxQueue, maxGarbageBytes: maxGarbage }, {
+      frame: (frame, receivedAtNs) => handle(c, frame, receivedAtNs),
+      badChecksum: (header) => {
+        write(c, encodeDeny(header));
+        counters.framesDenied++;
+      },
+      garbage: (code, offset, message) => log.debug({ peer, code, offset }, message),
+      closedForGarbage: (reason, bytes) => log.warn({ peer, bytes }, reason),
+      asciiHex: () => log.info({ peer }, 'device speaks GB/T 26875 as ASCII hex text; replying in kind'),
+      handlerFailed: (err) => log.error({ err, peer }, 'frame handler failed; closing the connection'),
     });
+    conns.add(c);
     socket.on('error', () => {});
     socket.on('close', () => {
       const left = (perIp.get(ip) ?? 1) - 1;
