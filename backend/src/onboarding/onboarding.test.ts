@@ -384,7 +384,7 @@ describe('units API and onboarding workflow', () => {
     const audit = await db.pool.query(`SELECT before, after FROM audit_log WHERE action = 'device.peers' ORDER BY id`);
     assert.equal(audit.rows.length, 2, 'each change audited, refused ones not');
     assert.deepEqual(audit.rows[1].before.allowedPeers, ['10.1.0.0/16', '2001:db8::1/128']);
-    // Unbinding keeps the list: only the roles that set it may drop it (device-registration.test.ts).
+    // Unbinding keeps the list: only the roles that set it may drop it (devices/registration.test.ts).
     await call(admin, 'PATCH', path, { allowedPeers: ['10.9.0.0/16'] });
     assert.equal((await call(admin, 'DELETE', path)).status, 200);
     const after = await db.pool.query(`SELECT unit_id, allowed_peers::text[] AS allowed_peers FROM devices WHERE id = $1`, [dev.body.id]);
