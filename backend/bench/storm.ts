@@ -80,6 +80,9 @@ interface PhaseReport {
   smsMaxPerRecipient: number;
   groups: number;
   load1: number;
+  alarmBatches: number;
+  alarmEvents: number;
+  alarmMs: number;
 }
 
 async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitId: number }>, seconds: number, token: string, run: number): Promise<{ phases: PhaseReport[]; duplicates: number; alarms: number; flapped: number }> {
@@ -116,6 +119,19 @@ async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitI
       },
     ],
   });
+  // The alarm stage's own time (AlarmService.applyEvents: one transaction per batch), read by wrapping the instance's method.
+  const alarmStage = { batches: 0, events: 0, ms: 0 };
+  const apply = parts!.alarms.applyEvents.bind(parts!.alarms);
+  parts!.alarms.applyEvents = async (events) => {
+    const t = performance.now();
+    try {
+      return await apply(events);
+    } finally {
+      alarmStage.batches++;
+      alarmStage.events += events.length;
+      alarmStage.ms += performance.now() - t;
+    }
+  };
   const phases: Array<{ name: string; kind: 'analog' | 'storm' | 'restore'; rate: number; seconds: number }> = [];
   for (const rate of [1000, 3000]) {
     phases.push({ name: `baseline ${rate}/s`, kind: 'analog', rate, seconds });
@@ -160,7 +176,13 @@ async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitI
     while ((intake?.queued ?? 0) > 0) await new Promise((r) => setTimeout(r, 20));
     await intake!.flush();
     const drainMs = performance.now() - sentAt;
-    const report = JSON.parse((await nextLine('report')).slice(7)) as PhaseReport;
+    // NaN travels as null in JSON.
+    const report = JSON.parse((await nextLine('report')).slice(7), (_k, v: unknown) => (v === null ? NaN : v)) as PhaseReport;
+    if (!report.lastStorm || typeof report.lastStorm !== 'object') report.lastStorm = null;
+    const stage = { ...alarmStage };
+    alarmStage.batches = 0;
+    alarmStage.events = 0;
+    alarmStage.ms = 0;
     clearInterval(sampler);
     const sms = (
       await admin.query(
@@ -169,11 +191,14 @@ async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitI
       )
     ).rows[0];
     const groups = Number((await admin.query(`SELECT count(*) FROM alarm_groups`)).rows[0].count);
-    Object.assign(report, { drainMs, maxPipelineQueue: maxPipe, maxNotifyQueue: maxNotify, smsQueued: Number(sms.n), smsMaxPerRecipient: Number(sms.top), groups, load1: os.loadavg()[0]! });
+    Object.assign(report, { alarmBatches: stage.batches, alarmEvents: stage.events, alarmMs: stage.ms, drainMs, maxPipelineQueue: maxPipe, maxNotifyQueue: maxNotify, smsQueued: Number(sms.n), smsMaxPerRecipient: Number(sms.top), groups, load1: os.loadavg()[0]! });
     out.push(report);
     ctx.log(
       `run ${run} ${report.name}: confirm p50/p99 ${report.confirmP50.toFixed(1)}/${report.confirmP99.toFixed(1)} ms` +
-        (report.kind === 'storm' ? `, wall p99 ${report.wallP99.toFixed(0)} ms (missing ${report.wallMissing}), drain ${drainMs.toFixed(0)} ms, SMS ${report.smsQueued}` : ''),
+        (report.kind !== 'analog'
+          ? `, wall p99 ${report.wallP99.toFixed(0)} ms (missing ${report.wallMissing}), drain ${drainMs.toFixed(0)} ms, SMS ${report.smsQueued}, ` +
+            `alarm stage ${stage.batches} batches / ${stage.events} events in ${stage.ms.toFixed(0)} ms (${(stage.events / Math.max(stage.ms / 1000, 0.001)).toFixed(0)} events/s)`
+          : ''),
     );
   }
   child.stdin!.end();
@@ -247,6 +272,10 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       ].join(' | ');
     }),
     '',
+    `alarm stage (AlarmService.applyEvents, one transaction per batch) per phase, median: ${names
+      .filter((n) => results[0]!.phases.find((p) => p.name === n)!.kind !== 'analog')
+      .map((n) => `${n}: ${f(med(n, 'alarmEvents'))} events in ${f(med(n, 'alarmBatches'))} batches, ${f(med(n, 'alarmMs'))} ms`)
+      .join('; ')}`,
     `per run: unconfirmed uploads ${results.map((r) => r.phases.reduce((s, p) => s + p.unconfirmed, 0)).join(' / ')}; fault frames never on the wall ${results.map((r) => r.phases.reduce((s, p) => s + p.wallMissing, 0)).join(' / ')}`,
     `per run: mains-fault alarm rows ${results.map((r) => r.alarms).join(' / ')} for ${deviceCount} devices, duplicates ${results.map((r) => r.duplicates).join(' / ')} (must be 0), reopened by flapping ${results.map((r) => r.flapped).join(' / ')}`,
     `per run: storm groups ${results.map((r) => r.phases[r.phases.length - 1]!.groups).join(' / ')}; last storm message ${JSON.stringify(results[results.length - 1]!.phases.find((p) => p.kind === 'storm' && p.lastStorm)?.lastStorm ?? null)}`,
