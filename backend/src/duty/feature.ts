@@ -2,12 +2,20 @@
 // sender of duty alerts (outbox channel duty_alert, through the SMS gateway when one is set).
 import { HttpSmsGateway, type SmsGateway } from '../notifications/gateway.ts';
 import type { FeatureFactory } from '../kernel/feature.ts';
+import { ALL } from '../auth/scope.ts';
+import { SupervisionService } from '../supervision/service.ts';
 import { DutyAlertSender } from './alerts.ts';
+import { DeadlineWatch } from './deadlines.ts';
 import { dutyRouter } from './routes.ts';
 import { CommTester, type CommTesterOptions } from './service.ts';
 
 export function dutyFeature(
-  overrides: { comm?: Partial<CommTesterOptions>; expose?: (comm: CommTester, alerts: DutyAlertSender | null) => void; alertGateway?: SmsGateway } = {},
+  overrides: {
+    comm?: Partial<CommTesterOptions>;
+    expose?: (comm: CommTester, alerts: DutyAlertSender | null, deadlines: DeadlineWatch) => void;
+    alertGateway?: SmsGateway;
+    now?: () => Date;
+  } = {},
 ): FeatureFactory {
   return (ctx) => {
     const comm = new CommTester(
@@ -32,18 +40,46 @@ export function dutyFeature(
           ctx.logger.child({ feature: 'duty_alert' }),
         )
       : null;
-    overrides.expose?.(comm, alerts);
+    // Overdue host-offline / off-duty deadlines become the supervisor's follow-up task through
+    // the supervision room's own createManual (as the system, center-wide).
+    const c = ctx.config;
+    const supervision = new SupervisionService(
+      ctx.pool,
+      {
+        rules: {
+          hostOfflineHours: c.SUPERVISION_HOST_OFFLINE_HOURS,
+          offDutyHours: c.SUPERVISION_OFF_DUTY_HOURS,
+          faultRepairHours: c.SUPERVISION_FAULT_REPAIR_HOURS,
+          falseAlarmCount: c.SUPERVISION_FALSE_ALARMS,
+          falseAlarmWindowDays: c.SUPERVISION_FALSE_ALARM_DAYS,
+          disabledPointDays: c.SUPERVISION_DISABLED_POINT_DAYS,
+        },
+        taskDays: c.SUPERVISION_TASK_DAYS,
+        everyMs: 0,
+        now: overrides.now,
+      },
+      ctx.logger.child({ feature: 'duty_follow_up' }),
+    );
+    const system = { userId: null, username: 'system', role: 'admin' as const, scope: ALL };
+    const deadlines = new DeadlineWatch(
+      ctx.pool,
+      { everyMs: c.DUTY_WATCH_MS, now: overrides.now, followUp: async (unitId, detail) => (await supervision.createManual(system, { unitId, detail }, null, 'system')).id },
+      ctx.logger.child({ feature: 'duty_deadlines' }),
+    );
+    overrides.expose?.(comm, alerts, deadlines);
     return {
       name: 'duty',
       routers: [{ path: '/api/duty', router: dutyRouter({ pool: ctx.pool, comm }) }],
       start: async () => {
         comm.start();
         alerts?.start();
+        deadlines.start();
         if (!comm.configured) ctx.logger.info('FORWARD_119_URL is not set: the daily 119 communication test does not run');
         if (!alerts) ctx.logger.info('SMS_GATEWAY_URL is not set: duty alerts stay in the outbox (channel duty_alert), not sent');
       },
       stop: async () => {
         await comm.stop();
+        await deadlines.stop();
         await alerts?.stop();
       },
     };

@@ -600,3 +600,49 @@ export function disabledByUnit(scope: Scope, f: { region?: number | undefined; u
     values,
   };
 }
+
+/**
+ * Claims the overdue procedure deadlines not reminded yet (one reminder per alarm and
+ * deadline): open host-offline, off-duty and fault alarms past deadline_at.
+ */
+export function claimOverdueDeadlines(at: string, limit: number): Query {
+  return {
+    text: `WITH due AS (
+             SELECT a.id, a.deadline_at FROM alarms a
+              WHERE a.deadline_at < $1::timestamptz AND a.state <> 'closed' AND a.kind IN ('host_offline', 'off_duty', 'fault') AND a.unit_id IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM alarm_deadline_reminders r WHERE r.alarm_id = a.id AND r.deadline_at = a.deadline_at)
+              ORDER BY a.deadline_at LIMIT $2),
+           ins AS (INSERT INTO alarm_deadline_reminders (alarm_id, deadline_at, reminded_at) SELECT id, deadline_at, $1 FROM due
+                   ON CONFLICT DO NOTHING RETURNING alarm_id)
+           SELECT a.id, a.kind, a.unit_id, a.deadline_at, a.cause, u.name AS unit_name, u.region_adcode, u.contacts,
+                  ma.phone AS agency_phone, e.kind AS first_kind
+             FROM ins JOIN alarms a ON a.id = ins.alarm_id JOIN units u ON u.id = a.unit_id
+             LEFT JOIN maintenance_agencies ma ON ma.id = u.maintenance_agency_id
+             LEFT JOIN events e ON e.id = a.first_event_id
+            ORDER BY a.id`,
+    values: [at, limit],
+  };
+}
+
+/** An SMS reminder to the unit or its maintenance agency (outbox channel 'sms', sent by the SMS worker). */
+export function enqueueSmsReminder(phone: string, unitId: number, text: string, alarmId: number): Query {
+  return {
+    text: `INSERT INTO outbox (channel, recipient, payload, ref_entity, ref_id) VALUES ('sms', $1, $2, 'unit', $3) RETURNING id`,
+    values: [phone, JSON.stringify({ text, kind: 'deadline_overdue', alarmId }), String(unitId)],
+  };
+}
+
+export function setReminderResult(alarmId: number, deadlineAt: string, messages: number, taskId: number | null): Query {
+  return { text: `UPDATE alarm_deadline_reminders SET messages = $3, task_id = $4 WHERE alarm_id = $1 AND deadline_at = $2`, values: [alarmId, deadlineAt, messages, taskId] };
+}
+
+/** Duty chiefs rostered at `at` for a post that covers the region (the district, its city or province). */
+export function chiefsCovering(region: number, at: string): Query {
+  return {
+    text: `SELECT DISTINCT ON (s.user_id) s.user_id, s.phone, s.region_adcode FROM duty_shifts s JOIN users u ON u.id = s.user_id
+            WHERE s.region_adcode IN ($1, ($1 / 100) * 100, ($1 / 10000) * 10000) AND s.duty_role = 'chief'
+              AND s.starts_at <= $2::timestamptz AND s.ends_at > $2::timestamptz AND NOT u.disabled
+            ORDER BY s.user_id, s.starts_at DESC`,
+    values: [region, at],
+  };
+}
