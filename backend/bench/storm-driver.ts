@@ -49,7 +49,9 @@ function onWallMessage(m: { type: string; alarm?: { unitId: number | null; state
   }
   if ((m.type !== 'alarm_opened' && m.type !== 'alarm_updated') || !m.alarm || m.alarm.kind !== 'fault') return;
   alarmMessages++;
-  if (m.alarm.state === 'closed' || m.alarm.clearedAt !== null || m.alarm.unitId === null) return;
+  // An opening counts even when the alarm is already closed (fault and restoration in one
+  // alarm batch: the message carries the alarm as it is after the batch).
+  if (m.alarm.unitId === null || (m.type !== 'alarm_opened' && (m.alarm.state === 'closed' || m.alarm.clearedAt !== null))) return;
   const address = addressOfUnit.get(m.alarm.unitId);
   const sends = address === undefined ? undefined : pendingWall.get(address);
   if (!sends?.length) return;
