@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type pg from 'pg';
 import type { Role } from '@firelink/common';
+import * as q from './queries.ts';
 import type { Principal, Scope } from './scope.ts';
 
 export const SESSION_COOKIE = 'fl_session';
@@ -39,14 +40,8 @@ export function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
-/** The user with both jurisdiction lists, in one round trip (it runs on every request). */
-const PRINCIPAL_SQL = `SELECT u.id, u.username, u.role, u.disabled,
-    COALESCE((SELECT array_agg(r.adcode ORDER BY r.adcode) FROM user_regions r WHERE r.user_id = u.id), '{}') AS adcodes,
-    COALESCE((SELECT array_agg(x.unit_id ORDER BY x.unit_id) FROM user_units x WHERE x.user_id = u.id), '{}') AS unit_ids
-  FROM users u WHERE u.id = $1`;
-
 export async function principalForUser(pool: pg.Pool | pg.ClientBase, userId: number): Promise<Principal | null> {
-  const u = await pool.query(PRINCIPAL_SQL, [userId]);
+  const u = await pool.query(q.principalOfUser(userId));
   const row = u.rows[0];
   if (!row || row.disabled) return null;
   const role = row.role as Role;
@@ -76,15 +71,11 @@ export async function authenticateRequest(pool: pg.Pool, req: IncomingMessage): 
   const tokenHash = hashToken(t.token);
   // A map pan fetches dozens of tiles at once: a read per request, and last_seen_at written
   // at most once a minute, so concurrent requests never queue on the session row's lock.
-  const s = await pool.query(
-    `SELECT user_id, csrf_token, label, last_seen_at < now() - interval '1 minute' AS stale
-       FROM sessions WHERE token_hash = $1 AND expires_at > now() AND kind = $2`,
-    [tokenHash, t.kind],
-  );
+  const s = await pool.query(q.sessionForToken(tokenHash, t.kind));
   const row = s.rows[0];
   if (!row) return null;
   if (row.stale) {
-    await pool.query(`UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1 AND last_seen_at < now() - interval '1 minute'`, [tokenHash]);
+    await pool.query(q.touchSession(tokenHash));
   }
   const principal = await principalForUser(pool, Number(row.user_id));
   return principal ? { principal, kind: t.kind, csrfToken: row.csrf_token, tokenHash, label: row.label ?? null } : null;

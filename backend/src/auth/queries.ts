@@ -3,6 +3,28 @@ import type { Query } from '@firelink/common';
 
 export type { Query };
 
+/** The user with both jurisdiction lists, in one round trip (it runs on every request). */
+export const principalOfUser = (userId: number): Query => ({
+  text: `SELECT u.id, u.username, u.role, u.disabled,
+    COALESCE((SELECT array_agg(r.adcode ORDER BY r.adcode) FROM user_regions r WHERE r.user_id = u.id), '{}') AS adcodes,
+    COALESCE((SELECT array_agg(x.unit_id ORDER BY x.unit_id) FROM user_units x WHERE x.user_id = u.id), '{}') AS unit_ids
+  FROM users u WHERE u.id = $1`,
+  values: [userId],
+});
+
+/** An unexpired session of this kind, and whether its last_seen_at is older than a minute. */
+export const sessionForToken = (tokenHash: string, kind: 'cookie' | 'bearer'): Query => ({
+  text: `SELECT user_id, csrf_token, label, last_seen_at < now() - interval '1 minute' AS stale
+           FROM sessions WHERE token_hash = $1 AND expires_at > now() AND kind = $2`,
+  values: [tokenHash, kind],
+});
+
+/** last_seen_at, written at most once a minute (concurrent requests never queue on the row's lock). */
+export const touchSession = (tokenHash: string): Query => ({
+  text: `UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1 AND last_seen_at < now() - interval '1 minute'`,
+  values: [tokenHash],
+});
+
 export const userForLogin = (username: string): Query => ({
   text: 'SELECT id, username, password_hash, disabled FROM users WHERE username = $1',
   values: [username],

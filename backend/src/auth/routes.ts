@@ -223,7 +223,7 @@ export function authRouter(deps: AuthRoutesDeps): Router {
     const auth = authOf(res.locals);
     let expiresAt: Date | null = null;
     if (auth) {
-      const r = await pool.query('SELECT expires_at FROM sessions WHERE token_hash = $1', [auth.tokenHash]);
+      const r = await pool.query(q.sessionExpiry(auth.tokenHash));
       expiresAt = r.rows[0]?.expires_at ?? null;
     }
     res.set('Cache-Control', 'no-store');
@@ -253,19 +253,11 @@ export function authRouter(deps: AuthRoutesDeps): Router {
     }
     const hash = await hashPassword(body.newPassword);
     const keep = authOf(res.locals)?.tokenHash ?? null;
-    const c = await pool.connect();
-    try {
-      await c.query('BEGIN');
+    await withTransaction(pool, async (c) => {
       await c.query(q.setPassword(userId, hash));
       await c.query(q.deleteOtherSessions(userId, keep));
       await recordAudit(c, { ...auditSource(req, p), action: 'user.password_changed', entity: 'user', entityId: userId, after: { self: true } });
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      c.release();
-    }
+    });
     res.status(204).end();
   });
 
