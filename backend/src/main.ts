@@ -28,6 +28,9 @@ export type { Feature, FeatureContext, FeatureFactory } from './kernel/feature.t
 // Features in start order; each later capability adds its factory here.
 export const FEATURES: FeatureFactory[] = [accessFeature, usersFeature, liveFeature(), onboardingFeature(), ingestFeature(), analyticsFeature, dispatchFeature, tilesFeature, dutyFeature(), supervisionFeature(), waterFeature, stationFeature];
 
+/** How long shutdown waits for sockets still open after every feature stopped (WebSocket close handshakes). */
+const SHUTDOWN_GRACE_MS = 2000;
+
 export interface RunningServer {
   httpPort: number;
   pool: Pool;
@@ -53,6 +56,14 @@ export async function startServer(opts: {
     headersTimeout: Math.min(config.HTTP_HEADERS_TIMEOUT_S * 1000, requestTimeout),
     // How often Node looks for requests past those times (default 30 s).
     connectionsCheckingInterval: Math.min(1000, requestTimeout / 2),
+  });
+  // Every socket, so that shutdown is bounded: upgraded sockets (WebSocket) are no longer
+  // HTTP connections, and a peer that never reads would otherwise hold close() for as long
+  // as the WebSocket close handshake waits (30 s).
+  const sockets = new Set<import('node:net').Socket>();
+  http.on('connection', (s) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
   });
   // Every upgrade is answered: features register their paths, any other gets 404 and is closed.
   upgradeRoutes(http, { logger, deadlineMs: config.UPGRADE_TIMEOUT_MS });
@@ -87,7 +98,13 @@ export async function startServer(opts: {
         await f.stop?.().catch((err) => logger.error({ err, feature: f.name }, 'feature stop failed'));
       }
       http.closeAllConnections?.();
-      await new Promise<void>((r) => http.close(() => r()));
+      const closed = new Promise<void>((r) => http.close(() => r()));
+      // Features have said goodbye to their clients; whoever has not gone after the grace is cut.
+      const grace = setTimeout(() => {
+        for (const s of sockets) s.destroy();
+      }, SHUTDOWN_GRACE_MS);
+      await closed;
+      clearTimeout(grace);
       await pool.end();
     })());
   return { httpPort, pool, close };

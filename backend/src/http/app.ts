@@ -183,6 +183,11 @@ export function createApp(deps: AppDeps): express.Express {
       res.status(400).json({ error: 'bad_encoding', message: `the request body is not valid ${encoding} (Content-Encoding): send it uncompressed or encode it correctly` });
       return;
     }
+    // A path segment that is not valid percent-encoded UTF-8 (the router cannot decode it).
+    if (err instanceof URIError && e.status === 400) {
+      res.status(400).json({ error: 'bad_path', message: 'a path segment is not valid percent-encoded UTF-8: encode ids and names with encodeURIComponent' });
+      return;
+    }
     // Other body-parser refusals (unsupported charset, aborted request) are 4xx.
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500 && (e.type || (err as { expose?: unknown }).expose === true)) {
       res.status(e.status).json({ error: 'bad_body', message: `request body refused (${e.type ?? 'unreadable'}): send UTF-8 JSON` });
