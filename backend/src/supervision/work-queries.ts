@@ -36,7 +36,11 @@ export function upsertPlan(rows: { unitIds: number[]; bands: string[]; everyDays
            FROM unnest($1::bigint[], $2::text[], $3::int[], $4::float8[], $5::int[], $6::int[]) AS x(unit_id, band, every_days, score, rank, total)
            ON CONFLICT (unit_id) DO UPDATE SET band = EXCLUDED.band, every_days = EXCLUDED.every_days, score = EXCLUDED.score,
              rank_in_region = EXCLUDED.rank_in_region, region_units = EXCLUDED.region_units, next_due = EXCLUDED.next_due,
-             generated_at = EXCLUDED.generated_at`,
+             generated_at = EXCLUDED.generated_at
+           -- A unit whose plan did not change is not rewritten (a regeneration mostly repeats the plan).
+           WHERE (supervision_inspection_plan.band, supervision_inspection_plan.every_days, supervision_inspection_plan.score,
+                  supervision_inspection_plan.rank_in_region, supervision_inspection_plan.region_units, supervision_inspection_plan.next_due)
+             IS DISTINCT FROM (EXCLUDED.band, EXCLUDED.every_days, EXCLUDED.score, EXCLUDED.rank_in_region, EXCLUDED.region_units, EXCLUDED.next_due)`,
     values: [rows.unitIds, rows.bands, rows.everyDays, rows.scores, rows.ranks, rows.totals, today, nowIso],
   };
 }
@@ -483,28 +487,33 @@ export function listReports(scope: Scope, f: { period?: string; limit: number })
   };
 }
 
-/** The per-unit monthly table: one row per unit in scope (and region) for [from, to). */
+/**
+ * The per-unit monthly table: one row per unit in scope (and region) for [from, to). Counts
+ * are aggregated once per table (not per row), restricted to the units listed.
+ */
 export function monthlyUnits(scope: Scope, fromIso: string, toIso: string, fromDay: string, toDay: string, region: number | null): Query {
   const values: unknown[] = [fromIso, toIso, fromDay, toDay];
   const where = [unitScope(scope, values), `u.onboarding_state <> 'closed'`];
   if (region != null) where.push(scopePredicate({ kind: 'regions', adcodes: [region] }, { region: 'u.region_adcode' }, values));
   return {
-    text: `WITH f AS (SELECT * FROM analytics_unit_facts($1::timestamptz, $2::timestamptz))
+    text: `WITH us AS (SELECT u.id FROM units u WHERE ${where.join(' AND ')} ORDER BY u.region_adcode, u.id LIMIT 200000),
+           f AS (SELECT * FROM analytics_unit_facts($1::timestamptz, $2::timestamptz) WHERE unit_id IN (SELECT id FROM us)),
+           pts AS (SELECT unit_id, count(*)::int AS n FROM points WHERE unit_id IN (SELECT id FROM us) GROUP BY unit_id),
+           tk AS (SELECT unit_id, count(*)::int AS n FROM supervision_tasks WHERE created_at >= $1 AND created_at < $2 AND unit_id IN (SELECT id FROM us) GROUP BY unit_id),
+           ins AS (SELECT unit_id, count(*)::int AS n FROM supervision_inspections WHERE inspected_on >= $3::date AND inspected_on < $4::date AND unit_id IN (SELECT id FROM us) GROUP BY unit_id)
            SELECT u.id, u.name, r.name AS region_name, ma.name AS agency, s.display_name AS supervisor,
-                  (SELECT count(*) FROM points p WHERE p.unit_id = u.id)::int AS points,
+                  COALESCE(pts.n, 0) AS points,
                   COALESCE(f.fire_events, 0)::int AS fire_events, COALESCE(f.fire_alarms_verified, 0)::int AS verified,
                   COALESCE(f.false_alarms, 0)::int AS false_alarms, COALESCE(f.fault_events, 0)::int AS fault_events,
                   round((COALESCE(f.offline_s, 0) / 3600.0)::numeric, 1)::float8 AS offline_hours,
                   COALESCE(f.duty_missed, 0)::int AS duty_missed, COALESCE(f.duty_answered, 0)::int AS duty_answered,
-                  (SELECT count(*) FROM supervision_tasks t WHERE t.unit_id = u.id AND t.created_at >= $1 AND t.created_at < $2)::int AS tasks,
-                  (SELECT count(*) FROM supervision_inspections i WHERE i.unit_id = u.id AND i.inspected_on >= $3::date AND i.inspected_on < $4::date)::int AS inspections
-           FROM units u LEFT JOIN f ON f.unit_id = u.id
+                  COALESCE(tk.n, 0) AS tasks, COALESCE(ins.n, 0) AS inspections
+           FROM us JOIN units u ON u.id = us.id
+           LEFT JOIN f ON f.unit_id = u.id LEFT JOIN pts ON pts.unit_id = u.id LEFT JOIN tk ON tk.unit_id = u.id LEFT JOIN ins ON ins.unit_id = u.id
            LEFT JOIN regions r ON r.adcode = u.region_adcode
            LEFT JOIN maintenance_agencies ma ON ma.id = u.maintenance_agency_id
            LEFT JOIN supervision_assignments sa ON sa.unit_id = u.id LEFT JOIN users s ON s.id = sa.supervisor_id
-           WHERE ${where.join(' AND ')}
-           ORDER BY u.region_adcode, u.id
-           LIMIT 200000`,
+           ORDER BY u.region_adcode, u.id`,
     values,
   };
 }

@@ -140,7 +140,8 @@ export function AssignSection({ locale }: { locale: Locale }) {
                       <div className="sv-muted sv-small">{u.address ?? ''}</div>
                     </td>
                     <td>{u.supervisorName ?? <span className="sv-overdue">{ws(locale, 'unassigned')}</span>}</td>
-                    <td className="sv-inline">
+                    <td>
+                      <div className="sv-inline">
                       <select value={rowSup[u.unitId] ?? ''} onChange={(e) => setRowSup({ ...rowSup, [u.unitId]: e.target.value })}>
                         <option value="">{ws(locale, 'choose')}</option>
                         {eligible.filter((s) => s.id !== u.supervisorId).map((s) => (
@@ -152,6 +153,7 @@ export function AssignSection({ locale }: { locale: Locale }) {
                       <button type="button" disabled={busy || !rowSup[u.unitId]} onClick={() => void run(async () => (await assignUnit(u.unitId, Number(rowSup[u.unitId]), note.trim()), ws(locale, 'saved')))}>
                         {ws(locale, 'apply')}
                       </button>
+                      </div>
                     </td>
                   </tr>
                 ))}

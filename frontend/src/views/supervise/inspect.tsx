@@ -139,7 +139,7 @@ export function PlanSection({ locale, onInspect }: { locale: Locale; onInspect: 
   return (
     <div className="sv-work" data-testid="sv-plan">
       <div className="sv-toolbar">
-        <span className="sv-muted">{ws(locale, 'bands', { list: bands.map((b) => `${codeName(locale, 'band', b.band)}：${ws(locale, 'bandItem', { pct: b.uptoPct, days: b.everyDays })}`).join('；') })}</span>
+        <span className="sv-muted">{ws(locale, 'bands', { list: bands.map((b) => `${codeName(locale, 'band', b.band)}：${ws(locale, b.uptoPct === 100 ? 'bandRest' : 'bandItem', { pct: b.uptoPct, days: b.everyDays })}`).join('；') })}</span>
         <div className="sv-seg">
           {(['mine', 'all'] as const).map((v) => (
             <button key={v} type="button" className={view === v ? 'active' : ''} onClick={() => setView(v)}>
@@ -297,11 +297,14 @@ function InspectionDetail({ locale, id, onReinspect, onChanged }: { locale: Loca
             <img src={photoUrl(i.id, p.id)} alt={p.caption || ws(locale, 'photos')} />
           </a>
         ))}
-        <label className="sv-upload">
-          {ws(locale, 'addPhoto')}
-          <input type="file" accept="image/jpeg,image/png,image/webp" onChange={(e) => void upload(e.target.files?.[0])} data-testid="sv-photo-input" />
+        <div className="sv-upload">
+          {/* The native file button would speak the browser's language: a label styled as our button opens it. */}
+          <label className="sv-button">
+            {ws(locale, 'addPhoto')}
+            <input type="file" hidden accept="image/jpeg,image/png,image/webp" onChange={(e) => void upload(e.target.files?.[0])} data-testid="sv-photo-input" />
+          </label>
           <span className="sv-muted sv-small">{ws(locale, 'photoHint')}</span>
-        </label>
+        </div>
       </div>
       <div className="sv-actions">
         {i.result === 'rectify' && !i.rectifiedOn && (

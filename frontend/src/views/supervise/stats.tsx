@@ -113,6 +113,7 @@ export function StatsSection({ locale }: { locale: Locale }) {
               ))}
             </div>
           </div>
+          {agencies.length === 0 && <div className="sv-muted">{ws(locale, 'emptyAgencies')}</div>}
           <table className="sv-table" data-testid="sv-agency-stats">
             <thead>
               <tr>

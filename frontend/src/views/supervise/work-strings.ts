@@ -36,6 +36,8 @@ const zh = {
   // plan
   bands: '风险分级：{list}',
   bandItem: '前 {pct}% 每 {days} 天一次',
+  bandRest: '其余每 {days} 天一次',
+  emptyAgencies: '辖区内单位尚未登记该类机构',
   generate: '按风险排名生成计划',
   generated: '已生成 {n} 家单位的检查计划',
   band: '风险等级',
@@ -223,6 +225,8 @@ const en: Record<Key, string> = {
   none: 'None',
   bands: 'Risk bands: {list}',
   bandItem: 'top {pct}% every {days} days',
+  bandRest: 'the rest every {days} days',
+  emptyAgencies: 'No unit in your jurisdiction names such an agency',
   generate: 'Generate plan from the risk ranking',
   generated: 'Plan generated for {n} units',
   band: 'Risk band',
