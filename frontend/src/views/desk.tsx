@@ -345,8 +345,9 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   const canAck = canAct && !busy && !!a && availableSteps({ kind: a.kind, stage: stageOf(a), verdict: a.verdict, cleared: a.clearedAt != null }).some((r) => r.step === 'ack');
 
   // Keyboard: J/K or arrows move; A acknowledges; Esc deselects. The other steps need their form.
-  const keyState = useRef({ alarms, selected, canAck, act });
-  keyState.current = { alarms, selected, canAck, act };
+  // J/K move through the rows shown (the kind filter applies).
+  const keyState = useRef({ alarms: shown, selected, canAck, act });
+  keyState.current = { alarms: shown, selected, canAck, act };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target;
