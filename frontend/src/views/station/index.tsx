@@ -164,9 +164,11 @@ function StationHome({ orders, flash, onReported, station }: { orders: DispatchO
         data: water,
         getPosition: (w) => w.lonLatWgs84,
         getFillColor: (w) => (w.status === 'usable' ? [56, 152, 255, 220] : [140, 140, 150, 200]),
-        getRadius: 3,
-        radiusUnits: 'pixels',
-        radiusMinPixels: 2,
+        // Metres: dots at street zoom, specks at the area's zoom (thousands of hydrants).
+        getRadius: 6,
+        radiusUnits: 'meters',
+        radiusMinPixels: 1,
+        radiusMaxPixels: 6,
       }),
       new ScatterplotLayer<StationUnit>({
         id: 'st-units',
