@@ -98,7 +98,8 @@ describe('Chinese screens carry no raw codes or English server text', { skip, ti
   });
 
   it('every view, at 1920×1080 and 1280×800', async () => {
-    const page = await browser.newPage();
+    // One page per view (the session cookie is the context's): a closed wall page stops drawing.
+    let page = await browser.newPage();
     const problems: string[] = [];
     try {
       // Screenshots are for people to look at; on a loaded machine the software-WebGL wall may
@@ -108,11 +109,6 @@ describe('Chinese screens carry no raw codes or English server text', { skip, ti
       await login(page, stack.baseUrl, stack, '/');
       const views: Array<[string, string, () => Promise<void>]> = [
         ['home', '/', async () => void (await page.waitForSelector('.tiles a'))],
-        [
-          'wall',
-          '/wall',
-          async () => void (await page.waitForFunction(() => document.querySelector('[data-testid=conn-status]')?.classList.contains('live'), null, { timeout: UI_TIMEOUT_MS, polling: 500 })),
-        ],
         [
           'desk',
           '/desk',
@@ -130,10 +126,18 @@ describe('Chinese screens carry no raw codes or English server text', { skip, ti
         ['onboarding-unregistered', '/onboarding/unregistered', async () => void (await page.waitForSelector('.onb-table, .onb-hint', { timeout: UI_TIMEOUT_MS }))],
         ['duty', '/duty', async () => void (await page.waitForSelector('main .page, main > *', { timeout: UI_TIMEOUT_MS }))],
         ['supervise', '/supervise', async () => void (await page.waitForSelector('main > *', { timeout: UI_TIMEOUT_MS }))],
+        // Last: the software-WebGL wall loads the machine most.
+        [
+          'wall',
+          '/wall',
+          async () => void (await page.waitForFunction(() => document.querySelector('[data-testid=conn-status]')?.classList.contains('live'), null, { timeout: UI_TIMEOUT_MS, polling: 500 })),
+        ],
       ];
       for (const [name, path, ready] of views) {
+        await page.close();
+        page = await browser.newPage();
         await page.setViewportSize({ width: 1920, height: 1080 });
-        await page.goto(`${stack.baseUrl}${path}`);
+        await page.goto(`${stack.baseUrl}${path}`, { timeout: 90_000 });
         await ready();
         await page.waitForTimeout(1500);
         for (const f of findings(await visibleText(page))) problems.push(`${name}: ${f}`);

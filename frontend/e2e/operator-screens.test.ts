@@ -86,7 +86,8 @@ describe('operator screens by role in Chromium', { skip, timeout: 400_000 }, () 
     await addUser('e2e_station', 'station', { stationId: Number(station.id) });
     await addUser('e2e_supervisor', 'supervisor', { region: adcode });
     await addUser('e2e_analyst', 'analyst', { region: adcode });
-    browser = await launchBrowser({ viewport: { width: 1920, height: 1080 } });
+    // 1280×800: less software-WebGL work per frame on a shared machine.
+    browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
   });
 
   after(async () => {
@@ -129,7 +130,7 @@ describe('operator screens by role in Chromium', { skip, timeout: 400_000 }, () 
       assert.equal(await station.$('[data-testid=step-ack]'), null, 'no acknowledge button for a station');
       await station.goto(`${stack.baseUrl}/wall`);
       await station.waitForSelector('[data-testid=not-for-role]', { timeout: UI_TIMEOUT_MS });
-      if (SHOTS) await station.screenshot({ path: `${SHOTS}/operator-station-desk-1920x1080.png` });
+      if (SHOTS) await station.screenshot({ path: `${SHOTS}/operator-station-desk-1280x800.png` });
     } finally {
       await station.close();
     }
@@ -172,7 +173,7 @@ describe('operator screens by role in Chromium', { skip, timeout: 400_000 }, () 
       await withUitd((u) => u.sendNormal(fire));
       await page.waitForSelector('[data-testid^=queue-row-][data-kind=fire] [data-testid=tag-cleared]', { timeout: UI_TIMEOUT_MS });
       assert.match((await page.getAttribute('[data-testid^=queue-row-][data-kind=fire]', 'class')) ?? '', /cleared/);
-      if (SHOTS) await page.screenshot({ path: `${SHOTS}/operator-desk-filters-1920x1080.png` });
+      if (SHOTS) await page.screenshot({ path: `${SHOTS}/operator-desk-filters-1280x800.png` });
     } finally {
       await page.close();
     }
@@ -227,7 +228,7 @@ describe('operator screens by role in Chromium', { skip, timeout: 400_000 }, () 
       await page.waitForFunction((name) => (document.querySelector('[data-testid=timeline]')?.textContent ?? '').includes(`派往 ${name}`), s1.name, { timeout: UI_TIMEOUT_MS });
       // 119 forwarding of the verified fire is shown.
       assert.ok(await page.$('[data-testid=forwards] li'), '119 forward status shown');
-      if (SHOTS) await page.screenshot({ path: `${SHOTS}/operator-desk-dispatched-1920x1080.png` });
+      if (SHOTS) await page.screenshot({ path: `${SHOTS}/operator-desk-dispatched-1280x800.png` });
       await page.click('[data-testid=dispatches] button[data-testid^=release-]');
       await page.waitForSelector('[data-testid=dispatches] [data-released="1"]', { timeout: UI_TIMEOUT_MS });
       const status = await db.pool.query(`SELECT status FROM stations WHERE id = $1`, [s1.stationId]);
