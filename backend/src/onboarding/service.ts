@@ -9,7 +9,7 @@ import { recordAudit } from '../audit/audit.ts';
 import type { Caller } from '../auth/principal.ts';
 import type { Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { badRequest, conflict, forbidden, notFound } from '../kernel/errors.ts';
+import { badRequest, conflict, notFound } from '../kernel/errors.ts';
 import { unitBuildingInScope } from '../units/building-scope.ts';
 import * as uq from '../units/queries.ts';
 import { completenessOf, unitInScope } from '../units/service.ts';
@@ -18,7 +18,7 @@ import { frameToWgs84, type Affine } from './domain/frame.ts';
 import { imageSize } from './domain/image-size.ts';
 import { originOf, placePoint, planTransformFor, positionFloor, type FrameBounds, type PositionInput } from './domain/placement.ts';
 import { assertImportable, pointsFromRecords, pointsFromType7, systemKey, type ImportResult } from './domain/point-import.ts';
-import { acceptanceEndsConstruction, assertComplete, authorizeTransition, funnelByRegion, rulesView, type FunnelRow } from './domain/workflow.ts';
+import { acceptanceEndsConstruction, assertComplete, assertIndependentAcceptance, authorizeTransition, funnelByRegion, rulesView, type FunnelRow } from './domain/workflow.ts';
 import * as q from './queries.ts';
 
 type Db = Pool | import('pg').ClientBase;
@@ -102,9 +102,9 @@ export class OnboardingService {
     const p = who.principal;
     return withTransaction(this.pool, async (c) => {
       const u = await unitInScope(c, p.scope, id, true);
-      // Acceptance integrity (issue 19): the maintenance agency that collected the unit may not pass it.
+      // The caller's agency matters only for a pass on a unit that has one.
       const mine = check.result === 'pass' && p.userId != null && u.maintenance_agency_id != null ? (await c.query(q.agencyKindOfUser(p.userId))).rows[0] : undefined;
-      if (mine && Number(mine.id) === Number(u.maintenance_agency_id)) throw forbidden('the maintenance agency that collected this unit cannot pass its acceptance: another agency or a supervisor must inspect it');
+      assertIndependentAcceptance(check, mine ? Number(mine.id) : null, u.maintenance_agency_id == null ? null : Number(u.maintenance_agency_id));
       const ins = (await c.query(q.insertAcceptance(id, check, p.userId))).rows[0];
       const accepted = acceptanceEndsConstruction(check, Boolean(u.under_construction));
       if (accepted) await c.query(q.acceptConstruction(id));

@@ -4,7 +4,7 @@ import type { Completeness } from '@firelink/common';
 import type { DomainError } from '../../kernel/errors.ts';
 import { applyAffine, fitPlanToBox, frameToWgs84, invertAffine, wgs84ToFrame } from './frame.ts';
 import { originOf, placePoint, planTransformFor, positionFloor } from './placement.ts';
-import { acceptanceEndsConstruction, assertComplete, authorizeTransition, funnelByRegion } from './workflow.ts';
+import { acceptanceEndsConstruction, assertComplete, assertIndependentAcceptance, authorizeTransition, funnelByRegion } from './workflow.ts';
 import { Command, encodeAdu, encodeFrame } from '@firelink/ingest';
 import { imageSize } from './image-size.ts';
 import { assertImportable, floorFromDescription, pointsFromRecords, pointsFromType7 } from './point-import.ts';
@@ -139,6 +139,14 @@ describe('workflow rules', () => {
       () => assertComplete({ complete: false, missing, registeredDetectionPoints: 0, registeredLinkagePoints: 0, pointsWithoutPosition: 0, drawingsOverdue: false } as unknown as Completeness),
       (err: DomainError) => err.kind === 'unprocessable' && err.code === 'incomplete' && /point totals/.test(err.message),
     );
+  });
+
+  it('refuses a pass recorded by the agency that collected the unit; a fail, or another agency, is fine', () => {
+    assert.throws(() => assertIndependentAcceptance({ result: 'pass' }, 7, 7), (err: DomainError) => err.kind === 'forbidden' && /collected this unit/.test(err.message));
+    assert.doesNotThrow(() => assertIndependentAcceptance({ result: 'fail' }, 7, 7));
+    assert.doesNotThrow(() => assertIndependentAcceptance({ result: 'pass' }, 8, 7));
+    assert.doesNotThrow(() => assertIndependentAcceptance({ result: 'pass' }, null, 7));
+    assert.doesNotThrow(() => assertIndependentAcceptance({ result: 'pass' }, 7, null));
   });
 
   it('ends construction only on a passing check of a unit under construction', () => {

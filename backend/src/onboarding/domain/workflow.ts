@@ -55,6 +55,16 @@ export function acceptanceEndsConstruction(check: Pick<AcceptanceCheck, 'result'
   return check.result === 'pass' && underConstruction;
 }
 
+/**
+ * Acceptance integrity: the maintenance agency that collected a unit may not record its pass
+ * (another agency or a supervisor inspects it). `callerAgencyId`: the caller's agency, if any.
+ */
+export function assertIndependentAcceptance(check: Pick<AcceptanceCheck, 'result'>, callerAgencyId: number | null, unitAgencyId: number | null): void {
+  if (check.result === 'pass' && callerAgencyId != null && callerAgencyId === unitAgencyId) {
+    throw forbidden('the maintenance agency that collected this unit cannot pass its acceptance: another agency or a supervisor must inspect it');
+  }
+}
+
 /** Every completeness rule, whether it is in force, and the drawings deadline. */
 export function rulesView(active: readonly CompletenessRule[], drawingsDays: number) {
   const on = new Set(active.map((x) => x.id));
