@@ -118,15 +118,18 @@ describe('station workspace in Chromium', { skip, timeout: 600_000 }, () => {
       await page.click('h1');
 
       await step('ack', {});
+      await step('steps/call', { call: { number: '02584000000', answeredBy: '李明 消防控制室', outcome: 'confirmed', durationS: 40 } });
       await step('verify', { verdict: 'fire' });
       const t0 = Date.now();
       await step('dispatch', { stationIds: [station.id] });
+      const requestMs = Date.now() - t0;
 
       await page.waitForSelector('[data-testid=station-order]', { timeout: UI_MS });
       const arrivedMs = Date.now() - t0;
-      // On an idle machine about a second; the bound allows for the shared machine's load.
-      assert.ok(arrivedMs < 15_000, `order on screen in ${arrivedMs} ms`);
-      console.log(`order on the station's screen ${arrivedMs} ms after the dispatch request`);
+      // The stream itself delivers within a second (backend/src/station/station.test.ts); the
+      // bound here allows for a browser starved by the shared machine's load.
+      assert.ok(arrivedMs < UI_MS, `order on screen in ${arrivedMs} ms`);
+      console.log(`order on the station's screen ${arrivedMs} ms after the dispatch request was sent (the request itself took ${requestMs} ms)`);
       assert.equal((await page.textContent('[data-testid=order-unit]'))?.trim(), unit.name);
       assert.match((await page.textContent('[data-testid=order-eta]')) ?? '', /预计 \d+ 分钟到达，路程 [\d.]+ 公里/);
       assert.match((await page.textContent('[data-testid=order-water]')) ?? '', /消火栓 · 沿路 \d+ 米/);
