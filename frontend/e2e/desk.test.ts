@@ -44,7 +44,9 @@ describe('desk procedures in Chromium', { skip, timeout: 300_000 }, () => {
     const row = r.rows[0];
     point = { systemType: row.system_type, systemAddress: row.system_address, componentType: row.component_type, componentAddress: Number(row.component_address) };
     stack = await startStack(db.url);
-    uitd = new SimulatedUitd({ port: stack.gbPort, address: Number(row.address), host: '127.0.0.1' });
+    // Heartbeats like a real UITD: the listener closes a connection that says nothing for
+    // GB26875_FIRST_FRAME_TIMEOUT_S, and a slow login on a loaded machine can take that long.
+    uitd = new SimulatedUitd({ port: stack.gbPort, address: Number(row.address), host: '127.0.0.1', heartbeatMs: 20_000 });
     await uitd.connect();
     session = await launchBrowser({ viewport: { width: 1920, height: 1080 } });
     page = await session.newPage();
