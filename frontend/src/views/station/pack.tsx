@@ -8,6 +8,7 @@ import { formatTime, type Locale } from '../../lib/i18n.ts';
 import { useI18n } from '../../lib/i18n-react.tsx';
 import { Link } from '../../lib/router-react.tsx';
 import { useSession } from '../../lib/session-react.tsx';
+import { useCategories } from '../finder/code-names.ts';
 import { componentTypeName, contactRoleName, systemTypeName } from '../finder/strings.ts';
 import { addKeyPart, addVisit, errorText, fetchPack } from './api.ts';
 import { floorName, s, waterKindName } from './strings.ts';
@@ -22,6 +23,7 @@ export function PackView({ unitId, card }: { unitId: number; card: boolean }) {
   const [note, setNote] = useState('');
   const [part, setPart] = useState({ floor: '', name: '', hazard: '' });
   const [saved, setSaved] = useState(false);
+  const categories = useCategories();
   useEffect(() => {
     const ac = new AbortController();
     fetchPack(unitId, ac.signal).then(setPack, (err: unknown) => !ac.signal.aborted && setError(errorText(locale, err)));
@@ -82,7 +84,7 @@ export function PackView({ unitId, card }: { unitId: number; card: boolean }) {
         <section>
           <h2>2 · {s(locale, 'building')}</h2>
           <div>
-            {s(locale, 'category')}：{u.category} {u.highRisk && <span className="st-tag">{s(locale, 'highRisk')}</span>}
+            {s(locale, 'category')}：{((c) => (c ? (locale === 'en' ? c.nameEn ?? c.nameZh : c.nameZh) : ''))(categories?.find((c) => c.code === u.category))} {u.highRisk && <span className="st-tag">{s(locale, 'highRisk')}</span>}
           </div>
           {b && <div>{s(locale, 'buildingLine', { above: b.floorsAbove, below: b.floorsBelow, height: b.heightM ? s(locale, 'heightPart', { h: Math.round(b.heightM) }) : '' })}</div>}
         </section>
