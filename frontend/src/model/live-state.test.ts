@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { serverMessageSchema, type ServerMessage } from '@firelink/common';
 import { countAlarms, connectionRate } from './counters.ts';
-import { LiveState, TICKER_CAPACITY } from './live-state.ts';
+import { LiveState, STORM_CAPACITY, TICKER_CAPACITY } from './live-state.ts';
 import { UNIT_STATE, unitStateColor } from './colors.ts';
 import { UnitStore, deriveUnitState } from './unit-store.ts';
 import { alarmDto } from './test-fixtures.ts';
@@ -25,6 +25,21 @@ function store() {
 }
 
 describe('LiveState', () => {
+  it('keeps the newest state of each storm group from the stream, bounded', () => {
+    const s = new LiveState(store());
+    const group = (id: number, members: number) => ({
+      id, scope: 'area', alarmKind: 'fault', cause: 'mains_power_fault', regionAdcode: 320106, regionName: '鼓楼区', unitId: null, unitName: null,
+      startedAt: at, lastAt: at, units: members, members, open: members, endedAt: null,
+    });
+    assert.equal(s.apply(m({ type: 'storm', id: 1, at, group: group(7, 20) })).queueChanged, true);
+    s.apply(m({ type: 'storm', id: 2, at, group: group(8, 25) }));
+    s.apply(m({ type: 'storm', id: 3, at, group: group(7, 312) }));
+    assert.deepEqual(s.storms().map((g) => [g.id, g.members]), [[7, 312], [8, 25]], 'newest state, most recently heard first');
+    for (let i = 0; i < STORM_CAPACITY + 10; i++) s.apply(m({ type: 'storm', id: 10 + i, at, group: group(100 + i, 20) }));
+    assert.equal(s.storms().length, STORM_CAPACITY);
+    assert.equal(s.storms().at(-1)!.id, 110, 'the longest unheard of are dropped first');
+  });
+
   it('announces a fire opened live, but not fires in the first snapshot', () => {
     const s = new LiveState(store());
     const snap = s.apply(m({ type: 'snapshot', id: 10, reason: 'initial', alarms: [alarmDto({ id: 1 })] }));

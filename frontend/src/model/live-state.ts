@@ -1,7 +1,7 @@
 // What the wall and the desk know from the live stream: the alarm queue, the event ticker
 // and the units' colours. Pure: a ServerMessage (common/src/live.ts) in, changes out. All
 // collections are bounded (queue capacity, ticker ring), so days of traffic hold steady.
-import type { ALARM_UPDATE_REASONS, ServerMessage } from '@firelink/common';
+import type { ALARM_UPDATE_REASONS, ServerMessage, StormGroup } from '@firelink/common';
 import type { AlarmView } from './alarm.ts';
 import { AlarmQueue, DEFAULT_QUEUE_CAPACITY } from './alarm-queue.ts';
 import { alarmFromDto } from './adapt.ts';
@@ -9,6 +9,8 @@ import { RingBuffer } from './ring-buffer.ts';
 import type { UnitStore } from './unit-store.ts';
 
 export const TICKER_CAPACITY = 200;
+/** Storm groups kept from the stream (newest state per group); the oldest beyond this are dropped. */
+export const STORM_CAPACITY = 50;
 
 export interface TickerItem {
   /** Stream id: unique per delta, a stable React key. */
@@ -61,6 +63,10 @@ export class LiveState {
   readonly ticker = new RingBuffer<TickerItem>(TICKER_CAPACITY);
   /** Openings and state changes of alarms, no routine events (the wall's ticker). */
   readonly alarmLog = new RingBuffer<AlarmLogItem>(TICKER_CAPACITY);
+  /** Alarm storms from the stream's `storm` messages, newest state per group (the storm panel merges them with its polled list). */
+  private readonly stormsById = new Map<number, StormGroup>();
+  /** Bumped when a storm group arrived or changed. */
+  stormsVersion = 0;
   /** Messages applied since start (for the bench and diagnostics). */
   applied = 0;
   /** True once a snapshot has arrived: before it, counts of zero mean "not known yet", not "none". */
@@ -71,6 +77,11 @@ export class LiveState {
     capacity = DEFAULT_QUEUE_CAPACITY,
   ) {
     this.queue = new AlarmQueue(capacity);
+  }
+
+  /** Storm groups heard on the stream, most recently heard first. */
+  storms(): StormGroup[] {
+    return [...this.stormsById.values()].reverse();
   }
 
   apply(msg: ServerMessage): ApplyResult {
@@ -148,6 +159,18 @@ export class LiveState {
       case 'device_status':
         if (this.units && msg.unitId !== null) r.unitsChanged = this.units.setOnline(msg.unitId, msg.online);
         break;
+      case 'storm': {
+        this.stormsById.delete(msg.group.id);
+        this.stormsById.set(msg.group.id, msg.group);
+        // Map order is arrival order: the first entries are the longest unheard of.
+        for (const id of this.stormsById.keys()) {
+          if (this.stormsById.size <= STORM_CAPACITY) break;
+          this.stormsById.delete(id);
+        }
+        this.stormsVersion++;
+        r.queueChanged = true;
+        break;
+      }
       default:
         break;
     }
