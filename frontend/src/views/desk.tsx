@@ -594,10 +594,11 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
             </section>
           </>
         )}
-        <section className="meta">
+        {/* Without a selection the hint above already lists the keys: printed once. */}
+        {a && <section className="meta">
           <h3>{t('desk.shortcuts')}</h3>
           <div className="hint" style={{ padding: 0 }}>{deskText(locale, 'hint.keys')}</div>
-        </section>
+        </section>}
       </section>
     </div>
   );
