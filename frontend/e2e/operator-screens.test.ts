@@ -210,6 +210,9 @@ describe('operator screens by role in Chromium', { skip, timeout: 400_000 }, () 
 
     const page = await browser.newPage();
     try {
+      // A loaded machine may take a while for the login page's first paint.
+      await page.goto(`${stack.baseUrl}/login?next=${encodeURIComponent(`/desk/${alarm.id}`)}`, { timeout: 90_000 });
+      await page.waitForSelector('input[name=username]', { timeout: UI_TIMEOUT_MS });
       await login(page, stack.baseUrl, stack, `/desk/${alarm.id}`);
       const records = await call(token, `/api/dispatch/records?alarmId=${alarm.id}`);
       assert.equal(records.dispatches.length, 1, JSON.stringify(records));
