@@ -274,8 +274,13 @@ function soakSvg(mem: MemSample[], rows: Minute[], o: { rate: number; minutes: n
   const pw = W - L - R;
   const ph = H - T - B;
   const xMax = Math.max(1, ...mem.map((s) => s.t / 60), ...rows.map((r) => r.minute));
-  const memMax = Math.max(1, ...mem.flatMap((s) => [s.rss, s.heap, s.wallHeap].filter(Number.isFinite).map((x) => x / MB))) * 1.1;
-  const p99Max = Math.max(1, ...rows.map((r) => r.p99).filter(Number.isFinite)) * 1.2;
+  // Axis tops rounded up to 1, 2 or 5 × a power of ten, so the five grid steps read evenly.
+  const nice = (v: number) => {
+    const p = 10 ** Math.floor(Math.log10(v));
+    return ([1, 2, 5, 10].find((k) => k * p >= v) ?? 10) * p;
+  };
+  const memMax = nice(Math.max(1, ...mem.flatMap((s) => [s.rss, s.heap, s.wallHeap].filter(Number.isFinite).map((x) => x / MB))) * 1.05);
+  const p99Max = nice(Math.max(1, ...rows.map((r) => r.p99).filter(Number.isFinite)) * 1.05);
   const x = (min: number) => L + (min / xMax) * pw;
   const yMem = (v: number) => T + ph - (v / memMax) * ph;
   const yP = (v: number) => T + ph - (v / p99Max) * ph;
