@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 // eslint-disable-next-line no-restricted-imports
 import assert from 'node:assert/strict';
+import { ALARM_STEPS } from '@firelink/common';
 import { eventKindName, formatAgo, formatFloor, formatTime, resolveLocale, translate } from './i18n.ts';
 import { matchRoute, routePath } from './router.ts';
 
@@ -16,6 +17,13 @@ describe('i18n', () => {
     assert.equal(translate('en', 'kind.fire'), 'Fire');
     assert.equal(eventKindName('zh-CN', 'duty_check_missed'), '查岗未应答');
     assert.equal(eventKindName('en', 'something_new'), 'something_new');
+  });
+  it('names every alarm step in both languages (the desk timeline shows no raw step codes)', () => {
+    for (const step of ALARM_STEPS) {
+      assert.notEqual(eventKindName('zh-CN', `step:${step}`), `step:${step}`, `no zh-CN name for step ${step}`);
+      assert.notEqual(eventKindName('en', `step:${step}`), `step:${step}`, `no English name for step ${step}`);
+    }
+    assert.equal(eventKindName('zh-CN', 'step:reopened'), '复报重开');
   });
   it('shows times in Asia/Shanghai whatever the process time zone', () => {
     // 16:30 UTC is 00:30 the next day in Beijing (UTC+8, no DST).

@@ -322,6 +322,7 @@ const EVENT_KIND_NAMES: Record<string, [zh: string, en: string]> = {
   'step:auto_closed': ['自动关闭', 'Auto-closed'],
   'step:forwarded': ['已转119', 'Forwarded to 119'],
   'step:forward_failed': ['转119失败', 'Forward to 119 failed'],
+  'step:reopened': ['复报重开', 'Reopened (alarm again soon after clearing)'],
   'step:called': ['电话记录', 'Call recorded'],
   'step:cause': ['原因', 'Cause'],
   'step:deadline': ['限期整改', 'Deadline set'],

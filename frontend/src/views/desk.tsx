@@ -37,6 +37,7 @@ import { CommandMap, type CommandMapHandle } from '../map/command-map.tsx';
 import type { AlarmView } from '../model/alarm.ts';
 import { moveSelection } from '../model/alarm-queue.ts';
 import { ProcedurePanel } from './desk/procedure-panel.tsx';
+import { StormPanel } from './storm/storm-panel.tsx';
 import { deskText, type DeskTextKey } from './desk/strings.ts';
 import { errorText } from '../lib/errors.ts';
 
@@ -207,6 +208,8 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
     return () => ac.abort();
   }, [locale]);
   const select = useCallback((id: number | null) => navigate(id === null ? '/desk' : `/desk/${id}`, { replace: true }), []);
+  // Alarm storms from the stream (the panel merges them with its own polled list).
+  const storms = useMemo(() => live.state.storms(), [live.state, live.state.stormsVersion]);
   // A click on a unit or alarm on the map selects that unit's most urgent alarm in the queue;
   // a unit without one opens in the finder.
   const onUnitClick = useCallback(
@@ -401,6 +404,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
             {t('desk.newFire', { unit: newFire.unitName ?? '—' })}
           </button>
         )}
+        <StormPanel live={storms} onSelectAlarm={select} hideWhenNone />
         {alarms.length > 0 && (
           <div className="queue-filter" role="group" aria-label={dx(locale, 'filter.label')} data-testid="queue-filter">
             <button type="button" className={kindFilter === null ? 'active' : ''} aria-pressed={kindFilter === null} onClick={() => setKindFilter(null)} data-testid="filter-all">

@@ -18,6 +18,7 @@ import { priorityColor, priorityShape } from '../model/colors.ts';
 import { connectionRate, countAlarms } from '../model/counters.ts';
 import type { UnitInput } from '../model/unit-store.ts';
 import { WallTour, type TourTarget } from '../model/wall-tour.ts';
+import { StormPanel } from './storm/storm-panel.tsx';
 import { MapSymbol, SpeakerIcon, WallLegend } from './wall-parts.tsx';
 import { ws } from './wall-strings.ts';
 import './wall.css';
@@ -167,6 +168,7 @@ export function WallView() {
   });
 
   const alarms = state.queue.list();
+  const storms = useMemo(() => state.storms(), [state, state.stormsVersion]);
   const counters = useMemo(() => countAlarms(alarms), [alarms]);
   const unhandled = useMemo(() => unhandledFires(alarms), [alarms]);
   const labelled = useMemo(() => unhandled.slice(0, MAX_FIRE_LABELS), [unhandled]);
@@ -271,6 +273,7 @@ export function WallView() {
         <WallLegend locale={locale} />
       </div>
       <aside className="wall-ticker">
+        <StormPanel live={storms} hideWhenNone />
         <h2>{ws(locale, 'ticker.title')}</h2>
         <ul data-testid="ticker">
           {ticker.length === 0 && <li className="empty">{noJurisdiction ? ws(locale, 'noJurisdiction.short') : ws(locale, 'ticker.empty')}</li>}
