@@ -73,6 +73,8 @@ export const alarmDtoSchema = z.object({
   deadlineAt: isoTime.nullable().optional(),
   /** Times the point went back into alarm soon after clearing (a flapping point stays one alarm). */
   flapCount: z.number().int().nonnegative().optional(),
+  /** Why a host went offline, from the alarm's first event: silent, power (the UITD's own), line_fault, panel_power; null for other kinds. */
+  reason: z.string().nullable().optional(),
 });
 export type AlarmDto = z.infer<typeof alarmDtoSchema>;
 

@@ -46,6 +46,7 @@ export function alarmFromRow(r: Row): AlarmDto {
     cause: str(r.cause),
     deadlineAt: iso(r.deadline_at),
     flapCount: r.flap_count == null ? undefined : Number(r.flap_count),
+    reason: str(r.reason),
   });
 }
 

@@ -13,7 +13,8 @@ const ALARM_COLUMNS = `
   a.region_adcode, ST_X(a.location) AS lon, ST_Y(a.location) AS lat,
   a.first_event_id, a.last_event_id, a.opened_at, a.last_seen_at, a.cleared_at, a.escalated_at,
   a.acknowledged_at, a.acknowledged_by, a.verified_at, a.verified_by,
-  a.dispatched_at, a.dispatched_by, a.closed_at, a.closed_by, a.stage, a.cause, a.deadline_at, a.flap_count`;
+  a.dispatched_at, a.dispatched_by, a.closed_at, a.closed_by, a.stage, a.cause, a.deadline_at, a.flap_count,
+  CASE WHEN a.kind = 'host_offline' THEN (SELECT fe.payload->>'reason' FROM events fe WHERE fe.id = a.first_event_id) END AS reason`;
 const ALARM_FROM = `FROM alarms a LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN points p ON p.id = a.point_id`;
 
 export function alarmsByIds(ids: number[]): Query {

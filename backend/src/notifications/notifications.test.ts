@@ -112,7 +112,13 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
     const blank = (await sms())[0].payload.text as string;
     assert.doesNotMatch(blank, /故障：。/);
     assert.match(blank, /新街口百货发生故障：.+ 0回路1号 故障。/);
-    assert.equal(eventDetailZh({ kind: 'host_offline', description: null, componentType: null, componentAddress: null, payload: { reason: 'power' } }), '主电和备电均故障（主机断电）');
+    // A host-offline message names why (the pipeline's reason on the event).
+    const offline = (reason: string) => eventDetailZh({ kind: 'host_offline', description: null, componentType: null, componentAddress: null, payload: { reason } });
+    assert.equal(offline('power'), '用户信息传输装置主电和备电均故障（传输装置断电）');
+    assert.equal(offline('line_fault'), '传输装置与火灾报警控制器之间线路故障（控制器关机或线路断开）');
+    assert.equal(offline('panel_power'), '火灾报警控制器主电和备电均故障（控制器断电）');
+    assert.match(offline('silent'), /^超过规定时间未收到数据/);
+    assert.equal(offline('something_new'), '主机离线');
     assert.equal(eventDetailZh({ kind: 'mains_power_fault', description: null, componentType: null, componentAddress: null, payload: {} }), '主电故障');
     // More faults of the unit while the message waits: the same message, every fault named, repeats counted.
     const more = [2, 3, 4].map((p) => ({ ...event(10 + p, unitId, 'fault'), componentAddress: p }));

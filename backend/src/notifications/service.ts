@@ -23,12 +23,16 @@ import * as q from './queries.ts';
 /**
  * What happened, in Chinese, for a message: the device's own description when it sent one,
  * else the component type and its loop/point address with the kind ("点型感烟火灾探测器
- * 1回路23号 故障"); devices often send the description field blank.
+ * 1回路23号 故障"); devices often send the description field blank. A host offline says
+ * its reason (silent, power, line_fault, panel_power) in words.
  */
 export function eventDetailZh(e: Pick<StoredEvent, 'kind' | 'description' | 'componentType' | 'componentAddress' | 'payload'>): string {
+  // A host offline says why (the pipeline's reason) before any description the device sent.
+  const offlineReason = e.kind === 'host_offline' ? OFFLINE_REASON_ZH[String(e.payload?.reason)] : undefined;
+  if (offlineReason) return offlineReason;
   const described = e.description?.trim();
   if (described) return described;
-  if (e.kind === 'host_offline') return OFFLINE_REASON_ZH[String(e.payload?.reason)] ?? '主机离线';
+  if (e.kind === 'host_offline') return '主机离线';
   const kind = KIND_ZH[e.kind] ?? '异常';
   if (e.componentType === null || e.componentAddress === null) return kind;
   const type = COMPONENT_TYPES[e.componentType]?.zh ?? '部件';
@@ -36,9 +40,12 @@ export function eventDetailZh(e: Pick<StoredEvent, 'kind' | 'description' | 'com
   return `${type} ${loop}回路${point}号 ${kind}`;
 }
 
+/** Why the host went offline (the host_offline event's payload.reason, ingest/src/domain/normalize.ts). */
 const OFFLINE_REASON_ZH: Record<string, string> = {
-  silent: '超过规定时间未收到数据（通信中断或主机关机）',
-  power: '主电和备电均故障（主机断电）',
+  silent: '超过规定时间未收到数据（通信中断或设备关机）',
+  power: '用户信息传输装置主电和备电均故障（传输装置断电）',
+  line_fault: '传输装置与火灾报警控制器之间线路故障（控制器关机或线路断开）',
+  panel_power: '火灾报警控制器主电和备电均故障（控制器断电）',
 };
 
 export interface NotifyResult {

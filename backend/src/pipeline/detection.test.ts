@@ -11,6 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { ALARM_PRIORITY } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { SimulatedUitd } from '@firelink/ingest';
+import { alarmFromRow } from '../alarms/dto.ts';
+import { alarmsByIds } from '../alarms/queries.ts';
 import { ensureRegions } from '../auth/testing.ts';
 import { ingestFeature } from '../devices/feature.ts';
 import { loadConfig } from '../kernel/config.ts';
@@ -98,6 +100,8 @@ describe('detection over TCP: each signal raises the right alarm with the right 
     });
     assert.equal(alarm.first_kind, 'host_offline');
     assert.equal(alarm.first_payload.reason, 'line_fault');
+    const dto = alarmFromRow((await db.pool.query(alarmsByIds([Number(alarm.id)]))).rows[0]);
+    assert.equal(dto.reason, 'line_fault', 'the alarm DTO names why the host went offline');
     assert.equal(alarm.priority, ALARM_PRIORITY.host_offline);
     assert.equal(alarm.state, 'open');
     const health = await db.pool.query(`SELECT host_offline, offline_reason FROM ingest_device_health WHERE device_address = $1`, [u.address]);
@@ -122,6 +126,7 @@ describe('detection over TCP: each signal raises the right alarm with the right 
       return rows.length === 1 && rows;
     });
     assert.equal(alarm.first_payload.reason, 'panel_power');
+    assert.equal(alarmFromRow((await db.pool.query(alarmsByIds([Number(alarm.id)]))).rows[0]).reason, 'panel_power');
     // A UITD status frame cannot bring back a host whose panel has no power.
     await u.uitd.sendUitdStatus(0x01);
     await live.pipeline.idle();

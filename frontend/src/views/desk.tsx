@@ -59,6 +59,12 @@ const dx = defineMessages(
     'forward.none': '核实为真实火警后自动转 119',
     'you': '{name}（本人）',
     'stations.sent': '派往 {names}',
+    'reason': '离线原因',
+    'reason.silent': '超时未收到数据（通信中断或设备关机）',
+    'reason.power': '传输装置主电和备电均故障（传输装置断电）',
+    'reason.line_fault': '传输装置与控制器之间线路故障（控制器关机或线路断开）',
+    'reason.panel_power': '控制器主电和备电均故障（控制器断电）',
+    'reason.other': '其他原因',
   },
   {
     'filter.all': 'All',
@@ -76,8 +82,20 @@ const dx = defineMessages(
     'forward.none': 'Forwarded to 119 automatically once verified as a real fire',
     'you': '{name} (you)',
     'stations.sent': 'to {names}',
+    'reason': 'Offline because',
+    'reason.silent': 'No data within the allowed time (link down or device switched off)',
+    'reason.power': 'The transmission unit lost mains and backup power',
+    'reason.line_fault': 'Line between transmission unit and panel failed (panel off or cable cut)',
+    'reason.panel_power': 'The fire alarm panel lost mains and backup power',
+    'reason.other': 'Other reason',
   },
 );
+
+const OFFLINE_REASONS = ['silent', 'power', 'line_fault', 'panel_power'] as const;
+/** A host-offline reason in words (an unknown code reads "other reason", never the raw code). */
+function offlineReasonText(locale: Locale, reason: string): string {
+  return dx(locale, (OFFLINE_REASONS as readonly string[]).includes(reason) ? (`reason.${reason}` as 'reason.silent') : 'reason.other');
+}
 
 const dispatchListSchema = z.object({ dispatches: z.array(dispatchRecordSchema) });
 
@@ -490,6 +508,12 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
                 <dd>{a.pointLabel ?? '—'}</dd>
                 <dt>{t('desk.phone')}</dt>
                 <dd>{phone ? <a href={`tel:${phone}`}>{phone}</a> : '—'}</dd>
+                {a.kind === 'host_offline' && a.reason && (
+                  <>
+                    <dt>{dx(locale, 'reason')}</dt>
+                    <dd data-testid="detail-reason" data-reason={a.reason}>{offlineReasonText(locale, a.reason)}</dd>
+                  </>
+                )}
                 <dt>{t('desk.openedAt')}</dt>
                 <dd>{formatTime(a.openedAt, locale)}</dd>
                 <dt>{t('desk.events')}</dt>
