@@ -18,8 +18,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { principalOf, requireRole } from '../auth/principal.ts';
 import type { AlarmService } from './service.ts';
+import { idParam } from '../http/params.ts';
 
-const idParam = z.coerce.number().int().positive();
 const windowQuery = z.object({ from: z.string().datetime({ offset: true }).optional(), to: z.string().datetime({ offset: true }).optional() });
 
 /** Storms active now, or with a member opened within the last `hours` (default 6, at most a week). */

@@ -57,7 +57,7 @@ export interface AlarmServiceOptions {
 export type ChangeRecord = { alarmId: number; change: AlarmChange } | { stormGroupId: number };
 
 // A unique violation: another transaction opened the point's alarm while this one reopened it.
-const TRANSIENT = new Set<string>([PG_ERROR.serializationFailure, PG_ERROR.deadlockDetected, '23505']);
+const TRANSIENT = new Set<string>([PG_ERROR.serializationFailure, PG_ERROR.deadlockDetected, PG_ERROR.uniqueViolation]);
 /** Storm messages of one group at most this often; the latest state follows after it, ms. */
 const STORM_MESSAGE_EVERY_MS = 1000;
 const keyOf = (unitId: number, pointId: number | null, kind: string, cause: string | null) => `${unitId}:${pointId ?? 0}:${kind}:${cause ?? ''}`;

@@ -12,7 +12,7 @@
 //   POST /duty-checks {unitId}           a duty check (查岗) of one unit now · GET /duty-checks/:id its answer time
 //   GET  /clock-drift                    devices whose clock is off by more than 5 s at the last sync
 //   GET  /disabled-points?region=&unitId=&days=  disabled (屏蔽) points per unit: now, since when, hours
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import {
   dutyLogCreateSchema,
@@ -37,6 +37,7 @@ import { DomainError, badRequest, conflict, forbidden, notFound } from '../kerne
 import * as q from './queries.ts';
 import { registerCsv, registerXlsx } from './register-export.ts';
 import { CommTester, actorName, commTestDto, createHandover } from './service.ts';
+import { idParam, ipOf } from '../http/params.ts';
 
 /** May read the roster, handovers, the log and the comm test status. */
 const READ: Role[] = ['admin', 'operator', 'dispatcher', 'supervisor'];
@@ -53,8 +54,6 @@ const MAX_REGISTER_WINDOW_MS = 366 * DAY_MS;
 /** Most rows in one export; beyond, narrow the filters. */
 const MAX_EXPORT_ROWS = 50_000;
 
-const idParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const ipOf = (req: Request) => req.ip ?? null;
 const iso = (d: Date | string | null | undefined): string | null => (d == null ? null : new Date(d).toISOString());
 
 function shiftDto(r: Record<string, unknown>): ShiftDto {

@@ -22,8 +22,7 @@ import {
   type Role,
   type SupervisorDto,
 } from '@firelink/common';
-import { Router, type Request } from 'express';
-import { z } from 'zod';
+import { Router } from 'express';
 import { recordAudit } from '../audit/audit.ts';
 import { principalForUser } from '../auth/authenticate.ts';
 import { requireRole } from '../auth/principal.ts';
@@ -32,12 +31,11 @@ import { withTransaction, type Pool } from '../db/pool.ts';
 import { badRequest, notFound } from '../kernel/errors.ts';
 import * as q from './queries.ts';
 import type { SupervisionService } from './service.ts';
+import { idParam, ipOf } from '../http/params.ts';
 
 /** May read tasks and responsibility, act on tasks, assign units in their jurisdiction. */
 const SUPERVISION: Role[] = ['admin', 'supervisor'];
 
-const idParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const ipOf = (req: Request) => req.ip ?? null;
 
 async function nameOf(pool: Pool, p: Principal): Promise<string> {
   if (p.userId == null) return p.username;

@@ -26,7 +26,7 @@ import {
   stageTargetsSetSchema,
   type Role,
 } from '@firelink/common';
-import express, { Router, type Request } from 'express';
+import express, { Router } from 'express';
 import { z } from 'zod';
 import { sendTable, type Row } from '../analytics/export.ts';
 import { PdfBusyError, type PdfRenderer } from '../analytics/pdf.ts';
@@ -39,6 +39,7 @@ import { MAX_PHOTO_BYTES } from './domain/photo.ts';
 import * as q from './queries.ts';
 import * as w from './work-queries.ts';
 import type { SupervisionWork } from './work-service.ts';
+import { idParam, ipOf } from '../http/params.ts';
 
 const SUPERVISION: Role[] = ['admin', 'supervisor'];
 /** May read statistics, the league and reports. */
@@ -46,10 +47,8 @@ const READERS: Role[] = ['admin', 'supervisor', 'analyst'];
 /** May record an acceptance (a maintainer of another agency may inspect). */
 const ACCEPTORS: Role[] = ['admin', 'supervisor', 'maintainer'];
 
-const idParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const ymd = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 const page = { limit: z.coerce.number().int().min(1).max(1000).default(200), offset: z.coerce.number().int().min(0).max(1_000_000).default(0) };
-const ipOf = (req: Request) => req.ip ?? null;
 
 async function nameOf(pool: Pool, p: Principal): Promise<string> {
   if (p.userId == null) return p.username;

@@ -24,7 +24,7 @@ import { reportWindow } from '../analytics/report.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { scopeAllows, type Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { DomainError, badRequest, conflict, forbidden, notFound } from '../kernel/errors.ts';
+import { DomainError, badRequest, conflict, explainDatabaseError, forbidden, notFound } from '../kernel/errors.ts';
 import type { Logger } from '../logger.ts';
 import * as onboardingQ from '../onboarding/queries.ts';
 import { checkAcceptanceSign, signalEvidence, SIGNAL_KINDS } from './domain/acceptance.ts';
@@ -311,8 +311,7 @@ export class SupervisionWork {
         await c.query('SAVEPOINT case_no');
         row = (await c.query(w.insertCase({ ...b, inspectionId: b.inspectionId ?? null, taskId: b.taskId ?? null, by: p.userId }))).rows[0]!;
       } catch (err) {
-        if ((err as { code?: string }).code === '23505') throw conflict(`case number ${b.caseNo} is already used: each case has its own number`);
-        throw err;
+        throw explainDatabaseError(err, { unique: `case number ${b.caseNo} is already used: each case has its own number` });
       }
       await recordAudit(c, { actor: p, ip, action: 'supervision.case.open', entity: 'supervision_case', entityId: Number(row.id), after: { ...b } });
       return Number(row.id);
@@ -458,8 +457,9 @@ export class SupervisionWork {
         await c.query('SAVEPOINT stages');
         for (const q of w.replaceStageTargets(adcode, stages)) await c.query(q);
       } catch (err) {
-        if ((err as { code?: string }).code === '23505') throw badRequest('two stages of one metric share a date: give each stage its own date');
-        throw err;
+        const e = explainDatabaseError(err, { unique: 'two stages of one metric share a date: give each stage its own date' });
+        // A duplicate date is the caller's input: 400 as before, with the same words.
+        throw e instanceof DomainError && e.kind === 'conflict' ? badRequest(e.message) : e;
       }
       await recordAudit(c, { actor: p, ip, action: 'supervision.stage_targets', entity: 'region', entityId: adcode, before, after: stages });
     });
