@@ -108,11 +108,27 @@ describe('desk procedures in Chromium', { skip, timeout: 300_000 }, () => {
     assert.equal(await page.isDisabled('[data-testid=step-submit]'), true, 'false alarm without a cause cannot be submitted');
     await page.click('[data-testid=verdict-fire]');
     assert.equal(await page.$('[data-testid=cause]'), null);
+    // A true fire forwards to 119: the dispatcher confirms once more; going back sends nothing.
     await submit('现场反馈确有明火，确认真实火警');
+    await page.waitForSelector('[data-testid=confirm-fire-box]', { timeout: UI_TIMEOUT_MS });
+    await shot('desk-fire-confirm-1920.png');
+    await page.click('[data-testid=confirm-fire-cancel]');
+    assert.equal(await page.$('[data-testid=confirm-fire-box]'), null);
+    assert.equal(await page.textContent('[data-testid=detail-stage]'), '已电话核实', 'nothing was sent before the confirmation');
+    await page.click('[data-testid=step-submit]:not([disabled])');
+    await page.click('[data-testid=confirm-fire]', { timeout: UI_TIMEOUT_MS });
     await waitStage('已出结论');
     assert.deepEqual(await offered(), ['step-dispatch'], 'a true fire is dispatched before it can be closed');
+    // The suggested stations are checkboxes with the nearest checked; the dispatcher may add more.
+    await page.waitForSelector('[data-testid=dispatch-stations]', { timeout: UI_TIMEOUT_MS });
+    const boxes = await page.$$eval('[data-testid=dispatch-stations] input[type=checkbox]', (els) => els.map((e) => (e as HTMLInputElement).checked));
+    if (boxes.length > 0) assert.deepEqual(boxes, boxes.map((_, i) => i === 0), 'only the nearest station is preselected');
+    else assert.ok(await page.$('[data-testid=dispatch-none]'), 'no station suggested: 119 dispatches');
+    if (boxes.length > 1) await page.click('[data-testid=dispatch-stations] label:nth-of-type(2) input');
     await submit('转报119，派最近消防站');
     await waitStage('已派警');
+    const sent = await db.pool.query(`SELECT count(*)::int AS n FROM dispatches WHERE alarm_id = (SELECT id FROM alarms WHERE kind = 'fire' ORDER BY id DESC LIMIT 1)`);
+    assert.equal(sent.rows[0].n, Math.min(boxes.length, 2), 'one dispatch record per checked station');
     assert.deepEqual(await offered(), ['step-close']);
     assert.equal(await page.isDisabled('[data-testid=step-submit]'), true, 'closing a fire needs its outcome');
     await shot('desk-fire-close-1920.png');

@@ -143,7 +143,10 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
   const [durationS, setDurationS] = useState('');
   const [verdict, setVerdict] = useState<AlarmVerdict | null>(null);
   const [cause, setCause] = useState('');
-  const [stationId, setStationId] = useState<number | null>(null);
+  // Stations to dispatch (the nearest preselected); none: 119 dispatches.
+  const [stationIds, setStationIds] = useState<number[]>([]);
+  // A true-fire verdict forwards to 119: the dispatcher confirms it once more before it goes.
+  const [confirmFire, setConfirmFire] = useState(false);
   const hours = defaultDeadlineH(alarm.kind) ?? 24;
   const [deadline, setDeadline] = useState('');
   // Reset on a new alarm, step or stage only (the station list is a new array on every render).
@@ -156,7 +159,8 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
     setDurationS('');
     setVerdict(null);
     setCause('');
-    setStationId(firstStation);
+    setStationIds(firstStation === null ? [] : [firstStation]);
+    setConfirmFire(false);
     setDeadline(toShanghaiInput(Date.now() + hours * 3_600_000));
   }, [alarm.id, chosen, p.stage, phone, firstStation, hours]);
 
@@ -171,15 +175,20 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
     return false;
   }, [rule, note, number, outcome, durationS, verdict, needsCause, cause]);
 
-  const submit = async () => {
+  const submit = async (confirmed = false) => {
     if (!rule || missing) return;
+    if (rule.verdict && verdict === 'fire' && !confirmed) {
+      setConfirmFire(true);
+      return;
+    }
+    setConfirmFire(false);
     const body: Omit<AlarmStepBody, 'version'> = {};
     if (note.trim()) body.note = note.trim();
     if (rule.call && outcome) body.call = { number: number.trim(), answeredBy: answeredBy.trim(), outcome, durationS: durationS === '' ? 0 : Math.round(Number(durationS)) };
     if (rule.verdict && verdict) body.verdict = verdict;
     if (needsCause) body.cause = cause;
     if (rule.deadline && deadline) body.deadlineAt = fromShanghaiInput(deadline);
-    if (rule.step === 'dispatch' && stationId !== null) body.stationIds = [stationId];
+    if (rule.step === 'dispatch' && stationIds.length > 0) body.stationIds = stationIds;
     await onStep(rule.step, body);
   };
 
@@ -281,7 +290,10 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
                     type="button"
                     className={`${verdict === v ? 'chosen' : ''} ${v === 'fire' ? 'danger' : ''}`}
                     aria-pressed={verdict === v}
-                    onClick={() => setVerdict(v)}
+                    onClick={() => {
+                      setVerdict(v);
+                      setConfirmFire(false);
+                    }}
                     data-testid={`verdict-${v}`}
                   >
                     {t(`action.verify.${v}`)}
@@ -312,17 +324,22 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
             </label>
           )}
           {rule.step === 'dispatch' && (
-            <label>
-              {tx('dispatchTo')}
-              <select value={stationId ?? ''} onChange={(e) => setStationId(e.target.value === '' ? null : Number(e.target.value))} data-testid="dispatch-station">
-                {(stations ?? []).map((s) => (
-                  <option key={s.stationId} value={s.stationId}>
-                    {s.name}
-                  </option>
-                ))}
-                <option value="">{tx('noStation')}</option>
-              </select>
-            </label>
+            <fieldset className="dispatch-stations" data-testid="dispatch-stations">
+              <legend>{tx('dispatchTo')}</legend>
+              {(stations ?? []).map((s, i) => (
+                <label key={s.stationId} className="check">
+                  <input
+                    type="checkbox"
+                    checked={stationIds.includes(s.stationId)}
+                    onChange={(e) => setStationIds((cur) => (e.target.checked ? [...cur, s.stationId] : cur.filter((x) => x !== s.stationId)))}
+                    data-testid={`dispatch-station-${s.stationId}`}
+                  />
+                  <span>{s.name}</span>
+                  {i === 0 && <span className="meta">{tx('nearestStation')}</span>}
+                </label>
+              ))}
+              {stationIds.length === 0 && <div className="meta" data-testid="dispatch-none">{tx('noStation')}</div>}
+            </fieldset>
           )}
           <label>
             <span>
@@ -331,9 +348,24 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
             </span>
             <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={2} placeholder={tx('notePlaceholder')} data-testid="note" />
           </label>
-          <button type="submit" className={rule.step === 'dispatch' || verdict === 'fire' ? 'danger' : 'primary'} disabled={busy || missing} data-testid="step-submit">
-            {tx('submit')} · {tx(stepLabelKey(alarm.kind, rule.step, rule))}
-          </button>
+          {confirmFire && rule.verdict && verdict === 'fire' ? (
+            <div className="confirm-fire" role="alertdialog" aria-labelledby="confirm-fire-text" data-testid="confirm-fire-box">
+              <p id="confirm-fire-text">{tx('confirmFire')}</p>
+              <div className="confirm-actions">
+                <button type="button" className="danger" disabled={busy} onClick={() => void submit(true)} data-testid="confirm-fire">
+                  {tx('confirmFireYes')}
+                </button>
+                <button type="button" onClick={() => setConfirmFire(false)} data-testid="confirm-fire-cancel">
+                  {tx('confirmFireNo')}
+                </button>
+              </div>
+            </div>
+          ) : (
+            <button type="submit" className={rule.step === 'dispatch' || verdict === 'fire' ? 'danger' : 'primary'} disabled={busy || missing} data-testid="step-submit">
+              {tx('submit')} · {tx(stepLabelKey(alarm.kind, rule.step, rule))}
+              {rule.step === 'dispatch' && stationIds.length > 0 ? ` (${stationIds.length})` : ''}
+            </button>
+          )}
         </form>
       )}
       {error && (
