@@ -52,6 +52,19 @@ describe('desk procedures in Chromium', { skip, timeout: 300_000 }, () => {
     page = await session.newPage();
     await login(page, stack.baseUrl, stack, '/desk');
     await page.waitForSelector('[data-testid=conn-status].live', { timeout: UI_TIMEOUT_MS });
+    // Water sources around the unit: three usable ones, one out of service (never offered), one far.
+    await db.pool.query(
+      `INSERT INTO water_sources (kind, name, status, flow_lps, capacity_m3, point)
+       SELECT v.k, v.n, v.st, v.f, v.c, ST_Translate(u.point, v.dx, 0)
+         FROM devices d JOIN units u ON u.id = d.unit_id,
+              (VALUES ('hydrant', 'E2E 消火栓甲', 'usable', 15::real, NULL::real, 0.001),
+                      ('hydrant', 'E2E 消火栓乙', 'usable', 10, NULL, 0.002),
+                      ('pool', 'E2E 消防水池', 'usable', NULL, 300, 0.003),
+                      ('hydrant', 'E2E 停用消火栓', 'out_of_service', 15, NULL, 0.0005),
+                      ('hydrant', 'E2E 远处消火栓', 'usable', 15, NULL, 0.02)) v(k, n, st, f, c, dx)
+        WHERE d.address = $1`,
+      [Number(row.address)],
+    );
   });
 
   after(async () => {
@@ -92,6 +105,11 @@ describe('desk procedures in Chromium', { skip, timeout: 300_000 }, () => {
     await page.click('[data-testid^=queue-row-][data-kind=fire]', { timeout: UI_TIMEOUT_MS });
     await waitStage('待确认');
     assert.deepEqual(await offered(), ['step-ack']);
+    // The 3 nearest usable water sources with their distance (the out-of-service one is left out).
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=water] li').length === 3, null, { timeout: UI_TIMEOUT_MS });
+    const water = (await page.textContent('[data-testid=water]')) ?? '';
+    assert.match(water, /最近可用水源.*消火栓 E2E 消火栓甲 · 15 升\/秒.*公里.*E2E 消火栓乙.*消防水池 E2E 消防水池 · 300 立方米/s);
+    assert.doesNotMatch(water, /停用|远处/);
     await submit('已接警，准备电话核实');
     await waitStage('已确认');
     assert.deepEqual(await offered(), ['step-call'], 'a fire is verified by phone before any verdict');

@@ -82,3 +82,27 @@ export async function heatCells(metric: HeatMetric, signal?: AbortSignal): Promi
   const max = Math.max(0, ...cells.map((c) => c.value));
   return max > 0 ? cells.map((c) => ({ h3: c.h3, value: c.value / max })) : cells;
 }
+
+/** The nearest usable water sources of an alarm's place by road (GET /api/water/alarms/:id/nearest). */
+const nearestWaterResponse = z.object({
+  alarmId: z.number(),
+  sources: z.array(
+    z
+      .object({
+        rank: z.number().int(),
+        id: z.number().int(),
+        kind: z.enum(['hydrant', 'pool', 'natural']),
+        name: z.string().nullable(),
+        flowLps: z.number().nullable(),
+        capacityM3: z.number().nullable(),
+        address: z.string().nullable(),
+        distanceMeters: z.number(),
+        method: z.enum(['road', 'straight']),
+      })
+      .passthrough(),
+  ),
+});
+export type NearestWater = z.infer<typeof nearestWaterResponse>['sources'][number];
+
+export const nearestWaterForAlarm = (alarmId: number, k: number, signal?: AbortSignal) =>
+  api(`/api/water/alarms/${alarmId}/nearest?k=${k}`, nearestWaterResponse, { signal }).then((r) => r.sources);

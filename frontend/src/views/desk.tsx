@@ -23,7 +23,7 @@ import {
 } from '@firelink/common';
 import { z } from 'zod';
 import { AlertSound, unlockOnGesture } from '../audio/alert.ts';
-import { getAlarmDetail, heatCells, suggestStations, takeStep, type HeatMetric, type Suggestion } from '../api/alarms.ts';
+import { getAlarmDetail, heatCells, nearestWaterForAlarm, suggestStations, takeStep, type HeatMetric, type NearestWater, type Suggestion } from '../api/alarms.ts';
 import { ApiError, api } from '../api/http.ts';
 import { useI18n } from '../lib/i18n-react.tsx';
 import { defineMessages, eventKindName, formatAgo, formatFloor, formatTime, type Locale } from '../lib/i18n.ts';
@@ -65,6 +65,16 @@ const dx = defineMessages(
     'reason.line_fault': '传输装置与控制器之间线路故障（控制器关机或线路断开）',
     'reason.panel_power': '控制器主电和备电均故障（控制器断电）',
     'reason.other': '其他原因',
+    'water': '最近可用水源',
+    'water.none': '附近没有可用水源',
+    'water.failed': '水源未能读取',
+    'water.road': '沿道路 {km} 公里',
+    'water.straight': '直线 {km} 公里（不在路网上）',
+    'water.flow': '{n} 升/秒',
+    'water.capacity': '{n} 立方米',
+    'water.hydrant': '消火栓',
+    'water.pool': '消防水池',
+    'water.natural': '天然水源',
   },
   {
     'filter.all': 'All',
@@ -88,6 +98,16 @@ const dx = defineMessages(
     'reason.line_fault': 'Line between transmission unit and panel failed (panel off or cable cut)',
     'reason.panel_power': 'The fire alarm panel lost mains and backup power',
     'reason.other': 'Other reason',
+    'water': 'Nearest usable water',
+    'water.none': 'No usable water source nearby',
+    'water.failed': 'Water sources could not be read',
+    'water.road': '{km} km by road',
+    'water.straight': '{km} km straight (off the road network)',
+    'water.flow': '{n} L/s',
+    'water.capacity': '{n} m³',
+    'water.hydrant': 'Hydrant',
+    'water.pool': 'Fire pool',
+    'water.natural': 'Natural source',
   },
 );
 
@@ -305,6 +325,21 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
       .catch(() => setStations(null));
     return () => ac.abort();
   }, [dispatchAt?.[0], dispatchAt?.[1]]);
+
+  // Fire alarms: the 3 nearest usable water sources by road (null: loading; 'failed': not read).
+  const [water, setWater] = useState<NearestWater[] | 'failed' | null>(null);
+  const waterFor = a?.kind === 'fire' && a.lonLatWgs84 ? a.id : null;
+  useEffect(() => {
+    setWater(null);
+    if (waterFor === null) return;
+    const ac = new AbortController();
+    nearestWaterForAlarm(waterFor, 3, ac.signal)
+      .then(setWater)
+      .catch(() => {
+        if (!ac.signal.aborted) setWater('failed');
+      });
+    return () => ac.abort();
+  }, [waterFor]);
 
   // Stations sent to this alarm (DISPATCH's records): who is out, who is back, and release.
   const [dispatches, setDispatches] = useState<DispatchRecordDto[]>([]);
@@ -553,6 +588,30 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
                 </ul>
               )}
             </section>}
+            {waterFor !== null && (
+              <section data-testid="water">
+                <h3>{dx(locale, 'water')}</h3>
+                {water === null ? (
+                  <div className="meta">…</div>
+                ) : water === 'failed' ? (
+                  <div className="meta">{dx(locale, 'water.failed')}</div>
+                ) : water.length === 0 ? (
+                  <div className="meta">{dx(locale, 'water.none')}</div>
+                ) : (
+                  <ul className="timeline stations">
+                    {water.map((w) => (
+                      <li key={w.id} data-testid={`water-${w.id}`} data-method={w.method}>
+                        <span>
+                          {dx(locale, `water.${w.kind}`)} {w.name ?? w.address ?? `#${w.id}`}
+                          {w.flowLps !== null ? ` · ${dx(locale, 'water.flow', { n: w.flowLps })}` : w.capacityM3 !== null ? ` · ${dx(locale, 'water.capacity', { n: w.capacityM3 })}` : ''}
+                        </span>
+                        <span>{dx(locale, w.method === 'road' ? 'water.road' : 'water.straight', { km: (w.distanceMeters / 1000).toFixed(2) })}</span>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </section>
+            )}
             {canDispatch && dispatches.length > 0 && (
               <section data-testid="dispatches">
                 <h3>{dx(locale, 'dispatches')}</h3>
