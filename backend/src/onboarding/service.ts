@@ -18,7 +18,7 @@ import { frameToWgs84, type Affine } from './domain/frame.ts';
 import { imageSize } from './domain/image-size.ts';
 import { originOf, placePoint, planTransformFor, positionFloor, type FrameBounds, type PositionInput } from './domain/placement.ts';
 import { assertImportable, pointsFromRecords, pointsFromType7, systemKey, type ImportResult } from './domain/point-import.ts';
-import { acceptanceEndsConstruction, assertComplete, assertIndependentAcceptance, authorizeTransition, funnelByRegion, rulesView, type FunnelRow } from './domain/workflow.ts';
+import { acceptanceEndsConstruction, assertComplete, assertIndependentAcceptance, assertPassHasEvidence, authorizeTransition, funnelByRegion, rulesView, type FunnelRow } from './domain/workflow.ts';
 import * as q from './queries.ts';
 
 type Db = Pool | import('pg').ClientBase;
@@ -102,9 +102,10 @@ export class OnboardingService {
     const p = who.principal;
     return withTransaction(this.pool, async (c) => {
       const u = await unitInScope(c, p.scope, id, true);
+      assertPassHasEvidence(check);
       // The caller's agency matters only for a pass on a unit that has one.
-      const mine = check.result === 'pass' && p.userId != null && u.maintenance_agency_id != null ? (await c.query(q.agencyKindOfUser(p.userId))).rows[0] : undefined;
-      assertIndependentAcceptance(check, mine ? Number(mine.id) : null, u.maintenance_agency_id == null ? null : Number(u.maintenance_agency_id));
+      const mine = check.result === 'pass' && p.userId != null ? (await c.query(q.agencyKindOfUser(p.userId))).rows[0] : undefined;
+      assertIndependentAcceptance(check, { role: p.role, agencyId: mine ? Number(mine.id) : null }, u.maintenance_agency_id == null ? null : Number(u.maintenance_agency_id));
       const ins = (await c.query(q.insertAcceptance(id, check, p.userId))).rows[0];
       const accepted = acceptanceEndsConstruction(check, Boolean(u.under_construction));
       if (accepted) await c.query(q.acceptConstruction(id));

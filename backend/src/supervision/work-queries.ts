@@ -363,10 +363,12 @@ export function deviceOfUnit(unitId: number, deviceId: number): Query {
 }
 
 /** Events of the device in [from, to) of the given kinds. */
-export function deviceEvents(deviceId: number, fromIso: string, toIso: string, kinds: string[]): Query {
+/** The device's events while it served this unit (a device moved from another unit brings no evidence). */
+export function deviceEvents(unitId: number, deviceId: number, fromIso: string, toIso: string, kinds: string[]): Query {
   return {
-    text: `SELECT id, kind, received_at FROM events WHERE device_id = $1 AND received_at >= $2 AND received_at < $3 AND kind = ANY($4::text[]) ORDER BY id LIMIT 10000`,
-    values: [deviceId, fromIso, toIso, kinds],
+    text: `SELECT id, kind, received_at FROM events
+            WHERE device_id = $1 AND unit_id = $5 AND received_at >= $2 AND received_at < $3 AND kind = ANY($4::text[]) ORDER BY id LIMIT 10000`,
+    values: [deviceId, fromIso, toIso, kinds, unitId],
   };
 }
 

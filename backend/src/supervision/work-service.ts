@@ -32,6 +32,7 @@ import { judgeStages, leagueRanks, pctOf, stagesFor, type Stage } from './domain
 import { MAX_PHOTOS, MAX_PHOTO_BYTES, sniffPhoto } from './domain/photo.ts';
 import { planBands, sortBands } from './domain/plan.ts';
 import * as w from './work-queries.ts';
+import { assertIndependentAcceptance } from '../onboarding/domain/workflow.ts';
 
 type Db = pg.Pool | pg.ClientBase;
 const DAY_MS = 86_400_000;
@@ -474,7 +475,7 @@ export class SupervisionWork {
     if (!device) throw notFound(`device ${q.deviceId} is not bound to unit ${q.unitId}: pick one of the unit's devices`);
     if (q.to.getTime() <= q.from.getTime()) throw badRequest('to must be after from');
     const kinds = [...new Set(Object.values(SIGNAL_KINDS).flat())];
-    const events = (await db.query(w.deviceEvents(q.deviceId, q.from.toISOString(), q.to.toISOString(), kinds))).rows.map((e) => ({ id: Number(e.id), kind: String(e.kind), receivedAt: e.received_at as Date }));
+    const events = (await db.query(w.deviceEvents(q.unitId, q.deviceId, q.from.toISOString(), q.to.toISOString(), kinds))).rows.map((e) => ({ id: Number(e.id), kind: String(e.kind), receivedAt: e.received_at as Date }));
     const ev = signalEvidence(events);
     return { unit, unitId: q.unitId, deviceId: q.deviceId, deviceAddress: Number(device.address), windowFrom: q.from.toISOString(), windowTo: q.to.toISOString(), ...ev };
   }
@@ -496,6 +497,7 @@ export class SupervisionWork {
       const ev = await this.evidence(c, p, { unitId: b.unitId, deviceId: b.deviceId, from: new Date(b.windowFrom), to: new Date(b.windowTo) });
       const inspectorAgency = p.userId == null ? null : num((await c.query(w.userAgency(p.userId))).rows[0]?.maintenance_agency_id);
       const collecting = num(ev.unit.maintenance_agency_id);
+      assertIndependentAcceptance({ result: b.result }, { role: p.role, agencyId: inspectorAgency }, collecting);
       const check = checkAcceptanceSign({ inspectorAgencyId: inspectorAgency, collectingAgencyId: collecting, result: b.result, complete: ev.complete });
       if (!check.ok) throw check.status === 403 ? forbidden(check.reason) : conflict(check.reason);
       if (b.testingAgencyId !== undefined && !(await c.query(w.testingAgencyById(b.testingAgencyId))).rows[0]) throw notFound(`no testing agency ${b.testingAgencyId}`);

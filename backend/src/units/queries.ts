@@ -277,3 +277,8 @@ export function uitdAddresses(unitId: number): Query {
 export function unitPlace(unitId: number): Query {
   return { text: 'SELECT region_adcode, building_id FROM units WHERE id = $1', values: [unitId] };
 }
+
+/** The maintenance agency a user works for (null when none). */
+export function agencyOfUser(userId: number): Query {
+  return { text: `SELECT maintenance_agency_id FROM users WHERE id = $1`, values: [userId] };
+}

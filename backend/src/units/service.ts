@@ -314,7 +314,10 @@ export async function updateUnit(pool: pg.Pool, who: Caller, id: number, body: U
     const cur = await unitInScope(c, p.scope, id, true);
     assertSameVersion(Number(cur.version), body.version);
     if (body.buildingId != null) await assertBuildingVisible(c, p.scope, body.buildingId);
-    if (p.scope.kind === 'units') assertUnitBoundMayPatch(body);
+    if (p.scope.kind === 'units') {
+      const agency = body.maintenanceAgencyId !== undefined && p.userId != null ? (await c.query(q.agencyOfUser(p.userId))).rows[0]?.maintenance_agency_id : null;
+      assertUnitBoundMayPatch(body, agency == null ? null : Number(agency));
+    }
     const row = await rowFromPatch(c, cur, body);
     const up = await c.query(q.updateUnit(id, body.version, row)).catch((e: unknown) => Promise.reject(explainDatabaseError(e, UNIT_WRITE)));
     if (!up.rows[0]) throw conflict('the unit was changed concurrently: reload and try again');

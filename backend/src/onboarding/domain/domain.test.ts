@@ -4,7 +4,7 @@ import type { Completeness } from '@firelink/common';
 import type { DomainError } from '../../kernel/errors.ts';
 import { applyAffine, fitPlanToBox, frameToWgs84, invertAffine, wgs84ToFrame } from './frame.ts';
 import { originOf, placePoint, planTransformFor, positionFloor } from './placement.ts';
-import { acceptanceEndsConstruction, assertComplete, assertIndependentAcceptance, authorizeTransition, funnelByRegion } from './workflow.ts';
+import { acceptanceEndsConstruction, assertComplete, assertIndependentAcceptance, assertPassHasEvidence, authorizeTransition, funnelByRegion } from './workflow.ts';
 import { Command, encodeAdu, encodeFrame } from '@firelink/ingest';
 import { imageSize } from './image-size.ts';
 import { assertImportable, floorFromDescription, pointsFromRecords, pointsFromType7 } from './point-import.ts';
@@ -142,11 +142,23 @@ describe('workflow rules', () => {
   });
 
   it('refuses a pass recorded by the agency that collected the unit; a fail, or another agency, is fine', () => {
-    assert.throws(() => assertIndependentAcceptance({ result: 'pass' }, 7, 7), (err: DomainError) => err.kind === 'forbidden' && /collected this unit/.test(err.message));
-    assert.doesNotThrow(() => assertIndependentAcceptance({ result: 'fail' }, 7, 7));
-    assert.doesNotThrow(() => assertIndependentAcceptance({ result: 'pass' }, 8, 7));
-    assert.doesNotThrow(() => assertIndependentAcceptance({ result: 'pass' }, null, 7));
-    assert.doesNotThrow(() => assertIndependentAcceptance({ result: 'pass' }, 7, null));
+    const m = (agencyId: number | null) => ({ role: 'maintainer', agencyId });
+    const refused = (err: DomainError) => err.kind === 'forbidden' && /collected this unit/.test(err.message);
+    assert.throws(() => assertIndependentAcceptance({ result: 'pass' }, m(7), 7), refused);
+    assert.doesNotThrow(() => assertIndependentAcceptance({ result: 'fail' }, m(7), 7));
+    assert.doesNotThrow(() => assertIndependentAcceptance({ result: 'pass' }, m(8), 7), 'another named agency inspects');
+    // Independence that cannot be shown is refused: a maintainer without an agency, or a unit without one.
+    assert.throws(() => assertIndependentAcceptance({ result: 'pass' }, m(null), 7), refused);
+    assert.throws(() => assertIndependentAcceptance({ result: 'pass' }, m(7), null), refused);
+    assert.throws(() => assertIndependentAcceptance({ result: 'pass' }, { role: 'unit_user', agencyId: null }, 7), refused);
+    assert.doesNotThrow(() => assertIndependentAcceptance({ result: 'pass' }, { role: 'supervisor', agencyId: null }, null));
+  });
+
+  it('refuses a pass without every signal tested and received', () => {
+    const all = { result: 'pass' as const, deviceTested: true, fireSignalReceived: true, faultSignalReceived: true, supervisorySignalReceived: true, feedbackSignalReceived: true, dutyCheckAnswered: true };
+    assert.doesNotThrow(() => assertPassHasEvidence(all));
+    assert.throws(() => assertPassHasEvidence({ ...all, fireSignalReceived: false }), (err: DomainError) => err.kind === 'invalid' && /fireSignalReceived/.test(err.message));
+    assert.doesNotThrow(() => assertPassHasEvidence({ ...all, result: 'fail', deviceTested: false }));
   });
 
   it('ends construction only on a passing check of a unit under construction', () => {

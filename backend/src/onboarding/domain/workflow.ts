@@ -56,13 +56,28 @@ export function acceptanceEndsConstruction(check: Pick<AcceptanceCheck, 'result'
 }
 
 /**
- * Acceptance integrity: the maintenance agency that collected a unit may not record its pass
- * (another agency or a supervisor inspects it). `callerAgencyId`: the caller's agency, if any.
+ * Acceptance integrity: the maintenance agency that collected a unit may not record its pass,
+ * nor may the unit's own users; another agency or a supervisor inspects it. A maintainer
+ * passes a unit only when both agencies are named and differ (independence that cannot be
+ * shown is refused). `caller.agencyId`: the caller's maintenance agency, if any.
  */
-export function assertIndependentAcceptance(check: Pick<AcceptanceCheck, 'result'>, callerAgencyId: number | null, unitAgencyId: number | null): void {
-  if (check.result === 'pass' && callerAgencyId != null && callerAgencyId === unitAgencyId) {
-    throw forbidden('the maintenance agency that collected this unit cannot pass its acceptance: another agency or a supervisor must inspect it');
+export function assertIndependentAcceptance(check: Pick<AcceptanceCheck, 'result'>, caller: { role: string; agencyId: number | null }, unitAgencyId: number | null): void {
+  if (check.result !== 'pass') return;
+  const sameAgency = caller.agencyId != null && caller.agencyId === unitAgencyId;
+  const unshown = caller.role === 'maintainer' && (caller.agencyId == null || unitAgencyId == null);
+  if (sameAgency || unshown || caller.role === 'unit_user') {
+    throw forbidden('the maintenance agency that collected this unit (or its own users) cannot pass its acceptance: another named agency or a supervisor must inspect it');
   }
+}
+
+/** The signals an acceptance test must have seen; a pass without every one of them is refused. */
+const ACCEPTANCE_SIGNALS = ['deviceTested', 'fireSignalReceived', 'faultSignalReceived', 'supervisorySignalReceived', 'feedbackSignalReceived', 'dutyCheckAnswered'] as const;
+
+/** A pass is a claim that every signal was tested and received: refused when any is missing. */
+export function assertPassHasEvidence(check: Pick<AcceptanceCheck, 'result' | (typeof ACCEPTANCE_SIGNALS)[number]>): void {
+  if (check.result !== 'pass') return;
+  const missing = ACCEPTANCE_SIGNALS.filter((k) => check[k] !== true);
+  if (missing.length) throw badRequest(`a pass needs every signal tested and received; missing: ${missing.join(', ')} — test them or record a fail`);
 }
 
 /** Every completeness rule, whether it is in force, and the drawings deadline. */

@@ -6,7 +6,13 @@ import { assertSameVersion, assertUnitBoundMayPatch, fieldsBefore } from './rule
 
 describe('unit write rules', () => {
   it('lets a unit-bound caller edit what it collects, not what the center decides', () => {
-    assert.doesNotThrow(() => assertUnitBoundMayPatch({ version: 1, name: 'x', maintenanceAgencyId: 3 } as UnitPatch));
+    assert.doesNotThrow(() => assertUnitBoundMayPatch({ version: 1, name: 'x' } as UnitPatch));
+    // The collecting agency decides who may pass the unit's acceptance: a maintainer records
+    // their own agency, never clears it or names another.
+    assert.doesNotThrow(() => assertUnitBoundMayPatch({ version: 1, maintenanceAgencyId: 3 } as UnitPatch, 3));
+    assert.throws(() => assertUnitBoundMayPatch({ version: 1, maintenanceAgencyId: null } as unknown as UnitPatch, 3), /maintenanceAgencyId/);
+    assert.throws(() => assertUnitBoundMayPatch({ version: 1, maintenanceAgencyId: 4 } as UnitPatch, 3), /maintenanceAgencyId/);
+    assert.throws(() => assertUnitBoundMayPatch({ version: 1, maintenanceAgencyId: 3 } as UnitPatch, null), /maintenanceAgencyId/);
     assert.throws(
       () => assertUnitBoundMayPatch({ version: 1, category: 'hotel', externalId: 'e' } as UnitPatch),
       (err: DomainError) => err.kind === 'forbidden' && /^category, externalId:/.test(err.message),

@@ -11,9 +11,14 @@ import { conflict, forbidden } from '../../kernel/errors.ts';
 export const MAINTAINER_FIXED = ['category', 'underConstruction', 'externalId', 'drawingsDue'] as const;
 
 /** A maintainer collects a unit's information; what decides who oversees the unit and how it is counted stays with its supervisor. */
-export function assertUnitBoundMayPatch(patch: UnitPatch): void {
+export function assertUnitBoundMayPatch(patch: UnitPatch, callerAgencyId: number | null = null): void {
   const refused = MAINTAINER_FIXED.filter((k) => patch[k] !== undefined);
   if (refused.length) throw forbidden(`${refused.join(', ')}: only the unit's supervisor or an administrator changes these`);
+  // The collecting agency decides who may pass the unit's acceptance: a maintainer records
+  // their own agency as the collector, never clears it or names another.
+  if (patch.maintenanceAgencyId !== undefined && (callerAgencyId == null || patch.maintenanceAgencyId !== callerAgencyId)) {
+    throw forbidden('maintenanceAgencyId: a maintainer may only record their own agency; the unit\'s supervisor or an administrator changes it otherwise');
+  }
 }
 
 /** An edit applies to the version it was made on. */
