@@ -137,7 +137,8 @@ export function Register() {
                   <span key={i}>
                     {formatTime(st.at, locale, 'time')} {codeLabel(locale, 'step', st.step)}
                     {st.actorName && st.actorName !== 'system' ? ` ${st.actorName}` : ''}
-                    {st.note ? `：${st.note}` : ''}
+                    {/* The pipeline's own notes (event ids, timeouts) are technical English: on the English screen only. */}
+                    {st.note && ((st.actorName && st.actorName !== 'system') || locale === 'en') ? `：${st.note}` : ''}
                   </span>
                 ))}
               </td>
