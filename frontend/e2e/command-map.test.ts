@@ -167,6 +167,8 @@ describe('command map in Chromium', { skip, timeout: 240_000 }, () => {
     await desk.click('[data-testid=step-verdict]');
     await desk.click('[data-testid=verdict-fire]');
     await desk.click('[data-testid=step-submit]:not([disabled])');
+    // A true fire forwards to 119: the desk asks once more.
+    await desk.click('[data-testid=confirm-fire]', { timeout: UI_TIMEOUT_MS });
     await wall.waitForFunction(() => document.querySelector('[data-testid=latest-fire-state]')?.textContent?.trim() === '真实火警', null, { timeout: UI_TIMEOUT_MS });
     await desk.waitForFunction(() => document.querySelector('[data-testid=detail-state]')?.textContent === '已核实', null, { timeout: UI_TIMEOUT_MS });
     const png = await desk.screenshot({ path: process.env.E2E_SCREENSHOTS ? `${process.env.E2E_SCREENSHOTS}/desk.png` : undefined });
