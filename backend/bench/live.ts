@@ -31,22 +31,7 @@ import { createLogger } from '../src/logger.ts';
 import { startServer } from '../src/main.ts';
 import { fmtLoad, insertBaseline, int, measureLoad, median, ms, pct, ramp, tcpEchoBaseline, type MachineLoad } from '../../ingest/bench/machine.ts';
 import { EVENTS_PER_FRAME, startWsBroadcaster } from './ws-baseline.ts';
-
-async function seedFleet(pool: pg.Pool, devices: number): Promise<number[]> {
-  await pool.query(`INSERT INTO regions (adcode, name, level, parent_adcode) VALUES
-      (320000, '江苏省', 'province', NULL), (320100, '南京市', 'city', 320000), (320106, '鼓楼区', 'district', 320100)
-    ON CONFLICT DO NOTHING`);
-  await pool.query(
-    `WITH u AS (
-       INSERT INTO units (name, region_adcode, point, onboarding_state, synthetic)
-       SELECT '基准单位' || g, 320106, ST_SetSRID(ST_MakePoint(118.70 + (g % 100) * 0.001, 32.00 + (g / 100) * 0.001), 4326), 'open', true
-         FROM generate_series(1, $1) g RETURNING id, name)
-     INSERT INTO devices (unit_id, address, online, last_seen_at) SELECT id, 5000000 + substr(name, 5)::int, true, now() FROM u`,
-    [devices],
-  );
-  const r = await pool.query(`SELECT address FROM devices ORDER BY address`);
-  return r.rows.map((x) => Number(x.address));
-}
+import { seedFleet } from './fleet-seed.ts';
 
 interface Phase {
   rate: number;
@@ -99,7 +84,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
   const out = (l: string) => process.stdout.write(`${l}\n`);
 
   const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 2 });
-  const addresses = await seedFleet(pool, devices);
+  const addresses = await seedFleet(pool, devices, { prefix: '基准单位', addressBase: 5_000_000 });
   const { token } = await createSession(pool, { username: 'bench-wall', role: 'admin' });
   await pool.end();
 

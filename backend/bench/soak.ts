@@ -31,6 +31,7 @@ import type { BenchContext } from '@firelink/common/testing';
 import { createSession } from '../src/live/test-support.ts';
 import { fmtLoad, measureLoad, ms, type MachineLoad } from '../../ingest/bench/machine.ts';
 import { CHROMIUM, launchBrowser, login, startStack, type BrowserSession } from '../../frontend/e2e/harness.ts';
+import { seedFleet } from './fleet-seed.ts';
 
 interface MemSample {
   /** Seconds since the traffic began. */
@@ -72,22 +73,6 @@ export function slope(points: Array<[number, number]>): number {
   return den === 0 ? NaN : num / den;
 }
 
-async function seedFleet(pool: pg.Pool, devices: number): Promise<number[]> {
-  await pool.query(`INSERT INTO regions (adcode, name, level, parent_adcode) VALUES
-      (320000, '江苏省', 'province', NULL), (320100, '南京市', 'city', 320000), (320106, '鼓楼区', 'district', 320100)
-    ON CONFLICT DO NOTHING`);
-  await pool.query(
-    `WITH u AS (
-       INSERT INTO units (name, region_adcode, point, onboarding_state, synthetic)
-       SELECT '耐久单位' || g, 320106, ST_SetSRID(ST_MakePoint(118.70 + (g % 100) * 0.001, 32.00 + (g / 100) * 0.001), 4326), 'open', true
-         FROM generate_series(1, $1) g RETURNING id, name)
-     INSERT INTO devices (unit_id, address, online, last_seen_at) SELECT id, 6000000 + substr(name, 5)::int, true, now() FROM u`,
-    [devices],
-  );
-  const r = await pool.query(`SELECT address FROM devices WHERE address >= 6000000 ORDER BY address`);
-  return r.rows.map((x) => Number(x.address));
-}
-
 function positive(name: string, v: string | undefined, def: number): number {
   if (v === undefined) return def;
   const n = Number(v);
@@ -127,7 +112,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
   if (values.wall) await buildFrontendInChild();
   const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 2 });
   pool.on('error', () => {});
-  const addresses = await seedFleet(pool, devices);
+  const addresses = await seedFleet(pool, devices, { prefix: '耐久单位', addressBase: 6_000_000 });
   const { token } = await createSession(pool, { username: 'bench-soak', role: 'admin' });
   const stack = await startStack(ctx.databaseUrl);
   let browser: BrowserSession | undefined;
