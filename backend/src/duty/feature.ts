@@ -3,7 +3,7 @@
 import { HttpSmsGateway, type SmsGateway } from '../notifications/gateway.ts';
 import type { FeatureFactory } from '../kernel/feature.ts';
 import { ALL } from '../auth/scope.ts';
-import { SupervisionService } from '../supervision/service.ts';
+import { SupervisionService, supervisionRules } from '../supervision/service.ts';
 import { DutyAlertSender } from './alerts.ts';
 import { DeadlineWatch } from './deadlines.ts';
 import { dutyRouter } from './routes.ts';
@@ -46,14 +46,7 @@ export function dutyFeature(
     const supervision = new SupervisionService(
       ctx.pool,
       {
-        rules: {
-          hostOfflineHours: c.SUPERVISION_HOST_OFFLINE_HOURS,
-          offDutyHours: c.SUPERVISION_OFF_DUTY_HOURS,
-          faultRepairHours: c.SUPERVISION_FAULT_REPAIR_HOURS,
-          falseAlarmCount: c.SUPERVISION_FALSE_ALARMS,
-          falseAlarmWindowDays: c.SUPERVISION_FALSE_ALARM_DAYS,
-          disabledPointDays: c.SUPERVISION_DISABLED_POINT_DAYS,
-        },
+        rules: supervisionRules(c),
         taskDays: c.SUPERVISION_TASK_DAYS,
         everyMs: 0,
         now: overrides.now,

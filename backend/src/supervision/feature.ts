@@ -4,7 +4,7 @@
 import { PdfRenderer } from '../analytics/pdf.ts';
 import type { FeatureFactory } from '../kernel/feature.ts';
 import { supervisionRouter } from './routes.ts';
-import { SupervisionService, type SupervisionOptions } from './service.ts';
+import { SupervisionService, supervisionRules, type SupervisionOptions } from './service.ts';
 import { SupervisionWork } from './work-service.ts';
 import { supervisionWorkRouter } from './work-routes.ts';
 
@@ -19,14 +19,7 @@ export function supervisionFeature(
     const service = new SupervisionService(
       ctx.pool,
       {
-        rules: {
-          hostOfflineHours: c.SUPERVISION_HOST_OFFLINE_HOURS,
-          offDutyHours: c.SUPERVISION_OFF_DUTY_HOURS,
-          faultRepairHours: c.SUPERVISION_FAULT_REPAIR_HOURS,
-          falseAlarmCount: c.SUPERVISION_FALSE_ALARMS,
-          falseAlarmWindowDays: c.SUPERVISION_FALSE_ALARM_DAYS,
-          disabledPointDays: c.SUPERVISION_DISABLED_POINT_DAYS,
-        },
+        rules: supervisionRules(c),
         taskDays: c.SUPERVISION_TASK_DAYS,
         everyMs: c.SUPERVISION_EVAL_MS,
         ...overrides.options,

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
+import type { Config } from '../kernel/config.ts';
 import { DomainError, conflict, forbidden, notFound } from '../kernel/errors.ts';
 import type { Logger } from '../logger.ts';
 import { ALL } from '../auth/scope.ts';
@@ -16,6 +17,18 @@ import * as q from './queries.ts';
 
 type Db = pg.Pool | pg.ClientBase;
 const DAY_MS = 86_400_000;
+
+/** The task rules' thresholds as configured (SUPERVISION_*). */
+export function supervisionRules(c: Config): RuleConfig {
+  return {
+    hostOfflineHours: c.SUPERVISION_HOST_OFFLINE_HOURS,
+    offDutyHours: c.SUPERVISION_OFF_DUTY_HOURS,
+    faultRepairHours: c.SUPERVISION_FAULT_REPAIR_HOURS,
+    falseAlarmCount: c.SUPERVISION_FALSE_ALARMS,
+    falseAlarmWindowDays: c.SUPERVISION_FALSE_ALARM_DAYS,
+    disabledPointDays: c.SUPERVISION_DISABLED_POINT_DAYS,
+  };
+}
 
 export interface SupervisionOptions {
   rules: RuleConfig;
