@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { UnitDetail } from '@firelink/common';
 import { cumulative } from './funnel.tsx';
 import { planPxOf } from './floor-plan.tsx';
-import { liveMissing, parseLonLat, payloadOf, type FormState } from './unit-form.tsx';
+import { liveMissing, parseLonLat, payloadOf, type FormState } from './unit-form-model.ts';
 
 const form: FormState = {
   name: '新街口百货',
