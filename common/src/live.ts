@@ -228,10 +228,22 @@ export const alarmDetailSchema = z.object({
   events: z.array(liveEventSchema),
   /** Nearest stations by road travel time; null when dispatch suggestions are unavailable. */
   nearestStations: z.array(nearbyStationSchema).nullable(),
-  /** 119 forwarding deliveries of this alarm (verified fires). */
+  /**
+   * 119 forwarding deliveries of this alarm (verified fires). `not_configured`: queued while
+   * this server has no 119 endpoint (FORWARD_119_URL unset), so nothing is being sent.
+   */
   forwards: z.array(
-    z.object({ id, status: z.enum(['pending', 'sent', 'failed']), attempts: z.number().int(), lastError: z.string().nullable(), createdAt: isoTime, sentAt: isoTime.nullable() }),
+    z.object({
+      id,
+      status: z.enum(['pending', 'sent', 'failed', 'not_configured']),
+      attempts: z.number().int(),
+      lastError: z.string().nullable(),
+      createdAt: isoTime,
+      sentAt: isoTime.nullable(),
+    }),
   ),
+  /** false when this server has no 119 endpoint: the operator calls 119 by phone. */
+  forward119Configured: z.boolean().optional(),
   /** Calls recorded by the procedure's call steps, oldest first. */
   calls: z.array(alarmCallSchema).optional(),
 });

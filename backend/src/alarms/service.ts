@@ -44,6 +44,8 @@ export interface AlarmServiceOptions {
   forward119Url: string | null;
   /** Called after a verified fire is queued for 119 (the forwarder sends at once). */
   onForwardQueued?: () => void;
+  /** Whether a 119 forwarder runs (default: forward119Url is set); false = queued, never sent. */
+  forwardingConfigured?: boolean;
   /**
    * Nearest stations for the alarm detail, when DISPATCH provides them; null = unavailable.
    * Failures are logged and shown as null, never fail the detail.
@@ -381,14 +383,17 @@ export class AlarmService {
         return null;
       });
     }
+    const configured = this.opts.forwardingConfigured ?? this.opts.forward119Url !== null;
     return {
       alarm,
+      forward119Configured: configured,
       steps: steps.rows.map(stepFromRow),
       events: events.rows.map(eventFromRow),
       nearestStations,
       forwards: forwards.rows.map((f) => ({
         id: Number(f.id),
-        status: f.status,
+        // Pending without a forwarder: nothing will send it (FORWARD_119_URL unset).
+        status: f.status === 'pending' && !configured ? ('not_configured' as const) : f.status,
         attempts: Number(f.attempts),
         lastError: f.last_error ?? null,
         createdAt: (f.created_at as Date).toISOString(),

@@ -87,10 +87,32 @@ describe('forward verified fires to 119', () => {
       assert.deepEqual(attempts.rows.map((r) => [r.ok, r.http_status]), [[false, 503], [true, 200]]);
       const detail = alarmDetailSchema.parse(await (await fetch(`${live.baseUrl}/api/alarms/${alarm.id}`)).json());
       assert.equal(detail.forwards[0]!.status, 'sent');
+      assert.equal(detail.forward119Configured, true);
       assert.ok(detail.steps.some((s) => s.step === 'forwarded'));
     } finally {
       await live.server.close();
       cc.server.close();
+    }
+  });
+
+  // Operator walk-through: with no FORWARD_119_URL the desk showed "待发送" for ever for a
+  // true fire, as if a retry were coming. The detail says the forwarding is not configured.
+  it('without a 119 endpoint, a verified fire reads not_configured (never "pending")', async () => {
+    const live = await startLiveServer(db.url, { principal: () => ADMIN });
+    try {
+      const u = place.units[1]!;
+      const { alarm } = await verifiedFire(live, u, u.pointIds[0]!);
+      assert.equal(live.parts.forwarder, null, 'no forwarder runs without FORWARD_119_URL');
+      const detail = alarmDetailSchema.parse(await (await fetch(`${live.baseUrl}/api/alarms/${alarm.id}`)).json());
+      assert.equal(detail.forward119Configured, false);
+      assert.equal(detail.forwards.length, 1, 'the forward is still recorded in the outbox');
+      assert.equal(detail.forwards[0]!.status, 'not_configured');
+      const row = await db.pool.query(`SELECT status FROM outbox WHERE ref_id = $1 AND channel = 'forward_119'`, [String(alarm.id)]);
+      assert.equal(row.rows[0].status, 'pending');
+    } finally {
+      await live.server.close();
+      // The row would otherwise go out with the next test's endpoint.
+      await db.pool.query(`DELETE FROM outbox WHERE channel = 'forward_119' AND status = 'pending'`);
     }
   });
 

@@ -85,6 +85,7 @@ export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
       escalateAfterS: ctx.config.FIRE_ESCALATE_AFTER_S,
       now,
       forward119Url: url,
+      forwardingConfigured: forwarder !== null,
       onForwardQueued: () => forwarder?.poke(),
       nearestStations: opts.nearestStations ?? dispatchSuggest(ctx),
     });
