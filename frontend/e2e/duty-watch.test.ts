@@ -1,4 +1,4 @@
-// Browser test of the center's watch (issue 17 items 1, 3 and 4) against the real backend:
+// Browser test of the center's watch against the real backend:
 // with nobody's desk open the staffed post is "unattended" (record + duty alert); the
 // operator opening the desk clears it; a UITD reporting its monitored-line fault (a
 // switched-off panel) arrives as a host-offline alarm with its reason; the operator runs a

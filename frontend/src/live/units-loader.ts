@@ -10,7 +10,7 @@ import type { UnitStore } from '../model/unit-store.ts';
 
 export const UNIT_POSITIONS_PATH = '/api/units/positions';
 
-/** Connection rate per region from the packed units (DESIGN.md glossary: open / units with a control room). */
+/** Connection rate (联网接入率) per region from the packed units: open units with a fire control room ÷ units with one. */
 export function regionRatesOfPositions(p: UnitPositions, target = 0.6): Map<number, RegionRate> {
   const acc = new Map<number, { open: number; all: number }>();
   for (let i = 0; i < p.count; i++) {

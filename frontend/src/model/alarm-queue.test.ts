@@ -85,7 +85,7 @@ describe('keyboard selection', () => {
 });
 
 describe('lifecycle buttons', () => {
-  it('offers the transitions of DESIGN.md principle 4', () => {
+  it('offers the lifecycle transitions: open → acknowledged → verified → (fire) dispatched → closed', () => {
     assert.deepEqual(nextActions({ state: 'open', verdict: null }), ['ack', 'verify', 'close']);
     assert.deepEqual(nextActions({ state: 'acknowledged', verdict: null }), ['verify', 'close']);
     assert.deepEqual(nextActions({ state: 'verified', verdict: 'fire' }), ['dispatch', 'close']);

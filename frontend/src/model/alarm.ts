@@ -31,7 +31,7 @@ export interface AlarmView {
   version: number;
 }
 
-/** Where the lifecycle may go from a state (DESIGN.md principle 4). */
+/** Where the lifecycle (open → acknowledged → verified as fire / false alarm / test / fault → (fire) dispatched → closed) may go from a state. */
 export function nextActions(a: Pick<AlarmView, 'state' | 'verdict'>): Array<'ack' | 'verify' | 'dispatch' | 'close'> {
   switch (a.state) {
     case 'open':

@@ -21,7 +21,7 @@ export function countAlarms(alarms: Iterable<AlarmView>): Counters {
 }
 
 /**
- * Connection rate (联网接入率, DESIGN.md glossary): open units with a fire control room ÷
+ * Connection rate (联网接入率): open units with a fire control room ÷
  * registered units with a fire control room. Null when there is nothing to divide by.
  */
 export function connectionRate(openWithControlRoom: number, registeredWithControlRoom: number): number | null {

@@ -128,7 +128,7 @@ export function UnitView({ id }: { id: number }) {
     if (next >= 0 && next < floorOptions.length) setFloor(floorOptions[next]!.floor);
   };
 
-  // Intact rate from the points themselves when analytics has no figure (DESIGN.md glossary).
+  // Intact rate (完好率: share of points not in fault now) from the points themselves when analytics has no figure.
   const intactLocal = useMemo(() => {
     const all = floors.flatMap((f) => f.points);
     return all.length ? all.filter((p) => !p.inFault).length / all.length : null;
