@@ -1,4 +1,4 @@
-// One lint config for the workspace. The import boundaries from ../shared/STYLE.md:
+// One lint config for the workspace. The import boundaries:
 // domain code imports no pg/ws/express/node:net; the frontend never imports the backend
 // (or ingest, or node built-ins); ingest never imports the backend; common depends on
 // nothing of ours.

@@ -1,5 +1,5 @@
 // `npm run bench:storm [-- --quick] [-- --runs N --devices N --seconds S]`
-// An alarm storm from outside (issue #23): 10,000 registered UITDs over TCP report
+// An alarm storm from outside: 10,000 registered UITDs over TCP report
 // mains-power faults (alarm-producing traffic) at 1,000 frames/s (10 s: one fault per device)
 // and at 3,000 frames/s (10 s: fault, restoration, fault per device), each followed by the
 // restorations; before each, analog-value uploads at the same rate (no alarm) are the

@@ -402,7 +402,7 @@ export function dispatchStationQuery(dispatchId: number): Query {
   return { text: 'SELECT station_id FROM dispatches WHERE id = $1', values: [dispatchId] };
 }
 
-// ---- progress of a dispatch order (issue 20) ----
+// ---- progress of a dispatch order (the fire-station workspace) ----
 
 /** Progress columns in order; reporting one fills any earlier one still empty with the same time. */
 export const PROGRESS_COLUMNS = ['acknowledged_at', 'turned_out_at', 'on_scene_at', 'returning_at'] as const;

@@ -1,4 +1,4 @@
-// Detection from every signal GB/T 26875.3 carries (issue 17 item 1), end to end: frames
+// Detection from every signal GB/T 26875.3 carries, end to end: frames
 // from a simulated UITD over real TCP → the event store (real PostgreSQL) → the bus → the
 // pipeline and the alarm rules. Each signal raises the right alarm with the right reason:
 // the UITD's monitored-line fault (type 21 bit 6, a switched-off panel) takes the host
