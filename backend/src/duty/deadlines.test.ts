@@ -3,12 +3,15 @@
 // writes the duty log and makes a follow-up task for the unit's supervisor (the supervision
 // room's createManual); a fault past its repair deadline also reminds the maintenance agency
 // and makes no task; each deadline is reminded once; closed alarms and future deadlines none.
+// The watch's follow-up task and the supervision rule's task for the same overdue alarm are one
+// task (bug: the watch made a 'manual' task and the 24 h rule a second one for the same alarm).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { createTestUser, ensureRegions } from '../auth/testing.ts';
 import { loadConfig } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
+import { SupervisionService } from '../supervision/service.ts';
 import { startServer, type RunningServer } from '../main.ts';
 import type { DeadlineWatch } from './deadlines.ts';
 import { dutyFeature } from './feature.ts';
@@ -100,5 +103,48 @@ describe('overdue procedure deadlines', () => {
     // A new (later) deadline that passes again is reminded again.
     await db.pool.query(`UPDATE alarms SET deadline_at = $2 WHERE id = $1`, [fault, new Date(clock.getTime() - 10 * 60_000)]);
     assert.deepEqual((await watch.runOnce()).map((d) => d.alarmId), [fault]);
+  });
+  it('one follow-up task per unit and reason: the watch and the supervision rule raise it once between them', async () => {
+    const rules = { hostOfflineHours: 24, offDutyHours: 24, faultRepairHours: 72, falseAlarmCount: 3, falseAlarmWindowDays: 30, disabledPointDays: 30 };
+    const supervision = new SupervisionService(db.pool, { rules, taskDays: 7, everyMs: 0, now: () => clock });
+    const unit = async (name: string) => Number((await db.pool.query(`INSERT INTO units (name, region_adcode, onboarding_state) VALUES ($1, $2, 'open') RETURNING id`, [name, XUANWU])).rows[0].id);
+    // Opened 30 h ago: past both the procedure deadline and the rule's 24 h.
+    const oldAlarm = async (u: number, kind: string, deadlineH: number) =>
+      Number(
+        (
+          await db.pool.query(
+            `INSERT INTO alarms (unit_id, kind, priority, state, stage, region_adcode, opened_at, deadline_at) VALUES ($1, $2, 2, 'acknowledged', 'rectifying', $3, $4, $5) RETURNING id`,
+            [u, kind, XUANWU, new Date(clock.getTime() - 30 * HOUR), new Date(clock.getTime() + deadlineH * HOUR)],
+          )
+        ).rows[0].id,
+      );
+    const tasksOf = async (u: number) => (await db.pool.query(`SELECT id, reason, origin, evidence, state FROM supervision_tasks WHERE unit_id = $1 ORDER BY id`, [u])).rows;
+
+    // Watch first, then the rule: the rule finds the watch's task.
+    const u1 = await unit('鼓楼医院');
+    const a1 = await oldAlarm(u1, 'host_offline', -1);
+    const first = (await watch.runOnce()).find((d) => d.alarmId === a1)!;
+    assert.ok(first.taskId != null);
+    await supervision.evaluate();
+    let t1 = await tasksOf(u1);
+    assert.deepEqual(t1.map((t) => [Number(t.id), t.reason, t.origin]), [[first.taskId, 'host_offline', 'rule']]);
+    assert.deepEqual(t1[0].evidence.alarmIds, [a1]);
+    // A second deadline of the same alarm passing again: the same task, no second one.
+    await db.pool.query(`UPDATE alarms SET deadline_at = $2 WHERE id = $1`, [a1, new Date(clock.getTime() - 10 * 60_000)]);
+    assert.equal((await watch.runOnce()).find((d) => d.alarmId === a1)!.taskId, first.taskId);
+    t1 = await tasksOf(u1);
+    assert.equal(t1.length, 1);
+
+    // Rule first, then the watch: the watch's reminder names the rule's task.
+    const u2 = await unit('玄武湖公园');
+    const a2 = await oldAlarm(u2, 'off_duty', +1);
+    await supervision.evaluate();
+    const ruled = await tasksOf(u2);
+    assert.deepEqual(ruled.map((t) => [t.reason, t.origin]), [['off_duty', 'rule']]);
+    await db.pool.query(`UPDATE alarms SET deadline_at = $2 WHERE id = $1`, [a2, new Date(clock.getTime() - 5 * 60_000)]);
+    assert.equal((await watch.runOnce()).find((d) => d.alarmId === a2)!.taskId, Number(ruled[0].id));
+    assert.equal((await tasksOf(u2)).length, 1);
+    const reminder = await db.pool.query(`SELECT task_id FROM alarm_deadline_reminders WHERE alarm_id = $1`, [a2]);
+    assert.equal(Number(reminder.rows[0].task_id), Number(ruled[0].id));
   });
 });

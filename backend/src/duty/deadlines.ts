@@ -3,7 +3,8 @@
 // gets one reminder per deadline: an SMS to the unit's contacts (fault: also its maintenance
 // agency) through the outbox, a duty alert to the duty chiefs covering the unit, a duty log
 // entry, and for host offline / off duty a follow-up task for the unit's supervisor (the
-// supervision room's createManual, given to this watch as `followUp`).
+// supervision room's raiseAlarmFollowUp, given to this watch as `followUp`: one task per unit
+// and reason while open, shared with the supervision rule that raises the same alarm later).
 import { SerialJobs, type Contact } from '@firelink/common';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
@@ -12,8 +13,21 @@ import * as q from './queries.ts';
 export interface DeadlineWatchOptions {
   everyMs: number;
   now?: () => Date;
-  /** Creates the supervisor's follow-up task for a unit; returns its id (null: not created). */
-  followUp?: (unitId: number, detail: string) => Promise<number | null>;
+  /**
+   * The supervisor's follow-up task for an overdue host-offline / off-duty alarm; returns its
+   * id, new or the unit's task already open for that reason (null: none, e.g. one was closed
+   * on this alarm).
+   */
+  followUp?: (f: FollowUp) => Promise<number | null>;
+}
+
+export interface FollowUp {
+  unitId: number;
+  reason: 'host_offline' | 'off_duty';
+  alarmId: number;
+  openedAt: Date;
+  deadlineAt: Date;
+  detail: string;
 }
 
 const KIND_ZH: Record<string, string> = { host_offline: '主机关机', off_duty: '值班人员脱岗', fault: '故障' };
@@ -73,7 +87,8 @@ export class DeadlineWatch {
     for (const [i, a] of reminded.entries()) {
       if ((a.kind === 'host_offline' || a.kind === 'off_duty') && this.o.followUp) {
         const detail = `${KIND_ZH[a.kind]}告警 #${a.id} 的整改期限 ${shanghaiMinute(a.deadline_at as Date)} 已过，单位尚未恢复：请督促整改。`;
-        out[i]!.taskId = await this.o.followUp(Number(a.unit_id), detail).catch((err) => {
+        const f: FollowUp = { unitId: Number(a.unit_id), reason: a.kind, alarmId: Number(a.id), openedAt: a.opened_at as Date, deadlineAt: a.deadline_at as Date, detail };
+        out[i]!.taskId = await this.o.followUp(f).catch((err) => {
           this.logger.error({ err, alarmId: Number(a.id) }, 'supervisor follow-up task not created');
           return null;
         });

@@ -2,7 +2,6 @@
 // sender of duty alerts (outbox channel duty_alert, through the SMS gateway when one is set).
 import { HttpSmsGateway, type SmsGateway } from '../notifications/gateway.ts';
 import type { FeatureFactory } from '../kernel/feature.ts';
-import { ALL } from '../auth/scope.ts';
 import { SupervisionService, supervisionRules } from '../supervision/service.ts';
 import { DutyAlertSender } from './alerts.ts';
 import { DeadlineWatch } from './deadlines.ts';
@@ -41,7 +40,7 @@ export function dutyFeature(
         )
       : null;
     // Overdue host-offline / off-duty deadlines become the supervisor's follow-up task through
-    // the supervision room's own createManual (as the system, center-wide).
+    // the supervision room's raiseAlarmFollowUp: the same task its rule raises for the alarm.
     const c = ctx.config;
     const supervision = new SupervisionService(
       ctx.pool,
@@ -53,10 +52,9 @@ export function dutyFeature(
       },
       ctx.logger.child({ feature: 'duty_follow_up' }),
     );
-    const system = { userId: null, username: 'system', role: 'admin' as const, scope: ALL };
     const deadlines = new DeadlineWatch(
       ctx.pool,
-      { everyMs: c.DUTY_WATCH_MS, now: overrides.now, followUp: async (unitId, detail) => (await supervision.createManual(system, { unitId, detail }, null, 'system')).id },
+      { everyMs: c.DUTY_WATCH_MS, now: overrides.now, followUp: async (f) => (await supervision.raiseAlarmFollowUp(f))?.id ?? null },
       ctx.logger.child({ feature: 'duty_deadlines' }),
     );
     overrides.expose?.(comm, alerts, deadlines);

@@ -69,6 +69,29 @@ export function insertRuleTasks(rows: NewTaskRows, dueAtIso: string, nowIso: str
   };
 }
 
+/**
+ * A follow-up task the duty deadline watch raises for one overdue alarm (host offline, off
+ * duty): the same kind of task as the rule's (origin 'rule', reason = the alarm's kind), so the
+ * one-open-task-per-unit-and-reason index makes the watch and the rule run raise it once
+ * between them, whichever comes first. Evidence the alarm; not raised again for an alarm whose
+ * task was closed on that very evidence. Returns nothing when a task exists or was closed on it.
+ */
+export function insertAlarmFollowUpTask(t: { unitId: number; reason: 'host_offline' | 'off_duty'; alarmId: number; evidence: string; detail: string; dueAtIso: string; nowIso: string }): Query {
+  return {
+    text: `INSERT INTO supervision_tasks (unit_id, reason, origin, evidence, evidence_key, detail, assignee_id, due_at, created_at, updated_at)
+           SELECT $1, $2, 'rule', $3::jsonb, $4, $5, (SELECT supervisor_id FROM supervision_assignments WHERE unit_id = $1), $6, $7, $7
+           WHERE NOT EXISTS (SELECT 1 FROM supervision_tasks t WHERE t.unit_id = $1 AND t.reason = $2 AND t.state = 'closed' AND t.evidence_key = $4)
+           ON CONFLICT (unit_id, reason) WHERE state <> 'closed' AND origin = 'rule' DO NOTHING
+           RETURNING id, unit_id, reason, assignee_id`,
+    values: [t.unitId, t.reason, t.evidence, String(t.alarmId), t.detail, t.dueAtIso, t.nowIso],
+  };
+}
+
+/** The unit's task for a rule reason that is not closed yet (at most one: the unique index). */
+export function openRuleTask(unitId: number, reason: string): Query {
+  return { text: `SELECT id FROM supervision_tasks WHERE unit_id = $1 AND reason = $2 AND origin = 'rule' AND state <> 'closed'`, values: [unitId, reason] };
+}
+
 /** Open rule tasks (unit + reason) — what a rule run need not insert again. */
 export function openRuleTaskKeys(): Query {
   return { text: `SELECT unit_id, reason FROM supervision_tasks WHERE state <> 'closed' AND origin = 'rule'`, values: [] };

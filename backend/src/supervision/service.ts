@@ -145,6 +145,38 @@ export class SupervisionService {
     });
   }
 
+  /**
+   * The follow-up task of one overdue host-offline / off-duty alarm (the duty deadline watch).
+   * Idempotent per unit and reason while a task is open: the rule run's task for the same unit
+   * and reason is that task, and so is a second overdue deadline of the same alarm. Returns the
+   * task's id (new or already open), or null when a task was closed on this very alarm.
+   */
+  async raiseAlarmFollowUp(f: { unitId: number; reason: 'host_offline' | 'off_duty'; alarmId: number; openedAt: Date; deadlineAt: Date; detail: string }): Promise<{ id: number; created: boolean } | null> {
+    const now = this.now();
+    const hours = (ms: number) => Math.max(0, Math.floor(ms / 3_600_000));
+    const evidence = {
+      alarmIds: [f.alarmId],
+      eventIds: [],
+      pointIds: [],
+      figures: { alarms: 1, deadlineHours: hours(f.deadlineAt.getTime() - f.openedAt.getTime()), openHours: hours(now.getTime() - f.openedAt.getTime()) },
+    };
+    return withTransaction(this.pool, async (c) => {
+      const row = (
+        await c.query(
+          q.insertAlarmFollowUpTask({ ...f, evidence: JSON.stringify(evidence), dueAtIso: taskDueAt(now, this.opts.taskDays).toISOString(), nowIso: now.toISOString() }),
+        )
+      ).rows[0];
+      if (!row) {
+        const open = (await c.query(q.openRuleTask(f.unitId, f.reason))).rows[0];
+        return open ? { id: Number(open.id), created: false } : null;
+      }
+      const taskId = Number(row.id);
+      await c.query(q.insertSteps({ taskIds: [taskId], kind: 'created', from: null, to: 'open', actorId: null, actorName: 'system', note: f.detail, atIso: now.toISOString() }));
+      await this.noticeCreated(c, [row], now);
+      return { id: taskId, created: true };
+    });
+  }
+
   private async noticeCreated(c: Db, rows: Array<Record<string, unknown>>, now: Date, kind: 'task_created' | 'task_reassigned' = 'task_created'): Promise<void> {
     const assigned = rows.filter((r) => r.assignee_id != null);
     if (assigned.length === 0) return;
