@@ -2,7 +2,8 @@
 // an operator's duty check (查岗) of one unit from the desk, answered by the simulated
 // control-room operator with its answer time; a unit with no device connected; device clock
 // drift recorded at the clock sync and devices beyond 5 s listed; disabled (屏蔽) points per
-// unit as a risk indicator. A 鼓楼 operator reads and starts nothing of 玄武.
+// unit as a risk indicator. A 鼓楼 operator reads and starts nothing of 玄武. 查岗 is
+// throttled: one pending check per unit, at most 6 requests a minute per user (429).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
@@ -151,5 +152,37 @@ describe('duty checks from the desk, clock drift, disabled points', () => {
     assert.equal((await call(operator, 'GET', `/api/duty/disabled-points?unitId=${unitA}`)).body.units.length, 1);
     assert.deepEqual((await call(gulou, 'GET', '/api/duty/disabled-points')).body.units, []);
     assert.equal((await call(gulou, 'GET', `/api/duty/disabled-points?unitId=${unitA}`)).status, 404);
+  });
+  it('查岗 throttle: a second check of a unit while one is pending is 429 duty_check_pending; a seventh request a minute is 429 duty_check_rate_limited', async () => {
+    const post = (user: TestUser, unitId: number) =>
+      fetch(`${base}/api/duty/duty-checks`, { method: 'POST', headers: { ...user.headers, 'content-type': 'application/json' }, body: JSON.stringify({ unitId }) });
+    const first = await post(operator, unitA);
+    assert.equal(first.status, 202);
+    const firstId = Number(((await first.json()) as Json).id);
+    const again = await post(operator, unitA);
+    assert.equal(again.status, 429);
+    const body = (await again.json()) as Json;
+    assert.deepEqual([body.error, body.requestId], ['duty_check_pending', firstId]);
+    assert.ok(Number(again.headers.get('retry-after')) >= 1);
+    assert.equal((await db.pool.query(`SELECT count(*)::int AS n FROM duty_check_requests WHERE unit_id = $1 AND processed_at IS NULL`, [unitA])).rows[0].n, 1, 'the refused request wrote nothing');
+    // Sent and answered: the unit may be checked again.
+    assert.equal(await duty.sendRequested(), 1);
+    await waitFor('answer', async () => (await call(operator, 'GET', `/api/duty/duty-checks/${firstId}`)).body.status === 'answered');
+    assert.equal((await post(operator, unitA)).status, 202);
+    await duty.sendRequested();
+
+    // One user, many units: six a minute pass, the seventh is refused.
+    const busy = await createTestUser(db.pool, { role: 'operator', regions: [XUANWU] });
+    const units: number[] = [];
+    for (let i = 0; i < 7; i++) units.push(Number((await db.pool.query(`INSERT INTO units (name, region_adcode, onboarding_state) VALUES ($1, $2, 'open') RETURNING id`, [`频繁查岗 ${i}`, XUANWU])).rows[0].id));
+    for (const u of units.slice(0, 6)) assert.equal((await post(busy, u)).status, 202);
+    const seventh = await post(busy, units[6]!);
+    assert.equal(seventh.status, 429);
+    const sb = (await seventh.json()) as Json;
+    assert.equal(sb.error, 'duty_check_rate_limited');
+    assert.ok(sb.retryAfterS >= 1 && sb.retryAfterS <= 60, `retry after ${sb.retryAfterS} s`);
+    assert.equal((await db.pool.query(`SELECT count(*)::int AS n FROM duty_check_requests WHERE requested_by = $1`, [busy.userId])).rows[0].n, 6);
+    // Another operator is not held back by this one.
+    assert.equal((await post(operator, units[6]!)).status, 202);
   });
 });

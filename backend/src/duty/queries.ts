@@ -539,6 +539,45 @@ export function insertDutyCheckRequest(unitId: number, userId: number | null, na
   };
 }
 
+/**
+ * Serialises duty-check requests of one unit and of one user (transaction-scoped advisory
+ * locks, user first, then unit: one order everywhere), so the throttle's reads below see every
+ * request committed before this one.
+ */
+export function lockDutyCheckRequests(unitId: number, userId: number | null): Query {
+  return {
+    text: `SELECT pg_advisory_xact_lock(hashtextextended('duty_check_user:' || COALESCE($2::bigint, 0), 0)),
+                  pg_advisory_xact_lock(hashtextextended('duty_check_unit:' || $1::bigint, 0))`,
+    values: [unitId, userId],
+  };
+}
+
+/**
+ * The unit's duty check still pending at `at`: requested and not yet sent, or sent and neither
+ * answered nor missed within its timeout. At most one per unit (POST /duty-checks refuses a
+ * second one with 429).
+ */
+export function pendingDutyCheckOfUnit(unitId: number, at: string): Query {
+  return {
+    text: `SELECT r.id, r.requested_at, c.sent_at, c.timeout_s
+             FROM duty_check_requests r LEFT JOIN duty_checks c ON c.id = r.duty_check_id
+            WHERE r.unit_id = $1
+              AND (r.processed_at IS NULL
+                   OR (r.outcome = 'sent' AND c.id IS NOT NULL AND c.answered_at IS NULL AND c.missed_at IS NULL
+                       AND c.sent_at + make_interval(secs => c.timeout_s) > $2::timestamptz))
+            ORDER BY r.id DESC LIMIT 1`,
+    values: [unitId, at],
+  };
+}
+
+/** A user's duty-check requests since `since`, and the oldest of them (when the window frees a slot). */
+export function dutyChecksOfUserSince(userId: number, since: string): Query {
+  return {
+    text: `SELECT count(*)::int AS n, min(requested_at) AS oldest FROM duty_check_requests WHERE requested_by = $1 AND requested_at > $2::timestamptz`,
+    values: [userId, since],
+  };
+}
+
 /** A requested duty check with its result (sent, answered with the answer time, or missed). */
 export function dutyCheckRequest(scope: Scope, id: number): Query {
   const values: unknown[] = [id];
@@ -614,7 +653,7 @@ export function claimOverdueDeadlines(at: string, limit: number): Query {
               ORDER BY a.deadline_at LIMIT $2),
            ins AS (INSERT INTO alarm_deadline_reminders (alarm_id, deadline_at, reminded_at) SELECT id, deadline_at, $1 FROM due
                    ON CONFLICT DO NOTHING RETURNING alarm_id)
-           SELECT a.id, a.kind, a.unit_id, a.deadline_at, a.cause, u.name AS unit_name, u.region_adcode, u.contacts,
+           SELECT a.id, a.kind, a.unit_id, a.opened_at, a.deadline_at, a.cause, u.name AS unit_name, u.region_adcode, u.contacts,
                   ma.phone AS agency_phone, e.kind AS first_kind
              FROM ins JOIN alarms a ON a.id = ins.alarm_id JOIN units u ON u.id = a.unit_id
              LEFT JOIN maintenance_agencies ma ON ma.id = u.maintenance_agency_id

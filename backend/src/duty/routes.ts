@@ -12,7 +12,7 @@
 //   POST /duty-checks {unitId}           a duty check (查岗) of one unit now · GET /duty-checks/:id its answer time
 //   GET  /clock-drift                    devices whose clock is off by more than 5 s at the last sync
 //   GET  /disabled-points?region=&unitId=&days=  disabled (屏蔽) points per unit: now, since when, hours
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import {
   dutyLogCreateSchema,
@@ -32,7 +32,7 @@ import {
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole } from '../auth/principal.ts';
 import { scopeAllows, type Principal } from '../auth/scope.ts';
-import { withTransaction, type Pool } from '../db/pool.ts';
+import { withTransaction, type Pool, type PoolClient } from '../db/pool.ts';
 import { DomainError, badRequest, conflict, forbidden, notFound } from '../kernel/errors.ts';
 import * as q from './queries.ts';
 import { registerCsv, registerXlsx } from './register-export.ts';
@@ -49,6 +49,38 @@ const ROSTER: Role[] = ['admin', 'supervisor'];
 const REGISTER: Role[] = ['admin', 'operator', 'dispatcher', 'supervisor', 'analyst'];
 
 const DAY_MS = 86_400_000;
+/** 查岗 throttle: one pending check per unit, and at most this many requests per user a minute. */
+export const DUTY_CHECKS_PER_USER_PER_MINUTE = 6;
+
+/**
+ * Refuses (429, with Retry-After) a duty check of a unit that already has one pending, or a
+ * user's seventh request within a minute: a device is not flooded with checks it cannot
+ * answer faster than its operator can. Runs inside the request's transaction, under locks.
+ */
+async function throttleDutyCheck(c: PoolClient, res: Response, unitId: number, userId: number | null): Promise<void> {
+  const now = new Date();
+  await c.query(q.lockDutyCheckRequests(unitId, userId));
+  const pending = (await c.query(q.pendingDutyCheckOfUnit(unitId, now.toISOString()))).rows[0];
+  if (pending) {
+    // Until the pending check's answer is due (or a few seconds, while it waits to be sent).
+    const until = pending.sent_at ? (pending.sent_at as Date).getTime() + Number(pending.timeout_s) * 1000 : now.getTime() + 5000;
+    const retryAfterS = Math.max(1, Math.ceil((until - now.getTime()) / 1000));
+    res.set('Retry-After', String(retryAfterS));
+    throw new DomainError(
+      'too_many',
+      'duty_check_pending',
+      `unit ${unitId} already has a duty check waiting for its answer (request ${pending.id}): follow it with GET /api/duty/duty-checks/${pending.id} and check again once it is answered or missed`,
+      { requestId: Number(pending.id), retryAfterS },
+    );
+  }
+  if (userId == null) return;
+  const recent = (await c.query(q.dutyChecksOfUserSince(userId, new Date(now.getTime() - 60_000).toISOString()))).rows[0];
+  if (Number(recent?.n ?? 0) >= DUTY_CHECKS_PER_USER_PER_MINUTE) {
+    const retryAfterS = Math.max(1, Math.ceil(((recent.oldest as Date).getTime() + 60_000 - now.getTime()) / 1000));
+    res.set('Retry-After', String(retryAfterS));
+    throw new DomainError('too_many', 'duty_check_rate_limited', `at most ${DUTY_CHECKS_PER_USER_PER_MINUTE} duty checks a minute per user: try again in ${retryAfterS} s`, { retryAfterS });
+  }
+}
 /** Longest register window: one year (the register is kept per year). */
 const MAX_REGISTER_WINDOW_MS = 366 * DAY_MS;
 /** Most rows in one export; beyond, narrow the filters. */
@@ -400,6 +432,7 @@ export function dutyRouter(deps: { pool: Pool; comm: CommTester }): Router {
     if (!unit) throw notFound(`no unit ${body.unitId} in your jurisdiction`);
     const name = await actorName(pool, p);
     const id = await withTransaction(pool, async (c) => {
+      await throttleDutyCheck(c, res, body.unitId, p.userId);
       const rid = Number((await c.query(q.insertDutyCheckRequest(body.unitId, p.userId, name))).rows[0].id);
       await c.query(
         q.insertLog({
