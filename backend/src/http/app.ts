@@ -12,6 +12,7 @@ import type { Logger } from '../logger.ts';
 import type { MetricsRegistry } from '../metrics.ts';
 import { DomainError, errorFromDatabase, isDatabaseError } from '../kernel/errors.ts';
 import { HTTP_STATUS } from './errors.ts';
+import { issueLabel } from './params.ts';
 import { TRUST_NO_PROXY, type ProxyTrust } from '../kernel/trust-proxy.ts';
 import { BODY_LIMITS, jsonBody, securityHeaders } from './security.ts';
 import { authMiddleware, csrfGuard, wallSessionGuard } from '../auth/middleware.ts';
@@ -145,7 +146,7 @@ export function createApp(deps: AppDeps): express.Express {
     if (err instanceof ZodError) {
       res.status(400).json({
         error: 'invalid_request',
-        message: err.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+        message: err.issues.map((i) => `${issueLabel(i)}: ${i.message}`).join('; '),
         issues: err.issues,
       });
       return;

@@ -6,6 +6,7 @@ import { CONTACT_ROLES, eventKindSchema } from '@firelink/common';
 import { recordAudit } from '../audit/audit.ts';
 import { principalOf, requireRole } from '../auth/principal.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
+import { idParam } from '../http/params.ts';
 import { notFound } from '../kernel/errors.ts';
 import * as q from './queries.ts';
 
@@ -53,7 +54,7 @@ export function notificationsRouter(deps: { pool: Pool }): Router {
 
   r.post('/outbox/:id/retry', async (req, res) => {
     const p = requireRole(res, 'admin', 'operator', 'supervisor');
-    const id = z.coerce.number().int().positive().parse(req.params.id);
+    const id = idParam.parse(req.params.id);
     await withTransaction(pool, async (c) => {
       const x = await c.query(q.retryNow(p.scope, id));
       if (!x.rows[0]) throw notFound('no unsent SMS with this id in your jurisdiction');

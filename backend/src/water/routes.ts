@@ -8,6 +8,7 @@ import { requireRole } from '../auth/principal.ts';
 import type { Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { alarmForDispatchQuery, pointInScopeQuery } from '../dispatch/queries.ts';
+import { idParam } from '../http/params.ts';
 import { forbidden, notFound } from '../kernel/errors.ts';
 import { nearestWaterSources } from './nearest.ts';
 import { listSourcesQuery, lockSourceQuery, setSourceStatusQuery } from './queries.ts';
@@ -20,7 +21,6 @@ const STATUS_SETTERS: Role[] = ['admin', 'dispatcher', 'station'];
 const lon = z.coerce.number().min(-180, 'lon must be −180…180 (WGS84 degrees)').max(180, 'lon must be −180…180 (WGS84 degrees)');
 const lat = z.coerce.number().min(-90, 'lat must be −90…90 (WGS84 degrees)').max(90, 'lat must be −90…90 (WGS84 degrees)');
 const k = z.coerce.number().int().min(1).max(50, 'k is at most 50').default(5);
-const id = z.coerce.number().int().positive();
 const nearestQuery = z.object({ lon, lat, k });
 const listQuery = z.object({
   bbox: z
@@ -70,7 +70,7 @@ export function waterRouter(pool: Pool): Router {
   /** GET /api/water/alarms/:id/nearest?k=5 — for the alarm's place (alarm details, dispatch orders). */
   r.get('/alarms/:id/nearest', async (req, res) => {
     const p = requireRole(res, ...READERS);
-    const alarmId = id.parse(req.params.id);
+    const alarmId = idParam.parse(req.params.id);
     const q = z.object({ k }).parse(req.query);
     const a = (await pool.query(alarmForDispatchQuery(alarmId, p.scope))).rows[0];
     if (!a) throw notFound(`alarm ${alarmId} does not exist or is outside your jurisdiction`);
@@ -89,7 +89,7 @@ export function waterRouter(pool: Pool): Router {
   /** POST /api/water/sources/:id/status {status, note?} — usable / out of service / under repair. */
   r.post('/sources/:id/status', async (req, res) => {
     const p = requireRole(res, ...STATUS_SETTERS);
-    const sourceId = id.parse(req.params.id);
+    const sourceId = idParam.parse(req.params.id);
     const b = waterStatusBodySchema.parse(req.body);
     const source = await withTransaction(pool, async (c) => {
       const before = (await c.query(lockSourceQuery(sourceId, p.scope))).rows[0];
