@@ -119,7 +119,14 @@ export const dispatchOrderSchema = z.object({
   water: z.array(nearestWaterSourceSchema),
 });
 export type DispatchOrder = z.infer<typeof dispatchOrderSchema>;
-export const orderListSchema = z.object({ orders: z.array(dispatchOrderSchema) });
+/** An order in a list (GET /api/station/orders): no route or water, which GET /api/station/orders/:id computes. */
+export const orderSummarySchema = dispatchOrderSchema.omit({ route: true, water: true });
+export type OrderSummary = z.infer<typeof orderSummarySchema>;
+/** GET /api/station/orders?open=&limit= (limit at most ORDER_LIST_MAX); `truncated` when more orders match. */
+export const orderListSchema = z.object({ orders: z.array(orderSummarySchema), truncated: z.boolean() });
+/** Most orders one GET /api/station/orders returns. */
+export const ORDER_LIST_MAX = 200;
+export const orderDetailSchema = z.object({ order: dispatchOrderSchema });
 
 export const stationStateSchema = z.object({
   id,

@@ -4,6 +4,7 @@
 // A station account acts for its own station only and reads its own jurisdiction's units.
 import express, { type Request, type Router } from 'express';
 import {
+  ORDER_LIST_MAX,
   TRAVEL_REFERENCE_S,
   TURNOUT_REFERENCE_S,
   keyPartBodySchema,
@@ -19,22 +20,34 @@ import type { Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { reportProgress } from '../dispatch/progress.ts';
 import { suggestStations } from '../dispatch/suggest.ts';
+import { idParam } from '../http/params.ts';
 import { forbidden, notFound } from '../kernel/errors.ts';
 import { nearestWaterSources } from '../water/nearest.ts';
-import { toOrder, toStationState } from './orders.ts';
+import { toOrder, toOrderSummary, toStationState } from './orders.ts';
 import * as Q from './queries.ts';
 import { viewerOf } from './stream.ts';
 
-/** Who reads the workspace: the center and the stations. */
+/**
+ * Who reads the workspace: the center (admin, dispatcher, operator, supervisor; their
+ * jurisdiction's orders) and the stations (a station account its own station's orders only).
+ * Analysts, unit users and maintainers get 403.
+ */
 const READERS: Role[] = ['admin', 'dispatcher', 'operator', 'supervisor', 'station'];
 /** Who reports progress: the station, or the center on its behalf (by radio). */
 const REPORTERS: Role[] = ['admin', 'dispatcher', 'station'];
 /** Who records familiarisation visits and key parts: stations and supervisors. */
 const FAMILIARISERS: Role[] = ['admin', 'station', 'supervisor'];
 
-const id = z.coerce.number().int().positive();
 const flag = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');
-const ordersQuery = z.object({ open: flag.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const ordersQuery = z.object({
+  open: flag.optional(),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1, 'limit is at least 1')
+    .max(ORDER_LIST_MAX, `limit is at most ${ORDER_LIST_MAX}: ask for open orders (open=1) or fewer`)
+    .default(100),
+});
 const statsQuery = z.object({ days: z.coerce.number().int().min(1).max(3660).default(90) });
 
 const pct = (sorted: number[], p: number): number | null =>
@@ -120,20 +133,22 @@ export function stationRouter(pool: Pool): Router {
     });
   });
 
-  /** GET /api/station/orders?open=1 — a station's own orders; the center's within its jurisdiction. */
+  /**
+   * GET /api/station/orders?open=1&limit=100 — a station's own orders; the center's within its
+   * jurisdiction; newest first, at most ORDER_LIST_MAX (200). Summaries without route and water
+   * (one query, no routing): the detail below has them.
+   */
   r.get('/orders', async (req, res) => {
     const p = requireRole(res, ...READERS);
     const q = ordersQuery.parse(req.query);
-    const rows = (await pool.query(Q.listOrdersQuery(await viewer(pool, p), { open: q.open ?? null, limit: q.limit }))).rows;
-    const orders = [];
-    for (const row of rows) orders.push(await toOrder(pool, row));
-    res.json({ orders });
+    const rows = (await pool.query(Q.listOrdersQuery(await viewer(pool, p), { open: q.open ?? null, limit: q.limit + 1 }))).rows;
+    res.json({ orders: rows.slice(0, q.limit).map(toOrderSummary), truncated: rows.length > q.limit });
   });
 
-  /** GET /api/station/orders/:id */
+  /** GET /api/station/orders/:id — one order with the route from the station and the water sources near the incident. */
   r.get('/orders/:id', async (req, res) => {
     const p = requireRole(res, ...READERS);
-    const orderId = id.parse(req.params.id);
+    const orderId = idParam.parse(req.params.id);
     const v = await viewer(pool, p);
     if (!(await pool.query(Q.orderVisibleQuery(v, orderId))).rows[0]) throw notFound(`dispatch order ${orderId} does not exist or is not yours`);
     res.json({ order: await toOrder(pool, (await pool.query(Q.orderByIdQuery(orderId))).rows[0]) });
@@ -142,7 +157,7 @@ export function stationRouter(pool: Pool): Router {
   /** POST /api/station/orders/:id/progress {progress, note?} — received, turned out, on scene, returning, available. */
   r.post('/orders/:id/progress', async (req, res) => {
     const p = requireRole(res, ...REPORTERS);
-    const orderId = id.parse(req.params.id);
+    const orderId = idParam.parse(req.params.id);
     const b = progressBodySchema.parse(req.body);
     const v = await viewer(pool, p);
     if (!(await pool.query(Q.orderVisibleQuery(v, orderId))).rows[0]) {
@@ -185,7 +200,7 @@ export function stationRouter(pool: Pool): Router {
   /** GET /api/station/units/:id/pack — the unit's familiarisation pack (六熟悉). */
   r.get('/units/:id/pack', async (req, res) => {
     const p = requireRole(res, ...READERS);
-    const unitId = id.parse(req.params.id);
+    const unitId = idParam.parse(req.params.id);
     const u = await unitInScope(pool, p, unitId);
     const v = await viewer(pool, p);
     const [floors, systems, parts, visits] = await Promise.all([
@@ -236,7 +251,7 @@ export function stationRouter(pool: Pool): Router {
   /** POST /api/station/units/:id/visits {visitedAt?, note} — a familiarisation visit. */
   r.post('/units/:id/visits', async (req, res) => {
     const p = requireRole(res, ...FAMILIARISERS);
-    const unitId = id.parse(req.params.id);
+    const unitId = idParam.parse(req.params.id);
     const b = visitBodySchema.parse(req.body);
     await unitInScope(pool, p, unitId);
     const v = await viewer(pool, p);
@@ -253,7 +268,7 @@ export function stationRouter(pool: Pool): Router {
   /** POST /api/station/units/:id/key-parts {floor?, name, hazard?} — a key part (重点部位). */
   r.post('/units/:id/key-parts', async (req, res) => {
     const p = requireRole(res, ...FAMILIARISERS);
-    const unitId = id.parse(req.params.id);
+    const unitId = idParam.parse(req.params.id);
     const b = keyPartBodySchema.parse(req.body);
     await unitInScope(pool, p, unitId);
     const part = await withTransaction(pool, async (c) => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { STATION_WS_PATH, orderListSchema, stationStatsSchema, stationStreamMessageSchema, stationUnitListSchema, unitPackSchema, type StationStreamMessage } from '@firelink/common';
+import { ORDER_LIST_MAX, STATION_WS_PATH, orderDetailSchema, orderListSchema, stationStatsSchema, stationStreamMessageSchema, stationUnitListSchema, unitPackSchema, type StationStreamMessage } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { accessFeature } from '../auth/feature.ts';
 import { createTestUser, type TestUser } from '../auth/testing.ts';
@@ -125,6 +125,8 @@ describe('station workspace: orders over the station stream, progress, scoping',
     u.eastDispatcher = await createTestUser(db.pool, { role: 'dispatcher', regions: [EAST] });
     u.westDispatcher = await createTestUser(db.pool, { role: 'dispatcher', regions: [WEST] });
     u.unitUser = await createTestUser(db.pool, { role: 'unit_user', units: [eastUnit] });
+    u.analyst = await createTestUser(db.pool, { role: 'analyst', regions: [EAST] });
+    u.maintainer = await createTestUser(db.pool, { role: 'maintainer', units: [eastUnit] });
     for (const [key, station, region] of [['stationB', ids.B, EAST], ['stationE', ids.E, EAST], ['stationA', ids.A, WEST], ['unbound', null, EAST]] as const) {
       u[key] = await createTestUser(db.pool, { role: 'station', regions: [region] });
       await db.pool.query('UPDATE users SET station_id = $2 WHERE id = $1', [u[key]!.userId, station]);
@@ -231,6 +233,42 @@ describe('station workspace: orders over the station stream, progress, scoping',
     // Bad input: a clear 400, nothing written.
     assert.equal((await call(u.stationB!, 'POST', `/api/station/orders/${orderId}/progress`, { progress: 'teleported' })).status, 400);
     assert.equal((await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/visits`, { note: '' })).status, 400);
+  });
+
+  // Bug (API probe, issue 14): the list routed every order and looked up its water sources
+  // (38 s cold for 300 orders) and took limit=1000. It is one query now; the detail routes.
+  it('the order list is summaries without route or water, limit at most 200; the detail has both', async () => {
+    await db.pool.query(
+      `INSERT INTO dispatches (alarm_id, station_id, at, released_at) SELECT $1, $2, now() - make_interval(mins => g), now() - make_interval(mins => g) + interval '30 minutes' FROM generate_series(10, 259) g`,
+      [alarmId, ids.B],
+    );
+    const t0 = performance.now();
+    const r = await call(u.eastDispatcher!, 'GET', `/api/station/orders?limit=${ORDER_LIST_MAX}`);
+    const ms = performance.now() - t0;
+    assert.equal(r.status, 200, JSON.stringify(r.body).slice(0, 300));
+    assert.ok(ms < 2000, `200 orders listed in ${ms.toFixed(0)} ms`);
+    const list = orderListSchema.strict().parse(r.body);
+    assert.equal(list.orders.length, ORDER_LIST_MAX);
+    assert.equal(list.truncated, true);
+    for (const o of r.body.orders as Array<Record<string, unknown>>) assert.ok(!('route' in o) && !('water' in o), 'no route or water in a list');
+    assert.equal(list.orders[0]!.id, orderId, 'newest first');
+    const own = orderListSchema.parse((await call(u.stationB!, 'GET', '/api/station/orders?open=0&limit=5')).body);
+    assert.equal(own.orders.length, 5);
+    // The detail of one order routes it.
+    const d = orderDetailSchema.parse((await call(u.stationB!, 'GET', `/api/station/orders/${list.orders[1]!.id}`)).body);
+    assert.equal(d.order.route?.method, 'road');
+    assert.equal(d.order.water.length, 5);
+    // Limits: a clear 400 that says the maximum.
+    for (const limit of [ORDER_LIST_MAX + 1, 1000, 0]) {
+      const bad = await call(u.eastDispatcher!, 'GET', `/api/station/orders?limit=${limit}`);
+      assert.equal(bad.status, 400, `limit=${limit}`);
+      assert.match(bad.body.message, limit > 0 ? /^limit: limit is at most 200/ : /^limit: limit is at least 1/);
+    }
+    // Roles: the center and the stations only.
+    for (const who of ['analyst', 'maintainer', 'unitUser'] as const) {
+      assert.equal((await call(u[who]!, 'GET', '/api/station/orders')).status, 403, who);
+      assert.equal((await call(u[who]!, 'GET', `/api/station/orders/${orderId}`)).status, 403, who);
+    }
   });
 
   it('the familiarisation pack: key parts, visits, the 12-month flag, water and the route from the station', async () => {
