@@ -5,14 +5,13 @@ import assert from 'node:assert/strict';
 import type { StoredEvent } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { SimulatedUitd, type Gb26875Server } from '@firelink/ingest';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type FeatureFactory, type RunningServer } from '../main.ts';
-import { ingestFeature } from './feature.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
+import type { FeatureFactory } from '../kernel/feature.ts';
+import { ingestFeature, type IngestFeatureOptions } from './feature.ts';
 
 describe('ingest feature', () => {
   let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let gbPort = 0;
   const seen: StoredEvent[] = [];
   const probe: FeatureFactory = (ctx) => {
@@ -26,12 +25,8 @@ describe('ingest feature', () => {
     db = await createTestDatabase('ingest_feature');
     const u = await db.pool.query(`INSERT INTO units (name, onboarding_state) VALUES ('单位', 'open') RETURNING id`);
     await db.pool.query(`INSERT INTO devices (unit_id, address) VALUES ($1, 777001)`, [u.rows[0].id]);
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '1', FIRELINK_SIM_UNITS: '5' });
-    server = await startServer({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger('silent'),
-      features: [probe, ingestFeature({ onStarted: (h) => (gbPort = h.port) })],
+    server = await startTestServer(db.url, [probe, ingestFeature({ onStarted: (h) => (gbPort = h.port) })], {
+      env: { FIRELINK_DEMO: '1', FIRELINK_SIM_UNITS: '5' },
     });
   });
 
@@ -73,8 +68,7 @@ describe('ingest feature demo fleet', () => {
   });
 
   it('drives the registered demo devices over TCP; their events carry unit and region', async () => {
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '1', FIRELINK_SIM_UNITS: '5' });
-    const server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [ingestFeature({ demoFleet: true })] });
+    const server = await startTestServer(db.url, [ingestFeature({ demoFleet: true })], { env: { FIRELINK_DEMO: '1', FIRELINK_SIM_UNITS: '5' } });
     try {
       const until = Date.now() + 10_000;
       let rows: Array<{ device_address: number; unit_id: number | null; region_adcode: number | null }> = [];
@@ -100,7 +94,7 @@ describe('ingest feature demo fleet', () => {
 // the device over (its connection closed, the impostor's frames became events).
 describe('ingest feature: a registered device is not taken over by default', () => {
   let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let gbPort = 0;
   let stats: () => ReturnType<Gb26875Server['stats']> = () => {
     throw new Error('listener not started');
@@ -110,20 +104,11 @@ describe('ingest feature: a registered device is not taken over by default', () 
     db = await createTestDatabase('ingest_feature_hold');
     const u = await db.pool.query(`INSERT INTO units (name, onboarding_state) VALUES ('单位', 'open') RETURNING id`);
     await db.pool.query(`INSERT INTO devices (unit_id, address) VALUES ($1, 777002)`, [u.rows[0].id]);
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', DUTY_CHECKS_PER_SHIFT: '0' });
-    server = await startServer({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger('silent'),
-      features: [
-        ingestFeature({
-          onStarted: (h) => {
-            gbPort = h.port;
-            stats = () => h.server.stats();
-          },
-        }),
-      ],
-    });
+    const onStarted: IngestFeatureOptions['onStarted'] = (h) => {
+      gbPort = h.port;
+      stats = () => h.server.stats();
+    };
+    server = await startTestServer(db.url, [ingestFeature({ onStarted })], { env: { FIRELINK_DEMO: '0', DUTY_CHECKS_PER_SHIFT: '0' } });
   });
 
   after(async () => {

@@ -2,11 +2,10 @@
 // the listener, duty checks by jurisdiction, and the listener's counters.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { RequestHandler } from 'express';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { SimulatedUitd } from '@firelink/ingest';
 import type { Principal } from '../auth/scope.ts';
-import { startTestServer, type TestServer } from '../devtools/test-support.ts';
+import { principalsByHeader, startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { ingestFeature } from './feature.ts';
 
 const WEST = 320102;
@@ -15,24 +14,15 @@ const PRINCIPALS: Record<string, Principal> = {
   admin: { userId: null, username: 'admin-test', role: 'admin', scope: { kind: 'all' } },
   westSupervisor: { userId: null, username: 'west-sv', role: 'supervisor', scope: { kind: 'regions', adcodes: [WEST] } },
 };
-const asPrincipal: RequestHandler = (req, res, next) => {
-  const p = PRINCIPALS[String(req.headers['x-test-as'] ?? '')];
-  if (p) res.locals.principal = p;
-  next();
-};
+const callers = principalsByHeader(PRINCIPALS);
 
 describe('device traffic API', () => {
   let db: TestDatabase;
   let server: TestServer;
-  let base: string;
   let gbPort = 0;
   const unit: Record<'west' | 'east', number> = { west: 0, east: 0 };
 
-  const get = async (who: string | null, path: string) => {
-    const res = await fetch(`${base}${path}`, { headers: who ? { 'x-test-as': who } : {} });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const get = (who: string | null, path: string) => server.call(callers.as(who), 'GET', path);
 
   before(async () => {
     db = await createTestDatabase('devices_api');
@@ -55,9 +45,8 @@ describe('device traffic API', () => {
     );
     server = await startTestServer(db.url, [ingestFeature({ onStarted: (h) => (gbPort = h.port) })], {
       env: { FIRELINK_DEMO: '0', DUTY_CHECKS_PER_SHIFT: '0' },
-      before: [asPrincipal],
+      before: [callers.before],
     });
-    base = server.base;
   });
 
   after(async () => {

@@ -2,6 +2,7 @@
 // ports over a test database, and a JSON client for it. Every HTTP test starts its server
 // here instead of repeating the configuration, the logger and the base address.
 import type { RequestHandler } from 'express';
+import type { Principal } from '../auth/scope.ts';
 import { loadConfig } from '../kernel/config.ts';
 import type { FeatureFactory } from '../kernel/feature.ts';
 import { createLogger } from '../logger.ts';
@@ -60,5 +61,21 @@ export function jsonClient(base: string): TestServer['call'] {
       parsed = { text };
     }
     return { status: res.status, headers: res.headers, body: parsed };
+  };
+}
+
+/**
+ * Callers named by a request header, for a feature tested without ACCESS's login:
+ * `before` (give it to startTestServer) sets `res.locals.principal` from the header,
+ * `as(name)` is the Who that sends it (null: no caller).
+ */
+export function principalsByHeader(principals: Record<string, Principal>, header = 'x-test-as'): { before: RequestHandler; as: (name: string | null) => Who } {
+  return {
+    before: (req, res, next) => {
+      const name = String(req.headers[header] ?? '');
+      if (Object.hasOwn(principals, name)) res.locals.principal = principals[name];
+      next();
+    },
+    as: (name) => (name === null ? null : { headers: { [header]: name } }),
   };
 }

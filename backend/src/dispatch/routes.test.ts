@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { RequestHandler } from 'express';
 import { dispatchRecordSchema, regionCoverageSchema, suggestResponseSchema } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import type { Principal } from '../auth/scope.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
+import { principalsByHeader, startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { dispatchFeature } from './feature.ts';
 import { at, loadHandMadeNetwork } from './hand-made-network.ts';
 
@@ -25,28 +22,15 @@ const PRINCIPALS: Record<string, Principal> = {
 };
 
 // The caller is named by a header (ACCESS's login is not part of this test).
-const asPrincipal: RequestHandler = (req, res, next) => {
-  const p = PRINCIPALS[String(req.headers['x-test-as'] ?? '')];
-  if (p) res.locals.principal = p;
-  next();
-};
+const callers = principalsByHeader(PRINCIPALS);
 
 describe('dispatch and coverage over HTTP', () => {
   let db: TestDatabase;
-  let server: RunningServer;
-  let base: string;
+  let server: TestServer;
   let ids: Record<string, number>;
   const units: Record<string, number> = {};
 
-  const call = async (who: string | null, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...(who ? { 'x-test-as': who } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const call = (who: string | null, method: string, path: string, body?: unknown) => server.call(callers.as(who), method, path, body);
 
   before(async () => {
     db = await createTestDatabase('dispatch_http');
@@ -81,9 +65,7 @@ describe('dispatch and coverage over HTTP', () => {
       );
       PRINCIPALS[key]!.userId = Number(u.rows[0].id);
     }
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0' });
-    server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [dispatchFeature], before: [asPrincipal] });
-    base = `http://127.0.0.1:${server.httpPort}`;
+    server = await startTestServer(db.url, [dispatchFeature], { env: { FIRELINK_DEMO: '0' }, before: [callers.before] });
   });
   after(async () => {
     await server?.close();

@@ -1,15 +1,15 @@
 // Test support for the LIVE tests (not a test file): a small place fixture, committed
 // events published on the real event bus, a real server with the live feature, and a
-// real user + bearer session for the WebSocket upgrade.
+// real user + bearer session for the WebSocket upgrade. The server comes from
+// startTestServer (devtools/test-support.ts), as every HTTP test's does.
 import { randomBytes } from 'node:crypto';
 import type { BatchMessage, EventBus, EventKind, ServerMessage, StoredEvent } from '@firelink/common';
 import type pg from 'pg';
 import WebSocket from 'ws';
 import { hashToken } from '../auth/authenticate.ts';
 import type { Principal } from '../auth/scope.ts';
-import { configSchema } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type FeatureFactory, type RunningServer } from '../main.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
+import type { FeatureFactory } from '../kernel/feature.ts';
 import { liveFeature, type LiveOptions, type LiveParts } from '../pipeline/feature.ts';
 
 export interface Place {
@@ -112,7 +112,7 @@ export async function publishEvents(live: LiveServer, pool: pg.Pool, specs: Para
 }
 
 export interface LiveServer {
-  server: RunningServer;
+  server: TestServer;
   bus: EventBus;
   parts: LiveParts;
   baseUrl: string;
@@ -124,21 +124,18 @@ export async function startLiveServer(
   databaseUrl: string,
   opts: { principal?: () => Principal | undefined; live?: LiveOptions; env?: Record<string, string>; extra?: FeatureFactory[] } = {},
 ): Promise<LiveServer> {
-  const config = configSchema.parse({ PORT: '0', HOST: '127.0.0.1', FIRELINK_DEMO: '0', ...opts.env });
   let bus: EventBus | undefined;
   let parts: LiveParts | undefined;
-  const server = await startServer({
-    config,
-    databaseUrl,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-    features: [
-      (ctx) => {
-        bus = ctx.bus;
-        return { name: 'test-bus' };
-      },
-      ...(opts.extra ?? []),
-      liveFeature({ ...opts.live, expose: (p) => (parts = p) }),
-    ],
+  const features: FeatureFactory[] = [
+    (ctx) => {
+      bus = ctx.bus;
+      return { name: 'test-bus' };
+    },
+    ...(opts.extra ?? []),
+    liveFeature({ ...opts.live, expose: (p) => (parts = p) }),
+  ];
+  const server = await startTestServer(databaseUrl, features, {
+    env: { FIRELINK_DEMO: '0', ...opts.env },
     before: [
       (_req, res, next) => {
         const p = opts.principal?.();
@@ -147,13 +144,7 @@ export async function startLiveServer(
       },
     ],
   });
-  return {
-    server,
-    bus: bus!,
-    parts: parts!,
-    baseUrl: `http://127.0.0.1:${server.httpPort}`,
-    wsUrl: `ws://127.0.0.1:${server.httpPort}/ws`,
-  };
+  return { server, bus: bus!, parts: parts!, baseUrl: server.base, wsUrl: `ws://127.0.0.1:${server.httpPort}/ws` };
 }
 
 /** A real user with a bearer session; returns the token. */

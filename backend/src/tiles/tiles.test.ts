@@ -5,9 +5,7 @@ import { PbfReader } from 'pbf';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { seedDemoSubset, wgs84ToEpsg3857 } from '@firelink/geodata';
 import type { Principal } from '../auth/scope.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
+import { principalsByHeader, startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { tilesFeature } from './feature.ts';
 import { TileCache } from './cache.ts';
 
@@ -21,7 +19,7 @@ function tileOf(lon: number, lat: number, z: number): [number, number] {
 
 describe('vector tiles and style', () => {
   let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let base: string;
   // The test picks the caller per request with the x-test-principal header.
   const principals: Record<string, Principal> = {
@@ -29,6 +27,7 @@ describe('vector tiles and style', () => {
     xuanwu: { userId: 2, username: 'xw', role: 'supervisor', scope: { kind: 'regions', adcodes: [320102] } },
     suzhou: { userId: 3, username: 'sz', role: 'supervisor', scope: { kind: 'regions', adcodes: [320500] } },
   };
+  const callers = principalsByHeader(principals, 'x-test-principal');
   let unit: { id: number; lon: number; lat: number; region: number; building: number };
 
   before(async () => {
@@ -40,21 +39,8 @@ describe('vector tiles and style', () => {
     );
     unit = r.rows[0];
     assert.ok(unit, 'the subset has a unit in 玄武区');
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
-    server = await startServer({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger('silent'),
-      features: [tilesFeature],
-      before: [
-        (req, res, next) => {
-          const who = req.get('x-test-principal');
-          if (who) res.locals.principal = principals[who];
-          next();
-        },
-      ],
-    });
-    base = `http://127.0.0.1:${server.httpPort}`;
+    server = await startTestServer(db.url, [tilesFeature], { before: [callers.before] });
+    base = server.base;
   });
   after(async () => {
     await server?.close();
@@ -63,7 +49,7 @@ describe('vector tiles and style', () => {
 
   async function tile(layer: string, z: number, lon: number, lat: number, who?: string) {
     const [x, y] = tileOf(lon, lat, z);
-    const res = await fetch(`${base}/tiles/${layer}/${z}/${x}/${y}.pbf`, { headers: who ? { 'x-test-principal': who } : {} });
+    const res = await fetch(`${base}/tiles/${layer}/${z}/${x}/${y}.pbf`, { headers: callers.as(who ?? null)?.headers ?? {} });
     if (res.status !== 200) return { res, features: [] };
     const buf = new Uint8Array(await res.arrayBuffer());
     const vt = new VectorTile(new PbfReader(buf));
