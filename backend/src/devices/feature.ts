@@ -1,6 +1,8 @@
-// Wires the GB/T 26875.3 edge into the server: the TCP listener (confirm after commit,
-// publish on ctx.bus), device health (online/offline, host offline), duty checks and
-// daily clock sync, and in demo mode a small simulated fleet driving the registered devices.
+// The devices feature: the GB/T 26875.3 edge wired into the server (the TCP listener,
+// confirm after commit, publish on ctx.bus; device health: online/offline, host offline;
+// duty checks and daily clock sync; in demo mode a small simulated fleet driving the
+// registered devices), the device traffic API under /api/devices, and a unit's device
+// registration and allowed peers under /api/units/:id/devices.
 import {
   DeviceHealth,
   DutyChecks,
@@ -14,6 +16,7 @@ import {
   type Gb26875Server,
 } from '@firelink/ingest';
 import type { FeatureFactory } from '../kernel/feature.ts';
+import { deviceRegistrationRouter } from './registration-routes.ts';
 import { devicesRouter, type ListenerStats } from './routes.ts';
 
 export interface IngestFeatureOptions {
@@ -53,7 +56,10 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
     };
     return {
       name: 'ingest',
-      routers: [{ path: '/api/devices', router: devicesRouter(pool, listenerStats) }],
+      routers: [
+        { path: '/api/devices', router: devicesRouter(pool, listenerStats) },
+        { path: '/api/units', router: deviceRegistrationRouter({ pool }) },
+      ],
       start: async () => {
         await peers.start();
         health = new DeviceHealth({

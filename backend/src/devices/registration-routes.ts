@@ -1,4 +1,5 @@
-// A unit's devices, mounted under /api/units beside the unit's other onboarding steps:
+// A unit's devices, mounted under /api/units by the devices feature (feature.ts), beside the
+// unit's onboarding steps:
 //   POST   /api/units/:id/devices {address, protocol?, model?}          register a UITD (admin, supervisor, maintainer)
 //   PATCH  /api/units/:id/devices/:deviceId {allowedPeers: CIDR[] | null}  who may speak for it (admin, supervisor)
 //   DELETE /api/units/:id/devices/:deviceId                              unbind it (admin, supervisor, maintainer)

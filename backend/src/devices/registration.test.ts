@@ -6,8 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { createTestUser, type TestUser } from '../auth/testing.ts';
 import { startTestServer, type TestServer } from '../devtools/test-support.ts';
-import { loadOnboardingConfig } from '../onboarding/config.ts';
-import { onboardingFeature } from '../onboarding/feature.ts';
+import { ingestFeature } from './feature.ts';
 
 const DISTRICT = 320106;
 const OTHER_DISTRICT = 320102;
@@ -38,8 +37,8 @@ describe('device registration keeps who may speak for a device', () => {
     supervisor = await createTestUser(p, { role: 'supervisor', regions: [DISTRICT] });
     maintainer = await createTestUser(p, { role: 'maintainer', units: [unitA] });
     otherMaintainer = await createTestUser(p, { role: 'maintainer', units: [unitB] });
-    // The registration routes are mounted under /api/units by the onboarding feature.
-    server = await startTestServer(db.url, [onboardingFeature({ config: loadOnboardingConfig({ ONBOARDING_DRAWINGS_DAYS: '30' }) })]);
+    // The registration routes are mounted under /api/units by the devices feature.
+    server = await startTestServer(db.url, [ingestFeature()], { env: { FIRELINK_DEMO: '0', DUTY_CHECKS_PER_SHIFT: '0' } });
   });
   after(async () => {
     await server?.close();

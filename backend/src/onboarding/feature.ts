@@ -1,7 +1,6 @@
-// The onboarding feature: units API, onboarding workflow, a unit's device registration
-// (devices/registration-routes.ts), notifications (bus subscriber + SMS outbox worker).
-// Wired into FEATURES in backend/src/main.ts.
-import { deviceRegistrationRouter } from '../devices/registration-routes.ts';
+// The onboarding feature: units API, onboarding workflow, notifications (bus subscriber +
+// SMS outbox worker). A unit's device registration, also under /api/units, is mounted by
+// the devices feature (devices/feature.ts). Wired into FEATURES in backend/src/main.ts.
 import type { FeatureFactory } from '../kernel/feature.ts';
 import { HttpSmsGateway } from '../notifications/gateway.ts';
 import { notificationsRouter } from '../notifications/routes.ts';
@@ -33,7 +32,6 @@ export function onboardingFeature(overrides: { config?: OnboardingConfig } = {})
         { path: '/api/units', router: unitsRouter({ pool, rules: config.rules }) },
         // Point imports travel inside JSON (base64 XLSX): a larger body on that route only (floor plans are raw images with their own limit).
         { path: '/api/units', router: unitOnboardingRouter(onboarding), bodyLimit: '10mb', bodyLimitPaths: ['/:id/points/import'] },
-        { path: '/api/units', router: deviceRegistrationRouter({ pool }) },
         { path: '/api/onboarding', router: onboardingRouter(onboarding) },
         { path: '/api/notifications', router: notificationsRouter({ pool }) },
       ],

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { createTestUser, type TestUser } from '../auth/testing.ts';
+import { ingestFeature } from '../devices/feature.ts';
 import { startTestServer, type Reply, type TestServer } from '../devtools/test-support.ts';
 import { loadOnboardingConfig } from './config.ts';
 import { ensureDemoAgency } from './demo.ts';
@@ -48,7 +49,10 @@ describe('units API and onboarding workflow', () => {
     supervisor = await createTestUser(p, { role: 'supervisor', regions: [DISTRICT] });
     otherSupervisor = await createTestUser(p, { role: 'supervisor', regions: [OTHER_DISTRICT] });
     operator = await createTestUser(p, { role: 'operator', regions: [320100] });
-    server = await startTestServer(db.url, [onboardingFeature({ config: loadOnboardingConfig({ ONBOARDING_DRAWINGS_DAYS: '30' }) })]);
+    // The devices feature serves the unit's device registration (/api/units/:id/devices).
+    server = await startTestServer(db.url, [onboardingFeature({ config: loadOnboardingConfig({ ONBOARDING_DRAWINGS_DAYS: '30' }) }), ingestFeature()], {
+      env: { FIRELINK_DEMO: '0', DUTY_CHECKS_PER_SHIFT: '0' },
+    });
     base = server.base;
   });
   after(async () => {
