@@ -116,6 +116,12 @@ export interface FeatureCollection<G, P> {
   features: Array<Feature<G, P>>;
 }
 
+/** Rows carrying `id` and `geom` (GeoJSON from ST_AsGeoJSON) as a FeatureCollection with `properties(row)`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function featureCollection<G, P>(rows: any[], properties: (row: any) => P): FeatureCollection<G, P> {
+  return { type: 'FeatureCollection', features: rows.map((x) => ({ type: 'Feature', id: Number(x.id), geometry: x.geom as G, properties: properties(x) })) };
+}
+
 export interface UncoveredUnitProps {
   unitId: number;
   name: string;
@@ -134,23 +140,15 @@ export async function uncoveredUnits(
   limit = 5000,
 ): Promise<FeatureCollection<{ type: 'Point'; coordinates: [number, number] }, UncoveredUnitProps>> {
   const r = await db.query(uncoveredUnitsQuery(scope, limit));
-  return {
-    type: 'FeatureCollection',
-    features: r.rows.map((x) => ({
-      type: 'Feature',
-      id: Number(x.id),
-      geometry: x.geom,
-      properties: {
-        unitId: Number(x.id),
-        name: x.name,
-        address: x.address,
-        category: x.category,
-        highRisk: x.high_risk,
-        regionAdcode: x.region_adcode,
-        nearestCoverageMeters: x.nearest_m == null ? null : Math.round(x.nearest_m),
-      },
-    })),
-  };
+  return featureCollection(r.rows, (x) => ({
+    unitId: Number(x.id),
+    name: x.name,
+    address: x.address,
+    category: x.category,
+    highRisk: x.high_risk,
+    regionAdcode: x.region_adcode,
+    nearestCoverageMeters: x.nearest_m == null ? null : Math.round(x.nearest_m),
+  }));
 }
 
 export interface StationAreaProps {
@@ -170,21 +168,13 @@ export async function stationAreas(
   stationId?: number,
 ): Promise<FeatureCollection<unknown, StationAreaProps>> {
   const r = await db.query(stationAreasQuery(scope, stationId ?? null));
-  return {
-    type: 'FeatureCollection',
-    features: r.rows.map((x) => ({
-      type: 'Feature',
-      id: Number(x.id),
-      geometry: x.geom,
-      properties: {
-        stationId: Number(x.id),
-        name: x.name,
-        status: x.status,
-        regionAdcode: x.region_adcode,
-        budgetS: x.budget_s,
-        method: x.method,
-        computedAt: new Date(x.computed_at).toISOString(),
-      },
-    })),
-  };
+  return featureCollection(r.rows, (x) => ({
+    stationId: Number(x.id),
+    name: x.name,
+    status: x.status,
+    regionAdcode: x.region_adcode,
+    budgetS: x.budget_s,
+    method: x.method,
+    computedAt: new Date(x.computed_at).toISOString(),
+  }));
 }
