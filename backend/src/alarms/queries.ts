@@ -152,6 +152,116 @@ export function upsertAlarm(g: RaiseGroup, triggerKind: string | null = null): Q
   };
 }
 
+/**
+ * upsertAlarm for many groups in one statement (the pipeline's bulk alarm stage). The
+ * groups' keys (unit, point, kind) must be distinct: one statement cannot update a row twice.
+ * Returns each row's id, whether it was inserted, and its key to match it to its group.
+ */
+export function upsertAlarms(rows: ReadonlyArray<{ group: RaiseGroup; triggerKind: string | null }>): Query {
+  const col = <T>(f: (r: { group: RaiseGroup; triggerKind: string | null }) => T) => rows.map(f);
+  return {
+    text: `
+      INSERT INTO alarms (unit_id, point_id, device_id, kind, priority, event_count, first_event_id, last_event_id,
+                          opened_at, last_seen_at, region_adcode, location, trigger_kind)
+      SELECT i.unit_id, i.point_id, i.device_id, i.kind, i.priority, i.event_count, i.first_event_id, i.last_event_id,
+             i.opened_at, i.last_seen_at,
+             COALESCE(i.region_adcode, u.region_adcode),
+             COALESCE((SELECT position FROM points WHERE id = i.point_id), u.point), i.trigger_kind
+        FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::smallint[], $6::int[], $7::bigint[], $8::bigint[],
+                    $9::timestamptz[], $10::timestamptz[], $11::int[], $12::text[]) WITH ORDINALITY
+             AS i(unit_id, point_id, device_id, kind, priority, event_count, first_event_id, last_event_id,
+                  opened_at, last_seen_at, region_adcode, trigger_kind, n)
+        LEFT JOIN units u ON u.id = i.unit_id
+       ORDER BY i.n
+      ON CONFLICT (unit_id, (COALESCE(point_id, 0)), kind) WHERE state <> 'closed'
+      DO UPDATE SET event_count = alarms.event_count + EXCLUDED.event_count,
+                    flap_count = alarms.flap_count + CASE WHEN alarms.cleared_at IS NULL THEN 0 ELSE 1 END,
+                    last_event_id = GREATEST(alarms.last_event_id, EXCLUDED.last_event_id),
+                    last_seen_at = GREATEST(alarms.last_seen_at, EXCLUDED.last_seen_at),
+                    device_id = COALESCE(alarms.device_id, EXCLUDED.device_id),
+                    cleared_at = NULL,
+                    version = alarms.version + 1
+      RETURNING id, (xmax = 0) AS inserted, unit_id, point_id, kind`,
+    values: [
+      col((r) => r.group.unitId),
+      col((r) => r.group.pointId),
+      col((r) => r.group.deviceId),
+      col((r) => r.group.alarmKind),
+      col((r) => r.group.priority),
+      col((r) => r.group.eventIds.length),
+      col((r) => r.group.firstEventId),
+      col((r) => r.group.lastEventId),
+      col((r) => r.group.firstSeenAt),
+      col((r) => r.group.lastSeenAt),
+      col((r) => r.group.regionAdcode),
+      col((r) => r.triggerKind),
+    ],
+  };
+}
+
+/** alarm_events links of many alarms in one statement: pairs (alarm id, event id). */
+export function linkEventPairs(alarmIds: readonly number[], eventIds: readonly number[]): Query {
+  return {
+    text: `INSERT INTO alarm_events (alarm_id, event_id) SELECT a, e FROM unnest($1::bigint[], $2::bigint[]) AS p(a, e) ON CONFLICT DO NOTHING`,
+    values: [alarmIds, eventIds],
+  };
+}
+
+/**
+ * clearAlarms for many clearings in one statement. The clearings must name distinct units
+ * (no alarm matched twice). Each returned row carries the clearing's event id and its index.
+ */
+export function clearAlarmsMany(clears: readonly ClearAction[], flapHoldAt = Number.MAX_SAFE_INTEGER): Query {
+  const pairs = (c: ClearAction) => Object.entries(c.closeIn).flatMap(([kind, states]) => (states ?? []).map((s) => `${kind}:${s}`)).join(',');
+  return {
+    text: `
+      WITH c AS (
+        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[], $7::bigint[]) WITH ORDINALITY
+               AS c(unit_id, kinds, match, point_id, at, close_pairs, event_id, n)
+      ), target AS (
+        SELECT a.id, c.at, string_to_array(c.close_pairs, ',') AS close_pairs, c.event_id, c.n
+          FROM c JOIN alarms a ON a.unit_id = c.unit_id AND a.kind = ANY(string_to_array(c.kinds, ',')) AND a.state <> 'closed'
+                              AND (c.match = 'unit' OR COALESCE(a.point_id, 0) = COALESCE(c.point_id, 0))
+         ORDER BY a.id FOR UPDATE OF a)
+      UPDATE alarms a SET
+        cleared_at = COALESCE(a.cleared_at, t.at),
+        state = CASE WHEN (a.kind || ':' || a.stage) = ANY(t.close_pairs) AND a.flap_count < $8 THEN 'closed' ELSE a.state END,
+        stage = CASE WHEN (a.kind || ':' || a.stage) = ANY(t.close_pairs) AND a.flap_count < $8 THEN 'closed' ELSE a.stage END,
+        closed_at = CASE WHEN (a.kind || ':' || a.stage) = ANY(t.close_pairs) AND a.flap_count < $8 THEN t.at ELSE a.closed_at END,
+        last_event_id = GREATEST(a.last_event_id, t.event_id),
+        version = a.version + 1
+      FROM target t WHERE a.id = t.id
+      RETURNING a.id, a.state = 'closed' AS closed, a.unit_id, a.point_id, a.kind, a.trigger_kind, t.event_id, t.n`,
+    values: [
+      clears.map((c) => c.unitId),
+      clears.map((c) => c.alarmKinds.join(',')),
+      clears.map((c) => c.match),
+      clears.map((c) => c.pointId),
+      clears.map((c) => c.at),
+      clears.map(pairs),
+      clears.map((c) => c.eventId),
+      Math.min(flapHoldAt, 2_147_483_647),
+    ],
+  };
+}
+
+/** System steps of many alarms, each with its own step name and note. */
+export function insertSystemSteps(alarmIds: readonly number[], steps: readonly string[], notes: ReadonlyArray<string | null>): Query {
+  return {
+    text: `INSERT INTO alarm_steps (alarm_id, step, actor_name, note) SELECT a, s, 'system', n FROM unnest($1::bigint[], $2::text[], $3::text[]) AS x(a, s, n)`,
+    values: [alarmIds, steps, notes],
+  };
+}
+
+/** System audit rows of many alarms, each with its own `after`. */
+export function auditSystemRows(action: string, alarmIds: readonly number[], afters: readonly unknown[]): Query {
+  return {
+    text: `INSERT INTO audit_log (actor_id, actor_name, ip, action, entity, entity_id, before, after)
+           SELECT NULL, 'system', NULL, $1, 'alarm', a::text, NULL, x FROM unnest($2::bigint[], $3::jsonb[]) AS r(a, x)`,
+    values: [action, alarmIds, afters.map((a) => JSON.stringify(a))],
+  };
+}
+
 export function linkEvents(alarmId: number, eventIds: number[]): Query {
   return {
     text: `INSERT INTO alarm_events (alarm_id, event_id) SELECT $1, e FROM unnest($2::bigint[]) e ON CONFLICT DO NOTHING`,

@@ -28,7 +28,7 @@ import type { StreamRow } from '../live/queries.ts';
 /** Hands the messages of committed alarm changes to the live stream (the composition passes the hub's publish). */
 export type PublishChanges = (rows: StreamRow[]) => Promise<unknown>;
 import { alarmRow, type AlarmChange } from '../live/messages.ts';
-import { planAlarmWork, type RaiseGroup } from './domain/rules.ts';
+import { independentRuns, planAlarmWork, type ClearAction, type PlannedStep, type RaiseGroup } from './domain/rules.ts';
 import { DEFAULT_STORM_POLICY, type StormPolicy } from './domain/storms.ts';
 import { alarmFromRow, callFromRow, eventFromRow, stepFromRow } from './dto.ts';
 import * as q from './queries.ts';
@@ -105,38 +105,7 @@ export class AlarmService {
               flapping.set(keyOf(Number(r.unit_id), r.point_id == null ? null : Number(r.point_id), String(r.kind), r.trigger_kind), Number(r.id));
             }
           }
-          for (const s of steps) {
-            if (s.type === 'raise') {
-              const alarmId = (await this.reopen(c, s.group, kindOf.get(s.group.firstEventId) ?? null, flapping)) ?? null;
-              if (alarmId !== null) {
-                reopened.push(alarmId);
-                changes.push({ alarmId, change: { type: 'alarm_opened' } });
-                continue;
-              }
-              const r = await c.query(q.upsertAlarm(s.group, kindOf.get(s.group.firstEventId) ?? null));
-              const row = r.rows[0];
-              const id = Number(row.id);
-              await c.query(q.linkEvents(id, s.group.eventIds));
-              if (row.inserted) opened.push(id);
-              changes.push({ alarmId: id, change: row.inserted ? { type: 'alarm_opened' } : { type: 'alarm_updated', reason: 'repeat' } });
-            } else {
-              const r = await c.query(q.clearAlarms(s.clear, this.storm.flapHoldAt));
-              for (const row of r.rows) {
-                const alarmId = Number(row.id);
-                await c.query(q.linkEvents(alarmId, [s.clear.eventId]));
-                await c.query(q.insertStep(alarmId, row.closed ? 'auto_closed' : 'cleared', null, `event ${s.clear.eventId}`));
-                if (row.closed) {
-                  await recordAudit(c, { actor: null, action: 'alarm.auto_close', entity: 'alarm', entityId: alarmId, after: { eventId: s.clear.eventId } });
-                  // Back in alarm later in this batch: reopen it (flapping).
-                  if (row.kind !== 'fire') flapping.set(keyOf(Number(row.unit_id), row.point_id == null ? null : Number(row.point_id), String(row.kind), row.trigger_kind ?? null), alarmId);
-                }
-                changes.push({
-                  alarmId,
-                  change: row.closed ? { type: 'alarm_closed', reason: 'auto_closed' } : { type: 'alarm_updated', reason: 'cleared' },
-                });
-              }
-            }
-          }
+          for (const run of independentRuns(steps)) await this.applyRun(c, run, kindOf, flapping, changes, opened, reopened);
           if (opened.length) {
             await c.query(q.insertSteps(opened, 'opened', null));
             await c.query(q.auditSystemBatch('alarm.open', opened));
@@ -154,6 +123,99 @@ export class AlarmService {
         if (attempt < 3 && code && TRANSIENT.has(code)) continue;
         throw err;
       }
+    }
+  }
+
+  /**
+   * One run of independent steps (domain independentRuns): flapping reopens one by one, then
+   * every other raise in one upsert, every clearing in one update, and their links, steps
+   * and audit rows in one statement each. Changes are recorded in the steps' order.
+   */
+  private async applyRun(
+    c: pg.PoolClient,
+    run: readonly PlannedStep[],
+    kindOf: ReadonlyMap<number, string>,
+    flapping: Map<string, number>,
+    changes: ChangeRecord[],
+    opened: number[],
+    reopened: number[],
+  ): Promise<void> {
+    const raiseKey = (unitId: number, pointId: number | null, kind: string) => `${unitId}|${pointId ?? 0}|${kind}`;
+    const reopenedBy = new Map<RaiseGroup, number>();
+    const upserts: Array<{ group: RaiseGroup; triggerKind: string | null }> = [];
+    const clears: ClearAction[] = [];
+    for (const s of run) {
+      if (s.type === 'clear') {
+        clears.push(s.clear);
+        continue;
+      }
+      const cause = kindOf.get(s.group.firstEventId) ?? null;
+      const id = await this.reopen(c, s.group, cause, flapping);
+      if (id !== undefined) reopenedBy.set(s.group, id);
+      else upserts.push({ group: s.group, triggerKind: cause });
+    }
+    const upserted = new Map<string, { id: number; inserted: boolean }>();
+    const linkAlarms: number[] = [];
+    const linkEvents: number[] = [];
+    if (upserts.length) {
+      for (const row of (await c.query(q.upsertAlarms(upserts))).rows) {
+        upserted.set(raiseKey(Number(row.unit_id), row.point_id == null ? null : Number(row.point_id), String(row.kind)), { id: Number(row.id), inserted: row.inserted });
+      }
+    }
+    for (const u of upserts) {
+      const r = upserted.get(raiseKey(u.group.unitId, u.group.pointId, u.group.alarmKind));
+      if (!r) throw new Error(`alarm upsert returned no row for ${u.group.key}`);
+      for (const e of u.group.eventIds) {
+        linkAlarms.push(r.id);
+        linkEvents.push(e);
+      }
+    }
+    const cleared = new Map<number, Array<{ id: number; closed: boolean }>>();
+    if (clears.length) {
+      const rows = (await c.query(q.clearAlarmsMany(clears, this.storm.flapHoldAt))).rows.sort((a, b) => Number(a.n) - Number(b.n) || Number(a.id) - Number(b.id));
+      const closedIds: number[] = [];
+      const closedAfters: unknown[] = [];
+      const stepIds: number[] = [];
+      const stepNames: string[] = [];
+      const stepNotes: string[] = [];
+      for (const row of rows) {
+        const alarmId = Number(row.id);
+        const eventId = Number(row.event_id);
+        const clearIndex = Number(row.n) - 1;
+        (cleared.get(clearIndex) ?? cleared.set(clearIndex, []).get(clearIndex)!).push({ id: alarmId, closed: row.closed });
+        linkAlarms.push(alarmId);
+        linkEvents.push(eventId);
+        stepIds.push(alarmId);
+        stepNames.push(row.closed ? 'auto_closed' : 'cleared');
+        stepNotes.push(`event ${eventId}`);
+        if (row.closed) {
+          closedIds.push(alarmId);
+          closedAfters.push({ eventId });
+          // Back in alarm in a later run of this batch: reopen it (flapping).
+          if (row.kind !== 'fire') flapping.set(keyOf(Number(row.unit_id), row.point_id == null ? null : Number(row.point_id), String(row.kind), row.trigger_kind ?? null), alarmId);
+        }
+      }
+      if (stepIds.length) await c.query(q.insertSystemSteps(stepIds, stepNames, stepNotes));
+      if (closedIds.length) await c.query(q.auditSystemRows('alarm.auto_close', closedIds, closedAfters));
+    }
+    if (linkAlarms.length) await c.query(q.linkEventPairs(linkAlarms, linkEvents));
+    let clearIndex = 0;
+    for (const s of run) {
+      if (s.type === 'clear') {
+        for (const r of cleared.get(clearIndex++) ?? []) {
+          changes.push({ alarmId: r.id, change: r.closed ? { type: 'alarm_closed', reason: 'auto_closed' } : { type: 'alarm_updated', reason: 'cleared' } });
+        }
+        continue;
+      }
+      const reopenedId = reopenedBy.get(s.group);
+      if (reopenedId !== undefined) {
+        reopened.push(reopenedId);
+        changes.push({ alarmId: reopenedId, change: { type: 'alarm_opened' } });
+        continue;
+      }
+      const r = upserted.get(raiseKey(s.group.unitId, s.group.pointId, s.group.alarmKind))!;
+      if (r.inserted) opened.push(r.id);
+      changes.push({ alarmId: r.id, change: r.inserted ? { type: 'alarm_opened' } : { type: 'alarm_updated', reason: 'repeat' } });
     }
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { alarmRuleFor, escalationDue, eventPriority, planAlarmWork, type RuleInput } from './rules.ts';
+import fc from 'fast-check';
+import { alarmRuleFor, escalationDue, eventPriority, independentRuns, planAlarmWork, type PlannedStep, type RuleInput } from './rules.ts';
 
 const ev = (id: number, kind: RuleInput['kind'], pointId: number | null = 7, unitId: number | null = 1): RuleInput => ({
   id,
@@ -65,5 +66,39 @@ describe('alarm rules', () => {
     assert.equal(escalationDue(a, 1_000_000 + 30_000, 30), true);
     assert.equal(escalationDue({ ...a, state: 'acknowledged' }, 1_000_000 + 60_000, 30), false);
     assert.equal(escalationDue({ ...a, kind: 'fault' }, 1_000_000 + 60_000, 30), false);
+  });
+});
+
+describe('independent runs (the bulk alarm stage)', () => {
+  const stepUnit = (s: PlannedStep) => (s.type === 'raise' ? s.group.unitId : s.clear.unitId);
+  const kinds: Array<RuleInput['kind']> = ['fault', 'fault_cleared', 'fire', 'fire_cleared', 'host_offline', 'host_online', 'supervisory', 'supervisory_cleared'];
+
+  it('keeps every step in order, and no run raises one key twice or shares a clearing unit', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ kind: fc.constantFrom(...kinds), unit: fc.integer({ min: 1, max: 4 }), point: fc.integer({ min: 1, max: 3 }) }), { maxLength: 80 }),
+        (xs) => {
+          const steps = planAlarmWork(xs.map((x, i) => ev(i + 1, x.kind, x.point, x.unit)));
+          const runs = independentRuns(steps);
+          assert.deepEqual(runs.flat(), steps);
+          for (const run of runs) {
+            assert.ok(run.length > 0);
+            const raised = run.flatMap((s) => (s.type === 'raise' ? [`${s.group.unitId}|${s.group.pointId ?? 0}|${s.group.alarmKind}`] : []));
+            assert.equal(new Set(raised).size, raised.length);
+            for (const s of run) {
+              if (s.type !== 'clear') continue;
+              assert.equal(run.filter((o) => stepUnit(o) === s.clear.unitId).length, 1, 'a clearing is the only step of its unit in its run');
+            }
+          }
+        },
+      ),
+    );
+  });
+
+  it("puts a storm over many units in one run, and a unit's fault–clear–fault in three", () => {
+    const storm = planAlarmWork(Array.from({ length: 500 }, (_, i) => ev(i + 1, 'fault', 1, i + 1)));
+    assert.equal(independentRuns(storm).length, 1);
+    const flap = planAlarmWork([ev(1, 'fault'), ev(2, 'fault_cleared'), ev(3, 'fault')]);
+    assert.deepEqual(independentRuns(flap).map((r) => r.map((s) => s.type)), [['raise'], ['clear'], ['raise']]);
   });
 });

@@ -199,3 +199,39 @@ export function escalationDue(
     nowMs - Date.parse(alarm.openedAt) >= escalateAfterS * 1000
   );
 }
+
+/**
+ * Cuts planned steps into runs that can each be written with one statement per kind of
+ * write (the bulk alarm stage) with the same result as one step after another: within a
+ * run no alarm key is raised twice and a clearing shares its unit with no other step.
+ * Runs keep the steps' order.
+ */
+export function independentRuns(steps: readonly PlannedStep[]): PlannedStep[][] {
+  const runs: PlannedStep[][] = [];
+  let run: PlannedStep[] = [];
+  let raiseKeys = new Set<string>();
+  let units = new Set<number>();
+  let clearUnits = new Set<number>();
+  const cut = () => {
+    if (run.length) runs.push(run);
+    run = [];
+    raiseKeys = new Set();
+    units = new Set();
+    clearUnits = new Set();
+  };
+  for (const s of steps) {
+    if (s.type === 'raise') {
+      const key = `${s.group.unitId}|${s.group.pointId ?? 0}|${s.group.alarmKind}`;
+      if (raiseKeys.has(key) || clearUnits.has(s.group.unitId)) cut();
+      raiseKeys.add(key);
+      units.add(s.group.unitId);
+    } else {
+      if (units.has(s.clear.unitId)) cut();
+      clearUnits.add(s.clear.unitId);
+      units.add(s.clear.unitId);
+    }
+    run.push(s);
+  }
+  cut();
+  return runs;
+}
