@@ -57,7 +57,13 @@ export const waterSourceSchema = z.object({
   lonLatWgs84: lonLatWgs84Schema,
 });
 export type WaterSourceDto = z.infer<typeof waterSourceSchema>;
-export const waterSourceListSchema = z.object({ sources: z.array(waterSourceSchema), truncated: z.boolean() });
+/** Most water sources one GET /api/water/sources returns; page on with afterId=nextAfterId. */
+export const WATER_LIST_MAX = 2000;
+/**
+ * GET /api/water/sources?bbox=&status=&limit=&afterId= — ordered by id; `truncated` when more
+ * match, then `nextAfterId` is the afterId of the next page (null on the last).
+ */
+export const waterSourceListSchema = z.object({ sources: z.array(waterSourceSchema), truncated: z.boolean(), nextAfterId: id.nullable() });
 export const waterStatusBodySchema = z.object({ status: waterStatusSchema, note: z.string().max(500).optional() });
 
 // ---------------------------------------------------------------------------------------

@@ -83,8 +83,8 @@ export function networkExtentQuery(): Query {
 const SOURCE_COLUMNS = `w.id, w.external_id, w.kind, w.name, w.status, w.status_changed_at, w.flow_lps, w.capacity_m3,
   w.address, w.note, w.region_adcode, ST_X(w.point) AS lon, ST_Y(w.point) AS lat`;
 
-/** Water sources in the caller's jurisdiction, optionally within a box. */
-export function listSourcesQuery(scope: Scope, f: { bbox: readonly [number, number, number, number] | null; status: string | null; limit: number }): Query {
+/** Water sources in the caller's jurisdiction, optionally within a box, by id from `afterId` (exclusive) on. */
+export function listSourcesQuery(scope: Scope, f: { bbox: readonly [number, number, number, number] | null; status: string | null; afterId: number | null; limit: number }): Query {
   const values: unknown[] = [];
   const where = [scopePredicate(scope, { region: 'w.region_adcode' }, values)];
   if (f.bbox) {
@@ -95,6 +95,10 @@ export function listSourcesQuery(scope: Scope, f: { bbox: readonly [number, numb
   if (f.status) {
     values.push(f.status);
     where.push(`w.status = $${values.length}`);
+  }
+  if (f.afterId != null) {
+    values.push(f.afterId);
+    where.push(`w.id > $${values.length}`);
   }
   values.push(f.limit);
   return {

@@ -1,7 +1,7 @@
 // HTTP routes of water sources: the nearest usable ones by road (for a point or an alarm),
 // the layer within the caller's jurisdiction, and status changes (audited).
 import express, { type Router } from 'express';
-import { waterStatusBodySchema, type Role } from '@firelink/common';
+import { WATER_LIST_MAX, waterStatusBodySchema, type Role } from '@firelink/common';
 import { z } from 'zod';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole } from '../auth/principal.ts';
@@ -29,7 +29,14 @@ const listQuery = z.object({
     .pipe(z.tuple([lon, lat, lon, lat], { message: 'bbox is west,south,east,north in WGS84 degrees' }))
     .optional(),
   status: z.enum(['usable', 'out_of_service', 'under_repair']).optional(),
-  limit: z.coerce.number().int().min(1).max(50_000).default(20_000),
+  // 50,000 sources were a 12.5 MB answer (API probe, issue 14): pages of at most WATER_LIST_MAX.
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1, 'limit is at least 1')
+    .max(WATER_LIST_MAX, `limit is at most ${WATER_LIST_MAX}: page on with afterId=<nextAfterId of the previous answer>`)
+    .default(WATER_LIST_MAX),
+  afterId: idParam.optional(),
 });
 
 export function toWaterSource(r: Record<string, unknown>) {
@@ -78,12 +85,21 @@ export function waterRouter(pool: Pool): Router {
     res.json({ alarmId, ...(await nearestWaterSources(pool, { lon: a.lon, lat: a.lat, k: q.k })) });
   });
 
-  /** GET /api/water/sources?bbox=w,s,e,n&status= — the layer within the caller's jurisdiction. */
+  /**
+   * GET /api/water/sources?bbox=w,s,e,n&status=&limit=2000&afterId= — the layer within the
+   * caller's jurisdiction, by id, in pages of at most WATER_LIST_MAX (2000).
+   */
   r.get('/sources', async (req, res) => {
     const p = requireRole(res, ...READERS);
     const q = listQuery.parse(req.query);
-    const rows = (await pool.query(listSourcesQuery(p.scope, { bbox: (q.bbox as [number, number, number, number] | undefined) ?? null, status: q.status ?? null, limit: q.limit + 1 }))).rows;
-    res.json({ sources: rows.slice(0, q.limit).map(toWaterSource), truncated: rows.length > q.limit });
+    const rows = (
+      await pool.query(
+        listSourcesQuery(p.scope, { bbox: (q.bbox as [number, number, number, number] | undefined) ?? null, status: q.status ?? null, afterId: q.afterId ?? null, limit: q.limit + 1 }),
+      )
+    ).rows;
+    const sources = rows.slice(0, q.limit).map(toWaterSource);
+    const truncated = rows.length > q.limit;
+    res.json({ sources, truncated, nextAfterId: truncated ? sources[sources.length - 1]!.id : null });
   });
 
   /** POST /api/water/sources/:id/status {status, note?} — usable / out of service / under repair. */

@@ -2,6 +2,7 @@
 // responses validated with the shared schemas (common/src/station.ts).
 import {
   STATION_WS_PATH,
+  WATER_LIST_MAX,
   orderListSchema,
   stationHomeSchema,
   stationStateListSchema,
@@ -12,6 +13,7 @@ import {
   waterSourceListSchema,
   dispatchOrderSchema,
   type StationStreamMessage,
+  type WaterSourceDto,
 } from '@firelink/common';
 import { z } from 'zod';
 import { ApiError, api } from '../../api/http.ts';
@@ -23,7 +25,23 @@ export const fetchOrders = (signal?: AbortSignal) => api('/api/station/orders?op
 export const fetchStations = (signal?: AbortSignal) => api('/api/station/stations', stationStateListSchema, { signal });
 export const fetchStats = (days: number, signal?: AbortSignal) => api(`/api/station/stats?days=${days}`, stationStatsSchema, { signal });
 export const fetchPack = (id: number, signal?: AbortSignal) => api(`/api/station/units/${id}/pack`, unitPackSchema, { signal });
-export const fetchWater = (bbox: [number, number, number, number], signal?: AbortSignal) => api(`/api/water/sources?bbox=${bbox.join(',')}&limit=20000`, waterSourceListSchema, { signal });
+/** Pages of the water layer fetched for the area at most (WATER_LIST_MAX each: 20,000 sources). */
+const WATER_PAGES_MAX = 10;
+
+/** The water sources in `bbox`, page by page (the server answers at most WATER_LIST_MAX at once). */
+export async function fetchWater(bbox: [number, number, number, number], signal?: AbortSignal): Promise<{ sources: WaterSourceDto[]; truncated: boolean }> {
+  const sources: WaterSourceDto[] = [];
+  let afterId: number | null = null;
+  for (let page = 0; page < WATER_PAGES_MAX; page++) {
+    const q = new URLSearchParams({ bbox: bbox.join(','), limit: String(WATER_LIST_MAX) });
+    if (afterId != null) q.set('afterId', String(afterId));
+    const r = await api(`/api/water/sources?${q}`, waterSourceListSchema, { signal });
+    sources.push(...r.sources);
+    if (r.nextAfterId == null) return { sources, truncated: false };
+    afterId = r.nextAfterId;
+  }
+  return { sources, truncated: true };
+}
 export const reportProgress = (orderId: number, progress: string) =>
   api(`/api/station/orders/${orderId}/progress`, z.object({ order: dispatchOrderSchema }), { method: 'POST', body: { progress } });
 export const addVisit = (unitId: number, note: string) => api(`/api/station/units/${unitId}/visits`, null, { method: 'POST', body: { note } });
