@@ -1,16 +1,18 @@
 // HTTP routes of dispatch and coverage. Every handler asks principalOf/requireRole and
 // passes the caller's scope into the SQL (queries.ts composes scopePredicate).
-import express, { type Request, type Router } from 'express';
+import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { Role } from '@firelink/common';
 import { recordAudit } from '../audit/audit.ts';
-import { requireRole } from '../auth/principal.ts';
+import { callerOf, requireRole } from '../auth/principal.ts';
 import type { Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
+import { idParam } from '../http/params.ts';
 import { forbidden, notFound } from '../kernel/errors.ts';
 import { computeCoverage, coverageByRegion, stationAreas, uncoveredUnits } from './coverage.ts';
-import { alarmForDispatchQuery, dispatchStationQuery, listDispatchesQuery, listStationsQuery, ownStationQuery, pointInScopeQuery } from './queries.ts';
-import { recordDispatch, releaseDispatch, setStationStatus, toDispatchRecord, type Actor } from './records.ts';
+import { assertPointInScope, latQuery as lat, lonQuery as lon } from './point-scope.ts';
+import { alarmForDispatchQuery, dispatchStationQuery, listDispatchesQuery, listStationsQuery, ownStationQuery } from './queries.ts';
+import { recordDispatch, releaseDispatch, setStationStatus, toDispatchRecord } from './records.ts';
 import { suggestStations } from './suggest.ts';
 
 /** Who may ask for suggestions and read stations/coverage. */
@@ -20,8 +22,6 @@ const DISPATCHERS: Role[] = ['admin', 'dispatcher'];
 /** Who may change a station's status (a station reports itself out of service). */
 const STATUS_SETTERS: Role[] = ['admin', 'dispatcher', 'station'];
 
-const lon = z.coerce.number().min(-180, 'lon must be −180…180 (WGS84 degrees)').max(180, 'lon must be −180…180 (WGS84 degrees)');
-const lat = z.coerce.number().min(-90, 'lat must be −90…90 (WGS84 degrees)').max(90, 'lat must be −90…90 (WGS84 degrees)');
 const flag = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 const id = z.coerce.number().int().positive();
 
@@ -59,15 +59,6 @@ const recomputeBody = z.object({ stationIds: z.array(id).max(10_000).optional() 
 const uncoveredQuery = z.object({ limit: z.coerce.number().int().min(1).max(50_000).default(5000) });
 const areasQuery = z.object({ stationId: id.optional() });
 
-const actorOf = (p: Principal, req: Request): Actor => ({ principal: p, ip: req.ip ?? null });
-
-/** Suggestions are for places the caller may see; the stations may come from any district (跨区调派). */
-async function assertPointInScope(pool: Pool, p: Principal, lonV: number, latV: number): Promise<void> {
-  if (p.scope.kind === 'all') return;
-  if (p.scope.kind === 'units') throw forbidden('dispatch suggestions are for jurisdiction users, not unit accounts');
-  const r = await pool.query(pointInScopeQuery(p.scope, lonV, latV));
-  if (!r.rows[0]?.ok) throw forbidden('this point is outside your jurisdiction; ask the center or a user whose regions cover it');
-}
 
 /**
  * A station account acts for its own station only (users.station_id, set by an administrator);
@@ -87,14 +78,15 @@ export function dispatchRouter(pool: Pool): Router {
   r.get('/suggest', async (req, res) => {
     const p = requireRole(res, ...READERS);
     const q = suggestQuery.parse(req.query);
-    await assertPointInScope(pool, p, q.lon, q.lat);
+    // Suggestions are for places the caller may see; the stations may come from any district (跨区调派).
+    await assertPointInScope(pool, p, q.lon, q.lat, 'dispatch suggestions');
     res.json(await suggestStations(pool, { lon: q.lon, lat: q.lat, k: q.k, includeUnavailable: q.includeUnavailable }));
   });
 
   /** GET /api/dispatch/alarms/:id/suggest?k=5 — suggestions for the alarm's location. */
   r.get('/alarms/:id/suggest', async (req, res) => {
     const p = requireRole(res, ...READERS);
-    const alarmId = id.parse(req.params.id);
+    const alarmId = idParam.parse(req.params.id);
     const q = alarmSuggestQuery.parse(req.query);
     const a = (await pool.query(alarmForDispatchQuery(alarmId, p.scope))).rows[0];
     if (!a) throw notFound(`alarm ${alarmId} does not exist or is outside your jurisdiction`);
@@ -128,11 +120,11 @@ export function dispatchRouter(pool: Pool): Router {
   /** POST /api/dispatch/stations/:id/status {status, note?} */
   r.post('/stations/:id/status', async (req, res) => {
     const p = requireRole(res, ...STATUS_SETTERS);
-    const stationId = id.parse(req.params.id);
+    const stationId = idParam.parse(req.params.id);
     const b = stationStatusBody.parse(req.body);
     const own = await ownStationOf(pool, p);
     if (own != null && own !== stationId) throw forbidden('a station account reports the status of its own station only');
-    const station = await withTransaction(pool, (c) => setStationStatus(c, actorOf(p, req), stationId, b.status, b.note));
+    const station = await withTransaction(pool, (c) => setStationStatus(c, callerOf(req, p), stationId, b.status, b.note));
     res.json({ station });
   });
 
@@ -140,7 +132,7 @@ export function dispatchRouter(pool: Pool): Router {
   r.post('/records', async (req, res) => {
     const p = requireRole(res, ...DISPATCHERS);
     const b = recordBody.parse(req.body);
-    const dispatches = await withTransaction(pool, (c) => recordDispatch(c, actorOf(p, req), b));
+    const dispatches = await withTransaction(pool, (c) => recordDispatch(c, callerOf(req, p), b));
     res.status(201).json({ dispatches });
   });
 
@@ -155,13 +147,13 @@ export function dispatchRouter(pool: Pool): Router {
   /** POST /api/dispatch/records/:id/release — the station is back. */
   r.post('/records/:id/release', async (req, res) => {
     const p = requireRole(res, ...STATUS_SETTERS);
-    const dispatchId = id.parse(req.params.id);
+    const dispatchId = idParam.parse(req.params.id);
     const own = await ownStationOf(pool, p);
     if (own != null) {
       const d = (await pool.query(dispatchStationQuery(dispatchId))).rows[0];
       if (d && Number(d.station_id) !== own) throw forbidden('a station account releases its own station\'s dispatches only');
     }
-    const dispatch = await withTransaction(pool, (c) => releaseDispatch(c, actorOf(p, req), dispatchId));
+    const dispatch = await withTransaction(pool, (c) => releaseDispatch(c, callerOf(req, p), dispatchId));
     res.json({ dispatch });
   });
 
