@@ -303,5 +303,45 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
       assert.equal(put2.status, 200);
       assert.deepEqual(await notifyForEvents(db.pool, [event(40, unitId, 'fault')]), { queued: 0, merged: 0, suppressed: 0 });
     });
+
+    // Bug (API probe, issue 14): every logged-in role read the outbox of its scope with the
+    // contacts' phone numbers. Now: full for admin, operator, supervisor; masked for
+    // maintainers; refused for the rest.
+    it('shows phone numbers to the center roles only: masked for maintainers, 403 for the rest', async () => {
+      const phones = ['13800000001', '13800000002', '02511110000'];
+      const [smsId] = (await db.pool.query(`SELECT id FROM outbox WHERE ref_id = $1 ORDER BY id LIMIT 1`, [String(unitId)])).rows.map((r) => Number(r.id));
+      await db.pool.query(`UPDATE outbox SET last_error = 'gateway 400: bad number ' || recipient, payload = jsonb_set(payload, '{text}', to_jsonb('请回电 13800000001'::text)) WHERE id = $1`, [smsId]);
+      const operator = await createTestUser(db.pool, { role: 'operator', regions: [320106] });
+      const maintainer = await createTestUser(db.pool, { role: 'maintainer', units: [unitId] });
+      const outbox = async (who: TestUser) => {
+        const r = await fetch(`${base}/api/notifications/outbox`, { headers: who.headers });
+        return { status: r.status, text: await r.text() };
+      };
+      for (const who of [operator, supervisor]) {
+        const r = await outbox(who);
+        assert.equal(r.status, 200);
+        const body = JSON.parse(r.text) as { masked: boolean; items: Array<{ recipient: string }> };
+        assert.equal(body.masked, false);
+        assert.deepEqual(body.items.map((i) => i.recipient).sort(), [...phones].sort());
+      }
+      const m = await outbox(maintainer);
+      assert.equal(m.status, 200);
+      const body = JSON.parse(m.text) as { masked: boolean; items: Array<{ id: number; recipient: string; text: string; lastError: string | null }> };
+      assert.equal(body.masked, true);
+      assert.deepEqual(body.items.map((i) => i.recipient).sort(), ['025****0000', '138****0001', '138****0002']);
+      const edited = body.items.find((i) => i.id === smsId)!;
+      assert.equal(edited.text, '请回电 138****0001');
+      assert.match(edited.lastError!, /^gateway 400: bad number \d{3}\*{4}\d{4}$/);
+      for (const phone of [...phones, '13900000009']) assert.ok(!m.text.includes(phone), `a maintainer's answer holds ${phone}`);
+      // The maintainer may not retry either.
+      assert.equal((await fetch(`${base}/api/notifications/outbox/${smsId}/retry`, { method: 'POST', headers: maintainer.headers })).status, 403);
+      for (const role of ['dispatcher', 'station', 'analyst'] as const) {
+        const who = await createTestUser(db.pool, { role, regions: [320106] });
+        const r = await outbox(who);
+        assert.equal(r.status, 403, role);
+        assert.ok(!r.text.includes('138'), role);
+      }
+      assert.equal((await outbox(await createTestUser(db.pool, { role: 'unit_user', units: [unitId] }))).status, 403);
+    });
   });
 });

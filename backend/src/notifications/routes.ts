@@ -2,7 +2,7 @@
 // GET /api/notifications/rules, PUT /api/notifications/rules/:kind.
 import { Router } from 'express';
 import { z } from 'zod';
-import { CONTACT_ROLES, eventKindSchema } from '@firelink/common';
+import { CONTACT_ROLES, eventKindSchema, type Role } from '@firelink/common';
 import { recordAudit } from '../audit/audit.ts';
 import { principalOf, requireRole } from '../auth/principal.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
@@ -25,25 +25,52 @@ const ruleSchema = z.object({
   templateZh: z.string().trim().min(1).max(300),
 });
 
+/**
+ * Who reads the SMS outbox with its phone numbers: the administrator, the center's duty
+ * operators and the supervisors (the roles that may also retry a message). Maintainers see their
+ * units' messages with the numbers masked (delivery state, not the contacts' phones);
+ * dispatchers, stations, analysts and unit users get 403 (API probe, issue 14: every
+ * logged-in role read every contact's number in its scope).
+ */
+export const OUTBOX_READERS: readonly Role[] = ['admin', 'operator', 'supervisor'];
+export const OUTBOX_MASKED_READERS: readonly Role[] = ['maintainer'];
+
+/**
+ * A phone number with its middle hidden, as Chinese services print them: 138****0001,
+ * 025****0000; a value with fewer than 7 digits is hidden whole.
+ */
+export function maskPhone(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  if (digits.length < 7) return '*'.repeat(phone.length);
+  return `${digits.slice(0, 3)}****${digits.slice(-4)}`;
+}
+
+/** Runs of 7 or more digits (phone numbers in a message text or a gateway's error), masked. */
+const maskDigitRuns = (text: string | null): string | null => (text == null ? null : text.replace(/\+?\d{7,}/g, maskPhone));
+
 export function notificationsRouter(deps: { pool: Pool }): Router {
   const { pool } = deps;
   const r = Router();
 
+  /** GET /api/notifications/outbox?status=&unitId=&limit=&offset= — SMS in the caller's jurisdiction (see OUTBOX_READERS). */
   r.get('/outbox', async (req, res) => {
-    const p = principalOf(res);
+    const p = requireRole(res, ...OUTBOX_READERS, ...OUTBOX_MASKED_READERS);
+    const masked = !OUTBOX_READERS.includes(p.role);
     const f = listSchema.parse(req.query);
     const x = await pool.query(q.listOutbox(p.scope, f));
     res.json({
       total: x.rows[0] ? Number(x.rows[0].total) : 0,
+      /** True when phone numbers are masked for this role. */
+      masked,
       items: x.rows.map((o) => ({
         id: Number(o.id),
         channel: o.channel,
-        recipient: o.recipient,
-        text: o.text,
+        recipient: masked ? maskPhone(o.recipient) : o.recipient,
+        text: masked ? maskDigitRuns(o.text) : o.text,
         status: o.status,
         attempts: o.attempts,
         nextAttemptAt: o.next_attempt_at.toISOString(),
-        lastError: o.last_error,
+        lastError: masked ? maskDigitRuns(o.last_error) : o.last_error,
         unitId: Number(o.unit_id),
         unitName: o.unit_name,
         createdAt: o.created_at.toISOString(),
@@ -53,7 +80,7 @@ export function notificationsRouter(deps: { pool: Pool }): Router {
   });
 
   r.post('/outbox/:id/retry', async (req, res) => {
-    const p = requireRole(res, 'admin', 'operator', 'supervisor');
+    const p = requireRole(res, ...OUTBOX_READERS);
     const id = idParam.parse(req.params.id);
     await withTransaction(pool, async (c) => {
       const x = await c.query(q.retryNow(p.scope, id));
