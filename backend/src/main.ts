@@ -1,6 +1,6 @@
 // Composition root: wires adapters (pg pool, HTTP server, later ws/tcp) to features.
 import { createServer } from 'node:http';
-import { InProcessEventBus } from '@firelink/common';
+import { InProcessEventBus, type EventBus } from '@firelink/common';
 import type { RequestHandler } from 'express';
 import type { Config } from './kernel/config.ts';
 import { createPool, type Pool } from './db/pool.ts';
@@ -44,6 +44,8 @@ export async function startServer(opts: {
   features?: FeatureFactory[];
   /** Middleware run before every route (tests inject a principal here). */
   before?: RequestHandler[];
+  /** The event bus (scale-out roles pass a JetStream one); default in-process. */
+  bus?: EventBus;
 }): Promise<RunningServer> {
   const { config, logger } = opts;
   const pool = createPool(opts.databaseUrl, 20);
@@ -67,7 +69,7 @@ export async function startServer(opts: {
   });
   // Every upgrade is answered: features register their paths, any other gets 404 and is closed.
   upgradeRoutes(http, { logger, deadlineMs: config.UPGRADE_TIMEOUT_MS });
-  const bus = new InProcessEventBus((err) => logger.error({ err }, 'event handler failed'));
+  const bus = opts.bus ?? new InProcessEventBus((err) => logger.error({ err }, 'event handler failed'));
   const ctx: FeatureContext = { config, pool, logger, metrics, http, bus };
   const features: Feature[] = [];
   for (const make of opts.features ?? FEATURES) features.push(await make(ctx));
