@@ -1,4 +1,4 @@
-// Alarm storms and flapping points (issue #23), end to end on the real pipeline: committed
+// Alarm storms and flapping points, end to end on the real pipeline: committed
 // events on the bus → alarm rules → groups in PostgreSQL → REST and the WebSocket stream.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

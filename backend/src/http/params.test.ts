@@ -1,5 +1,5 @@
 // Path parameters over a real server: a bad id in the path is a 400 that names the path
-// parameter and the value. Bug (API probe, issue 14): GET /api/units/abc answered
+// parameter and the value. Bug (API probe): GET /api/units/abc answered
 // "(body): Expected number, received nan" although the request had no body.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
