@@ -79,7 +79,7 @@ export const alarmDtoSchema = z.object({
 export type AlarmDto = z.infer<typeof alarmDtoSchema>;
 
 /**
- * An alarm storm (issue #23): alarms of one cause grouped per unit (several points of one
+ * An alarm storm: alarms of one cause grouped per unit (several points of one
  * unit) or per district (many units within a short window). Members: GET /api/alarms/storms/:id.
  */
 export const stormGroupSchema = z.object({

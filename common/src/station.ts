@@ -1,4 +1,4 @@
-// Contract of the fire-station workspace (issue 20): water sources, dispatch orders as a
+// Contract of the fire-station workspace: water sources, dispatch orders as a
 // station receives them and reports progress on them, the station stream (/ws/station),
 // the station's units and the 六熟悉 familiarisation pack. The backend validates what it
 // sends against these schemas; the frontend builds against them.
