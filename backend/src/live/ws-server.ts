@@ -16,6 +16,7 @@ import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/scope.ts';
 import { rejectUpgrade, upgradeRoutes } from '../http/upgrade.ts';
 import type { Logger } from '../logger.ts';
+import { ConnectionCaps, type ConnectionLimits } from './connection-caps.ts';
 import type { LiveHub } from './hub.ts';
 
 export type Authenticate = (req: IncomingMessage) => Promise<Principal | null>;
@@ -38,11 +39,7 @@ function reject(socket: Duplex, status: number, reason: string, message: string,
 }
 
 /** Per-client limits of the live stream (config: LIVE_MAX_CONNECTIONS_PER_USER, _PER_IP, LIVE_MESSAGES_PER_S, LIVE_MESSAGE_BURST). */
-export interface LiveLimits {
-  /** Open and authenticating connections of one user; 0 = no limit. */
-  maxPerUser: number;
-  /** Open and authenticating connections from one client IP; 0 = no limit. */
-  maxPerIp: number;
+export interface LiveLimits extends ConnectionLimits {
   /** Messages a client may send per second on average. */
   messagesPerS: number;
   /** Messages a client may send at once above the average. */
@@ -50,26 +47,6 @@ export interface LiveLimits {
 }
 
 export const DEFAULT_LIVE_LIMITS: LiveLimits = { maxPerUser: 100, maxPerIp: 500, messagesPerS: 5, messageBurst: 20 };
-
-/** Counts per key; a key is dropped when its count returns to zero. */
-class Counter {
-  private readonly counts = new Map<string, number>();
-  get(key: string): number {
-    return this.counts.get(key) ?? 0;
-  }
-  /** Adds one and returns the function that takes it back (once). */
-  add(key: string): () => void {
-    this.counts.set(key, this.get(key) + 1);
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      const n = this.get(key) - 1;
-      if (n > 0) this.counts.set(key, n);
-      else this.counts.delete(key);
-    };
-  }
-}
 
 type Subscribe = Extract<ClientMessage, { type: 'subscribe' }>;
 
@@ -97,28 +74,16 @@ export function attachWebSocket(opts: {
   // Client messages are small (subscribe with filters, ping).
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
   let upgrading = 0;
-  const perIp = new Counter();
-  const perUser = new Counter();
+  const caps = new ConnectionCaps(limits, { logger, clientIp, noun: 'live connections' });
 
   const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     if (!hub.canAccept() || hub.connectionCount + upgrading >= hub.opts.maxConnections) {
       reject(socket, 503, 'Service Unavailable', `too many live connections (limit ${hub.opts.maxConnections}); retry later`, { 'Retry-After': '10' });
       return;
     }
-    const ip = clientIp(req);
-    if (limits.maxPerIp > 0 && perIp.get(ip) >= limits.maxPerIp) {
-      logger.warn({ ip, limit: limits.maxPerIp }, 'live upgrade refused: per-IP connection limit');
-      reject(socket, 429, 'Too Many Requests', `too many live connections from this address (limit ${limits.maxPerIp}, LIVE_MAX_CONNECTIONS_PER_IP); close some or retry later`, { 'Retry-After': '10' });
-      return;
-    }
     // Held from here until the socket closes (pending or open): an upgrade that never
     // authenticates still counts against its address, and is closed by the dispatcher's deadline.
-    const releaseIp = perIp.add(ip);
-    let releaseUser = () => {};
-    socket.once('close', () => {
-      releaseIp();
-      releaseUser();
-    });
+    if (!caps.admitAddress(req, socket)) return;
     upgrading++;
     try {
       const principal = await authenticate(req).catch((err: unknown) => {
@@ -132,13 +97,7 @@ export function attachWebSocket(opts: {
         reject(socket, 401, 'Unauthorized', 'log in first (POST /api/auth/login), then connect with the session cookie or Authorization: Bearer <token>');
         return;
       }
-      const userKey = principal.userId != null ? `id:${principal.userId}` : `name:${principal.username}`;
-      if (limits.maxPerUser > 0 && perUser.get(userKey) >= limits.maxPerUser) {
-        logger.warn({ user: principal.username, limit: limits.maxPerUser }, 'live upgrade refused: per-user connection limit');
-        reject(socket, 429, 'Too Many Requests', `too many live connections for this user (limit ${limits.maxPerUser}, LIVE_MAX_CONNECTIONS_PER_USER); close other screens or retry later`, { 'Retry-After': '10' });
-        return;
-      }
-      releaseUser = perUser.add(userKey);
+      if (!caps.admitUser(principal, socket)) return;
       wss.handleUpgrade(req, socket, head, (ws) => {
         const client = hub.addClient(ws, principal);
         const view = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('view');

@@ -8,7 +8,8 @@
 // their jurisdiction's stations. On connect (and reconnect) the client gets a
 // `station_hello` with the open orders and station states, so nothing missed while
 // disconnected is lost. The client sends nothing; each socket's session is re-checked
-// every minute (logout, disabled user or changed permissions close it).
+// every minute (logout, disabled user or changed permissions close it). Connections per user
+// and per client address are capped as on /ws (LIVE_MAX_CONNECTIONS_PER_USER, _PER_IP; 429).
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATION_WS_PATH, WS_CLOSE, stationStreamMessageSchema, type DispatchOrder, type Role, type StationState, type StationStreamMessage } from '@firelink/common';
@@ -17,6 +18,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { scopeAllows, type Principal } from '../auth/scope.ts';
 import { DISPATCH_CHANNEL, parseNotice } from '../dispatch/notify.ts';
 import { rejectUpgrade, upgradeRoutes } from '../http/upgrade.ts';
+import { ConnectionCaps, type ConnectionLimits } from '../live/connection-caps.ts';
 import type { Logger } from '../logger.ts';
 import { toOrder, toStationState } from './orders.ts';
 import { listOrdersQuery, listStationStatesQuery, orderByIdQuery, ownStationQuery, stationStateQuery, type OrderViewer } from './queries.ts';
@@ -60,12 +62,20 @@ export class StationStream {
   /** Notices are handled one at a time, in order. */
   private queue: Promise<void> = Promise.resolve();
 
+  /** Per-user and per-IP connection caps, the same as /ws's (API probe, issue 14: there were none). */
+  private readonly caps: ConnectionCaps;
+  /** Interval of each socket's session re-check, ms. */
+  private readonly recheckMs: number;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly logger: Logger,
     private readonly authenticate: Authenticate,
-    private readonly recheckMs = 60_000,
-  ) {}
+    opts: { recheckMs?: number; limits: ConnectionLimits; clientIp: (req: IncomingMessage) => string },
+  ) {
+    this.recheckMs = opts.recheckMs ?? 60_000;
+    this.caps = new ConnectionCaps(opts.limits, { logger, clientIp: opts.clientIp, noun: 'station stream connections' });
+  }
 
   async start(http: Server): Promise<void> {
     await this.listen();
@@ -165,12 +175,14 @@ export class StationStream {
   }
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (!this.caps.admitAddress(req, socket)) return;
     const principal = await this.authenticate(req);
     if (socket.destroyed || !socket.writable) return;
     if (!principal) {
       rejectUpgrade(socket, 401, 'Unauthorized', 'log in first (POST /api/auth/login), then connect with the session cookie or Authorization: Bearer <token>');
       return;
     }
+    if (!this.caps.admitUser(principal, socket)) return;
     if (!STREAM_ROLES.includes(principal.role)) {
       rejectUpgrade(socket, 403, 'Forbidden', `the station stream is for ${STREAM_ROLES.join(', ')}; you are ${principal.role}`);
       return;
