@@ -174,7 +174,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     for (let i = 0; i < runs; i++) {
       const now = new Date();
       let t = performance.now();
-      await pool.query(prioritiesQuery({ from: new Date(now.getTime() - 90 * 86_400_000), to: now, scope: ALL, region: null, limit: 1_000_000 }));
+      await pool.query(prioritiesQuery({ from: new Date(now.getTime() - 90 * 86_400_000), to: now, scope: ALL, region: null, limit: 1_000_000, disabledDays: RULES.disabledPointDays }));
       ranking.push(performance.now() - t);
       await pool.query(`TRUNCATE supervision_inspection_plan`);
       t = performance.now();

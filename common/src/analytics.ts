@@ -11,6 +11,7 @@ export const STAT_METRICS = [
   'host_offline_hours',
   'off_duty_count',
   'duty_answer_s',
+  'disabled_rate',
 ] as const;
 export const statMetricSchema = z.enum(STAT_METRICS);
 export type StatMetric = z.infer<typeof statMetricSchema>;
@@ -56,6 +57,10 @@ export const statsPrioritiesSchema = z.object({
       fault_events: z.number(),
       off_duty_count: z.number(),
       host_offline_hours: z.number(),
+      /** Points and whole systems disabled (屏蔽) at the end of the window. */
+      disabled_now: z.number(),
+      /** Days the longest of them has been disabled; null when none is. */
+      disabled_days: z.number().nullable(),
       /** analytics_inspection_score, 0–100. */
       score: z.number(),
     }),

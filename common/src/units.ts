@@ -179,6 +179,34 @@ export const completenessSchema = z.object({
 });
 export type Completeness = z.infer<typeof completenessSchema>;
 
+/**
+ * Disabled (屏蔽) points of a unit as a risk indicator (backend disabled_unit_facts, the same
+ * facts as the duty list, analytics and the inspection score): what is disabled now, since
+ * when, and the disabled hours of the last `windowDays` days.
+ */
+export const unitDisabledSchema = z.object({
+  windowDays: z.number(),
+  /** Points and whole facility systems disabled now. */
+  now: z.number(),
+  systemsNow: z.number(),
+  /** When the longest-disabled of them was disabled; null when none is. */
+  oldestSince: z.string().nullable(),
+  hoursInWindow: z.number(),
+  spellsInWindow: z.number(),
+  /** What is disabled now, longest first (at most 50). componentAddress null: a whole system. */
+  targets: z.array(
+    z.object({
+      pointId: z.number().nullable(),
+      label: z.string().nullable(),
+      systemType: z.number().nullable(),
+      systemAddress: z.number().nullable(),
+      componentAddress: z.number().nullable(),
+      since: z.string(),
+    }),
+  ),
+});
+export type UnitDisabled = z.infer<typeof unitDisabledSchema>;
+
 export const unitDetailSchema = unitSummarySchema.extend({
   controlRoomPhone: z.string().nullable(),
   contacts: z.array(contactSchema),
@@ -203,6 +231,7 @@ export const unitDetailSchema = unitSummarySchema.extend({
   devices: z.array(unitDeviceSchema),
   recentEvents: z.array(unitEventSchema),
   completeness: completenessSchema,
+  disabled: unitDisabledSchema,
 });
 export type UnitDetail = z.infer<typeof unitDetailSchema>;
 

@@ -113,7 +113,7 @@ describe('analytics rates, rollups and jurisdiction', () => {
       databaseUrl: db.url,
       logger: createLogger('silent'),
       // Router only: the scheduler would race the test's explicit refreshes.
-      features: [(ctx) => ({ name: 'analytics', routers: [{ path: '/api/stats', router: analyticsRouter(ctx.pool, pdf) }] })],
+      features: [(ctx) => ({ name: 'analytics', routers: [{ path: '/api/stats', router: analyticsRouter(ctx.pool, pdf, { disabledPointDays: 30 }) }] })],
       before: [(_req, res, next) => { res.locals.principal = principal; next(); }],
     });
     base = `http://127.0.0.1:${server.httpPort}`;
@@ -351,5 +351,40 @@ describe('analytics rates, rollups and jurisdiction', () => {
     assert.ok(ok.every((r) => Buffer.from(r.body).subarray(0, 5).toString() === '%PDF-'));
     assert.equal(pdf.launches, 1, 'every report printed by the same browser');
     assert.deepEqual(pdf.load(), { running: 0, waiting: 0 });
+  });
+  // Issue 17 item 1: disabled (屏蔽) points as a risk indicator, from disabled_unit_facts.
+  it('disabled points: disabled_rate per region (points disabled at the window end ÷ points); a point disabled beyond N days adds 10 to the score', async () => {
+    principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
+    const prio = async () => statsPrioritiesSchema.parse(await (await fetch(`${base}/api/stats/priorities?from=2026-01-01&to=2026-02-01`)).json()).rows;
+    const before = (await prio()).find((r) => r.unit_id === ids.u2)!;
+    assert.deepEqual([before.disabled_now, before.disabled_days], [0, null]);
+    const point = (u: number) => db.pool.query(`SELECT id FROM points WHERE unit_id = $1 ORDER BY id LIMIT 1`, [u]).then((r) => Number(r.rows[0].id));
+    const spell = (u: number, pointId: number | null, component: number | null, since: string, until: string | null) =>
+      db.pool.query(`INSERT INTO disabled_spells (unit_id, point_id, system_type, system_address, component_address, since, until) VALUES ($1, $2, 1, 1, $3, $4, $5)`, [u, pointId, component, since, until]);
+    // U2: a point disabled since Dec 20 (42 days at the end of January, > 30) and its whole system since Jan 25.
+    await spell(ids.u2, await point(ids.u2), 1, '2025-12-20T10:00:00+08:00', null);
+    await spell(ids.u2, null, null, '2026-01-25T10:00:00+08:00', null);
+    // U1: a point disabled for a day in January, over before the window ends; U3 (other district) one now, 3 days.
+    await spell(ids.u1, await point(ids.u1), 1, '2026-01-03T00:00:00+08:00', '2026-01-04T00:00:00+08:00');
+    await spell(ids.u3, await point(ids.u3), 1, '2026-01-29T00:00:00+08:00', null);
+
+    const rates = statsRatesSchema.parse(await (await fetch(`${base}/api/stats/rates?by=region&from=2026-01-01&to=2026-02-01&metric=disabled_rate`)).json());
+    const by = Object.fromEntries(rates.rows.map((r) => [r.key, r.metrics.disabled_rate]));
+    // 上城区: U2's point (not the system row, not U1's ended spell) of 10 + 5 points; 拱墅区: 1 of 4.
+    assert.deepEqual(by['330102'], { numerator: 1, denominator: 15, value: 1 / 15 });
+    assert.deepEqual(by['330105'], { numerator: 1, denominator: 4, value: 0.25 });
+    // Mid-January the U1 spell was on and U2's point too: 2 of 15.
+    const mid = statsRatesSchema.parse(await (await fetch(`${base}/api/stats/rates?by=region&from=2026-01-01T00:00:00%2B08:00&to=2026-01-03T12:00:00%2B08:00&metric=disabled_rate&region=330102`)).json());
+    assert.equal(mid.rows[0]!.metrics.disabled_rate!.numerator, 2);
+    const trend = statsTrendSchema.parse(await (await fetch(`${base}/api/stats/trend?interval=month&from=2026-01-01&to=2026-02-01&metric=disabled_rate&region=330102`)).json());
+    assert.deepEqual(trend.rows.map((r) => [r.numerator, r.denominator]), [[1, 15]]);
+
+    const after = await prio();
+    const u2 = after.find((r) => r.unit_id === ids.u2)!;
+    assert.deepEqual([u2.disabled_now, u2.disabled_days], [2, 42]);
+    assert.ok(Math.abs(u2.score - before.score - 10) < 0.01, `${before.score} → ${u2.score}`);
+    // U3's point is disabled 3 days only: below the 30 days, no disabled term.
+    const u3 = after.find((r) => r.unit_id === ids.u3)!;
+    assert.deepEqual([u3.disabled_now, u3.disabled_days, u3.score], [1, 3, 65]);
   });
 });

@@ -10,7 +10,7 @@ export const analyticsFeature: FeatureFactory = (ctx) => {
   const pdf = new PdfRenderer(ctx.config.CHROMIUM_PATH);
   return {
     name: 'analytics',
-    routers: [{ path: '/api/stats', router: analyticsRouter(ctx.pool, pdf) }],
+    routers: [{ path: '/api/stats', router: analyticsRouter(ctx.pool, pdf, { disabledPointDays: ctx.config.SUPERVISION_DISABLED_POINT_DAYS }) }],
     start: async () => {
       scheduler = startRefreshScheduler(
         ctx.pool,

@@ -1,5 +1,6 @@
 // SQL of the analytics feature. The rates themselves are defined once in
-// backend/migrations/0500_analytics.sql (analytics_rate_parts, analytics_inspection_score);
+// backend/migrations/0500_analytics.sql and 1300_disabled_risk.sql (analytics_rate_parts,
+// analytics_inspection_score, disabled_unit_facts);
 // these queries only choose the grouping and compose the caller's jurisdiction.
 import { STAT_METRICS, type StatMetric } from '@firelink/common';
 import { scopePredicate, type Scope } from '../auth/scope.ts';
@@ -37,10 +38,11 @@ const SUMS = `
   COALESCE(sum(f.offline_s), 0)::float8 AS offline_s,
   COALESCE(sum(f.duty_missed), 0)::bigint AS duty_missed,
   COALESCE(sum(f.duty_answered), 0)::bigint AS duty_answered,
-  COALESCE(sum(f.duty_answer_s), 0)::float8 AS duty_answer_s`;
+  COALESCE(sum(f.duty_answer_s), 0)::float8 AS duty_answer_s,
+  COALESCE(sum(dz.points_disabled_now), 0)::bigint AS points_disabled`;
 
 const RATE_CALL = `analytics_rate_parts(extract(epoch FROM w.t - w.f)::float8, g.units, g.points, g.points_in_fault,
-    g.fire_alarms_verified, g.false_alarms, g.fault_events, g.offline_s, g.duty_missed, g.duty_answered, g.duty_answer_s)`;
+    g.fire_alarms_verified, g.false_alarms, g.fault_events, g.offline_s, g.duty_missed, g.duty_answered, g.duty_answer_s, g.points_disabled)`;
 
 export interface RatesQueryOpts {
   by: GroupBy;
@@ -73,6 +75,7 @@ export function ratesQuery(o: RatesQueryOpts): Query {
     text: `
 WITH w AS (SELECT date_trunc('hour', $1::timestamptz) AS f, analytics_hour_ceil($2::timestamptz) AS t),
 f AS (SELECT * FROM ${facts}($1, $2)),
+dz AS (SELECT d.* FROM w, disabled_unit_facts(w.f, w.t) d),
 ${UNIT_BASE},
 g AS (
   SELECT ${key} AS key, ${name} AS name, ${SUMS}
@@ -82,6 +85,7 @@ g AS (
   LEFT JOIN pts ON pts.unit_id = u.id
   LEFT JOIN dev ON dev.unit_id = u.id
   LEFT JOIN f ON f.unit_id = u.id
+  LEFT JOIN dz ON dz.unit_id = u.id
   WHERE ${scope} AND ${region} AND ${unit} AND ${key} IS NOT NULL
   GROUP BY 1
 )
@@ -156,24 +160,32 @@ o AS (
 )
 SELECT b.lo AS bucket, p.metric, p.numerator, p.denominator, p.value
 FROM b CROSS JOIN tot LEFT JOIN r ON r.lo = b.lo LEFT JOIN o ON o.lo = b.lo,
+-- Points disabled at the end of each bucket (only when the series asks for them).
+LATERAL (SELECT COALESCE(sum(d.points_disabled_now), 0)::bigint AS n FROM disabled_unit_facts(b.lo, b.hi) d
+         WHERE 'disabled_rate' = ANY($3::text[]) AND d.unit_id IN (SELECT id FROM us)) dz,
 LATERAL analytics_rate_parts(extract(epoch FROM b.hi - b.lo)::float8, tot.units, tot.points, tot.nf,
   COALESCE(r.fav, 0), COALESCE(r.fa, 0), COALESCE(r.fault_events, 0), COALESCE(o.offline_s, 0),
-  COALESCE(r.dm, 0), COALESCE(r.da, 0), COALESCE(r.das, 0)) p
+  COALESCE(r.dm, 0), COALESCE(r.da, 0), COALESCE(r.das, 0), dz.n) p
 WHERE p.metric = ANY($3::text[]) AND b.lo < $2::timestamptz
 ORDER BY b.lo, p.metric`,
     values,
   };
 }
 
-/** Units ranked by the inspection score (analytics_inspection_score), in scope. */
-export function prioritiesQuery(o: { from: Date; to: Date; scope: Scope; region?: number | null; limit: number }): Query {
-  const values: unknown[] = [o.from, o.to, o.limit];
+/**
+ * Units ranked by the inspection score (analytics_inspection_score), in scope. A unit with a
+ * point or system disabled (屏蔽) longer than `disabledDays` (SUPERVISION_DISABLED_POINT_DAYS)
+ * at the end of the window scores its disabled term.
+ */
+export function prioritiesQuery(o: { from: Date; to: Date; scope: Scope; region?: number | null; limit: number; disabledDays: number }): Query {
+  const values: unknown[] = [o.from, o.to, o.limit, o.disabledDays];
   const scope = scopePredicate(o.scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
   const region = o.region != null ? regionFilter(o.region, values) : 'TRUE';
   return {
     text: `
 WITH w AS (SELECT date_trunc('hour', $1::timestamptz) AS f, analytics_hour_ceil($2::timestamptz) AS t),
 f AS (SELECT * FROM analytics_unit_facts($1, $2)),
+dz AS (SELECT d.* FROM w, disabled_unit_facts(w.f, w.t) d),
 pts AS (SELECT unit_id, count(*) AS n FROM points GROUP BY unit_id)
 SELECT u.id AS unit_id, u.name, u.region_adcode, rg.name AS region_name, u.high_risk, u.onboarding_state,
        COALESCE(pts.n, 0)::bigint AS points,
@@ -182,11 +194,15 @@ SELECT u.id AS unit_id, u.name, u.region_adcode, rg.name AS region_name, u.high_
        COALESCE(f.fault_events, 0)::bigint AS fault_events,
        COALESCE(f.duty_missed, 0)::bigint AS off_duty_count,
        round((COALESCE(f.offline_s, 0) / 3600.0)::numeric, 2)::float8 AS host_offline_hours,
+       COALESCE(dz.disabled_now, 0) AS disabled_now,
+       floor(extract(epoch FROM least($2::timestamptz, now()) - dz.oldest_since) / 86400)::int AS disabled_days,
        round(analytics_inspection_score(extract(epoch FROM w.t - w.f)::float8, COALESCE(pts.n, 0), COALESCE(f.fire_alarms_verified, 0),
              COALESCE(f.false_alarms, 0), COALESCE(f.fault_events, 0), COALESCE(f.offline_s, 0),
-             COALESCE(f.duty_missed, 0), u.high_risk)::numeric, 2)::float8 AS score
+             COALESCE(f.duty_missed, 0), u.high_risk,
+             COALESCE(dz.oldest_since < least($2::timestamptz, now()) - make_interval(days => $4::int), false))::numeric, 2)::float8 AS score
 FROM units u CROSS JOIN w
 LEFT JOIN f ON f.unit_id = u.id
+LEFT JOIN dz ON dz.unit_id = u.id
 LEFT JOIN pts ON pts.unit_id = u.id
 LEFT JOIN regions rg ON rg.adcode = u.region_adcode
 WHERE ${scope} AND ${region} AND u.onboarding_state <> 'closed'

@@ -22,7 +22,7 @@ export function reportWindow(period: ReportPeriod, date: string): { from: Date; 
   return { from: new Date(Date.UTC(y, m - 1, 1) - SHANGHAI_OFFSET_MS), to: new Date(Date.UTC(y, m, 1) - SHANGHAI_OFFSET_MS) };
 }
 
-const REPORT_METRICS: Metric[] = ['false_alarm_rate', 'fault_rate', 'intact_rate', 'host_offline_hours', 'off_duty_count', 'duty_answer_s'];
+const REPORT_METRICS: Metric[] = ['false_alarm_rate', 'fault_rate', 'intact_rate', 'disabled_rate', 'host_offline_hours', 'off_duty_count', 'duty_answer_s'];
 const LABEL: Record<Metric, string> = {
   false_alarm_rate: '误报率 False-alarm rate',
   false_alarm_per_100_points_30d: '误报 / 100 点 / 30 天',
@@ -31,6 +31,7 @@ const LABEL: Record<Metric, string> = {
   host_offline_hours: '主机关机 Host offline h / unit',
   off_duty_count: '脱岗 Off-duty / unit',
   duty_answer_s: '查岗应答 Duty-check answer s',
+  disabled_rate: '屏蔽率 Disabled points',
 };
 
 function esc(s: unknown): string {
@@ -38,7 +39,7 @@ function esc(s: unknown): string {
 }
 function fmt(v: number | null | undefined, metric?: Metric): string {
   if (v == null || !Number.isFinite(v)) return '—';
-  if (metric === 'false_alarm_rate' || metric === 'intact_rate') return `${(v * 100).toFixed(1)} %`;
+  if (metric === 'false_alarm_rate' || metric === 'intact_rate' || metric === 'disabled_rate') return `${(v * 100).toFixed(1)} %`;
   return v.toFixed(2);
 }
 
@@ -90,6 +91,8 @@ export interface ReportOpts {
   period: ReportPeriod;
   date: string;
   scope: Scope;
+  /** SUPERVISION_DISABLED_POINT_DAYS: the inspection ranking's disabled term. */
+  disabledDays: number;
 }
 
 /** Builds the report's HTML (self-contained: inline CSS and SVG). */
@@ -123,7 +126,7 @@ export async function buildRegionReport(pool: Pool, o: ReportOpts): Promise<{ ht
   const val = (m: Metric) => buckets.map((b) => series.rows.find((r) => r.bucket.getTime() === b && r.metric === m)?.value ?? null);
   const labels = buckets.map((b) => shanghaiDate(new Date(b)).slice(o.period === 'monthly' ? 0 : 5, o.period === 'monthly' ? 7 : 10));
   const prio = await pool.query<{ unit_id: number; name: string; score: number; false_alarms: number; fault_events: number; off_duty_count: number; host_offline_hours: number; high_risk: boolean }>(
-    prioritiesQuery({ from, to, scope: o.scope, region: o.region, limit: 10 }),
+    prioritiesQuery({ from, to, scope: o.scope, region: o.region, limit: 10, disabledDays: o.disabledDays }),
   );
   const conn = await pool.query<{ region_adcode: number; name: string | null; control_room_units: number; control_room_open: number; high_risk_units: number; high_risk_open: number; target_control_room_pct: number | null; target_high_risk_pct: number | null }>(
     connectionQuery({ scope: o.scope }),

@@ -92,9 +92,10 @@ const targetsSchema = z
 
 /**
  * `pdf` prints reports; the analytics feature passes one and closes it at shutdown. Without it
- * PDF reports answer 503 (HTML still works).
+ * PDF reports answer 503 (HTML still works). `disabledPointDays` (SUPERVISION_DISABLED_POINT_DAYS):
+ * a point disabled longer scores in the inspection ranking.
  */
-export function analyticsRouter(pool: Pool, pdf: PdfRenderer | null = null): Router {
+export function analyticsRouter(pool: Pool, pdf: PdfRenderer | null, opts: { disabledPointDays: number }): Router {
   const r = Router();
 
   // Rates with numerator and denominator per group (unit, region or H3 cell).
@@ -131,7 +132,7 @@ export function analyticsRouter(pool: Pool, pdf: PdfRenderer | null = null): Rou
     const p = principalOf(res);
     const q = prioritiesSchema.parse(req.query);
     const w = windowSchema.parse(req.query);
-    const { rows } = await pool.query(prioritiesQuery({ from: w.from, to: w.to, scope: p.scope, region: q.region ?? null, limit: q.limit }));
+    const { rows } = await pool.query(prioritiesQuery({ from: w.from, to: w.to, scope: p.scope, region: q.region ?? null, limit: q.limit, disabledDays: opts.disabledPointDays }));
     if (await sendTable(res, q.format, `priorities-${shanghaiDate(w.from)}-${shanghaiDate(w.to)}`, rows as Row[])) return;
     res.json({ from: w.from.toISOString(), to: w.to.toISOString(), rows });
   });
@@ -201,7 +202,7 @@ export function analyticsRouter(pool: Pool, pdf: PdfRenderer | null = null): Rou
       if (!covers) throw forbidden(`region ${q.region} is outside your jurisdiction`);
     }
     const date = q.date ?? shanghaiDate();
-    const { html, title } = await buildRegionReport(pool, { region: q.region, period: q.period, date, scope: p.scope });
+    const { html, title } = await buildRegionReport(pool, { region: q.region, period: q.period, date, scope: p.scope, disabledDays: opts.disabledPointDays });
     if (q.format === 'html') {
       res.type('html').send(html);
       return;

@@ -611,8 +611,9 @@ export function clockDrift(scope: Scope, thresholdMs: number, limit: number): Qu
 
 /**
  * Disabled (屏蔽) points per unit as a risk indicator: targets disabled now, since when the
- * longest one, and the disabled point-hours of the last `days` days (spells clipped to the
- * window). Units of the caller's jurisdiction (and region, when given) with any of them.
+ * longest one, and the disabled point-hours of the last `days` days — the facts of
+ * disabled_unit_facts (migration 1300), as the unit view, analytics and the inspection score
+ * read them. Units of the caller's jurisdiction (and region, when given) with any of them.
  */
 export function disabledByUnit(scope: Scope, f: { region?: number | undefined; unitId?: number | undefined; days: number; at: string; limit: number }): Query {
   const values: unknown[] = [f.at, f.days];
@@ -624,17 +625,11 @@ export function disabledByUnit(scope: Scope, f: { region?: number | undefined; u
   }
   values.push(f.limit);
   return {
-    text: `WITH w AS (SELECT $1::timestamptz AS at, $1::timestamptz - make_interval(days => $2) AS since)
-           SELECT u.id AS unit_id, u.name AS unit_name, u.region_adcode,
-                  count(*) FILTER (WHERE s.until IS NULL)::int AS disabled_now,
-                  count(*) FILTER (WHERE s.until IS NULL AND s.component_address IS NULL)::int AS systems_disabled_now,
-                  min(s.since) FILTER (WHERE s.until IS NULL) AS oldest_since,
-                  round(sum(extract(epoch FROM (least(coalesce(s.until, w.at), w.at) - greatest(s.since, w.since))) / 3600)::numeric, 1)::float8 AS hours_in_window,
-                  count(*)::int AS spells_in_window
-             FROM disabled_spells s JOIN units u ON u.id = s.unit_id CROSS JOIN w
-            WHERE (s.until IS NULL OR s.until > w.since) AND s.since < w.at AND ${where.join(' AND ')}
-            GROUP BY u.id, u.name, u.region_adcode
-            ORDER BY disabled_now DESC, oldest_since NULLS LAST, hours_in_window DESC
+    text: `SELECT u.id AS unit_id, u.name AS unit_name, u.region_adcode, d.disabled_now, d.systems_disabled_now, d.oldest_since,
+                  d.hours_in_window, d.spells_in_window
+             FROM disabled_unit_facts($1::timestamptz - make_interval(days => $2), $1::timestamptz) d JOIN units u ON u.id = d.unit_id
+            WHERE ${where.join(' AND ')}
+            ORDER BY d.disabled_now DESC, d.oldest_since NULLS LAST, d.hours_in_window DESC
             LIMIT $${values.length}`,
     values,
   };

@@ -30,6 +30,7 @@ export function supervisionFeature(
       ctx.pool,
       {
         faultRepairHours: service.config.rules.faultRepairHours,
+        disabledPointDays: service.config.rules.disabledPointDays,
         // The schedule follows the rule run: off when the rules are off (tests call runReports).
         reportEveryMs: overrides.reportEveryMs ?? (service.config.everyMs > 0 ? REPORT_CHECK_MS : 0),
         now: service.now,

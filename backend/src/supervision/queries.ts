@@ -36,9 +36,12 @@ export function falseAlarmsSince(sinceIso: string): Query {
   };
 }
 
-/** Points in the disabled (屏蔽) state and since when. */
+/**
+ * Points disabled (屏蔽) now and since when: the open spells the pipeline records (the one
+ * source the unit view, analytics and the inspection score read too; migration 1300).
+ */
 export function disabledPoints(): Query {
-  return { text: `SELECT id, unit_id, COALESCE(state_changed_at, created_at) AS since FROM points WHERE state = 'disabled'`, values: [] };
+  return { text: `SELECT point_id AS id, unit_id, since FROM disabled_spells WHERE until IS NULL AND point_id IS NOT NULL`, values: [] };
 }
 
 // ---- task writes ----

@@ -45,6 +45,8 @@ export const REPORT_CHANNEL = 'supervision_report';
 export interface WorkOptions {
   /** Hours after which an open fault counts as an overdue repair (the task rule's figure). */
   faultRepairHours: number;
+  /** Days a disabled (屏蔽) point may stay so before it counts in the inspection ranking (the task rule's figure). */
+  disabledPointDays: number;
   /** How often the report schedule is checked, ms (0 = never; tests call runReports). */
   reportEveryMs: number;
   now: () => Date;
@@ -87,7 +89,7 @@ export class SupervisionWork {
   async generatePlan(p: Principal, body: { regionAdcode?: number | undefined; windowDays: number }, ip: string | null): Promise<{ units: number; bands: Record<string, number> }> {
     const now = this.opts.now();
     const ranked = (
-      await this.pool.query(prioritiesQuery({ from: new Date(now.getTime() - body.windowDays * DAY_MS), to: now, scope: p.scope, region: body.regionAdcode ?? null, limit: 1_000_000 }))
+      await this.pool.query(prioritiesQuery({ from: new Date(now.getTime() - body.windowDays * DAY_MS), to: now, scope: p.scope, region: body.regionAdcode ?? null, limit: 1_000_000, disabledDays: this.opts.disabledPointDays }))
     ).rows.map((r) => ({ unitId: Number(r.unit_id), regionAdcode: num(r.region_adcode), score: Number(r.score) }));
     const planned = planBands(ranked, await this.bands());
     const counts: Record<string, number> = {};

@@ -169,6 +169,25 @@ export function recentEvents(unitId: number, limit: number): Query {
   };
 }
 
+/** The unit's disabled (屏蔽) facts over the last `days` days (disabled_unit_facts, migration 1300). */
+export function disabledFacts(unitId: number, days: number): Query {
+  return {
+    text: `SELECT * FROM disabled_unit_facts(now() - make_interval(days => $2), now()) WHERE unit_id = $1`,
+    values: [unitId, days],
+  };
+}
+
+/** What of the unit is disabled now, longest first: points (with their label) and whole systems. */
+export function disabledTargets(unitId: number, limit: number): Query {
+  return {
+    text: `SELECT s.point_id, p.label, s.system_type, s.system_address, s.component_address, s.since
+             FROM disabled_spells s LEFT JOIN points p ON p.id = s.point_id
+            WHERE s.unit_id = $1 AND s.until IS NULL
+            ORDER BY s.since, s.id LIMIT $2`,
+    values: [unitId, limit],
+  };
+}
+
 export function passingAcceptance(unitId: number): Query {
   return { text: `SELECT EXISTS (SELECT 1 FROM acceptance_checks WHERE unit_id = $1 AND result = 'pass') AS passed`, values: [unitId] };
 }

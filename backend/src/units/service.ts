@@ -119,6 +119,9 @@ export async function completenessOf(db: Db, u: Row, rules: readonly Completenes
   };
 }
 
+/** The unit view's window for the disabled (屏蔽) hours and spells, days. */
+const DISABLED_WINDOW_DAYS = 30;
+
 export async function unitDetail(db: pg.Pool, scope: Scope, id: number, rules: readonly CompletenessRule[]): Promise<UnitDetail | null> {
   const r = await db.query(q.getUnit(scope, id));
   const u = r.rows[0] as Row | undefined;
@@ -127,14 +130,17 @@ export async function unitDetail(db: pg.Pool, scope: Scope, id: number, rules: r
   // tied across a district border) is not shown: neither its footprint nor its floor plans.
   const bound = num(u.building_id);
   const buildingId = bound != null && (await db.query(visibleBuilding(scope, bound))).rows[0] ? bound : null;
-  const [b, pts, plans, devs, evs, completeness] = await Promise.all([
+  const [b, pts, plans, devs, evs, completeness, dz, dzTargets] = await Promise.all([
     buildingId ? db.query(q.getBuilding(buildingId)) : null,
     db.query(q.unitPoints(id)),
     buildingId ? db.query(q.floorPlans(buildingId)) : null,
     db.query(q.unitDevices(id)),
     db.query(q.recentEvents(id, 50)),
     completenessOf(db, u, rules),
+    db.query(q.disabledFacts(id, DISABLED_WINDOW_DAYS)),
+    db.query(q.disabledTargets(id, 50)),
   ]);
+  const dzRow = dz.rows[0] as Row | undefined;
   const brow = b?.rows[0] as Row | undefined;
   const floors = new Map<number | null, UnitDetail['floors'][number]>();
   const floorOf = (f: number | null) => {
@@ -203,6 +209,22 @@ export async function unitDetail(db: pg.Pool, scope: Scope, id: number, rules: r
       receivedAt: iso(e.received_at) ?? '',
     })),
     completeness,
+    disabled: {
+      windowDays: DISABLED_WINDOW_DAYS,
+      now: Number(dzRow?.disabled_now ?? 0),
+      systemsNow: Number(dzRow?.systems_disabled_now ?? 0),
+      oldestSince: iso(dzRow?.oldest_since ?? null),
+      hoursInWindow: Number(dzRow?.hours_in_window ?? 0),
+      spellsInWindow: Number(dzRow?.spells_in_window ?? 0),
+      targets: dzTargets.rows.map((t) => ({
+        pointId: num(t.point_id),
+        label: (t.label as string | null) ?? null,
+        systemType: num(t.system_type),
+        systemAddress: num(t.system_address),
+        componentAddress: num(t.component_address),
+        since: iso(t.since) ?? '',
+      })),
+    },
   };
 }
 
