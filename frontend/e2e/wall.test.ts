@@ -206,6 +206,44 @@ describe('wall display in Chromium', { skip, timeout: 300_000 }, () => {
     }
   });
 
+  // Walk-through: the notice printed a raw path (/login?next=/wall) and lay over the heading.
+  // It now says it in words with a button, between the left column and the ticker.
+  it('a wall opened from a desk login says in words that its session is not kept, clear of the headings, and re-logs in', async () => {
+    const page = await browser.newPage();
+    try {
+      await login(page, stack.baseUrl, stack, '/');
+      for (const size of [{ width: 1280, height: 800 }, { width: 1920, height: 1080 }]) {
+        await page.setViewportSize(size);
+        await page.goto(`${stack.baseUrl}/wall`);
+        await page.waitForSelector('[data-testid=session-not-kept]', { timeout: UI_TIMEOUT_MS });
+        const text = (await page.textContent('[data-testid=session-not-kept]')) ?? '';
+        assert.match(text, /不会自动续期.*重新登录大屏/);
+        assert.doesNotMatch(text, /\/login|next=/, 'no raw path on the screen');
+        const notice = (await page.$('[data-testid=session-not-kept]'))!;
+        const nb = (await notice.boundingBox())!;
+        for (const sel of ['.wall-header h1', '.wall-header .clock', '.wall-side', '.wall-ticker h2', '[data-testid=latest-fire]']) {
+          const b = (await (await page.$(sel))!.boundingBox())!;
+          const apart = nb.x + nb.width <= b.x || b.x + b.width <= nb.x || nb.y + nb.height <= b.y || b.y + b.height <= nb.y;
+          assert.ok(apart, `the notice (${JSON.stringify(nb)}) does not cover ${sel} (${JSON.stringify(b)}) at ${size.width}×${size.height}`);
+        }
+        if (SHOTS) await page.screenshot({ path: `${SHOTS}/wall-session-notice-${size.width}x${size.height}.png` });
+      }
+      // The button leads to the wall's own login; that session is kept and the notice goes.
+      await page.click('[data-testid=session-relogin]');
+      await page.waitForURL((u) => u.pathname === '/login' && u.searchParams.get('next') === '/wall', { timeout: UI_TIMEOUT_MS });
+      await page.fill('input[name=username]', stack.username);
+      await page.fill('input[name=password]', stack.password);
+      await Promise.all([page.waitForURL((u) => u.pathname === '/wall', { timeout: UI_TIMEOUT_MS }), page.click('button[type=submit]')]);
+      await page.waitForSelector('[data-testid=counters]', { timeout: UI_TIMEOUT_MS });
+      await page.waitForTimeout(1500);
+      assert.equal(await page.$('[data-testid=session-not-kept]'), null, 'a wall login is kept alive');
+    } finally {
+      await page.close();
+    }
+    // The refused refresh of the desk session is an expected 403 on the console.
+    browser.errors.splice(0, browser.errors.length, ...browser.errors.filter((e) => !/403|Forbidden/.test(e)));
+  });
+
   // An operator whose jurisdiction is empty saw "live", every counter 0 and "no open fires"
   // while the city burned: indistinguishable from a quiet city.
   it('tells an account without a jurisdiction so, in Chinese and in English', async () => {

@@ -8,6 +8,7 @@ import { keepSessionAlive } from '../api/session.ts';
 import { AlertSound, unlockOnGesture } from '../audio/alert.ts';
 import { useI18n } from '../lib/i18n-react.tsx';
 import { formatFloor, formatNumber, formatPercent, formatTime, translateDynamic } from '../lib/i18n.ts';
+import { navigate } from '../lib/router-react.tsx';
 import { useSession } from '../lib/session-react.tsx';
 import { loadUnits } from '../live/units-loader.ts';
 import { useLive } from '../live/use-live.ts';
@@ -213,12 +214,6 @@ export function WallView() {
         urgentKey={latestFire?.id ?? null}
         labelAlarms={labelled}
       />
-      {noJurisdiction && (
-        <div className="wall-no-jurisdiction" role="alert" data-testid="no-jurisdiction">
-          <div className="title">{ws(locale, 'noJurisdiction.title')}</div>
-          <div className="body">{ws(locale, 'noJurisdiction.body', { user: me?.displayName || me?.username || '' })}</div>
-        </div>
-      )}
       {down && (
         <div className="banner-reconnecting" role="status" data-testid="reconnecting">
           {t('conn.reconnecting', { seconds: reconnectingFor })}
@@ -321,9 +316,24 @@ export function WallView() {
         )}
       </div>
       {!audioReady && !muted && <div className="wall-sound-hint">{t('wall.soundHint')}</div>}
-      {!sessionKept && (
-        <div className="wall-session-warning" role="alert" data-testid="session-not-kept">
-          {t('wall.sessionNotKept')}
+      {/* Notices float over the map between the left column and the ticker, under the header:
+          they never cover the title, the counters or the ticker's heading. */}
+      {(noJurisdiction || !sessionKept) && (
+        <div className="wall-notices">
+          {noJurisdiction && (
+            <div className="wall-no-jurisdiction" role="alert" data-testid="no-jurisdiction">
+              <div className="title">{ws(locale, 'noJurisdiction.title')}</div>
+              <div className="body">{ws(locale, 'noJurisdiction.body', { user: me?.displayName || me?.username || '' })}</div>
+            </div>
+          )}
+          {!sessionKept && (
+            <div className="wall-session-warning" role="alert" data-testid="session-not-kept">
+              <span>{t('wall.sessionNotKept')}</span>
+              <button type="button" className="primary" onClick={() => navigate('/login?next=%2Fwall')} data-testid="session-relogin">
+                {t('wall.sessionRelogin')}
+              </button>
+            </div>
+          )}
         </div>
       )}
     </div>
