@@ -126,7 +126,23 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
 
       await page.selectOption('select[name=toUserId]', { label: '李娜' });
       await page.fill('textarea[name=notes]', '金陵饭店主机离线已超 24 小时，已电话通知单位，待维保到场。');
+      // Handing over asks once more (walk-through: it went at the first click); going back sends nothing.
       await page.click('[data-testid=handover-create]');
+      await page.waitForSelector('[data-testid=handover-confirm]');
+      assert.match((await page.textContent('[data-testid=handover-confirm]')) ?? '', /确认交班给李娜？.*不能撤回/);
+      await page.locator('[data-testid=handover-confirm]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, 'duty-1920-handover-confirm.png'), fullPage: false });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.locator('[data-testid=handover-confirm]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, 'duty-1280-handover-confirm.png'), fullPage: false });
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await page.click('[data-testid=handover-confirm-no]');
+      assert.equal(await page.$('[data-testid=handover-confirm]'), null);
+      await page.waitForTimeout(300);
+      assert.equal(await page.$('[data-testid=handover-card]'), null, 'nothing was handed over');
+      assert.equal(await page.inputValue('textarea[name=notes]'), '金陵饭店主机离线已超 24 小时，已电话通知单位，待维保到场。', 'the notes are kept');
+      await page.click('[data-testid=handover-create]');
+      await page.click('[data-testid=handover-confirm-yes]');
       await page.waitForSelector('[data-testid=handover-card][data-pending=true]');
       assert.equal(await page.textContent('[data-testid=sum-false]'), '1');
       assert.match((await page.textContent('[data-testid=handover-pending]')) ?? '', /金陵饭店/);

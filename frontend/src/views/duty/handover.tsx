@@ -116,13 +116,20 @@ export function Handover({ post, users, myId, canAct, reloadKey, onChange }: { p
   const { data, error } = useLoad((sig) => fetchHandovers(post, sig), [post, key, reloadKey]);
   const [form, setForm] = useState({ toUserId: '', notes: '', pendingAfterHours: '24' });
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  // Handing over cannot be taken back: the form asks once more before it is sent.
+  const [confirming, setConfirming] = useState(false);
+  const [sending, setSending] = useState(false);
   const changed = () => {
     setKey((k) => k + 1);
     onChange();
   };
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     setMessage(null);
+    setConfirming(true);
+  };
+  const send = async () => {
+    setSending(true);
     try {
       await createHandover({
         regionAdcode: post,
@@ -135,8 +142,12 @@ export function Handover({ post, users, myId, canAct, reloadKey, onChange }: { p
       changed();
     } catch (err) {
       setMessage({ ok: false, text: errorText(locale, err) });
+    } finally {
+      setSending(false);
+      setConfirming(false);
     }
   };
+  const toName = users.find((u) => String(u.id) === form.toUserId)?.displayName ?? s(locale, 'anyone');
   const list = data?.handovers ?? [];
   const pending = list.find((h) => !h.acceptedAt);
   const recent = list.filter((h) => h.acceptedAt).slice(0, 3);
@@ -145,7 +156,7 @@ export function Handover({ post, users, myId, canAct, reloadKey, onChange }: { p
       {error != null && <div className="duty-error">{errorText(locale, error)}</div>}
       {pending && <HandoverCard h={pending} myId={myId} onAccepted={changed} />}
       {data && !pending && canAct && (
-        <form className="duty-form" onSubmit={(e) => void submit(e)} data-testid="handover-form">
+        <form className="duty-form" onSubmit={submit} data-testid="handover-form">
           <label>
             {s(locale, 'handoverTo')}
             <select name="toUserId" value={form.toUserId} onChange={(e) => setForm({ ...form, toUserId: e.target.value })}>
@@ -167,12 +178,24 @@ export function Handover({ post, users, myId, canAct, reloadKey, onChange }: { p
             {s(locale, 'handoverNotes')}
             <textarea name="notes" rows={3} maxLength={4000} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.target.value })} />
           </label>
-          <div className="duty-actions">
-            <button type="submit" className="primary" data-testid="handover-create">
-              {s(locale, 'createHandover')}
-            </button>
-            {message && <span className={message.ok ? 'duty-ok' : 'duty-error'}>{message.text}</span>}
-          </div>
+          {confirming ? (
+            <div className="duty-actions duty-confirm" role="alertdialog" aria-labelledby="handover-confirm-text" data-testid="handover-confirm">
+              <p id="handover-confirm-text">{s(locale, 'confirmHandover', { to: toName })}</p>
+              <button type="button" className="primary" disabled={sending} onClick={() => void send()} data-testid="handover-confirm-yes">
+                {s(locale, 'confirmHandoverYes')}
+              </button>
+              <button type="button" disabled={sending} onClick={() => setConfirming(false)} data-testid="handover-confirm-no">
+                {s(locale, 'confirmHandoverNo')}
+              </button>
+            </div>
+          ) : (
+            <div className="duty-actions">
+              <button type="submit" className="primary" data-testid="handover-create">
+                {s(locale, 'createHandover')}
+              </button>
+              {message && <span className={message.ok ? 'duty-ok' : 'duty-error'}>{message.text}</span>}
+            </div>
+          )}
         </form>
       )}
       {data && !pending && !canAct && <div className="duty-muted">{s(locale, 'noPendingHandover')}</div>}
