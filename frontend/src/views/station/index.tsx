@@ -3,8 +3,8 @@
 // with the siren) and reports its progress; the center sees every station's status live
 // and the turnout / travel statistics. /station/units/:id is a unit's 六熟悉 pack,
 // /station/units/:id/card its printable card.
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { PathLayer, ScatterplotLayer } from '@deck.gl/layers';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ScatterplotLayer } from '@deck.gl/layers';
 import type { PickingInfo } from '@deck.gl/core';
 import type { DispatchOrder, StationState, StationStats, StationUnit, WaterSourceDto, stationHomeSchema } from '@firelink/common';
 import { z } from 'zod';
@@ -17,6 +17,7 @@ import { CommandMap, type CommandMapHandle } from '../../map/command-map.tsx';
 import { ApiError, api } from '../../api/http.ts';
 import { contactRoleName } from '../finder/strings.ts';
 import { errorText, fetchHome, fetchStats, fetchUnits, fetchWater, openStationStream, reportProgress } from './api.ts';
+import { ORDER_INCIDENT_RGBA, ORDER_ROUTE_RGBA, ORDER_STATION_RGBA, orderBounds, orderLayers, useOrderRoute } from './order-map.ts';
 import { PackView } from './pack.tsx';
 import { floorName, progressName, reportName, s, seconds, stationStatusName, waterKindName } from './strings.ts';
 import './station.css';
@@ -29,6 +30,8 @@ const NEXT: Record<DispatchOrder['progress'], Array<Exclude<DispatchOrder['progr
   returning: ['available'],
   available: [],
 };
+
+const rgb = (c: readonly number[]) => `rgb(${c[0]},${c[1]},${c[2]})`;
 
 export default function StationView({ path }: { path: string }) {
   const m = /^units\/(\d+)(\/card)?$/.exec(path);
@@ -139,7 +142,12 @@ function StationHome({ orders, flash, onReported, station }: { orders: DispatchO
     };
   }, [q, category, height, highRisk, openAlarms, visitDue]);
 
-  // Frame the area once its units arrive; load the water sources inside it.
+  const active = orders.find((o) => o.id === flash) ?? orders[0] ?? null;
+  // The current order's route (from the order's detail), the station and the incident.
+  const route = useOrderRoute(active);
+  const stationAt = station?.lonLatWgs84 ?? home?.station?.lonLatWgs84 ?? null;
+
+  // Frame the area once its units arrive (unless an order is framed); load the water sources inside it.
   const framed = useRef(false);
   useEffect(() => {
     const pts = (units?.units ?? []).filter((u) => u.lonLatWgs84).map((u) => u.lonLatWgs84!);
@@ -148,14 +156,16 @@ function StationHome({ orders, flash, onReported, station }: { orders: DispatchO
     const xs = pts.map((p) => p[0]);
     const ys = pts.map((p) => p[1]);
     const bbox: [number, number, number, number] = [Math.min(...xs) - 0.01, Math.min(...ys) - 0.01, Math.max(...xs) + 0.01, Math.max(...ys) + 0.01];
-    map.current?.fitBounds(bbox, 0);
+    if (!active) map.current?.fitBounds(bbox, 0);
     fetchWater(bbox).then((r) => setWater(r.sources), () => {});
   }, [units]);
 
-  const active = orders.find((o) => o.id === flash) ?? orders[0] ?? null;
+  // An order: the station, the route and the unit in one frame (again once the route arrives).
   useEffect(() => {
-    if (active?.incident) map.current?.flyTo(active.incident, 15);
-  }, [active?.id]);
+    if (!active) return;
+    const b = orderBounds([stationAt, active.incident], route);
+    if (b) map.current?.fitBounds(b, 800, { top: 40, bottom: 40, left: 40, right: 40 });
+  }, [active?.id, route !== null, stationAt?.[0], stationAt?.[1]]);
 
   const layers = useMemo(() => {
     const list = [
@@ -200,13 +210,9 @@ function StationHome({ orders, flash, onReported, station }: { orders: DispatchO
         }) as never,
       );
     }
-    if (active?.route) {
-      list.push(
-        new PathLayer({ id: 'st-route', data: [active.route.line.coordinates], getPath: (p: Array<[number, number]>) => p, getColor: [255, 120, 40, 230], getWidth: 5, widthUnits: 'pixels' }) as never,
-      );
-    }
+    if (active) list.push(...(orderLayers(route, stationAt, active.incident) as never[]));
     return list;
-  }, [water, units, active]);
+  }, [water, units, active, route, stationAt?.[0], stationAt?.[1]]);
 
   const catName = (code: string) => {
     const c = categories.find((x) => x.code === code);
@@ -229,7 +235,7 @@ function StationHome({ orders, flash, onReported, station }: { orders: DispatchO
         )}
       </div>
       <div className="st-grid">
-        <section className="st-map">
+        <section className="st-map" data-testid="station-map" data-route-points={active ? (route?.line.coordinates.length ?? 0) : undefined} data-station-at={stationAt && active ? stationAt.join(',') : undefined}>
           <CommandMap
             ref={map}
             extra={layers}
@@ -243,6 +249,13 @@ function StationHome({ orders, flash, onReported, station }: { orders: DispatchO
           <div className="st-legend">
             <i style={{ background: 'rgb(46,204,113)' }} /> {s(locale, 'legendUnit')} <i style={{ background: 'rgb(255,64,64)' }} /> {s(locale, 'legendAlarm')}{' '}
             <i style={{ background: 'rgb(255,170,0)' }} /> {s(locale, 'legendDue')} <i style={{ background: 'rgb(56,152,255)' }} /> {s(locale, 'legendWater')}
+            {active && (
+              <span className="st-legend-order" data-testid="station-legend-order">
+                <i className="ring" style={{ background: rgb(ORDER_STATION_RGBA) }} /> {s(locale, 'legendStation')}
+                <i className="line" style={{ background: rgb(ORDER_ROUTE_RGBA) }} /> {s(locale, 'legendRoute')}
+                <i className="ring" style={{ background: rgb(ORDER_INCIDENT_RGBA) }} /> {s(locale, 'legendIncident')}
+              </span>
+            )}
           </div>
         </section>
         <section className="st-side">
@@ -297,22 +310,68 @@ function StationHome({ orders, flash, onReported, station }: { orders: DispatchO
   );
 }
 
+/**
+ * Seconds a progress report waits before it is sent, so that a mis-tap can be undone: the
+ * server takes reports only forward (a later one never goes back), so the undo has to come
+ * before the report. The recorded time is the sending time, at most this much after the tap.
+ */
+const REPORT_UNDO_S = 5;
+
+type Report = Exclude<DispatchOrder['progress'], 'dispatched'>;
+
 function OrderPanel({ orders, active, onReported }: { orders: DispatchOrder[]; active: DispatchOrder | null; onReported: (o: DispatchOrder) => void }) {
   const { locale } = useI18n();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The report waiting out its undo window, and the one just undone (said on screen).
+  const [pending, setPending] = useState<{ orderId: number; progress: Report; dueAt: number } | null>(null);
+  const [undone, setUndone] = useState<Report | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+  const send = useCallback(
+    async (orderId: number, p: Report) => {
+      setBusy(true);
+      setError(null);
+      try {
+        onReported((await reportProgress(orderId, p)).order);
+      } catch (err) {
+        setError(errorText(locale, err));
+      } finally {
+        setBusy(false);
+      }
+    },
+    [onReported, locale],
+  );
+  const sendRef = useRef(send);
+  sendRef.current = send;
+  useEffect(() => {
+    if (!pending) return;
+    const tick = setInterval(() => setNow(Date.now()), 250);
+    const due = setTimeout(() => {
+      setPending(null);
+      void sendRef.current(pending.orderId, pending.progress);
+    }, Math.max(0, pending.dueAt - Date.now()));
+    return () => {
+      clearInterval(tick);
+      clearTimeout(due);
+    };
+  }, [pending]);
+  // Leaving the page inside the window sends the report at once: a tap is never lost.
+  const pendingRef = useRef(pending);
+  pendingRef.current = pending;
+  useEffect(
+    () => () => {
+      const p = pendingRef.current;
+      if (p) void reportProgress(p.orderId, p.progress).catch(() => {});
+    },
+    [],
+  );
   if (!active) return <div className="st-order empty" data-testid="station-no-order">{s(locale, 'noOrder')}</div>;
   const o = active;
-  const report = async (p: string) => {
-    setBusy(true);
+  const report = (p: Report) => {
+    setUndone(null);
     setError(null);
-    try {
-      onReported((await reportProgress(o.id, p)).order);
-    } catch (err) {
-      setError(errorText(locale, err));
-    } finally {
-      setBusy(false);
-    }
+    setNow(Date.now());
+    setPending({ orderId: o.id, progress: p, dueAt: Date.now() + REPORT_UNDO_S * 1000 });
   };
   const km = (m: number) => (m / 1000).toFixed(1);
   return (
@@ -358,13 +417,45 @@ function OrderPanel({ orders, active, onReported }: { orders: DispatchOrder[]; a
           <span key={w.id}>{s(locale, w.method === 'road' ? 'waterLine' : 'waterStraight', { kind: w.name ?? waterKindName(locale as Locale, w.kind), m: Math.round(w.distanceMeters) })}</span>
         ))}
       </div>
-      <div className="st-actions">
-        {NEXT[o.progress].map((p) => (
-          <button key={p} type="button" disabled={busy} onClick={() => void report(p)} data-testid={`report-${p}`} className={p === 'acknowledged' || p === 'turned_out' ? 'primary' : ''}>
-            {reportName(locale as Locale, p)}
+      {pending ? (
+        <div className="st-actions st-undo" role="status" data-testid="report-pending" data-progress={pending.progress}>
+          <span>{s(locale, 'undoPending', { p: reportName(locale as Locale, pending.progress), n: Math.max(1, Math.ceil((pending.dueAt - now) / 1000)) })}</span>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => {
+              setUndone(pending.progress);
+              setPending(null);
+            }}
+            data-testid="report-undo"
+          >
+            {s(locale, 'undo')}
           </button>
-        ))}
-      </div>
+          <button
+            type="button"
+            onClick={() => {
+              setPending(null);
+              void send(pending.orderId, pending.progress);
+            }}
+            data-testid="report-now"
+          >
+            {s(locale, 'sendNow')}
+          </button>
+        </div>
+      ) : (
+        <div className="st-actions">
+          {NEXT[o.progress].map((p) => (
+            <button key={p} type="button" disabled={busy} onClick={() => report(p)} data-testid={`report-${p}`} className={p === 'acknowledged' || p === 'turned_out' ? 'primary' : ''}>
+              {reportName(locale as Locale, p)}
+            </button>
+          ))}
+          {undone && (
+            <span className="st-muted" data-testid="report-undone">
+              {s(locale, 'undone', { p: reportName(locale as Locale, undone) })}
+            </span>
+          )}
+        </div>
+      )}
       {error && <div className="st-error">{error}</div>}
     </div>
   );

@@ -118,6 +118,13 @@ const zh = {
   legendAlarm: '有警情',
   legendWater: '水源',
   legendDue: '待熟悉',
+  legendStation: '本站',
+  legendRoute: '出动路线',
+  legendIncident: '警情位置',
+  undoPending: '{n} 秒后上报「{p}」',
+  undo: '撤销',
+  undone: '已撤销，未上报「{p}」',
+  sendNow: '立即上报',
 };
 type Key = keyof typeof zh;
 const en: Record<Key, string> = {
@@ -234,6 +241,13 @@ const en: Record<Key, string> = {
   legendAlarm: 'Open alarm',
   legendWater: 'Water',
   legendDue: 'Visit due',
+  legendStation: 'This station',
+  legendRoute: 'Route',
+  legendIncident: 'Incident',
+  undoPending: 'Reporting "{p}" in {n} s',
+  undo: 'Undo',
+  undone: 'Undone: "{p}" not reported',
+  sendNow: 'Report now',
 };
 
 export const s = defineMessages<Key>(zh, en);
