@@ -5,11 +5,11 @@ import { WATER_LIST_MAX, waterStatusBodySchema, type Role } from '@firelink/comm
 import { z } from 'zod';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole } from '../auth/principal.ts';
-import type { Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { alarmForDispatchQuery, pointInScopeQuery } from '../dispatch/queries.ts';
+import { assertPointInScope, latQuery as lat, lonQuery as lon } from '../dispatch/point-scope.ts';
+import { alarmForDispatchQuery } from '../dispatch/queries.ts';
 import { idParam } from '../http/params.ts';
-import { forbidden, notFound } from '../kernel/errors.ts';
+import { notFound } from '../kernel/errors.ts';
 import { nearestWaterSources } from './nearest.ts';
 import { listSourcesQuery, lockSourceQuery, setSourceStatusQuery } from './queries.ts';
 
@@ -18,8 +18,6 @@ const READERS: Role[] = ['admin', 'dispatcher', 'operator', 'supervisor', 'stati
 /** Who marks a source out of service or repaired: the center and the stations that check them. */
 const STATUS_SETTERS: Role[] = ['admin', 'dispatcher', 'station'];
 
-const lon = z.coerce.number().min(-180, 'lon must be −180…180 (WGS84 degrees)').max(180, 'lon must be −180…180 (WGS84 degrees)');
-const lat = z.coerce.number().min(-90, 'lat must be −90…90 (WGS84 degrees)').max(90, 'lat must be −90…90 (WGS84 degrees)');
 const k = z.coerce.number().int().min(1).max(50, 'k is at most 50').default(5);
 const nearestQuery = z.object({ lon, lat, k });
 const listQuery = z.object({
@@ -56,13 +54,6 @@ export function toWaterSource(r: Record<string, unknown>) {
   };
 }
 
-async function assertPointInScope(pool: Pool, p: Principal, lonV: number, latV: number): Promise<void> {
-  if (p.scope.kind === 'all') return;
-  if (p.scope.kind === 'units') throw forbidden('water sources are for jurisdiction users, not unit accounts');
-  const r = await pool.query(pointInScopeQuery(p.scope, lonV, latV));
-  if (!r.rows[0]?.ok) throw forbidden('this point is outside your jurisdiction; ask the center or a user whose regions cover it');
-}
-
 export function waterRouter(pool: Pool): Router {
   const r = express.Router();
 
@@ -70,7 +61,7 @@ export function waterRouter(pool: Pool): Router {
   r.get('/nearest', async (req, res) => {
     const p = requireRole(res, ...READERS);
     const q = nearestQuery.parse(req.query);
-    await assertPointInScope(pool, p, q.lon, q.lat);
+    await assertPointInScope(pool, p, q.lon, q.lat, 'water sources');
     res.json(await nearestWaterSources(pool, q));
   });
 
