@@ -245,6 +245,47 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
     }
   });
 
+  // The roster's phone (the duty chief's SMS number) could not be entered in the UI.
+  it('supervisor: a duty chief shift needs a valid mobile, checked before sending; the roster shows it (1280×800)', async () => {
+    const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await browser.newPage();
+      await login(page, stack.baseUrl, { username: 'duty_sup', password: PASSWORD }, '/duty');
+      await page.waitForSelector('[data-testid=shift-form]');
+      const rows = (await page.$$('[data-testid=shift-row]')).length;
+      const day = new Date(Date.now() + 8 * HOUR + 48 * HOUR).toISOString().slice(0, 10);
+      await page.selectOption('[data-testid=shift-form] select[name=userId]', { label: '李娜' });
+      await page.selectOption('[data-testid=shift-form] select[name=dutyRole]', 'chief');
+      await page.fill('input[name=startsAt]', `${day}T16:00`);
+      await page.fill('input[name=endsAt]', `${day}T23:59`);
+      const hint = '[data-testid=shift-phone-hint]';
+      // No number for a chief: refused in the form.
+      await page.click('[data-testid=shift-form] button[type=submit]');
+      await page.waitForFunction((sel) => document.querySelector(sel)?.classList.contains('duty-error'), hint);
+      assert.match((await page.textContent(hint)) ?? '', /值班长须填写手机号/);
+      // Letters: refused in the form with the format.
+      await page.fill('[data-testid=shift-form] input[name=phone]', '138abc');
+      assert.match((await page.textContent(hint)) ?? '', /值班告警短信发往此号码/, 'typing clears the error');
+      await page.click('[data-testid=shift-form] button[type=submit]');
+      await page.waitForFunction((sel) => /格式不正确/.test(document.querySelector(sel)?.textContent ?? ''), hint);
+      const written = await db.pool.query(`SELECT count(*)::int AS n FROM duty_shifts WHERE phone IS NOT NULL OR starts_at > now() + interval '36 hours'`);
+      assert.equal(written.rows[0].n, 0, 'nothing sent');
+      await assertNoRawCodes(page);
+      // Spaces and dashes as people type them are dropped; the number is saved and listed.
+      await page.fill('[data-testid=shift-form] input[name=phone]', '138 0000-0003');
+      await page.click('[data-testid=shift-form] button[type=submit]');
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid=shift-row]').length === n, rows + 1);
+      const texts = await page.$$eval('[data-testid=shift-phone]', (els) => els.map((e) => e.textContent));
+      assert.ok(texts.includes('13800000003'), texts.join(','));
+      const saved = await db.pool.query(`SELECT duty_role, phone FROM duty_shifts WHERE phone IS NOT NULL`);
+      assert.deepEqual(saved.rows, [{ duty_role: 'chief', phone: '13800000003' }]);
+      await page.screenshot({ path: join(SHOTS, 'duty-1280-roster-phone.png') });
+      assert.deepEqual(browser.errors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('1920×1080 after the handover: accepted, recovered, full register', async () => {
     const browser = await launchBrowser({ viewport: { width: 1920, height: 1080 } });
     try {

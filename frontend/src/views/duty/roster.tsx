@@ -1,7 +1,7 @@
 // The roster of a post: shifts from yesterday to the day after tomorrow, who is on duty now,
 // and (admins, supervisors) adding and removing shifts.
 import { useState, type FormEvent } from 'react';
-import type { DutyUser } from '@firelink/common';
+import { shiftCreateSchema, type DutyUser, type ShiftCreate } from '@firelink/common';
 import { useI18n } from '../../lib/i18n-react.tsx';
 import { formatTime } from '../../lib/i18n.ts';
 import { createShift, deleteShift, errorText, fetchShifts } from './api.ts';
@@ -18,23 +18,33 @@ export function Roster({ post, users, canEdit, reloadKey }: { post: number; user
   const to = new Date(now + 72 * HOUR).toISOString();
   const { data, error } = useLoad((sig) => fetchShifts(post, from, to, sig), [post, key, reloadKey]);
   const startDefault = Math.ceil(now / HOUR) * HOUR;
-  const [form, setForm] = useState({ userId: '', dutyRole: 'operator', startsAt: toShanghaiInput(startDefault), endsAt: toShanghaiInput(startDefault + 8 * HOUR), note: '' });
+  const [form, setForm] = useState({ userId: '', dutyRole: 'operator', startsAt: toShanghaiInput(startDefault), endsAt: toShanghaiInput(startDefault + 8 * HOUR), note: '', phone: '' });
+  const [phoneError, setPhoneError] = useState<string | null>(null);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setMessage(null);
+    const phone = form.phone.replace(/[\s-]/g, '');
+    const body: ShiftCreate = {
+      regionAdcode: post,
+      userId: Number(form.userId),
+      dutyRole: form.dutyRole as 'operator' | 'chief',
+      startsAt: fromShanghaiInput(form.startsAt),
+      endsAt: fromShanghaiInput(form.endsAt),
+      note: form.note,
+      ...(phone ? { phone } : {}),
+    };
+    // The server's own rule (common shiftCreateSchema) checks the number before it is sent;
+    // a duty chief without one would get no duty alert (the SMS has nowhere to go).
+    const phoneIssue = shiftCreateSchema.safeParse(body).error?.issues.some((i) => i.path[0] === 'phone');
+    const err = phoneIssue ? s(locale, 'phoneInvalid') : !phone && body.dutyRole === 'chief' ? s(locale, 'phoneRequiredChief') : null;
+    setPhoneError(err);
+    if (err) return;
     try {
-      await createShift({
-        regionAdcode: post,
-        userId: Number(form.userId),
-        dutyRole: form.dutyRole as 'operator' | 'chief',
-        startsAt: fromShanghaiInput(form.startsAt),
-        endsAt: fromShanghaiInput(form.endsAt),
-        note: form.note,
-      });
+      await createShift(body);
       setMessage({ ok: true, text: s(locale, 'saved') });
-      setForm((f) => ({ ...f, note: '' }));
+      setForm((f) => ({ ...f, note: '', phone: '' }));
       setKey((k) => k + 1);
     } catch (err) {
       setMessage({ ok: false, text: errorText(locale, err) });
@@ -60,6 +70,7 @@ export function Roster({ post, users, canEdit, reloadKey }: { post: number; user
             <th>{s(locale, 'dutyRole')}</th>
             <th>{s(locale, 'starts')}</th>
             <th>{s(locale, 'ends')}</th>
+            <th>{s(locale, 'phone')}</th>
             <th>{s(locale, 'note')}</th>
             {canEdit && <th />}
           </tr>
@@ -67,7 +78,7 @@ export function Roster({ post, users, canEdit, reloadKey }: { post: number; user
         <tbody>
           {data && shifts.length === 0 && (
             <tr>
-              <td colSpan={canEdit ? 6 : 5} className="duty-muted">
+              <td colSpan={canEdit ? 7 : 6} className="duty-muted">
                 {s(locale, 'empty')}
               </td>
             </tr>
@@ -83,6 +94,7 @@ export function Roster({ post, users, canEdit, reloadKey }: { post: number; user
                 <td>{codeLabel(locale, 'role', x.dutyRole)}</td>
                 <td>{formatTime(x.startsAt, locale, 'minute')}</td>
                 <td>{formatTime(x.endsAt, locale, 'minute')}</td>
+                <td data-testid="shift-phone">{x.phone ?? '—'}</td>
                 <td>{x.note}</td>
                 {canEdit && (
                   <td>
@@ -124,6 +136,27 @@ export function Roster({ post, users, canEdit, reloadKey }: { post: number; user
           <label>
             {s(locale, 'ends')}
             <input type="datetime-local" name="endsAt" value={form.endsAt} required onChange={(e) => setForm({ ...form, endsAt: e.target.value })} />
+          </label>
+          <label className="duty-wide">
+            {s(locale, 'phone')}
+            <input
+              type="tel"
+              name="phone"
+              inputMode="tel"
+              autoComplete="tel"
+              maxLength={24}
+              placeholder="13800000000"
+              value={form.phone}
+              aria-invalid={phoneError != null}
+              aria-describedby="shift-phone-hint"
+              onChange={(e) => {
+                setForm({ ...form, phone: e.target.value });
+                setPhoneError(null);
+              }}
+            />
+            <span id="shift-phone-hint" className={phoneError ? 'duty-error' : 'duty-muted'} data-testid="shift-phone-hint">
+              {phoneError ?? s(locale, 'phoneHint')}
+            </span>
           </label>
           <label className="duty-wide">
             {s(locale, 'note')}
