@@ -126,9 +126,13 @@ describe('desk procedures in Chromium', { skip, timeout: 300_000 }, () => {
     assert.equal(await page.isDisabled('[data-testid=step-submit]'), true, 'false alarm without a cause cannot be submitted');
     await page.click('[data-testid=verdict-fire]');
     assert.equal(await page.$('[data-testid=cause]'), null);
+    // This stack has no FORWARD_119_URL: the desk says plainly that nothing goes to 119 by
+    // itself (walk-through: it showed "待发送" for ever), before and after the verdict.
+    assert.match((await page.textContent('[data-testid=forward-note]')) ?? '', /未配置119自动转报.*电话拨打119/);
     // A true fire forwards to 119: the dispatcher confirms once more; going back sends nothing.
     await submit('现场反馈确有明火，确认真实火警');
     await page.waitForSelector('[data-testid=confirm-fire-box]', { timeout: UI_TIMEOUT_MS });
+    assert.match((await page.textContent('[data-testid=confirm-fire-box]')) ?? '', /未配置119自动转报.*电话拨打119/);
     await shot('desk-fire-confirm-1920.png');
     await page.click('[data-testid=confirm-fire-cancel]');
     assert.equal(await page.$('[data-testid=confirm-fire-box]'), null);
@@ -136,6 +140,16 @@ describe('desk procedures in Chromium', { skip, timeout: 300_000 }, () => {
     await page.click('[data-testid=step-submit]:not([disabled])');
     await page.click('[data-testid=confirm-fire]', { timeout: UI_TIMEOUT_MS });
     await waitStage('已出结论');
+    await page.waitForSelector('[data-testid=forward-not-configured]', { timeout: UI_TIMEOUT_MS });
+    assert.match((await page.textContent('[data-testid=forward-not-configured]')) ?? '', /未配置 119 自动转报.*电话拨打 119/);
+    await page.waitForSelector('[data-testid=forward-not_configured]', { timeout: UI_TIMEOUT_MS });
+    const forwards = (await page.textContent('[data-testid=forwards]')) ?? '';
+    assert.doesNotMatch(forwards, /待发送/, 'never "pending" when nothing will be sent');
+    assert.match((await page.textContent('[data-testid=step-submit]')) ?? '', /派警（已电话报119）/, 'the step does not claim to forward');
+    await shot('desk-fire-forward-off-1920.png');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await shot('desk-fire-forward-off-1280.png');
+    await page.setViewportSize({ width: 1920, height: 1080 });
     assert.deepEqual(await offered(), ['step-dispatch'], 'a true fire is dispatched before it can be closed');
     // The suggested stations are checkboxes with the nearest checked; the dispatcher may add more.
     await page.waitForSelector('[data-testid=dispatch-stations]', { timeout: UI_TIMEOUT_MS });
@@ -221,5 +235,64 @@ describe('desk procedures in Chromium', { skip, timeout: 300_000 }, () => {
     assert.deepEqual(steps.rows.map((s) => s.step), ['acknowledged', 'called', 'cause', 'deadline', 'closed']);
     assert.deepEqual(session.errors, []);
     assert.deepEqual(session.external, []);
+  });
+
+  // Walk-through at 1280×800: the new-fire banner lay over the first row's unit name, and it
+  // could name another fire than the row on top. It now sits in the queue's head (the rows
+  // start under it) and names the top unacknowledged fire.
+  it('a new fire: the banner pushes the rows down and names the fire on the top row', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${stack.baseUrl}/desk`);
+    await page.waitForSelector('[data-testid=conn-status].live', { timeout: UI_TIMEOUT_MS });
+    const others = await db.pool.query(
+      `SELECT s.system_type, s.system_address, p.component_type, p.component_address
+         FROM points p JOIN facility_systems s ON s.id = p.system_id JOIN devices d ON d.id = s.device_id
+        WHERE d.address = $1 AND NOT (s.system_type = $2 AND s.system_address = $3 AND p.component_type = $4 AND p.component_address = $5)
+        ORDER BY p.id LIMIT 2`,
+      [uitd.address, point.systemType, point.systemAddress, point.componentType, String(point.componentAddress)],
+    );
+    assert.equal(others.rows.length, 2, 'the device has two more points');
+    const at = (r: Record<string, unknown>) => ({ systemType: Number(r.system_type), systemAddress: Number(r.system_address), componentType: Number(r.component_type), componentAddress: Number(r.component_address) });
+    const topRow = () => page.$eval('[data-testid=queue] [data-testid^=queue-row-]', (e) => ({ id: (e.getAttribute('data-testid') ?? '').replace('queue-row-', ''), kind: e.getAttribute('data-kind'), state: e.getAttribute('data-state') }));
+    const bannerId = () => page.getAttribute('[data-testid=desk-new-fire]', 'data-alarm-id');
+    async function assertBannerOnTopRow() {
+      await page.waitForFunction(
+        () => {
+          const b = document.querySelector('[data-testid=desk-new-fire]');
+          const r = document.querySelector('[data-testid=queue] [data-testid^=queue-row-]');
+          return !!b && !!r && r.getAttribute('data-testid') === `queue-row-${b.getAttribute('data-alarm-id')}`;
+        },
+        null,
+        { timeout: UI_TIMEOUT_MS },
+      );
+      const row = await topRow();
+      assert.deepEqual([row.kind, row.state], ['fire', 'open']);
+      assert.equal(await bannerId(), row.id, 'the banner names the top unacknowledged fire');
+      const b = (await page.$('[data-testid=desk-new-fire]'))!;
+      const r = (await page.$(`[data-testid=queue-row-${row.id}]`))!;
+      const bb = (await b.boundingBox())!;
+      const rb = (await r.boundingBox())!;
+      assert.ok(bb.y + bb.height <= rb.y + 0.5, `banner (bottom ${bb.y + bb.height}) ends above the first row (top ${rb.y})`);
+      // The first row's unit name is what a click there hits (not the banner).
+      const hit = await page.evaluate(([x, y]) => document.elementFromPoint(x!, y!)?.closest('[data-testid^=queue-row-]')?.getAttribute('data-testid') ?? null, [rb.x + 60, rb.y + 12]);
+      assert.equal(hit, `queue-row-${row.id}`);
+    }
+    await uitd.sendFire(at(others.rows[0]));
+    await page.waitForSelector('[data-testid=desk-new-fire]', { timeout: UI_TIMEOUT_MS });
+    await assertBannerOnTopRow();
+    const first = await bannerId();
+    await uitd.sendFire(at(others.rows[1]));
+    await page.waitForFunction((id) => document.querySelector('[data-testid=desk-new-fire]')?.getAttribute('data-alarm-id') !== id, first, { timeout: UI_TIMEOUT_MS });
+    await assertBannerOnTopRow();
+    assert.notEqual(await bannerId(), first, 'the newer fire is on top and in the banner');
+    await shot('desk-new-fire-1280.png');
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await assertBannerOnTopRow();
+    await shot('desk-new-fire-1920.png');
+    // Clicking the banner opens that fire.
+    const id = await bannerId();
+    await page.click('[data-testid=desk-new-fire]');
+    await page.waitForURL(new RegExp(`/desk/${id}$`));
+    assert.deepEqual(session.errors, []);
   });
 });

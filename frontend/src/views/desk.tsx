@@ -39,6 +39,7 @@ import { moveSelection } from '../model/alarm-queue.ts';
 import { ProcedurePanel } from './desk/procedure-panel.tsx';
 import { StormPanel } from './storm/storm-panel.tsx';
 import { deskText, type DeskTextKey } from './desk/strings.ts';
+import './desk/queue.css';
 import { errorText } from '../lib/errors.ts';
 
 /** The desk's own strings beyond desk/strings.ts (queue filter, dispatches, 119). */
@@ -57,6 +58,9 @@ const dx = defineMessages(
     'forward.sent': '已送达 119 · {at}',
     'forward.failed': '发送失败（已尝试 {n} 次），请电话联系 119',
     'forward.none': '核实为真实火警后自动转 119',
+    'forward.notConfigured': '本系统未配置 119 自动转报，不会自动发送：请立即电话拨打 119 报警',
+    'forward.noneOff': '本系统未配置 119 自动转报：核实为真实火警后请电话拨打 119',
+    'forward.rowOff': '未发送：未配置 119 转报',
     'you': '{name}（本人）',
     'stations.sent': '派往 {names}',
     'reason': '离线原因',
@@ -90,6 +94,9 @@ const dx = defineMessages(
     'forward.sent': 'Delivered to 119 · {at}',
     'forward.failed': 'Failed after {n} attempts: call 119 by phone',
     'forward.none': 'Forwarded to 119 automatically once verified as a real fire',
+    'forward.notConfigured': 'Forwarding to 119 is not configured on this system, nothing is sent: call 119 by phone now',
+    'forward.noneOff': 'Forwarding to 119 is not configured: once verified as a real fire, call 119 by phone',
+    'forward.rowOff': 'Not sent: forwarding to 119 is not configured',
     'you': '{name} (you)',
     'stations.sent': 'to {names}',
     'reason': 'Offline because',
@@ -196,20 +203,21 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   // would end in 403).
   const canAct = mayActOnAlarms(me?.role);
   // A fire that arrives while the operator works: the siren (unlocked by the first click or
-  // key, as browsers require) and a banner over the queue until the fire is acknowledged.
+  // key, as browsers require) and a banner above the queue (it pushes the rows down, never
+  // covers them) until it is clicked or no fire waits for acknowledgement.
   const sound = useMemo(() => new AlertSound(), []);
-  const [newFire, setNewFire] = useState<AlarmView | null>(null);
-  const onNewFires = useCallback(
-    (fires: AlarmView[]) => {
-      sound.fire();
-      setNewFire(fires[fires.length - 1] ?? null);
-    },
-    [sound],
-  );
+  const [fireArrived, setFireArrived] = useState(false);
+  const onNewFires = useCallback(() => {
+    sound.fire();
+    setFireArrived(true);
+  }, [sound]);
   useEffect(() => unlockOnGesture(sound), [sound]);
   const live = useLive({ onNewFires });
   const mapRef = useRef<CommandMapHandle>(null);
   const alarms = live.state.queue.list();
+  // The banner names the queue's top unacknowledged fire (unacknowledged fires are newest
+  // first), never another one: the fire it names is the row right under it.
+  const topOpenFire = useMemo(() => alarms.find((x) => x.kind === 'fire' && x.state === 'open') ?? null, [alarms]);
   const newestFireId = useMemo(() => {
     let best: { id: number; at: string } | null = null;
     for (const a of alarms) if (a.kind === 'fire' && (!best || a.openedAt > best.at)) best = { id: a.id, at: a.openedAt };
@@ -297,6 +305,8 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   }, [selected, liveAlarm?.version]);
 
   const a = detail?.alarm;
+  // This server sends nothing to 119 (no endpoint configured): the operator phones 119.
+  const forwardOff = detail?.forward119Configured === false;
   // Nearest stations and routes only where the kind's procedure can dispatch (fire): a host
   // offline, off-duty, fault or supervisory alarm sends nobody.
   const canDispatch = !!a && !!procedureFor(a.kind)?.steps.some((s) => s.step === 'dispatch');
@@ -438,73 +448,79 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   return (
     <div className="desk" data-testid="desk">
       <section className="queue">
-        <h2>
-          <span>{t('desk.queue')}</span>
-          <span className={`conn ${live.connection.status}`} data-testid="conn-status">
-            {live.connection.status === 'live' ? t('conn.live') : t('conn.connecting')}
-          </span>
-        </h2>
-        {newFire && live.state.queue.get(newFire.id)?.state === 'open' && (
-          <button
-            type="button"
-            className="desk-new-fire"
-            data-testid="desk-new-fire"
-            onClick={() => {
-              select(newFire.id);
-              setNewFire(null);
-            }}
-          >
-            {t('desk.newFire', { unit: newFire.unitName ?? '—' })}
-          </button>
-        )}
-        <StormPanel live={storms} onSelectAlarm={select} hideWhenNone />
-        {alarms.length > 0 && (
-          <div className="queue-filter" role="group" aria-label={dx(locale, 'filter.label')} data-testid="queue-filter">
-            <button type="button" className={kindFilter === null ? 'active' : ''} aria-pressed={kindFilter === null} onClick={() => setKindFilter(null)} data-testid="filter-all">
-              {dx(locale, 'filter.all')} <b>{alarms.length}</b>
+        {/* The head (title, new-fire banner, filter) stays put; only the rows below it scroll. */}
+        <div className="queue-head">
+          <h2>
+            <span>{t('desk.queue')}</span>
+            <span className={`conn ${live.connection.status}`} data-testid="conn-status">
+              {live.connection.status === 'live' ? t('conn.live') : t('conn.connecting')}
+            </span>
+          </h2>
+          {fireArrived && topOpenFire && (
+            <button
+              type="button"
+              className="desk-new-fire"
+              data-testid="desk-new-fire"
+              data-alarm-id={topOpenFire.id}
+              onClick={() => {
+                select(topOpenFire.id);
+                setFireArrived(false);
+              }}
+            >
+              {t('desk.newFire', { unit: topOpenFire.unitName ?? '—' })}
             </button>
-            {ALARM_KINDS.filter((k) => (kindCounts[k] ?? 0) > 0).map((k) => (
-              <button
-                key={k}
-                type="button"
-                className={`k-${k} ${kindFilter === k ? 'active' : ''}`}
-                aria-pressed={kindFilter === k}
-                onClick={() => setKindFilter(kindFilter === k ? null : k)}
-                data-testid={`filter-${k}`}
-              >
-                {t(`kind.${k}` as 'kind.fire')} <b>{kindCounts[k]}</b>
+          )}
+          {alarms.length > 0 && (
+            <div className="queue-filter" role="group" aria-label={dx(locale, 'filter.label')} data-testid="queue-filter">
+              <button type="button" className={kindFilter === null ? 'active' : ''} aria-pressed={kindFilter === null} onClick={() => setKindFilter(null)} data-testid="filter-all">
+                {dx(locale, 'filter.all')} <b>{alarms.length}</b>
               </button>
+              {ALARM_KINDS.filter((k) => (kindCounts[k] ?? 0) > 0).map((k) => (
+                <button
+                  key={k}
+                  type="button"
+                  className={`k-${k} ${kindFilter === k ? 'active' : ''}`}
+                  aria-pressed={kindFilter === k}
+                  onClick={() => setKindFilter(kindFilter === k ? null : k)}
+                  data-testid={`filter-${k}`}
+                >
+                  {t(`kind.${k}` as 'kind.fire')} <b>{kindCounts[k]}</b>
+                </button>
+              ))}
+            </div>
+          )}
+        </div>
+        <div className="queue-body">
+          <StormPanel live={storms} onSelectAlarm={select} hideWhenNone />
+          {alarms.length === 0 && <div className="hint">{t('desk.empty')}</div>}
+          <div role="listbox" aria-label={t('desk.queue')} data-testid="queue">
+            {shown.map((x: AlarmView) => (
+              <div
+                key={x.id}
+                role="option"
+                aria-selected={x.id === selected}
+                className={`queue-row ${x.id === selected ? 'selected' : ''} ${x.cleared ? 'cleared' : ''}`}
+                onClick={() => select(x.id)}
+                data-testid={`queue-row-${x.id}`}
+                data-kind={x.kind}
+                data-state={x.state}
+              >
+                <span className="bar" style={{ background: `var(--${x.kind === 'host_offline' ? 'offline' : x.kind === 'off_duty' ? 'offduty' : x.kind})` }} />
+                <span className="name">
+                  <span className={`tag k-${x.kind}`}>{t(`kind.${x.kind}` as 'kind.fire')}</span>
+                  {x.escalated && <span className="tag esc">{t('desk.escalated')}</span>}
+                  {x.cleared && <span className="tag cleared" data-testid="tag-cleared">{dx(locale, 'cleared')}</span>}
+                  {x.unitName ?? `#${x.unitId ?? '—'}`}
+                </span>
+                <span className="state">{t(`state.${x.state}`)}</span>
+                <span className="meta">
+                  {formatFloor(x.floor, locale)}
+                  {x.pointLabel ? ` · ${x.pointLabel}` : ''}
+                </span>
+                <span className="age">{formatAgo(x.openedAt, now, locale)}</span>
+              </div>
             ))}
           </div>
-        )}
-        {alarms.length === 0 && <div className="hint">{t('desk.empty')}</div>}
-        <div role="listbox" aria-label={t('desk.queue')} data-testid="queue">
-          {shown.map((x: AlarmView) => (
-            <div
-              key={x.id}
-              role="option"
-              aria-selected={x.id === selected}
-              className={`queue-row ${x.id === selected ? 'selected' : ''} ${x.cleared ? 'cleared' : ''}`}
-              onClick={() => select(x.id)}
-              data-testid={`queue-row-${x.id}`}
-              data-kind={x.kind}
-              data-state={x.state}
-            >
-              <span className="bar" style={{ background: `var(--${x.kind === 'host_offline' ? 'offline' : x.kind === 'off_duty' ? 'offduty' : x.kind})` }} />
-              <span className="name">
-                <span className={`tag k-${x.kind}`}>{t(`kind.${x.kind}` as 'kind.fire')}</span>
-                {x.escalated && <span className="tag esc">{t('desk.escalated')}</span>}
-                {x.cleared && <span className="tag cleared" data-testid="tag-cleared">{dx(locale, 'cleared')}</span>}
-                {x.unitName ?? `#${x.unitId ?? '—'}`}
-              </span>
-              <span className="state">{t(`state.${x.state}`)}</span>
-              <span className="meta">
-                {formatFloor(x.floor, locale)}
-                {x.pointLabel ? ` · ${x.pointLabel}` : ''}
-              </span>
-              <span className="age">{formatAgo(x.openedAt, now, locale)}</span>
-            </div>
-          ))}
         </div>
       </section>
       <section className="center">
@@ -555,12 +571,19 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
                 <dd>{a.eventCount}</dd>
               </dl>
             </section>
+            {/* A true fire on a server without a 119 endpoint: said at the top, in plain words. */}
+            {forwardOff && a.verdict === 'fire' && (
+              <section className="forward-off" role="alert" data-testid="forward-not-configured">
+                {dx(locale, 'forward.notConfigured')}
+              </section>
+            )}
             {canAct ? (
               <ProcedurePanel
                 alarm={a}
                 calls={detail?.calls ?? []}
                 phone={phone}
                 stations={nearest?.map((x) => ({ stationId: x.stationId, name: labels.get(x.stationId) ?? x.name })) ?? null}
+                forward119Configured={!forwardOff}
                 busy={busy}
                 error={error}
                 onStep={act}
@@ -640,10 +663,10 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
               </section>
             )}
             {a.kind === 'fire' && (
-              <section data-testid="forwards">
+              <section data-testid="forwards" data-configured={forwardOff ? 'false' : 'true'}>
                 <h3>{dx(locale, 'forward.title')}</h3>
                 {(detail?.forwards ?? []).length === 0 ? (
-                  <div className="meta">{dx(locale, 'forward.none')}</div>
+                  a.verdict === 'fire' && forwardOff ? null : <div className="meta">{dx(locale, forwardOff ? 'forward.noneOff' : 'forward.none')}</div>
                 ) : (
                   <ul className="timeline">
                     {detail!.forwards.map((f) => (
@@ -654,7 +677,9 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
                             ? dx(locale, 'forward.sent', { at: formatTime(f.sentAt, locale, 'time') })
                             : f.status === 'failed'
                               ? dx(locale, 'forward.failed', { n: f.attempts })
-                              : dx(locale, 'forward.pending', { n: Math.max(1, f.attempts) })}
+                              : f.status === 'not_configured'
+                                ? dx(locale, 'forward.rowOff')
+                                : dx(locale, 'forward.pending', { n: Math.max(1, f.attempts) })}
                         </span>
                       </li>
                     ))}

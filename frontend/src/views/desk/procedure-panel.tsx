@@ -35,8 +35,10 @@ const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 const toShanghaiInput = (ms: number) => new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16);
 const fromShanghaiInput = (v: string) => `${v}:00+08:00`;
 
-export function stepLabelKey(kind: string, step: ProcedureStepId, rule?: StepRule): DeskTextKey {
+export function stepLabelKey(kind: string, step: ProcedureStepId, rule?: StepRule, forward119Configured = true): DeskTextKey {
   if (step === 'call' && kind !== 'fire') return 'step.call.contact';
+  // Without a 119 endpoint nothing is forwarded: the step only dispatches (119 by phone).
+  if (step === 'dispatch' && !forward119Configured) return 'step.dispatch.phone';
   if (step === 'close' && kind === 'fire') return 'step.close.fire';
   if (step === 'close' && rule?.guard === 'cleared') return 'step.close.recovered';
   return `step.${step}` as DeskTextKey;
@@ -121,9 +123,11 @@ export interface ProcedurePanelProps {
   busy: boolean;
   error: string | null;
   onStep: (step: ProcedureStepId, body: Omit<AlarmStepBody, 'version'>) => Promise<boolean>;
+  /** false: this server sends nothing to 119 (no endpoint), so the texts say to phone 119. */
+  forward119Configured?: boolean;
 }
 
-export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onStep }: ProcedurePanelProps) {
+export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onStep, forward119Configured = true }: ProcedurePanelProps) {
   const { t, locale } = useI18n();
   const tx = (k: DeskTextKey, p?: Record<string, string | number>) => deskText(locale, k, p);
   const proc = procedureFor(alarm.kind);
@@ -228,13 +232,13 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
             onClick={() => setChosen(s.step)}
             data-testid={`step-${s.step}`}
           >
-            {tx(stepLabelKey(alarm.kind, s.step, s))}
+            {tx(stepLabelKey(alarm.kind, s.step, s, forward119Configured))}
             {s.step === 'ack' && <kbd>A</kbd>}
           </button>
         ))}
         {blocked.map((b) => (
           <button key={`b-${b.rule.step}`} type="button" disabled title={tx(`refusal.${b.refusal}` as DeskTextKey)} data-testid={`step-${b.rule.step}-blocked`}>
-            {tx(stepLabelKey(alarm.kind, b.rule.step, b.rule))}
+            {tx(stepLabelKey(alarm.kind, b.rule.step, b.rule, forward119Configured))}
           </button>
         ))}
       </div>
@@ -300,7 +304,9 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
                   </button>
                 ))}
               </div>
-              <div className="meta">{tx('forwardNote')}</div>
+              <div className={forward119Configured ? 'meta' : 'meta warn'} data-testid="forward-note">
+                {tx(forward119Configured ? 'forwardNote' : 'forwardNoteOff')}
+              </div>
             </fieldset>
           )}
           {needsCause && (
@@ -350,10 +356,10 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
           </label>
           {confirmFire && rule.verdict && verdict === 'fire' ? (
             <div className="confirm-fire" role="alertdialog" aria-labelledby="confirm-fire-text" data-testid="confirm-fire-box">
-              <p id="confirm-fire-text">{tx('confirmFire')}</p>
+              <p id="confirm-fire-text">{tx(forward119Configured ? 'confirmFire' : 'confirmFireOff')}</p>
               <div className="confirm-actions">
                 <button type="button" className="danger" disabled={busy} onClick={() => void submit(true)} data-testid="confirm-fire">
-                  {tx('confirmFireYes')}
+                  {tx(forward119Configured ? 'confirmFireYes' : 'confirmFireYesOff')}
                 </button>
                 <button type="button" onClick={() => setConfirmFire(false)} data-testid="confirm-fire-cancel">
                   {tx('confirmFireNo')}
@@ -362,7 +368,7 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
             </div>
           ) : (
             <button type="submit" className={rule.step === 'dispatch' || verdict === 'fire' ? 'danger' : 'primary'} disabled={busy || missing} data-testid="step-submit">
-              {tx('submit')} · {tx(stepLabelKey(alarm.kind, rule.step, rule))}
+              {tx('submit')} · {tx(stepLabelKey(alarm.kind, rule.step, rule, forward119Configured))}
               {rule.step === 'dispatch' && stationIds.length > 0 ? ` (${stationIds.length})` : ''}
             </button>
           )}
