@@ -11,7 +11,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { hashPassword } from '../../backend/src/auth/passwords.ts';
-import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, startStack, type Stack } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, pixelAt, startStack, waitForMapIdle, type Stack } from './harness.ts';
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`;
 const SHOTS = process.env.SHOTS_DIR ?? '/tmp/shots';
@@ -103,6 +104,48 @@ describe('station workspace in Chromium', { skip, timeout: 600_000 }, () => {
     return j.alarm!.version;
   };
 
+  /** The order's route and the station are drawn on the station's map. */
+  async function assertOrderOnMap(page: Page) {
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=station-map]')?.getAttribute('data-route-points') ?? 0) > 1, null, { timeout: UI_MS });
+    await page.waitForSelector('[data-testid=station-legend-order]', { timeout: UI_MS });
+    const at = (await page.getAttribute('[data-testid=station-map]', 'data-station-at'))!.split(',').map(Number);
+    const dbAt = (await db.pool.query(`SELECT ST_X(point) AS x, ST_Y(point) AS y FROM stations WHERE id = $1`, [station.id])).rows[0];
+    assert.ok(Math.abs(at[0]! - Number(dbAt.x)) < 1e-6 && Math.abs(at[1]! - Number(dbAt.y)) < 1e-6, 'the station is drawn at its place');
+    await page.waitForTimeout(1200); // the fly to the order's frame (800 ms)
+    await waitForMapIdle(page, UI_MS);
+    const xy = await page.evaluate((p) => {
+      const m = (window as unknown as { __firelinkMap: { map: { project: (ll: [number, number]) => { x: number; y: number }; getContainer: () => HTMLElement } } }).__firelinkMap.map;
+      const r = m.getContainer().getBoundingClientRect();
+      const q = m.project(p as [number, number]);
+      return { x: r.left + q.x, y: r.top + q.y, inside: q.x > 0 && q.y > 0 && q.x < r.width && q.y < r.height };
+    }, at);
+    assert.ok(xy.inside, 'the station is inside the map frame');
+    const png = await page.screenshot();
+    const [r, g, b] = await pixelAt(page, png, xy.x, xy.y);
+    // STATION_COLOR #3d7be0 (61, 123, 224).
+    assert.ok(Math.abs(r - 61) < 40 && Math.abs(g - 123) < 40 && Math.abs(b - 224) < 40, `station blue at its place, got rgb(${r},${g},${b})`);
+  }
+
+  /** Walk-through at 1280×800: the filter row ran past the side column. */
+  async function assertFiltersFit(page: Page) {
+    const box = await page.evaluate(() => {
+      const f = document.querySelector('.st-filters')!;
+      const side = document.querySelector('.st-side')!.getBoundingClientRect();
+      const kids = [...f.children].map((c) => c.getBoundingClientRect());
+      return {
+        overflow: f.scrollWidth - f.clientWidth,
+        right: Math.max(...kids.map((k) => k.right)),
+        sideRight: side.right,
+        viewport: window.innerWidth,
+        pageOverflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      };
+    });
+    assert.ok(box.sideRight <= box.viewport - 8, `the side column keeps a margin to the window's edge (${box.sideRight} of ${box.viewport})`);
+    assert.ok(box.overflow <= 0, `filters do not overflow their row (${box.overflow} px)`);
+    assert.ok(box.right <= box.sideRight + 0.5, `every filter inside the side column (${box.right} > ${box.sideRight})`);
+    assert.ok(box.pageOverflow <= 0, `no horizontal page scroll (${box.pageOverflow} px)`);
+  }
+
   it('a dispatch from the desk reaches the station at once; its acknowledgement and turnout reach the center live', async () => {
     const sStation = await launchBrowser({ viewport: { width: 1920, height: 1080 } });
     const sCenter = await launchBrowser({ viewport: { width: 1280, height: 800 } });
@@ -135,8 +178,16 @@ describe('station workspace in Chromium', { skip, timeout: 600_000 }, () => {
       assert.match((await page.textContent('[data-testid=order-water]')) ?? '', /消火栓 · 沿路 \d+ 米/);
       assert.match((await page.textContent('[data-testid=station-order]')) ?? '', /消防控制室.*李明 02584000000/);
       assert.doesNotMatch((await page.textContent('[data-testid=station-view]')) ?? '', RAW);
-      await page.waitForTimeout(600);
+      // The map shows the current order: the route from the order's detail (the list has none)
+      // and the station itself, a blue dot with a white rim where the station is.
+      await assertOrderOnMap(page);
+      await assertFiltersFit(page);
       await page.screenshot({ path: join(SHOTS, 'station-order-1920.png') });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await assertOrderOnMap(page);
+      await assertFiltersFit(page);
+      await page.screenshot({ path: join(SHOTS, 'station-order-1280.png') });
+      await page.setViewportSize({ width: 1920, height: 1080 });
       // The other station of the district has no order.
       const other = await fetch(`${stack.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'st_two', password: PASSWORD, session: 'bearer' }) });
       const otherToken = ((await other.json()) as { token: string }).token;
@@ -148,8 +199,22 @@ describe('station workspace in Chromium', { skip, timeout: 600_000 }, () => {
 
       await page.click('[data-testid=report-acknowledged]');
       await center.waitForSelector(`[data-testid=board-order-${orderId}][data-progress=acknowledged]`, { timeout: UI_MS });
+      // A mis-tap is undone inside the undo window: nothing is reported (walk-through: no undo).
       await page.click('[data-testid=report-turned_out]');
+      await page.waitForSelector('[data-testid=report-pending][data-progress=turned_out]', { timeout: UI_MS });
+      assert.match((await page.textContent('[data-testid=report-pending]')) ?? '', /\d 秒后上报「已出动」.*撤销/);
+      await page.screenshot({ path: join(SHOTS, 'station-undo-1920.png') });
+      await page.click('[data-testid=report-undo]');
+      await page.waitForSelector('[data-testid=report-undone]', { timeout: UI_MS });
+      await page.waitForTimeout(6500);
+      const undoneRow = await db.pool.query(`SELECT turned_out_at FROM dispatches WHERE id = $1`, [orderId]);
+      assert.equal(undoneRow.rows[0].turned_out_at, null, 'an undone report is never sent');
+      assert.equal(await center.getAttribute(`[data-testid=board-order-${orderId}]`, 'data-progress'), 'acknowledged');
+      // Untouched, the report goes by itself once the window ends.
+      await page.click('[data-testid=report-turned_out]');
+      await page.waitForSelector('[data-testid=report-pending]', { timeout: UI_MS });
       await center.waitForSelector(`[data-testid=board-order-${orderId}][data-progress=turned_out]`, { timeout: UI_MS });
+      await page.waitForSelector('[data-testid=report-pending]', { state: 'detached', timeout: UI_MS });
       assert.match((await center.textContent(`[data-testid=board-station-${station.id}]`)) ?? '', /执行任务.*已出动/);
       assert.doesNotMatch((await center.textContent('[data-testid=station-view]')) ?? '', RAW);
       await center.screenshot({ path: join(SHOTS, 'station-board-1280.png') });
