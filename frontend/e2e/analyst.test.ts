@@ -39,6 +39,11 @@ describe('analyst view in Chromium', { skip, timeout: 180_000 }, () => {
       [units.rows[0]!.id, units.rows[1]!.id],
     );
     await db.pool.query(`INSERT INTO events (dedupe_key, source, kind, unit_id, received_at) SELECT 'e' || g, 'gb26875', 'fault', $1::bigint, now() - g * interval '1 hour' FROM generate_series(1, 6) g`, [worst]);
+    // A point of the mall disabled (屏蔽) 40 days ago, still disabled.
+    await db.pool.query(
+      `INSERT INTO disabled_spells (unit_id, point_id, component_address, since) SELECT unit_id, id, component_address, now() - interval '40 days' FROM points WHERE unit_id = $1 ORDER BY id LIMIT 1`,
+      [units.rows[1]!.id],
+    );
     // Rolled up before the server starts, so the view's first load sees the data.
     await refreshAnalytics(db.pool);
     stack = await startStack(db.url);
@@ -79,6 +84,12 @@ describe('analyst view in Chromium', { skip, timeout: 180_000 }, () => {
     // Another metric refetches: fault rate for the hospital is 6 faults / (10 points × 30/30 d) × 100 = 60.
     await page.selectOption('[data-testid=ana-metric]', 'fault_rate');
     await page.waitForFunction(() => /60/.test(document.querySelector('[data-testid=ana-league] tbody tr')?.textContent ?? ''));
+
+    // Disabled points: 秦淮区 1 of 10 points (worst first), and the mall's row says for how long.
+    await page.selectOption('[data-testid=ana-metric]', 'disabled_rate');
+    await page.waitForFunction(() => /秦淮区10\.0 %/.test(document.querySelector('[data-testid=ana-league] tbody tr')?.textContent ?? ''));
+    const mall = await page.$$eval('[data-testid=ana-ranking] tbody tr', (rows) => rows.map((r) => r.textContent ?? '').find((t) => t.includes('秦淮商场')) ?? '');
+    assert.match(mall, /1（最久 40 天）/);
 
     await page.click(`[data-testid=ana-ranking] a[href="/units/${worst}"]`);
     await page.waitForURL((u) => u.pathname === `/units/${worst}`);

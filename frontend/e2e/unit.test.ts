@@ -65,6 +65,12 @@ describe('unit finder and unit view in Chromium', { skip, timeout: 480_000 }, ()
       `INSERT INTO alarms (unit_id, point_id, kind, priority, region_adcode) SELECT id, $2, 'fire', 1, region_adcode FROM units WHERE id = $1`,
       [unit.id, pt.id],
     );
+    // Another point of it disabled (屏蔽) 45 days ago, still disabled (issue 17: a risk indicator).
+    await p.query(
+      `INSERT INTO disabled_spells (unit_id, point_id, component_address, since)
+       SELECT unit_id, id, component_address, now() - interval '45 days' FROM points WHERE unit_id = $1 AND id <> $2 ORDER BY id LIMIT 1`,
+      [unit.id, pt.id],
+    );
     stack = await startStack(db.url);
     browser = await launchBrowser({ viewport: { width: 1920, height: 1080 } });
   });
@@ -109,6 +115,11 @@ describe('unit finder and unit view in Chromium', { skip, timeout: 480_000 }, ()
     assert.match(alarmsText, /火警/);
     assert.match(alarmsText, /待确认/);
 
+    // Disabled points: how many now and for how long.
+    await page.waitForSelector('[data-testid=unit-disabled]');
+    assert.equal(await page.textContent('[data-testid=unit-disabled-now]'), '1');
+    assert.equal(await page.textContent('[data-testid=unit-disabled-longest]'), '45 天');
+    assert.equal((await page.$$('[data-testid=unit-disabled-target]')).length, 1);
     const side = await sidebarText(page);
     assert.match(side, /消防安全责任人/);
     assert.match(side, /消防安全管理人/);

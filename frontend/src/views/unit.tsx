@@ -14,6 +14,7 @@ import { CommandMap, type CommandMapHandle } from '../map/command-map.tsx';
 import { UNIT_STATE, unitStateColor } from '../model/colors.ts';
 import { categoryName, useCategories } from './finder/code-names.ts';
 import { componentTypeName, contactRoleName, finderText, onboardingStateName, pointStateName } from './finder/strings.ts';
+import { UnitDisabledPanel } from './unit-disabled.tsx';
 import './unit.css';
 import { errorText } from '../lib/errors.ts';
 
@@ -240,6 +241,7 @@ export function UnitView({ id }: { id: number }) {
                 <div className="counter"><div className="label">{t('unit.intactRate')}</div><div className="value">{formatPercent(rates?.intact_rate ?? intactLocal, locale)}</div></div>
               </div>
             </section>
+            <UnitDisabledPanel disabled={unit.disabled} locale={locale} nowMs={Date.now()} />
             <section data-testid="unit-alarms">
               <h3>
                 {finderText(locale, 'openAlarms')}

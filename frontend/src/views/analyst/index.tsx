@@ -298,6 +298,7 @@ export function AnalystView(_props: { path?: string }) {
               <th>{s(locale, 'faults')}</th>
               <th>{s(locale, 'offDuty')}</th>
               <th>{s(locale, 'offlineH')}</th>
+              <th>{s(locale, 'disabled')}</th>
             </tr>
           </thead>
           <tbody>
@@ -314,6 +315,7 @@ export function AnalystView(_props: { path?: string }) {
                 <td>{p.fault_events}</td>
                 <td>{p.off_duty_count}</td>
                 <td>{p.host_offline_hours.toFixed(1)}</td>
+                <td>{p.disabled_now > 0 ? s(locale, 'disabledValue', { n: p.disabled_now, days: p.disabled_days ?? 0 }) : '—'}</td>
               </tr>
             ))}
           </tbody>

@@ -27,6 +27,8 @@ const zh = {
   faults: '故障',
   offDuty: '脱岗',
   offlineH: '关机 h',
+  disabled: '屏蔽点位',
+  disabledValue: '{n}（最久 {days} 天）',
   export: '导出',
   report: '报告',
   weekly: '周报',
@@ -40,7 +42,7 @@ const zh = {
   d30: '近 30 天',
   d90: '近 90 天',
   d365: '近 1 年',
-  scoreHint: '评分 = 30×误报率 + 25×min(故障率/20,1) + 15×min(30 天脱岗/10,1) + 20×关机时间占比 + 10×高危',
+  scoreHint: '评分 = 30×误报率 + 25×min(故障率/20,1) + 15×min(30 天脱岗/10,1) + 20×关机时间占比 + 10×高危 + 10×点位屏蔽超期（最高 100）',
 };
 type Key = keyof typeof zh;
 const en: Record<Key, string> = {
@@ -67,6 +69,8 @@ const en: Record<Key, string> = {
   faults: 'Faults',
   offDuty: 'Off duty',
   offlineH: 'Offline h',
+  disabled: 'Disabled',
+  disabledValue: '{n} (longest {days} d)',
   export: 'Export',
   report: 'Report',
   weekly: 'Weekly',
@@ -80,7 +84,7 @@ const en: Record<Key, string> = {
   d30: 'Last 30 days',
   d90: 'Last 90 days',
   d365: 'Last year',
-  scoreHint: 'Score = 30×false-alarm rate + 25×min(fault rate/20,1) + 15×min(off-duty per 30 d/10,1) + 20×offline share + 10×high-risk',
+  scoreHint: 'Score = 30×false-alarm rate + 25×min(fault rate/20,1) + 15×min(off-duty per 30 d/10,1) + 20×offline share + 10×high-risk + 10×points disabled too long (at most 100)',
 };
 
 export const s = defineMessages<Key>(zh, en);
@@ -93,6 +97,7 @@ const metric = defineMessages<Metric>({
   host_offline_hours: '主机关机时长（h/单位）',
   off_duty_count: '值班脱岗次数（/单位）',
   duty_answer_s: '查岗应答时间（秒）',
+  disabled_rate: '屏蔽率（屏蔽点位/点位）',
 }, {
   false_alarm_rate: 'False-alarm rate',
   false_alarm_per_100_points_30d: 'False alarms / 100 points / 30 d',
@@ -101,5 +106,6 @@ const metric = defineMessages<Metric>({
   host_offline_hours: 'Host offline (h/unit)',
   off_duty_count: 'Off-duty count (/unit)',
   duty_answer_s: 'Duty-check answer time (s)',
+  disabled_rate: 'Disabled rate (disabled points/points)',
 });
 export const metricName = (locale: string, m: Metric): string => metric(locale, m);

@@ -9,6 +9,7 @@ export const METRICS = [
   'off_duty_count',
   'duty_answer_s',
   'false_alarm_per_100_points_30d',
+  'disabled_rate',
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
@@ -59,7 +60,7 @@ export function extent(values: ReadonlyArray<number | null>): [number, number] {
 
 export function formatValue(m: Metric, v: number | null | undefined, locale = 'zh-CN'): string {
   if (v == null || !Number.isFinite(v)) return '—';
-  if (m === 'false_alarm_rate' || m === 'intact_rate') return `${(v * 100).toFixed(1)} %`;
+  if (m === 'false_alarm_rate' || m === 'intact_rate' || m === 'disabled_rate') return `${(v * 100).toFixed(1)} %`;
   return v.toLocaleString(locale === 'en' ? 'en' : 'zh-CN', { maximumFractionDigits: 2 });
 }
 
