@@ -53,6 +53,12 @@ export interface AlarmServiceOptions {
   nearestStations?: (alarm: AlarmDto) => Promise<AlarmDetail['nearestStations']>;
   /** Storm grouping and flap damping (domain/storms.ts); defaults DEFAULT_STORM_POLICY. */
   storm?: Partial<StormPolicy>;
+  /**
+   * Scale-out (cluster/roles.ts, table processed_events): run first in applyEvents' transaction, records the
+   * events as processed and returns those not processed before; only they are applied, so a
+   * redelivered event never counts twice. Unset (single process): every event is applied.
+   */
+  claimEvents?: (c: pg.PoolClient, events: readonly StoredEvent[]) => Promise<readonly StoredEvent[]>;
 }
 
 /** A committed change: of an alarm, or of a storm group (its members grew). */
@@ -85,14 +91,18 @@ export class AlarmService {
    * new alarms into storms.
    */
   async applyEvents(events: readonly StoredEvent[]): Promise<ChangeRecord[]> {
-    const steps = planAlarmWork(events);
-    if (steps.length === 0) return [];
-    const kindOf = new Map(events.map((e) => [e.id, e.kind]));
-    const raises = steps.flatMap((s) => (s.type === 'raise' && s.group.alarmKind !== 'fire' ? [s.group] : []));
+    const claim = this.opts.claimEvents;
+    if (!claim && planAlarmWork(events).length === 0) return [];
     const nowMs = this.opts.now();
     for (let attempt = 1; ; attempt++) {
       try {
         return await withTransaction(this.pool, async (c) => {
+          // Scale-out: only the events this transaction claims (first delivery) are applied.
+          const fresh = claim ? await claim(c, events) : events;
+          const steps = planAlarmWork(fresh);
+          if (steps.length === 0) return [];
+          const kindOf = new Map(fresh.map((e) => [e.id, e.kind]));
+          const raises = steps.flatMap((s) => (s.type === 'raise' && s.group.alarmKind !== 'fire' ? [s.group] : []));
           const changes: ChangeRecord[] = [];
           const opened: number[] = [];
           const reopened: number[] = [];
@@ -127,8 +137,8 @@ export class AlarmService {
   }
 
   /**
-   * One run of independent steps (domain independentRuns): flapping reopens one by one, then
-   * every other raise in one upsert, every clearing in one update, and their links, steps
+   * One run of independent steps (domain independentRuns): flapping points' alarms reopened in
+   * one update, every other raise in one upsert, every clearing in one update, and their links, steps
    * and audit rows in one statement each. Changes are recorded in the steps' order.
    */
   private async applyRun(
@@ -144,15 +154,25 @@ export class AlarmService {
     const reopenedBy = new Map<RaiseGroup, number>();
     const upserts: Array<{ group: RaiseGroup; triggerKind: string | null }> = [];
     const clears: ClearAction[] = [];
+    const candidates: Array<{ group: RaiseGroup; alarmId: number }> = [];
     for (const s of run) {
       if (s.type === 'clear') {
         clears.push(s.clear);
         continue;
       }
-      const cause = kindOf.get(s.group.firstEventId) ?? null;
-      const id = await this.reopen(c, s.group, cause, flapping);
-      if (id !== undefined) reopenedBy.set(s.group, id);
-      else upserts.push({ group: s.group, triggerKind: cause });
+      const key = keyOf(s.group.unitId, s.group.pointId, s.group.alarmKind, kindOf.get(s.group.firstEventId) ?? null);
+      const alarmId = flapping.get(key);
+      if (alarmId === undefined) continue;
+      flapping.delete(key);
+      candidates.push({ group: s.group, alarmId });
+    }
+    if (candidates.length) {
+      const rows = candidates.map((x) => ({ alarmId: x.alarmId, eventCount: x.group.eventIds.length, lastEventId: x.group.lastEventId, lastSeenAt: x.group.lastSeenAt }));
+      const done = new Set((await c.query(sq.reopenFlappingMany(rows))).rows.map((r) => Number(r.id)));
+      for (const x of candidates) if (done.has(x.alarmId)) reopenedBy.set(x.group, x.alarmId);
+    }
+    for (const s of run) {
+      if (s.type === 'raise' && !reopenedBy.has(s.group)) upserts.push({ group: s.group, triggerKind: kindOf.get(s.group.firstEventId) ?? null });
     }
     const upserted = new Map<string, { id: number; inserted: boolean }>();
     const linkAlarms: number[] = [];
@@ -160,6 +180,12 @@ export class AlarmService {
     if (upserts.length) {
       for (const row of (await c.query(q.upsertAlarms(upserts))).rows) {
         upserted.set(raiseKey(Number(row.unit_id), row.point_id == null ? null : Number(row.point_id), String(row.kind)), { id: Number(row.id), inserted: row.inserted });
+      }
+    }
+    for (const [group, alarmId] of reopenedBy) {
+      for (const e of group.eventIds) {
+        linkAlarms.push(alarmId);
+        linkEvents.push(e);
       }
     }
     for (const u of upserts) {
@@ -217,18 +243,6 @@ export class AlarmService {
       if (r.inserted) opened.push(r.id);
       changes.push({ alarmId: r.id, change: r.inserted ? { type: 'alarm_opened' } : { type: 'alarm_updated', reason: 'repeat' } });
     }
-  }
-
-  /** Reopens the point's alarm closed by its clearing within the flap window, if any; its id. */
-  private async reopen(c: pg.PoolClient, g: RaiseGroup, cause: string | null, flapping: Map<string, number>): Promise<number | undefined> {
-    const key = keyOf(g.unitId, g.pointId, g.alarmKind, cause);
-    const id = flapping.get(key);
-    if (id === undefined) return undefined;
-    flapping.delete(key);
-    const r = await c.query(sq.reopenFlapping(id, { eventCount: g.eventIds.length, lastEventId: g.lastEventId, lastSeenAt: g.lastSeenAt }));
-    if (!r.rows[0]) return undefined;
-    await c.query(q.linkEvents(id, g.eventIds));
-    return id;
   }
 
   /** Broadcasts committed changes (current state of each alarm, one message per change; storm groups at most once a second). */

@@ -148,21 +148,22 @@ export function recentlyAutoClosed(keys: Array<{ unitId: number; pointId: number
 }
 
 /**
- * Reopens an auto-closed alarm whose point is back in alarm: open again (acknowledgement
- * cleared: someone has to look again), flap count + 1, the new events counted. Nothing when
- * another alarm of the point is open meanwhile.
+ * Reopens auto-closed alarms whose point is back in alarm (distinct points, one statement):
+ * open again (acknowledgement cleared: someone has to look again), flap count + 1, the new
+ * events counted. Not one whose point has another open alarm meanwhile. Returns the ids reopened.
  */
-export function reopenFlapping(alarmId: number, g: { eventCount: number; lastEventId: number; lastSeenAt: string }): Query {
+export function reopenFlappingMany(rows: ReadonlyArray<{ alarmId: number; eventCount: number; lastEventId: number; lastSeenAt: string }>): Query {
   return {
     text: `UPDATE alarms a SET state = 'open', stage = 'open', closed_at = NULL, cleared_at = NULL,
                   acknowledged_at = NULL, acknowledged_by = NULL,
-                  flap_count = a.flap_count + 1, event_count = a.event_count + $2,
-                  last_event_id = GREATEST(a.last_event_id, $3), last_seen_at = GREATEST(a.last_seen_at, $4::timestamptz),
+                  flap_count = a.flap_count + 1, event_count = a.event_count + r.event_count,
+                  last_event_id = GREATEST(a.last_event_id, r.last_event_id), last_seen_at = GREATEST(a.last_seen_at, r.last_seen_at),
                   version = a.version + 1
-            WHERE a.id = $1 AND a.state = 'closed'
+             FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::timestamptz[]) AS r(id, event_count, last_event_id, last_seen_at)
+            WHERE a.id = r.id AND a.state = 'closed'
               AND NOT EXISTS (SELECT 1 FROM alarms o WHERE o.unit_id = a.unit_id AND COALESCE(o.point_id, 0) = COALESCE(a.point_id, 0)
                                 AND o.kind = a.kind AND o.state <> 'closed')
            RETURNING a.id`,
-    values: [alarmId, g.eventCount, g.lastEventId, g.lastSeenAt],
+    values: [rows.map((r) => r.alarmId), rows.map((r) => r.eventCount), rows.map((r) => r.lastEventId), rows.map((r) => r.lastSeenAt)],
   };
 }
