@@ -17,6 +17,21 @@ export const COMMANDS: Record<string, CliCommand> = {
     usage: 'firelink start',
     run: async (args) => (await import('./start.ts')).startCommand(args),
   },
+  ingest: {
+    summary: 'scale-out: a GB/T 26875 ingest node (needs DATABASE_URL and NATS_URL)',
+    usage: 'firelink ingest   (PORT, GB26875_PORT, NATS_URL, NATS_STREAM; README "Scale-out")',
+    run: async (args) => (await import('./cluster.ts')).roleCommand('ingest', args),
+  },
+  api: {
+    summary: 'scale-out: an HTTP + WebSocket node (needs DATABASE_URL and NATS_URL)',
+    usage: 'firelink api   (PORT, NATS_URL; README "Scale-out")',
+    run: async (args) => (await import('./cluster.ts')).roleCommand('api', args),
+  },
+  worker: {
+    summary: 'scale-out: a pipeline and alarm worker (needs DATABASE_URL and NATS_URL)',
+    usage: 'firelink worker   (NATS_URL, NATS_ACK_WAIT_S; README "Scale-out")',
+    run: async (args) => (await import('./cluster.ts')).roleCommand('worker', args),
+  },
   test: {
     summary: 'type-check, lint and run every test against a real PostGIS',
     usage: 'firelink test [file-filter …]',

@@ -16,7 +16,7 @@ import { ClientSync, type Mode, type Outlet } from './client-sync.ts';
 import { fanOut, type FanOutClient } from './fan-out.ts';
 import { messageMatches } from './filters.ts';
 import { replayStream, type StreamRow } from './queries.ts';
-import { StreamLog, type StreamFrame, type StreamTiming } from './stream-log.ts';
+import { StreamLog, type StreamFrame, type StreamLogFactory, type StreamLogPort, type StreamTiming } from './stream-log.ts';
 
 export { BATCH_MAX_BYTES } from './fan-out.ts';
 
@@ -48,6 +48,8 @@ export interface HubOptions {
   maxConnections: number;
   /** stream_log retention; resuming from older ids yields a snapshot. */
   retentionHours: number;
+  /** Another stream log (scale-out: one log shared by several nodes); default the process's own StreamLog. */
+  streamLog?: StreamLogFactory;
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
@@ -103,7 +105,7 @@ export interface HubStats {
 
 export class LiveHub {
   readonly opts: HubOptions;
-  private readonly log: StreamLog;
+  private readonly log: StreamLogPort;
   private readonly clients = new Set<LiveClient>();
   private jobs = new SerialJobs();
   private closed = false;
@@ -117,9 +119,10 @@ export class LiveHub {
     opts: Partial<HubOptions> = {},
   ) {
     this.opts = { ...DEFAULT_HUB_OPTIONS, ...opts };
-    this.log = new StreamLog(pool, logger, (frames) => {
+    const committed = (frames: StreamFrame[]) => {
       this.droppedFrames += fanOut(this.clients, frames);
-    }, this.opts.retentionHours);
+    };
+    this.log = this.opts.streamLog ? this.opts.streamLog(pool, committed, this.opts.retentionHours) : new StreamLog(pool, logger, committed, this.opts.retentionHours);
   }
 
   /** Per stream_log batch (benchmarks read it): rows, INSERT ms, encode + fan-out ms. */

@@ -26,10 +26,28 @@ export interface StreamTiming {
   fanOutMs: number[];
 }
 
+/**
+ * What the hub needs of a stream log. StreamLog is the single-process one; several API
+ * nodes share one ordered log through another implementation (cluster/shared-stream-log.ts).
+ */
+export interface StreamLogPort {
+  /** Last id committed and handed on. */
+  readonly head: number;
+  /** Oldest id kept. */
+  readonly tail: number;
+  readonly timing: StreamTiming;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  append(rows: StreamRow[]): Promise<number[]>;
+}
+
+/** Builds a stream log on the hub's pool that hands committed frames, in id order, to `committed`. */
+export type StreamLogFactory = (pool: pg.Pool, committed: (frames: StreamFrame[]) => void, retentionHours: number) => StreamLogPort;
+
 /** Rows per INSERT statement at most (keeps one statement's parameter arrays reasonable). */
 const APPEND_CHUNK = 5000;
 
-export class StreamLog {
+export class StreamLog implements StreamLogPort {
   /** Last id committed and handed on. */
   head = 0;
   /** Oldest id kept (retention); resuming from before it needs a snapshot. */

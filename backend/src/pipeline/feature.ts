@@ -4,7 +4,7 @@
 import { SerialJobs, type AlarmDetail, type AlarmDto } from '@firelink/common';
 import { authenticateRequest } from '../auth/authenticate.ts';
 import { alarmsRouter } from '../alarms/routes.ts';
-import { AlarmService } from '../alarms/service.ts';
+import { AlarmService, type AlarmServiceOptions } from '../alarms/service.ts';
 import { suggestStations } from '../dispatch/suggest.ts';
 import { Forwarder, webhookAdapter, type ForwardAdapter, type ForwarderOptions } from '../forwarding/forwarder.ts';
 import type { FeatureContext, FeatureFactory } from '../kernel/feature.ts';
@@ -34,6 +34,8 @@ export interface LiveOptions {
   /** Per-client limits of /ws (default: from the LIVE_* configuration). */
   limits?: Partial<LiveLimits>;
   nearestStations?: (alarm: AlarmDto) => Promise<AlarmDetail['nearestStations']>;
+  /** Scale-out: the alarm stage claims its events (AlarmServiceOptions.claimEvents). */
+  claimEvents?: AlarmServiceOptions['claimEvents'];
   /** Receives the running parts (tests and benchmarks drive them directly). */
   expose?: (parts: LiveParts) => void;
 }
@@ -88,6 +90,7 @@ export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
       forwardingConfigured: forwarder !== null,
       onForwardQueued: () => forwarder?.poke(),
       nearestStations: opts.nearestStations ?? dispatchSuggest(ctx),
+      claimEvents: opts.claimEvents,
     });
     const pipeline = new Pipeline(ctx.pool, hub, alarms, ctx.logger.child({ feature: 'pipeline' }), opts.pipeline);
     const presence = new PresenceWatch(

@@ -1,0 +1,71 @@
+// SQL of the scale-out roles: the processed-event marker (exactly-once alarm stage), the
+// catch-up sweep, and the shared stream log (append under one lock, tail by id).
+import type { StreamRow } from '../live/queries.ts';
+import { appendStream } from '../live/queries.ts';
+import type { Query } from '../db/pool.ts';
+
+/** Marks events processed; returns the ids this statement inserted (not processed before). */
+export function claimEvents(ids: number[]): Query {
+  return {
+    text: `INSERT INTO processed_events (event_id) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING RETURNING event_id`,
+    values: [ids],
+  };
+}
+
+/** Of these ids, those already processed (a redelivery after the alarm stage committed). */
+export function processedAmong(ids: number[]): Query {
+  return { text: `SELECT event_id FROM processed_events WHERE event_id = ANY($1::bigint[])`, values: [ids] };
+}
+
+/**
+ * Events committed between `windowMinutes` ago and `graceSeconds` ago that no worker has
+ * processed: an ingest node died between commit and publish, or a worker's alarm stage
+ * failed. Oldest first.
+ */
+export function unprocessedEvents(windowMinutes: number, graceSeconds: number, limit: number): Query {
+  return {
+    text: `SELECT e.id, e.dedupe_key, e.source, e.kind, e.device_id, e.device_address, e.unit_id, e.point_id,
+                  e.system_type, e.system_address, e.component_type, e.component_address, e.region_adcode, e.h3_r9,
+                  e.status, e.value, e.description, e.device_time, e.received_at, e.payload
+             FROM events e
+            WHERE e.received_at > now() - make_interval(mins => $1)
+              AND e.received_at < now() - make_interval(secs => $2)
+              AND NOT EXISTS (SELECT 1 FROM processed_events p WHERE p.event_id = e.id)
+            ORDER BY e.id LIMIT $3`,
+    values: [windowMinutes, graceSeconds, limit],
+  };
+}
+
+/** Drops markers older than the sweep's window (they are never looked up again). */
+export function pruneProcessed(keepHours: number): Query {
+  return { text: `DELETE FROM processed_events WHERE processed_at < now() - make_interval(hours => $1)`, values: [keepHours] };
+}
+
+/** The channel a shared-stream-log append notifies (payload: its last id). */
+export const STREAM_CHANNEL = 'firelink_stream_log';
+
+/**
+ * Appends under a transaction-scoped advisory lock: ids are drawn from the sequence only
+ * while the lock is held and the lock is released at commit, so rows become visible in id
+ * order and a reader of `id > head` never passes an id that commits later.
+ */
+export function lockStream(key: number): Query {
+  return { text: `SELECT pg_advisory_xact_lock($1)`, values: [key] };
+}
+
+export function appendShared(rows: StreamRow[], payloadJson: string[]): Query {
+  return appendStream(rows, payloadJson);
+}
+
+export function notifyStream(lastId: number): Query {
+  return { text: `SELECT pg_notify($1, $2)`, values: [STREAM_CHANNEL, String(lastId)] };
+}
+
+/** Committed stream messages after `afterId`, oldest first, with what filters read. */
+export function tailStream(afterId: number, limit: number): Query {
+  return {
+    text: `SELECT id, kind, priority, region_adcode, unit_id, ST_X(location) AS lon, ST_Y(location) AS lat, payload::text AS payload
+             FROM stream_log WHERE id > $1 ORDER BY id LIMIT $2`,
+    values: [afterId, limit],
+  };
+}
