@@ -137,8 +137,8 @@ export class AlarmService {
   }
 
   /**
-   * One run of independent steps (domain independentRuns): flapping reopens one by one, then
-   * every other raise in one upsert, every clearing in one update, and their links, steps
+   * One run of independent steps (domain independentRuns): flapping points' alarms reopened in
+   * one update, every other raise in one upsert, every clearing in one update, and their links, steps
    * and audit rows in one statement each. Changes are recorded in the steps' order.
    */
   private async applyRun(
@@ -154,15 +154,25 @@ export class AlarmService {
     const reopenedBy = new Map<RaiseGroup, number>();
     const upserts: Array<{ group: RaiseGroup; triggerKind: string | null }> = [];
     const clears: ClearAction[] = [];
+    const candidates: Array<{ group: RaiseGroup; alarmId: number }> = [];
     for (const s of run) {
       if (s.type === 'clear') {
         clears.push(s.clear);
         continue;
       }
-      const cause = kindOf.get(s.group.firstEventId) ?? null;
-      const id = await this.reopen(c, s.group, cause, flapping);
-      if (id !== undefined) reopenedBy.set(s.group, id);
-      else upserts.push({ group: s.group, triggerKind: cause });
+      const key = keyOf(s.group.unitId, s.group.pointId, s.group.alarmKind, kindOf.get(s.group.firstEventId) ?? null);
+      const alarmId = flapping.get(key);
+      if (alarmId === undefined) continue;
+      flapping.delete(key);
+      candidates.push({ group: s.group, alarmId });
+    }
+    if (candidates.length) {
+      const rows = candidates.map((x) => ({ alarmId: x.alarmId, eventCount: x.group.eventIds.length, lastEventId: x.group.lastEventId, lastSeenAt: x.group.lastSeenAt }));
+      const done = new Set((await c.query(sq.reopenFlappingMany(rows))).rows.map((r) => Number(r.id)));
+      for (const x of candidates) if (done.has(x.alarmId)) reopenedBy.set(x.group, x.alarmId);
+    }
+    for (const s of run) {
+      if (s.type === 'raise' && !reopenedBy.has(s.group)) upserts.push({ group: s.group, triggerKind: kindOf.get(s.group.firstEventId) ?? null });
     }
     const upserted = new Map<string, { id: number; inserted: boolean }>();
     const linkAlarms: number[] = [];
@@ -170,6 +180,12 @@ export class AlarmService {
     if (upserts.length) {
       for (const row of (await c.query(q.upsertAlarms(upserts))).rows) {
         upserted.set(raiseKey(Number(row.unit_id), row.point_id == null ? null : Number(row.point_id), String(row.kind)), { id: Number(row.id), inserted: row.inserted });
+      }
+    }
+    for (const [group, alarmId] of reopenedBy) {
+      for (const e of group.eventIds) {
+        linkAlarms.push(alarmId);
+        linkEvents.push(e);
       }
     }
     for (const u of upserts) {
@@ -227,18 +243,6 @@ export class AlarmService {
       if (r.inserted) opened.push(r.id);
       changes.push({ alarmId: r.id, change: r.inserted ? { type: 'alarm_opened' } : { type: 'alarm_updated', reason: 'repeat' } });
     }
-  }
-
-  /** Reopens the point's alarm closed by its clearing within the flap window, if any; its id. */
-  private async reopen(c: pg.PoolClient, g: RaiseGroup, cause: string | null, flapping: Map<string, number>): Promise<number | undefined> {
-    const key = keyOf(g.unitId, g.pointId, g.alarmKind, cause);
-    const id = flapping.get(key);
-    if (id === undefined) return undefined;
-    flapping.delete(key);
-    const r = await c.query(sq.reopenFlapping(id, { eventCount: g.eventIds.length, lastEventId: g.lastEventId, lastSeenAt: g.lastSeenAt }));
-    if (!r.rows[0]) return undefined;
-    await c.query(q.linkEvents(id, g.eventIds));
-    return id;
   }
 
   /** Broadcasts committed changes (current state of each alarm, one message per change; storm groups at most once a second). */
