@@ -97,11 +97,13 @@ describe('forward verified fires to 119', () => {
 
   // Operator walk-through: with no FORWARD_119_URL the desk showed "待发送" for ever for a
   // true fire, as if a retry were coming. The detail says the forwarding is not configured.
-  it('without a 119 endpoint, a verified fire reads not_configured (never "pending")', async () => {
+  it('without a 119 endpoint, a verified fire reads not_configured (never "pending"), and is not sent once one is set', async () => {
+    let alarmId = 0;
     const live = await startLiveServer(db.url, { principal: () => ADMIN });
     try {
       const u = place.units[1]!;
       const { alarm } = await verifiedFire(live, u, u.pointIds[0]!);
+      alarmId = alarm.id;
       assert.equal(live.parts.forwarder, null, 'no forwarder runs without FORWARD_119_URL');
       const detail = alarmDetailSchema.parse(await (await fetch(`${live.baseUrl}/api/alarms/${alarm.id}`)).json());
       assert.equal(detail.forward119Configured, false);
@@ -111,8 +113,24 @@ describe('forward verified fires to 119', () => {
       assert.equal(row.rows[0].status, 'pending');
     } finally {
       await live.server.close();
-      // The row would otherwise go out with the next test's endpoint.
-      await db.pool.query(`DELETE FROM outbox WHERE channel = 'forward_119' AND status = 'pending'`);
+    }
+    // Once an endpoint is configured, that fire is not sent late (the operator phoned 119
+    // long ago): it is closed as failed with a step on the alarm, and 119 receives nothing.
+    const cc = await start119(() => 200);
+    const later = await startLiveServer(db.url, { principal: () => ADMIN, env: { FORWARD_119_URL: cc.url }, live: { forwarder: { pollMs: 100 } } });
+    try {
+      const row = async () => (await db.pool.query(`SELECT status, last_error FROM outbox WHERE ref_id = $1 AND channel = 'forward_119'`, [String(alarmId)])).rows[0];
+      await until(async () => (await row()).status !== 'pending', 5000);
+      assert.equal((await row()).status, 'failed');
+      assert.match((await row()).last_error, /FORWARD_119_URL was not set/);
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(cc.received.length, 0, 'nothing queued without an endpoint goes to 119 later');
+      const detail = alarmDetailSchema.parse(await (await fetch(`${later.baseUrl}/api/alarms/${alarmId}`)).json());
+      assert.equal(detail.forwards[0]!.status, 'failed');
+      assert.ok(detail.steps.some((x) => x.step === 'forward_failed'));
+    } finally {
+      await later.server.close();
+      cc.server.close();
     }
   });
 

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { SerialJobs } from '@firelink/common';
 import { insertStep } from '../alarms/queries.ts';
 import type { Logger } from '../logger.ts';
-import { claimDue, markFailed, markSent, recordAttempt } from './queries.ts';
+import { claimDue, failUnaddressed, markFailed, markSent, recordAttempt, UNADDRESSED_ERROR } from './queries.ts';
 
 /** The outbound adapter: one delivery. Throws on failure (message recorded as the error). */
 export interface ForwardAdapter {
@@ -72,7 +72,18 @@ export class Forwarder {
   }
 
   start(): void {
+    void this.jobs.run(() => this.closeUnaddressed());
     this.jobs.every(this.opts.pollMs, this.poke, { immediately: true });
+  }
+
+  /** Rows queued before an endpoint was configured: failed with a step on their alarm, never sent. */
+  async closeUnaddressed(): Promise<number> {
+    const r = await this.pool.query(failUnaddressed());
+    for (const row of r.rows) {
+      if (row.ref_id != null) await this.pool.query(insertStep(Number(row.ref_id), 'forward_failed', null, UNADDRESSED_ERROR));
+    }
+    if (r.rows.length) this.logger.warn({ count: r.rows.length }, 'verified fires queued while FORWARD_119_URL was unset are closed as failed, not sent');
+    return r.rows.length;
   }
 
   async stop(): Promise<void> {
