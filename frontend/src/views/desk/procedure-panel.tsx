@@ -22,7 +22,8 @@ import {
   type ProcedureStepId,
   type StepRule,
 } from '@firelink/common';
-import { api } from '../../api/http.ts';
+import { api, ApiError } from '../../api/http.ts';
+import { errorText } from '../../lib/errors.ts';
 import { useI18n } from '../../lib/i18n-react.tsx';
 import { formatTime } from '../../lib/i18n.ts';
 import { deskText, type DeskTextKey } from './strings.ts';
@@ -70,10 +71,11 @@ function DutyCheckButton({ unitId }: { unitId: number }) {
   const { locale } = useI18n();
   const tx = (k: DeskTextKey, p?: Record<string, string | number>) => deskText(locale, k, p);
   const [check, setCheck] = useState<DutyCheckDto | null>(null);
-  const [failed, setFailed] = useState(false);
+  // Why the last request was refused (null: it was not); 429s say a check is pending or the rate.
+  const [failed, setFailed] = useState<string | null>(null);
   useEffect(() => {
     setCheck(null);
-    setFailed(false);
+    setFailed(null);
   }, [unitId]);
   // Poll until the check is answered, missed or could not be sent.
   const waiting = check !== null && (check.status === 'pending' || check.status === 'sent');
@@ -89,8 +91,8 @@ function DutyCheckButton({ unitId }: { unitId: number }) {
     };
   }, [waiting, check?.id]);
   const send = () => {
-    setFailed(false);
-    api('/api/duty/duty-checks', dutyCheckDtoSchema, { method: 'POST', body: { unitId } }).then(setCheck, () => setFailed(true));
+    setFailed(null);
+    api('/api/duty/duty-checks', dutyCheckDtoSchema, { method: 'POST', body: { unitId } }).then(setCheck, (err: unknown) => setFailed(err instanceof ApiError && err.status === 429 ? errorText(locale, err) : tx('dutyCheck.failed')));
   };
   const min = Math.round((check?.timeoutS ?? 0) / 60);
   const at = (iso: string | null) => (iso ? formatTime(iso, locale, 'time') : '—');
@@ -110,7 +112,7 @@ function DutyCheckButton({ unitId }: { unitId: number }) {
                 : tx(`dutyCheck.${check.status}`)}
         </span>
       )}
-      {failed && <span className="error">{tx('dutyCheck.failed')}</span>}
+      {failed && <span className="error" data-testid="duty-check-error">{failed}</span>}
     </div>
   );
 }
