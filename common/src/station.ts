@@ -172,19 +172,22 @@ export type StationStats = z.infer<typeof stationStatsSchema>;
 export const STATION_WS_PATH = '/ws/station';
 
 export const stationStreamMessageSchema = z.discriminatedUnion('type', [
-  /** First message: the caller's station (station accounts), its open orders, the stations it may see. */
+  /**
+   * First message: the caller's station (station accounts), its open orders as summaries (no
+   * route or water: GET /api/station/orders/:id has them), the stations it may see.
+   */
   z.object({
     type: z.literal('station_hello'),
     serverTime: isoTime,
     user: z.object({ username: z.string(), role: z.string() }),
     stationId: id.nullable(),
-    orders: z.array(dispatchOrderSchema),
+    orders: z.array(orderSummarySchema),
     stations: z.array(stationStateSchema),
   }),
   /** A new order (a station account receives its own station's only). */
   z.object({ type: z.literal('dispatch_order'), at: isoTime, order: dispatchOrderSchema }),
-  /** A reported step of an order (received, turned out, on scene, returning, available). */
-  z.object({ type: z.literal('dispatch_progress'), at: isoTime, order: dispatchOrderSchema }),
+  /** A reported step of an order (received, turned out, on scene, returning, available): the summary. */
+  z.object({ type: z.literal('dispatch_progress'), at: isoTime, order: orderSummarySchema }),
   z.object({ type: z.literal('station_status'), at: isoTime, station: stationStateSchema }),
 ]);
 export type StationStreamMessage = z.infer<typeof stationStreamMessageSchema>;

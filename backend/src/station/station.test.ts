@@ -23,9 +23,12 @@ const EAST = 320104;
 /** A station-stream client that keeps every message and can wait for one. */
 class StreamClient {
   readonly messages: StationStreamMessage[] = [];
+  /** The messages as sent (the schema drops keys it does not know). */
+  readonly raw: unknown[] = [];
   private waiters: Array<() => void> = [];
   constructor(readonly ws: WebSocket) {
     ws.on('message', (d) => {
+      this.raw.push(JSON.parse(String(d)));
       this.messages.push(stationStreamMessageSchema.parse(JSON.parse(String(d))));
       for (const w of this.waiters.splice(0)) w();
     });
@@ -268,6 +271,33 @@ describe('station workspace: orders over the station stream, progress, scoping',
     for (const who of ['analyst', 'maintainer', 'unitUser'] as const) {
       assert.equal((await call(u[who]!, 'GET', '/api/station/orders')).status, 403, who);
       assert.equal((await call(u[who]!, 'GET', `/api/station/orders/${orderId}`)).status, 403, who);
+    }
+  });
+
+  // Bug (issue 20): the hello routed and looked up water for up to 200 open orders when the
+  // in-process cache was cold (after a restart), holding the station's screen for seconds.
+  it('the hello carries open orders as summaries: one query, no routing, even with 200 uncached orders', async () => {
+    const fresh = await db.pool.query(
+      `INSERT INTO dispatches (alarm_id, station_id, at) SELECT $1, $2, now() - make_interval(secs => g) FROM generate_series(1, 199) g RETURNING id`,
+      [alarmId, ids.B],
+    );
+    try {
+      const t0 = performance.now();
+      const b = await StreamClient.open(base, u.stationB!);
+      clients.push(b);
+      const ms = performance.now() - t0;
+      const hello = b.messages[0] as Extract<StationStreamMessage, { type: 'station_hello' }>;
+      assert.equal(hello.type, 'station_hello');
+      assert.ok(hello.orders.length >= 199, `${hello.orders.length} orders`);
+      assert.ok(ms < 1500, `hello in ${ms.toFixed(0)} ms`);
+      const raw = b.raw[0] as { orders: Array<Record<string, unknown>> };
+      for (const o of raw.orders) assert.ok(!('route' in o) && !('water' in o), 'no route or water in the hello');
+      // The detail still has both for any of them.
+      const d = orderDetailSchema.parse((await call(u.stationB!, 'GET', `/api/station/orders/${Number(fresh.rows[150].id)}`)).body);
+      assert.equal(d.order.route?.method, 'road');
+      assert.equal(d.order.water.length, 5);
+    } finally {
+      await db.pool.query(`UPDATE dispatches SET released_at = now() WHERE id = ANY($1::bigint[])`, [fresh.rows.map((r) => r.id)]);
     }
   });
 

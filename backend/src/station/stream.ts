@@ -6,13 +6,13 @@
 // Who gets what: a station account gets its own station's orders and status only; center
 // roles get the orders whose alarm or station is in their jurisdiction and the status of
 // their jurisdiction's stations. On connect (and reconnect) the client gets a
-// `station_hello` with the open orders and station states, so nothing missed while
+// `station_hello` with the open orders (summaries) and station states, so nothing missed while
 // disconnected is lost. The client sends nothing; each socket's session is re-checked
 // every minute (logout, disabled user or changed permissions close it). Connections per user
 // and per client address are capped as on /ws (LIVE_MAX_CONNECTIONS_PER_USER, _PER_IP; 429).
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { STATION_WS_PATH, WS_CLOSE, stationStreamMessageSchema, type DispatchOrder, type Role, type StationState, type StationStreamMessage } from '@firelink/common';
+import { ORDER_LIST_MAX, STATION_WS_PATH, WS_CLOSE, stationStreamMessageSchema, type OrderSummary, type Role, type StationState, type StationStreamMessage } from '@firelink/common';
 import type pg from 'pg';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { scopeAllows, type Principal } from '../auth/scope.ts';
@@ -20,7 +20,7 @@ import { DISPATCH_CHANNEL, parseNotice } from '../dispatch/notify.ts';
 import { rejectUpgrade, upgradeRoutes } from '../http/upgrade.ts';
 import { ConnectionCaps, type ConnectionLimits } from '../live/connection-caps.ts';
 import type { Logger } from '../logger.ts';
-import { toOrder, toStationState } from './orders.ts';
+import { toOrder, toOrderSummary, toStationState } from './orders.ts';
 import { listOrdersQuery, listStationStatesQuery, orderByIdQuery, ownStationQuery, stationStateQuery, type OrderViewer } from './queries.ts';
 
 /** Roles that may open the station stream. */
@@ -41,7 +41,7 @@ export async function viewerOf(pool: pg.Pool, p: Principal): Promise<OrderViewer
   return row?.station_id == null ? null : { kind: 'station', stationId: Number(row.station_id) };
 }
 
-function orderVisible(v: OrderViewer, o: DispatchOrder, regions: { station: number | null; alarm: number | null }): boolean {
+function orderVisible(v: OrderViewer, o: OrderSummary, regions: { station: number | null; alarm: number | null }): boolean {
   if (v.kind === 'station') return o.stationId === v.stationId;
   return scopeAllows(v.scope, { regionAdcode: regions.alarm ?? regions.station, unitId: o.unit?.id ?? null }) || scopeAllows(v.scope, { regionAdcode: regions.station });
 }
@@ -151,17 +151,25 @@ export class StationStream {
     }
     const row = (await this.pool.query(orderByIdQuery(id))).rows[0];
     if (!row) return;
-    const order = await toOrder(this.pool, row);
+    const summary = toOrderSummary(row);
     const regions = { station: row.station_region == null ? null : Number(row.station_region), alarm: row.alarm_region == null ? null : Number(row.alarm_region) };
-    // A fresh order has no report yet; anything else is progress.
-    const type = order.progress === 'dispatched' ? 'dispatch_order' : 'dispatch_progress';
-    for (const c of this.clients) if (orderVisible(c.viewer, order, regions)) this.send(c, { type, at, order });
+    const to = [...this.clients].filter((c) => orderVisible(c.viewer, summary, regions));
+    if (to.length === 0) return;
+    // A fresh order (no report yet) goes out whole, route and water with it: the station
+    // needs them at once. Progress is the summary: the client keeps the detail it fetched.
+    if (summary.progress === 'dispatched') {
+      const order = await toOrder(this.pool, row);
+      for (const c of to) this.send(c, { type: 'dispatch_order', at, order });
+    } else {
+      for (const c of to) this.send(c, { type: 'dispatch_progress', at, order: summary });
+    }
   }
 
   private async hello(c: Client): Promise<void> {
-    const rows = (await this.pool.query(listOrdersQuery(c.viewer, { open: true, limit: 200 }))).rows;
-    const orders: DispatchOrder[] = [];
-    for (const r of rows) orders.push(await toOrder(this.pool, r));
+    // Summaries only: one query, no routing (routing 200 uncached orders after a restart
+    // held the hello for seconds). The client fetches the current order's detail.
+    const rows = (await this.pool.query(listOrdersQuery(c.viewer, { open: true, limit: ORDER_LIST_MAX }))).rows;
+    const orders = rows.map(toOrderSummary);
     const stations = (await this.pool.query(listStationStatesQuery(c.viewer))).rows.map(toStationState);
     const m = stationStreamMessageSchema.parse({
       type: 'station_hello',

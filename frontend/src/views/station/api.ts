@@ -3,7 +3,6 @@
 import {
   STATION_WS_PATH,
   WATER_LIST_MAX,
-  orderListSchema,
   stationHomeSchema,
   stationStateListSchema,
   stationStatsSchema,
@@ -21,7 +20,6 @@ import { s } from './strings.ts';
 
 export const fetchHome = (signal?: AbortSignal) => api('/api/station/home', stationHomeSchema, { signal });
 export const fetchUnits = (q: Record<string, string>, signal?: AbortSignal) => api(`/api/station/units?${new URLSearchParams(q)}`, stationUnitListSchema, { signal });
-export const fetchOrders = (signal?: AbortSignal) => api('/api/station/orders?open=1', orderListSchema, { signal });
 export const fetchStations = (signal?: AbortSignal) => api('/api/station/stations', stationStateListSchema, { signal });
 export const fetchStats = (days: number, signal?: AbortSignal) => api(`/api/station/stats?days=${days}`, stationStatsSchema, { signal });
 export const fetchPack = (id: number, signal?: AbortSignal) => api(`/api/station/units/${id}/pack`, unitPackSchema, { signal });

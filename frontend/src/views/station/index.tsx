@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ScatterplotLayer } from '@deck.gl/layers';
 import type { PickingInfo } from '@deck.gl/core';
-import type { DispatchOrder, StationState, StationStats, StationUnit, WaterSourceDto, stationHomeSchema } from '@firelink/common';
+import type { DispatchOrder, OrderSummary, StationState, StationStats, StationUnit, WaterSourceDto, stationHomeSchema } from '@firelink/common';
 import { z } from 'zod';
 import { AlertSound, unlockOnGesture } from '../../audio/alert.ts';
 import { formatTime, type Locale } from '../../lib/i18n.ts';
@@ -17,7 +17,7 @@ import { CommandMap, type CommandMapHandle } from '../../map/command-map.tsx';
 import { ApiError, api } from '../../api/http.ts';
 import { contactRoleName } from '../finder/strings.ts';
 import { errorText, fetchHome, fetchStats, fetchUnits, fetchWater, openStationStream, reportProgress } from './api.ts';
-import { ORDER_INCIDENT_RGBA, ORDER_ROUTE_RGBA, ORDER_STATION_RGBA, orderBounds, orderLayers, useOrderRoute } from './order-map.ts';
+import { ORDER_INCIDENT_RGBA, ORDER_ROUTE_RGBA, ORDER_STATION_RGBA, orderBounds, orderLayers, useOrderDetail, type OrderExtras } from './order-map.ts';
 import { PackView } from './pack.tsx';
 import { floorName, progressName, reportName, s, seconds, stationStatusName, waterKindName } from './strings.ts';
 import './station.css';
@@ -33,6 +33,9 @@ const NEXT: Record<DispatchOrder['progress'], Array<Exclude<DispatchOrder['progr
 
 const rgb = (c: readonly number[]) => `rgb(${c[0]},${c[1]},${c[2]})`;
 
+/** An order as the stream keeps it: a summary; a fresh dispatch_order also brings route and water. */
+type StreamOrder = OrderSummary & Partial<Pick<DispatchOrder, 'route' | 'water'>>;
+
 export default function StationView({ path }: { path: string }) {
   const m = /^units\/(\d+)(\/card)?$/.exec(path);
   if (m) return <PackView unitId={Number(m[1])} card={!!m[2]} />;
@@ -41,7 +44,7 @@ export default function StationView({ path }: { path: string }) {
 
 /** Orders and stations kept from the stream: a hello replaces them, deltas update by id. */
 function useStationStream(onNewOrder: (o: DispatchOrder) => void) {
-  const [orders, setOrders] = useState<Map<number, DispatchOrder>>(new Map());
+  const [orders, setOrders] = useState<Map<number, StreamOrder>>(new Map());
   const [stations, setStations] = useState<Map<number, StationState>>(new Map());
   const [connected, setConnected] = useState(false);
   const onNew = useRef(onNewOrder);
@@ -58,8 +61,9 @@ function useStationStream(onNewOrder: (o: DispatchOrder) => void) {
           if (msg.type === 'dispatch_order') onNew.current(msg.order);
           setOrders((prev) => {
             const next = new Map(prev);
+            // A progress summary keeps what the order brought (route, water) when it arrived.
             if (msg.order.progress === 'available') next.delete(msg.order.id);
-            else next.set(msg.order.id, msg.order);
+            else next.set(msg.order.id, { ...prev.get(msg.order.id), ...msg.order });
             return next;
           });
         }
@@ -102,7 +106,7 @@ function Workspace() {
 // ---------------------------------------------------------------------------------------
 // The station's home
 
-function StationHome({ orders, flash, onReported, station }: { orders: DispatchOrder[]; flash: number | null; onReported: (o: DispatchOrder) => void; station: StationState | null }) {
+function StationHome({ orders, flash, onReported, station }: { orders: StreamOrder[]; flash: number | null; onReported: (o: StreamOrder) => void; station: StationState | null }) {
   const { locale } = useI18n();
   const [home, setHome] = useState<z.infer<typeof stationHomeSchema> | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -143,8 +147,9 @@ function StationHome({ orders, flash, onReported, station }: { orders: DispatchO
   }, [q, category, height, highRisk, openAlarms, visitDue]);
 
   const active = orders.find((o) => o.id === flash) ?? orders[0] ?? null;
-  // The current order's route (from the order's detail), the station and the incident.
-  const route = useOrderRoute(active);
+  // The current order's route and water (from the order's detail), the station and the incident.
+  const detail = useOrderDetail(active);
+  const route = detail.route;
   const stationAt = station?.lonLatWgs84 ?? home?.station?.lonLatWgs84 ?? null;
 
   // Frame the area once its units arrive (unless an order is framed); load the water sources inside it.
@@ -194,11 +199,11 @@ function StationHome({ orders, flash, onReported, station }: { orders: DispatchO
         pickable: true,
       }),
     ];
-    if (active?.water.length) {
+    if (detail.water.length) {
       list.push(
         new ScatterplotLayer({
           id: 'st-order-water',
-          data: active.water,
+          data: detail.water,
           getPosition: (w: DispatchOrder['water'][number]) => w.lonLatWgs84,
           getFillColor: [56, 152, 255, 255],
           getLineColor: [255, 255, 255, 255],
@@ -212,7 +217,7 @@ function StationHome({ orders, flash, onReported, station }: { orders: DispatchO
     }
     if (active) list.push(...(orderLayers(route, stationAt, active.incident) as never[]));
     return list;
-  }, [water, units, active, route, stationAt?.[0], stationAt?.[1]]);
+  }, [water, units, active, route, detail.water, stationAt?.[0], stationAt?.[1]]);
 
   const catName = (code: string) => {
     const c = categories.find((x) => x.code === code);
@@ -259,7 +264,7 @@ function StationHome({ orders, flash, onReported, station }: { orders: DispatchO
           </div>
         </section>
         <section className="st-side">
-          <OrderPanel orders={orders} active={active} onReported={onReported} />
+          <OrderPanel orders={orders} active={active} detail={detail} onReported={onReported} />
           <div className="st-filters">
             <input value={q} onChange={(e) => setQ(e.target.value)} placeholder={s(locale, 'search')} data-testid="station-search" />
             <select value={category} onChange={(e) => setCategory(e.target.value)} data-testid="station-category">
@@ -319,7 +324,7 @@ const REPORT_UNDO_S = 5;
 
 type Report = Exclude<DispatchOrder['progress'], 'dispatched'>;
 
-function OrderPanel({ orders, active, onReported }: { orders: DispatchOrder[]; active: DispatchOrder | null; onReported: (o: DispatchOrder) => void }) {
+function OrderPanel({ orders, active, detail, onReported }: { orders: StreamOrder[]; active: StreamOrder | null; detail: OrderExtras; onReported: (o: StreamOrder) => void }) {
   const { locale } = useI18n();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -391,9 +396,9 @@ function OrderPanel({ orders, active, onReported }: { orders: DispatchOrder[]; a
           {s(locale, 'floorPoint')}：{o.floor != null ? floorName(locale as Locale, o.floor) : ''} {o.pointLabel ?? ''}
         </div>
       )}
-      {o.route && (
+      {detail.route && (
         <div data-testid="order-eta">
-          {s(locale, o.route.method === 'road' ? 'eta' : 'etaStraight', { min: Math.max(1, Math.round(o.route.etaSeconds / 60)), km: km(o.route.distanceMeters) })}
+          {s(locale, detail.route.method === 'road' ? 'eta' : 'etaStraight', { min: Math.max(1, Math.round(detail.route.etaSeconds / 60)), km: km(detail.route.distanceMeters) })}
         </div>
       )}
       {o.unit && (o.unit.contacts.length > 0 || o.unit.controlRoomPhone) && (
@@ -412,8 +417,8 @@ function OrderPanel({ orders, active, onReported }: { orders: DispatchOrder[]; a
       )}
       <div className="st-water" data-testid="order-water">
         <b>{s(locale, 'water')}</b>
-        {o.water.length === 0 && <span className="st-muted">{s(locale, 'noWater')}</span>}
-        {o.water.map((w) => (
+        {detail.water.length === 0 && <span className="st-muted">{s(locale, 'noWater')}</span>}
+        {detail.water.map((w) => (
           <span key={w.id}>{s(locale, w.method === 'road' ? 'waterLine' : 'waterStraight', { kind: w.name ?? waterKindName(locale as Locale, w.kind), m: Math.round(w.distanceMeters) })}</span>
         ))}
       </div>
@@ -464,7 +469,7 @@ function OrderPanel({ orders, active, onReported }: { orders: DispatchOrder[]; a
 // ---------------------------------------------------------------------------------------
 // The center's board: stations live, statistics
 
-function Board({ stations, orders }: { stations: StationState[]; orders: DispatchOrder[] }) {
+function Board({ stations, orders }: { stations: StationState[]; orders: StreamOrder[] }) {
   const { locale } = useI18n();
   const [stats, setStats] = useState<StationStats | null>(null);
   const [days, setDays] = useState(90);

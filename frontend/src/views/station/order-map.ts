@@ -1,7 +1,7 @@
 // The current order on the station's map: the route from the station to the unit, the
-// station itself and the incident. The route comes from the single order
-// (GET /api/station/orders/:id): the order list and the stream may carry none, as computing
-// routes for every listed order was too slow.
+// station itself and the incident. Route and water come from the single order
+// (GET /api/station/orders/:id): the order list, the hello and progress messages carry
+// summaries, as computing routes for every listed order was too slow.
 import { useEffect, useState } from 'react';
 import { PathLayer, ScatterplotLayer } from '@deck.gl/layers';
 import { orderDetailSchema, type DispatchOrder } from '@firelink/common';
@@ -21,25 +21,33 @@ export const ORDER_INCIDENT_RGBA: Rgba = [255, 45, 45, 255];
 export const ORDER_ROUTE_RGBA: Rgba = [255, 150, 40, 240];
 const ROUTE_CASING_RGBA: Rgba = [10, 20, 36, 220];
 
+/** What the current order's detail adds to the summary the stream carries. */
+export interface OrderExtras {
+  route: OrderRoute | null;
+  water: DispatchOrder['water'];
+}
+
 /**
- * The route of `order` from its detail; until the detail answers (or when it fails), the
- * order's own route if it carries one. Reloads only when another order becomes current.
+ * The route and water sources of `order` from its detail (GET /api/station/orders/:id); until
+ * the detail answers (or when it fails), what the order itself carries: a fresh order arrives
+ * whole, the hello and progress messages carry summaries. Reloads only when another order
+ * becomes current.
  */
-export function useOrderRoute(order: { id: number; route?: OrderRoute | null } | null): OrderRoute | null {
-  const [loaded, setLoaded] = useState<{ id: number; route: OrderRoute | null } | null>(null);
+export function useOrderDetail(order: { id: number; route?: OrderRoute | null; water?: DispatchOrder['water'] } | null): OrderExtras {
+  const [loaded, setLoaded] = useState<({ id: number } & OrderExtras) | null>(null);
   const id = order?.id ?? null;
   useEffect(() => {
     if (id === null) return;
     const ac = new AbortController();
     api(`/api/station/orders/${id}`, orderDetailSchema, { signal: ac.signal }).then(
-      (r) => setLoaded({ id, route: r.order.route }),
+      (r) => setLoaded({ id, route: r.order.route, water: r.order.water }),
       () => {},
     );
     return () => ac.abort();
   }, [id]);
-  if (!order) return null;
-  if (loaded?.id === order.id && loaded.route) return loaded.route;
-  return order.route ?? null;
+  if (!order) return { route: null, water: [] };
+  if (loaded?.id === order.id) return { route: loaded.route ?? order.route ?? null, water: loaded.water };
+  return { route: order.route ?? null, water: order.water ?? [] };
 }
 
 /** West, south, east, north around the route, the station and the incident (null: nothing placed). */
