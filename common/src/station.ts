@@ -237,11 +237,33 @@ export const visitBodySchema = z.object({
   visitedAt: z.string().datetime({ offset: true }).optional(),
   note: z.string().min(1, 'write what was checked or found').max(4000),
 });
+/** A key part's marker on its floor's plan: plan image pixels [x, y] from the top left. */
+const planPxSchema = z.tuple([z.number().min(0).max(100_000), z.number().min(0).max(100_000)]);
 export const keyPartBodySchema = z.object({
   floor: z.number().int().min(-20).max(200).nullable().optional(),
   name: z.string().min(1, 'name the key part').max(200),
   hazard: z.string().max(1000).optional(),
+  /** Needs a floor with an uploaded plan; inside the plan image. */
+  planPx: planPxSchema.nullable().optional(),
 });
+/** PATCH /api/station/units/:id/key-parts/:partId: what is given changes; planPx null takes the marker off. */
+export const keyPartPatchSchema = keyPartBodySchema.partial().refine((b) => Object.keys(b).length > 0, 'send at least one of floor, name, hazard, planPx');
+
+/**
+ * Files of the 六熟悉 pack: plans (预案, PDF or image) per unit, photos per visit. Stored in
+ * PostgreSQL; the type is checked against the file's first bytes, not only its Content-Type.
+ */
+export const PACK_PLAN_TYPES = ['application/pdf', 'image/png', 'image/jpeg', 'image/webp'] as const;
+export const PACK_PHOTO_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
+/** Largest plan file, bytes (20 MiB). */
+export const PACK_PLAN_MAX_BYTES = 20 * 1024 * 1024;
+/** Largest visit photo, bytes (8 MiB). */
+export const PACK_PHOTO_MAX_BYTES = 8 * 1024 * 1024;
+/** Most plans one unit keeps, and photos one visit keeps. */
+export const PACK_PLANS_PER_UNIT_MAX = 30;
+export const PACK_PHOTOS_PER_VISIT_MAX = 12;
+export const packFileSchema = z.object({ id, title: z.string(), fileName: z.string(), mimeType: z.string(), sizeBytes: z.number().int(), byName: z.string(), createdAt: isoTime });
+export type PackFile = z.infer<typeof packFileSchema>;
 
 export const unitPackSchema = z.object({
   unit: z.object({
@@ -259,8 +281,12 @@ export const unitPackSchema = z.object({
   /** Fire facilities by floor: component type counts (the client names the types). */
   floors: z.array(z.object({ floor: z.number().int().nullable(), points: z.number().int(), types: z.array(z.object({ componentType: z.number().int(), count: z.number().int() })) })),
   systems: z.array(z.object({ systemType: z.number().int(), count: z.number().int() })),
-  keyParts: z.array(z.object({ id, floor: z.number().int().nullable(), name: z.string(), hazard: z.string() })),
-  visits: z.array(z.object({ id, stationId: id.nullable(), byName: z.string(), visitedAt: isoTime, note: z.string() })),
+  keyParts: z.array(z.object({ id, floor: z.number().int().nullable(), name: z.string(), hazard: z.string(), planPx: planPxSchema.nullable() })),
+  /** Floors of the unit's building with an uploaded plan (GET /api/units/:id/floors/:floor/plan). */
+  floorPlans: z.array(z.object({ floor: z.number().int(), widthPx: z.number().int(), heightPx: z.number().int() })),
+  /** Plans (预案): GET /api/station/units/:id/files/:fileId. */
+  plans: z.array(packFileSchema),
+  visits: z.array(z.object({ id, stationId: id.nullable(), byName: z.string(), visitedAt: isoTime, note: z.string(), photos: z.array(packFileSchema) })),
   visitDue: z.boolean(),
   water: z.array(nearestWaterSourceSchema),
   /** The caller's station → the unit (station accounts). */
