@@ -111,51 +111,12 @@ export function snapshotAlarms(scope: Scope, f: Omit<AlarmFilter, 'states'>, lim
 // Pipeline: raise (insert or repeat) and clear
 
 /**
- * Opens an alarm or folds events into the open one. The partial unique index
- * alarms_one_open_idx arbitrates concurrent inserts: the loser updates instead.
- * `inserted` is true when this statement created the row (xmax = 0 on a fresh tuple).
- */
-export function upsertAlarm(g: RaiseGroup, triggerKind: string | null = null): Query {
-  // trigger_kind: the event kind that opened it (what storms group by). A raise while the
-  // alarm is marked cleared is a flap (the point went back into alarm).
-  return {
-    text: `
-      INSERT INTO alarms (unit_id, point_id, device_id, kind, priority, event_count, first_event_id, last_event_id,
-                          opened_at, last_seen_at, region_adcode, location, trigger_kind)
-      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-             COALESCE($11::int, u.region_adcode),
-             COALESCE((SELECT position FROM points WHERE id = $2), u.point), $12
-        FROM (SELECT 1) one LEFT JOIN units u ON u.id = $1
-      ON CONFLICT (unit_id, (COALESCE(point_id, 0)), kind) WHERE state <> 'closed'
-      DO UPDATE SET event_count = alarms.event_count + EXCLUDED.event_count,
-                    flap_count = alarms.flap_count + CASE WHEN alarms.cleared_at IS NULL THEN 0 ELSE 1 END,
-                    last_event_id = GREATEST(alarms.last_event_id, EXCLUDED.last_event_id),
-                    last_seen_at = GREATEST(alarms.last_seen_at, EXCLUDED.last_seen_at),
-                    device_id = COALESCE(alarms.device_id, EXCLUDED.device_id),
-                    cleared_at = NULL,
-                    version = alarms.version + 1
-      RETURNING id, (xmax = 0) AS inserted`,
-    values: [
-      g.unitId,
-      g.pointId,
-      g.deviceId,
-      g.alarmKind,
-      g.priority,
-      g.eventIds.length,
-      g.firstEventId,
-      g.lastEventId,
-      g.firstSeenAt,
-      g.lastSeenAt,
-      g.regionAdcode,
-      triggerKind,
-    ],
-  };
-}
-
-/**
- * upsertAlarm for many groups in one statement (the pipeline's bulk alarm stage). The
- * groups' keys (unit, point, kind) must be distinct: one statement cannot update a row twice.
- * Returns each row's id, whether it was inserted, and its key to match it to its group.
+ * Opens alarms or folds events into the open ones, for many raise groups in one statement (the
+ * pipeline's bulk alarm stage). The partial unique index alarms_one_open_idx arbitrates
+ * concurrent inserts: the loser updates instead. trigger_kind is the event kind that opened the
+ * alarm (what storms group by); a raise while the alarm is marked cleared is a flap. The groups'
+ * keys (unit, point, kind) must be distinct: one statement cannot update a row twice. Returns
+ * each row's id, whether it was inserted, and its key to match it to its group.
  */
 export function upsertAlarms(rows: ReadonlyArray<{ group: RaiseGroup; triggerKind: string | null }>): Query {
   const col = <T>(f: (r: { group: RaiseGroup; triggerKind: string | null }) => T) => rows.map(f);
@@ -208,8 +169,10 @@ export function linkEventPairs(alarmIds: readonly number[], eventIds: readonly n
 }
 
 /**
- * clearAlarms for many clearings in one statement. The clearings must name distinct units
- * (no alarm matched twice). Each returned row carries the clearing's event id and its index.
+ * Marks the alarms matching many clearings cleared, in one statement; closes those whose
+ * kind:stage pair is in the clearing's closeIn, unless they flapped `flapHoldAt` times or more
+ * (a flapping point stays one open alarm until an operator closes it). The clearings must name
+ * distinct units (no alarm matched twice). Each returned row carries the clearing's event id and its index.
  */
 export function clearAlarmsMany(clears: readonly ClearAction[], flapHoldAt = Number.MAX_SAFE_INTEGER): Query {
   const pairs = (c: ClearAction) => Object.entries(c.closeIn).flatMap(([kind, states]) => (states ?? []).map((s) => `${kind}:${s}`)).join(',');
@@ -259,39 +222,6 @@ export function auditSystemRows(action: string, alarmIds: readonly number[], aft
     text: `INSERT INTO audit_log (actor_id, actor_name, ip, action, entity, entity_id, before, after)
            SELECT NULL, 'system', NULL, $1, 'alarm', a::text, NULL, x FROM unnest($2::bigint[], $3::jsonb[]) AS r(a, x)`,
     values: [action, alarmIds, afters.map((a) => JSON.stringify(a))],
-  };
-}
-
-export function linkEvents(alarmId: number, eventIds: number[]): Query {
-  return {
-    text: `INSERT INTO alarm_events (alarm_id, event_id) SELECT $1, e FROM unnest($2::bigint[]) e ON CONFLICT DO NOTHING`,
-    values: [alarmId, eventIds],
-  };
-}
-
-/**
- * Marks matching alarms cleared; closes those whose kind:stage pair is in closeIn, unless they
- * flapped `flapHoldAt` times or more (a flapping point stays one open alarm until an operator closes it).
- */
-export function clearAlarms(c: ClearAction, flapHoldAt = Number.MAX_SAFE_INTEGER): Query {
-  const closePairs = Object.entries(c.closeIn).flatMap(([kind, states]) => (states ?? []).map((s) => `${kind}:${s}`));
-  return {
-    text: `
-      WITH target AS (
-        SELECT id, state AS old_state FROM alarms
-         WHERE unit_id = $1 AND kind = ANY($2::text[]) AND state <> 'closed'
-           AND ($3 = 'unit' OR COALESCE(point_id, 0) = COALESCE($4::bigint, 0))
-         ORDER BY id FOR UPDATE)
-      UPDATE alarms a SET
-        cleared_at = COALESCE(a.cleared_at, $5::timestamptz),
-        state = CASE WHEN (a.kind || ':' || a.stage) = ANY($6::text[]) AND a.flap_count < $8 THEN 'closed' ELSE a.state END,
-        stage = CASE WHEN (a.kind || ':' || a.stage) = ANY($6::text[]) AND a.flap_count < $8 THEN 'closed' ELSE a.stage END,
-        closed_at = CASE WHEN (a.kind || ':' || a.stage) = ANY($6::text[]) AND a.flap_count < $8 THEN $5::timestamptz ELSE a.closed_at END,
-        last_event_id = GREATEST(a.last_event_id, $7),
-        version = a.version + 1
-      FROM target t WHERE a.id = t.id
-      RETURNING a.id, a.state = 'closed' AS closed, a.unit_id, a.point_id, a.kind, a.trigger_kind`,
-    values: [c.unitId, c.alarmKinds, c.match, c.pointId, c.at, closePairs, c.eventId, Math.min(flapHoldAt, 2_147_483_647)],
   };
 }
 
