@@ -5,7 +5,9 @@
 // SIGKILLed mid-way and its devices reconnect through the balancer to the other. Then:
 // every confirmed frame is stored exactly once, each point has one fire alarm counting
 // each of its fire events once, and a WebSocket client moved from one api node to the
-// other has every stream message, in order, exactly as a client that stayed.
+// other has every stream message, in order, exactly as a client that stayed. Later the
+// worker is SIGKILLed mid-batch and another started (JetStream redelivers what the dead
+// one had not acked), and finally every event is published again: nothing counts twice.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,8 +18,10 @@ import { createTestDatabase, type TestDatabase } from '@firelink/common/testing'
 import type { ServerMessage } from '@firelink/common';
 import { SimulatedUitd, type PointRef } from '@firelink/ingest';
 import { REPO_ROOT } from '../db/environment.ts';
-import { createSession, seedPlace, TestClient } from '../live/test-support.ts';
-import { deleteStream } from './jetstream-bus.ts';
+import { createSession, insertEvents, seedPlace, TestClient } from '../live/test-support.ts';
+import { eventFromRow } from './event-row.ts';
+import { deleteStream, JetStreamBus } from './jetstream-bus.ts';
+import { createLogger } from '../logger.ts';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const BIN = join(REPO_ROOT, 'backend', 'bin', 'firelink.mjs');
@@ -190,7 +194,16 @@ describe('scale-out: 2 ingest + 2 api + 1 worker on NATS JetStream', { skip }, (
     // The WebSocket client moves from api A to api B, resuming from its last id.
     const lastSeen = moved.lastId();
     await moved.close();
-    for (let r = half + 1; r < rounds; r++) await sendRound(r);
+    const workerKillAt = rounds - 4;
+    for (let r = half + 1; r < workerKillAt; r++) await sendRound(r);
+    // The worker dies with a batch in hand; another starts while the devices go on sending.
+    const worker = nodes.find((n) => n.role === 'worker')!;
+    const late = (async () => {
+      for (let r = workerKillAt; r < rounds; r++) await sendRound(r);
+    })();
+    await new Promise((r) => setTimeout(r, 30));
+    worker.child.kill('SIGKILL');
+    await Promise.all([late, startNode('worker')]);
     const back = await TestClient.connect(`ws://127.0.0.1:${apiB!.http}/ws`, token);
     back.send({ type: 'subscribe', filters: {}, resumeFrom: lastSeen });
     const sub = await back.waitFor((m) => m.type === 'subscribed');
@@ -238,8 +251,43 @@ describe('scale-out: 2 ingest + 2 api + 1 worker on NATS JetStream', { skip }, (
     const table = (await db.pool.query(`SELECT id FROM stream_log WHERE id > $1 ORDER BY id`, [startId])).rows.map((r) => Number(r.id));
     assert.deepEqual(steadyIds, table, 'the client that stayed on api B has every stream message in order');
     assert.deepEqual(movedIds, table, 'the client moved from api A to api B has every stream message in order');
-    const opened = [...deltas(moved), ...deltas(back)].filter((m) => m.type === 'alarm_opened');
-    assert.equal(opened.length, DEVICES * 3, 'one alarm_opened per point');
+    const opened = [...deltas(moved), ...deltas(back)].flatMap((m) => (m.type === 'alarm_opened' ? [`${m.alarm.kind}:${m.alarm.id}`] : []));
+    assert.equal(new Set(opened).size, opened.length, `one alarm_opened per alarm: ${opened.join(' ')}`);
+    assert.equal(opened.length, DEVICES * 3, `one alarm_opened per point: ${opened.join(' ')}`);
+
+    // Every event published once more (a replayed stream, a publisher that retried): the
+    // worker drops them all — no new stream message, no alarm counts twice.
+    const bus = await JetStreamBus.connect({ url: NATS_URL, stream, name: 'cluster-test', logger: createLogger('silent') });
+    try {
+      const all = (await db.pool.query(`SELECT * FROM events ORDER BY id`)).rows.map(eventFromRow);
+      await bus.publish(all);
+      const drained = Date.now() + 20_000;
+      while (Date.now() < drained && (await bus.backlog()) > 0) await new Promise((r) => setTimeout(r, 200));
+      assert.equal(await bus.backlog(), 0, 'the worker acked the replayed events');
+    } finally {
+      await bus.close();
+    }
+    const after = await db.pool.query(
+      `SELECT (SELECT max(id) FROM stream_log)::bigint AS head, (SELECT sum(event_count) FROM alarms WHERE kind = 'fire')::int AS fires,
+              (SELECT count(*) FROM alarm_events)::int AS links, (SELECT count(*) FROM alarms)::int AS alarms`,
+    );
+    assert.deepEqual(
+      { head: Number(after.rows[0].head), fires: after.rows[0].fires, links: after.rows[0].links, alarms: after.rows[0].alarms },
+      { head, fires: DEVICES * 3 * FIRES_PER_POINT, links: DEVICES * 3 * 2 * FIRES_PER_POINT, alarms: DEVICES * 3 },
+      'a replayed event changes nothing',
+    );
+
+    // An event committed by an ingest node that died before publishing it: the worker's
+    // catch-up sweep finds it (CLUSTER_SWEEP_GRACE_S=3 here) and it reaches the alarms and the stream.
+    const u0 = place.units[0]!;
+    const [orphan] = await insertEvents(db.pool, [{ kind: 'fault', unit: u0, point: u0.pointIds[0], description: 'committed, never published' }]);
+    const seen = await steady.waitFor((m) => m.type === 'event' && m.event.id === orphan!.id, 20_000);
+    assert.ok(seen.type === 'event');
+    // The alarm stage follows the stream stage.
+    const alarmed = await steady.waitFor((m) => m.type === 'alarm_opened' && m.alarm.kind === 'fault' && m.alarm.pointId === u0.pointIds[0], 10_000);
+    assert.ok(alarmed.type === 'alarm_opened');
+    const fault = await db.pool.query(`SELECT a.id FROM alarms a JOIN alarm_events ae ON ae.alarm_id = a.id WHERE ae.event_id = $1`, [orphan!.id]);
+    assert.deepEqual(fault.rows.map((r) => Number(r.id)), [alarmed.alarm.id], 'the swept event opened its alarm');
 
     process.stderr.write(`[cluster test] 5 nodes up in ${startedS.toFixed(1)} s; ${confirmed.length} frames confirmed, ${table.length} stream messages\n`);
     for (const s of sims) s.close();

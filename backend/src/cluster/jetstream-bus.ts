@@ -195,6 +195,13 @@ export class JetStreamBus implements EventBus {
     }
   }
 
+  /** Messages the shared consumer has not had acked yet (pending + delivered, unacked); 0 when workers are idle. */
+  async backlog(durable = 'workers'): Promise<number> {
+    const jsm = await this.nc.jetstreamManager();
+    const i = await jsm.consumers.info(this.stream, durable);
+    return i.num_pending + i.num_ack_pending;
+  }
+
   async close(): Promise<void> {
     this.messages?.stop();
     await this.consuming?.catch(() => {});
