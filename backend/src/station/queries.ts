@@ -156,7 +156,73 @@ export function systemsQuery(unitId: number): Query {
 }
 
 export function keyPartsQuery(unitId: number): Query {
-  return { text: `SELECT id, floor, name, hazard FROM unit_key_parts WHERE unit_id = $1 ORDER BY floor NULLS LAST, id`, values: [unitId] };
+  return { text: `SELECT id, floor, name, hazard, plan_x_px, plan_y_px FROM unit_key_parts WHERE unit_id = $1 ORDER BY floor NULLS LAST, id`, values: [unitId] };
+}
+
+export function keyPartQuery(unitId: number, partId: number): Query {
+  return { text: `SELECT id, floor, name, hazard, plan_x_px, plan_y_px FROM unit_key_parts WHERE unit_id = $1 AND id = $2`, values: [unitId, partId] };
+}
+
+export function updateKeyPartQuery(partId: number, v: { floor: number | null; name: string; hazard: string; planPx: [number, number] | null }): Query {
+  return {
+    text: `UPDATE unit_key_parts SET floor = $2, name = $3, hazard = $4, plan_x_px = $5, plan_y_px = $6, updated_at = now()
+           WHERE id = $1 RETURNING id, floor, name, hazard, plan_x_px, plan_y_px`,
+    values: [partId, v.floor, v.name, v.hazard, v.planPx?.[0] ?? null, v.planPx?.[1] ?? null],
+  };
+}
+
+export function deleteKeyPartQuery(unitId: number, partId: number): Query {
+  return { text: `DELETE FROM unit_key_parts WHERE unit_id = $1 AND id = $2 RETURNING id, floor, name`, values: [unitId, partId] };
+}
+
+/** Plan sizes of the unit's building's floors that have an image. */
+export function floorPlanSizesQuery(unitId: number): Query {
+  return {
+    text: `SELECT fp.floor, fp.width_px, fp.height_px FROM units u JOIN floor_plans fp ON fp.building_id = u.building_id
+           WHERE u.id = $1 AND fp.image IS NOT NULL AND fp.width_px IS NOT NULL ORDER BY fp.floor`,
+    values: [unitId],
+  };
+}
+
+// ---- pack files: plans (预案) and visit photos ----
+
+const FILE_COLUMNS = `f.id, f.kind, f.visit_id, f.title, f.file_name, f.mime_type, f.size_bytes, f.by_name, f.by_user, f.station_id, f.created_at`;
+
+export function unitFilesQuery(unitId: number): Query {
+  return { text: `SELECT ${FILE_COLUMNS} FROM unit_files f WHERE f.unit_id = $1 ORDER BY f.created_at DESC, f.id DESC`, values: [unitId] };
+}
+
+export function fileContentQuery(unitId: number, fileId: number): Query {
+  return { text: `SELECT ${FILE_COLUMNS}, f.content FROM unit_files f WHERE f.unit_id = $1 AND f.id = $2`, values: [unitId, fileId] };
+}
+
+/** Files of the kind already kept for the unit (plans) or the visit (photos); locks the unit's row so that two uploads count in turn. */
+export function countFilesQuery(unitId: number, kind: 'plan' | 'visit_photo', visitId: number | null): Query {
+  return {
+    text: `SELECT (SELECT count(*)::int FROM unit_files WHERE unit_id = $1 AND kind = $2 AND ($3::bigint IS NULL OR visit_id = $3)) AS n
+           FROM units WHERE id = $1 FOR UPDATE`,
+    values: [unitId, kind, visitId],
+  };
+}
+
+export function insertFileQuery(v: {
+  unitId: number; kind: 'plan' | 'visit_photo'; visitId: number | null; title: string; fileName: string; mime: string; content: Buffer;
+  stationId: number | null; byUser: number | null; byName: string;
+}): Query {
+  return {
+    text: `INSERT INTO unit_files (unit_id, kind, visit_id, title, file_name, mime_type, size_bytes, content, station_id, by_user, by_name)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           RETURNING id, kind, visit_id, title, file_name, mime_type, size_bytes, by_name, by_user, station_id, created_at`,
+    values: [v.unitId, v.kind, v.visitId, v.title, v.fileName, v.mime, v.content.length, v.content, v.stationId, v.byUser, v.byName],
+  };
+}
+
+export function deleteFileQuery(unitId: number, fileId: number): Query {
+  return { text: `DELETE FROM unit_files WHERE unit_id = $1 AND id = $2 RETURNING id, kind, title, file_name`, values: [unitId, fileId] };
+}
+
+export function visitOfUnitQuery(unitId: number, visitId: number): Query {
+  return { text: `SELECT id, station_id, by_user FROM unit_visits WHERE unit_id = $1 AND id = $2`, values: [unitId, visitId] };
 }
 
 export function visitsQuery(unitId: number): Query {
@@ -176,11 +242,11 @@ export function insertVisitQuery(v: { unitId: number; stationId: number | null; 
   };
 }
 
-export function insertKeyPartQuery(v: { unitId: number; floor: number | null; name: string; hazard: string; byUser: number | null }): Query {
+export function insertKeyPartQuery(v: { unitId: number; floor: number | null; name: string; hazard: string; planPx: [number, number] | null; byUser: number | null }): Query {
   return {
-    text: `INSERT INTO unit_key_parts (unit_id, floor, name, hazard, created_by) VALUES ($1, $2, $3, $4, $5)
-           RETURNING id, unit_id, floor, name, hazard`,
-    values: [v.unitId, v.floor, v.name, v.hazard, v.byUser],
+    text: `INSERT INTO unit_key_parts (unit_id, floor, name, hazard, plan_x_px, plan_y_px, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
+           RETURNING id, unit_id, floor, name, hazard, plan_x_px, plan_y_px`,
+    values: [v.unitId, v.floor, v.name, v.hazard, v.planPx?.[0] ?? null, v.planPx?.[1] ?? null, v.byUser],
   };
 }
 

@@ -5,6 +5,13 @@
 import express, { type Request, type Router } from 'express';
 import {
   ORDER_LIST_MAX,
+  PACK_PHOTO_MAX_BYTES,
+  PACK_PHOTO_TYPES,
+  PACK_PHOTOS_PER_VISIT_MAX,
+  PACK_PLAN_MAX_BYTES,
+  PACK_PLAN_TYPES,
+  PACK_PLANS_PER_UNIT_MAX,
+  keyPartPatchSchema,
   TRAVEL_REFERENCE_S,
   TURNOUT_REFERENCE_S,
   keyPartBodySchema,
@@ -13,6 +20,7 @@ import {
   visitBodySchema,
   type Role,
 } from '@firelink/common';
+import type pg from 'pg';
 import { z } from 'zod';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole } from '../auth/principal.ts';
@@ -21,8 +29,9 @@ import { withTransaction, type Pool } from '../db/pool.ts';
 import { reportProgress } from '../dispatch/progress.ts';
 import { suggestStations } from '../dispatch/suggest.ts';
 import { idParam } from '../http/params.ts';
-import { forbidden, notFound } from '../kernel/errors.ts';
+import { badRequest, conflict, forbidden, notFound } from '../kernel/errors.ts';
 import { nearestWaterSources } from '../water/nearest.ts';
+import { checkUpload, cleanFileName, contentDisposition } from './files.ts';
 import { toOrder, toOrderSummary, toStationState } from './orders.ts';
 import * as Q from './queries.ts';
 import { viewerOf } from './stream.ts';
@@ -62,6 +71,29 @@ function summary(values: number[], reference: number) {
     samples: values.slice(-200).map((v) => Math.round(v * 10) / 10),
   };
 }
+
+const fileQuery = z.object({
+  title: z.string().trim().max(200, 'title: at most 200 characters').optional(),
+  name: z.string().max(300).optional(),
+});
+const mb = (n: number) => `${Math.round(n / 1024 / 1024)}mb`;
+
+const keyPartOut = (k: Record<string, unknown>) => ({
+  id: Number(k.id),
+  floor: k.floor as number | null,
+  name: k.name as string,
+  hazard: k.hazard as string,
+  planPx: k.plan_x_px == null ? null : ([Number(k.plan_x_px), Number(k.plan_y_px)] as [number, number]),
+});
+const fileOut = (f: Record<string, unknown>) => ({
+  id: Number(f.id),
+  title: f.title as string,
+  fileName: f.file_name as string,
+  mimeType: f.mime_type as string,
+  sizeBytes: Number(f.size_bytes),
+  byName: f.by_name as string,
+  createdAt: new Date(f.created_at as string).toISOString(),
+});
 
 async function viewer(pool: Pool, p: Principal): Promise<Q.OrderViewer> {
   const v = await viewerOf(pool, p);
@@ -203,12 +235,21 @@ export function stationRouter(pool: Pool): Router {
     const unitId = idParam.parse(req.params.id);
     const u = await unitInScope(pool, p, unitId);
     const v = await viewer(pool, p);
-    const [floors, systems, parts, visits] = await Promise.all([
+    const [floors, systems, parts, visits, plans, files] = await Promise.all([
       pool.query(Q.pointsByFloorQuery(unitId)),
       pool.query(Q.systemsQuery(unitId)),
       pool.query(Q.keyPartsQuery(unitId)),
       pool.query(Q.visitsQuery(unitId)),
+      pool.query(Q.floorPlanSizesQuery(unitId)),
+      pool.query(Q.unitFilesQuery(unitId)),
     ]);
+    const photos = new Map<number, ReturnType<typeof fileOut>[]>();
+    for (const f of files.rows) {
+      if (f.kind !== 'visit_photo') continue;
+      const list = photos.get(Number(f.visit_id)) ?? [];
+      list.unshift(fileOut(f));
+      photos.set(Number(f.visit_id), list);
+    }
     const byFloor = new Map<number | null, { floor: number | null; points: number; types: Array<{ componentType: number; count: number }> }>();
     for (const f of floors.rows) {
       const e = byFloor.get(f.floor) ?? { floor: f.floor as number | null, points: 0, types: [] as Array<{ componentType: number; count: number }> };
@@ -240,8 +281,17 @@ export function stationRouter(pool: Pool): Router {
       building: u.building_id == null ? null : { id: Number(u.building_id), name: u.building_name ?? null, floorsAbove: u.floors_above, floorsBelow: u.floors_below, heightM: u.height_m ?? null },
       floors: [...byFloor.values()],
       systems: systems.rows.map((s) => ({ systemType: s.system_type, count: s.n })),
-      keyParts: parts.rows.map((k) => ({ id: Number(k.id), floor: k.floor, name: k.name, hazard: k.hazard })),
-      visits: visits.rows.map((x) => ({ id: Number(x.id), stationId: x.station_id == null ? null : Number(x.station_id), byName: x.by_name, visitedAt: new Date(x.visited_at).toISOString(), note: x.note })),
+      keyParts: parts.rows.map(keyPartOut),
+      floorPlans: plans.rows.map((f) => ({ floor: f.floor, widthPx: f.width_px, heightPx: f.height_px })),
+      plans: files.rows.filter((f) => f.kind === 'plan').map(fileOut),
+      visits: visits.rows.map((x) => ({
+        id: Number(x.id),
+        stationId: x.station_id == null ? null : Number(x.station_id),
+        byName: x.by_name,
+        visitedAt: new Date(x.visited_at).toISOString(),
+        note: x.note,
+        photos: photos.get(Number(x.id)) ?? [],
+      })),
       visitDue: !visits.rows.some((x) => x.recent),
       water,
       route,
@@ -260,23 +310,153 @@ export function stationRouter(pool: Pool): Router {
       const name = p.userId == null ? p.username : ((await c.query(Q.displayNameQuery(p.userId))).rows[0]?.display_name ?? p.username);
       const row = (await c.query(Q.insertVisitQuery({ unitId, stationId: v.kind === 'station' ? v.stationId : null, byUser: p.userId, byName: name, visitedAt: b.visitedAt ?? null, note: b.note }))).rows[0];
       await recordAudit(c, { actor: p, ip: req.ip ?? null, action: 'unit.visit', entity: 'unit', entityId: unitId, after: { visitId: Number(row.id), visitedAt: row.visited_at, note: b.note } });
-      return { id: Number(row.id), stationId: row.station_id == null ? null : Number(row.station_id), byName: row.by_name, visitedAt: new Date(row.visited_at).toISOString(), note: row.note };
+      return { id: Number(row.id), stationId: row.station_id == null ? null : Number(row.station_id), byName: row.by_name, visitedAt: new Date(row.visited_at).toISOString(), note: row.note, photos: [] };
     });
     res.status(201).json({ visit });
   });
 
-  /** POST /api/station/units/:id/key-parts {floor?, name, hazard?} — a key part (重点部位). */
+  /**
+   * A key part's marker must sit on an uploaded plan of its floor, inside the image: the
+   * plan of the unit's building for `floor`. Throws a 409 / 400 that says what to do.
+   */
+  async function checkMarker(db: Pool | pg.ClientBase, unitId: number, floor: number | null, planPx: [number, number] | null) {
+    if (!planPx) return;
+    if (floor == null) throw badRequest('planPx: a marker needs the key part\'s floor');
+    const plan = (await db.query(Q.floorPlanSizesQuery(unitId))).rows.find((f) => f.floor === floor);
+    if (!plan) throw conflict(`floor ${floor} has no floor plan: upload one in the unit's onboarding (floor-plan editor) first`);
+    if (planPx[0] > plan.width_px || planPx[1] > plan.height_px) throw badRequest(`planPx: outside the plan of floor ${floor} (${plan.width_px} × ${plan.height_px} px)`);
+  }
+
+  /** POST /api/station/units/:id/key-parts {floor?, name, hazard?, planPx?} — a key part (重点部位), optionally marked on its floor's plan. */
   r.post('/units/:id/key-parts', async (req, res) => {
     const p = requireRole(res, ...FAMILIARISERS);
     const unitId = idParam.parse(req.params.id);
     const b = keyPartBodySchema.parse(req.body);
     await unitInScope(pool, p, unitId);
     const part = await withTransaction(pool, async (c) => {
-      const row = (await c.query(Q.insertKeyPartQuery({ unitId, floor: b.floor ?? null, name: b.name, hazard: b.hazard ?? '', byUser: p.userId }))).rows[0];
-      await recordAudit(c, { actor: p, ip: req.ip ?? null, action: 'unit.key_part', entity: 'unit', entityId: unitId, after: { keyPartId: Number(row.id), floor: row.floor, name: row.name } });
-      return { id: Number(row.id), floor: row.floor, name: row.name, hazard: row.hazard };
+      await checkMarker(c, unitId, b.floor ?? null, b.planPx ?? null);
+      const row = (await c.query(Q.insertKeyPartQuery({ unitId, floor: b.floor ?? null, name: b.name, hazard: b.hazard ?? '', planPx: b.planPx ?? null, byUser: p.userId }))).rows[0];
+      await recordAudit(c, { actor: p, ip: req.ip ?? null, action: 'unit.key_part', entity: 'unit', entityId: unitId, after: { keyPartId: Number(row.id), floor: row.floor, name: row.name, planPx: b.planPx ?? null } });
+      return keyPartOut(row);
     });
     res.status(201).json({ keyPart: part });
+  });
+
+  /** PATCH /api/station/units/:id/key-parts/:partId {floor?, name?, hazard?, planPx?} — edit, move or unmark (planPx null). */
+  r.patch('/units/:id/key-parts/:partId', async (req, res) => {
+    const p = requireRole(res, ...FAMILIARISERS);
+    const unitId = idParam.parse(req.params.id);
+    const partId = idParam.parse(req.params.partId);
+    const b = keyPartPatchSchema.parse(req.body);
+    await unitInScope(pool, p, unitId);
+    const part = await withTransaction(pool, async (c) => {
+      const cur = (await c.query(Q.keyPartQuery(unitId, partId))).rows[0];
+      if (!cur) throw notFound(`key part ${partId} does not exist on unit ${unitId}`);
+      const before = keyPartOut(cur);
+      const floor = b.floor !== undefined ? b.floor : before.floor;
+      // A new floor leaves the old floor's marker behind unless a new one is given.
+      const planPx = b.planPx !== undefined ? b.planPx : b.floor !== undefined && b.floor !== before.floor ? null : before.planPx;
+      await checkMarker(c, unitId, floor, planPx);
+      const row = (await c.query(Q.updateKeyPartQuery(partId, { floor, name: b.name ?? before.name, hazard: b.hazard ?? before.hazard, planPx }))).rows[0];
+      const after = keyPartOut(row);
+      await recordAudit(c, { actor: p, ip: req.ip ?? null, action: 'unit.key_part.update', entity: 'unit', entityId: unitId, before, after });
+      return after;
+    });
+    res.json({ keyPart: part });
+  });
+
+  /** DELETE /api/station/units/:id/key-parts/:partId */
+  r.delete('/units/:id/key-parts/:partId', async (req, res) => {
+    const p = requireRole(res, ...FAMILIARISERS);
+    const unitId = idParam.parse(req.params.id);
+    const partId = idParam.parse(req.params.partId);
+    await unitInScope(pool, p, unitId);
+    await withTransaction(pool, async (c) => {
+      const row = (await c.query(Q.deleteKeyPartQuery(unitId, partId))).rows[0];
+      if (!row) throw notFound(`key part ${partId} does not exist on unit ${unitId}`);
+      await recordAudit(c, { actor: p, ip: req.ip ?? null, action: 'unit.key_part.delete', entity: 'unit', entityId: unitId, before: { keyPartId: partId, floor: row.floor, name: row.name } });
+    });
+    res.status(204).end();
+  });
+
+  /** Stores one pack file after the count check, in one transaction with its audit entry. */
+  async function storeFile(req: Request, p: Principal, unitId: number, kind: 'plan' | 'visit_photo', visitId: number | null, bytes: Buffer, mime: string) {
+    const q = fileQuery.parse(req.query);
+    const v = await viewer(pool, p);
+    const fileName = cleanFileName(q.name, mime);
+    const max = kind === 'plan' ? PACK_PLANS_PER_UNIT_MAX : PACK_PHOTOS_PER_VISIT_MAX;
+    return withTransaction(pool, async (c) => {
+      const n = (await c.query(Q.countFilesQuery(unitId, kind, visitId))).rows[0]?.n ?? 0;
+      if (n >= max) throw conflict(kind === 'plan' ? `the unit keeps at most ${max} plans: delete an old one first` : `a visit keeps at most ${max} photos`);
+      const name = p.userId == null ? p.username : ((await c.query(Q.displayNameQuery(p.userId))).rows[0]?.display_name ?? p.username);
+      const row = (
+        await c.query(
+          Q.insertFileQuery({ unitId, kind, visitId, title: q.title || fileName.replace(/\.[a-z]+$/i, ''), fileName, mime, content: bytes, stationId: v.kind === 'station' ? v.stationId : null, byUser: p.userId, byName: name }),
+        )
+      ).rows[0];
+      await recordAudit(c, { actor: p, ip: req.ip ?? null, action: kind === 'plan' ? 'unit.plan_file' : 'unit.visit_photo', entity: 'unit', entityId: unitId, after: { fileId: Number(row.id), visitId, fileName, mime, bytes: bytes.length } });
+      return fileOut(row);
+    });
+  }
+
+  /** POST /api/station/units/:id/plans?title=&name= — a plan (预案): PDF, PNG, JPEG or WebP body, at most 20 MiB. */
+  r.post('/units/:id/plans', express.raw({ type: () => true, limit: mb(PACK_PLAN_MAX_BYTES) }), async (req, res) => {
+    const p = requireRole(res, ...FAMILIARISERS);
+    const unitId = idParam.parse(req.params.id);
+    await unitInScope(pool, p, unitId);
+    const { bytes, mime } = checkUpload(req.body, req.headers['content-type'], PACK_PLAN_TYPES, 'plan');
+    res.status(201).json({ file: await storeFile(req, p, unitId, 'plan', null, bytes, mime) });
+  });
+
+  /** POST /api/station/units/:id/visits/:visitId/photos?name= — a photo of the visit: PNG, JPEG or WebP, at most 8 MiB. */
+  r.post('/units/:id/visits/:visitId/photos', express.raw({ type: () => true, limit: mb(PACK_PHOTO_MAX_BYTES) }), async (req, res) => {
+    const p = requireRole(res, ...FAMILIARISERS);
+    const unitId = idParam.parse(req.params.id);
+    const visitId = idParam.parse(req.params.visitId);
+    await unitInScope(pool, p, unitId);
+    const visit = (await pool.query(Q.visitOfUnitQuery(unitId, visitId))).rows[0];
+    if (!visit) throw notFound(`visit ${visitId} does not exist on unit ${unitId}`);
+    const v = await viewer(pool, p);
+    // A station adds photos to its own station's visits only.
+    if (v.kind === 'station' && Number(visit.station_id) !== v.stationId) throw forbidden('a station adds photos to its own visits only');
+    const { bytes, mime } = checkUpload(req.body, req.headers['content-type'], PACK_PHOTO_TYPES, 'photo');
+    res.status(201).json({ file: await storeFile(req, p, unitId, 'visit_photo', visitId, bytes, mime) });
+  });
+
+  /** GET /api/station/units/:id/files/:fileId[?download=1] — a plan or photo (images inline, PDF as a download). */
+  r.get('/units/:id/files/:fileId', async (req, res) => {
+    const p = requireRole(res, ...READERS);
+    const unitId = idParam.parse(req.params.id);
+    const fileId = idParam.parse(req.params.fileId);
+    await unitInScope(pool, p, unitId);
+    const f = (await pool.query(Q.fileContentQuery(unitId, fileId))).rows[0];
+    if (!f) throw notFound(`file ${fileId} does not exist on unit ${unitId}`);
+    const inline = String(f.mime_type).startsWith('image/') && req.query.download !== '1';
+    res.set('Content-Type', f.mime_type);
+    res.set('Content-Disposition', contentDisposition(inline ? 'inline' : 'attachment', f.file_name));
+    res.set('Content-Security-Policy', "default-src 'none'");
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.set('Cache-Control', 'private, max-age=300');
+    res.send(f.content);
+  });
+
+  /** DELETE /api/station/units/:id/files/:fileId — its uploader, a supervisor or an administrator. */
+  r.delete('/units/:id/files/:fileId', async (req, res) => {
+    const p = requireRole(res, ...FAMILIARISERS);
+    const unitId = idParam.parse(req.params.id);
+    const fileId = idParam.parse(req.params.fileId);
+    await unitInScope(pool, p, unitId);
+    await withTransaction(pool, async (c) => {
+      const f = (await c.query(Q.fileContentQuery(unitId, fileId))).rows[0];
+      if (!f) throw notFound(`file ${fileId} does not exist on unit ${unitId}`);
+      if (p.role === 'station') {
+        const v = await viewer(pool, p);
+        if (v.kind !== 'station' || Number(f.station_id) !== v.stationId) throw forbidden("a station deletes its own station's files only");
+      }
+      await c.query(Q.deleteFileQuery(unitId, fileId));
+      await recordAudit(c, { actor: p, ip: req.ip ?? null, action: 'unit.file.delete', entity: 'unit', entityId: unitId, before: { fileId, kind: f.kind, fileName: f.file_name, bytes: Number(f.size_bytes) } });
+    });
+    res.status(204).end();
   });
 
   return r;

@@ -84,6 +84,12 @@ describe('station workspace: orders over the station stream, progress, scoping',
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return { status: res.status, body: (await res.json()) as any };
   };
+  /** A raw upload (file bytes as the body). */
+  const upload = async (who: TestUser, path: string, type: string, bytes: Buffer) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { ...who.headers, 'content-type': type }, body: bytes });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: (await res.json().catch(() => null)) as any };
+  };
 
   before(async () => {
     db = await createTestDatabase('station_ws');
@@ -323,5 +329,80 @@ describe('station workspace: orders over the station stream, progress, scoping',
     assert.equal((await call(u.stationB!, 'POST', `/api/water/sources/${first}/status`, { status: 'out_of_service', note: '无水' })).status, 200);
     const after2 = unitPackSchema.parse((await call(u.stationB!, 'GET', `/api/station/units/${eastUnit}/pack`)).body);
     assert.ok(!after2.water.some((w) => w.id === first));
+  });
+
+  it('the pack: key parts marked on the floor plan, plans (预案) and visit photos with type and size limits, scoped', async () => {
+    // The unit's building with a 600 × 400 px plan of floor 2.
+    const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]);
+    const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+    const building = Number(
+      (await db.pool.query(`INSERT INTO buildings (footprint, floors_above) SELECT ST_Multi(ST_Buffer(point::geography, 20)::geometry), 5 FROM units WHERE id = $1 RETURNING id`, [eastUnit])).rows[0].id,
+    );
+    await db.pool.query(`UPDATE units SET building_id = $2 WHERE id = $1`, [eastUnit, building]);
+    await db.pool.query(`INSERT INTO floor_plans (building_id, floor, image, mime_type, width_px, height_px, transform) VALUES ($1, 2, $2, 'image/png', 600, 400, '{1,0,0,1,0,0}')`, [building, PNG]);
+    const pack = async (who = u.stationB!) => unitPackSchema.parse((await call(who, 'GET', `/api/station/units/${eastUnit}/pack`)).body);
+    const files = async () => Number((await db.pool.query(`SELECT count(*) FROM unit_files WHERE unit_id = $1`, [eastUnit])).rows[0].count);
+
+    // Key parts on the plan.
+    const kp = await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/key-parts`, { floor: 2, name: '消防控制室', hazard: '', planPx: [100, 50] });
+    assert.equal(kp.status, 201, JSON.stringify(kp.body));
+    const partId = kp.body.keyPart.id as number;
+    let p1 = await pack();
+    assert.deepEqual(p1.floorPlans, [{ floor: 2, widthPx: 600, heightPx: 400 }]);
+    assert.deepEqual(p1.keyParts.find((k) => k.id === partId)?.planPx, [100, 50]);
+    const noPlan = await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/key-parts`, { floor: 3, name: '库房', planPx: [10, 10] });
+    assert.equal(noPlan.status, 409);
+    assert.match(noPlan.body.message, /floor 3 has no floor plan/);
+    assert.equal((await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/key-parts`, { floor: 2, name: '库房', planPx: [700, 10] })).status, 400, 'outside the image');
+    assert.equal((await call(u.stationB!, 'PATCH', `/api/station/units/${eastUnit}/key-parts/${partId}`, { planPx: [300, 200], hazard: '电气设备' })).status, 200);
+    p1 = await pack();
+    assert.deepEqual(p1.keyParts.find((k) => k.id === partId), { id: partId, floor: 2, name: '消防控制室', hazard: '电气设备', planPx: [300, 200] });
+    assert.equal((await call(u.stationB!, 'PATCH', `/api/station/units/${eastUnit}/key-parts/${partId}`, { planPx: null })).body.keyPart.planPx, null);
+    assert.equal((await call(u.stationA!, 'PATCH', `/api/station/units/${eastUnit}/key-parts/${partId}`, { name: 'x' })).status, 404, 'another area');
+    assert.equal((await fetch(`${base}/api/station/units/${eastUnit}/key-parts/${partId}`, { method: 'DELETE', headers: u.stationB!.headers })).status, 204);
+    assert.ok(!(await pack()).keyParts.some((k) => k.id === partId));
+
+    // Plans: a PDF is stored and comes back byte for byte, as a download with its name.
+    const before = await files();
+    const up = await upload(u.stationB!, `/api/station/units/${eastUnit}/plans?title=${encodeURIComponent('灭火救援预案')}&name=${encodeURIComponent('预案 2026.pdf')}`, 'application/pdf', PDF);
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    assert.equal(up.body.file.fileName, '预案 2026.pdf');
+    const got = await fetch(`${base}/api/station/units/${eastUnit}/files/${up.body.file.id}`, { headers: u.stationB!.headers });
+    assert.equal(got.status, 200);
+    assert.equal(got.headers.get('content-type'), 'application/pdf');
+    assert.match(got.headers.get('content-disposition') ?? '', /^attachment; .*filename\*=UTF-8''%E9%A2%84%E6%A1%88/);
+    assert.ok(Buffer.from(await got.arrayBuffer()).equals(PDF));
+    p1 = await pack();
+    assert.deepEqual(p1.plans.map((f) => [f.title, f.mimeType, f.sizeBytes]), [['灭火救援预案', 'application/pdf', PDF.length]]);
+    // Refused: bytes that are not the declared type, SVG, an unknown type, too large; nothing is stored.
+    assert.equal((await upload(u.stationB!, `/api/station/units/${eastUnit}/plans`, 'application/pdf', Buffer.from('MZ not a pdf'))).status, 400);
+    assert.equal((await upload(u.stationB!, `/api/station/units/${eastUnit}/plans`, 'image/svg+xml', Buffer.from('<svg/>'))).status, 400);
+    assert.equal((await upload(u.stationB!, `/api/station/units/${eastUnit}/plans`, 'application/zip', Buffer.from('PK'))).status, 400);
+    const big = Buffer.concat([PDF, Buffer.alloc(21 * 1024 * 1024)]);
+    assert.equal((await upload(u.stationB!, `/api/station/units/${eastUnit}/plans`, 'application/pdf', big).catch(() => ({ status: 413 }))).status, 413);
+    assert.equal(await files(), before + 1, 'refused uploads store nothing');
+    // Scope: another area's station cannot read, list or add; an analyst cannot read.
+    assert.equal((await fetch(`${base}/api/station/units/${eastUnit}/files/${up.body.file.id}`, { headers: u.stationA!.headers })).status, 404);
+    assert.equal((await fetch(`${base}/api/station/units/${eastUnit}/files/${up.body.file.id}`, { headers: u.analyst!.headers })).status, 403);
+    assert.equal((await upload(u.stationA!, `/api/station/units/${eastUnit}/plans`, 'application/pdf', PDF)).status, 404);
+    assert.equal((await fetch(`${base}/api/station/units/${westUnit}/files/${up.body.file.id}`, { headers: u.stationA!.headers })).status, 404, 'a file id under another unit');
+
+    // Visit photos: on the station's own visit, shown inline; another station's visit is refused.
+    const visit = await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/visits`, { note: '拍照记录消防控制室' });
+    const ph = await upload(u.stationB!, `/api/station/units/${eastUnit}/visits/${visit.body.visit.id}/photos?name=room.png`, 'image/png', PNG);
+    assert.equal(ph.status, 201, JSON.stringify(ph.body));
+    const inline = await fetch(`${base}/api/station/units/${eastUnit}/files/${ph.body.file.id}`, { headers: u.stationB!.headers });
+    assert.equal(inline.headers.get('content-type'), 'image/png');
+    assert.match(inline.headers.get('content-disposition') ?? '', /^inline/);
+    p1 = await pack();
+    assert.deepEqual(p1.visits.find((x) => x.id === visit.body.visit.id)?.photos.map((f) => f.fileName), ['room.png']);
+    assert.equal((await upload(u.stationE!, `/api/station/units/${eastUnit}/visits/${visit.body.visit.id}/photos`, 'image/png', PNG)).status, 403);
+    assert.equal((await upload(u.stationB!, `/api/station/units/${eastUnit}/visits/${visit.body.visit.id}/photos`, 'application/pdf', PDF)).status, 400, 'photos are images');
+    // Deleting: another station may not; the uploader may.
+    assert.equal((await fetch(`${base}/api/station/units/${eastUnit}/files/${up.body.file.id}`, { method: 'DELETE', headers: u.stationE!.headers })).status, 403);
+    assert.equal((await fetch(`${base}/api/station/units/${eastUnit}/files/${up.body.file.id}`, { method: 'DELETE', headers: u.stationB!.headers })).status, 204);
+    assert.deepEqual((await pack()).plans, []);
+    const audit = await db.pool.query(`SELECT action FROM audit_log WHERE entity = 'unit' AND entity_id = $1 AND action LIKE 'unit.%' ORDER BY id`, [String(eastUnit)]);
+    for (const a of ['unit.key_part.update', 'unit.key_part.delete', 'unit.plan_file', 'unit.visit_photo', 'unit.file.delete']) assert.ok(audit.rows.some((r) => r.action === a), a);
   });
 });
