@@ -18,6 +18,7 @@ const BENCHES: Record<string, string> = {
   supervision: 'backend/bench/supervision.ts',
   storm: 'backend/bench/storm.ts',
   water: 'backend/bench/water.ts',
+  station: 'backend/bench/station.ts',
   soak: 'backend/bench/soak.ts',
 };
 
