@@ -17,4 +17,5 @@ export * from './serial-jobs.ts';
 export * from './duty.ts';
 export * from './supervision.ts';
 export * from './supervision-work.ts';
+export * from './supervision-setup.ts';
 export * from './station.ts';

@@ -266,5 +266,7 @@ export const reportDtoSchema = z.object({
   periodEnd: z.string(),
   generatedAt: z.string(),
   content: z.record(z.string(), z.number()),
+  /** Its outbox rows (one per supervisor): notConfigured = closed because no delivery endpoint is set. */
+  delivery: z.object({ sent: z.number().int(), pending: z.number().int(), failed: z.number().int(), notConfigured: z.number().int() }).optional(),
 });
 export type SupervisionReportDto = z.infer<typeof reportDtoSchema>;

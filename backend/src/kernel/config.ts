@@ -149,6 +149,11 @@ export const configSchema = z.object({
   SUPERVISION_TASK_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   // How often the task rules and the escalation sweep run, ms (0 = never).
   SUPERVISION_EVAL_MS: z.coerce.number().int().min(0).default(300_000),
+  // Where scheduled supervision reports are delivered (HTTP POST JSON, e.g. the bureau's
+  // document system); unset = kept for download at /supervise, the outbox row reads "not configured".
+  SUPERVISION_REPORT_URL: z.string().url().optional(),
+  // Bearer token for that endpoint, if it wants one.
+  SUPERVISION_REPORT_TOKEN: z.string().optional(),
 
   // ── Private database cluster (npm start without DATABASE_URL) ──
   // Port of the private PostgreSQL under .data/pg; unset = a free port.

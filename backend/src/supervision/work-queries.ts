@@ -25,23 +25,43 @@ export function replaceBands(bands: Array<{ band: string; uptoPct: number; every
 }
 
 /**
- * Writes the plan rows; next_due is the last inspection plus the band's interval, or today
- * for a unit never inspected.
+ * The whole plan in one statement from the analytics ranking (`ranking`: prioritiesQuery,
+ * its values first): rank within the district (score descending, unit id for ties, as
+ * domain/plan.ts planBands), the band whose range holds 100 × rank / units (the last band
+ * takes the rest), next_due = the last inspection plus the band's interval or today, written
+ * with one INSERT … ON CONFLICT; a unit whose plan did not change is not rewritten. Returns
+ * the units per band. Set-based: the earlier version carried 100,000 ranked rows to Node and
+ * back in 20 chunks with a lookup of the last inspection per row.
  */
-export function upsertPlan(rows: { unitIds: number[]; bands: string[]; everyDays: number[]; scores: number[]; ranks: number[]; totals: number[] }, today: string, nowIso: string): Query {
+export function planFromRanking(ranking: Query, today: string, nowIso: string): Query {
+  const rankingValues = ranking.values ?? [];
+  const n = rankingValues.length;
   return {
-    text: `INSERT INTO supervision_inspection_plan (unit_id, band, every_days, score, rank_in_region, region_units, next_due, generated_at)
-           SELECT x.unit_id, x.band, x.every_days, x.score, x.rank, x.total,
-                  COALESCE((SELECT max(i.inspected_on) FROM supervision_inspections i WHERE i.unit_id = x.unit_id) + x.every_days, $7::date), $8
-           FROM unnest($1::bigint[], $2::text[], $3::int[], $4::float8[], $5::int[], $6::int[]) AS x(unit_id, band, every_days, score, rank, total)
-           ON CONFLICT (unit_id) DO UPDATE SET band = EXCLUDED.band, every_days = EXCLUDED.every_days, score = EXCLUDED.score,
-             rank_in_region = EXCLUDED.rank_in_region, region_units = EXCLUDED.region_units, next_due = EXCLUDED.next_due,
-             generated_at = EXCLUDED.generated_at
-           -- A unit whose plan did not change is not rewritten (a regeneration mostly repeats the plan).
-           WHERE (supervision_inspection_plan.band, supervision_inspection_plan.every_days, supervision_inspection_plan.score,
-                  supervision_inspection_plan.rank_in_region, supervision_inspection_plan.region_units, supervision_inspection_plan.next_due)
-             IS DISTINCT FROM (EXCLUDED.band, EXCLUDED.every_days, EXCLUDED.score, EXCLUDED.rank_in_region, EXCLUDED.region_units, EXCLUDED.next_due)`,
-    values: [rows.unitIds, rows.bands, rows.everyDays, rows.scores, rows.ranks, rows.totals, today, nowIso],
+    text: `WITH ranked AS (${ranking.text}),
+           bands AS (SELECT band, every_days, upto_pct::float8 + 1e-9 AS hi,
+                            COALESCE(lag(upto_pct::float8) OVER (ORDER BY upto_pct) + 1e-9, '-infinity') AS lo,
+                            upto_pct = max(upto_pct) OVER () AS last
+                     FROM supervision_plan_bands),
+           pos AS (SELECT unit_id, score, row_number() OVER (PARTITION BY region_adcode ORDER BY score DESC, unit_id)::int AS rk,
+                          count(*) OVER (PARTITION BY region_adcode)::int AS total
+                   FROM ranked),
+           banded AS (SELECT p.unit_id, p.score, p.rk, p.total, b.band, b.every_days
+                      FROM pos p JOIN bands b ON (100 * p.rk)::float8 / greatest(1, p.total) > b.lo
+                                              AND ((100 * p.rk)::float8 / greatest(1, p.total) <= b.hi OR b.last)),
+           last_inspection AS (SELECT unit_id, max(inspected_on) AS inspected_on FROM supervision_inspections GROUP BY unit_id),
+           written AS (
+             INSERT INTO supervision_inspection_plan (unit_id, band, every_days, score, rank_in_region, region_units, next_due, generated_at)
+             SELECT x.unit_id, x.band, x.every_days, x.score, x.rk, x.total, COALESCE(l.inspected_on + x.every_days, $${n + 1}::date), $${n + 2}::timestamptz
+             FROM banded x LEFT JOIN last_inspection l ON l.unit_id = x.unit_id
+             ON CONFLICT (unit_id) DO UPDATE SET band = EXCLUDED.band, every_days = EXCLUDED.every_days, score = EXCLUDED.score,
+               rank_in_region = EXCLUDED.rank_in_region, region_units = EXCLUDED.region_units, next_due = EXCLUDED.next_due,
+               generated_at = EXCLUDED.generated_at
+             WHERE (supervision_inspection_plan.band, supervision_inspection_plan.every_days, supervision_inspection_plan.score,
+                    supervision_inspection_plan.rank_in_region, supervision_inspection_plan.region_units, supervision_inspection_plan.next_due)
+               IS DISTINCT FROM (EXCLUDED.band, EXCLUDED.every_days, EXCLUDED.score, EXCLUDED.rank_in_region, EXCLUDED.region_units, EXCLUDED.next_due)
+             RETURNING 1)
+           SELECT band, count(*)::int AS units, (SELECT count(*) FROM written)::int AS written FROM banded GROUP BY band`,
+    values: [...rankingValues, today, nowIso],
   };
 }
 
@@ -482,8 +502,15 @@ export function listReports(scope: Scope, f: { period?: string; limit: number })
   }
   values.push(f.limit);
   return {
-    text: `SELECT sr.id, sr.period, sr.region_adcode, r.name AS region_name, sr.period_start::text AS period_start, sr.period_end::text AS period_end, sr.content, sr.generated_at
+    // Delivery: the report's outbox rows (one per supervisor) by state; "not configured" is a
+    // failed row closed by the report sender because no endpoint is set (notifications/report-sender.ts).
+    text: `SELECT sr.id, sr.period, sr.region_adcode, r.name AS region_name, sr.period_start::text AS period_start, sr.period_end::text AS period_end, sr.content, sr.generated_at,
+                  d.sent, d.pending, d.failed, d.not_configured
            FROM supervision_reports sr JOIN regions r ON r.adcode = sr.region_adcode
+           CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE o.status = 'sent')::int AS sent, count(*) FILTER (WHERE o.status = 'pending')::int AS pending,
+                                      count(*) FILTER (WHERE o.status = 'failed' AND o.last_error NOT LIKE 'not configured:%')::int AS failed,
+                                      count(*) FILTER (WHERE o.status = 'failed' AND o.last_error LIKE 'not configured:%')::int AS not_configured
+                               FROM outbox o WHERE o.ref_entity = 'supervision_report' AND o.ref_id = sr.id::text) d
            WHERE ${where.join(' AND ')} ORDER BY sr.period_start DESC, sr.region_adcode LIMIT $${values.length}`,
     values,
   };
@@ -565,6 +592,17 @@ export function assignmentHistory(scope: Scope, limit: number): Query {
              AND ((a.entity = 'unit' AND EXISTS (SELECT 1 FROM units u WHERE u.id = a.entity_id::bigint AND ${unitPred}))
                OR (a.entity = 'region' AND ${regionPred}))
            ORDER BY a.id DESC LIMIT $${values.length}`,
+    values,
+  };
+}
+
+/** One report in the caller's jurisdiction (the download of a kept report). */
+export function reportById(scope: Scope, id: number): Query {
+  const values: unknown[] = [id];
+  const pred = scopePredicate(scope, { region: 'sr.region_adcode' }, values);
+  return {
+    text: `SELECT sr.id, sr.period, sr.region_adcode, r.name AS region_name, sr.period_start::text AS period_start, sr.period_end::text AS period_end, sr.content, sr.generated_at
+           FROM supervision_reports sr JOIN regions r ON r.adcode = sr.region_adcode WHERE sr.id = $1 AND ${pred}`,
     values,
   };
 }

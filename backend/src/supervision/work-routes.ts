@@ -9,7 +9,7 @@
 //   POST /inspections/:id/photos (image body) · GET /inspections/:id/photos/:photoId
 //   GET  /cases?unit=&state= · POST /cases · GET /cases/:id · POST /cases/:id/close
 //   GET  /stats/agencies?kind=maintenance|testing&from=&to= · GET /stats/supervisors?from=&to=
-//   GET  /league · GET /stage-targets · PUT /stage-targets/:adcode (admin)
+//   GET  /league · GET /stage-targets · PUT /stage-targets/:adcode (admin; supervisor in jurisdiction)
 //   GET  /acceptance/evidence?unit=&device=&from=&to= · POST /acceptance · GET /acceptance/:id
 //   GET  /acceptance/:id/print?format=pdf|html · GET /acceptance/:id/export
 //   GET  /reports?period= · POST /reports/run (admin) · GET /monthly-units?month=&region=&format=
@@ -199,7 +199,8 @@ export function supervisionWorkRouter(deps: { pool: Pool; work: SupervisionWork;
     res.json({ items: await work.stageTargets(p) });
   });
   r.put('/stage-targets/:adcode', async (req, res) => {
-    const p = requireRole(res, 'admin');
+    // An admin, or a supervisor for a region of their jurisdiction (checked in setStageTargets).
+    const p = requireRole(res, ...SUPERVISION);
     const adcode = z.coerce.number().int().min(100000).max(999999).parse(req.params.adcode);
     const body = stageTargetsSetSchema.parse(req.body);
     await work.setStageTargets(p, adcode, body.stages, ipOf(req));

@@ -30,7 +30,7 @@ import * as onboardingQ from '../onboarding/queries.ts';
 import { checkAcceptanceSign, signalEvidence, SIGNAL_KINDS } from './domain/acceptance.ts';
 import { judgeStages, leagueRanks, pctOf, stagesFor, type Stage } from './domain/league.ts';
 import { MAX_PHOTOS, MAX_PHOTO_BYTES, sniffPhoto } from './domain/photo.ts';
-import { planBands, sortBands } from './domain/plan.ts';
+import { sortBands } from './domain/plan.ts';
 import * as w from './work-queries.ts';
 import { assertIndependentAcceptance } from '../onboarding/domain/workflow.ts';
 
@@ -88,33 +88,18 @@ export class SupervisionWork {
    */
   async generatePlan(p: Principal, body: { regionAdcode?: number | undefined; windowDays: number }, ip: string | null): Promise<{ units: number; bands: Record<string, number> }> {
     const now = this.opts.now();
-    const ranked = (
-      await this.pool.query(prioritiesQuery({ from: new Date(now.getTime() - body.windowDays * DAY_MS), to: now, scope: p.scope, region: body.regionAdcode ?? null, limit: 1_000_000, disabledDays: this.opts.disabledPointDays }))
-    ).rows.map((r) => ({ unitId: Number(r.unit_id), regionAdcode: num(r.region_adcode), score: Number(r.score) }));
-    const planned = planBands(ranked, await this.bands());
-    const counts: Record<string, number> = {};
-    for (const u of planned) counts[u.band] = (counts[u.band] ?? 0) + 1;
-    await withTransaction(this.pool, async (c) => {
-      for (let i = 0; i < planned.length; i += 5000) {
-        const part = planned.slice(i, i + 5000);
-        await c.query(
-          w.upsertPlan(
-            {
-              unitIds: part.map((u) => u.unitId),
-              bands: part.map((u) => u.band),
-              everyDays: part.map((u) => u.everyDays),
-              scores: part.map((u) => u.score),
-              ranks: part.map((u) => u.rankInRegion),
-              totals: part.map((u) => u.regionUnits),
-            },
-            this.today(),
-            now.toISOString(),
-          ),
-        );
+    const ranking = prioritiesQuery({ from: new Date(now.getTime() - body.windowDays * DAY_MS), to: now, scope: p.scope, region: body.regionAdcode ?? null, limit: 1_000_000, disabledDays: this.opts.disabledPointDays });
+    return withTransaction(this.pool, async (c) => {
+      const rows = (await c.query(w.planFromRanking(ranking, this.today(), now.toISOString()))).rows;
+      const counts: Record<string, number> = {};
+      let units = 0;
+      for (const r of rows) {
+        counts[String(r.band)] = Number(r.units);
+        units += Number(r.units);
       }
-      await recordAudit(c, { actor: p, ip, action: 'supervision.plan_generate', entity: 'supervision_plan', entityId: body.regionAdcode ?? 'scope', after: { ...body, units: planned.length, bands: counts } });
+      await recordAudit(c, { actor: p, ip, action: 'supervision.plan_generate', entity: 'supervision_plan', entityId: body.regionAdcode ?? 'scope', after: { ...body, units, bands: counts } });
+      return { units, bands: counts };
     });
-    return { units: planned.length, bands: counts };
   }
 
   async plan(p: Principal, f: { dueBy?: string | undefined; band?: string | undefined; mine?: boolean; limit: number; offset: number }): Promise<{ total: number; items: PlanRow[] }> {
@@ -452,6 +437,8 @@ export class SupervisionWork {
   }
 
   async setStageTargets(p: Principal, adcode: number, stages: Array<{ metric: string; dueOn: string; targetPct: number }>, ip: string | null): Promise<void> {
+    // A supervisor sets the stages of a region their jurisdiction covers (a district supervisor not the city's).
+    if (p.role !== 'admin' && !scopeAllows(p.scope, { regionAdcode: adcode })) throw notFound(`no region ${adcode} in your jurisdiction`);
     await withTransaction(this.pool, async (c) => {
       const region = (await c.query(w.regionsByCodes([adcode]))).rows[0];
       if (!region) throw notFound(`no region ${adcode}`);
@@ -631,7 +618,24 @@ export class SupervisionWork {
       periodEnd: String(r.period_end),
       generatedAt: iso(r.generated_at),
       content: r.content as Record<string, number>,
+      delivery: { sent: Number(r.sent), pending: Number(r.pending), failed: Number(r.failed), notConfigured: Number(r.not_configured) },
     }));
+  }
+
+  /** One kept report of the caller's jurisdiction (404 otherwise). */
+  async report(p: Principal, id: number) {
+    const r = (await this.pool.query(w.reportById(p.scope, id))).rows[0];
+    if (!r) throw notFound(`no report ${id}`);
+    return {
+      id: Number(r.id),
+      period: r.period as SupervisionReportPeriod,
+      regionAdcode: Number(r.region_adcode),
+      regionName: String(r.region_name),
+      periodStart: String(r.period_start),
+      periodEnd: String(r.period_end),
+      generatedAt: iso(r.generated_at),
+      content: r.content as Record<string, number>,
+    };
   }
 
   /** The per-unit monthly statistics table, headed in Chinese as bureaus lay it out (单位月度统计表). */

@@ -17,6 +17,7 @@ import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';
 import { onboardingFeature } from '../onboarding/feature.ts';
 import { liveFeature, type LiveParts } from '../pipeline/feature.ts';
+import { planBands } from './domain/plan.ts';
 import { supervisionFeature } from './feature.ts';
 import type { SupervisionWork } from './work-service.ts';
 
@@ -179,6 +180,12 @@ describe('supervision: plan, inspections, cases, statistics, acceptance, reports
     // The two high-risk units come next (10 points each).
     assert.deepEqual(plan.filter((r) => r.band === 'medium').map((r) => r.unitId).sort(), xUnits.slice(0, 2).sort());
     assert.ok(plan.every((r) => xUnits.includes(r.unitId) || r.unitId === newUnit));
+    // The plan is one SQL statement now: it bands exactly as the pure reference (domain/plan.ts).
+    const reference = planBands(plan.map((r) => ({ unitId: r.unitId, regionAdcode: r.regionAdcode, score: r.score })), set.body.bands);
+    assert.deepEqual(
+      plan.map((r) => [r.unitId, r.band, r.everyDays, r.rankInRegion, r.regionUnits]).sort((a, b) => Number(a[0]) - Number(b[0])),
+      reference.map((r) => [r.unitId, r.band, r.everyDays, r.rankInRegion, r.regionUnits]).sort((a, b) => Number(a[0]) - Number(b[0])),
+    );
 
     // 鼓楼's supervisor plans 鼓楼 only and sees nothing of 玄武's plan.
     assert.equal((await call(supG, 'POST', '/api/supervision/plan/generate', {})).body.units, 4);
@@ -318,7 +325,8 @@ describe('supervision: plan, inspections, cases, statistics, acceptance, reports
   it('league: several dated stages per metric, overdue stages flagged, the notice denominators; a district sees no city row', async () => {
     const past = daysFrom(today(), -10);
     const future = daysFrom(today(), 100);
-    assert.equal((await call(supX, 'PUT', `/api/supervision/stage-targets/${NANJING}`, { stages: [] })).status, 403);
+    // A district supervisor sets their district's stages, never the city's (outside the jurisdiction: 404).
+    assert.equal((await call(supX, 'PUT', `/api/supervision/stage-targets/${NANJING}`, { stages: [] })).status, 404);
     assert.equal((await call(admin, 'PUT', `/api/supervision/stage-targets/${NANJING}`, { stages: [{ metric: 'high_risk', dueOn: past, targetPct: 40 }, { metric: 'high_risk', dueOn: past, targetPct: 60 }] })).status, 400);
     const put = await call(admin, 'PUT', `/api/supervision/stage-targets/${NANJING}`, {
       stages: [

@@ -1,0 +1,61 @@
+// SQL of the supervision setup screens: testing agencies (who sees and edits which) and the
+// agency that tested a unit.
+import { scopePredicate, type Scope } from '../auth/scope.ts';
+import type { Query } from '../db/pool.ts';
+
+/**
+ * Agencies the caller sees: an admin all; others those registered for every region (NULL)
+ * or in a region that overlaps their jurisdiction (inside it, or a city above their
+ * district). `units` counts the units of the caller's jurisdiction that the agency tested.
+ */
+export function listTestingAgencies(scope: Scope): Query {
+  const values: unknown[] = [];
+  const unitScope = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
+  let visible = 'TRUE';
+  if (scope.kind === 'regions') {
+    const inside = scopePredicate(scope, { region: 'ta.region_adcode' }, values);
+    visible = `(ta.region_adcode IS NULL OR ${inside} OR EXISTS (SELECT 1 FROM unnest($${values.length}::int[]) c
+                 WHERE (c / 100) * 100 = ta.region_adcode OR (c / 10000) * 10000 = ta.region_adcode))`;
+  } else if (scope.kind === 'units') visible = 'ta.region_adcode IS NULL';
+  return {
+    text: `SELECT ta.id, ta.name, ta.license_no, ta.region_adcode, r.name AS region_name, ta.version,
+                  (SELECT count(*) FROM supervision_unit_testing ut JOIN units u ON u.id = ut.unit_id
+                    WHERE ut.testing_agency_id = ta.id AND ${unitScope})::int AS units
+           FROM testing_agencies ta LEFT JOIN regions r ON r.adcode = ta.region_adcode
+           WHERE ${visible}
+           ORDER BY ta.name, ta.id`,
+    values,
+  };
+}
+
+export function insertTestingAgency(a: { name: string; licenseNo: string | null; regionAdcode: number | null; createdBy: number | null }): Query {
+  return {
+    text: `INSERT INTO testing_agencies (name, license_no, region_adcode, created_by) VALUES ($1, $2, $3, $4) RETURNING id`,
+    values: [a.name, a.licenseNo, a.regionAdcode, a.createdBy],
+  };
+}
+
+export function testingAgencyForUpdate(id: number): Query {
+  return { text: `SELECT id, name, license_no, region_adcode, version FROM testing_agencies WHERE id = $1 FOR UPDATE`, values: [id] };
+}
+
+export function updateTestingAgency(id: number, a: { name: string; licenseNo: string | null }): Query {
+  return {
+    text: `UPDATE testing_agencies SET name = $2, license_no = $3, version = version + 1 WHERE id = $1`,
+    values: [id, a.name, a.licenseNo],
+  };
+}
+
+export function unitTestingAgency(unitId: number): Query {
+  return { text: `SELECT testing_agency_id FROM supervision_unit_testing WHERE unit_id = $1`, values: [unitId] };
+}
+
+export function setUnitTestingAgency(unitId: number, agencyId: number | null): Query {
+  return agencyId == null
+    ? { text: `DELETE FROM supervision_unit_testing WHERE unit_id = $1`, values: [unitId] }
+    : {
+        text: `INSERT INTO supervision_unit_testing (unit_id, testing_agency_id) VALUES ($1, $2)
+               ON CONFLICT (unit_id) DO UPDATE SET testing_agency_id = EXCLUDED.testing_agency_id, set_at = now()`,
+        values: [unitId, agencyId],
+      };
+}

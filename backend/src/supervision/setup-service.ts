@@ -1,0 +1,85 @@
+// Supervision setup: testing agencies (消防设施检测机构) registered and edited within the
+// caller's jurisdiction, and the agency that tested a unit. Every write is audited.
+import type { TestingAgency } from '@firelink/common';
+import { recordAudit } from '../audit/audit.ts';
+import { scopeAllows, type Principal } from '../auth/scope.ts';
+import { withTransaction, type Pool } from '../db/pool.ts';
+import { badRequest, conflict, explainDatabaseError, forbidden, notFound } from '../kernel/errors.ts';
+import * as sq from './setup-queries.ts';
+import * as w from './work-queries.ts';
+
+const DUPLICATE = 'a testing agency of that name is already registered: edit that one';
+
+/** An admin edits every agency; a supervisor those registered in a region of their jurisdiction. */
+const mayEdit = (p: Principal, regionAdcode: number | null) => p.role === 'admin' || (p.role === 'supervisor' && regionAdcode != null && scopeAllows(p.scope, { regionAdcode }));
+
+export class SupervisionSetup {
+  constructor(private readonly pool: Pool) {}
+
+  async testingAgencies(p: Principal): Promise<TestingAgency[]> {
+    return (await this.pool.query(sq.listTestingAgencies(p.scope))).rows.map((r) => {
+      const regionAdcode = r.region_adcode == null ? null : Number(r.region_adcode);
+      return {
+        id: Number(r.id),
+        name: String(r.name),
+        licenseNo: r.license_no ?? null,
+        regionAdcode,
+        regionName: r.region_name ?? null,
+        units: Number(r.units),
+        version: Number(r.version),
+        editable: mayEdit(p, regionAdcode),
+      };
+    });
+  }
+
+  async createTestingAgency(p: Principal, b: { name: string; licenseNo?: string | null | undefined; regionAdcode?: number | null | undefined }, ip: string | null): Promise<TestingAgency> {
+    const regionAdcode = b.regionAdcode ?? null;
+    if (p.role !== 'admin') {
+      if (regionAdcode == null) throw badRequest('name the region (regionAdcode) the agency is registered in: one of your jurisdiction');
+      if (!scopeAllows(p.scope, { regionAdcode })) throw notFound(`no region ${regionAdcode} in your jurisdiction`);
+    }
+    const id = await withTransaction(this.pool, async (c) => {
+      if (regionAdcode != null && !(await c.query(w.regionsByCodes([regionAdcode]))).rows[0]) throw notFound(`no region ${regionAdcode}`);
+      let row;
+      try {
+        await c.query('SAVEPOINT agency');
+        row = (await c.query(sq.insertTestingAgency({ name: b.name, licenseNo: b.licenseNo || null, regionAdcode, createdBy: p.userId }))).rows[0];
+      } catch (err) {
+        throw explainDatabaseError(err, { unique: DUPLICATE });
+      }
+      const newId = Number(row.id);
+      await recordAudit(c, { actor: p, ip, action: 'supervision.testing_agency_create', entity: 'testing_agency', entityId: newId, after: { name: b.name, licenseNo: b.licenseNo ?? null, regionAdcode } });
+      return newId;
+    });
+    return (await this.testingAgencies(p)).find((a) => a.id === id)!;
+  }
+
+  async updateTestingAgency(p: Principal, id: number, b: { name: string; licenseNo?: string | null | undefined; version: number }, ip: string | null): Promise<TestingAgency> {
+    await withTransaction(this.pool, async (c) => {
+      const before = (await c.query(sq.testingAgencyForUpdate(id))).rows[0];
+      if (!before || !(await this.testingAgencies(p)).some((a) => a.id === id)) throw notFound(`no testing agency ${id}`);
+      if (!mayEdit(p, before.region_adcode == null ? null : Number(before.region_adcode))) throw forbidden('only an admin, or a supervisor of the region it is registered in, may edit this agency');
+      if (Number(before.version) !== b.version) throw conflict('the agency was changed meanwhile: reload it and edit again', { version: Number(before.version) });
+      try {
+        await c.query('SAVEPOINT agency');
+        await c.query(sq.updateTestingAgency(id, { name: b.name, licenseNo: b.licenseNo || null }));
+      } catch (err) {
+        throw explainDatabaseError(err, { unique: DUPLICATE });
+      }
+      await recordAudit(c, { actor: p, ip, action: 'supervision.testing_agency_update', entity: 'testing_agency', entityId: id, before: { name: before.name, licenseNo: before.license_no }, after: { name: b.name, licenseNo: b.licenseNo ?? null } });
+    });
+    return (await this.testingAgencies(p)).find((a) => a.id === id)!;
+  }
+
+  /** Which agency tested the unit (null clears it); the unit and the agency must be visible to the caller. */
+  async setUnitTestingAgency(p: Principal, unitId: number, agencyId: number | null, ip: string | null): Promise<{ unitId: number; agencyId: number | null }> {
+    if (agencyId != null && !(await this.testingAgencies(p)).some((a) => a.id === agencyId)) throw notFound(`no testing agency ${agencyId}`);
+    await withTransaction(this.pool, async (c) => {
+      if (!(await c.query(w.unitInScope(p.scope, unitId, true))).rows[0]) throw notFound(`no unit ${unitId} in your jurisdiction`);
+      const before = (await c.query(sq.unitTestingAgency(unitId))).rows[0]?.testing_agency_id ?? null;
+      await c.query(sq.setUnitTestingAgency(unitId, agencyId));
+      await recordAudit(c, { actor: p, ip, action: 'supervision.unit_testing_agency', entity: 'unit', entityId: unitId, before: { agencyId: before == null ? null : Number(before) }, after: { agencyId } });
+    });
+    return { unitId, agencyId };
+  }
+}
