@@ -1,4 +1,4 @@
-// Overdue procedure deadlines (issue 17 item 2/3): a host-offline or off-duty alarm past its
+// Overdue procedure deadlines: a host-offline or off-duty alarm past its
 // rectification deadline, or a fault past its repair deadline (故障督办), and still open,
 // gets one reminder per deadline: an SMS to the unit's contacts (fault: also its maintenance
 // agency) through the outbox, a duty alert to the duty chiefs covering the unit, a duty log

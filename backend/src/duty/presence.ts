@@ -1,4 +1,4 @@
-// The presence watch (issue 17 item 4): every DUTY_WATCH_MS it compares the staffed posts
+// The presence watch: every DUTY_WATCH_MS it compares the staffed posts
 // (someone rostered now) with the screens connected to the live stream (desks and walls say
 // which they are when they connect: /ws?view=desk|wall). A post without an operator desk
 // (or, with CENTER_UNATTENDED_WALL, without a wall) for CENTER_UNATTENDED_AFTER_S is

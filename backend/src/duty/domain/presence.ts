@@ -1,4 +1,4 @@
-// "Nobody watching is an alarm" (issue 17 item 4), the pure rule. A staffed post (someone is
+// "Nobody watching is an alarm", the pure rule. A staffed post (someone is
 // rostered now) needs an operator desk connected to the live stream, and a wall display when
 // walls are required. A screen counts for a post when its user's jurisdiction covers the
 // post's region. Absent longer than the threshold → unattended; a screen back → attended.
