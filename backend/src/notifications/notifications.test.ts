@@ -304,7 +304,7 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
       assert.deepEqual(await notifyForEvents(db.pool, [event(40, unitId, 'fault')]), { queued: 0, merged: 0, suppressed: 0 });
     });
 
-    // Bug (API probe, issue 14): every logged-in role read the outbox of its scope with the
+    // Bug (API probe): every logged-in role read the outbox of its scope with the
     // contacts' phone numbers. Now: full for admin, operator, supervisor; masked for
     // maintainers; refused for the rest.
     it('shows phone numbers to the center roles only: masked for maintainers, 403 for the rest', async () => {

@@ -29,7 +29,7 @@ const ruleSchema = z.object({
  * Who reads the SMS outbox with its phone numbers: the administrator, the center's duty
  * operators and the supervisors (the roles that may also retry a message). Maintainers see their
  * units' messages with the numbers masked (delivery state, not the contacts' phones);
- * dispatchers, stations, analysts and unit users get 403 (API probe, issue 14: every
+ * dispatchers, stations, analysts and unit users get 403 (API probe: every
  * logged-in role read every contact's number in its scope).
  */
 export const OUTBOX_READERS: readonly Role[] = ['admin', 'operator', 'supervisor'];
