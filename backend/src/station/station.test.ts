@@ -244,7 +244,7 @@ describe('station workspace: orders over the station stream, progress, scoping',
     assert.equal((await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/visits`, { note: '' })).status, 400);
   });
 
-  // Bug (API probe, issue 14): the list routed every order and looked up its water sources
+  // Bug (API probe): the list routed every order and looked up its water sources
   // (38 s cold for 300 orders) and took limit=1000. It is one query now; the detail routes.
   it('the order list is summaries without route or water, limit at most 200; the detail has both', async () => {
     await db.pool.query(
@@ -280,7 +280,7 @@ describe('station workspace: orders over the station stream, progress, scoping',
     }
   });
 
-  // Bug (issue 20): the hello routed and looked up water for up to 200 open orders when the
+  // Bug: the hello routed and looked up water for up to 200 open orders when the
   // in-process cache was cold (after a restart), holding the station's screen for seconds.
   it('the hello carries open orders as summaries: one query, no routing, even with 200 uncached orders', async () => {
     const fresh = await db.pool.query(

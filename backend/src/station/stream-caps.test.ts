@@ -1,6 +1,6 @@
 // The station stream's connection caps over a real server: per user and per client address,
-// the same settings as /ws (LIVE_MAX_CONNECTIONS_PER_USER, _PER_IP). Bug (API probe,
-// issue 14): /ws/station had no caps; one user could open connections without end.
+// the same settings as /ws (LIVE_MAX_CONNECTIONS_PER_USER, _PER_IP). Bug (API probe):
+// /ws/station had no caps; one user could open connections without end.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';

@@ -62,7 +62,7 @@ export class StationStream {
   /** Notices are handled one at a time, in order. */
   private queue: Promise<void> = Promise.resolve();
 
-  /** Per-user and per-IP connection caps, the same as /ws's (API probe, issue 14: there were none). */
+  /** Per-user and per-IP connection caps, the same as /ws's (API probe: there were none). */
   private readonly caps: ConnectionCaps;
   /** Interval of each socket's session re-check, ms. */
   private readonly recheckMs: number;
