@@ -1,4 +1,4 @@
-// Disabled (屏蔽) points as a risk indicator in the unit view (issue 17 item 1): GET
+// Disabled (屏蔽) points as a risk indicator in the unit view: GET
 // /api/units/:id carries what is disabled now, since when and the hours of the last 30 days,
 // the same facts (disabled_unit_facts) the duty view's list shows. Real HTTP, real PostGIS;
 // the spells are written as the pipeline writes them (the TCP path is in duty/checks.test.ts).
