@@ -27,7 +27,7 @@ const listQuery = z.object({
     .pipe(z.tuple([lon, lat, lon, lat], { message: 'bbox is west,south,east,north in WGS84 degrees' }))
     .optional(),
   status: z.enum(['usable', 'out_of_service', 'under_repair']).optional(),
-  // 50,000 sources were a 12.5 MB answer (API probe, issue 14): pages of at most WATER_LIST_MAX.
+  // 50,000 sources were a 12.5 MB answer (API probe): pages of at most WATER_LIST_MAX.
   limit: z.coerce
     .number()
     .int()

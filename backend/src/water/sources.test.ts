@@ -1,5 +1,5 @@
 // GET /api/water/sources over a real server: pages of at most WATER_LIST_MAX, walked with
-// afterId. Bug (API probe, issue 14): limit=50000 was accepted and answered 12.5 MB at once.
+// afterId. Bug (API probe): limit=50000 was accepted and answered 12.5 MB at once.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WATER_LIST_MAX, waterSourceListSchema } from '@firelink/common';
