@@ -65,7 +65,7 @@ describe('unit finder and unit view in Chromium', { skip, timeout: 480_000 }, ()
       `INSERT INTO alarms (unit_id, point_id, kind, priority, region_adcode) SELECT id, $2, 'fire', 1, region_adcode FROM units WHERE id = $1`,
       [unit.id, pt.id],
     );
-    // Another point of it disabled (屏蔽) 45 days ago, still disabled (issue 17: a risk indicator).
+    // Another point of it disabled (屏蔽) 45 days ago, still disabled (a risk indicator).
     await p.query(
       `INSERT INTO disabled_spells (unit_id, point_id, component_address, since)
        SELECT unit_id, id, component_address, now() - interval '45 days' FROM points WHERE unit_id = $1 AND id <> $2 ORDER BY id LIMIT 1`,

@@ -1,6 +1,6 @@
 // The unit view's disabled (屏蔽) points: how many points and whole systems are disabled now,
 // for how long the longest of them, the disabled hours of the last 30 days and what is
-// disabled (issue 17 item 1: a risk indicator). The figures come with the unit detail
+// disabled (a risk indicator). The figures come with the unit detail
 // (GET /api/units/:id, `disabled`), the same facts the duty view and analytics read.
 import type { UnitDisabled } from '@firelink/common';
 import { defineMessages, formatTime, type Locale } from '../lib/i18n.ts';
