@@ -12,7 +12,7 @@
 // medians, with the conditions that move the figure: CJK fonts installed, the WebGL renderer
 // (SwiftShader or a GPU), load average and CPU steal during each run.
 //
-// Options: --quick | --profile (prints where the page's main thread spends its time) | --runs N | --minutes N | --units N | --rate N (events/s) | --width N --height N
+// Options: --quick | --profile (prints where the page's threads spend their time, and the frame rate with one part of the wall switched off at a time) | --runs N | --minutes N | --units N | --rate N (events/s) | --width N --height N
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { existsSync } from 'node:fs';
@@ -61,6 +61,54 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))] ?? NaN;
 };
 const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
+
+/**
+ * Where the frame time goes, by switching one part of the wall off at a time for a few
+ * seconds and counting frames (rAF) with the stream running: the compositor's cost of a
+ * layer is visible only this way (software WebGL composites every frame with damage on
+ * the CPU, in the GPU process, which the page's own profiler cannot see).
+ */
+async function splitByAblation(page: import('playwright-core').Page): Promise<void> {
+  const PHASE_MS = 6000;
+  const parts: Array<[string, string]> = [
+    ['everything on', ''],
+    ['without pulse markers', '.fl-pulse { display: none !important; }'],
+    ['without the deck.gl canvas', '[data-testid=command-map] canvas:not(.maplibregl-canvas) { visibility: hidden !important; }'],
+    ['without the MapLibre canvas', '.maplibregl-canvas { visibility: hidden !important; }'],
+    ['without ticker, counters, header', '.wall-side, .wall-ticker, .wall-header, .wall-fire { display: none !important; }'],
+    ['map canvases only', '.fl-pulse, .wall-side, .wall-ticker, .wall-header, .wall-fire { display: none !important; }'],
+  ];
+  for (const [name, css] of parts) {
+    const r = (await page.evaluate(`(async () => {
+      const style = document.createElement('style');
+      style.textContent = ${JSON.stringify(css)};
+      document.head.appendChild(style);
+      await new Promise((r) => setTimeout(r, 800));
+      const s = window.__firelinkMap.drawStats;
+      const d0 = { frames: s.frames, totalMs: s.totalMs, mapFrames: s.mapFrames };
+      const frames = [];
+      let last = 0;
+      const t0 = performance.now();
+      await new Promise((done) => {
+        const tick = function (t) {
+          if (last) frames.push(t - last);
+          last = t;
+          if (t - t0 < ${PHASE_MS}) requestAnimationFrame(tick); else done();
+        };
+        requestAnimationFrame(tick);
+      });
+      const secs = (performance.now() - t0) / 1000;
+      style.remove();
+      frames.sort((a, b) => a - b);
+      return { fps: frames.length / secs, p90: frames[Math.floor(frames.length * 0.9)] || 0,
+        deckPerS: (s.frames - d0.frames) / secs, deckMs: s.frames > d0.frames ? (s.totalMs - d0.totalMs) / (s.frames - d0.frames) : 0,
+        mapPerS: (s.mapFrames - d0.mapFrames) / secs };
+    })()`)) as { fps: number; p90: number; deckPerS: number; deckMs: number; mapPerS: number };
+    process.stderr.write(
+      `[bench wall] split ${name.padEnd(34)} ${r.fps.toFixed(1).padStart(5)} fps, p90 frame ${r.p90.toFixed(0).padStart(4)} ms; deck.gl ${r.deckPerS.toFixed(1)} draws/s × ${r.deckMs.toFixed(0)} ms; MapLibre ${r.mapPerS.toFixed(1)} repaints/s\n`,
+    );
+  }
+}
 
 export default async function benchWall(ctx: BenchContext): Promise<void> {
   const { log, args } = ctx;
@@ -277,11 +325,17 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
         const m = perThread.get(t)!;
         m.set(e.name, (m.get(e.name) ?? 0) + e.dur / 1000);
       }
-      for (const [t, m] of perThread) {
-        const top = [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
-        if (top[0] && top[0][1] > 200) log(`trace ${t}: ${top.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} (ms, nested events overlap)`);
+      // Per thread: busy time (top-level tasks) and the named work inside them, in ms per second.
+      const TASKS = new Set(['RunTask', 'ThreadControllerImpl::RunTask', 'ThreadControllerImpl::DoWork']);
+      for (const [t, m] of [...perThread.entries()].sort((a, b) => (b[1].get('RunTask') ?? 0) - (a[1].get('RunTask') ?? 0))) {
+        const busy = m.get('RunTask') ?? 0;
+        const top = [...m.entries()].filter(([k]) => !TASKS.has(k)).sort((a, b) => b[1] - a[1]).slice(0, 7);
+        if (busy > 100 || (top[0] && top[0][1] > 100)) log(`trace ${t}: busy ${(busy / 10).toFixed(0)} ms/s; ${top.map(([k, v]) => `${k} ${(v / 10).toFixed(0)}`).join(', ')} (ms/s, nested events overlap)`);
       }
+      await splitByAblation(page);
     }
+    // The measured run starts after any profiling: its phases switch parts of the page off.
+    await page.evaluate(`(() => { window.__fps.length = 0; })()`);
     log(`running ${minutes} min with ${unitCount} units at ${rate} events/s (warm-up ${warmupMs / 1000} s excluded from the heap baseline) …`);
     await page.waitForTimeout(warmupMs);
     const heap0 = await heapAfterGc();
@@ -292,8 +346,10 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
     const loadOf = measureLoad();
     const t1 = Date.now();
     const samples: Array<{ s: number; heap: number }> = [];
-    while (Date.now() - trafficStart < minutes * 60_000) {
-      await page.waitForTimeout(Math.min(30_000, minutes * 60_000 - (Date.now() - trafficStart)));
+    // Measured: the run's minutes less the warm-up, from here (however long the warm-up's GC took).
+    const measureMs = minutes * 60_000 - warmupMs;
+    while (Date.now() - t1 < measureMs) {
+      await page.waitForTimeout(Math.min(30_000, measureMs - (Date.now() - t1)));
       const h = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
       samples.push({ s: Math.round((Date.now() - trafficStart) / 1000), heap: h.usedSize });
       log(`  t=${samples.at(-1)!.s}s heap ${mb(h.usedSize)} MB, events confirmed ${sent}`);

@@ -5,6 +5,7 @@ import type { Layer, PickingInfo } from '@deck.gl/core';
 import type { AlarmView } from '../model/alarm.ts';
 import type { UnitStore } from '../model/unit-store.ts';
 import { buildLayers } from './layers.ts';
+import { lodLevel } from '../model/unit-lod.ts';
 import type { RegionRate } from '../model/region-rate.ts';
 import { MapController, loadStyle, type LoadedStyle } from './map-controller.ts';
 import { RedrawGate } from '../model/redraw-gate.ts';
@@ -44,6 +45,12 @@ export interface CommandMapProps {
   redrawEveryMs?: number;
   /** A change of this key (e.g. the newest fire's id) redraws at once, whatever redrawEveryMs says. */
   urgentKey?: string | number | null;
+  /**
+   * Units as grid cells below street zoom when there are many (model/unit-lod.ts; fires
+   * always individually). The wall's choice: it is never clicked, and at city zoom 100,000
+   * points cost a software rasteriser more than the rest of the frame.
+   */
+  unitLod?: boolean;
 }
 
 const NO_ALARMS: readonly AlarmView[] = [];
@@ -93,9 +100,13 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
         heat: p.heat,
         extra: p.extra,
         labelAlarms: p.labelAlarms,
+        lodZoom: p.unitLod ? c.zoom : undefined,
       }),
     );
+    drawnLevel.current = p.unitLod ? lodLevel(c.zoom, p.units?.length ?? 0) : -1;
   };
+  /** The level of detail the layers were last built for (-1: full points). */
+  const drawnLevel = useRef(-1);
   const gate = useRef<RedrawGate | null>(null);
   // What the user asked for (a route, a heatmap, a view's own layers) and the urgent key
   // redraw at once; only stream-driven changes (unit colours, alarm dots) wait for the gate.
@@ -129,6 +140,12 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
     });
     ctl.current = c;
     (window as unknown as { __firelinkMap?: MapController }).__firelinkMap = c;
+    // Crossing a level-of-detail zoom (a fly-to to a fire, the flight back) rebuilds the
+    // units layer at once; other zoom changes need no rebuild (deck.gl follows the camera).
+    c.map.on('zoom', () => {
+      const p = propsRef.current;
+      if (p.unitLod && lodLevel(c.zoom, p.units?.length ?? 0) !== drawnLevel.current) drawLayers();
+    });
     c.map.once('load', () => propsRef.current.onReady?.(loaded.fallback));
     render();
     pending.current?.();

@@ -4,9 +4,10 @@ import type { Layer } from '@deck.gl/core';
 import { H3HexagonLayer } from '@deck.gl/geo-layers';
 import { GeoJsonLayer, PathLayer, TextLayer } from '@deck.gl/layers';
 import { LOCAL_IDEOGRAPH_FONT_FAMILY } from './fallback-style.ts';
-import { SHAPE, UNIT_STATE_SHAPES, priorityColor, priorityShape } from '../model/colors.ts';
+import { SHAPE, UNIT_STATE, UNIT_STATE_SHAPES, priorityColor, priorityShape, unitStateColor } from '../model/colors.ts';
 import type { AlarmView } from '../model/alarm.ts';
 import type { UnitStore } from '../model/unit-store.ts';
+import { UnitLod, lodLevel } from '../model/unit-lod.ts';
 import { UnitPointsLayer, type UnitPointsLayerProps } from './unit-points-layer.ts';
 
 
@@ -27,7 +28,15 @@ export interface MapLayerInput {
    * Drawn by deck.gl with the browser's own CJK fonts: no glyph download.
    */
   labelAlarms?: readonly AlarmView[];
+  /**
+   * The map's zoom when the view wants a level of detail for the units (the wall): below
+   * LOD_FULL_ZOOM with many units they are drawn as grid cells (model/unit-lod.ts), fires
+   * individually. Undefined: every unit is its own point at every zoom.
+   */
+  lodZoom?: number;
 }
+
+const UNIT_FIRE_COLOR = unitStateColor(UNIT_STATE.fire);
 
 /** SHAPE code of each UNIT_STATE code. */
 const STATE_SHAPE_CODES = Float32Array.from(UNIT_STATE_SHAPES, (s) => SHAPE[s]);
@@ -63,6 +72,76 @@ function unitsData(u: UnitStore, version: number) {
   };
   unitsCache = { store: u, version, length: u.length, data };
   return data;
+}
+
+let lodCache: { store: UnitStore; positions: Float32Array; length: number; lod: UnitLod } | null = null;
+let lodDataCache: { lod: UnitLod; version: number; level: number; cells: unknown; fires: unknown } | null = null;
+
+/**
+ * The units at city zoom: one point per grid cell (majority state, sized by count, a thin
+ * dark rim so a cell reads as a group), and every unit in the fire state on its own above them.
+ */
+function lodLayers(u: UnitStore, version: number, level: number): Layer[] {
+  if (!lodCache || lodCache.store !== u || lodCache.positions !== u.positions || lodCache.length !== u.length) {
+    lodCache = { store: u, positions: u.positions, length: u.length, lod: new UnitLod(u.positions, u.length) };
+    lodDataCache = null;
+  }
+  const lod = lodCache.lod;
+  lod.update(u.states, version);
+  if (!lodDataCache || lodDataCache.lod !== lod || lodDataCache.version !== version || lodDataCache.level !== level) {
+    const c = lod.cells(level);
+    const fire = lod.fireIndices();
+    const firePositions = new Float32Array(fire.length * 2);
+    const fireRadii = new Float32Array(fire.length);
+    for (let k = 0; k < fire.length; k++) {
+      firePositions[k * 2] = u.positions[fire[k]! * 2]!;
+      firePositions[k * 2 + 1] = u.positions[fire[k]! * 2 + 1]!;
+      fireRadii[k] = u.radii[fire[k]!]!;
+    }
+    const fireColor = UNIT_FIRE_COLOR;
+    lodDataCache = {
+      lod,
+      version,
+      level,
+      cells: {
+        length: c.length,
+        attributes: {
+          getPosition: { value: c.positions, size: 2 },
+          getRadius: { value: c.radii, size: 1 },
+          getFillColor: { value: c.colors, size: 4, normalized: true },
+          getShape: { value: c.shapes, size: 1 },
+        },
+      },
+      fires: {
+        length: fire.length,
+        attributes: {
+          getPosition: { value: firePositions, size: 2 },
+          getRadius: { value: fireRadii, size: 1 },
+          getFillColor: { value: new Uint8Array(fire.length * 4).map((_, k) => fireColor[k % 4]!), size: 4, normalized: true },
+          getShape: { value: new Float32Array(fire.length).fill(SHAPE.circle), size: 1 },
+        },
+      },
+    };
+  }
+  return [
+    new UnitPointsLayer({
+      id: 'units-lod',
+      data: lodDataCache.cells as UnitPointsLayerProps['data'],
+      radiusUnits: 'pixels',
+      lineWidthPixels: 1,
+      lineColor: [10, 16, 28, 200],
+      pickable: false,
+      updateTriggers: { getFillColor: `${version}:${level}`, getShape: `${version}:${level}` },
+    }),
+    new UnitPointsLayer({
+      id: 'units-fire',
+      data: lodDataCache.fires as UnitPointsLayerProps['data'],
+      radiusUnits: 'meters',
+      radiusMinPixels: 2.5,
+      radiusMaxPixels: 14,
+      pickable: true,
+    }),
+  ];
 }
 
 let alarmsCache: { src: readonly AlarmView[]; located: AlarmView[] } | null = null;
@@ -102,7 +181,10 @@ export function buildLayers(i: MapLayerInput): Layer[] {
   // Region fills (connection rate) and 3D buildings are MapLibre layers (map-controller.ts):
   // their tiles are parsed in MapLibre's worker, off the main thread.
 
-  if (i.units && i.units.length > 0) {
+  const level = i.units && i.lodZoom !== undefined ? lodLevel(i.lodZoom, i.units.length) : -1;
+  if (i.units && i.units.length > 0 && level >= 0) {
+    layers.push(...lodLayers(i.units, i.unitsVersion, level));
+  } else if (i.units && i.units.length > 0) {
     const u = i.units;
     layers.push(
       new UnitPointsLayer({

@@ -185,8 +185,13 @@ export class MapController {
       cur?.marker.remove();
       const el = document.createElement('div');
       el.className = `fl-pulse p${a.priority}`;
+
       el.dataset.alarmId = String(a.id);
       const marker = new Marker({ element: el }).setLngLat([a.lonWgs84, a.latWgs84]).addTo(this.map);
+      // Every ring on one phase (the document timeline's): rings that change together damage
+      // the screen in the same frames. The wall steps them (wall.css), so a screen of rings
+      // is composited a few times a second instead of on every frame.
+      for (const anim of el.getAnimations({ subtree: true })) anim.startTime = 0;
       this.pulses.set(a.id, { marker, priority: a.priority, lonLat });
     }
     for (const [id, p] of this.pulses) {

@@ -37,6 +37,13 @@ const MAX_FIRE_LABELS = 30;
  * once, and its pulse marker at once): 100,000 units cost ~150 ms a redraw without a GPU.
  */
 const WALL_REDRAW_EVERY_MS = 1000;
+/**
+ * Counters and ticker take the stream's changes at most this often (a new fire at once; the
+ * clock's tick brings the last change within a second). The stream re-renders the page up to
+ * 5 times a second; every changed text in the side panels is a layout of CJK text and a
+ * repaint the compositor has to blend over the map, on the CPU without a GPU.
+ */
+const PANEL_EVERY_MS = 500;
 /** The demo city (Nanjing) until units are loaded. */
 const DEFAULT_CENTER: [number, number] = [118.78, 32.05];
 
@@ -170,7 +177,28 @@ export function WallView() {
 
   const alarms = state.queue.list();
   const storms = useMemo(() => state.storms(), [state, state.stormsVersion]);
-  const counters = useMemo(() => countAlarms(alarms), [alarms]);
+  const latestFire = useMemo(() => {
+    let best: AlarmView | null = null;
+    for (const a of alarms) {
+      if (a.kind !== 'fire') continue;
+      if (!best || a.openedAt > best.openedAt) best = a;
+    }
+    return best;
+  }, [alarms]);
+  // What the side panels show: the stream's state sampled at most every PANEL_EVERY_MS, at
+  // once for a new fire. Read during render (no extra render, no timer): the clock's
+  // once-a-second render brings a change that came in a quiet spell.
+  const panel = useRef({ at: -Infinity, fire: null as number | null, alarms, tickerVersion: live.tickerVersion, unitsVersion: live.unitsVersion });
+  {
+    const at = performance.now();
+    const p = panel.current;
+    const fire = latestFire?.id ?? null;
+    if ((at - p.at >= PANEL_EVERY_MS || fire !== p.fire) && (p.alarms !== alarms || p.tickerVersion !== live.tickerVersion || p.unitsVersion !== live.unitsVersion)) {
+      panel.current = { at, fire, alarms, tickerVersion: live.tickerVersion, unitsVersion: live.unitsVersion };
+    }
+  }
+  const panelAlarms = panel.current.alarms;
+  const counters = useMemo(() => countAlarms(panelAlarms), [panelAlarms]);
   const unhandled = useMemo(() => unhandledFires(alarms), [alarms]);
   const labelled = useMemo(() => unhandled.slice(0, MAX_FIRE_LABELS), [unhandled]);
 
@@ -182,17 +210,9 @@ export function WallView() {
     const list = unhandledRef.current;
     moveTo(tour.tick(now, list.map((a) => a.id)), list);
   }, [now, tour, moveTo]);
-  const unitCounts = useMemo(() => units.counts(), [units, live.unitsVersion, unitsLoaded]);
+  const unitCounts = useMemo(() => units.counts(), [units, panel.current.unitsVersion, unitsLoaded]);
   const rate = connectionRate(unitCounts.openWithControlRoom, unitCounts.withControlRoom);
-  const ticker = useMemo(() => state.alarmLog.newestFirst(TICKER_ROWS), [state, live.tickerVersion]);
-  const latestFire = useMemo(() => {
-    let best: AlarmView | null = null;
-    for (const a of alarms) {
-      if (a.kind !== 'fire') continue;
-      if (!best || a.openedAt > best.openedAt) best = a;
-    }
-    return best;
-  }, [alarms]);
+  const ticker = useMemo(() => state.alarmLog.newestFirst(TICKER_ROWS), [state, panel.current.tickerVersion]);
 
   const reconnectingFor = Math.max(0, Math.round((now - connection.since) / 1000));
   const down = connection.status === 'reconnecting' || (connection.status === 'connecting' && connection.attempt > 0);
@@ -213,6 +233,7 @@ export function WallView() {
         redrawEveryMs={WALL_REDRAW_EVERY_MS}
         urgentKey={latestFire?.id ?? null}
         labelAlarms={labelled}
+        unitLod
       />
       {down && (
         <div className="banner-reconnecting" role="status" data-testid="reconnecting">
