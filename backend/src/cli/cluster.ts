@@ -5,6 +5,7 @@ import { checkDatabaseUrl, DatabaseUrlError } from '../db/pool.ts';
 import { migrate } from '../db/migrate.ts';
 import { loadConfig } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
+import { NatsUrlError } from '../cluster/jetstream-bus.ts';
 import { loadClusterConfig, startRole, type Role } from '../cluster/roles.ts';
 
 export async function roleCommand(role: Role, _args: string[]): Promise<number> {
@@ -16,7 +17,14 @@ export async function roleCommand(role: Role, _args: string[]): Promise<number> 
   await checkDatabaseUrl(databaseUrl);
   const m = await migrate(databaseUrl);
   const logger = createLogger(config.LOG_LEVEL);
-  const node = await startRole(role, { config, cluster, databaseUrl, logger });
+  let node: Awaited<ReturnType<typeof startRole>>;
+  try {
+    node = await startRole(role, { config, cluster, databaseUrl, logger });
+  } catch (err) {
+    if (!(err instanceof NatsUrlError)) throw err;
+    say(err.message);
+    return 1;
+  }
   // One line a supervisor (or the cluster test) can read: the ports this node listens on.
   say(`${role} node up: pid=${process.pid} http=${node.server.httpPort}${node.tcpPort != null ? ` tcp=${node.tcpPort}` : ''} migration=${m.version} nats=${cluster.NATS_URL} stream=${cluster.NATS_STREAM}`);
   await new Promise<void>((resolve) => {

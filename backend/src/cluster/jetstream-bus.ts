@@ -54,7 +54,13 @@ const MAX_AGE_MS = 24 * 3600_000;
 /** Publishes with the same message id within this window are stored once (publish retried), ms. */
 const DUPLICATE_WINDOW_MS = 120_000;
 
+/** How long a publish waits for JetStream's ack, ms. */
+const PUBLISH_TIMEOUT_MS = 2000;
+
 const codec = JSONCodec<StoredEvent[]>();
+
+/** NATS_URL names no reachable NATS server (the message says which and why). */
+export class NatsUrlError extends Error {}
 
 export class JetStreamBus implements EventBus {
   private handlers: EventHandler[] = [];
@@ -80,7 +86,7 @@ export class JetStreamBus implements EventBus {
     try {
       nc = await connect({ servers: o.url, name: o.name, maxReconnectAttempts: -1 });
     } catch (err) {
-      throw new Error(`NATS_URL: cannot connect to ${o.url} (${(err as Error).message}); start NATS with JetStream (nats-server -js) or fix NATS_URL`, { cause: err });
+      throw new NatsUrlError(`NATS_URL: cannot connect to ${o.url} (${(err as Error).message}); start NATS with JetStream (nats-server -js) or fix NATS_URL`, { cause: err });
     }
     const bus = new JetStreamBus(nc, nc.jetstream(), o);
     const jsm = await nc.jetstreamManager();
@@ -107,7 +113,9 @@ export class JetStreamBus implements EventBus {
     for (let i = 0; i < events.length; i += EVENTS_PER_MESSAGE) {
       const part = events.slice(i, i + EVENTS_PER_MESSAGE);
       // Event ids are unique: a retried publish of the same events is stored once.
-      await this.js.publish(this.subject, codec.encode(part), { msgID: `ev-${part[0]!.id}-${part[part.length - 1]!.id}-${part.length}` });
+      // Bounded: the device was confirmed already, but its next frames wait for this one; a
+      // publish that fails here is logged by the caller and left to the workers' catch-up sweep.
+      await this.js.publish(this.subject, codec.encode(part), { msgID: `ev-${part[0]!.id}-${part[part.length - 1]!.id}-${part.length}`, timeout: PUBLISH_TIMEOUT_MS });
       this.stats.published++;
     }
   }
@@ -202,9 +210,14 @@ export class JetStreamBus implements EventBus {
     return i.num_pending + i.num_ack_pending;
   }
 
-  async close(): Promise<void> {
+  /** Stops pulling; resolves when the batch in hand is acked (the rest is redelivered to other workers). */
+  async stopConsuming(): Promise<void> {
     this.messages?.stop();
     await this.consuming?.catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    await this.stopConsuming();
     await this.nc.drain().catch(() => {});
   }
 }

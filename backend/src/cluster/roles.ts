@@ -43,9 +43,11 @@ import { eventFromRow } from './event-row.ts';
 export const ROLES = ['ingest', 'api', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
 
+const NATS_URL_MISSING = 'set NATS_URL (e.g. nats://127.0.0.1:4222): the ingest, api and worker roles need NATS JetStream';
+
 const clusterSchema = z.object({
   // NATS server(s) with JetStream, e.g. nats://127.0.0.1:4222 (comma-separated for a cluster).
-  NATS_URL: z.string().min(1, 'set NATS_URL (e.g. nats://127.0.0.1:4222): the ingest, api and worker roles need NATS JetStream'),
+  NATS_URL: z.string({ required_error: NATS_URL_MISSING }).min(1, NATS_URL_MISSING),
   // The JetStream stream of committed events (one per deployment; tests use their own).
   NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('FIRELINK_EVENTS'),
   // Stream replicas: 3 on a three-server NATS cluster (survives one NATS server), 1 on one server.
@@ -162,9 +164,11 @@ export async function startRole(
     close: () =>
       (closing ??= (async () => {
         for (const c of cleanup) await c().catch((err) => logger.error({ err }, 'stop failed'));
-        // The consumer stops first: unacked messages go back to the other workers.
-        await bus.close();
+        // The consumer stops first (unacked messages go back to the other workers); the
+        // connection closes last, after the features' final publishes (device health's flush).
+        await bus.stopConsuming();
         await running.close();
+        await bus.close();
       })()),
   };
 }
