@@ -28,7 +28,7 @@ describe('supervise sections in Chromium', { skip, timeout: 300_000 }, () => {
   let stack: Stack;
   let districtA: { adcode: number; name: string };
   let districtB: { adcode: number; name: string };
-  let device: { id: number; unitId: number };
+  let device: { id: number; unitId: number; unitName: string };
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -59,8 +59,8 @@ describe('supervise sections in Chromium', { skip, timeout: 300_000 }, () => {
       [city, day(-30), day(60)],
     );
     // A device of district A whose signals the center received during the last hour (the TCP path is tested in the backend).
-    const d = (await p.query(`SELECT d.id, d.unit_id, d.address FROM devices d JOIN units u ON u.id = d.unit_id WHERE u.region_adcode = $1 ORDER BY d.id LIMIT 1`, [districtA.adcode])).rows[0];
-    device = { id: Number(d.id), unitId: Number(d.unit_id) };
+    const d = (await p.query(`SELECT d.id, d.unit_id, d.address, u.name FROM devices d JOIN units u ON u.id = d.unit_id WHERE u.region_adcode = $1 ORDER BY d.id LIMIT 1`, [districtA.adcode])).rows[0];
+    device = { id: Number(d.id), unitId: Number(d.unit_id), unitName: String(d.name) };
     for (const [i, kind] of ['fire', 'fault', 'supervisory', 'feedback', 'duty_check_answered'].entries()) {
       await p.query(
         `INSERT INTO events (dedupe_key, source, kind, device_id, device_address, unit_id, region_adcode, received_at) VALUES ($1, 'gb26875', $2, $3, $4, $5, $6, now() - $7 * interval '1 minute')`,
@@ -159,8 +159,11 @@ describe('supervise sections in Chromium', { skip, timeout: 300_000 }, () => {
       const page = await browser.newPage();
       await login(page, stack.baseUrl, { username: 'sup_a', password: PASSWORD }, '/supervise');
       await section(page, 'accept', 'sv-accept');
-      await page.fill('[data-testid=sv-accept-unit]', String(device.unitId));
-      await page.fill('[data-testid=sv-accept-device]', String(device.id));
+      // The unit is found by name and its device picked from the list (no ids typed).
+      await page.fill('[data-testid=sv-accept-unit-search]', device.unitName);
+      await page.click(`[data-testid=sv-accept-unit-hit]:has-text("${device.unitName}")`);
+      await page.waitForSelector(`[data-testid=sv-accept-device] option[value="${device.id}"]`, { state: 'attached' });
+      await page.selectOption('[data-testid=sv-accept-device]', String(device.id));
       await page.click('[data-testid=sv-accept-read]');
       await page.waitForSelector('[data-testid=sv-accept-signals]');
       assert.equal((await text(page, '[data-testid=sv-accept-signals]')).match(/✔ 已接收/g)?.length, 5);

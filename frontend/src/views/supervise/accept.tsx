@@ -1,9 +1,12 @@
 // Acceptance (验收记录): the signals the center received from a device in the test window,
 // the inspector's sign-off, and the printable record (PDF) and file export.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ACCEPTANCE_SIGNALS, type AcceptanceEvidence, type AcceptanceRecord } from '@firelink/common';
 import { formatTime, type Locale } from '../../lib/i18n.ts';
 import { acceptanceExportUrl, acceptancePrintUrl, fetchEvidence, signAcceptance } from './work-api.ts';
+import { fetchTestingAgencies, type TestingAgency } from './admin-api.ts';
+import { adm } from './admin-strings.ts';
+import { DevicePicker, UnitPicker, type PickedDevice, type PickedUnit } from './pickers.tsx';
 import { codeName, ws } from './work-strings.ts';
 import { Status, errText, type Msg } from './work-ui.tsx';
 
@@ -12,8 +15,10 @@ const toLocalInput = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().
 const fromLocalInput = (v: string) => new Date(`${v}:00+08:00`).toISOString();
 
 export function AcceptSection({ locale }: { locale: Locale }) {
-  const [unit, setUnit] = useState('');
-  const [device, setDevice] = useState('');
+  const [unit, setUnit] = useState<PickedUnit | null>(null);
+  const [device, setDevice] = useState<PickedDevice | null>(null);
+  const [agencies, setAgencies] = useState<TestingAgency[]>([]);
+  const [agencyId, setAgencyId] = useState('');
   const [from, setFrom] = useState(toLocalInput(Date.now() - 2 * 3_600_000));
   const [to, setTo] = useState(toLocalInput(Date.now()));
   const [ev, setEv] = useState<AcceptanceEvidence | null>(null);
@@ -24,11 +29,21 @@ export function AcceptSection({ locale }: { locale: Locale }) {
   const [msg, setMsg] = useState<Msg>(null);
   const [busy, setBusy] = useState(false);
 
+  useEffect(() => {
+    fetchTestingAgencies().then((r) => setAgencies(r.items), () => setAgencies([]));
+  }, []);
+  // A new unit or device is a new record: the evidence read for the previous one goes.
+  useEffect(() => {
+    setEv(null);
+    setRecord(null);
+  }, [unit?.id, device?.id]);
+
   const read = async () => {
+    if (!unit || !device) return;
     setMsg(null);
     setRecord(null);
     try {
-      const e = await fetchEvidence(Number(unit), Number(device), fromLocalInput(from), fromLocalInput(to));
+      const e = await fetchEvidence(unit.id, device.id, fromLocalInput(from), fromLocalInput(to));
       setEv(e);
       setResult(e.complete ? 'pass' : 'fail');
     } catch (e) {
@@ -41,7 +56,7 @@ export function AcceptSection({ locale }: { locale: Locale }) {
     setBusy(true);
     setMsg(null);
     try {
-      const r = await signAcceptance({ unitId: ev.unitId, deviceId: ev.deviceId, windowFrom: ev.windowFrom, windowTo: ev.windowTo, result, notes: notes.trim(), signature: signature.trim() });
+      const r = await signAcceptance({ unitId: ev.unitId, deviceId: ev.deviceId, windowFrom: ev.windowFrom, windowTo: ev.windowTo, result, notes: notes.trim(), signature: signature.trim(), ...(agencyId ? { testingAgencyId: Number(agencyId) } : {}) });
       setRecord(r);
       setMsg({ ok: true, text: ws(locale, 'signedOk', { result: codeName(locale, 'result', r.result === 'pass' ? 'pass' : 'fail') }) });
     } catch (e) {
@@ -53,16 +68,16 @@ export function AcceptSection({ locale }: { locale: Locale }) {
   const signals = record?.signals ?? ev?.signals;
   return (
     <div className="sv-work" data-testid="sv-accept">
-      <section className="sv-card sv-form">
+      <section className="sv-card sv-form sv-open">
         <h2>{ws(locale, 'acceptTitle')}</h2>
         <div className="sv-form-row">
           <label>
-            {ws(locale, 'unitId')}
-            <input value={unit} onChange={(e) => setUnit(e.target.value.replace(/\D/g, ''))} inputMode="numeric" className="sv-narrow" data-testid="sv-accept-unit" />
+            {adm(locale, 'pickUnit')}
+            <UnitPicker locale={locale} value={unit} onPick={setUnit} testId="sv-accept-unit" />
           </label>
           <label>
-            {ws(locale, 'deviceId')}
-            <input value={device} onChange={(e) => setDevice(e.target.value.replace(/\D/g, ''))} inputMode="numeric" className="sv-narrow" data-testid="sv-accept-device" />
+            {adm(locale, 'pickDevice')}
+            <DevicePicker locale={locale} unitId={unit?.id ?? null} value={device} onPick={setDevice} testId="sv-accept-device" />
           </label>
           <label>
             {ws(locale, 'windowFrom')}
@@ -72,7 +87,7 @@ export function AcceptSection({ locale }: { locale: Locale }) {
             {ws(locale, 'windowTo')}
             <input type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} data-testid="sv-accept-to" />
           </label>
-          <button type="button" className="primary" disabled={!unit || !device} onClick={() => void read()} data-testid="sv-accept-read">
+          <button type="button" className="primary" disabled={!unit || !device} title={!unit || !device ? adm(locale, 'pickUnitFirst') : undefined} onClick={() => void read()} data-testid="sv-accept-read">
             {ws(locale, 'readSignals')}
           </button>
         </div>
@@ -108,6 +123,17 @@ export function AcceptSection({ locale }: { locale: Locale }) {
                   <input type="radio" name="sv-acc-result" checked={result === r} disabled={r === 'pass' && !ev.complete} onChange={() => setResult(r)} /> {codeName(locale, 'result', r)}
                 </label>
               ))}
+              <label>
+                {adm(locale, 'testingAgency')}
+                <select value={agencyId} onChange={(e) => setAgencyId(e.target.value)} data-testid="sv-accept-agency">
+                  <option value="">{adm(locale, 'noTestingAgency')}</option>
+                  {agencies.map((a) => (
+                    <option key={a.id} value={a.id}>
+                      {a.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
               <label>
                 {ws(locale, 'signature')}
                 <input value={signature} onChange={(e) => setSignature(e.target.value)} maxLength={64} data-testid="sv-accept-signature" />

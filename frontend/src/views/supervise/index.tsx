@@ -19,6 +19,8 @@ import { AcceptSection } from './accept.tsx';
 import { AssignSection } from './assign.tsx';
 import { CasesSection, InspectionForm, InspectionsSection, PlanSection, type InspectTarget } from './inspect.tsx';
 import { ReportsSection } from './reports.tsx';
+import { SetupSection } from './setup.tsx';
+import { adm, type AdminKey } from './admin-strings.ts';
 import { StatsSection } from './stats.tsx';
 import { ws, type WorkKey } from './work-strings.ts';
 import './supervise.css';
@@ -132,8 +134,8 @@ function TaskPanel({ id, locale, onChanged }: { id: number; locale: Locale; onCh
   );
 }
 
-type Section = 'tasks' | 'assign' | 'plan' | 'inspections' | 'cases' | 'stats' | 'accept' | 'reports';
-const SECTIONS: Array<[Section, WorkKey]> = [
+type Section = 'tasks' | 'assign' | 'plan' | 'inspections' | 'cases' | 'stats' | 'accept' | 'reports' | 'setup';
+const SECTIONS: Array<[Section, WorkKey | AdminKey]> = [
   ['tasks', 'secTasks'],
   ['assign', 'secAssign'],
   ['plan', 'secPlan'],
@@ -142,6 +144,7 @@ const SECTIONS: Array<[Section, WorkKey]> = [
   ['stats', 'secStats'],
   ['accept', 'secAccept'],
   ['reports', 'secReports'],
+  ['setup', 'secSetup'],
 ];
 
 export default function SuperviseView(_props: { path?: string }) {
@@ -160,7 +163,7 @@ export default function SuperviseView(_props: { path?: string }) {
         <h1>{s(locale, 'title')}</h1>
         {SECTIONS.map(([key, label]) => (
           <button key={key} type="button" role="tab" aria-selected={section === key} className={section === key ? 'active' : ''} onClick={() => go(key)} data-testid={`sv-sec-${key}`}>
-            {ws(locale, label)}
+            {label === 'secSetup' ? adm(locale, label) : ws(locale, label as WorkKey)}
           </button>
         ))}
       </nav>
@@ -185,6 +188,7 @@ export default function SuperviseView(_props: { path?: string }) {
           {section === 'stats' && <StatsSection locale={locale} />}
           {section === 'accept' && <AcceptSection locale={locale} />}
           {section === 'reports' && <ReportsSection locale={locale} />}
+          {section === 'setup' && <SetupSection locale={locale} />}
         </>
       )}
     </div>

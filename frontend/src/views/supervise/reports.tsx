@@ -4,10 +4,23 @@ import { useEffect, useState } from 'react';
 import type { SupervisionReportDto } from '@firelink/common';
 import { formatTime, type Locale } from '../../lib/i18n.ts';
 import { fetchReports, monthlyUrl } from './work-api.ts';
+import { reportDownloadUrl } from './admin-api.ts';
+import { adm } from './admin-strings.ts';
 import { codeName, ws } from './work-strings.ts';
 import { Status, errText, shanghaiToday, type Msg } from './work-ui.tsx';
 
 const FIGURES = ['units', 'open_units', 'tasks_created', 'tasks_closed', 'tasks_overdue', 'inspections', 'rectify_orders', 'cases_opened', 'false_alarms', 'fault_events'] as const;
+
+/** Where the report's notices stand: sent, pending, failed, or not sent because no endpoint is configured. */
+function DeliveryText({ locale, d }: { locale: Locale; d: SupervisionReportDto['delivery'] }) {
+  if (!d) return <>—</>;
+  const parts: string[] = [];
+  if (d.notConfigured > 0) parts.push(adm(locale, 'delivery_not_configured'));
+  if (d.sent > 0) parts.push(adm(locale, 'delivery_sent', { n: d.sent }));
+  if (d.pending > 0) parts.push(adm(locale, 'delivery_pending', { n: d.pending }));
+  if (d.failed > 0) parts.push(adm(locale, 'delivery_failed', { n: d.failed }));
+  return <span className={d.failed > 0 || d.notConfigured > 0 ? 'sv-overdue' : ''}>{parts.length ? parts.join(' · ') : '—'}</span>;
+}
 
 export function ReportsSection({ locale }: { locale: Locale }) {
   const [period, setPeriod] = useState('');
@@ -54,6 +67,8 @@ export function ReportsSection({ locale }: { locale: Locale }) {
                   </th>
                 ))}
                 <th>{ws(locale, 'generatedAt')}</th>
+                <th>{adm(locale, 'delivery')}</th>
+                <th />
               </tr>
             </thead>
             <tbody>
@@ -68,6 +83,14 @@ export function ReportsSection({ locale }: { locale: Locale }) {
                     </td>
                   ))}
                   <td className="sv-time">{formatTime(r.generatedAt, locale, 'minute')}</td>
+                  <td className="sv-delivery" data-testid="sv-report-delivery">
+                    <DeliveryText locale={locale} d={r.delivery} />
+                  </td>
+                  <td>
+                    <a href={reportDownloadUrl(r.id, 'xlsx')} data-testid="sv-report-download">
+                      {adm(locale, 'download')}
+                    </a>
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -84,7 +84,7 @@ export const fetchAgencyStats = (kind: 'maintenance' | 'testing') => api(`${B}/s
 
 export const fetchEvidence = (unit: number, device: number, from: string, to: string) =>
   api(`${B}/acceptance/evidence?unit=${unit}&device=${device}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, acceptanceEvidenceSchema);
-export const signAcceptance = (b: { unitId: number; deviceId: number; windowFrom: string; windowTo: string; result: 'pass' | 'fail'; notes: string; signature: string }) =>
+export const signAcceptance = (b: { unitId: number; deviceId: number; windowFrom: string; windowTo: string; result: 'pass' | 'fail'; notes: string; signature: string; testingAgencyId?: number }) =>
   api(`${B}/acceptance`, acceptanceRecordSchema, { method: 'POST', body: b });
 export const acceptancePrintUrl = (id: number) => `${B}/acceptance/${id}/print`;
 export const acceptanceExportUrl = (id: number) => `${B}/acceptance/${id}/export`;

@@ -1,0 +1,189 @@
+// Browser test of the supervise pickers and setup screens against the real backend and
+// PostGIS with the demo city: a district supervisor finds the unit of an acceptance by name and
+// picks its device (no ids typed), edits the district's annex-1 stage targets (a bad date is
+// refused before sending), registers and edits a testing agency and picks it on the acceptance;
+// the reports made by the schedule say that no delivery endpoint is configured and download.
+// Screenshots at 1920×1080 and 1280×800 go to SHOTS_DIR (/tmp/shots).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
+import { hashPassword } from '../../backend/src/auth/passwords.ts';
+import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, startStack, type Stack } from './harness.ts';
+
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`;
+const SHOTS = process.env.SHOTS_DIR ?? '/tmp/shots';
+const PASSWORD = 'supervise-setup-e2e-password-1';
+/** Codes and English server words that must never reach the Chinese screen. */
+const RAW = /\bhigh_risk\b|\bcontrol_room\b|\bpass\b|\bfail\b|\bdaily\b|\bweekly\b|\bmonthly\b|\bdistrict\b|\bcity\b|not configured|HTTP \d|not found|undefined|NaN/;
+
+describe('supervise pickers and setup in Chromium', { skip, timeout: 300_000 }, () => {
+  let db: TestDatabase;
+  let stack: Stack;
+  let districtA: { adcode: number; name: string };
+  let districtB: { adcode: number; name: string };
+  let device: { id: number; unitId: number; unitName: string };
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    await ensureFrontendBuilt((m) => console.log(m));
+    db = await createTestDatabase('e2e_supervise_setup');
+    const p = db.pool;
+    const { seedDemoSubset } = await import('@firelink/geodata');
+    await seedDemoSubset(p, { units: 40, unitsPerOtherCity: 0 });
+    const districts = (
+      await p.query(`SELECT u.region_adcode AS adcode, r.name, count(*) AS n FROM units u JOIN regions r ON r.adcode = u.region_adcode
+                     WHERE u.point IS NOT NULL GROUP BY 1, 2 ORDER BY n DESC, 1 LIMIT 2`)
+    ).rows;
+    [districtA, districtB] = districts.map((d) => ({ adcode: Number(d.adcode), name: String(d.name) })) as [typeof districtA, typeof districtB];
+    const hash = await hashPassword(PASSWORD);
+    const id = Number((await p.query(`INSERT INTO users (username, display_name, password_hash, role) VALUES ('sup_set', '王强', $1, 'supervisor') RETURNING id`, [hash])).rows[0].id);
+    await p.query(`INSERT INTO user_regions (user_id, adcode) VALUES ($1, $2)`, [id, districtA.adcode]);
+    const d = (await p.query(`SELECT d.id, d.unit_id, d.address, u.name FROM devices d JOIN units u ON u.id = d.unit_id WHERE u.region_adcode = $1 ORDER BY d.id LIMIT 1`, [districtA.adcode])).rows[0];
+    device = { id: Number(d.id), unitId: Number(d.unit_id), unitName: String(d.name) };
+    for (const [i, kind] of ['fire', 'fault', 'supervisory', 'feedback', 'duty_check_answered'].entries()) {
+      await p.query(
+        `INSERT INTO events (dedupe_key, source, kind, device_id, device_address, unit_id, region_adcode, received_at) VALUES ($1, 'gb26875', $2, $3, $4, $5, $6, now() - $7 * interval '1 minute')`,
+        [`e2e-set-${i}`, kind, device.id, d.address, device.unitId, districtA.adcode, 30 - i],
+      );
+    }
+    // The report sender polls every 10 s while the schedule runs (SUPERVISION_EVAL_MS > 0); no SUPERVISION_REPORT_URL.
+    stack = await startStack(db.url, { SUPERVISION_EVAL_MS: '600000' });
+  });
+
+  after(async () => {
+    await stack?.close();
+    await db?.drop();
+  });
+
+  const text = async (page: Page, sel = '[data-testid=supervise]') => (await page.textContent(sel)) ?? '';
+  const noRaw = async (page: Page) => assert.doesNotMatch(await text(page), RAW, 'no raw codes or English server text on the Chinese screen');
+  const section = async (page: Page, key: string, testid: string) => {
+    await page.click(`[data-testid=sv-sec-${key}]`);
+    await page.waitForSelector(`[data-testid=${testid}]`);
+  };
+  const pickUnit = async (page: Page) => {
+    // Part of the name is enough; the hit names the district.
+    await page.fill('[data-testid=sv-accept-unit-search]', device.unitName.slice(0, Math.max(2, device.unitName.length - 2)));
+    await page.waitForSelector(`[data-testid=sv-accept-unit-hit]:has-text("${device.unitName}")`);
+  };
+
+  it('stage targets and a testing agency of my district, picked on an acceptance found by name (1920×1080)', async () => {
+    const browser = await launchBrowser({ viewport: { width: 1920, height: 1080 } });
+    try {
+      const page = await browser.newPage();
+      await login(page, stack.baseUrl, { username: 'sup_set', password: PASSWORD }, '/supervise');
+      await section(page, 'setup', 'sv-setup');
+      await page.waitForSelector('[data-testid=sv-targets-list]');
+      const list = await text(page, '[data-testid=sv-targets-list]');
+      assert.ok(list.includes(districtA.name) && !list.includes(districtB.name), 'only my district');
+      await page.click(`[data-testid=sv-targets-edit-${districtA.adcode}]`);
+      await page.click('[data-testid=sv-stage-add]');
+      await page.fill('[data-testid=sv-stage-due] >> nth=0', '2026-13-01');
+      await page.fill('[data-testid=sv-stage-pct] >> nth=0', '80');
+      assert.match(await text(page, '[data-testid=sv-targets-form]'), /第 1 行：到期日请按 年-月-日 填写/);
+      assert.equal(await page.isDisabled('[data-testid=sv-stage-save]'), true);
+      await page.fill('[data-testid=sv-stage-due] >> nth=0', '2026-12-31');
+      await page.click('[data-testid=sv-stage-add]');
+      await page.selectOption('[data-testid=sv-stage-metric] >> nth=1', 'control_room');
+      await page.fill('[data-testid=sv-stage-due] >> nth=1', '2027-06-30');
+      await page.fill('[data-testid=sv-stage-pct] >> nth=1', '95');
+      await page.click('[data-testid=sv-stage-save]');
+      await page.waitForFunction(() => /2026-12-31 ≥ 80%[\s\S]*2027-06-30 ≥ 95%/.test(document.querySelector('[data-testid=sv-targets-list]')?.textContent ?? ''));
+      const stored = (await db.pool.query(`SELECT metric, due_on::text, target_pct::float8 AS pct FROM supervision_stage_targets WHERE region_adcode = $1 ORDER BY metric`, [districtA.adcode])).rows;
+      assert.deepEqual(stored, [{ metric: 'control_room', due_on: '2027-06-30', pct: 95 }, { metric: 'high_risk', due_on: '2026-12-31', pct: 80 }]);
+
+      // A testing agency registered in my district, then renamed.
+      await page.click('[data-testid=sv-agency-new]');
+      await page.fill('[data-testid=sv-agency-name]', '金陵消防检测');
+      await page.fill('[data-testid=sv-agency-license]', 'JC-2026-01');
+      await page.click('[data-testid=sv-agency-save]');
+      await page.waitForSelector('[data-testid=sv-agency-list] >> text=金陵消防检测');
+      await page.click('[data-testid=sv-agency-edit]');
+      await page.fill('[data-testid=sv-agency-name]', '金陵消防设施检测中心');
+      await page.click('[data-testid=sv-agency-save]');
+      await page.waitForSelector('[data-testid=sv-agency-list] >> text=金陵消防设施检测中心');
+      assert.match(await text(page, '[data-testid=sv-agency-list]'), new RegExp(`金陵消防设施检测中心JC-2026-01${districtA.name}0`));
+      await noRaw(page);
+      await page.screenshot({ path: join(SHOTS, 'supervise-setup-1920.png') });
+
+      // The acceptance: unit by name, device from its list, the agency from the registry.
+      await section(page, 'accept', 'sv-accept');
+      await pickUnit(page);
+      await page.screenshot({ path: join(SHOTS, 'supervise-accept-picker-1920.png') });
+      await page.click(`[data-testid=sv-accept-unit-hit]:has-text("${device.unitName}")`);
+      await page.waitForSelector(`[data-testid=sv-accept-device] option[value="${device.id}"]`, { state: 'attached' });
+      await page.selectOption('[data-testid=sv-accept-device]', String(device.id));
+      assert.match(await text(page, '[data-testid=sv-accept-unit-picked]'), new RegExp(device.unitName));
+      await page.click('[data-testid=sv-accept-read]');
+      await page.waitForSelector('[data-testid=sv-accept-signals]');
+      assert.equal((await text(page, '[data-testid=sv-accept-signals]')).match(/✔ 已接收/g)?.length, 5);
+      await page.selectOption('[data-testid=sv-accept-agency]', { label: '金陵消防设施检测中心' });
+      await page.fill('[data-testid=sv-accept-signature]', '王强');
+      await page.click('[data-testid=sv-accept-sign]');
+      await page.waitForSelector('[data-testid=sv-accept-print]');
+      const rec = (await db.pool.query(`SELECT ar.unit_id, ar.device_id, ta.name FROM supervision_acceptance_records ar JOIN testing_agencies ta ON ta.id = ar.testing_agency_id ORDER BY ar.id DESC LIMIT 1`)).rows[0];
+      assert.deepEqual([Number(rec.unit_id), Number(rec.device_id), rec.name], [device.unitId, device.id, '金陵消防设施检测中心']);
+      await noRaw(page);
+      await page.screenshot({ path: join(SHOTS, 'supervise-accept-1920.png') });
+      assert.deepEqual(browser.errors, []);
+      assert.deepEqual(browser.external, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('reports without a delivery endpoint read "not configured" and download; setup in English (1280×800)', async () => {
+    const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await browser.newPage();
+      await login(page, stack.baseUrl, { username: 'sup_set', password: PASSWORD }, '/supervise');
+      const run = await page.evaluate(async ({ u, pw }) => {
+        const l = await fetch('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: u, password: pw, session: 'bearer' }) });
+        const { token } = (await l.json()) as { token: string };
+        return (await fetch('/api/supervision/reports/run', { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status;
+      }, { u: stack.username, pw: stack.password });
+      assert.equal(run, 200);
+      // The sender's next round (every 10 s) closes the rows: none stays pending.
+      const until = Date.now() + 30_000;
+      for (;;) {
+        const n = Number((await db.pool.query(`SELECT count(*) AS n FROM outbox WHERE channel = 'supervision_report' AND status = 'pending'`)).rows[0].n);
+        if (n === 0) break;
+        if (Date.now() > until) throw new Error(`${n} report rows still pending after 30 s`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      await section(page, 'reports', 'sv-reports');
+      await page.waitForSelector('[data-testid=sv-report-list]');
+      assert.match(await text(page, '[data-testid=sv-report-delivery] >> nth=0'), /未配置推送地址，请下载/);
+      const href = await page.getAttribute('[data-testid=sv-report-download] >> nth=0', 'href');
+      const file = await page.evaluate(async (u) => {
+        const r = await fetch(u!);
+        return { status: r.status, type: r.headers.get('content-type'), bytes: (await r.arrayBuffer()).byteLength };
+      }, href);
+      assert.equal(file.status, 200);
+      assert.equal(file.type, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      assert.ok(file.bytes > 1000);
+      await noRaw(page);
+      await page.screenshot({ path: join(SHOTS, 'supervise-reports-delivery-1280.png') });
+
+      await section(page, 'setup', 'sv-setup');
+      await page.waitForSelector('[data-testid=sv-agency-list]');
+      await noRaw(page);
+      await page.screenshot({ path: join(SHOTS, 'supervise-setup-1280.png') });
+      await section(page, 'accept', 'sv-accept');
+      await pickUnit(page);
+      await page.screenshot({ path: join(SHOTS, 'supervise-accept-picker-1280.png') });
+      await page.click('[data-testid=lang-switch]');
+      await section(page, 'setup', 'sv-setup');
+      await page.waitForFunction(() => /Stage targets \(annex 1\)[\s\S]*Testing agencies/.test(document.querySelector('[data-testid=sv-setup]')?.textContent ?? ''));
+      await page.screenshot({ path: join(SHOTS, 'supervise-setup-1280-en.png') });
+      await page.click('[data-testid=lang-switch]');
+      assert.deepEqual(browser.errors, []);
+      assert.deepEqual(browser.external, []);
+    } finally {
+      await browser.close();
+    }
+  });
+});
