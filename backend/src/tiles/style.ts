@@ -13,11 +13,13 @@ const COLORS: Record<Theme, Record<string, string>> = {
     background: '#f2efe9', landuse: '#e4e9d8', industrial: '#e8e0e6', water: '#a9cbe6', district: '#8a7f9c',
     city: '#5b4f73', arterial: '#f5c26b', local: '#ffffff', casing: '#c9c2b4', building: '#d9d0c3', unitBuilding: '#c8a98a',
     unit: '#2b6cb0', highRisk: '#c53030', station: '#2f6fd6', stationRim: '#ffffff',
+    waterUsable: '#1f9bd1', waterOut: '#8a8f98', waterRim: '#ffffff',
   },
   dark: {
     background: '#10141c', landuse: '#17201a', industrial: '#1f1a22', water: '#1b3550', district: '#6b6480',
     city: '#a89fc4', arterial: '#59606e', local: '#323946', casing: '#1a1f28', building: '#2a303c', unitBuilding: '#3c4250',
     unit: '#63b3ed', highRisk: '#fc8181', station: '#3d7be0', stationRim: '#ffffff',
+    waterUsable: '#38b6e8', waterOut: '#6b7280', waterRim: '#0b1020',
   },
 };
 
@@ -48,6 +50,7 @@ export function buildStyle(origin: string, theme: Theme = 'light'): Record<strin
       buildings: src('buildings', 13),
       units: src('units', 6),
       stations: src('stations', 6),
+      water_sources: src('water_sources', 14),
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': c.background } },
@@ -97,6 +100,16 @@ export function buildStyle(origin: string, theme: Theme = 'light'): Record<strin
           'circle-color': ['case', ['get', 'high_risk'], c.highRisk, c.unit],
           'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, 1.5, 16, 6],
           'circle-opacity': ['case', ['==', ['get', 'onboarding_state'], 'open'], 0.9, 0.4],
+        },
+      },
+      {
+        // Water sources at street zoom (issue 20): small cyan dots with a rim, grey when out of
+        // service or under repair; pools and natural sources a size larger.
+        id: 'water-sources', type: 'circle', source: 'water_sources', 'source-layer': 'water_sources', minzoom: 14,
+        paint: {
+          'circle-color': ['match', ['get', 'status'], 'usable', c.waterUsable, c.waterOut],
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 14, ['match', ['get', 'kind'], 'hydrant', 2.5, 4], 17, ['match', ['get', 'kind'], 'hydrant', 5, 8]],
+          'circle-stroke-color': c.waterRim, 'circle-stroke-width': 1,
         },
       },
       {

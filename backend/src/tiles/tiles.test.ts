@@ -7,7 +7,8 @@ import { seedDemoSubset, wgs84ToEpsg3857 } from '@firelink/geodata';
 import type { Principal } from '../auth/scope.ts';
 import { principalsByHeader, startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { tilesFeature } from './feature.ts';
-import { TileCache } from './cache.ts';
+import { bumpTilesVersionQuery } from '../water/queries.ts';
+import { TileCache, VERSION_CHECK_MS } from './cache.ts';
 
 /** Slippy-map tile containing a WGS84 point. */
 function tileOf(lon: number, lat: number, z: number): [number, number] {
@@ -110,6 +111,26 @@ describe('vector tiles and style', () => {
     assert.ok(stations.features.length >= 20);
     const xwStations = await tile('stations', 9, 118.784, 32.041, 'xuanwu');
     assert.ok(xwStations.features.length > 0 && xwStations.features.length < stations.features.length);
+  });
+
+  it('water sources: a street-zoom layer with kind and status, in the caller\'s districts, fresh after a status change', async () => {
+    const h = (await db.pool.query(`SELECT id::int, ST_X(point) AS lon, ST_Y(point) AS lat FROM water_sources WHERE region_adcode = 320102 AND kind = 'hydrant' ORDER BY id LIMIT 1`)).rows[0];
+    assert.ok(h, 'the demo has hydrants in 玄武区');
+    const t = await tile('water_sources', 15, h.lon, h.lat, 'admin');
+    const f = t.features.find((x) => x.id === h.id);
+    assert.ok(f, `hydrant ${h.id} in its z15 tile (${t.features.length} features)`);
+    assert.equal(f.properties.kind, 'hydrant');
+    assert.equal(f.properties.status, 'usable');
+    assert.ok(t.features.some((x) => x.id === h.id) && (await tile('water_sources', 15, h.lon, h.lat, 'xuanwu')).features.some((x) => x.id === h.id));
+    assert.equal((await tile('water_sources', 15, h.lon, h.lat, 'suzhou')).features.length, 0, 'another city sees none');
+    assert.equal((await tile('water_sources', 13, h.lon, h.lat, 'admin')).features.length, 0, 'below zoom 14: empty');
+    assert.equal((await fetch(`${base}/tiles/water_sources/15/0/0.pbf`)).status, 401, 'a login is needed');
+    // A status change (POST /api/water/sources/:id/status does both in one transaction) reaches the cached tile.
+    await db.pool.query(`UPDATE water_sources SET status = 'out_of_service' WHERE id = $1`, [h.id]);
+    await db.pool.query(bumpTilesVersionQuery());
+    await new Promise((r) => setTimeout(r, VERSION_CHECK_MS + 200));
+    const after2 = await tile('water_sources', 15, h.lon, h.lat, 'admin');
+    assert.equal(after2.features.find((x) => x.id === h.id)?.properties.status, 'out_of_service');
   });
 
   it('caches tiles and drops the cache when the geodata version moves', async () => {

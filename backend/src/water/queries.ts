@@ -120,3 +120,12 @@ export function setSourceStatusQuery(id: number, status: string, note: string | 
     values: [id, status, note],
   };
 }
+
+/**
+ * Moves the geodata version so that every API node drops its cached tiles (tiles/cache.ts): a
+ * status change must reach the water_sources layer. Status changes are rare (a hydrant
+ * found dry, repaired), so clearing the whole tile cache for one is cheap enough.
+ */
+export function bumpTilesVersionQuery(): Query {
+  return { text: 'UPDATE geodata_state SET version = version + 1, updated_at = now() WHERE id = 1', values: [] };
+}

@@ -11,7 +11,7 @@ import { alarmForDispatchQuery } from '../dispatch/queries.ts';
 import { idParam } from '../http/params.ts';
 import { notFound } from '../kernel/errors.ts';
 import { nearestWaterSources } from './nearest.ts';
-import { listSourcesQuery, lockSourceQuery, setSourceStatusQuery } from './queries.ts';
+import { bumpTilesVersionQuery, listSourcesQuery, lockSourceQuery, setSourceStatusQuery } from './queries.ts';
 
 /** Who reads water sources (the dispatch readers). */
 const READERS: Role[] = ['admin', 'dispatcher', 'operator', 'supervisor', 'station', 'analyst'];
@@ -102,6 +102,7 @@ export function waterRouter(pool: Pool): Router {
       const before = (await c.query(lockSourceQuery(sourceId, p.scope))).rows[0];
       if (!before) throw notFound(`water source ${sourceId} does not exist or is outside your jurisdiction`);
       const after = (await c.query(setSourceStatusQuery(sourceId, b.status, b.note ?? null))).rows[0];
+      await c.query(bumpTilesVersionQuery());
       await recordAudit(c, {
         actor: p,
         ip: req.ip ?? null,

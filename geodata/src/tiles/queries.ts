@@ -14,11 +14,11 @@ export interface Sql {
   values: unknown[];
 }
 
-export const TILE_LAYERS = ['regions', 'landuse', 'water', 'roads', 'buildings', 'units', 'stations'] as const;
+export const TILE_LAYERS = ['regions', 'landuse', 'water', 'roads', 'buildings', 'units', 'stations', 'water_sources'] as const;
 export type TileLayer = (typeof TILE_LAYERS)[number];
 
 /** Layers whose rows say which units exist: scoped by jurisdiction. */
-export const SCOPED_LAYERS: ReadonlySet<TileLayer> = new Set(['units', 'stations', 'buildings']);
+export const SCOPED_LAYERS: ReadonlySet<TileLayer> = new Set(['units', 'stations', 'buildings', 'water_sources']);
 
 /** Lowest zoom at which a layer has content (empty tiles below, cheaply). */
 export const MIN_ZOOM: Record<TileLayer, number> = {
@@ -29,6 +29,8 @@ export const MIN_ZOOM: Record<TileLayer, number> = {
   buildings: 13,
   units: 6,
   stations: 6,
+  // Hydrants every 120 m along every street: street zoom only (tens of thousands per city).
+  water_sources: 14,
 };
 export const MAX_ZOOM = 18;
 
@@ -113,6 +115,15 @@ export function tileQuery(layer: TileLayer, z: number, x: number, y: number, sco
       return {
         text: mvt(`SELECT s.id, s.name, s.class, s.status, s.region_adcode, s.synthetic, ${geom('s.point', false)} AS geom
                      FROM stations s, bounds WHERE s.point && bounds.env4326 AND ${pred}`),
+        values,
+      };
+    }
+    case 'water_sources': {
+      // Hydrants, pools and natural sources with their status (issue 20), within the caller's districts.
+      const pred = scope({ region: 'w.region_adcode' }, values);
+      return {
+        text: mvt(`SELECT w.id, w.kind, w.status, w.name, w.flow_lps, ${geom('w.point', false)} AS geom
+                     FROM water_sources w, bounds WHERE w.point && bounds.env4326 AND ${pred}`),
         values,
       };
     }
