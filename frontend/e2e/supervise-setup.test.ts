@@ -117,6 +117,12 @@ describe('supervise pickers and setup in Chromium', { skip, timeout: 300_000 }, 
       await page.waitForSelector(`[data-testid=sv-accept-device] option[value="${device.id}"]`, { state: 'attached' });
       await page.selectOption('[data-testid=sv-accept-device]', String(device.id));
       assert.match(await text(page, '[data-testid=sv-accept-unit-picked]'), new RegExp(device.unitName));
+      // The window is typed and shown as yyyy-mm-dd hh:mm (Shanghai), never the browser's "AM/PM"; a bad time blocks the read.
+      const to = await page.inputValue('[data-testid=sv-accept-to]');
+      assert.match(to, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+      await page.fill('[data-testid=sv-accept-to]', to.slice(0, 11) + '25:00');
+      assert.equal(await page.isDisabled('[data-testid=sv-accept-read]'), true);
+      await page.fill('[data-testid=sv-accept-to]', to);
       await page.click('[data-testid=sv-accept-read]');
       await page.waitForSelector('[data-testid=sv-accept-signals]');
       assert.equal((await text(page, '[data-testid=sv-accept-signals]')).match(/✔ 已接收/g)?.length, 5);

@@ -10,9 +10,14 @@ import { DevicePicker, UnitPicker, type PickedDevice, type PickedUnit } from './
 import { codeName, ws } from './work-strings.ts';
 import { Status, errText, type Msg } from './work-ui.tsx';
 
-/** datetime-local value (Shanghai wall time) ↔ ISO instant. */
-const toLocalInput = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16);
-const fromLocalInput = (v: string) => new Date(`${v}:00+08:00`).toISOString();
+/**
+ * "yyyy-mm-dd hh:mm" in Shanghai wall time ↔ ISO instant. A text field, not datetime-local:
+ * the browser shows that as "12/05/2026, 01:13 AM" in an English browser, on the Chinese screen too.
+ */
+const toLocalInput = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+const WALL_TIME = /^(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))[ T]([01]\d|2[0-3]):([0-5]\d)$/;
+const fromLocalInput = (v: string) => new Date(`${v.trim().replace(' ', 'T')}:00+08:00`).toISOString();
+const validWallTime = (v: string) => WALL_TIME.test(v.trim()) && !Number.isNaN(Date.parse(`${v.trim().replace(' ', 'T')}:00+08:00`));
 
 export function AcceptSection({ locale }: { locale: Locale }) {
   const [unit, setUnit] = useState<PickedUnit | null>(null);
@@ -81,13 +86,13 @@ export function AcceptSection({ locale }: { locale: Locale }) {
           </label>
           <label>
             {ws(locale, 'windowFrom')}
-            <input type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="sv-accept-from" />
+            <input value={from} onChange={(e) => setFrom(e.target.value)} placeholder="yyyy-mm-dd hh:mm" maxLength={16} aria-invalid={!validWallTime(from)} className={validWallTime(from) ? 'sv-time-in' : 'sv-time-in invalid'} data-testid="sv-accept-from" />
           </label>
           <label>
             {ws(locale, 'windowTo')}
-            <input type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} data-testid="sv-accept-to" />
+            <input value={to} onChange={(e) => setTo(e.target.value)} placeholder="yyyy-mm-dd hh:mm" maxLength={16} aria-invalid={!validWallTime(to)} className={validWallTime(to) ? 'sv-time-in' : 'sv-time-in invalid'} data-testid="sv-accept-to" />
           </label>
-          <button type="button" className="primary" disabled={!unit || !device} title={!unit || !device ? adm(locale, 'pickUnitFirst') : undefined} onClick={() => void read()} data-testid="sv-accept-read">
+          <button type="button" className="primary" disabled={!unit || !device || !validWallTime(from) || !validWallTime(to)} title={!unit || !device ? adm(locale, 'pickUnitFirst') : undefined} onClick={() => void read()} data-testid="sv-accept-read">
             {ws(locale, 'readSignals')}
           </button>
         </div>
