@@ -103,7 +103,7 @@ export function buildStyle(origin: string, theme: Theme = 'light'): Record<strin
         },
       },
       {
-        // Water sources at street zoom (issue 20): small cyan dots with a rim, grey when out of
+        // Water sources at street zoom: small cyan dots with a rim, grey when out of
         // service or under repair; pools and natural sources a size larger.
         id: 'water-sources', type: 'circle', source: 'water_sources', 'source-layer': 'water_sources', minzoom: 14,
         paint: {

@@ -119,7 +119,7 @@ export function tileQuery(layer: TileLayer, z: number, x: number, y: number, sco
       };
     }
     case 'water_sources': {
-      // Hydrants, pools and natural sources with their status (issue 20), within the caller's districts.
+      // Hydrants, pools and natural sources with their status, within the caller's districts.
       const pred = scope({ region: 'w.region_adcode' }, values);
       return {
         text: mvt(`SELECT w.id, w.kind, w.status, w.name, w.flow_lps, ${geom('w.point', false)} AS geom
