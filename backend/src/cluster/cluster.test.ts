@@ -19,7 +19,7 @@ import type { ServerMessage } from '@firelink/common';
 import { SimulatedUitd, type PointRef } from '@firelink/ingest';
 import { REPO_ROOT } from '../db/environment.ts';
 import { createSession, insertEvents, seedPlace, TestClient } from '../live/test-support.ts';
-import { eventFromRow } from './event-row.ts';
+import { eventFromRow } from '../pipeline/event-row.ts';
 import { deleteStream, JetStreamBus } from './jetstream-bus.ts';
 import { createLogger } from '../logger.ts';
 

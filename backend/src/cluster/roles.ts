@@ -38,7 +38,7 @@ import { JetStreamBus } from './jetstream-bus.ts';
 import { LeaderLock, leaderOnly, LOCK_KEYS } from './leader.ts';
 import { claimEvents, processedAmong, pruneProcessed, unprocessedEvents } from './queries.ts';
 import { sharedStreamLog } from './shared-stream-log.ts';
-import { eventFromRow } from './event-row.ts';
+import { eventFromRow } from '../pipeline/event-row.ts';
 
 export const ROLES = ['ingest', 'api', 'worker'] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,4 +1,4 @@
-// An `events` row (the columns queries.ts unprocessedEvents selects) as the bus carries it.
+// An `events` row (SELECT * or the columns the catch-up queries select) as the bus carries it.
 import type { StoredEvent } from '@firelink/common';
 
 const iso = (v: unknown) => (v == null ? null : (v as Date).toISOString());

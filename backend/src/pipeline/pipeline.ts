@@ -16,6 +16,7 @@ import { deviceStatusRow, eventRow } from '../live/messages.ts';
 import type { StreamRow } from '../live/queries.ts';
 import { EVENT_KINDS } from '@firelink/common';
 import { alarmRuleFor, eventPriority } from '../alarms/domain/rules.ts';
+import { eventFromRow } from './event-row.ts';
 import { applyDisabledSignal, pointPlaces, unitPlaces, unprocessedRaisingEvents } from './queries.ts';
 
 interface UnitPlace {
@@ -89,30 +90,7 @@ export class Pipeline {
     const kinds = EVENT_KINDS.filter((k) => alarmRuleFor(k)?.action === 'raise');
     const r = await this.pool.query(unprocessedRaisingEvents(kinds, windowMinutes, 50_000));
     if (r.rows.length === 0) return 0;
-    const iso = (v: unknown) => (v == null ? null : (v as Date).toISOString());
-    const num = (v: unknown) => (v == null ? null : Number(v));
-    const events: StoredEvent[] = r.rows.map((x) => ({
-      id: Number(x.id),
-      dedupeKey: x.dedupe_key,
-      source: x.source,
-      kind: x.kind,
-      deviceId: num(x.device_id),
-      deviceAddress: num(x.device_address),
-      unitId: num(x.unit_id),
-      pointId: num(x.point_id),
-      systemType: num(x.system_type),
-      systemAddress: num(x.system_address),
-      componentType: num(x.component_type),
-      componentAddress: num(x.component_address),
-      regionAdcode: num(x.region_adcode),
-      h3R9: x.h3_r9 ?? null,
-      status: num(x.status),
-      value: num(x.value),
-      description: x.description ?? null,
-      deviceTime: iso(x.device_time),
-      receivedAt: iso(x.received_at)!,
-      payload: x.payload ?? {},
-    }));
+    const events: StoredEvent[] = r.rows.map(eventFromRow);
     this.logger.warn({ events: events.length, firstId: events[0]!.id }, 'alarm events committed but never processed (stopped mid-way?): processing them now');
     await this.handle(events);
     await this.idle();
