@@ -1,8 +1,10 @@
 // `npm run bench:station` — the station home with 5,000 units in the station's area: how long
 // the screen's loads take over HTTP against the real server, as the page makes them:
 //   list   GET /api/station/units (the area's units for the list and the map, one answer)
-//   map    the list, then the area's water sources page by page (GET /api/water/sources, as
-//          frontend/src/views/station/api.ts fetchWater) — what the map waits for
+//   map    the list, then a street-zoom screen of the water_sources vector tiles around the
+//          station (4 × 3 tiles at z14, as MapLibre's 512 px tiles cover 1920 × 1080)
+//   map (JSON water, before)  the list, then the area's water sources page by page
+//          (GET /api/water/sources): what the page did before the water tiles
 //   home   GET /api/station/home (station, districts, 5-minute area)
 // p50 / p99 per load over --loads loads, three runs (median of the three reported), beside a
 // baseline measured in the same run on the same server and units: the command map's plain
@@ -23,6 +25,7 @@ import { createLogger } from '../src/logger.ts';
 import { startServer } from '../src/main.ts';
 import { onboardingFeature } from '../src/onboarding/feature.ts';
 import { stationFeature } from '../src/station/feature.ts';
+import { tilesFeature } from '../src/tiles/feature.ts';
 import { waterFeature } from '../src/water/feature.ts';
 
 function arg(args: string[], name: string): string | undefined {
@@ -81,7 +84,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       config,
       databaseUrl: ctx.databaseUrl,
       logger: createLogger(process.env.BENCH_LOG_LEVEL ?? 'fatal'),
-      features: [accessFeature, onboardingFeature(), dispatchFeature, waterFeature, stationFeature],
+      features: [accessFeature, onboardingFeature(), dispatchFeature, waterFeature, stationFeature, tilesFeature],
     });
     const base = `http://127.0.0.1:${server.httpPort}`;
     const get = async (path: string): Promise<{ body: unknown; bytes: number }> => {
@@ -125,6 +128,27 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       }
       return { listMs, mapMs: performance.now() - s0 };
     };
+    // The station's z14 tile and its neighbours: 4 × 3 tiles.
+    const stLonLat = (await pool.query(`SELECT ST_X(point) AS lon, ST_Y(point) AS lat FROM stations WHERE id = $1`, [st.id])).rows[0];
+    const z = 14;
+    const tx = Math.floor(((stLonLat.lon + 180) / 360) * 2 ** z);
+    const latR = (stLonLat.lat * Math.PI) / 180;
+    const ty = Math.floor(((1 - Math.log(Math.tan(latR) + 1 / Math.cos(latR)) / Math.PI) / 2) * 2 ** z);
+    let tileBytes = 0;
+    let tileN = 0;
+    /** One map load now: the list, then the water tiles of one screen (in parallel, as MapLibre fetches them); cache cleared per load. */
+    const loadMapTiles = async (): Promise<number> => {
+      const s0 = performance.now();
+      await get('/api/station/units');
+      // A different (z, x, y) cache key per load is not possible; move the version instead so every load misses the tile cache.
+      await pool.query('UPDATE geodata_state SET version = version + 1 WHERE id = 1');
+      const sizes = await Promise.all(
+        [-2, -1, 0, 1].flatMap((dx) => [-1, 0, 1].map((dy) => getRaw(`/tiles/water_sources/${z}/${tx + dx}/${ty + dy}.pbf`))),
+      );
+      tileBytes = sizes.reduce((a, b) => a + b, 0);
+      tileN = sizes.length;
+      return performance.now() - s0;
+    };
     try {
       // Warm up: plans, caches, connections.
       for (let i = 0; i < 3; i++) {
@@ -132,10 +156,11 @@ export default async function bench(ctx: BenchContext): Promise<void> {
         await get('/api/station/home');
         baseBytes = await getRaw('/api/units/positions');
       }
-      const runs: Array<Record<'list50' | 'list99' | 'map50' | 'map99' | 'home50' | 'home99' | 'base50' | 'base99', number>> = [];
+      const runs: Array<Record<'list50' | 'list99' | 'map50' | 'map99' | 'json50' | 'json99' | 'home50' | 'home99' | 'base50' | 'base99', number>> = [];
       for (let run = 0; run < 3; run++) {
         const list: number[] = [];
         const map: number[] = [];
+        const json: number[] = [];
         const home: number[] = [];
         const baseline: number[] = [];
         // Interleaved, so the baseline sees the same machine as the station's loads.
@@ -145,14 +170,15 @@ export default async function bench(ctx: BenchContext): Promise<void> {
           baseline.push(performance.now() - b0);
           const m = await loadMap();
           list.push(m.listMs);
-          map.push(m.mapMs);
+          json.push(m.mapMs);
+          map.push(await loadMapTiles());
           const h0 = performance.now();
           await get('/api/station/home');
           home.push(performance.now() - h0);
         }
-        for (const xs of [list, map, home, baseline]) xs.sort((a, b) => a - b);
+        for (const xs of [list, map, json, home, baseline]) xs.sort((a, b) => a - b);
         runs.push({
-          list50: pct(list, 50), list99: pct(list, 99), map50: pct(map, 50), map99: pct(map, 99),
+          list50: pct(list, 50), list99: pct(list, 99), map50: pct(map, 50), map99: pct(map, 99), json50: pct(json, 50), json99: pct(json, 99),
           home50: pct(home, 50), home99: pct(home, 99), base50: pct(baseline, 50), base99: pct(baseline, 99),
         });
         ctx.log(`run ${run + 1}: list p99 ${pct(list, 99).toFixed(0)} ms, map p99 ${pct(map, 99).toFixed(0)} ms (baseline p99 ${pct(baseline, 99).toFixed(0)} ms)`);
@@ -162,7 +188,8 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       console.log(`\nstation home benchmark — ${inArea} units in the station's district, ${waterCount} water sources on its map, ${loads} loads × 3 runs (medians of the 3 runs' p50 / p99)`);
       console.log(`  load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (2 shared cores)\n`);
       line('list: GET /api/station/units p50 / p99', `${m('list50')} / ${m('list99')}  (${(listBytes / 1024).toFixed(0)} KiB)`);
-      line('map: units + water pages p50 / p99', `${m('map50')} / ${m('map99')}`);
+      line('map: units + one screen of water tiles (z14)', `${m('map50')} / ${m('map99')}  (${tileN} tiles, ${(tileBytes / 1024).toFixed(0)} KiB, cache missed)`);
+      line('map before: units + the area\'s water as JSON', `${m('json50')} / ${m('json99')}  (${waterCount} sources)`);
       line('home: GET /api/station/home p50 / p99', `${m('home50')} / ${m('home99')}`);
       line('baseline: GET /api/units/positions p50 / p99', `${m('base50')} / ${m('base99')}  (${(baseBytes / 1024).toFixed(0)} KiB, same units)`);
       line('list p99 of each run', runs.map((r) => r.list99.toFixed(0)).join(' / ') + ' ms');
