@@ -262,4 +262,71 @@ describe('station workspace in Chromium', { skip, timeout: 600_000 }, () => {
       await s.close();
     }
   });
+
+  it('the pack: a key part pinned on the floor plan, a plan (预案) uploaded and downloaded, a visit photo (1920×1080, 1280×800)', async () => {
+    const s = await launchBrowser({ viewport: { width: 1920, height: 1080 } });
+    try {
+      const page = await s.newPage();
+      // A real 600 × 400 PNG (a screenshot) as the floor plan of floor 1 and as the photo.
+      await page.setContent('<body style="margin:0;background:#eef"><div style="width:600px;height:400px;background:linear-gradient(90deg,#dde 50%,#ccd 50%)"></div></body>');
+      const png = await page.screenshot({ clip: { x: 0, y: 0, width: 600, height: 400 } });
+      const p = db.pool;
+      const building = Number((await p.query(`INSERT INTO buildings (footprint, floors_above) SELECT ST_Multi(ST_Buffer(point::geography, 25)::geometry), 6 FROM units WHERE id = $1 RETURNING id`, [unit.id])).rows[0].id);
+      await p.query(`UPDATE units SET building_id = $2 WHERE id = $1`, [unit.id, building]);
+      await p.query(`INSERT INTO floor_plans (building_id, floor, image, mime_type, width_px, height_px, transform) VALUES ($1, 1, $2, 'image/png', 600, 400, '{1,0,0,1,0,0}')`, [building, png]);
+      const visitId = Number((await p.query(`INSERT INTO unit_visits (unit_id, station_id, by_name, visited_at, note) VALUES ($1, $2, '一中队', now(), '熟悉一层') RETURNING id`, [unit.id, station.id])).rows[0].id);
+
+      await login(page, stack.baseUrl, { username: 'st_one', password: PASSWORD }, `/station/units/${unit.id}`);
+      await page.waitForSelector('[data-testid=station-pack]', { timeout: UI_MS });
+      // A key part on floor 1, then pinned at the plan's centre-right.
+      await page.fill('input[placeholder="楼层（地下用负数）"]', '1');
+      await page.fill('input[placeholder="部位名称"]', '消防控制室');
+      await page.fill('input[placeholder="危险性与注意事项"]', '联动控制柜');
+      await page.click('button:has-text("添加重点部位")');
+      await page.waitForSelector('[data-testid=pack-key-parts] li:has-text("消防控制室")', { timeout: UI_MS });
+      const partId = Number((await p.query(`SELECT id FROM unit_key_parts WHERE unit_id = $1 AND name = '消防控制室'`, [unit.id])).rows[0].id);
+      await page.waitForSelector('[data-testid=key-part-plan-image]', { timeout: UI_MS });
+      await page.click(`[data-testid=key-part-place-${partId}]`);
+      const box = (await page.locator('[data-testid=key-part-plan-image]').boundingBox())!;
+      await page.mouse.click(box.x + box.width * 0.75, box.y + box.height * 0.5);
+      await page.waitForSelector(`[data-testid=key-part-pin-${partId}]`, { timeout: UI_MS });
+      const row = (await p.query(`SELECT plan_x_px, plan_y_px FROM unit_key_parts WHERE id = $1`, [partId])).rows[0];
+      // Within 1 % of the plan: the click lands on a whole CSS pixel of a scaled-down image.
+      assert.ok(Math.abs(row.plan_x_px - 450) <= 6 && Math.abs(row.plan_y_px - 200) <= 6, `pin at ${row.plan_x_px}, ${row.plan_y_px}`);
+      // A plan (预案): uploaded, listed with its title, downloaded byte for byte.
+      const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+      await page.fill('[data-testid=plan-title]', '高层建筑灭火救援预案');
+      await page.setInputFiles('[data-testid=plan-file]', { name: '预案.pdf', mimeType: 'application/pdf', buffer: pdf });
+      await page.waitForSelector('[data-testid=pack-plans] a:has-text("高层建筑灭火救援预案")', { timeout: UI_MS });
+      const href = (await page.getAttribute('[data-testid=pack-plans] a:has-text("高层建筑灭火救援预案")', 'href'))!;
+      const got = await page.evaluate(async (u) => {
+        const r = await fetch(u);
+        return { status: r.status, bytes: (await r.arrayBuffer()).byteLength, disposition: r.headers.get('content-disposition') };
+      }, href);
+      assert.equal(got.status, 200);
+      assert.equal(got.bytes, pdf.length);
+      assert.match(got.disposition ?? '', /^attachment/);
+      // Not a PDF: refused in words, nothing listed.
+      await page.setInputFiles('[data-testid=plan-file]', { name: 'x.pdf', mimeType: 'application/pdf', buffer: Buffer.from('not a pdf') });
+      await page.waitForSelector('[data-testid=pack-save-error]:has-text("文件类型不符")', { timeout: UI_MS });
+      assert.equal(await page.$$eval('[data-testid=pack-plans] li a', (r) => r.length), 1, 'the pack stays, the refused file is not listed');
+      // A photo of the visit.
+      await page.setInputFiles(`[data-testid=visit-photo-${visitId}]`, { name: '控制室.png', mimeType: 'image/png', buffer: png });
+      await page.waitForSelector(`[data-testid=visit-photos-${visitId}] img`, { timeout: UI_MS });
+      await page.waitForFunction((id) => {
+        const img = document.querySelector(`[data-testid=visit-photos-${id}] img`) as HTMLImageElement | null;
+        return !!img && img.complete && img.naturalWidth === 600;
+      }, visitId, { timeout: UI_MS });
+      const text = (await page.textContent('[data-testid=station-pack]')) ?? '';
+      assert.doesNotMatch(text, RAW);
+      assert.doesNotMatch(text, /application\/pdf|image\/png/);
+      await page.locator('[data-testid=key-part-plan]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, 'station-pack-plan-1920.png'), fullPage: true });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: join(SHOTS, 'station-pack-plan-1280.png'), fullPage: true });
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -1,18 +1,17 @@
 // The station workspace's HTTP and stream clients: /api/station, /api/water, /ws/station,
 // responses validated with the shared schemas (common/src/station.ts).
 import {
+  CSRF_COOKIE,
+  CSRF_HEADER,
   STATION_WS_PATH,
-  WATER_LIST_MAX,
   stationHomeSchema,
   stationStateListSchema,
   stationStatsSchema,
   stationStreamMessageSchema,
   stationUnitListSchema,
   unitPackSchema,
-  waterSourceListSchema,
   dispatchOrderSchema,
   type StationStreamMessage,
-  type WaterSourceDto,
 } from '@firelink/common';
 import { z } from 'zod';
 import { ApiError, api } from '../../api/http.ts';
@@ -23,27 +22,30 @@ export const fetchUnits = (q: Record<string, string>, signal?: AbortSignal) => a
 export const fetchStations = (signal?: AbortSignal) => api('/api/station/stations', stationStateListSchema, { signal });
 export const fetchStats = (days: number, signal?: AbortSignal) => api(`/api/station/stats?days=${days}`, stationStatsSchema, { signal });
 export const fetchPack = (id: number, signal?: AbortSignal) => api(`/api/station/units/${id}/pack`, unitPackSchema, { signal });
-/** Pages of the water layer fetched for the area at most (WATER_LIST_MAX each: 20,000 sources). */
-const WATER_PAGES_MAX = 10;
-
-/** The water sources in `bbox`, page by page (the server answers at most WATER_LIST_MAX at once). */
-export async function fetchWater(bbox: [number, number, number, number], signal?: AbortSignal): Promise<{ sources: WaterSourceDto[]; truncated: boolean }> {
-  const sources: WaterSourceDto[] = [];
-  let afterId: number | null = null;
-  for (let page = 0; page < WATER_PAGES_MAX; page++) {
-    const q = new URLSearchParams({ bbox: bbox.join(','), limit: String(WATER_LIST_MAX) });
-    if (afterId != null) q.set('afterId', String(afterId));
-    const r = await api(`/api/water/sources?${q}`, waterSourceListSchema, { signal });
-    sources.push(...r.sources);
-    if (r.nextAfterId == null) return { sources, truncated: false };
-    afterId = r.nextAfterId;
-  }
-  return { sources, truncated: true };
-}
 export const reportProgress = (orderId: number, progress: string) =>
   api(`/api/station/orders/${orderId}/progress`, z.object({ order: dispatchOrderSchema }), { method: 'POST', body: { progress } });
 export const addVisit = (unitId: number, note: string) => api(`/api/station/units/${unitId}/visits`, null, { method: 'POST', body: { note } });
 export const addKeyPart = (unitId: number, body: { floor: number | null; name: string; hazard: string }) => api(`/api/station/units/${unitId}/key-parts`, null, { method: 'POST', body });
+export const patchKeyPart = (unitId: number, partId: number, body: { planPx?: [number, number] | null }) =>
+  api(`/api/station/units/${unitId}/key-parts/${partId}`, null, { method: 'PATCH', body });
+export const deleteKeyPart = (unitId: number, partId: number) => api(`/api/station/units/${unitId}/key-parts/${partId}`, null, { method: 'DELETE' });
+export const deleteFile = (unitId: number, fileId: number) => api(`/api/station/units/${unitId}/files/${fileId}`, null, { method: 'DELETE' });
+/** Where a pack file (plan, photo) is read; `download` asks for an attachment. */
+export const fileUrl = (unitId: number, fileId: number, download = false) => `/api/station/units/${unitId}/files/${fileId}${download ? '?download=1' : ''}`;
+
+/** Sends a file's bytes as the body (plans: /plans, photos: /visits/:id/photos), with its name and the CSRF token. */
+export async function uploadPackFile(path: string, file: File, title?: string): Promise<void> {
+  const headers: Record<string, string> = { 'Content-Type': file.type || 'application/octet-stream' };
+  const m = new RegExp(`(?:^|; )${CSRF_COOKIE}=([^;]*)`).exec(document.cookie);
+  if (m) headers[CSRF_HEADER] = decodeURIComponent(m[1]!);
+  const q = new URLSearchParams({ name: file.name });
+  if (title) q.set('title', title);
+  const res = await fetch(`${path}?${q}`, { method: 'POST', headers, body: file, credentials: 'same-origin' });
+  if (!res.ok) {
+    const b = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
+    throw new ApiError(res.status, b.error ?? `http_${res.status}`, b.message ?? `upload failed (HTTP ${res.status})`, b);
+  }
+}
 
 /** The screen's own words for a failed request: never the server's (English) text. */
 export function errorText(locale: string, err: unknown): string {
@@ -52,6 +54,7 @@ export function errorText(locale: string, err: unknown): string {
     if (err.status === 403) return s(locale, 'errForbidden');
     if (err.status === 404) return s(locale, 'errNotFound');
     if (err.status === 400) return s(locale, 'errInvalid');
+    if (err.status === 413) return s(locale, 'errTooLarge');
   }
   return s(locale, 'errGeneric');
 }

@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ScatterplotLayer } from '@deck.gl/layers';
 import type { PickingInfo } from '@deck.gl/core';
-import type { DispatchOrder, OrderSummary, StationState, StationStats, StationUnit, WaterSourceDto, stationHomeSchema } from '@firelink/common';
+import type { DispatchOrder, OrderSummary, StationState, StationStats, StationUnit, stationHomeSchema } from '@firelink/common';
 import { z } from 'zod';
 import { AlertSound, unlockOnGesture } from '../../audio/alert.ts';
 import { formatTime, type Locale } from '../../lib/i18n.ts';
@@ -16,7 +16,7 @@ import { useSession } from '../../lib/session-react.tsx';
 import { CommandMap, type CommandMapHandle } from '../../map/command-map.tsx';
 import { ApiError, api } from '../../api/http.ts';
 import { contactRoleName } from '../finder/strings.ts';
-import { errorText, fetchHome, fetchStats, fetchUnits, fetchWater, openStationStream, reportProgress } from './api.ts';
+import { errorText, fetchHome, fetchStats, fetchUnits, openStationStream, reportProgress } from './api.ts';
 import { ORDER_INCIDENT_RGBA, ORDER_ROUTE_RGBA, ORDER_STATION_RGBA, orderBounds, orderLayers, useOrderDetail, type OrderExtras } from './order-map.ts';
 import { PackView } from './pack.tsx';
 import { floorName, progressName, reportName, s, seconds, stationStatusName, waterKindName } from './strings.ts';
@@ -117,7 +117,6 @@ function StationHome({ orders, flash, onReported, station }: { orders: StreamOrd
   const [openAlarms, setOpenAlarms] = useState(false);
   const [visitDue, setVisitDue] = useState(false);
   const [units, setUnits] = useState<{ units: StationUnit[]; total: number; truncated: boolean } | null>(null);
-  const [water, setWater] = useState<WaterSourceDto[]>([]);
   const [categories, setCategories] = useState<Array<{ code: string; nameZh: string; nameEn?: string | null }>>([]);
   const map = useRef<CommandMapHandle>(null);
 
@@ -152,7 +151,9 @@ function StationHome({ orders, flash, onReported, station }: { orders: StreamOrd
   const route = detail.route;
   const stationAt = station?.lonLatWgs84 ?? home?.station?.lonLatWgs84 ?? null;
 
-  // Frame the area once its units arrive (unless an order is framed); load the water sources inside it.
+  // Frame the area once its units arrive (unless an order is framed). Water sources come with the
+  // basemap's tiles at street zoom (water_sources layer): the area's 17,000 hydrants fetched as
+  // JSON took a second of every load (npm run bench:station).
   const framed = useRef(false);
   useEffect(() => {
     const pts = (units?.units ?? []).filter((u) => u.lonLatWgs84).map((u) => u.lonLatWgs84!);
@@ -162,7 +163,6 @@ function StationHome({ orders, flash, onReported, station }: { orders: StreamOrd
     const ys = pts.map((p) => p[1]);
     const bbox: [number, number, number, number] = [Math.min(...xs) - 0.01, Math.min(...ys) - 0.01, Math.max(...xs) + 0.01, Math.max(...ys) + 0.01];
     if (!active) map.current?.fitBounds(bbox, 0);
-    fetchWater(bbox).then((r) => setWater(r.sources), () => {});
   }, [units]);
 
   // An order: the station, the route and the unit in one frame (again once the route arrives).
@@ -174,17 +174,6 @@ function StationHome({ orders, flash, onReported, station }: { orders: StreamOrd
 
   const layers = useMemo(() => {
     const list = [
-      new ScatterplotLayer<WaterSourceDto>({
-        id: 'st-water',
-        data: water,
-        getPosition: (w) => w.lonLatWgs84,
-        getFillColor: (w) => (w.status === 'usable' ? [56, 152, 255, 220] : [140, 140, 150, 200]),
-        // Metres: dots at street zoom, specks at the area's zoom (thousands of hydrants).
-        getRadius: 6,
-        radiusUnits: 'meters',
-        radiusMinPixels: 1,
-        radiusMaxPixels: 6,
-      }),
       new ScatterplotLayer<StationUnit>({
         id: 'st-units',
         data: (units?.units ?? []).filter((u) => u.lonLatWgs84),
@@ -217,7 +206,7 @@ function StationHome({ orders, flash, onReported, station }: { orders: StreamOrd
     }
     if (active) list.push(...(orderLayers(route, stationAt, active.incident) as never[]));
     return list;
-  }, [water, units, active, route, detail.water, stationAt?.[0], stationAt?.[1]]);
+  }, [units, active, route, detail.water, stationAt?.[0], stationAt?.[1]]);
 
   const catName = (code: string) => {
     const c = categories.find((x) => x.code === code);
