@@ -271,7 +271,7 @@ describe('station workspace in Chromium', { skip, timeout: 600_000 }, () => {
       await page.setContent('<body style="margin:0;background:#eef"><div style="width:600px;height:400px;background:linear-gradient(90deg,#dde 50%,#ccd 50%)"></div></body>');
       const png = await page.screenshot({ clip: { x: 0, y: 0, width: 600, height: 400 } });
       const p = db.pool;
-      const building = Number((await p.query(`INSERT INTO buildings (footprint, floors_above) SELECT ST_Multi(ST_Buffer(point::geography, 25)::geometry), 6 FROM units WHERE id = $1 RETURNING id`, [unit.id])).rows[0].id);
+      const building = Number((await p.query(`INSERT INTO buildings (footprint, floors_above, region_adcode) SELECT ST_Multi(ST_Buffer(point::geography, 25)::geometry), 6, region_adcode FROM units WHERE id = $1 RETURNING id`, [unit.id])).rows[0].id);
       await p.query(`UPDATE units SET building_id = $2 WHERE id = $1`, [unit.id, building]);
       await p.query(`INSERT INTO floor_plans (building_id, floor, image, mime_type, width_px, height_px, transform) VALUES ($1, 1, $2, 'image/png', 600, 400, '{1,0,0,1,0,0}')`, [building, png]);
       const visitId = Number((await p.query(`INSERT INTO unit_visits (unit_id, station_id, by_name, visited_at, note) VALUES ($1, $2, '一中队', now(), '熟悉一层') RETURNING id`, [unit.id, station.id])).rows[0].id);
@@ -290,6 +290,8 @@ describe('station workspace in Chromium', { skip, timeout: 600_000 }, () => {
       const box = (await page.locator('[data-testid=key-part-plan-image]').boundingBox())!;
       await page.mouse.click(box.x + box.width * 0.75, box.y + box.height * 0.5);
       await page.waitForSelector(`[data-testid=key-part-pin-${partId}]`, { timeout: UI_MS });
+      // The plan image itself loaded (a station reads its area's plans).
+      assert.equal(await page.$eval('[data-testid=key-part-plan-image]', (el) => (el as HTMLImageElement).naturalWidth), 600);
       const row = (await p.query(`SELECT plan_x_px, plan_y_px FROM unit_key_parts WHERE id = $1`, [partId])).rows[0];
       // Within 1 % of the plan: the click lands on a whole CSS pixel of a scaled-down image.
       assert.ok(Math.abs(row.plan_x_px - 450) <= 6 && Math.abs(row.plan_y_px - 200) <= 6, `pin at ${row.plan_x_px}, ${row.plan_y_px}`);

@@ -133,7 +133,7 @@ export function PackView({ unitId, card }: { unitId: number; card: boolean }) {
           )}
         </section>
         <section data-testid="pack-plans">
-          <h2>3 · {s(locale, 'plans')}</h2>
+          <h2>{s(locale, 'plans')}</h2>
           <ul>
             {pack.plans.length === 0 && <li className="st-muted">{s(locale, 'noPlans')}</li>}
             {pack.plans.map((f) => (
