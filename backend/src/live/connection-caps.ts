@@ -14,6 +14,11 @@ export interface ConnectionLimits {
   maxPerUser: number;
   /** Open and authenticating connections from one client IP; 0 = no limit. */
   maxPerIp: number;
+  /**
+   * Open and authenticating connections of the endpoint in all (503 past it); 0 or unset = no
+   * limit here (/ws checks its hub's LIVE_MAX_CONNECTIONS itself).
+   */
+  maxTotal?: number;
 }
 
 /** Counts per key; a key is dropped when its count returns to zero. */
@@ -39,6 +44,8 @@ class Counter {
 export class ConnectionCaps {
   private readonly perIp = new Counter();
   private readonly perUser = new Counter();
+  /** Sockets admitted by address and not yet closed. */
+  private total = 0;
 
   constructor(
     private readonly limits: ConnectionLimits,
@@ -56,7 +63,12 @@ export class ConnectionCaps {
    * counts the socket against its address until it closes.
    */
   admitAddress(req: IncomingMessage, socket: Duplex): boolean {
-    const { maxPerIp } = this.limits;
+    const { maxPerIp, maxTotal = 0 } = this.limits;
+    if (maxTotal > 0 && this.total >= maxTotal) {
+      this.opts.logger.warn({ limit: maxTotal }, `${this.opts.noun}: upgrade refused, connection limit`);
+      rejectUpgrade(socket, 503, 'Service Unavailable', `too many ${this.opts.noun} (limit ${maxTotal}, LIVE_MAX_CONNECTIONS); retry later`, { 'Retry-After': '10' });
+      return false;
+    }
     const ip = this.opts.clientIp(req);
     if (maxPerIp > 0 && this.perIp.get(ip) >= maxPerIp) {
       this.opts.logger.warn({ ip, limit: maxPerIp }, `${this.opts.noun}: upgrade refused, per-IP connection limit`);
@@ -64,6 +76,8 @@ export class ConnectionCaps {
       return false;
     }
     socket.once('close', this.perIp.add(ip));
+    this.total++;
+    socket.once('close', () => this.total--);
     return true;
   }
 

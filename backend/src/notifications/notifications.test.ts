@@ -310,7 +310,7 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
     it('shows phone numbers to the center roles only: masked for maintainers, 403 for the rest', async () => {
       const phones = ['13800000001', '13800000002', '02511110000'];
       const [smsId] = (await db.pool.query(`SELECT id FROM outbox WHERE ref_id = $1 ORDER BY id LIMIT 1`, [String(unitId)])).rows.map((r) => Number(r.id));
-      await db.pool.query(`UPDATE outbox SET last_error = 'gateway 400: bad number ' || recipient, payload = jsonb_set(payload, '{text}', to_jsonb('请回电 13800000001'::text)) WHERE id = $1`, [smsId]);
+      await db.pool.query(`UPDATE outbox SET last_error = 'gateway 400: bad number ' || recipient, payload = jsonb_set(payload, '{text}', to_jsonb('请回电 13800000001，或 138-0000-0003 / +86 139 0000 0004（2026-12-04 10:00）'::text)) WHERE id = $1`, [smsId]);
       const operator = await createTestUser(db.pool, { role: 'operator', regions: [320106] });
       const maintainer = await createTestUser(db.pool, { role: 'maintainer', units: [unitId] });
       const outbox = async (who: TestUser) => {
@@ -330,7 +330,8 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
       assert.equal(body.masked, true);
       assert.deepEqual(body.items.map((i) => i.recipient).sort(), ['025****0000', '138****0001', '138****0002']);
       const edited = body.items.find((i) => i.id === smsId)!;
-      assert.equal(edited.text, '请回电 138****0001');
+      // Numbers written with dashes or spaces are masked too; a date is left alone.
+      assert.equal(edited.text, '请回电 138****0001，或 138****0003 / 861****0004（2026-12-04 10:00）');
       assert.match(edited.lastError!, /^gateway 400: bad number \d{3}\*{4}\d{4}$/);
       for (const phone of [...phones, '13900000009']) assert.ok(!m.text.includes(phone), `a maintainer's answer holds ${phone}`);
       // The maintainer may not retry either.

@@ -45,8 +45,13 @@ export function maskPhone(phone: string): string {
   return `${digits.slice(0, 3)}****${digits.slice(-4)}`;
 }
 
-/** Runs of 7 or more digits (phone numbers in a message text or a gateway's error), masked. */
-const maskDigitRuns = (text: string | null): string | null => (text == null ? null : text.replace(/\+?\d{7,}/g, maskPhone));
+/**
+ * Phone numbers in a message text or a gateway's error, masked: 7 or more digits starting with
+ * 0 or 1 (landlines, mobiles), optionally after +86, with spaces or dashes between them as
+ * contacts are allowed to be written (138-0000-0001, +86 138 0000 0002). Dates (2026-…) stay.
+ */
+const PHONE_IN_TEXT = /(?<![\d-])(?:\+86[\s-]?)?[01]\d(?:[\s-]?\d){5,}/g;
+const maskDigitRuns = (text: string | null): string | null => (text == null ? null : text.replace(PHONE_IN_TEXT, maskPhone));
 
 export function notificationsRouter(deps: { pool: Pool }): Router {
   const { pool } = deps;

@@ -396,10 +396,6 @@ export function userAgency(userId: number): Query {
   return { text: `SELECT maintenance_agency_id FROM users WHERE id = $1`, values: [userId] };
 }
 
-export function testingAgencyById(id: number): Query {
-  return { text: `SELECT id, name FROM testing_agencies WHERE id = $1`, values: [id] };
-}
-
 export function insertAcceptanceRecord(r: {
   unitId: number;
   deviceId: number;

@@ -31,6 +31,7 @@ import { checkAcceptanceSign, signalEvidence, SIGNAL_KINDS } from './domain/acce
 import { judgeStages, leagueRanks, pctOf, stagesFor, type Stage } from './domain/league.ts';
 import { MAX_PHOTOS, MAX_PHOTO_BYTES, sniffPhoto } from './domain/photo.ts';
 import { sortBands } from './domain/plan.ts';
+import * as sq from './setup-queries.ts';
 import * as w from './work-queries.ts';
 import { assertIndependentAcceptance } from '../onboarding/domain/workflow.ts';
 
@@ -489,7 +490,8 @@ export class SupervisionWork {
       assertIndependentAcceptance({ result: b.result }, { role: p.role, agencyId: inspectorAgency }, collecting);
       const check = checkAcceptanceSign({ inspectorAgencyId: inspectorAgency, collectingAgencyId: collecting, result: b.result, complete: ev.complete });
       if (!check.ok) throw check.status === 403 ? forbidden(check.reason) : conflict(check.reason);
-      if (b.testingAgencyId !== undefined && !(await c.query(w.testingAgencyById(b.testingAgencyId))).rows[0]) throw notFound(`no testing agency ${b.testingAgencyId}`);
+      // Only an agency the signer may see (listTestingAgencies' rule): another district's is not found.
+      if (b.testingAgencyId !== undefined && !(await c.query(sq.listTestingAgencies(p.scope))).rows.some((r) => Number(r.id) === b.testingAgencyId)) throw notFound(`no testing agency ${b.testingAgencyId}`);
       const row = (
         await c.query(
           w.insertAcceptanceRecord({

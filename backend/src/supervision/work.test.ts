@@ -397,6 +397,12 @@ describe('supervision: plan, inspections, cases, statistics, acceptance, reports
     assert.equal((await call(supG, 'POST', '/api/supervision/acceptance', sign)).status, 404);
     assert.equal((await call(supX, 'GET', `/api/supervision/acceptance/evidence?unit=${hotUnit}&device=${newDevice}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`)).status, 404);
 
+    // Only a testing agency the signer may see: another district's is not found (nor named).
+    const foreign = Number((await db.pool.query(`INSERT INTO testing_agencies (name, region_adcode) VALUES ('鼓楼检测站', 320106) RETURNING id`)).rows[0].id);
+    const refused = await call(otherAgency, 'POST', '/api/supervision/acceptance', { ...sign, testingAgencyId: foreign });
+    assert.equal(refused.status, 404);
+    assert.doesNotMatch(JSON.stringify(refused.body), /鼓楼检测站/);
+
     const ok = await call(otherAgency, 'POST', '/api/supervision/acceptance', sign);
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
     record = ok.body as AcceptanceRecord;
