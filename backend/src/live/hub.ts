@@ -227,7 +227,7 @@ export class LiveHub {
       if (stale()) return;
       let replayed = 0;
       for (;;) {
-        const r = await this.pool.query(replayStream(cursor, c.principal.scope, c.filters, this.opts.replayPage));
+        const r = await this.pool.query(replayStream(cursor, this.log.head, c.principal.scope, c.filters, this.opts.replayPage));
         if (stale()) return;
         for (const row of r.rows) {
           const id = Number(row.id);

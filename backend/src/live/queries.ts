@@ -47,10 +47,15 @@ export function streamHead(): Query {
   return { text: `SELECT COALESCE(max(id), 0) AS head, COALESCE(min(id), 0) AS tail FROM stream_log`, values: [] };
 }
 
-/** Messages after `afterId` the subscriber may see, oldest first. */
-export function replayStream(afterId: number, scope: Scope, f: LiveFilters, limit: number): Query {
-  const values: unknown[] = [afterId];
-  const where = ['s.id > $1', scopePredicate(scope, { region: 's.region_adcode', unit: 's.unit_id' }, values)];
+/**
+ * Messages after `afterId` up to `upTo` the subscriber may see, oldest first. `upTo` is what
+ * this node has handed on (its stream log's head): a row committed but not yet handed on comes
+ * by the fan-out, so a replay never sends it a second time (several API nodes tailing one
+ * stream_log see rows committed by others before their tail reads them).
+ */
+export function replayStream(afterId: number, upTo: number, scope: Scope, f: LiveFilters, limit: number): Query {
+  const values: unknown[] = [afterId, upTo];
+  const where = ['s.id > $1', 's.id <= $2', scopePredicate(scope, { region: 's.region_adcode', unit: 's.unit_id' }, values)];
   if (f.regions?.length) where.push(scopePredicate({ kind: 'regions', adcodes: f.regions }, { region: 's.region_adcode' }, values));
   if (f.kinds?.length) {
     values.push(f.kinds);
