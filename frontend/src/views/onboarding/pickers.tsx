@@ -1,39 +1,14 @@
 // Pickers of the onboarding forms: a unit by name or address (instead of typing its id) and a
 // date typed and shown as yyyy-mm-dd whatever the browser's locale (a native date input
 // shows mm/dd/yyyy in an English browser).
-import { useEffect, useState } from 'react';
-import { unitListSchema } from '@firelink/common';
-import { api } from '../../api/http.ts';
+import { useState } from 'react';
+import { useUnitSearch, type PickedUnit } from '../../lib/unit-search-react.ts';
 import type { OnbLocale } from './strings.ts';
-
-export interface PickedUnit {
-  id: number;
-  name: string;
-  address: string | null;
-  regionName: string | null;
-}
 
 /** Search the caller's units (GET /api/units?q=) and pick one. */
 export function UnitPicker({ locale, value, onPick, testId = 'unit-picker' }: { locale: OnbLocale; value: PickedUnit | null; onPick: (u: PickedUnit | null) => void; testId?: string }) {
   const [q, setQ] = useState('');
-  const [hits, setHits] = useState<PickedUnit[]>([]);
-  useEffect(() => {
-    const text = q.trim();
-    if (text.length === 0) {
-      setHits([]);
-      return;
-    }
-    const ac = new AbortController();
-    const t = setTimeout(() => {
-      api(`/api/units?${new URLSearchParams({ q: text, limit: '8' })}`, unitListSchema, { signal: ac.signal })
-        .then((r) => setHits(r.items.map((u) => ({ id: u.id, name: u.name, address: u.address, regionName: u.regionName }))))
-        .catch(() => setHits([]));
-    }, 250);
-    return () => {
-      clearTimeout(t);
-      ac.abort();
-    };
-  }, [q]);
+  const hits = useUnitSearch(q) ?? [];
   if (value)
     return (
       <span className="onb-picked" data-testid={`${testId}-picked`}>

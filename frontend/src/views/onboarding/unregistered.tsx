@@ -6,7 +6,8 @@ import { fetchUnregistered, registerDevice, type UnregisteredDevice } from './ap
 import { fmtTime, s, type OnbLocale } from './strings.ts';
 import { OnbTable } from './table.tsx';
 import { errorText } from '../../lib/errors.ts';
-import { UnitPicker, type PickedUnit } from './pickers.tsx';
+import type { PickedUnit } from '../../lib/unit-search-react.ts';
+import { UnitPicker } from './pickers.tsx';
 
 function Row({ d, locale, onDone }: { d: UnregisteredDevice; locale: OnbLocale; onDone: () => void }) {
   const [unit, setUnit] = useState<PickedUnit | null>(null);

@@ -6,7 +6,8 @@ import { formatTime, type Locale } from '../../lib/i18n.ts';
 import { acceptanceExportUrl, acceptancePrintUrl, fetchEvidence, signAcceptance } from './work-api.ts';
 import { fetchTestingAgencies, type TestingAgency } from './admin-api.ts';
 import { adm } from './admin-strings.ts';
-import { DevicePicker, UnitPicker, type PickedDevice, type PickedUnit } from './pickers.tsx';
+import type { PickedUnit } from '../../lib/unit-search-react.ts';
+import { DevicePicker, UnitPicker, type PickedDevice } from './pickers.tsx';
 import { codeName, ws } from './work-strings.ts';
 import { Status, errText, type Msg } from './work-ui.tsx';
 

@@ -2,17 +2,11 @@
 // caller's jurisdiction only) and one of its transmission devices (GET /api/units/:id), so
 // nobody types an id.
 import { useEffect, useState } from 'react';
-import { unitDetailSchema, unitListSchema } from '@firelink/common';
+import { unitDetailSchema } from '@firelink/common';
 import { api } from '../../api/http.ts';
 import type { Locale } from '../../lib/i18n.ts';
+import { useUnitSearch, type PickedUnit } from '../../lib/unit-search-react.ts';
 import { adm } from './admin-strings.ts';
-
-export interface PickedUnit {
-  id: number;
-  name: string;
-  address: string | null;
-  regionName: string | null;
-}
 
 export interface PickedDevice {
   id: number;
@@ -24,26 +18,7 @@ export interface PickedDevice {
 /** Search the caller's units and pick one; shows the picked unit with a change button. */
 export function UnitPicker({ locale, value, onPick, testId = 'sv-unit' }: { locale: Locale; value: PickedUnit | null; onPick: (u: PickedUnit | null) => void; testId?: string }) {
   const [q, setQ] = useState('');
-  const [hits, setHits] = useState<PickedUnit[] | null>(null);
-  useEffect(() => {
-    const text = q.trim();
-    if (text.length === 0) {
-      setHits(null);
-      return;
-    }
-    const ac = new AbortController();
-    const t = setTimeout(() => {
-      api(`/api/units?${new URLSearchParams({ q: text, limit: '8' })}`, unitListSchema, { signal: ac.signal })
-        .then((r) => setHits(r.items.map((u) => ({ id: u.id, name: u.name, address: u.address, regionName: u.regionName }))))
-        .catch(() => {
-          if (!ac.signal.aborted) setHits([]);
-        });
-    }, 250);
-    return () => {
-      clearTimeout(t);
-      ac.abort();
-    };
-  }, [q]);
+  const hits = useUnitSearch(q);
   if (value)
     return (
       <span className="sv-picked" data-testid={`${testId}-picked`}>
