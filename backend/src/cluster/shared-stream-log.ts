@@ -14,7 +14,7 @@ import { withTransaction } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import type { StreamMeta } from '../live/filters.ts';
 import { pruneStream, streamHead, type StreamRow } from '../live/queries.ts';
-import type { StreamFrame, StreamLogFactory, StreamLogPort, StreamTiming } from '../live/stream-log.ts';
+import { recordTiming, withId, type StreamFrame, type StreamLogFactory, type StreamLogPort, type StreamTiming } from '../live/stream-log.ts';
 import { appendShared, lockStream, notifyStream, STREAM_CHANNEL, tailStream } from './queries.ts';
 
 /** The advisory lock every stream_log writer takes (fixed; other keys in leader.ts). */
@@ -114,7 +114,7 @@ export class SharedStreamLog implements StreamLogPort {
       const t1 = performance.now();
       this.head = frames[frames.length - 1]!.id;
       this.committed(frames);
-      this.record(frames.length, t1 - t0, performance.now() - t1);
+      recordTiming(this.timing, frames.length, t1 - t0, performance.now() - t1);
       if (r.rows.length < page) return;
     }
   }
@@ -133,18 +133,4 @@ export class SharedStreamLog implements StreamLogPort {
     if (this.o.tail) this.readTail();
     return ids;
   }
-
-  private record(rows: number, insertMs: number, fanOutMs: number): void {
-    const tm = this.timing;
-    if (tm.rows.length >= 100_000) for (const a of [tm.rows, tm.insertMs, tm.fanOutMs]) a.splice(0, 50_000);
-    tm.rows.push(rows);
-    tm.insertMs.push(insertMs);
-    tm.fanOutMs.push(fanOutMs);
-  }
-}
-
-/** `{"id":N,…payload}` from stream_log's payload text (an object that never carries an id). */
-function withId(id: number, payloadJson: string): Buffer {
-  const body = payloadJson.trim().slice(1).trim();
-  return Buffer.from(body === '}' ? `{"id":${id}}` : `{"id":${id},${body}`);
 }

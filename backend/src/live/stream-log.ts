@@ -129,16 +129,23 @@ export class StreamLog implements StreamLogPort {
     const frames = rows.map((row, k) => ({ id: ids[k]!, meta: row.meta, data: withId(ids[k]!, json[k]!) }));
     this.head = Math.max(this.head, ids[ids.length - 1] ?? 0);
     this.committed(frames);
-    const tm = this.timing;
-    if (tm.rows.length >= 100_000) for (const a of [tm.rows, tm.insertMs, tm.fanOutMs]) a.splice(0, 50_000);
-    tm.rows.push(rows.length);
-    tm.insertMs.push(t1 - t0);
-    tm.fanOutMs.push(performance.now() - t1);
+    recordTiming(this.timing, rows.length, t1 - t0, performance.now() - t1);
     return ids;
   }
 }
 
-/** `{"id":N,…payload}`: payloads are objects that never carry an id of their own. */
-function withId(id: number, payloadJson: string): Buffer {
+/** One append batch's figures into `tm`, keeping the last 100,000 batches at most. */
+export function recordTiming(tm: StreamTiming, rows: number, insertMs: number, fanOutMs: number): void {
+  if (tm.rows.length >= 100_000) for (const a of [tm.rows, tm.insertMs, tm.fanOutMs]) a.splice(0, 50_000);
+  tm.rows.push(rows);
+  tm.insertMs.push(insertMs);
+  tm.fanOutMs.push(fanOutMs);
+}
+
+/**
+ * `{"id":N,…payload}` from a payload's JSON text (JSON.stringify, or stream_log's stored
+ * text): payloads are objects that never carry an id of their own.
+ */
+export function withId(id: number, payloadJson: string): Buffer {
   return Buffer.from(payloadJson === '{}' ? `{"id":${id}}` : `{"id":${id},${payloadJson.slice(1)}`);
 }
