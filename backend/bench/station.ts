@@ -23,6 +23,7 @@ import { dispatchFeature } from '../src/dispatch/feature.ts';
 import { configSchema } from '../src/kernel/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { startServer } from '../src/main.ts';
+import { median, percentile } from '../../ingest/bench/machine.ts';
 import { onboardingFeature } from '../src/onboarding/feature.ts';
 import { stationFeature } from '../src/station/feature.ts';
 import { tilesFeature } from '../src/tiles/feature.ts';
@@ -32,8 +33,6 @@ function arg(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 }
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export default async function bench(ctx: BenchContext): Promise<void> {
   const quick = ctx.args.includes('--quick');
@@ -178,10 +177,10 @@ export default async function bench(ctx: BenchContext): Promise<void> {
         }
         for (const xs of [list, map, json, home, baseline]) xs.sort((a, b) => a - b);
         runs.push({
-          list50: pct(list, 50), list99: pct(list, 99), map50: pct(map, 50), map99: pct(map, 99), json50: pct(json, 50), json99: pct(json, 99),
-          home50: pct(home, 50), home99: pct(home, 99), base50: pct(baseline, 50), base99: pct(baseline, 99),
+          list50: percentile(list, 50), list99: percentile(list, 99), map50: percentile(map, 50), map99: percentile(map, 99), json50: percentile(json, 50), json99: percentile(json, 99),
+          home50: percentile(home, 50), home99: percentile(home, 99), base50: percentile(baseline, 50), base99: percentile(baseline, 99),
         });
-        ctx.log(`run ${run + 1}: list p99 ${pct(list, 99).toFixed(0)} ms, map p99 ${pct(map, 99).toFixed(0)} ms (baseline p99 ${pct(baseline, 99).toFixed(0)} ms)`);
+        ctx.log(`run ${run + 1}: list p99 ${percentile(list, 99).toFixed(0)} ms, map p99 ${percentile(map, 99).toFixed(0)} ms (baseline p99 ${percentile(baseline, 99).toFixed(0)} ms)`);
       }
       const m = (k: keyof (typeof runs)[number]) => `${median(runs.map((r) => r[k])).toFixed(0)} ms`;
       const line = (label: string, value: string) => console.log(`  ${label.padEnd(52)} ${value}`);
