@@ -249,13 +249,18 @@ describe('scale-out: 2 ingest + 2 api + 1 worker on NATS JetStream', { skip }, (
     const until = Date.now() + 15_000;
     while (Date.now() < until && (steady.lastId() < head || back.lastId() < head)) await new Promise((r) => setTimeout(r, 200));
     const steadyIds = deltas(steady).filter((m) => m.id > startId).map((m) => m.id);
-    const movedIds = [...deltas(moved), ...deltas(back)].filter((m) => m.id > startId).map((m) => m.id);
+    // The moved client resumed from lastSeen: what reached its old socket while closing was after it and is not its.
+    const movedView = [...deltas(moved).filter((m) => m.id <= lastSeen), ...deltas(back)];
+    const movedIds = movedView.filter((m) => m.id > startId).map((m) => m.id);
     const table = (await db.pool.query(`SELECT id FROM stream_log WHERE id > $1 ORDER BY id`, [startId])).rows.map((r) => Number(r.id));
     assert.deepEqual(steadyIds, table, 'the client that stayed on api B has every stream message in order');
     assert.deepEqual(movedIds, table, 'the client moved from api A to api B has every stream message in order');
-    const opened = [...deltas(moved), ...deltas(back)].flatMap((m) => (m.type === 'alarm_opened' ? [`${m.alarm.kind}:${m.alarm.id}`] : []));
+    const opened = movedView.flatMap((m) => (m.type === 'alarm_opened' ? [`${m.alarm.kind}:${m.alarm.id}`] : []));
     assert.equal(new Set(opened).size, opened.length, `one alarm_opened per alarm: ${opened.join(' ')}`);
-    assert.equal(opened.length, DEVICES * 3, `one alarm_opened per point: ${opened.join(' ')}`);
+    // One fire alarm per point; a device silent past the offline threshold while its ingest node was
+    // down (a loaded machine) also opens a unit-level host_offline alarm, which is not a point's.
+    const fireOpened = opened.filter((k) => k.startsWith('fire:'));
+    assert.equal(fireOpened.length, DEVICES * 3, `one fire alarm_opened per point: ${opened.join(' ')}`);
 
     // Every event published once more (a replayed stream, a publisher that retried): the
     // worker drops them all — no new stream message, no alarm counts twice.
