@@ -112,12 +112,24 @@ export class StationStream {
       this.queue = this.queue.then(() => this.handle(notice.kind, notice.id)).catch((err) => this.logger.warn({ err, notice }, 'station stream: notice failed'));
     });
     c.on('error', (err) => {
+      // Released already: by stop(), or by the failed LISTEN below (an error event can follow
+      // either, e.g. when the database goes away); releasing twice throws from the pool.
+      if (this.listener !== c) return;
+      this.listener = null;
       this.logger.warn({ err }, 'station stream: listener connection lost; reconnecting');
       c.release(err);
-      if (this.listener === c) this.listener = null;
       this.scheduleRelisten();
     });
-    await c.query(`LISTEN ${DISPATCH_CHANNEL}`);
+    try {
+      await c.query(`LISTEN ${DISPATCH_CHANNEL}`);
+    } catch (err) {
+      c.release(err as Error);
+      throw err;
+    }
+    if (this.closed) {
+      c.release();
+      return;
+    }
     this.listener = c;
   }
 
