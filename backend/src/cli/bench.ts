@@ -20,6 +20,7 @@ const BENCHES: Record<string, string> = {
   water: 'backend/bench/water.ts',
   station: 'backend/bench/station.ts',
   soak: 'backend/bench/soak.ts',
+  chaos: 'backend/bench/chaos.ts',
 };
 
 export async function benchCommand(args: string[]): Promise<number> {
