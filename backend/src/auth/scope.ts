@@ -4,7 +4,9 @@
 // A jurisdiction is a set of region adcodes. A province code (xx0000) covers its cities and
 // districts, a city code (xxxx00) covers its districts; rows carry the district adcode.
 // Unit users and maintainers are bound to units instead.
+import type pg from 'pg';
 import type { Role } from '@firelink/common';
+import { notFound } from '../kernel/errors.ts';
 
 export interface Principal {
   userId: number | null;
@@ -49,4 +51,39 @@ export function scopeAllows(scope: Scope, row: { regionAdcode?: number | null; u
     return scope.adcodes.some((c) => c === a || c === Math.floor(a / 100) * 100 || c === Math.floor(a / 10000) * 10000);
   }
   return row.unitId != null && scope.unitIds.includes(row.unitId);
+}
+
+/** What a jurisdiction check of one unit returns: enough to name it and to decide on it. */
+export interface ScopedUnit {
+  id: number;
+  name: string;
+  regionAdcode: number | null;
+  maintenanceAgencyId: number | null;
+  underConstruction: boolean;
+}
+
+/**
+ * The unit `id` when it lies in the scope, else a 404 — the same answer whether the unit
+ * exists elsewhere or not at all, so a caller learns nothing of other jurisdictions. `lock`
+ * takes the unit's row lock (FOR NO KEY UPDATE): pass it inside a write's transaction so the
+ * unit cannot change district under the write. Every feature checks a unit id from a request
+ * with this one function.
+ */
+export async function requireUnitInScope(db: Pick<pg.ClientBase, 'query'>, scope: Scope, id: number, opts: { lock?: boolean } = {}): Promise<ScopedUnit> {
+  const values: unknown[] = [id];
+  const pred = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
+  const r = await db.query({
+    text: `SELECT u.id, u.name, u.region_adcode, u.maintenance_agency_id, u.under_construction
+           FROM units u WHERE u.id = $1 AND ${pred}${opts.lock ? ' FOR NO KEY UPDATE OF u' : ''}`,
+    values,
+  });
+  const row = r.rows[0] as Record<string, unknown> | undefined;
+  if (!row) throw notFound(`unit ${id} not found in your jurisdiction`);
+  return {
+    id: Number(row.id),
+    name: String(row.name),
+    regionAdcode: row.region_adcode == null ? null : Number(row.region_adcode),
+    maintenanceAgencyId: row.maintenance_agency_id == null ? null : Number(row.maintenance_agency_id),
+    underConstruction: row.under_construction === true,
+  };
 }

@@ -525,12 +525,6 @@ export function chiefPhonesOnDuty(at: string): Query {
   };
 }
 
-/** A unit in the caller's jurisdiction (the duty check's target), or nothing. */
-export function unitInScope(scope: Scope, unitId: number): Query {
-  const values: unknown[] = [unitId];
-  const pred = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
-  return { text: `SELECT u.id, u.name, u.region_adcode FROM units u WHERE u.id = $1 AND ${pred}`, values };
-}
 
 export function insertDutyCheckRequest(unitId: number, userId: number | null, name: string): Query {
   return {

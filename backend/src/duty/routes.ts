@@ -31,7 +31,7 @@ import {
 } from '@firelink/common';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole } from '../auth/principal.ts';
-import { scopeAllows, type Principal } from '../auth/scope.ts';
+import { requireUnitInScope, scopeAllows, type Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool.ts';
 import { DomainError, badRequest, conflict, forbidden, notFound } from '../kernel/errors.ts';
 import * as q from './queries.ts';
@@ -428,19 +428,18 @@ export function dutyRouter(deps: { pool: Pool; comm: CommTester }): Router {
   r.post('/duty-checks', async (req, res) => {
     const p = requireRole(res, ...ACT);
     const body = z.object({ unitId: idParam }).strict().parse(req.body);
-    const unit = (await pool.query(q.unitInScope(p.scope, body.unitId))).rows[0];
-    if (!unit) throw notFound(`no unit ${body.unitId} in your jurisdiction`);
+    const unit = await requireUnitInScope(pool, p.scope, body.unitId);
     const name = await actorName(pool, p);
     const id = await withTransaction(pool, async (c) => {
       await throttleDutyCheck(c, res, body.unitId, p.userId);
       const rid = Number((await c.query(q.insertDutyCheckRequest(body.unitId, p.userId, name))).rows[0].id);
       await c.query(
         q.insertLog({
-          regionAdcode: unit.region_adcode == null ? null : Number(unit.region_adcode),
+          regionAdcode: unit.regionAdcode,
           kind: 'duty_check_requested',
           actorId: p.userId,
           actorName: name,
-          text: String(unit.name),
+          text: unit.name,
           refEntity: 'duty_check_request',
           refId: rid,
         }),
@@ -489,7 +488,7 @@ export function dutyRouter(deps: { pool: Pool; comm: CommTester }): Router {
       })
       .strict()
       .parse(req.query);
-    if (f.unitId !== undefined && !(await pool.query(q.unitInScope(p.scope, f.unitId))).rows[0]) throw notFound(`no unit ${f.unitId} in your jurisdiction`);
+    if (f.unitId !== undefined) await requireUnitInScope(pool, p.scope, f.unitId);
     const at = new Date().toISOString();
     const { rows } = await pool.query(q.disabledByUnit(p.scope, { ...f, at }));
     res.json({

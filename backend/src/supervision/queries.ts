@@ -247,12 +247,6 @@ export function setTaskState(id: number, version: number, to: TaskState, nowIso:
 
 // ---- responsibility ----
 
-/** A unit inside the scope: its region (404 otherwise). */
-export function unitInScope(scope: Scope, id: number): Query {
-  const values: unknown[] = [id];
-  const pred = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
-  return { text: `SELECT u.id, u.name, u.region_adcode FROM units u WHERE u.id = $1 AND ${pred}`, values };
-}
 
 export function responsibleOf(unitId: number): Query {
   return {

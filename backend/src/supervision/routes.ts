@@ -26,7 +26,7 @@ import { Router } from 'express';
 import { recordAudit } from '../audit/audit.ts';
 import { principalForUser } from '../auth/authenticate.ts';
 import { requireRole } from '../auth/principal.ts';
-import { scopeAllows, type Principal } from '../auth/scope.ts';
+import { requireUnitInScope, scopeAllows, type Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { badRequest, notFound } from '../kernel/errors.ts';
 import * as q from './queries.ts';
@@ -91,7 +91,7 @@ export function supervisionRouter(deps: { pool: Pool; service: SupervisionServic
   r.get('/units/:id/responsible', async (req, res) => {
     const p = requireRole(res, ...SUPERVISION);
     const id = idParam.parse(req.params.id);
-    if (!(await pool.query(q.unitInScope(p.scope, id))).rows[0]) throw notFound(`unit ${id} not found in your jurisdiction`);
+    await requireUnitInScope(pool, p.scope, id);
     const row = (await pool.query(q.responsibleOf(id))).rows[0];
     res.json(
       row
@@ -106,9 +106,8 @@ export function supervisionRouter(deps: { pool: Pool; service: SupervisionServic
     const body = responsibleSetSchema.parse(req.body);
     const actorName = await nameOf(pool, p);
     const changed = await withTransaction(pool, async (c) => {
-      const unit = (await c.query(q.unitInScope(p.scope, id))).rows[0];
-      if (!unit) throw notFound(`unit ${id} not found in your jurisdiction`);
-      await supervisorCovering(c, body.supervisorId, unit.region_adcode == null ? null : Number(unit.region_adcode));
+      const unit = await requireUnitInScope(c, p.scope, id);
+      await supervisorCovering(c, body.supervisorId, unit.regionAdcode);
       const before = (await c.query(q.responsibleOf(id))).rows[0];
       return service.assign(c, p, [{ id, before: before ? Number(before.supervisor_id) : null }], body.supervisorId, ipOf(req), actorName, body.note, 'supervision.assign', id);
     });

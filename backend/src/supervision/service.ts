@@ -9,7 +9,7 @@ import { withTransaction, type Pool } from '../db/pool.ts';
 import type { Config } from '../kernel/config.ts';
 import { DomainError, conflict, forbidden, notFound } from '../kernel/errors.ts';
 import type { Logger } from '../logger.ts';
-import { ALL } from '../auth/scope.ts';
+import { ALL, requireUnitInScope } from '../auth/scope.ts';
 import * as onboardingQ from '../onboarding/queries.ts';
 import { evaluateRules, taskDueAt, type RuleConfig, type RuleSnapshot, type TaskCandidate } from './domain/rules.ts';
 import { checkTaskTransition, escalationDue, isOverdue, mayAct, nextTaskStates } from './domain/tasks.ts';
@@ -316,8 +316,7 @@ export class SupervisionService {
   async createManual(p: Principal, body: { unitId: number; detail: string; dueDays?: number | undefined }, ip: string | null, actorName: string): Promise<TaskDetail> {
     const now = this.now();
     const id = await withTransaction(this.pool, async (c) => {
-      const unit = (await c.query(q.unitInScope(p.scope, body.unitId))).rows[0];
-      if (!unit) throw notFound(`unit ${body.unitId} not found in your jurisdiction`);
+      await requireUnitInScope(c, p.scope, body.unitId);
       const row = (
         await c.query(q.insertManualTask({ unitId: body.unitId, detail: body.detail, dueAtIso: taskDueAt(now, body.dueDays ?? this.opts.taskDays).toISOString(), nowIso: now.toISOString(), createdBy: p.userId }))
       ).rows[0]!;

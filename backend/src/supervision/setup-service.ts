@@ -2,7 +2,7 @@
 // caller's jurisdiction, and the agency that tested a unit. Every write is audited.
 import type { TestingAgency } from '@firelink/common';
 import { recordAudit } from '../audit/audit.ts';
-import { scopeAllows, type Principal } from '../auth/scope.ts';
+import { requireUnitInScope, scopeAllows, type Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { badRequest, conflict, explainDatabaseError, forbidden, notFound } from '../kernel/errors.ts';
 import * as sq from './setup-queries.ts';
@@ -75,7 +75,7 @@ export class SupervisionSetup {
   async setUnitTestingAgency(p: Principal, unitId: number, agencyId: number | null, ip: string | null): Promise<{ unitId: number; agencyId: number | null }> {
     if (agencyId != null && !(await this.testingAgencies(p)).some((a) => a.id === agencyId)) throw notFound(`no testing agency ${agencyId}`);
     await withTransaction(this.pool, async (c) => {
-      if (!(await c.query(w.unitInScope(p.scope, unitId, true))).rows[0]) throw notFound(`no unit ${unitId} in your jurisdiction`);
+      await requireUnitInScope(c, p.scope, unitId, { lock: true });
       const before = (await c.query(sq.unitTestingAgency(unitId))).rows[0]?.testing_agency_id ?? null;
       await c.query(sq.setUnitTestingAgency(unitId, agencyId));
       await recordAudit(c, { actor: p, ip, action: 'supervision.unit_testing_agency', entity: 'unit', entityId: unitId, before: { agencyId: before == null ? null : Number(before) }, after: { agencyId } });

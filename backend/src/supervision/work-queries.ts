@@ -107,13 +107,6 @@ export function advancePlan(unitId: number): Query {
 
 // ---- inspections ----
 
-export function unitInScope(scope: Scope, id: number, lock = false): Query {
-  const values: unknown[] = [id];
-  return {
-    text: `SELECT u.id, u.name, u.region_adcode, u.maintenance_agency_id, u.under_construction FROM units u WHERE u.id = $1 AND ${unitScope(scope, values)}${lock ? ' FOR UPDATE OF u' : ''}`,
-    values,
-  };
-}
 
 export function insertInspection(i: {
   unitId: number;

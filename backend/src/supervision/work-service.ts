@@ -22,7 +22,7 @@ import type pg from 'pg';
 import { prioritiesQuery } from '../analytics/queries.ts';
 import { reportWindow } from '../analytics/report.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { scopeAllows, type Principal } from '../auth/scope.ts';
+import { requireUnitInScope, scopeAllows, type Principal, type ScopedUnit } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { DomainError, badRequest, conflict, explainDatabaseError, forbidden, notFound } from '../kernel/errors.ts';
 import type { Logger } from '../logger.ts';
@@ -183,8 +183,7 @@ export class SupervisionWork {
   ): Promise<InspectionDto> {
     if (b.inspectedOn > this.today()) throw badRequest(`inspectedOn ${b.inspectedOn} is in the future: record an inspection on or after the day it took place`);
     const id = await withTransaction(this.pool, async (c) => {
-      const unit = (await c.query(w.unitInScope(p.scope, b.unitId))).rows[0];
-      if (!unit) throw notFound(`unit ${b.unitId} not found in your jurisdiction`);
+      await requireUnitInScope(c, p.scope, b.unitId);
       if (b.reinspectionOf !== undefined) {
         const prev = (await c.query(w.inspectionById(p.scope, b.reinspectionOf, true))).rows[0];
         if (!prev) throw notFound(`inspection ${b.reinspectionOf} not found in your jurisdiction`);
@@ -284,7 +283,7 @@ export class SupervisionWork {
   ): Promise<CaseDto> {
     if (b.openedOn > this.today()) throw badRequest(`openedOn ${b.openedOn} is in the future`);
     const id = await withTransaction(this.pool, async (c) => {
-      if (!(await c.query(w.unitInScope(p.scope, b.unitId))).rows[0]) throw notFound(`unit ${b.unitId} not found in your jurisdiction`);
+      await requireUnitInScope(c, p.scope, b.unitId);
       if (b.inspectionId !== undefined) {
         const i = (await c.query(w.inspectionById(p.scope, b.inspectionId))).rows[0];
         if (!i) throw notFound(`inspection ${b.inspectionId} not found in your jurisdiction`);
@@ -458,9 +457,8 @@ export class SupervisionWork {
 
   // ---- acceptance ----
 
-  async evidence(db: Db, p: Principal, q: { unitId: number; deviceId: number; from: Date; to: Date }): Promise<AcceptanceEvidence & { unit: Record<string, unknown> }> {
-    const unit = (await db.query(w.unitInScope(p.scope, q.unitId))).rows[0];
-    if (!unit) throw notFound(`unit ${q.unitId} not found in your jurisdiction`);
+  async evidence(db: Db, p: Principal, q: { unitId: number; deviceId: number; from: Date; to: Date }): Promise<AcceptanceEvidence & { unit: ScopedUnit }> {
+    const unit = await requireUnitInScope(db, p.scope, q.unitId);
     const device = (await db.query(w.deviceOfUnit(q.unitId, q.deviceId))).rows[0];
     if (!device) throw notFound(`device ${q.deviceId} is not bound to unit ${q.unitId}: pick one of the unit's devices`);
     if (q.to.getTime() <= q.from.getTime()) throw badRequest('to must be after from');
@@ -486,7 +484,7 @@ export class SupervisionWork {
     const id = await withTransaction(this.pool, async (c) => {
       const ev = await this.evidence(c, p, { unitId: b.unitId, deviceId: b.deviceId, from: new Date(b.windowFrom), to: new Date(b.windowTo) });
       const inspectorAgency = p.userId == null ? null : num((await c.query(w.userAgency(p.userId))).rows[0]?.maintenance_agency_id);
-      const collecting = num(ev.unit.maintenance_agency_id);
+      const collecting = num(ev.unit.maintenanceAgencyId);
       assertIndependentAcceptance({ result: b.result }, { role: p.role, agencyId: inspectorAgency }, collecting);
       const check = checkAcceptanceSign({ inspectorAgencyId: inspectorAgency, collectingAgencyId: collecting, result: b.result, complete: ev.complete });
       if (!check.ok) throw check.status === 403 ? forbidden(check.reason) : conflict(check.reason);
@@ -533,7 +531,7 @@ export class SupervisionWork {
           p.userId,
         ),
       );
-      if (b.result === 'pass' && ev.unit.under_construction) await c.query(onboardingQ.acceptConstruction(b.unitId));
+      if (b.result === 'pass' && ev.unit.underConstruction) await c.query(onboardingQ.acceptConstruction(b.unitId));
       await recordAudit(c, { actor: p, ip, action: 'supervision.acceptance.sign', entity: 'unit', entityId: b.unitId, after: { recordId: Number(row.id), ...b, complete: ev.complete } });
       return Number(row.id);
     });
