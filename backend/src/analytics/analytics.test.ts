@@ -8,9 +8,7 @@ import { statsConnectionSchema, statsPrioritiesSchema, statsRatesSchema, statsTr
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { readXlsxRecords } from '@firelink/geodata';
 import type { Principal } from '../auth/scope.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { neutraliseFormula, toCsv } from './export.ts';
 import { PdfRenderer } from './pdf.ts';
 import { ratesQuery, unitFactsQuery, type Metric } from './queries.ts';
@@ -95,8 +93,7 @@ async function facts(pool: TestDatabase['pool'], from: Date, to: Date, raw: bool
 describe('analytics rates, rollups and jurisdiction', () => {
   let db: TestDatabase;
   let ids: Awaited<ReturnType<typeof seed>>;
-  let server: RunningServer;
-  let base: string;
+  let server: TestServer;
   let principal: Principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
   // Small limits so the test can fill the queue: one render at a time, one waiting.
   const pdf = new PdfRenderer(process.env.CHROMIUM_PATH || '/usr/bin/chromium', { maxRenders: 1, maxWaiting: 1 });
@@ -107,16 +104,12 @@ describe('analytics rates, rollups and jurisdiction', () => {
     const r = await refreshAnalytics(db.pool);
     assert.equal(r.cells, 3);
     assert.ok(r.hours > 10);
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
-    server = await startServer({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger('silent'),
+    server = await startTestServer(
+      db.url,
       // Router only: the scheduler would race the test's explicit refreshes.
-      features: [(ctx) => ({ name: 'analytics', routers: [{ path: '/api/stats', router: analyticsRouter(ctx.pool, pdf, { disabledPointDays: 30 }) }] })],
-      before: [(_req, res, next) => { res.locals.principal = principal; next(); }],
-    });
-    base = `http://127.0.0.1:${server.httpPort}`;
+      [(ctx) => ({ name: 'analytics', routers: [{ path: '/api/stats', router: analyticsRouter(ctx.pool, pdf, { disabledPointDays: 30 }) }] })],
+      { before: [(_req, res, next) => { res.locals.principal = principal; next(); }] },
+    );
   });
   beforeEach(() => {
     principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
@@ -219,38 +212,38 @@ describe('analytics rates, rollups and jurisdiction', () => {
 
   it('GET /api/stats/rates returns value, numerator and denominator, scoped to the caller', async () => {
     principal = { userId: 2, username: 'sup', role: 'supervisor', scope: { kind: 'regions', adcodes: [330105] } };
-    const res = await fetch(`${base}/api/stats/rates?by=unit&from=2026-01-01&to=2026-02-01&metric=false_alarm_rate,fault_rate`);
+    const res = await fetch(`${server.base}/api/stats/rates?by=unit&from=2026-01-01&to=2026-02-01&metric=false_alarm_rate,fault_rate`);
     assert.equal(res.status, 200);
     const body = statsRatesSchema.parse(await res.json());
     assert.deepEqual(body.rows.map((r) => Number(r.key)), [ids.u3]);
     assert.deepEqual(body.rows[0]!.metrics.false_alarm_rate, { value: 1, numerator: 2, denominator: 2 });
     assert.deepEqual(Object.keys(body.rows[0]!.metrics).sort(), ['false_alarm_rate', 'fault_rate']);
     // One unit's own rates (the unit page); a unit outside the scope gives nothing.
-    const own = statsRatesSchema.parse(await (await fetch(`${base}/api/stats/rates?by=unit&unit=${ids.u3}&from=2026-01-01&to=2026-02-01`)).json());
+    const own = statsRatesSchema.parse(await (await fetch(`${server.base}/api/stats/rates?by=unit&unit=${ids.u3}&from=2026-01-01&to=2026-02-01`)).json());
     assert.deepEqual([own.rows.length, own.rows[0]?.metrics.fault_rate?.numerator], [1, 5]);
-    const other = statsRatesSchema.parse(await (await fetch(`${base}/api/stats/rates?by=unit&unit=${ids.u1}&from=2026-01-01&to=2026-02-01`)).json());
+    const other = statsRatesSchema.parse(await (await fetch(`${server.base}/api/stats/rates?by=unit&unit=${ids.u1}&from=2026-01-01&to=2026-02-01`)).json());
     assert.equal(other.rows.length, 0);
-    const bad = await fetch(`${base}/api/stats/rates?by=h3&res=12&metric=nope`);
+    const bad = await fetch(`${server.base}/api/stats/rates?by=h3&res=12&metric=nope`);
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { message: string }).message, /res is an H3 resolution 6–9|unknown metric/);
     principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
   });
 
   it('serves trend series per day and per month from the rollups', async () => {
-    const day = await fetch(`${base}/api/stats/trend?interval=day&from=2026-01-19&to=2026-01-23&metric=fault_rate&region=330105`);
+    const day = await fetch(`${server.base}/api/stats/trend?interval=day&from=2026-01-19&to=2026-01-23&metric=fault_rate&region=330105`);
     const d = statsTrendSchema.parse(await day.json());
     // U3 has one fault at noon on Jan 20, 21, 22 (and 23, 24: outside the window).
     assert.deepEqual(d.rows.map((r) => [r.bucket, r.numerator]), [
       ['2026-01-18T16:00:00.000Z', 0], ['2026-01-19T16:00:00.000Z', 1], ['2026-01-20T16:00:00.000Z', 1], ['2026-01-21T16:00:00.000Z', 1],
     ]);
     assert.ok(Math.abs(d.rows[1]!.denominator - 4 / 30) < 1e-9, 'denominator = 4 points × 1 day / 30 days');
-    const month = await fetch(`${base}/api/stats/trend?interval=month&from=2026-01-01&to=2026-03-01&metric=false_alarm_rate`);
+    const month = await fetch(`${server.base}/api/stats/trend?interval=month&from=2026-01-01&to=2026-03-01&metric=false_alarm_rate`);
     const m = statsTrendSchema.parse(await month.json());
     assert.deepEqual(m.rows.map((r) => [r.bucket, r.numerator, r.denominator]), [['2025-12-31T16:00:00.000Z', 6, 8], ['2026-01-31T16:00:00.000Z', 0, 0]]);
   });
 
   it('ranks units for inspection by the documented score', async () => {
-    const res = await fetch(`${base}/api/stats/priorities?from=2026-01-01&to=2026-02-01`);
+    const res = await fetch(`${server.base}/api/stats/priorities?from=2026-01-01&to=2026-02-01`);
     const body = statsPrioritiesSchema.parse(await res.json());
     assert.equal(body.rows.length, 3);
     // U1: 30×(4/5) + 25×min(100×5/(10×31/30)/20,1) + 15×min(1×30/31/10,1) + 20×(152/744) + 10
@@ -263,7 +256,7 @@ describe('analytics rates, rollups and jurisdiction', () => {
   });
 
   it('reports connection rate against editable targets and the onboarding funnel', async () => {
-    const put = await fetch(`${base}/api/stats/targets/330102`, {
+    const put = await fetch(`${server.base}/api/stats/targets/330102`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ target_control_room_pct: 80, target_control_room_date: '2026-12-31' }),
@@ -271,24 +264,24 @@ describe('analytics rates, rollups and jurisdiction', () => {
     assert.equal(put.status, 200);
     const audit = await db.pool.query(`SELECT action, entity_id FROM audit_log WHERE entity = 'region'`);
     assert.deepEqual(audit.rows, [{ action: 'region.targets.update', entity_id: '330102' }]);
-    const res = await fetch(`${base}/api/stats/connection`);
+    const res = await fetch(`${server.base}/api/stats/connection`);
     const body = statsConnectionSchema.parse(await res.json());
     const a = body.rows.find((r) => r.region_adcode === 330102)!;
     assert.deepEqual(a.control_room, { numerator: 2, denominator: 2, pct: 100, target_pct: 80, target_date: '2026-12-31' });
     const b = body.rows.find((r) => r.region_adcode === 330105)!;
     assert.deepEqual([b.high_risk.pct, b.funnel.registered, b.funnel.open], [0, 1, 0]);
     principal = { userId: 3, username: 'op', role: 'operator', scope: { kind: 'all' } };
-    const denied = await fetch(`${base}/api/stats/targets/330102`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"target_full_date":"2027-01-01"}' });
+    const denied = await fetch(`${server.base}/api/stats/targets/330102`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"target_full_date":"2027-01-01"}' });
     assert.equal(denied.status, 403);
     principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
   });
 
   it('exports tables as CSV and XLSX with the same rows', async () => {
-    const csv = await (await fetch(`${base}/api/stats/rates?by=region&from=2026-01-01&to=2026-02-01&metric=false_alarm_rate&format=csv`)).text();
+    const csv = await (await fetch(`${server.base}/api/stats/rates?by=region&from=2026-01-01&to=2026-02-01&metric=false_alarm_rate&format=csv`)).text();
     const lines = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
     assert.equal(lines[0], 'key,name,units,metric,numerator,denominator,value');
     assert.deepEqual(lines.slice(1), ['330102,上城区,2,false_alarm_rate,4,6,0.6666666666666666', '330105,拱墅区,1,false_alarm_rate,2,2,1']);
-    const x = await fetch(`${base}/api/stats/rates?by=region&from=2026-01-01&to=2026-02-01&metric=false_alarm_rate&format=xlsx`);
+    const x = await fetch(`${server.base}/api/stats/rates?by=region&from=2026-01-01&to=2026-02-01&metric=false_alarm_rate&format=xlsx`);
     const rows = await readXlsxRecords(Buffer.from(await x.arrayBuffer()));
     assert.deepEqual(rows.map((r) => [r.key, r.numerator, r.denominator, r.value]), [['330102', 4, 6, 4 / 6], ['330105', 2, 2, 1]]);
   });
@@ -306,7 +299,7 @@ describe('analytics rates, rollups and jurisdiction', () => {
     const name = (await db.pool.query(`SELECT name FROM regions WHERE adcode = 330105`)).rows[0].name;
     try {
       await db.pool.query(`UPDATE regions SET name = $1 WHERE adcode = 330105`, ['\t=HYPERLINK("http://x","拱墅区")']);
-      const csv = await (await fetch(`${base}/api/stats/rates?by=region&from=2026-01-01&to=2026-02-01&metric=false_alarm_rate&format=csv`)).text();
+      const csv = await (await fetch(`${server.base}/api/stats/rates?by=region&from=2026-01-01&to=2026-02-01&metric=false_alarm_rate&format=csv`)).text();
       const rows = parseCsv(csv, { bom: true, columns: true }) as Array<Record<string, string>>;
       assert.equal(rows.find((r) => r.key === '330105')?.name, `'\t=HYPERLINK("http://x","拱墅区")`);
       assert.equal(rows.find((r) => r.key === '330102')?.name, '上城区');
@@ -316,23 +309,23 @@ describe('analytics rates, rollups and jurisdiction', () => {
   });
 
   it('renders the monthly region report as HTML with SVG charts and as PDF', async () => {
-    const html = await (await fetch(`${base}/api/stats/report?region=330100&period=monthly&date=2026-01-15`)).text();
+    const html = await (await fetch(`${server.base}/api/stats/report?region=330100&period=monthly&date=2026-01-15`)).text();
     assert.match(html, /杭州市 消防设施联网监测月报 2026-01-01 – 2026-01-31/);
     assert.equal((html.match(/<svg /g) ?? []).length, 2);
     assert.match(html, /U1 商场/);
-    const pdf = await fetch(`${base}/api/stats/report?region=330102&period=weekly&date=2026-01-14&format=pdf`);
+    const pdf = await fetch(`${server.base}/api/stats/report?region=330102&period=weekly&date=2026-01-14&format=pdf`);
     assert.equal(pdf.status, 200);
     const bytes = Buffer.from(await pdf.arrayBuffer());
     assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
     principal = { userId: 2, username: 'sup', role: 'supervisor', scope: { kind: 'regions', adcodes: [330105] } };
-    const denied = await fetch(`${base}/api/stats/report?region=330102&period=daily`);
+    const denied = await fetch(`${server.base}/api/stats/report?region=330102&period=daily`);
     assert.equal(denied.status, 403);
     principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
   });
 
   // Each PDF report used to launch its own Chromium, for any role, with no cap.
   it('PDF reports: admin, analyst and supervisor only; one shared browser; a full queue gets 503 with Retry-After', async () => {
-    const url = `${base}/api/stats/report?region=330102&period=weekly&date=2026-01-14&format=pdf`;
+    const url = `${server.base}/api/stats/report?region=330102&period=weekly&date=2026-01-14&format=pdf`;
     for (const role of ['operator', 'dispatcher', 'station', 'unit_user', 'maintainer'] as const) {
       principal = { userId: 5, username: role, role, scope: { kind: 'all' } };
       assert.equal((await fetch(url)).status, 403, `${role} may not print`);
@@ -355,7 +348,7 @@ describe('analytics rates, rollups and jurisdiction', () => {
   // Issue 17 item 1: disabled (屏蔽) points as a risk indicator, from disabled_unit_facts.
   it('disabled points: disabled_rate per region (points disabled at the window end ÷ points); a point disabled beyond N days adds 10 to the score', async () => {
     principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
-    const prio = async () => statsPrioritiesSchema.parse(await (await fetch(`${base}/api/stats/priorities?from=2026-01-01&to=2026-02-01`)).json()).rows;
+    const prio = async () => statsPrioritiesSchema.parse(await (await fetch(`${server.base}/api/stats/priorities?from=2026-01-01&to=2026-02-01`)).json()).rows;
     const before = (await prio()).find((r) => r.unit_id === ids.u2)!;
     assert.deepEqual([before.disabled_now, before.disabled_days], [0, null]);
     const point = (u: number) => db.pool.query(`SELECT id FROM points WHERE unit_id = $1 ORDER BY id LIMIT 1`, [u]).then((r) => Number(r.rows[0].id));
@@ -368,15 +361,15 @@ describe('analytics rates, rollups and jurisdiction', () => {
     await spell(ids.u1, await point(ids.u1), 1, '2026-01-03T00:00:00+08:00', '2026-01-04T00:00:00+08:00');
     await spell(ids.u3, await point(ids.u3), 1, '2026-01-29T00:00:00+08:00', null);
 
-    const rates = statsRatesSchema.parse(await (await fetch(`${base}/api/stats/rates?by=region&from=2026-01-01&to=2026-02-01&metric=disabled_rate`)).json());
+    const rates = statsRatesSchema.parse(await (await fetch(`${server.base}/api/stats/rates?by=region&from=2026-01-01&to=2026-02-01&metric=disabled_rate`)).json());
     const by = Object.fromEntries(rates.rows.map((r) => [r.key, r.metrics.disabled_rate]));
     // 上城区: U2's point (not the system row, not U1's ended spell) of 10 + 5 points; 拱墅区: 1 of 4.
     assert.deepEqual(by['330102'], { numerator: 1, denominator: 15, value: 1 / 15 });
     assert.deepEqual(by['330105'], { numerator: 1, denominator: 4, value: 0.25 });
     // Mid-January the U1 spell was on and U2's point too: 2 of 15.
-    const mid = statsRatesSchema.parse(await (await fetch(`${base}/api/stats/rates?by=region&from=2026-01-01T00:00:00%2B08:00&to=2026-01-03T12:00:00%2B08:00&metric=disabled_rate&region=330102`)).json());
+    const mid = statsRatesSchema.parse(await (await fetch(`${server.base}/api/stats/rates?by=region&from=2026-01-01T00:00:00%2B08:00&to=2026-01-03T12:00:00%2B08:00&metric=disabled_rate&region=330102`)).json());
     assert.equal(mid.rows[0]!.metrics.disabled_rate!.numerator, 2);
-    const trend = statsTrendSchema.parse(await (await fetch(`${base}/api/stats/trend?interval=month&from=2026-01-01&to=2026-02-01&metric=disabled_rate&region=330102`)).json());
+    const trend = statsTrendSchema.parse(await (await fetch(`${server.base}/api/stats/trend?interval=month&from=2026-01-01&to=2026-02-01&metric=disabled_rate&region=330102`)).json());
     assert.deepEqual(trend.rows.map((r) => [r.numerator, r.denominator]), [[1, 15]]);
 
     const after = await prio();

@@ -10,9 +10,7 @@ import { createTestDatabase, type TestDatabase } from '@firelink/common/testing'
 import { SimulatedUitd, type DutyChecks, isoLocalAt } from '@firelink/ingest';
 import { createTestUser, ensureRegions, type TestUser } from '../auth/testing.ts';
 import { ingestFeature } from '../devices/feature.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { liveFeature, type LiveParts } from '../pipeline/feature.ts';
 import { dutyFeature } from './feature.ts';
 
@@ -22,8 +20,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 describe('duty checks from the desk, clock drift, disabled points', () => {
   let db: TestDatabase;
-  let server: RunningServer;
-  let base = '';
+  let server: TestServer;
   let gbPort = 0;
   let duty: DutyChecks;
   let live: LiveParts;
@@ -31,15 +28,7 @@ describe('duty checks from the desk, clock drift, disabled points', () => {
   let unitA: number, unitB: number;
   const uitds: SimulatedUitd[] = [];
 
-  const call = async (user: TestUser, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...user.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Json };
-  };
+  const call = (user: TestUser, method: string, path: string, body?: unknown) => server.call(user, method, path, body);
   const waitFor = async <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> => {
     const until = Date.now() + ms;
     for (;;) {
@@ -64,12 +53,9 @@ describe('duty checks from the desk, clock drift, disabled points', () => {
     gulou = await createTestUser(db.pool, { role: 'operator', regions: [GULOU] });
     unitA = await unit('查岗单位', 770_001);
     unitB = await unit('未连接单位', 770_002);
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', DUTY_CHECKS_PER_SHIFT: '0', DUTY_CHECK_TIMEOUT_MIN: '1' });
-    server = await startServer({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-      features: [
+    server = await startTestServer(
+      db.url,
+      [
         liveFeature({ expose: (x) => (live = x) }),
         ingestFeature({
           onStarted: (h) => {
@@ -79,8 +65,8 @@ describe('duty checks from the desk, clock drift, disabled points', () => {
         }),
         dutyFeature(),
       ],
-    });
-    base = `http://127.0.0.1:${server.httpPort}`;
+      { env: { FIRELINK_DEMO: '0', DUTY_CHECKS_PER_SHIFT: '0', DUTY_CHECK_TIMEOUT_MIN: '1' } },
+    );
   });
 
   after(async () => {
@@ -155,7 +141,7 @@ describe('duty checks from the desk, clock drift, disabled points', () => {
   });
   it('查岗 throttle: a second check of a unit while one is pending is 429 duty_check_pending; a seventh request a minute is 429 duty_check_rate_limited', async () => {
     const post = (user: TestUser, unitId: number) =>
-      fetch(`${base}/api/duty/duty-checks`, { method: 'POST', headers: { ...user.headers, 'content-type': 'application/json' }, body: JSON.stringify({ unitId }) });
+      fetch(`${server.base}/api/duty/duty-checks`, { method: 'POST', headers: { ...user.headers, 'content-type': 'application/json' }, body: JSON.stringify({ unitId }) });
     const first = await post(operator, unitA);
     assert.equal(first.status, 202);
     const firstId = Number(((await first.json()) as Json).id);

@@ -9,10 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { createTestUser, ensureRegions } from '../auth/testing.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { SupervisionService } from '../supervision/service.ts';
-import { startServer, type RunningServer } from '../main.ts';
 import type { DeadlineWatch } from './deadlines.ts';
 import { dutyFeature } from './feature.ts';
 
@@ -21,7 +19,7 @@ const HOUR = 3_600_000;
 
 describe('overdue procedure deadlines', () => {
   let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let watch: DeadlineWatch;
   let unitId: number;
   let chiefId: number;
@@ -55,13 +53,7 @@ describe('overdue procedure deadlines', () => {
     // The chief is rostered for the city post: it covers the district's units.
     await ensureRegions(db.pool, [320100]);
     await db.pool.query(`INSERT INTO duty_shifts (region_adcode, user_id, duty_role, starts_at, ends_at, phone) VALUES (320100, $1, 'chief', now() - interval '1 hour', now() + interval '7 hours', '13800000002')`, [chiefId]);
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', DUTY_WATCH_MS: '3600000' });
-    server = await startServer({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-      features: [dutyFeature({ now: () => clock, expose: (_c, _a, d) => (watch = d) })],
-    });
+    server = await startTestServer(db.url, [dutyFeature({ now: () => clock, expose: (_c, _a, d) => (watch = d) })], { env: { FIRELINK_DEMO: '0', DUTY_WATCH_MS: '3600000' } });
   });
 
   after(async () => {

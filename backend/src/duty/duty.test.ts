@@ -7,9 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import ExcelJS from 'exceljs';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { createTestUser, ensureRegions, type TestUser } from '../auth/testing.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { dutyFeature } from './feature.ts';
 import { registerHeaders } from './register-export.ts';
 import type { CommTester } from './service.ts';
@@ -22,8 +20,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 describe('duty operations', () => {
   let db: TestDatabase;
-  let server: RunningServer;
-  let base: string;
+  let server: TestServer;
   let terminal: Server;
   let comm: CommTester;
   /** What the fake 119 terminal answers next (HTTP status), and what it received. */
@@ -34,8 +31,9 @@ describe('duty operations', () => {
   let unitX: number, unitG: number;
   let fireFalse: number, faultOpen: number, fireGulou: number, oldFault: number;
 
+  // Its own client, not server.call: the exports are read as bytes.
   const call = async (user: TestUser, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
+    const res = await fetch(`${server.base}${path}`, {
       method,
       headers: { ...user.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -126,14 +124,9 @@ describe('duty operations', () => {
     await new Promise<void>((r) => terminal.listen(0, '127.0.0.1', () => r()));
     const terminalPort = (terminal.address() as { port: number }).port;
 
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FORWARD_119_URL: `http://127.0.0.1:${terminalPort}/119` });
-    server = await startServer({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-      features: [dutyFeature({ comm: { dailyAt: '09:00', checkEveryMs: 3_600_000, timeoutMs: 2000, now: () => clock }, expose: (c) => (comm = c) })],
+    server = await startTestServer(db.url, [dutyFeature({ comm: { dailyAt: '09:00', checkEveryMs: 3_600_000, timeoutMs: 2000, now: () => clock }, expose: (c) => (comm = c) })], {
+      env: { FORWARD_119_URL: `http://127.0.0.1:${terminalPort}/119` },
     });
-    base = `http://127.0.0.1:${server.httpPort}`;
   });
 
   after(async () => {

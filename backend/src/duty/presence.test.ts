@@ -10,9 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import WebSocket from 'ws';
 import { createTestUser, ensureRegions, type TestUser } from '../auth/testing.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { liveFeature, type LiveParts } from '../pipeline/feature.ts';
 import { HttpSmsGateway } from '../notifications/gateway.ts';
 import type { DutyAlertSender } from './alerts.ts';
@@ -24,14 +22,13 @@ const HOUR = 3_600_000;
 
 describe('center unattended (nobody watching)', () => {
   let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let live: LiveParts;
   let alerts: DutyAlertSender | null = null;
   let sms: Server;
   const received: Array<{ to: string; text: string }> = [];
   let clock = Date.now();
   let operator: TestUser, gulouOperator: TestUser, chief: TestUser, wallUser: TestUser, gulouSup: TestUser;
-  let base = '';
   let wsBase = '';
 
   const connect = (user: TestUser, view: string) =>
@@ -76,17 +73,14 @@ describe('center unattended (nobody watching)', () => {
     await new Promise<void>((r) => sms.listen(0, '127.0.0.1', () => r()));
     const smsPort = (sms.address() as { port: number }).port;
 
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', CENTER_UNATTENDED_AFTER_S: '60', DUTY_WATCH_MS: '3600000' });
-    server = await startServer({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-      features: [
+    server = await startTestServer(
+      db.url,
+      [
         liveFeature({ now: () => clock, expose: (x) => (live = x) }),
         dutyFeature({ alertGateway: new HttpSmsGateway(`http://127.0.0.1:${smsPort}/sms`), expose: (_c, a) => (alerts = a) }),
       ],
-    });
-    base = `http://127.0.0.1:${server.httpPort}`;
+      { env: { FIRELINK_DEMO: '0', CENTER_UNATTENDED_AFTER_S: '60', DUTY_WATCH_MS: '3600000' } },
+    );
     wsBase = `ws://127.0.0.1:${server.httpPort}`;
   });
 
@@ -144,9 +138,9 @@ describe('center unattended (nobody watching)', () => {
     assert.equal((await db.pool.query(`SELECT count(*)::int AS n FROM outbox WHERE channel = 'duty_alert'`)).rows[0].n, 1);
 
     // The records through the API, within the caller's jurisdiction only.
-    const mine = (await (await fetch(`${base}/api/duty/unattended`, { headers: chief.headers })).json()) as { items: Array<{ regionAdcode: number; clearedAt: string | null; screen: string }> };
+    const mine = (await (await fetch(`${server.base}/api/duty/unattended`, { headers: chief.headers })).json()) as { items: Array<{ regionAdcode: number; clearedAt: string | null; screen: string }> };
     assert.deepEqual(mine.items.map((i) => [i.regionAdcode, i.screen, i.clearedAt]), [[XUANWU, 'desk', null]]);
-    const theirs = (await (await fetch(`${base}/api/duty/unattended`, { headers: gulouSup.headers })).json()) as { items: unknown[] };
+    const theirs = (await (await fetch(`${server.base}/api/duty/unattended`, { headers: gulouSup.headers })).json()) as { items: unknown[] };
     assert.deepEqual(theirs.items, [], 'a 鼓楼 supervisor does not see 玄武 records');
 
     // A desk of 玄武 back: cleared, logged, the chief told.

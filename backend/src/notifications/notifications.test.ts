@@ -6,9 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { EventBus, StoredEvent } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { createTestUser, type TestUser } from '../auth/testing.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { loadOnboardingConfig } from '../onboarding/config.ts';
 import { onboardingFeature } from '../onboarding/feature.ts';
 import { HttpSmsGateway } from './gateway.ts';
@@ -245,27 +243,20 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
   });
 
   describe('over HTTP, scoped, and fed by the event bus', () => {
-    let server: RunningServer;
-    let base: string;
+    let server: TestServer;
     let supervisor: TestUser;
     let admin: TestUser;
     let bus: EventBus;
     before(async () => {
       supervisor = await createTestUser(db.pool, { role: 'supervisor', regions: [320106] });
       admin = await createTestUser(db.pool, { role: 'admin' });
-      server = await startServer({
-        config: loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }),
-        databaseUrl: db.url,
-        logger: createLogger('silent'),
-        features: [
-          (ctx) => {
-            bus = ctx.bus;
-            return { name: 'bus-probe' };
-          },
-          onboardingFeature({ config: loadOnboardingConfig({ SMS_GATEWAY_URL: gatewayUrl, SMS_POLL_MS: '20', SMS_RETRY_BASE_MS: '20' }) }),
-        ],
-      });
-      base = `http://127.0.0.1:${server.httpPort}`;
+      server = await startTestServer(db.url, [
+        (ctx) => {
+          bus = ctx.bus;
+          return { name: 'bus-probe' };
+        },
+        onboardingFeature({ config: loadOnboardingConfig({ SMS_GATEWAY_URL: gatewayUrl, SMS_POLL_MS: '20', SMS_RETRY_BASE_MS: '20' }) }),
+      ]);
     });
     after(async () => server.close());
 
@@ -277,7 +268,7 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
       const deadline = Date.now() + 5000;
       let items: Array<{ status: string; unitId: number; recipient: string }> = [];
       while (Date.now() < deadline) {
-        const r = await fetch(`${base}/api/notifications/outbox`, { headers: supervisor.headers });
+        const r = await fetch(`${server.base}/api/notifications/outbox`, { headers: supervisor.headers });
         items = ((await r.json()) as { items: typeof items }).items;
         if (items.length === 3 && items.every((i) => i.status === 'sent')) break;
         // Digests wait coalesceS (60 s) for more: skip that time.
@@ -286,20 +277,20 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
       }
       assert.equal(items.length, 3); // only the supervisor's district: 2 contacts + agency
       assert.ok(items.every((i) => i.unitId === unitId && i.status === 'sent'));
-      const all = (await (await fetch(`${base}/api/notifications/outbox?status=sent`, { headers: admin.headers })).json()) as { total: number };
+      const all = (await (await fetch(`${server.base}/api/notifications/outbox?status=sent`, { headers: admin.headers })).json()) as { total: number };
       assert.equal(all.total, 4);
 
       await db.pool.query(`UPDATE outbox SET status = 'failed'`);
       const fid = Number((await db.pool.query(`SELECT id FROM outbox WHERE ref_id = $1 LIMIT 1`, [String(otherUnit)])).rows[0].id);
-      const refused = await fetch(`${base}/api/notifications/outbox/${fid}/retry`, { method: 'POST', headers: supervisor.headers });
+      const refused = await fetch(`${server.base}/api/notifications/outbox/${fid}/retry`, { method: 'POST', headers: supervisor.headers });
       assert.equal(refused.status, 404); // not in the supervisor's district
-      const ok = await fetch(`${base}/api/notifications/outbox/${fid}/retry`, { method: 'POST', headers: admin.headers });
+      const ok = await fetch(`${server.base}/api/notifications/outbox/${fid}/retry`, { method: 'POST', headers: admin.headers });
       assert.equal(ok.status, 200);
 
       const rule = { enabled: false, notifyContacts: true, contactRoles: ['responsible'], notifyAgency: false, throttleS: 60, templateZh: '{unit} 故障' };
-      const put = await fetch(`${base}/api/notifications/rules/fault`, { method: 'PUT', headers: { ...supervisor.headers, 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+      const put = await fetch(`${server.base}/api/notifications/rules/fault`, { method: 'PUT', headers: { ...supervisor.headers, 'content-type': 'application/json' }, body: JSON.stringify(rule) });
       assert.equal(put.status, 403);
-      const put2 = await fetch(`${base}/api/notifications/rules/fault`, { method: 'PUT', headers: { ...admin.headers, 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+      const put2 = await fetch(`${server.base}/api/notifications/rules/fault`, { method: 'PUT', headers: { ...admin.headers, 'content-type': 'application/json' }, body: JSON.stringify(rule) });
       assert.equal(put2.status, 200);
       assert.deepEqual(await notifyForEvents(db.pool, [event(40, unitId, 'fault')]), { queued: 0, merged: 0, suppressed: 0 });
     });
@@ -314,7 +305,7 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
       const operator = await createTestUser(db.pool, { role: 'operator', regions: [320106] });
       const maintainer = await createTestUser(db.pool, { role: 'maintainer', units: [unitId] });
       const outbox = async (who: TestUser) => {
-        const r = await fetch(`${base}/api/notifications/outbox`, { headers: who.headers });
+        const r = await fetch(`${server.base}/api/notifications/outbox`, { headers: who.headers });
         return { status: r.status, text: await r.text() };
       };
       for (const who of [operator, supervisor]) {
@@ -335,7 +326,7 @@ describe('notifications: rules, outbox, SMS gateway retries', () => {
       assert.match(edited.lastError!, /^gateway 400: bad number \d{3}\*{4}\d{4}$/);
       for (const phone of [...phones, '13900000009']) assert.ok(!m.text.includes(phone), `a maintainer's answer holds ${phone}`);
       // The maintainer may not retry either.
-      assert.equal((await fetch(`${base}/api/notifications/outbox/${smsId}/retry`, { method: 'POST', headers: maintainer.headers })).status, 403);
+      assert.equal((await fetch(`${server.base}/api/notifications/outbox/${smsId}/retry`, { method: 'POST', headers: maintainer.headers })).status, 403);
       for (const role of ['dispatcher', 'station', 'analyst'] as const) {
         const who = await createTestUser(db.pool, { role, regions: [320106] });
         const r = await outbox(who);

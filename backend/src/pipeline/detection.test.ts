@@ -15,16 +15,14 @@ import { alarmFromRow } from '../alarms/dto.ts';
 import { alarmsByIds } from '../alarms/queries.ts';
 import { ensureRegions } from '../auth/testing.ts';
 import { ingestFeature } from '../devices/feature.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { liveFeature, type LiveParts } from './feature.ts';
 
 const XUANWU = 320102;
 
 describe('detection over TCP: each signal raises the right alarm with the right reason', () => {
   let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let gbPort = 0;
   let live: LiveParts;
   let nextAddress = 990_001;
@@ -77,12 +75,8 @@ describe('detection over TCP: each signal raises the right alarm with the right 
   before(async () => {
     db = await createTestDatabase('detection');
     await ensureRegions(db.pool, [XUANWU]);
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0', DUTY_CHECKS_PER_SHIFT: '0' });
-    server = await startServer({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-      features: [liveFeature({ expose: (x) => (live = x) }), ingestFeature({ onStarted: (h) => (gbPort = h.port) })],
+    server = await startTestServer(db.url, [liveFeature({ expose: (x) => (live = x) }), ingestFeature({ onStarted: (h) => (gbPort = h.port) })], {
+      env: { FIRELINK_DEMO: '0', DUTY_CHECKS_PER_SHIFT: '0' },
     });
   });
 
