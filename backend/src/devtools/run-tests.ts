@@ -10,6 +10,8 @@ import { migrate } from '../db/migrate.ts';
 
 // One template per run, so concurrent runs against one server never collide.
 const TEMPLATE = `firelink_template_${process.pid}`;
+// Prints each file's time at the end of the run, beside the spec reporter's lines.
+const FILE_TIMES = join(REPO_ROOT, 'backend', 'src', 'devtools', 'file-times.mjs');
 const ROOTS = ['common/src', 'ingest/src', 'geodata/src', 'backend/src', 'frontend/src', 'frontend/e2e'];
 
 function findTests(dir: string, out: string[] = []): string[] {
@@ -64,7 +66,7 @@ export async function runTests(filters: string[]): Promise<number> {
         process.execPath,
         // --test-force-exit: a file whose suite timed out (its after hooks cut short) ends instead
         // of waiting for ever on the handles it left open.
-        ['--import', 'tsx', '--test', '--test-force-exit', '--test-concurrency=2', '--test-reporter=spec', ...files.map((f) => relative(REPO_ROOT, f))],
+        ['--import', 'tsx', '--test', '--test-force-exit', '--test-concurrency=2', '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${FILE_TIMES}`, '--test-reporter-destination=stderr', ...files.map((f) => relative(REPO_ROOT, f))],
         {
           cwd: REPO_ROOT,
           stdio: 'inherit',
