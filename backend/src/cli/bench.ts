@@ -20,6 +20,7 @@ const BENCHES: Record<string, string> = {
   water: 'backend/bench/water.ts',
   station: 'backend/bench/station.ts',
   soak: 'backend/bench/soak.ts',
+  cluster: 'backend/bench/cluster.ts',
   chaos: 'backend/bench/chaos.ts',
 };
 
