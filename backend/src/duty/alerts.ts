@@ -8,6 +8,7 @@ import { SerialJobs } from '@firelink/common';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import { SmsGatewayError, type SmsGateway } from '../notifications/gateway.ts';
+import { claimOutbox, outboxAttempt, outboxFailed, outboxRetry, outboxSent } from '../notifications/outbox.ts';
 import * as q from './queries.ts';
 
 export interface DutyAlertSenderOptions {
@@ -46,7 +47,7 @@ export class DutyAlertSender {
 
   async runOnce(): Promise<{ sent: number; retried: number; failed: number }> {
     const out = { sent: 0, retried: 0, failed: 0 };
-    const claimed = (await this.pool.query(q.claimDutyAlerts(this.o.batch ?? 50, this.o.leaseMs ?? 60_000))).rows;
+    const claimed = (await this.pool.query(claimOutbox(q.DUTY_ALERT_CHANNEL, this.o.batch ?? 50, this.o.leaseMs ?? 60_000))).rows;
     for (const m of claimed) {
       const id = Number(m.id);
       const started = performance.now();
@@ -58,25 +59,25 @@ export class DutyAlertSender {
           m.recipient === 'duty_chief'
             ? 'no duty chief with a mobile number is rostered now: roster a chief (值班长) with a phone (/duty, 排班)'
             : 'no mobile number for this duty chief: set the phone of their shift in the roster (/duty, 排班)';
-        await this.pool.query(q.alertAttempt(id, false, why, 0));
-        await this.pool.query(q.alertFailed(id, why));
+        await this.pool.query(outboxAttempt(id, false, why, 0));
+        await this.pool.query(outboxFailed(id, why));
         out.failed++;
         continue;
       }
       try {
         for (const [i, to] of phones.entries()) await this.gateway.send({ to, text: String(m.payload?.text ?? ''), ref: phones.length > 1 ? `outbox-${id}-${i}` : `outbox-${id}` });
-        await this.pool.query(q.alertAttempt(id, true, null, performance.now() - started));
-        await this.pool.query(q.alertSent(id));
+        await this.pool.query(outboxAttempt(id, true, null, performance.now() - started));
+        await this.pool.query(outboxSent(id));
         out.sent++;
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
-        await this.pool.query(q.alertAttempt(id, false, msg.slice(0, 500), performance.now() - started));
+        await this.pool.query(outboxAttempt(id, false, msg.slice(0, 500), performance.now() - started));
         const retryable = !(err instanceof SmsGatewayError) || err.retryable;
         if (retryable && Number(m.attempts) < this.o.maxAttempts) {
-          await this.pool.query(q.alertRetry(id, msg.slice(0, 500), Math.min(3_600_000, this.o.retryBaseMs * 2 ** (Number(m.attempts) - 1))));
+          await this.pool.query(outboxRetry(id, msg.slice(0, 500), Math.min(3_600_000, this.o.retryBaseMs * 2 ** (Number(m.attempts) - 1))));
           out.retried++;
         } else {
-          await this.pool.query(q.alertFailed(id, msg.slice(0, 500)));
+          await this.pool.query(outboxFailed(id, msg.slice(0, 500)));
           out.failed++;
           this.logger.warn({ outboxId: id, err: msg }, 'duty alert not delivered');
         }

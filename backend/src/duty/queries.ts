@@ -487,34 +487,6 @@ export function enqueueChiefAlert(a: { phone: string | null; userId: number | nu
   };
 }
 
-/** Claims due duty alerts (attempt counted, leased past `leaseMs`: a dead sender's claim expires). */
-export function claimDutyAlerts(limit: number, leaseMs: number): Query {
-  return {
-    text: `UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => $3::float8 / 1000)
-             FROM (SELECT id FROM outbox WHERE channel = $1 AND status = 'pending' AND next_attempt_at <= now()
-                   ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) due
-            WHERE o.id = due.id
-           RETURNING o.id, o.recipient, o.payload, o.attempts`,
-    values: [DUTY_ALERT_CHANNEL, limit, leaseMs],
-  };
-}
-
-export function alertSent(id: number): Query {
-  return { text: `UPDATE outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1`, values: [id] };
-}
-
-export function alertRetry(id: number, error: string, delayMs: number): Query {
-  return { text: `UPDATE outbox SET last_error = $2, next_attempt_at = now() + make_interval(secs => $3::float8 / 1000) WHERE id = $1`, values: [id, error, delayMs] };
-}
-
-export function alertFailed(id: number, error: string): Query {
-  return { text: `UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1`, values: [id, error] };
-}
-
-export function alertAttempt(id: number, ok: boolean, error: string | null, durationMs: number): Query {
-  return { text: `INSERT INTO outbox_attempts (outbox_id, ok, error, duration_ms) VALUES ($1, $2, $3, $4)`, values: [id, ok, error, durationMs] };
-}
-
 /** Phones of the duty chiefs rostered at `at` (any post): where a center-wide alert ('duty_chief') goes. */
 export function chiefPhonesOnDuty(at: string): Query {
   return {

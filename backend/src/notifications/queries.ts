@@ -82,37 +82,6 @@ export function insertDigests(rows: Array<{ recipient: string; holdKey: string; 
   };
 }
 
-/**
- * Claims due messages: counts the attempt and pushes next_attempt_at past a lease, so a worker
- * that dies mid-send leaves the message to be retried after the lease, never lost.
- */
-export function claimDue(limit: number, leaseMs: number): Query {
-  return {
-    // Claiming closes a digest for merging (hold_key NULL): what arrives later starts a new one.
-    text: `UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => $3::float8 / 1000), hold_key = NULL
-           FROM (SELECT id FROM outbox WHERE channel = $1 AND status = 'pending' AND next_attempt_at <= now()
-                 ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) due
-           WHERE o.id = due.id
-           RETURNING o.id, o.recipient, o.payload, o.attempts`,
-    values: [SMS_CHANNEL, limit, leaseMs],
-  };
-}
-
-export function markSent(id: number): Query {
-  return { text: `UPDATE outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1`, values: [id] };
-}
-
-export function markRetry(id: number, error: string, delayMs: number): Query {
-  return {
-    text: `UPDATE outbox SET last_error = $2, next_attempt_at = now() + make_interval(secs => $3::float8 / 1000) WHERE id = $1`,
-    values: [id, error, delayMs],
-  };
-}
-
-export function markFailed(id: number, error: string): Query {
-  return { text: `UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1`, values: [id, error] };
-}
-
 export function listOutbox(scope: Scope, f: { status?: string; unitId?: number; limit: number; offset: number }): Query {
   const values: unknown[] = [SMS_CHANNEL];
   const where = [`o.channel = $1`, scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values)];

@@ -8,7 +8,8 @@
 import type pg from 'pg';
 import { SerialJobs } from '@firelink/common';
 import type { Logger } from '../logger.ts';
-import { claimDueReports, closeUnconfiguredReports, markReportFailed, markReportSent } from './report-queries.ts';
+import { claimOutbox, outboxFailed, outboxRetry, outboxSent } from './outbox.ts';
+import { closeUnconfiguredReports, REPORT_DELIVERY_CHANNEL } from './report-queries.ts';
 
 export interface ReportMessage {
   /** Our outbox id: the receiver drops a retry it already has (Idempotency-Key). */
@@ -105,7 +106,7 @@ export class ReportSender {
     if (!this.endpoint) return (await this.pool.query(closeUnconfiguredReports())).rowCount ?? 0;
     let handled = 0;
     for (;;) {
-      const rows = (await this.pool.query(claimDueReports(20, this.opts.leaseS))).rows;
+      const rows = (await this.pool.query(claimOutbox(REPORT_DELIVERY_CHANNEL, 20, this.opts.leaseS * 1000))).rows;
       if (rows.length === 0) return handled;
       for (const r of rows) await this.deliver(this.endpoint, Number(r.id), r.recipient ?? null, r.payload, Number(r.attempts));
       handled += rows.length;
@@ -115,13 +116,13 @@ export class ReportSender {
   private async deliver(endpoint: ReportEndpoint, id: number, recipient: string | null, report: unknown, attempts: number): Promise<void> {
     try {
       await endpoint.send({ ref: String(id), recipient, report });
-      await this.pool.query(markReportSent(id));
+      await this.pool.query(outboxSent(id));
     } catch (err) {
       const message = (err as Error).message;
       const retryable = !(err instanceof ReportDeliveryError) || err.retryable;
       const giveUp = !retryable || attempts >= this.opts.maxAttempts;
       const backoffS = Math.min(this.opts.retryBaseS * 2 ** (attempts - 1), this.opts.maxBackoffS);
-      await this.pool.query(markReportFailed(id, message, backoffS, giveUp));
+      await this.pool.query(giveUp ? outboxFailed(id, message) : outboxRetry(id, message, backoffS * 1000));
       this.logger.warn({ outboxId: id, attempts, giveUp, err: message }, 'report delivery failed');
     }
   }

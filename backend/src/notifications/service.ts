@@ -18,6 +18,7 @@ import {
   type NotificationPolicy,
 } from './domain/digest.ts';
 import { SmsGatewayError, type SmsGateway } from './gateway.ts';
+import { claimOutbox, outboxFailed, outboxRetry, outboxSent } from './outbox.ts';
 import * as q from './queries.ts';
 
 /**
@@ -184,24 +185,24 @@ export class OutboxWorker {
   /** Sends what is due now; returns counts. */
   async runOnce(): Promise<{ sent: number; retried: number; failed: number }> {
     const leaseMs = this.opts.leaseMs ?? 60_000;
-    const claimed = (await this.pool.query(q.claimDue(this.opts.batch ?? 50, leaseMs))).rows;
+    const claimed = (await this.pool.query(claimOutbox(q.SMS_CHANNEL, this.opts.batch ?? 50, leaseMs, { closeHold: true }))).rows;
     const out = { sent: 0, retried: 0, failed: 0 };
     for (const m of claimed) {
       const id = Number(m.id);
       try {
         await this.gateway.send({ to: String(m.recipient), text: String(m.payload?.text ?? ''), ref: `outbox-${id}` });
-        await this.pool.query(q.markSent(id));
+        await this.pool.query(outboxSent(id));
         out.sent++;
       } catch (err) {
         const retryable = err instanceof SmsGatewayError ? err.retryable : true;
         const msg = (err as Error).message;
         if (!retryable || Number(m.attempts) >= this.opts.maxAttempts) {
-          await this.pool.query(q.markFailed(id, msg));
+          await this.pool.query(outboxFailed(id, msg));
           out.failed++;
           this.logger?.warn({ outboxId: id, attempts: m.attempts, err: msg }, 'SMS failed for good');
         } else {
           const delay = Math.min(this.opts.retryBaseMs * 2 ** (Number(m.attempts) - 1), 3_600_000);
-          await this.pool.query(q.markRetry(id, msg, delay));
+          await this.pool.query(outboxRetry(id, msg, delay));
           out.retried++;
         }
       }
