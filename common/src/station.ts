@@ -195,6 +195,12 @@ export type StationStreamMessage = z.infer<typeof stationStreamMessageSchema>;
 // ---------------------------------------------------------------------------------------
 // The station's area: its units, and each unit's familiarisation pack (六熟悉)
 
+/** Rows of the list per page at most; map points per answer at most. */
+export const STATION_UNITS_PAGE_MAX = 500;
+export const STATION_UNIT_POINTS_MAX = 20_000;
+/** Bits of a map point's `flags`. */
+export const STATION_UNIT_FLAG = { highRisk: 1, openAlarms: 2, visitDue: 4 } as const;
+
 export const stationUnitsQuerySchema = z.object({
   q: z.string().max(100).optional(),
   category: z.string().max(40).optional(),
@@ -204,26 +210,43 @@ export const stationUnitsQuerySchema = z.object({
   openAlarms: z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true').optional(),
   /** Only units not visited within 12 months. */
   visitDue: z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true').optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).default(5000),
+  /** One page of the list: `limit` rows from `offset` (the map's points are every matching unit). */
+  limit: z.coerce.number().int().min(1, 'limit is at least 1').max(STATION_UNITS_PAGE_MAX, `limit is at most ${STATION_UNITS_PAGE_MAX}`).default(100),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
 
+/** A row of the station's unit list (details are in the unit's pack). */
 export const stationUnitSchema = z.object({
   id,
   name: z.string(),
   address: z.string().nullable(),
   category: z.string(),
   highRisk: z.boolean(),
-  regionAdcode: z.number().int().nullable(),
   heightM: z.number().nullable(),
-  floorsAbove: z.number().int().nullable(),
   openAlarms: z.number().int(),
   lastVisitAt: isoTime.nullable(),
   /** No familiarisation visit in the last 12 months. */
   visitDue: z.boolean(),
-  lonLatWgs84: lonLatWgs84Schema.nullable(),
 });
 export type StationUnit = z.infer<typeof stationUnitSchema>;
-export const stationUnitListSchema = z.object({ units: z.array(stationUnitSchema), total: z.number().int(), truncated: z.boolean() });
+/**
+ * The map's dots: every matching unit with a location, as columns of plain numbers (WGS84
+ * lon / lat to 5 decimals, about 1 m) and STATION_UNIT_FLAG bits, in the same order.
+ */
+export const stationUnitPointsSchema = z.object({ ids: z.array(id), lon: z.array(z.number()), lat: z.array(z.number()), flags: z.array(z.number().int()) });
+export type StationUnitPoints = z.infer<typeof stationUnitPointsSchema>;
+export const stationUnitListSchema = z.object({
+  /** Matching units in all. */
+  total: z.number().int(),
+  /** This page of the list, most urgent first (open alarms, high risk, name). */
+  units: z.array(stationUnitSchema),
+  /** The offset of the next page; null on the last. */
+  nextOffset: z.number().int().nullable(),
+  points: stationUnitPointsSchema,
+  /** More matching units than STATION_UNIT_POINTS_MAX: the map shows the first ones. */
+  pointsTruncated: z.boolean(),
+});
+export type StationUnitList = z.infer<typeof stationUnitListSchema>;
 
 export const stationHomeSchema = z.object({
   station: stationStateSchema.nullable(),
@@ -262,6 +285,11 @@ export const PACK_PHOTO_MAX_BYTES = 8 * 1024 * 1024;
 /** Most plans one unit keeps, and photos one visit keeps. */
 export const PACK_PLANS_PER_UNIT_MAX = 30;
 export const PACK_PHOTOS_PER_VISIT_MAX = 12;
+/** Bytes of plans and photos one unit keeps in all (200 MiB); past it an upload is refused with 413 `unit_quota_exceeded`. */
+export const PACK_UNIT_QUOTA_BYTES = 200 * 1024 * 1024;
+/** Familiarisation visits one account records per window; past it 429 `visit_rate_limited` with retryAfterS. */
+export const VISIT_RATE_MAX = 10;
+export const VISIT_RATE_WINDOW_S = 600;
 export const packFileSchema = z.object({ id, title: z.string(), fileName: z.string(), mimeType: z.string(), sizeBytes: z.number().int(), byName: z.string(), createdAt: isoTime });
 export type PackFile = z.infer<typeof packFileSchema>;
 
