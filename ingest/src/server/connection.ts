@@ -106,6 +106,8 @@ export class DeviceConnection {
           if (this.paused && this.inflight <= this.limits.maxQueuedFrames / 2) {
             this.paused = false;
             this.socket.resume();
+            // The rest of a frame begun before the pause can arrive only now: its clock starts again.
+            if (this.decoder.buffered > 0) this.partialSince = Date.now();
           }
         });
     }
@@ -115,6 +117,9 @@ export class DeviceConnection {
     if (this.inflight >= this.limits.maxQueuedFrames && !this.paused) {
       this.paused = true;
       this.socket.pause();
+      // We stopped reading, not the device: a frame left half-read is not late while paused
+      // (a slow or stalled database would otherwise close healthy devices' connections).
+      this.partialSince = null;
     }
   }
 
