@@ -146,3 +146,54 @@ export async function ensurePrivateCluster(rootDir: string, log: (m: string) => 
   };
   return { port, url: (db) => `postgres://postgres@127.0.0.1:${port}/${db}`, startedHere: true, stop };
 }
+
+export interface ScratchCluster {
+  port: number;
+  dataDir: string;
+  url: (database: string) => string;
+  /** Stops the postmaster (`immediate`: as a crash, recovery on the next start; `fast`: clean). */
+  stopServer: (mode?: 'immediate' | 'fast') => void;
+  startServer: () => void;
+  /** Stops the cluster and removes its directory. */
+  destroy: () => void;
+}
+
+/**
+ * A throw-away cluster in a new temporary directory on a free port, for benchmarks that
+ * must stop and start PostgreSQL without touching any cluster others use. The machine's
+ * PostGIS and pgRouting are available to it like to any cluster of the same binaries.
+ */
+export async function startScratchCluster(log: (m: string) => void = () => {}): Promise<ScratchCluster> {
+  const bin = findPgBin();
+  const root = execFileSync('mktemp', ['-d', '/tmp/firelink-scratch-pg-XXXXXX'], { encoding: 'utf8' }).trim();
+  if (isRoot()) {
+    const { uid, gid } = postgresIds();
+    chownSync(root, uid, gid);
+  }
+  const dataDir = join(root, 'pg');
+  const runDir = join(root, 'run');
+  asPostgres('mkdir', ['-p', runDir]);
+  log(`initialising a scratch PostgreSQL cluster in ${dataDir} …`);
+  asPostgres(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+  const confPath = join(dataDir, 'postgresql.auto.conf');
+  const conf = ["listen_addresses = '127.0.0.1'", 'shared_buffers = 128MB', 'max_connections = 200', "timezone = 'Asia/Shanghai'", 'logging_collector = off', 'max_wal_size = 1GB'];
+  asPostgres('sh', ['-c', `printf '%s\\n' "$@" >> ${confPath}`, 'sh', ...conf]);
+  const port = await freePort();
+  const pgCtl = join(bin, 'pg_ctl');
+  const startServer = () =>
+    void asPostgres(pgCtl, ['start', '-w', '-t', '60', '-D', dataDir, '-l', join(root, 'postgres.log'), '-o', `-p ${port} -k ${runDir}`]);
+  const stopServer = (mode: 'immediate' | 'fast' = 'fast') => void asPostgres(pgCtl, ['stop', '-m', mode, '-w', '-D', dataDir], { quiet: true });
+  startServer();
+  log(`scratch PostgreSQL on 127.0.0.1:${port}`);
+  return {
+    port,
+    dataDir,
+    url: (db) => `postgres://postgres@127.0.0.1:${port}/${db}`,
+    stopServer,
+    startServer,
+    destroy: () => {
+      stopServer('immediate');
+      spawnSync('rm', ['-rf', root]);
+    },
+  };
+}
