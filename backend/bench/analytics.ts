@@ -9,15 +9,8 @@ import pg from 'pg';
 import type { BenchContext } from '@firelink/common/testing';
 import { ratesQuery, METRICS, type GroupBy, type H3Res } from '../src/analytics/queries.ts';
 import { refreshAnalytics } from '../src/analytics/service.ts';
+import { positiveArg } from '../../ingest/bench/machine.ts';
 import type { Scope } from '../src/auth/scope.ts';
-
-function arg(args: string[], name: string, dflt: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return dflt;
-  const v = Number(args[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number (got ${args[i + 1]})`);
-  return v;
-}
 
 const DISTRICTS = [330102, 330105, 330106, 330108, 330109, 330110, 330111, 330112, 330113, 330114];
 const CHUNK = 1_000_000;
@@ -25,9 +18,9 @@ const YEAR_S = 365 * 86400;
 
 export default async function bench(ctx: BenchContext): Promise<void> {
   const quick = ctx.args.includes('--quick');
-  const events = arg(ctx.args, 'events', quick ? 500_000 : 10_000_000);
-  const units = arg(ctx.args, 'units', 2000);
-  const runs = arg(ctx.args, 'runs', quick ? 3 : 5);
+  const events = positiveArg(ctx.args, 'events', quick ? 500_000 : 10_000_000);
+  const units = positiveArg(ctx.args, 'units', 2000);
+  const runs = positiveArg(ctx.args, 'runs', quick ? 3 : 5);
   const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 4 });
   const out: string[] = [];
   const line = (s: string) => {

@@ -15,11 +15,7 @@ import { seededRandom } from '@firelink/common';
 import { loadGridNetwork } from '../src/dispatch/grid-network.ts';
 import { suggestStations } from '../src/dispatch/suggest.ts';
 import type { BenchContext } from '@firelink/common/testing';
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
+import { percentile as pct, positiveArg } from '../../ingest/bench/machine.ts';
 
 /** CPU seconds (user + system) of a local process, from /proc; null when not readable. */
 function processCpuSeconds(pid: number): number | null {
@@ -32,13 +28,12 @@ function processCpuSeconds(pid: number): number | null {
   }
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 export default async function bench(ctx: BenchContext): Promise<void> {
   const quick = ctx.args.includes('--quick');
-  const points = Number(arg(ctx.args, '--points') ?? (quick ? 200 : 1000));
-  const k = Number(arg(ctx.args, '--k') ?? 5);
-  const checks = Number(arg(ctx.args, '--check') ?? (quick ? 20 : 50));
+  const points = positiveArg(ctx.args, 'points', quick ? 200 : 1000, { integer: true });
+  const k = positiveArg(ctx.args, 'k', 5, { integer: true });
+  const checks = positiveArg(ctx.args, 'check', quick ? 20 : 50, { integer: true });
   const pool = createPool(ctx.databaseUrl, 4);
   try {
     let source: string;

@@ -10,6 +10,7 @@
 import { SimulatedUitd } from '@firelink/ingest';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
+import { percentile as pct } from '../../ingest/bench/machine.ts';
 
 interface Input {
   tcpPort: number;
@@ -65,11 +66,6 @@ async function openClient(): Promise<WebSocket> {
   ws.send(JSON.stringify({ type: 'subscribe', filters: {}, batch: input.batch ?? true }));
   await subscribed;
   return ws;
-}
-
-function pct(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function main() {

@@ -13,6 +13,7 @@
 import { createInterface } from 'node:readline';
 import { SimulatedUitd } from '@firelink/ingest';
 import WebSocket from 'ws';
+import { percentile as pct } from '../../ingest/bench/machine.ts';
 
 interface Phase {
   name: string;
@@ -81,7 +82,6 @@ async function openWall(): Promise<WebSocket> {
   return ws;
 }
 
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
 
 async function main() {
   const wall = await openWall();

@@ -29,6 +29,7 @@ import { createSession } from '../src/live/test-support.ts';
 import { createLogger } from '../src/logger.ts';
 import { startServer } from '../src/main.ts';
 import { NotificationIntake } from '../src/notifications/service.ts';
+import { median } from '../../ingest/bench/machine.ts';
 
 /** Units in two districts (鼓楼, 玄武), one UITD each, a responsible person's phone each, 20 maintenance agencies. */
 async function seed(pool: pg.Pool, devices: number): Promise<Array<{ address: number; unitId: number }>> {
@@ -214,12 +215,6 @@ async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitI
   if (code !== 0) throw new Error(`bench driver exited with ${code}`);
   return { phases: out, duplicates: Number(dup.dup), alarms: Number(dup.alarms), flapped: Number(dup.flapped) };
 }
-
-const median = (xs: number[]) => {
-  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 export default async function bench(ctx: BenchContext): Promise<void> {
   const { values } = parseArgs({

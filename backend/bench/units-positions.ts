@@ -19,22 +19,14 @@ import { loadOnboardingConfig } from '../src/onboarding/config.ts';
 import { onboardingFeature } from '../src/onboarding/feature.ts';
 import { packUnitPositions } from '../src/units/positions.ts';
 import { unitPositions } from '../src/units/queries.ts';
+import { median, positiveArg } from '../../ingest/bench/machine.ts';
 
-function arg(args: string[], name: string, def: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i === -1) return def;
-  const v = Number(args[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive integer, e.g. --${name} ${def}`);
-  return v;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
 export default async function bench(ctx: BenchContext): Promise<void> {
   const quick = ctx.args.includes('--quick');
-  const target = arg(ctx.args, 'units', quick ? 20_000 : 100_000);
-  const runs = arg(ctx.args, 'runs', quick ? 5 : 9);
+  const target = positiveArg(ctx.args, 'units', quick ? 20_000 : 100_000, { integer: true });
+  const runs = positiveArg(ctx.args, 'runs', quick ? 5 : 9, { integer: true });
   const legacy = !ctx.args.includes('--no-legacy');
   const pool = createPool(ctx.databaseUrl);
   const server = await startServer({

@@ -14,19 +14,14 @@ import { seededRandom } from '@firelink/common';
 import { nearestWaterSources } from '../src/water/nearest.ts';
 import { bruteForceNearestWater } from '../src/water/testing.ts';
 import type { BenchContext } from '@firelink/common/testing';
+import { median, percentile as pct, positiveArg } from '../../ingest/bench/machine.ts';
 
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export default async function bench(ctx: BenchContext): Promise<void> {
   const quick = ctx.args.includes('--quick');
-  const hydrants = Number(arg(ctx.args, '--hydrants') ?? 50_000);
-  const points = Number(arg(ctx.args, '--points') ?? (quick ? 150 : 500));
-  const k = Number(arg(ctx.args, '--k') ?? 5);
+  const hydrants = positiveArg(ctx.args, 'hydrants', 50_000, { integer: true });
+  const points = positiveArg(ctx.args, 'points', quick ? 150 : 500, { integer: true });
+  const k = positiveArg(ctx.args, 'k', 5, { integer: true });
   const checks = quick ? 1 : 3;
   const pool = createPool(ctx.databaseUrl, 2);
   try {

@@ -141,6 +141,24 @@ export function runChild(file: string, args: string[]): Promise<string> {
 }
 
 // ---------------------------------------------------------------------------------------
+// Command-line arguments
+
+/** The word after `--name` in a bench's arguments; undefined when the flag is not given. */
+export function argValue(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** The positive number after `--name` (`def` when the flag is not given); anything else is an error naming the flag. */
+export function positiveArg(args: string[], name: string, def: number, opts: { integer?: boolean } = {}): number {
+  const v = argValue(args, name);
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!(opts.integer ? Number.isInteger(n) : Number.isFinite(n)) || n <= 0) throw new Error(`--${name} needs a positive ${opts.integer ? 'integer' : 'number'}, e.g. --${name} ${def} (got ${v})`);
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------
 // Runs, medians and the knee
 
 export function median(xs: number[]): number {
