@@ -1,6 +1,6 @@
 // `npm run bench:station` — the station home with 5,000 units in the station's area: how long
 // the screen's loads take over HTTP against the real server, as the page makes them:
-//   list   GET /api/station/units (the area's units for the list and the map, one answer)
+//   list   GET /api/station/units (the list's first page and every unit's map point, one answer)
 //   map    the list, then a street-zoom screen of the water_sources vector tiles around the
 //          station (4 × 3 tiles at z14, as MapLibre's 512 px tiles cover 1920 × 1080)
 //   map (JSON water, before)  the list, then the area's water sources page by page
@@ -108,13 +108,8 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       const listMs = performance.now() - s0;
       const list = stationUnitListSchema.parse(r.body);
       listBytes = r.bytes;
-      const pts = list.units.filter((u) => u.lonLatWgs84).map((u) => u.lonLatWgs84!);
-      const bbox = [
-        Math.min(...pts.map((p) => p[0])) - 0.01,
-        Math.min(...pts.map((p) => p[1])) - 0.01,
-        Math.max(...pts.map((p) => p[0])) + 0.01,
-        Math.max(...pts.map((p) => p[1])) + 0.01,
-      ];
+      const { lon, lat } = list.points;
+      const bbox = [Math.min(...lon) - 0.01, Math.min(...lat) - 0.01, Math.max(...lon) + 0.01, Math.max(...lat) + 0.01];
       let afterId: number | null = null;
       waterCount = 0;
       for (let page = 0; page < 10; page++) {

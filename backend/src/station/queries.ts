@@ -1,5 +1,6 @@
 // SQL of the station workspace: orders (dispatch rows with their alarm, unit and point),
 // station states, the station's units, the familiarisation pack, visits, statistics.
+import { STATION_UNIT_FLAG } from '@firelink/common';
 import { scopePredicate, type Scope } from '../auth/scope.ts';
 import type { Query } from '../db/pool.ts';
 
@@ -86,12 +87,16 @@ export function regionNamesQuery(scope: Scope): Query {
 
 // ---- the station's units ----
 
-/** A unit is due a familiarisation visit when none was recorded in the last 12 months. */
-const LAST_VISIT = `(SELECT max(v.visited_at) FROM unit_visits v WHERE v.unit_id = u.id)`;
-
+/**
+ * The station's matching units in one query and one row: the count, one page of the list
+ * (the list's columns only) and the map's points as JSON columns of plain numbers. Each
+ * unit's open alarms and last visit are looked up once (the filters, the order and the
+ * flags read them from the matched set). A unit is due a familiarisation visit when none
+ * was recorded in the last 12 months.
+ */
 export function stationUnitsQuery(
   scope: Scope,
-  f: { q: string | null; category: string | null; minHeightM: number | null; highRisk: boolean | null; openAlarms: boolean | null; visitDue: boolean | null; limit: number },
+  f: { q: string | null; category: string | null; minHeightM: number | null; highRisk: boolean | null; openAlarms: boolean | null; visitDue: boolean | null; limit: number; offset: number; pointsMax: number },
 ): Query {
   const values: unknown[] = [];
   const where = [scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values), `u.onboarding_state <> 'closed'`];
@@ -111,18 +116,35 @@ export function stationUnitsQuery(
     values.push(f.highRisk);
     where.push(`u.high_risk = $${values.length}`);
   }
-  const openAlarms = `(SELECT count(*)::int FROM alarms a WHERE a.unit_id = u.id AND a.state <> 'closed')`;
+  // Open alarms per unit from the partial index of open alarms, once for all units (a
+  // per-unit subquery ran 5,000 times); the last visit from the (unit, visited_at) index.
+  const openAlarms = 'COALESCE(oa.n, 0)';
+  const visitDue = `COALESCE(lv.at < now() - interval '12 months', true)`;
   if (f.openAlarms != null) where.push(f.openAlarms ? `${openAlarms} > 0` : `${openAlarms} = 0`);
-  if (f.visitDue != null) where.push(`${f.visitDue ? '' : 'NOT '}COALESCE(${LAST_VISIT} < now() - interval '12 months', true)`);
-  values.push(f.limit);
+  if (f.visitDue != null) where.push(`${f.visitDue ? '' : 'NOT '}${visitDue}`);
+  values.push(f.limit, f.offset, f.pointsMax);
+  const [limit, offset, pointsMax] = [values.length - 2, values.length - 1, values.length];
+  // The points' four columns come from one aggregate over one ordered row source, so they line up.
   return {
-    text: `SELECT u.id, u.name, u.address, u.category, u.high_risk, u.region_adcode,
-                  COALESCE(b.height_m, CASE WHEN b.id IS NULL THEN NULL ELSE b.floors_above * 3.0 END) AS height_m, b.floors_above,
-                  ${openAlarms} AS open_alarms, ${LAST_VISIT} AS last_visit_at,
-                  ST_X(u.point) AS lon, ST_Y(u.point) AS lat, count(*) OVER () AS total
-           FROM units u LEFT JOIN buildings b ON b.id = u.building_id
-           WHERE ${where.join(' AND ')}
-           ORDER BY ${openAlarms} DESC, u.high_risk DESC, u.name, u.id LIMIT $${values.length}`,
+    text: `WITH m AS MATERIALIZED (
+             SELECT u.id, u.name, u.address, u.category, u.high_risk,
+                    COALESCE(b.height_m, CASE WHEN b.id IS NULL THEN NULL ELSE b.floors_above * 3.0 END)::float8 AS height_m,
+                    ${openAlarms} AS open_alarms, lv.at AS last_visit_at, ${visitDue} AS visit_due,
+                    round(ST_X(u.point) * 100000) / 100000 AS lon, round(ST_Y(u.point) * 100000) / 100000 AS lat
+             FROM units u LEFT JOIN buildings b ON b.id = u.building_id
+                  LEFT JOIN (SELECT a.unit_id, count(*)::int AS n FROM alarms a WHERE a.state <> 'closed' AND a.unit_id IS NOT NULL GROUP BY a.unit_id) oa ON oa.unit_id = u.id
+                  LEFT JOIN LATERAL (SELECT max(v.visited_at) AS at FROM unit_visits v WHERE v.unit_id = u.id) lv ON true
+             WHERE ${where.join(' AND ')}
+           )
+           SELECT (SELECT count(*)::int FROM m) AS total,
+                  (SELECT COALESCE(json_agg(p), '[]') FROM (
+                     SELECT id, name, address, category, high_risk, height_m, open_alarms, last_visit_at, visit_due FROM m
+                     ORDER BY open_alarms DESC, high_risk DESC, name, id LIMIT $${limit} OFFSET $${offset}) p) AS page,
+                  (SELECT count(*)::int FROM m WHERE lon IS NOT NULL) AS located,
+                  (SELECT json_build_object('ids', COALESCE(json_agg(id), '[]'), 'lon', COALESCE(json_agg(lon), '[]'), 'lat', COALESCE(json_agg(lat), '[]'),
+                                            'flags', COALESCE(json_agg((CASE WHEN high_risk THEN ${STATION_UNIT_FLAG.highRisk} ELSE 0 END) | (CASE WHEN open_alarms > 0 THEN ${STATION_UNIT_FLAG.openAlarms} ELSE 0 END)
+                                                                       | (CASE WHEN visit_due THEN ${STATION_UNIT_FLAG.visitDue} ELSE 0 END)), '[]'))
+                     FROM (SELECT * FROM m WHERE lon IS NOT NULL ORDER BY id LIMIT $${pointsMax}) pts) AS points`,
     values,
   };
 }
@@ -199,7 +221,8 @@ export function fileContentQuery(unitId: number, fileId: number): Query {
 /** Files of the kind already kept for the unit (plans) or the visit (photos); locks the unit's row so that two uploads count in turn. */
 export function countFilesQuery(unitId: number, kind: 'plan' | 'visit_photo', visitId: number | null): Query {
   return {
-    text: `SELECT (SELECT count(*)::int FROM unit_files WHERE unit_id = $1 AND kind = $2 AND ($3::bigint IS NULL OR visit_id = $3)) AS n
+    text: `SELECT (SELECT count(*)::int FROM unit_files WHERE unit_id = $1 AND kind = $2 AND ($3::bigint IS NULL OR visit_id = $3)) AS n,
+                  (SELECT COALESCE(sum(size_bytes), 0)::float8 FROM unit_files WHERE unit_id = $1) AS used_bytes
            FROM units WHERE id = $1 FOR UPDATE`,
     values: [unitId, kind, visitId],
   };
@@ -217,12 +240,31 @@ export function insertFileQuery(v: {
   };
 }
 
+/** Bytes of plans and photos the unit keeps (its upload quota's use). */
+export function unitFileBytesQuery(unitId: number): Query {
+  return { text: `SELECT COALESCE(sum(size_bytes), 0)::float8 AS used_bytes FROM unit_files WHERE unit_id = $1`, values: [unitId] };
+}
+
 export function deleteFileQuery(unitId: number, fileId: number): Query {
   return { text: `DELETE FROM unit_files WHERE unit_id = $1 AND id = $2 RETURNING id, kind, title, file_name`, values: [unitId, fileId] };
 }
 
 export function visitOfUnitQuery(unitId: number, visitId: number): Query {
   return { text: `SELECT id, station_id, by_user FROM unit_visits WHERE unit_id = $1 AND id = $2`, values: [unitId, visitId] };
+}
+
+/** Holds the account's visit-rate lock to the end of the transaction: two requests count in turn. */
+export function lockVisitRateQuery(userId: number): Query {
+  return { text: `SELECT pg_advisory_xact_lock(hashtextextended('unit_visit_rate:' || $1::text, 0))`, values: [userId] };
+}
+
+/** Visits the account recorded within the last `windowS` seconds, and in how many seconds the oldest of them leaves the window. */
+export function recentVisitsByUserQuery(userId: number, windowS: number): Query {
+  return {
+    text: `SELECT count(*)::int AS n, EXTRACT(EPOCH FROM min(created_at) + make_interval(secs => $2) - now())::float8 AS frees_in_s
+           FROM unit_visits WHERE by_user = $1 AND created_at > now() - make_interval(secs => $2)`,
+    values: [userId, windowS],
+  };
 }
 
 export function visitsQuery(unitId: number): Query {

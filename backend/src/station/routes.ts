@@ -2,7 +2,7 @@
 // coverage), its units, orders and progress reports, the center's station board and
 // statistics, and each unit's familiarisation pack (六熟悉) with visits and key parts.
 // A station account acts for its own station only and reads its own jurisdiction's units.
-import express, { type Request, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import {
   ORDER_LIST_MAX,
   PACK_PHOTO_MAX_BYTES,
@@ -11,6 +11,10 @@ import {
   PACK_PLAN_MAX_BYTES,
   PACK_PLAN_TYPES,
   PACK_PLANS_PER_UNIT_MAX,
+  PACK_UNIT_QUOTA_BYTES,
+  VISIT_RATE_MAX,
+  VISIT_RATE_WINDOW_S,
+  STATION_UNIT_POINTS_MAX,
   keyPartPatchSchema,
   TRAVEL_REFERENCE_S,
   TURNOUT_REFERENCE_S,
@@ -29,7 +33,7 @@ import { withTransaction, type Pool } from '../db/pool.ts';
 import { reportProgress } from '../dispatch/progress.ts';
 import { suggestStations } from '../dispatch/suggest.ts';
 import { idParam } from '../http/params.ts';
-import { badRequest, conflict, forbidden, notFound } from '../kernel/errors.ts';
+import { DomainError, badRequest, conflict, forbidden, notFound } from '../kernel/errors.ts';
 import { nearestWaterSources } from '../water/nearest.ts';
 import { checkUpload, cleanFileName, contentDisposition } from './files.ts';
 import { toOrder, toOrderSummary, toStationState } from './orders.ts';
@@ -77,6 +81,15 @@ const fileQuery = z.object({
   name: z.string().max(300).optional(),
 });
 const mb = (n: number) => `${Math.round(n / 1024 / 1024)}mb`;
+
+/** 413 `unit_quota_exceeded`: the unit's plans and photos would pass PACK_UNIT_QUOTA_BYTES. */
+const quotaExceeded = (usedBytes: number, addBytes: number) =>
+  new DomainError(
+    'too_large',
+    'unit_quota_exceeded',
+    `the unit keeps at most ${mb(PACK_UNIT_QUOTA_BYTES)} of plans and photos (${(usedBytes / 1048576).toFixed(1)} MiB used, this file ${(addBytes / 1048576).toFixed(1)} MiB): delete old files first`,
+    { quotaBytes: PACK_UNIT_QUOTA_BYTES, usedBytes },
+  );
 
 const keyPartOut = (k: Record<string, unknown>) => ({
   id: Number(k.id),
@@ -126,11 +139,15 @@ export function stationRouter(pool: Pool): Router {
     res.json({ station: s ? toStationState(s) : null, regions, coverage: cov?.geom ?? null });
   });
 
-  /** GET /api/station/units?q=&category=&minHeightM=&highRisk=&openAlarms=&visitDue=&limit= */
+  /**
+   * GET /api/station/units?q=&category=&minHeightM=&highRisk=&openAlarms=&visitDue=&limit=&offset=
+   * — one page of the list (most urgent first) and the map's points of every matching unit as
+   * columns of numbers; each unit's details come with its pack.
+   */
   r.get('/units', async (req, res) => {
     const p = requireRole(res, ...READERS);
     const q = stationUnitsQuerySchema.parse(req.query);
-    const rows = (
+    const row = (
       await pool.query(
         Q.stationUnitsQuery(p.scope, {
           q: q.q?.trim() || null,
@@ -140,28 +157,28 @@ export function stationRouter(pool: Pool): Router {
           openAlarms: q.openAlarms ?? null,
           visitDue: q.visitDue ?? null,
           limit: q.limit,
+          offset: q.offset,
+          pointsMax: STATION_UNIT_POINTS_MAX,
         }),
       )
-    ).rows;
-    const total = rows[0] ? Number(rows[0].total) : 0;
-    const yearAgo = Date.now() - 365 * 86_400_000;
+    ).rows[0];
+    const page = row.page as Array<Record<string, unknown>>;
     res.json({
-      units: rows.map((u) => ({
+      total: row.total,
+      units: page.map((u) => ({
         id: Number(u.id),
-        name: u.name,
-        address: u.address ?? null,
-        category: u.category,
+        name: u.name as string,
+        address: (u.address as string | null) ?? null,
+        category: u.category as string,
         highRisk: !!u.high_risk,
-        regionAdcode: u.region_adcode == null ? null : Number(u.region_adcode),
         heightM: u.height_m == null ? null : Number(u.height_m),
-        floorsAbove: u.floors_above ?? null,
-        openAlarms: u.open_alarms,
-        lastVisitAt: u.last_visit_at ? new Date(u.last_visit_at).toISOString() : null,
-        visitDue: !u.last_visit_at || new Date(u.last_visit_at).getTime() < yearAgo,
-        lonLatWgs84: u.lon == null ? null : [u.lon, u.lat],
+        openAlarms: Number(u.open_alarms),
+        lastVisitAt: u.last_visit_at ? new Date(u.last_visit_at as string).toISOString() : null,
+        visitDue: !!u.visit_due,
       })),
-      total,
-      truncated: total > rows.length,
+      nextOffset: q.offset + page.length < row.total ? q.offset + page.length : null,
+      points: row.points,
+      pointsTruncated: row.located > STATION_UNIT_POINTS_MAX,
     });
   });
 
@@ -307,6 +324,15 @@ export function stationRouter(pool: Pool): Router {
     const v = await viewer(pool, p);
     if (b.visitedAt && new Date(b.visitedAt).getTime() > Date.now() + 5 * 60_000) throw forbidden('visitedAt lies in the future: record a visit once it happened');
     const visit = await withTransaction(pool, async (c) => {
+      if (p.userId != null) {
+        await c.query(Q.lockVisitRateQuery(p.userId));
+        const recent = (await c.query(Q.recentVisitsByUserQuery(p.userId, VISIT_RATE_WINDOW_S))).rows[0];
+        if (recent.n >= VISIT_RATE_MAX) {
+          const retryAfterS = Math.max(1, Math.ceil(Number(recent.frees_in_s)));
+          res.set('Retry-After', String(retryAfterS));
+          throw new DomainError('too_many', 'visit_rate_limited', `at most ${VISIT_RATE_MAX} visits per ${VISIT_RATE_WINDOW_S / 60} minutes per account: try again in ${retryAfterS} s`, { retryAfterS });
+        }
+      }
       const name = p.userId == null ? p.username : ((await c.query(Q.displayNameQuery(p.userId))).rows[0]?.display_name ?? p.username);
       const row = (await c.query(Q.insertVisitQuery({ unitId, stationId: v.kind === 'station' ? v.stationId : null, byUser: p.userId, byName: name, visitedAt: b.visitedAt ?? null, note: b.note }))).rows[0];
       await recordAudit(c, { actor: p, ip: req.ip ?? null, action: 'unit.visit', entity: 'unit', entityId: unitId, after: { visitId: Number(row.id), visitedAt: row.visited_at, note: b.note } });
@@ -386,7 +412,9 @@ export function stationRouter(pool: Pool): Router {
     const fileName = cleanFileName(q.name, mime);
     const max = kind === 'plan' ? PACK_PLANS_PER_UNIT_MAX : PACK_PHOTOS_PER_VISIT_MAX;
     return withTransaction(pool, async (c) => {
-      const n = (await c.query(Q.countFilesQuery(unitId, kind, visitId))).rows[0]?.n ?? 0;
+      const count = (await c.query(Q.countFilesQuery(unitId, kind, visitId))).rows[0];
+      const n = count?.n ?? 0;
+      if (Number(count?.used_bytes ?? 0) + bytes.length > PACK_UNIT_QUOTA_BYTES) throw quotaExceeded(Number(count.used_bytes), bytes.length);
       if (n >= max) throw conflict(kind === 'plan' ? `the unit keeps at most ${max} plans: delete an old one first` : `a visit keeps at most ${max} photos`);
       const name = p.userId == null ? p.username : ((await c.query(Q.displayNameQuery(p.userId))).rows[0]?.display_name ?? p.username);
       const row = (
@@ -399,26 +427,49 @@ export function stationRouter(pool: Pool): Router {
     });
   }
 
+  /**
+   * Runs before an upload's body is read: the role, the unit in the caller's jurisdiction, for a
+   * photo the visit (a station's own), and the unit's quota against the declared length. A
+   * refusal closes the connection, so the rest of the body is never taken in.
+   */
+  const uploadGate = (kind: 'plan' | 'visit_photo') => async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const p = requireRole(res, ...FAMILIARISERS);
+      const unitId = idParam.parse(req.params.id);
+      await unitInScope(pool, p, unitId);
+      let visitId: number | null = null;
+      if (kind === 'visit_photo') {
+        visitId = idParam.parse(req.params.visitId);
+        const visit = (await pool.query(Q.visitOfUnitQuery(unitId, visitId))).rows[0];
+        if (!visit) throw notFound(`visit ${visitId} does not exist on unit ${unitId}`);
+        const v = await viewer(pool, p);
+        // A station adds photos to its own station's visits only.
+        if (v.kind === 'station' && Number(visit.station_id) !== v.stationId) throw forbidden('a station adds photos to its own visits only');
+      }
+      const declared = Number(req.headers['content-length']);
+      if (Number.isFinite(declared) && declared > 0) {
+        const used = Number((await pool.query(Q.unitFileBytesQuery(unitId))).rows[0].used_bytes);
+        if (used + declared > PACK_UNIT_QUOTA_BYTES) throw quotaExceeded(used, declared);
+      }
+      res.locals.upload = { principal: p, unitId, visitId };
+    } catch (err) {
+      res.set('Connection', 'close');
+      throw err;
+    }
+    next();
+  };
+  const gated = (res: Response) => res.locals.upload as { principal: Principal; unitId: number; visitId: number | null };
+
   /** POST /api/station/units/:id/plans?title=&name= — a plan (预案): PDF, PNG, JPEG or WebP body, at most 20 MiB. */
-  r.post('/units/:id/plans', express.raw({ type: () => true, limit: mb(PACK_PLAN_MAX_BYTES) }), async (req, res) => {
-    const p = requireRole(res, ...FAMILIARISERS);
-    const unitId = idParam.parse(req.params.id);
-    await unitInScope(pool, p, unitId);
+  r.post('/units/:id/plans', uploadGate('plan'), express.raw({ type: () => true, limit: mb(PACK_PLAN_MAX_BYTES) }), async (req, res) => {
+    const { principal: p, unitId } = gated(res);
     const { bytes, mime } = checkUpload(req.body, req.headers['content-type'], PACK_PLAN_TYPES, 'plan');
     res.status(201).json({ file: await storeFile(req, p, unitId, 'plan', null, bytes, mime) });
   });
 
   /** POST /api/station/units/:id/visits/:visitId/photos?name= — a photo of the visit: PNG, JPEG or WebP, at most 8 MiB. */
-  r.post('/units/:id/visits/:visitId/photos', express.raw({ type: () => true, limit: mb(PACK_PHOTO_MAX_BYTES) }), async (req, res) => {
-    const p = requireRole(res, ...FAMILIARISERS);
-    const unitId = idParam.parse(req.params.id);
-    const visitId = idParam.parse(req.params.visitId);
-    await unitInScope(pool, p, unitId);
-    const visit = (await pool.query(Q.visitOfUnitQuery(unitId, visitId))).rows[0];
-    if (!visit) throw notFound(`visit ${visitId} does not exist on unit ${unitId}`);
-    const v = await viewer(pool, p);
-    // A station adds photos to its own station's visits only.
-    if (v.kind === 'station' && Number(visit.station_id) !== v.stationId) throw forbidden('a station adds photos to its own visits only');
+  r.post('/units/:id/visits/:visitId/photos', uploadGate('visit_photo'), express.raw({ type: () => true, limit: mb(PACK_PHOTO_MAX_BYTES) }), async (req, res) => {
+    const { principal: p, unitId, visitId } = gated(res);
     const { bytes, mime } = checkUpload(req.body, req.headers['content-type'], PACK_PHOTO_TYPES, 'photo');
     res.status(201).json({ file: await storeFile(req, p, unitId, 'visit_photo', visitId, bytes, mime) });
   });

@@ -3,17 +3,16 @@
 // station's reports reach the center's stream, and every id a caller names is checked
 // against its station or jurisdiction.
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { ORDER_LIST_MAX, STATION_WS_PATH, orderDetailSchema, orderListSchema, stationStatsSchema, stationStreamMessageSchema, stationUnitListSchema, unitPackSchema, type StationStreamMessage } from '@firelink/common';
+import { ORDER_LIST_MAX, PACK_UNIT_QUOTA_BYTES, STATION_UNIT_FLAG, STATION_WS_PATH, VISIT_RATE_MAX, orderDetailSchema, orderListSchema, stationStatsSchema, stationStreamMessageSchema, stationUnitListSchema, unitPackSchema, type StationStreamMessage } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { accessFeature } from '../auth/feature.ts';
 import { createTestUser, type TestUser } from '../auth/testing.ts';
 import { dispatchFeature } from '../dispatch/feature.ts';
 import { at, loadHandMadeNetwork } from '../dispatch/hand-made-network.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { waterFeature } from '../water/feature.ts';
 import { stationFeature } from './feature.ts';
 
@@ -65,7 +64,7 @@ class StreamClient {
 
 describe('station workspace: orders over the station stream, progress, scoping', () => {
   let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let base: string;
   let ids: Record<string, number>;
   let eastUnit: number;
@@ -75,21 +74,9 @@ describe('station workspace: orders over the station stream, progress, scoping',
   const u: Record<string, TestUser> = {};
   const clients: StreamClient[] = [];
 
-  const call = async (who: TestUser, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...who.headers, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const call = (who: TestUser, method: string, path: string, body?: unknown) => server.call(who, method, path, body);
   /** A raw upload (file bytes as the body). */
-  const upload = async (who: TestUser, path: string, type: string, bytes: Buffer) => {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { ...who.headers, 'content-type': type }, body: bytes });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return { status: res.status, body: (await res.json().catch(() => null)) as any };
-  };
+  const upload = (who: TestUser, path: string, type: string, bytes: Buffer) => server.call(who, 'POST', path, bytes, { 'content-type': type });
 
   before(async () => {
     db = await createTestDatabase('station_ws');
@@ -140,9 +127,8 @@ describe('station workspace: orders over the station stream, progress, scoping',
       u[key] = await createTestUser(db.pool, { role: 'station', regions: [region] });
       await db.pool.query('UPDATE users SET station_id = $2 WHERE id = $1', [u[key]!.userId, station]);
     }
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0' });
-    server = await startServer({ config, databaseUrl: db.url, logger: createLogger('silent'), features: [accessFeature, dispatchFeature, waterFeature, stationFeature] });
-    base = `http://127.0.0.1:${server.httpPort}`;
+    server = await startTestServer(db.url, [accessFeature, dispatchFeature, waterFeature, stationFeature], { env: { FIRELINK_DEMO: '0' } });
+    base = server.base;
   });
   after(async () => {
     for (const c of clients) c.close();
@@ -404,5 +390,138 @@ describe('station workspace: orders over the station stream, progress, scoping',
     assert.deepEqual((await pack()).plans, []);
     const audit = await db.pool.query(`SELECT action FROM audit_log WHERE entity = 'unit' AND entity_id = $1 AND action LIKE 'unit.%' ORDER BY id`, [String(eastUnit)]);
     for (const a of ['unit.key_part.update', 'unit.key_part.delete', 'unit.plan_file', 'unit.visit_photo', 'unit.file.delete']) assert.ok(audit.rows.some((r) => r.action === a), a);
+  });
+
+  it('the unit list: one page of list rows, every matching unit on the map as columns of numbers, further pages by offset', async () => {
+    const extra = await db.pool.query(
+      `INSERT INTO units (name, address, point, region_adcode, high_risk) SELECT '东区仓库 ' || g, '东区路 ' || g || ' 号', ST_SetSRID(ST_MakePoint($1 + g * 0.0001, $2), 4326), $3, g = 1
+         FROM generate_series(1, 4) g RETURNING id`,
+      [...at(2600, 100), EAST],
+    );
+    try {
+      const r = await call(u.stationB!, 'GET', '/api/station/units?limit=2');
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      const first = stationUnitListSchema.strict().parse(r.body);
+      assert.equal(first.total, 5);
+      assert.equal(first.units.length, 2);
+      assert.equal(first.nextOffset, 2);
+      // The list rows carry the list's columns only; the map has all five as plain numbers.
+      for (const row of r.body.units as Array<Record<string, unknown>>) assert.deepEqual(Object.keys(row).sort(), ['address', 'category', 'heightM', 'highRisk', 'id', 'lastVisitAt', 'name', 'openAlarms', 'visitDue']);
+      const pts = first.points;
+      assert.equal(pts.ids.length, 5);
+      assert.equal(pts.lon.length, 5);
+      assert.equal(pts.lat.length, 5);
+      const row = (await db.pool.query(`SELECT ST_X(point) AS lon, ST_Y(point) AS lat FROM units WHERE id = $1`, [eastUnit])).rows[0];
+      const i = pts.ids.indexOf(eastUnit);
+      assert.ok(Math.abs(pts.lon[i]! - row.lon) < 1e-5 && Math.abs(pts.lat[i]! - row.lat) < 1e-5, 'to 5 decimals');
+      // The east unit has an open alarm and a recent visit; the first warehouse is high risk and never visited.
+      assert.equal(pts.flags[i], STATION_UNIT_FLAG.openAlarms);
+      assert.equal(pts.flags[pts.ids.indexOf(Number(extra.rows[0].id))], STATION_UNIT_FLAG.highRisk | STATION_UNIT_FLAG.visitDue);
+      assert.equal(first.units[0]!.id, eastUnit, 'open alarms first');
+      // Pages: the rest in order, then none; the pages together are the map's units.
+      const second = stationUnitListSchema.parse((await call(u.stationB!, 'GET', '/api/station/units?limit=2&offset=2')).body);
+      const third = stationUnitListSchema.parse((await call(u.stationB!, 'GET', '/api/station/units?limit=2&offset=4')).body);
+      assert.equal(second.nextOffset, 4);
+      assert.equal(third.nextOffset, null);
+      assert.deepEqual([...first.units, ...second.units, ...third.units].map((x) => x.id).sort((a, b) => a - b), [...pts.ids].sort((a, b) => a - b));
+      // Search narrows both the list and the map.
+      const q = stationUnitListSchema.parse((await call(u.stationB!, 'GET', `/api/station/units?q=${encodeURIComponent('仓库 3')}`)).body);
+      assert.equal(q.total, 1);
+      assert.deepEqual(q.points.ids, [Number(extra.rows[2].id)]);
+      const bad = await call(u.stationB!, 'GET', '/api/station/units?limit=501');
+      assert.equal(bad.status, 400);
+      assert.match(bad.body.message, /limit is at most 500/);
+    } finally {
+      await db.pool.query(`DELETE FROM units WHERE id = ANY($1::bigint[])`, [extra.rows.map((x) => x.id)]);
+    }
+  });
+
+  /**
+   * Starts an upload that declares `length` bytes and sends only the first 64 KiB, then waits
+   * for the answer: a refusal must come before the body does (it would never come otherwise).
+   */
+  const partialUpload = (who: TestUser, path: string, type: string, length: number) =>
+    new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+      const req = request(`${base}${path}`, { method: 'POST', headers: { ...who.headers, 'content-type': type, 'content-length': String(length) } });
+      const timer = setTimeout(() => {
+        req.destroy();
+        reject(new Error('no answer before the body was sent: the server waited for the body'));
+      }, 5000);
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => {
+          clearTimeout(timer);
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text || '{}') });
+        });
+      });
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      req.write(Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(64 * 1024)]));
+    });
+
+  it('uploads are refused on role, jurisdiction, visit and quota before the body is read', async () => {
+    const files = async () => Number((await db.pool.query(`SELECT count(*) FROM unit_files WHERE unit_id = $1`, [eastUnit])).rows[0].count);
+    const n0 = await files();
+    const MiB = 1024 * 1024;
+    // A role that may not upload, another district's station, an unknown visit, another station's visit.
+    const analyst = await partialUpload(u.analyst!, `/api/station/units/${eastUnit}/plans`, 'application/pdf', 10 * MiB);
+    assert.equal(analyst.status, 403);
+    assert.equal(analyst.body.error, 'forbidden');
+    assert.equal((await partialUpload(u.stationA!, `/api/station/units/${eastUnit}/plans`, 'application/pdf', 10 * MiB)).status, 404);
+    assert.equal((await partialUpload(u.stationB!, `/api/station/units/${eastUnit}/visits/999999/photos`, 'image/png', 5 * MiB)).status, 404);
+    const visit = await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/visits`, { note: '照片配额' });
+    assert.equal(visit.status, 201);
+    assert.equal((await partialUpload(u.stationE!, `/api/station/units/${eastUnit}/visits/${visit.body.visit.id}/photos`, 'image/png', 5 * MiB)).status, 403);
+    // The quota: what the unit keeps plus the declared length; refused with a code the screen translates.
+    await db.pool.query(
+      `INSERT INTO unit_files (unit_id, kind, title, file_name, mime_type, size_bytes, content, by_name) VALUES ($1, 'plan', '大文件', 'big.pdf', 'application/pdf', $2, '\\x25504446', '测试')`,
+      [eastUnit, PACK_UNIT_QUOTA_BYTES - 12 * MiB],
+    );
+    try {
+      const over = await partialUpload(u.stationB!, `/api/station/units/${eastUnit}/plans`, 'application/pdf', 15 * MiB);
+      assert.equal(over.status, 413);
+      assert.equal(over.body.error, 'unit_quota_exceeded');
+      assert.equal(over.body.quotaBytes, PACK_UNIT_QUOTA_BYTES);
+      assert.match(String(over.body.message), /^the unit keeps at most 200mb of plans and photos/);
+      assert.doesNotMatch(String(over.body.message), /[\u4e00-\u9fff]/, 'the message is not Chinese: the screen says it in its own words');
+      // Within the quota a file is still taken; one byte over (counted after reading, no length declared up front) is not.
+      const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+      assert.equal((await upload(u.stationB!, `/api/station/units/${eastUnit}/plans`, 'application/pdf', PDF)).status, 201);
+      await db.pool.query(`UPDATE unit_files SET size_bytes = $2 WHERE unit_id = $1 AND file_name = 'big.pdf'`, [eastUnit, PACK_UNIT_QUOTA_BYTES - PDF.length - 10]);
+      const chunked = await fetch(`${base}/api/station/units/${eastUnit}/plans`, {
+        method: 'POST',
+        headers: { ...u.stationB!.headers, 'content-type': 'application/pdf' },
+        body: new ReadableStream({ start: (c) => (c.enqueue(new Uint8Array(PDF)), c.close()) }),
+        duplex: 'half',
+      } as RequestInit);
+      assert.equal(chunked.status, 413);
+      assert.equal(((await chunked.json()) as { error: string }).error, 'unit_quota_exceeded');
+    } finally {
+      await db.pool.query(`DELETE FROM unit_files WHERE unit_id = $1 AND file_name IN ('big.pdf', 'file.pdf')`, [eastUnit]);
+    }
+    assert.equal(await files(), n0, 'refused uploads stored nothing');
+  });
+
+  it('visit records are rate limited per account: 429 with the wait, nothing written', async () => {
+    const who = await createTestUser(db.pool, { role: 'station', regions: [EAST] });
+    await db.pool.query('UPDATE users SET station_id = $2 WHERE id = $1', [who.userId, ids.B]);
+    const posts = await Promise.all(Array.from({ length: VISIT_RATE_MAX + 3 }, (_, i) => call(who, 'POST', `/api/station/units/${eastUnit}/visits`, { note: `频率 ${i}` })));
+    assert.equal(posts.filter((p) => p.status === 201).length, VISIT_RATE_MAX, 'concurrent requests count in turn');
+    const refused = posts.filter((p) => p.status !== 201);
+    assert.equal(refused.length, 3);
+    for (const r of refused) {
+      assert.equal(r.status, 429);
+      assert.equal(r.body.error, 'visit_rate_limited');
+      assert.ok(r.body.retryAfterS > 0 && r.body.retryAfterS <= 600, `retryAfterS ${r.body.retryAfterS}`);
+    }
+    const n = (await db.pool.query(`SELECT count(*)::int AS n FROM unit_visits WHERE by_user = $1`, [who.userId])).rows[0].n;
+    assert.equal(n, VISIT_RATE_MAX);
+    // Another account is not held up.
+    assert.equal((await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/visits`, { note: '另一账号' })).status, 201);
   });
 });
