@@ -54,7 +54,12 @@ export function errorText(locale: string, err: unknown): string {
     if (err.status === 403) return s(locale, 'errForbidden');
     if (err.status === 404) return s(locale, 'errNotFound');
     if (err.status === 400) return s(locale, 'errInvalid');
+    if (err.code === 'unit_quota_exceeded') return s(locale, 'errQuota');
     if (err.status === 413) return s(locale, 'errTooLarge');
+    if (err.code === 'visit_rate_limited') {
+      const wait = (err.body as { retryAfterS?: unknown } | undefined)?.retryAfterS;
+      return s(locale, 'errRate', { n: typeof wait === 'number' ? Math.ceil(wait) : 60 });
+    }
   }
   return s(locale, 'errGeneric');
 }

@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ScatterplotLayer } from '@deck.gl/layers';
 import type { PickingInfo } from '@deck.gl/core';
-import type { DispatchOrder, OrderSummary, StationState, StationStats, StationUnit, stationHomeSchema } from '@firelink/common';
+import { STATION_UNIT_FLAG, type DispatchOrder, type OrderSummary, type StationState, type StationStats, type StationUnitList, type stationHomeSchema } from '@firelink/common';
 import { z } from 'zod';
 import { AlertSound, unlockOnGesture } from '../../audio/alert.ts';
 import { formatTime, type Locale } from '../../lib/i18n.ts';
@@ -32,6 +32,9 @@ const NEXT: Record<DispatchOrder['progress'], Array<Exclude<DispatchOrder['progr
 };
 
 const rgb = (c: readonly number[]) => `rgb(${c[0]},${c[1]},${c[2]})`;
+
+/** A unit's dot on the map (marked, so a pick knows it from other layers' objects). */
+type UnitDot = { unitDot: true; id: number; position: [number, number]; flags: number };
 
 /** An order as the stream keeps it: a summary; a fresh dispatch_order also brings route and water. */
 type StreamOrder = OrderSummary & Partial<Pick<DispatchOrder, 'route' | 'water'>>;
@@ -116,7 +119,9 @@ function StationHome({ orders, flash, onReported, station }: { orders: StreamOrd
   const [highRisk, setHighRisk] = useState(false);
   const [openAlarms, setOpenAlarms] = useState(false);
   const [visitDue, setVisitDue] = useState(false);
-  const [units, setUnits] = useState<{ units: StationUnit[]; total: number; truncated: boolean } | null>(null);
+  const [units, setUnits] = useState<StationUnitList | null>(null);
+  const [more, setMore] = useState<{ busy: boolean; error: boolean }>({ busy: false, error: false });
+  const filters = useRef<Record<string, string>>({});
   const [categories, setCategories] = useState<Array<{ code: string; nameZh: string; nameEn?: string | null }>>([]);
   const map = useRef<CommandMapHandle>(null);
 
@@ -137,6 +142,7 @@ function StationHome({ orders, flash, onReported, station }: { orders: StreamOrd
       if (highRisk) p.highRisk = '1';
       if (openAlarms) p.openAlarms = '1';
       if (visitDue) p.visitDue = '1';
+      filters.current = p;
       fetchUnits(p, ac.signal).then(setUnits, (err: unknown) => !ac.signal.aborted && setError(errorText(locale, err)));
     }, 200);
     return () => {
@@ -156,14 +162,38 @@ function StationHome({ orders, flash, onReported, station }: { orders: StreamOrd
   // JSON took a second of every load (npm run bench:station).
   const framed = useRef(false);
   useEffect(() => {
-    const pts = (units?.units ?? []).filter((u) => u.lonLatWgs84).map((u) => u.lonLatWgs84!);
-    if (framed.current || pts.length === 0) return;
+    const pts = units?.points;
+    if (framed.current || !pts || pts.ids.length === 0) return;
     framed.current = true;
-    const xs = pts.map((p) => p[0]);
-    const ys = pts.map((p) => p[1]);
-    const bbox: [number, number, number, number] = [Math.min(...xs) - 0.01, Math.min(...ys) - 0.01, Math.max(...xs) + 0.01, Math.max(...ys) + 0.01];
-    if (!active) map.current?.fitBounds(bbox, 0);
+    let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (let i = 0; i < pts.ids.length; i++) {
+      x0 = Math.min(x0, pts.lon[i]!);
+      x1 = Math.max(x1, pts.lon[i]!);
+      y0 = Math.min(y0, pts.lat[i]!);
+      y1 = Math.max(y1, pts.lat[i]!);
+    }
+    if (!active) map.current?.fitBounds([x0 - 0.01, y0 - 0.01, x1 + 0.01, y1 + 0.01], 0);
   }, [units]);
+
+  // The map's dots: the answer's columns of numbers as one object per unit.
+  const dots = useMemo<UnitDot[]>(() => {
+    const p = units?.points;
+    if (!p) return [];
+    return p.ids.map((id, i) => ({ unitDot: true, id, position: [p.lon[i]!, p.lat[i]!], flags: p.flags[i]! }));
+  }, [units?.points]);
+
+  /** The next page of the list, appended (the map already has every matching unit). */
+  const loadMore = () => {
+    if (!units || units.nextOffset == null || more.busy) return;
+    setMore({ busy: true, error: false });
+    fetchUnits({ ...filters.current, offset: String(units.nextOffset) }).then(
+      (next) => {
+        setUnits((cur) => (cur ? { ...cur, units: [...cur.units, ...next.units], nextOffset: next.nextOffset } : cur));
+        setMore({ busy: false, error: false });
+      },
+      () => setMore({ busy: false, error: true }),
+    );
+  };
 
   // An order: the station, the route and the unit in one frame (again once the route arrives).
   useEffect(() => {
@@ -174,16 +204,16 @@ function StationHome({ orders, flash, onReported, station }: { orders: StreamOrd
 
   const layers = useMemo(() => {
     const list = [
-      new ScatterplotLayer<StationUnit>({
+      new ScatterplotLayer<UnitDot>({
         id: 'st-units',
-        data: (units?.units ?? []).filter((u) => u.lonLatWgs84),
-        getPosition: (u) => u.lonLatWgs84!,
-        getFillColor: (u) => (u.openAlarms > 0 ? [255, 64, 64, 255] : u.visitDue ? [255, 170, 0, 230] : [46, 204, 113, 230]),
+        data: dots,
+        getPosition: (u) => u.position,
+        getFillColor: (u) => (u.flags & STATION_UNIT_FLAG.openAlarms ? [255, 64, 64, 255] : u.flags & STATION_UNIT_FLAG.visitDue ? [255, 170, 0, 230] : [46, 204, 113, 230]),
         getLineColor: [10, 20, 36, 255],
         stroked: true,
         lineWidthUnits: 'pixels',
         getLineWidth: 1,
-        getRadius: (u) => (u.highRisk ? 7 : 5),
+        getRadius: (u) => (u.flags & STATION_UNIT_FLAG.highRisk ? 7 : 5),
         radiusUnits: 'pixels',
         pickable: true,
       }),
@@ -206,7 +236,7 @@ function StationHome({ orders, flash, onReported, station }: { orders: StreamOrd
     }
     if (active) list.push(...(orderLayers(route, stationAt, active.incident) as never[]));
     return list;
-  }, [units, active, route, detail.water, stationAt?.[0], stationAt?.[1]]);
+  }, [dots, active, route, detail.water, stationAt?.[0], stationAt?.[1]]);
 
   const catName = (code: string) => {
     const c = categories.find((x) => x.code === code);
@@ -235,8 +265,8 @@ function StationHome({ orders, flash, onReported, station }: { orders: StreamOrd
             extra={layers}
             className="st-mapbox"
             onPick={(info: PickingInfo) => {
-              const u = info.object as StationUnit | undefined;
-              if (u && typeof u.id === 'number' && 'visitDue' in u) navigate(`/station/units/${u.id}`);
+              const u = info.object as UnitDot | undefined;
+              if (u && u.unitDot === true) navigate(`/station/units/${u.id}`);
             }}
             onUnitClick={(unitId) => navigate(`/station/units/${unitId}`)}
           />
@@ -280,11 +310,11 @@ function StationHome({ orders, flash, onReported, station }: { orders: StreamOrd
             </label>
           </div>
           <div className="st-muted" data-testid="station-count">
-            {units ? s(locale, 'count', { n: units.total }) + (units.truncated ? s(locale, 'truncated', { n: units.units.length }) : '') : s(locale, 'loading')}
+            {units ? s(locale, 'count', { n: units.total }) + (units.pointsTruncated ? s(locale, 'truncated', { n: units.points.ids.length }) : '') : s(locale, 'loading')}
           </div>
           <div className="st-list" data-testid="station-units">
             {units?.units.length === 0 && <div className="st-muted">{s(locale, 'noUnits')}</div>}
-            {units?.units.slice(0, 300).map((u) => (
+            {units?.units.map((u) => (
               <div key={u.id} className="st-unit">
                 <div>
                   <Link href={`/station/units/${u.id}`}>{u.name}</Link> {u.highRisk && <span className="st-tag">{s(locale, 'highRisk')}</span>}
@@ -297,6 +327,11 @@ function StationHome({ orders, flash, onReported, station }: { orders: StreamOrd
                 </div>
               </div>
             ))}
+            {units?.nextOffset != null && (
+              <button type="button" className="st-more" onClick={loadMore} disabled={more.busy} data-testid="station-more">
+                {more.busy ? s(locale, 'loading') : more.error ? s(locale, 'moreRetry') : s(locale, 'more', { n: units.total - units.units.length })}
+              </button>
+            )}
           </div>
         </section>
       </div>
