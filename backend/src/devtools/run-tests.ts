@@ -51,6 +51,7 @@ export async function runTests(filters: string[]): Promise<number> {
     if (!runCheck('type-check frontend (tsc)', join(bin, 'tsc'), ['-p', 'frontend/tsconfig.json'])) return 1;
     if (!runCheck('lint (eslint)', join(bin, 'eslint'), ['.'])) return 1;
     if (!runCheck('folder-level import cycles', process.execPath, [join(REPO_ROOT, 'scripts', 'import-cycles.mjs')])) return 1;
+    if (!runCheck('comments stand on their own', process.execPath, [join(REPO_ROOT, 'scripts', 'comment-refs.mjs')])) return 1;
   }
   const env = await resolveDatabase('postgres', log);
   let code: number;
