@@ -466,6 +466,17 @@ export function generateDemoCity(districts: DistrictGeometry[], opts: DemoOption
   // 6.5 km; each snapped next to the nearest network vertex.
   const stations: DemoStation[] = [];
   let stationSeq = 0;
+  // Station names are unique: a word already used in the district takes the next free word
+  // (no extra draw from rnd, so the rest of the city is unchanged).
+  const stationNames = new Set<string>();
+  const stationName = (adcode: number, special: boolean): string => {
+    const first = Math.floor(rnd() * NAME_WORDS.length);
+    const name = (i: number) => `${districtName(adcode)}${NAME_WORDS[i % NAME_WORDS.length]}${special ? '特勤' : ''}消防救援站（模拟）`;
+    let i = first;
+    while (stationNames.has(name(i)) && i < first + NAME_WORDS.length) i++;
+    stationNames.add(name(i));
+    return name(i);
+  };
   const addStation = (p: [number, number], cls: DemoStation['class'], adcode: number) => {
     const n = ++stationSeq;
     const base = [{ type: '水罐消防车', count: cls === 'small' ? 1 : 2 }, { type: '抢险救援消防车', count: 1 }];
@@ -473,7 +484,7 @@ export function generateDemoCity(districts: DistrictGeometry[], opts: DemoOption
     if (cls === 'first') base.push({ type: '登高平台消防车', count: 1 });
     stations.push({
       externalId: `demo-s-${String(n).padStart(3, '0')}`,
-      name: `${districtName(adcode)}${pick(rnd, NAME_WORDS)}${cls === 'special' ? '特勤' : ''}消防救援站（模拟）`,
+      name: stationName(adcode, cls === 'special'),
       class: cls,
       lonLatWgs84: p,
       apparatus: base,
