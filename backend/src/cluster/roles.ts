@@ -36,7 +36,7 @@ import { usersFeature } from '../users/feature.ts';
 import { waterFeature } from '../water/feature.ts';
 import { JetStreamBus } from './jetstream-bus.ts';
 import { LeaderLock, leaderOnly, LOCK_KEYS } from './leader.ts';
-import { claimEvents, processedAmong, pruneProcessed, unprocessedEvents } from './queries.ts';
+import { claimEvents, processedAmong, pruneProcessed, unprocessedBefore, unprocessedEvents } from './queries.ts';
 import { sharedStreamLog } from './shared-stream-log.ts';
 import { eventFromRow } from '../pipeline/event-row.ts';
 
@@ -80,13 +80,45 @@ export interface RunningRole {
   close: () => Promise<void>;
 }
 
-/** The alarm stage's claim: insert the batch's ids into processed_events, keep the events inserted now. */
+/**
+ * The alarm stage's claim: the batch and its units' unprocessed predecessors (predecessors()),
+ * in id order, inserted into processed_events; the events inserted now are applied. Every path
+ * to the alarm rules passes here — the bus, the catch-up sweep, the pipeline's start-up
+ * catch-up of raising events (which would otherwise apply a raise before the clearing
+ * committed ahead of it) — so a unit's events are applied in commit order whichever comes first.
+ */
 const claim = async (c: import('pg').PoolClient, events: readonly StoredEvent[]): Promise<readonly StoredEvent[]> => {
   if (events.length === 0) return events;
-  const r = await c.query(claimEvents(events.map((e) => e.id)));
+  const all = await predecessors(c, events);
+  const r = await c.query(claimEvents(all.map((e) => e.id)));
   const fresh = new Set(r.rows.map((x) => Number(x.event_id)));
-  return events.filter((e) => fresh.has(e.id));
+  return all.filter((e) => fresh.has(e.id));
 };
+
+/** How far before a batch's oldest event its units' unprocessed predecessors are looked for, ms (beyond: the sweep). */
+const PREDECESSOR_LOOKBACK_MS = 10 * 60_000;
+/** Predecessors taken into one batch at most. */
+const PREDECESSORS_MAX = 5000;
+
+/**
+ * The events and their units' committed, not yet processed predecessors, in id order.
+ * JetStream hands a message to another worker while an earlier one is still held by a worker
+ * that died (redelivered only after the ack wait), and an event its ingest node never
+ * published is found by the sweep only after its grace: applied late, an old fault clearing
+ * would close the alarm a newer raise holds open.
+ */
+async function predecessors(q: import('pg').Pool | import('pg').PoolClient, events: readonly StoredEvent[]): Promise<StoredEvent[]> {
+  const byId = new Map(events.map((e) => [e.id, e]));
+  const units = [...new Set(events.flatMap((e) => (e.unitId == null ? [] : [e.unitId])))];
+  if (units.length) {
+    const newest = Math.max(...events.map((e) => e.id));
+    const oldest = Math.min(...events.map((e) => Date.parse(e.receivedAt)));
+    const since = new Date((Number.isFinite(oldest) ? oldest : Date.now()) - PREDECESSOR_LOOKBACK_MS).toISOString();
+    const r = await q.query(unprocessedBefore(units, newest, since, PREDECESSORS_MAX));
+    for (const row of r.rows) if (!byId.has(Number(row.id))) byId.set(Number(row.id), eventFromRow(row));
+  }
+  return [...byId.values()].sort((a, b) => a.id - b.id);
+}
 
 export async function startRole(
   role: Role,
@@ -186,13 +218,17 @@ async function sweep(server: RunningServer, pipeline: Pipeline, graceS: number, 
 /**
  * The worker's bus: events already processed (a redelivery after the alarm stage committed)
  * are dropped before any handler sees them, so they are neither broadcast nor applied again.
+ * Each batch goes with its units' unprocessed predecessors, in id order (predecessors()), so
+ * a late event also reaches the stream in its place; the claim makes sure each is applied
+ * once, by whichever worker commits first, and the late copy is dropped here when it comes.
  */
 function processedFilter(bus: JetStreamBus, pool: () => import('pg').Pool): EventBus {
   return {
     publish: (events) => bus.publish(events),
     subscribe: (handler) =>
-      bus.subscribe(async (events) => {
-        if (events.length === 0) return;
+      bus.subscribe(async (delivered) => {
+        if (delivered.length === 0) return;
+        const events = await predecessors(pool(), delivered);
         const r = await pool().query(processedAmong(events.map((e) => e.id)));
         if (r.rows.length === 0) return handler(events);
         const done = new Set(r.rows.map((x) => Number(x.event_id)));
