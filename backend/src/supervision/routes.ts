@@ -103,6 +103,8 @@ export function supervisionRouter(deps: { pool: Pool; service: SupervisionServic
   r.put('/units/:id/responsible', async (req, res) => {
     const p = requireRole(res, ...SUPERVISION);
     const id = idParam.parse(req.params.id);
+    // The unit is checked before the body is read: a unit of another jurisdiction is 404 whatever was sent.
+    await requireUnitInScope(pool, p.scope, id);
     const body = responsibleSetSchema.parse(req.body);
     const actorName = await nameOf(pool, p);
     const changed = await withTransaction(pool, async (c) => {
@@ -167,6 +169,7 @@ export function supervisionRouter(deps: { pool: Pool; service: SupervisionServic
   r.post('/tasks/:id/transition', async (req, res) => {
     const p = requireRole(res, ...SUPERVISION);
     const id = idParam.parse(req.params.id);
+    await service.requireTask(p, id);
     const body = taskTransitionSchema.parse(req.body);
     res.json(await service.transition(p, id, body, ipOf(req), await nameOf(pool, p)));
   });
@@ -174,6 +177,7 @@ export function supervisionRouter(deps: { pool: Pool; service: SupervisionServic
   r.post('/tasks/:id/notes', async (req, res) => {
     const p = requireRole(res, ...SUPERVISION);
     const id = idParam.parse(req.params.id);
+    await service.requireTask(p, id);
     const body = taskNoteSchema.parse(req.body);
     res.json(await service.addNote(p, id, body.note, await nameOf(pool, p)));
   });

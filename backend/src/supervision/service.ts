@@ -277,6 +277,11 @@ export class SupervisionService {
     };
   }
 
+  /** 404 unless the task lies in the caller's jurisdiction (checked before a request's body is read). */
+  async requireTask(p: Principal, id: number): Promise<void> {
+    if (!(await this.pool.query(q.taskById(p.scope, id))).rows[0]) throw notFound(`task ${id} not found in your jurisdiction`);
+  }
+
   async detail(p: Principal, id: number): Promise<TaskDetail> {
     const row = (await this.pool.query(q.taskById(p.scope, id))).rows[0];
     if (!row) throw notFound(`task ${id} not found in your jurisdiction`);

@@ -59,3 +59,40 @@ export function setUnitTestingAgency(unitId: number, agencyId: number | null): Q
         values: [unitId, agencyId],
       };
 }
+
+/** The unit's maintenance agency and the testing agency that serves it (the unit is checked against the scope before). */
+export function unitAgencies(unitId: number): Query {
+  return {
+    text: `SELECT u.id, u.name, r.name AS region_name, ma.id AS ma_id, ma.name AS ma_name, ma.phone AS ma_phone,
+                  ta.id AS ta_id, ta.name AS ta_name, ta.license_no AS ta_license, ut.set_at
+           FROM units u LEFT JOIN regions r ON r.adcode = u.region_adcode
+           LEFT JOIN maintenance_agencies ma ON ma.id = u.maintenance_agency_id
+           LEFT JOIN supervision_unit_testing ut ON ut.unit_id = u.id
+           LEFT JOIN testing_agencies ta ON ta.id = ut.testing_agency_id
+           WHERE u.id = $1`,
+    values: [unitId],
+  };
+}
+
+/** The unit's latest acceptance records (the supervisors' back-checks), newest first. */
+export function unitBackChecks(unitId: number, limit: number): Query {
+  return {
+    text: `SELECT ar.id, ar.signed_at, ar.result, ar.inspector_name, ar.device_address, ar.evidence, ar.testing_agency_id, ta.name AS ta_name
+           FROM supervision_acceptance_records ar LEFT JOIN testing_agencies ta ON ta.id = ar.testing_agency_id
+           WHERE ar.unit_id = $1 ORDER BY ar.signed_at DESC, ar.id DESC LIMIT $2`,
+    values: [unitId, limit],
+  };
+}
+
+/** The audited changes of the unit's testing agency, newest first, with the agencies' names. */
+export function unitTestingAgencyChanges(unitId: number, limit: number): Query {
+  return {
+    text: `SELECT a.at, a.actor_name, fa.name AS from_name, ta.name AS to_name
+           FROM audit_log a
+           LEFT JOIN testing_agencies fa ON fa.id = (a.before ->> 'agencyId')::bigint
+           LEFT JOIN testing_agencies ta ON ta.id = (a.after ->> 'agencyId')::bigint
+           WHERE a.entity = 'unit' AND a.entity_id = $1 AND a.action = 'supervision.unit_testing_agency'
+           ORDER BY a.at DESC, a.id DESC LIMIT $2`,
+    values: [String(unitId), limit],
+  };
+}

@@ -2,6 +2,7 @@
 //   GET  /testing-agencies                       admin, supervisor, analyst (their jurisdiction)
 //   POST /testing-agencies {name, licenseNo, regionAdcode}      admin, supervisor
 //   PUT  /testing-agencies/:id {name, licenseNo, version}       admin, supervisor of its region
+//   GET  /units/:id/agencies   maintenance and testing agency, back-checks, changes   admin, supervisor, analyst
 //   PUT  /units/:id/testing-agency {agencyId|null}              admin, supervisor
 //   GET  /reports/:id/download?format=csv|xlsx   a kept report as a file (Chinese headers), readers
 import { testingAgencyCreateSchema, testingAgencyUpdateSchema, unitTestingAgencySchema } from '@firelink/common';
@@ -42,11 +43,19 @@ export function supervisionSetupRouter(setup: SupervisionSetup, work: Supervisio
   });
   r.put('/testing-agencies/:id', async (req, res) => {
     const p = requireRole(res, 'admin', 'supervisor');
-    res.json(await setup.updateTestingAgency(p, idParam.parse(req.params.id), testingAgencyUpdateSchema.parse(req.body), ipOf(req)));
+    const id = idParam.parse(req.params.id);
+    await setup.requireTestingAgency(p, id); // 404 for an agency the caller cannot see, before the body is read
+    res.json(await setup.updateTestingAgency(p, id, testingAgencyUpdateSchema.parse(req.body), ipOf(req)));
+  });
+  r.get('/units/:id/agencies', async (req, res) => {
+    const p = requireRole(res, 'admin', 'supervisor', 'analyst');
+    res.json(await setup.unitAgencies(p, idParam.parse(req.params.id)));
   });
   r.put('/units/:id/testing-agency', async (req, res) => {
     const p = requireRole(res, 'admin', 'supervisor');
-    res.json(await setup.setUnitTestingAgency(p, idParam.parse(req.params.id), unitTestingAgencySchema.parse(req.body).agencyId, ipOf(req)));
+    const id = idParam.parse(req.params.id);
+    await setup.requireUnit(p, id); // 404 for another jurisdiction's unit, before the body is read
+    res.json(await setup.setUnitTestingAgency(p, id, unitTestingAgencySchema.parse(req.body).agencyId, ipOf(req)));
   });
   r.get('/reports/:id/download', async (req, res) => {
     const p = requireRole(res, 'admin', 'supervisor', 'analyst');

@@ -1,6 +1,6 @@
 // Supervision setup: testing agencies (消防设施检测机构) registered and edited within the
 // caller's jurisdiction, and the agency that tested a unit. Every write is audited.
-import type { TestingAgency } from '@firelink/common';
+import type { TestingAgency, UnitAgencies } from '@firelink/common';
 import { recordAudit } from '../audit/audit.ts';
 import { requireUnitInScope, scopeAllows, type Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
@@ -30,6 +30,16 @@ export class SupervisionSetup {
         editable: mayEdit(p, regionAdcode),
       };
     });
+  }
+
+  /** 404 unless the unit lies in the caller's jurisdiction. */
+  async requireUnit(p: Principal, id: number): Promise<void> {
+    await requireUnitInScope(this.pool, p.scope, id);
+  }
+
+  /** 404 unless the caller sees the agency. */
+  async requireTestingAgency(p: Principal, id: number): Promise<void> {
+    if (!(await this.testingAgencies(p)).some((a) => a.id === id)) throw notFound(`no testing agency ${id}`);
   }
 
   async createTestingAgency(p: Principal, b: { name: string; licenseNo?: string | null | undefined; regionAdcode?: number | null | undefined }, ip: string | null): Promise<TestingAgency> {
@@ -69,6 +79,40 @@ export class SupervisionSetup {
       await recordAudit(c, { actor: p, ip, action: 'supervision.testing_agency_update', entity: 'testing_agency', entityId: id, before: { name: before.name, licenseNo: before.license_no }, after: { name: b.name, licenseNo: b.licenseNo ?? null } });
     });
     return (await this.testingAgencies(p)).find((a) => a.id === id)!;
+  }
+
+  /** Who maintains and who tests the unit, its latest back-checks and the audited changes of its testing agency. */
+  async unitAgencies(p: Principal, unitId: number): Promise<UnitAgencies> {
+    await requireUnitInScope(this.pool, p.scope, unitId);
+    const [u, checks, changes] = await Promise.all([
+      this.pool.query(sq.unitAgencies(unitId)).then((r) => r.rows[0]),
+      this.pool.query(sq.unitBackChecks(unitId, 20)).then((r) => r.rows),
+      this.pool.query(sq.unitTestingAgencyChanges(unitId, 10)).then((r) => r.rows),
+    ]);
+    if (!u) throw notFound(`unit ${unitId} not found in your jurisdiction`);
+    const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : String(d));
+    return {
+      unitId,
+      unitName: String(u.name),
+      regionName: u.region_name ?? null,
+      maintenance: u.ma_id == null ? null : { id: Number(u.ma_id), name: String(u.ma_name), phone: u.ma_phone ?? null },
+      testing: u.ta_id == null ? null : { id: Number(u.ta_id), name: String(u.ta_name), licenseNo: u.ta_license ?? null, since: iso(u.set_at) },
+      backChecks: checks.map((c) => {
+        const ev = Object.values((c.evidence ?? {}) as Record<string, { received?: boolean }>);
+        return {
+          id: Number(c.id),
+          signedAt: iso(c.signed_at),
+          result: c.result === 'pass' ? 'pass' : 'fail',
+          inspectorName: String(c.inspector_name),
+          deviceAddress: Number(c.device_address),
+          signalsReceived: ev.filter((e) => e?.received === true).length,
+          signalsAsked: ev.length,
+          testingAgencyId: c.testing_agency_id == null ? null : Number(c.testing_agency_id),
+          testingAgencyName: c.ta_name ?? null,
+        };
+      }),
+      changes: changes.map((c) => ({ at: iso(c.at), actorName: c.actor_name ?? null, fromName: c.from_name ?? null, toName: c.to_name ?? null })),
+    };
   }
 
   /** Which agency tested the unit (null clears it); the unit and the agency must be visible to the caller. */

@@ -147,6 +147,7 @@ export function supervisionWorkRouter(deps: { pool: Pool; work: SupervisionWork;
   r.post('/inspections/:id/photos', express.raw({ type: () => true, limit: MAX_PHOTO_BYTES }), async (req, res) => {
     const p = requireRole(res, ...SUPERVISION);
     const id = idParam.parse(req.params.id);
+    await work.inspection(p, id); // 404 for another jurisdiction's inspection, before its caption or bytes are judged
     const caption = z.object({ caption: z.string().trim().max(200).default('') }).strict().parse(req.query).caption;
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const declared = String(req.headers['content-type'] ?? '').split(';')[0]!.trim();
@@ -175,6 +176,7 @@ export function supervisionWorkRouter(deps: { pool: Pool; work: SupervisionWork;
   r.post('/cases/:id/close', async (req, res) => {
     const p = requireRole(res, ...SUPERVISION);
     const id = idParam.parse(req.params.id);
+    await work.caseById(p, id); // 404 for another jurisdiction's case, before the body is read
     res.json(await work.closeCase(p, id, caseCloseSchema.parse(req.body), ipOf(req)));
   });
 
@@ -202,6 +204,8 @@ export function supervisionWorkRouter(deps: { pool: Pool; work: SupervisionWork;
     // An admin, or a supervisor for a region of their jurisdiction (checked in setStageTargets).
     const p = requireRole(res, ...SUPERVISION);
     const adcode = z.coerce.number().int().min(100000).max(999999).parse(req.params.adcode);
+    // Jurisdiction before the body: another district's stages are 404 whatever was sent, never a 400 that reads them.
+    work.requireRegion(p, adcode);
     const body = stageTargetsSetSchema.parse(req.body);
     await work.setStageTargets(p, adcode, body.stages, ipOf(req));
     res.json({ regionAdcode: adcode, stages: body.stages });

@@ -436,9 +436,14 @@ export class SupervisionWork {
     return rows.filter((r) => overlaps(r.regionAdcode));
   }
 
+  /** 404 unless the caller's jurisdiction covers the region (a district supervisor not their city). */
+  requireRegion(p: Principal, adcode: number): void {
+    if (p.role !== 'admin' && !scopeAllows(p.scope, { regionAdcode: adcode })) throw notFound(`no region ${adcode} in your jurisdiction`);
+  }
+
   async setStageTargets(p: Principal, adcode: number, stages: Array<{ metric: string; dueOn: string; targetPct: number }>, ip: string | null): Promise<void> {
     // A supervisor sets the stages of a region their jurisdiction covers (a district supervisor not the city's).
-    if (p.role !== 'admin' && !scopeAllows(p.scope, { regionAdcode: adcode })) throw notFound(`no region ${adcode} in your jurisdiction`);
+    this.requireRegion(p, adcode);
     await withTransaction(this.pool, async (c) => {
       const region = (await c.query(w.regionsByCodes([adcode]))).rows[0];
       if (!region) throw notFound(`no region ${adcode}`);
