@@ -15,7 +15,8 @@
 // ranking alone (the plan calls it); the plan list, the league, agency and supervisor
 // statistics and a district's monthly table over HTTP. 50 maintenance agencies hold the units.
 //
-// Options: --units N (default 100000) | --runs N (default 3)
+// Options: --units N (default 100000) | --runs N (default 3) | --quick (= --units 10000 --runs 1,
+// a smoke run; the sizes given beside it win)
 import type { BenchContext } from '@firelink/common/testing';
 import { createTestUser, ensureRegions } from '../src/auth/testing.ts';
 import { createPool } from '../src/db/pool.ts';
@@ -45,8 +46,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 export default async function bench(ctx: BenchContext): Promise<void> {
-  const units = arg(ctx.args, 'units', 100_000);
-  const runs = arg(ctx.args, 'runs', 3);
+  const quick = ctx.args.includes('--quick');
+  const units = arg(ctx.args, 'units', quick ? 10_000 : 100_000);
+  const runs = arg(ctx.args, 'runs', quick ? 1 : 3);
   const pool = createPool(ctx.databaseUrl);
   let service: SupervisionService | undefined;
   let work: SupervisionWork | undefined;
