@@ -46,8 +46,9 @@ export interface Suggestion {
   etaS: number | null;
   distanceMeters: number | null;
   pathWgs84: Array<[number, number]> | null;
-  /** The station's district (tells apart stations of the same name). */
+  /** The station's district and phone (tell apart stations of the same name). */
   regionAdcode?: number | null;
+  phone?: string | null;
 }
 
 export async function suggestStations(lonLatWgs84: [number, number], k = 3, signal?: AbortSignal): Promise<Suggestion[]> {
@@ -57,10 +58,11 @@ export async function suggestStations(lonLatWgs84: [number, number], k = 3, sign
     const line = s.route ?? s.path ?? null;
     return {
       stationId: s.stationId,
-      name: s.name ?? s.stationName ?? `#${s.stationId}`,
+      name: s.name ?? s.stationName ?? '—',
       etaS: s.etaS ?? s.etaSeconds ?? null,
       distanceMeters: s.distanceMeters ?? null,
       regionAdcode: typeof s.regionAdcode === 'number' ? s.regionAdcode : null,
+      phone: typeof s.phone === 'string' && s.phone ? s.phone : null,
       pathWgs84: line ? line.coordinates.map((c: number[]) => [c[0]!, c[1]!] as [number, number]) : null,
     };
   });

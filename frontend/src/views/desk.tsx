@@ -39,6 +39,7 @@ import { moveSelection } from '../model/alarm-queue.ts';
 import { ProcedurePanel } from './desk/procedure-panel.tsx';
 import { StormPanel } from './storm/storm-panel.tsx';
 import { deskText, type DeskTextKey } from './desk/strings.ts';
+import { stationLabels } from './desk/station-labels.ts';
 import './desk/queue.css';
 import { errorText } from '../lib/errors.ts';
 
@@ -46,6 +47,9 @@ import { errorText } from '../lib/errors.ts';
 const dx = defineMessages(
   {
     'filter.all': '全部',
+    'fires.waiting': '共 {n} 起火警待确认',
+    'station.unnamed': '未命名消防站',
+    'unit.unnamed': '未命名单位',
     'filter.label': '按类型筛选',
     'cleared': '已恢复',
     'dispatches': '已派出的消防站',
@@ -82,6 +86,9 @@ const dx = defineMessages(
   },
   {
     'filter.all': 'All',
+    'fires.waiting': '{n} fires awaiting acknowledgement',
+    'station.unnamed': 'Unnamed station',
+    'unit.unnamed': 'Unnamed unit',
     'filter.label': 'Filter by kind',
     'cleared': 'Cleared',
     'dispatches': 'Stations dispatched',
@@ -125,33 +132,6 @@ function offlineReasonText(locale: Locale, reason: string): string {
 }
 
 const dispatchListSchema = z.object({ dispatches: z.array(dispatchRecordSchema) });
-
-/**
- * Station names that read apart: a name shared by two stations (the demo has five such
- * pairs) gets its district, and the district's name, if shared too, the station's number.
- */
-function stationLabels(list: ReadonlyArray<{ stationId: number; name: string; regionAdcode?: number | null }>, districts: ReadonlyMap<number, string>): Map<number, string> {
-  const byName = new Map<string, number>();
-  const ids = new Set<number>();
-  for (const s of list) {
-    if (ids.has(s.stationId)) continue;
-    ids.add(s.stationId);
-    byName.set(s.name, (byName.get(s.name) ?? 0) + 1);
-  }
-  const out = new Map<number, string>();
-  const seen = new Map<number, true>();
-  for (const s of list) {
-    if (seen.has(s.stationId)) continue;
-    seen.set(s.stationId, true);
-    if ((byName.get(s.name) ?? 0) < 2) out.set(s.stationId, s.name);
-    else {
-      // The same station reads the same in every list: district (when known) and number.
-      const d = s.regionAdcode != null ? districts.get(s.regionAdcode) : undefined;
-      out.set(s.stationId, d ? `${s.name}（${d} #${s.stationId}）` : `${s.name}（#${s.stationId}）`);
-    }
-  }
-  return out;
-}
 
 /** A timeline line for a step: its name, who, what it recorded (translated) and the note. */
 function stepText(
@@ -218,6 +198,20 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   // The banner names the queue's top unacknowledged fire (unacknowledged fires are newest
   // first), never another one: the fire it names is the row right under it.
   const topOpenFire = useMemo(() => alarms.find((x) => x.kind === 'fire' && x.state === 'open') ?? null, [alarms]);
+  const openFires = useMemo(() => alarms.reduce((n, x) => n + (x.kind === 'fire' && x.state === 'open' ? 1 : 0), 0), [alarms]);
+  // A desk opened while fires wait for acknowledgement announces them as well: the banner at
+  // once and the siren (it sounds with the first click or key that unlocks audio). Later
+  // snapshots (reconnects) announce only fires that are new to the queue (LiveState).
+  const announcedAtLoad = useRef(false);
+  const synced = live.state.synced;
+  useEffect(() => {
+    if (announcedAtLoad.current || !synced) return;
+    announcedAtLoad.current = true;
+    if (topOpenFire) {
+      setFireArrived(true);
+      sound.fire();
+    }
+  }, [synced, topOpenFire, sound]);
   const newestFireId = useMemo(() => {
     let best: { id: number; at: string } | null = null;
     for (const a of alarms) if (a.kind === 'fire' && (!best || a.openedAt > best.at)) best = { id: a.id, at: a.openedAt };
@@ -437,8 +431,8 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   );
   const nearest: Array<Suggestion & { regionAdcode?: number | null }> | null = stations ?? detail?.nearestStations?.map((s) => ({ ...s, pathWgs84: null })) ?? null;
   const labels = useMemo(
-    () => stationLabels([...(nearest ?? []), ...dispatches.map((d) => ({ stationId: d.stationId, name: d.stationName ?? `#${d.stationId}` }))], districts),
-    [nearest, dispatches, districts],
+    () => stationLabels([...(nearest ?? []), ...dispatches.map((d) => ({ stationId: d.stationId, name: d.stationName ?? dx(locale, 'station.unnamed') }))], districts, locale),
+    [nearest, dispatches, districts, locale],
   );
   const stationName = (id: number): string | null => labels.get(id) ?? null;
   const meName = me ? { username: me.username, displayName: me.displayName } : null;
@@ -468,6 +462,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
               }}
             >
               {t('desk.newFire', { unit: topOpenFire.unitName ?? '—' })}
+              {openFires > 1 && <span className="more">{dx(locale, 'fires.waiting', { n: openFires })}</span>}
             </button>
           )}
           {alarms.length > 0 && (
@@ -489,9 +484,10 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
               ))}
             </div>
           )}
+          {/* Storms in the head, a few lines high: eight storms pushed the first row off a 1280×800 screen. */}
+          <StormPanel live={storms} onSelectAlarm={select} hideWhenNone />
         </div>
         <div className="queue-body">
-          <StormPanel live={storms} onSelectAlarm={select} hideWhenNone />
           {alarms.length === 0 && <div className="hint">{t('desk.empty')}</div>}
           <div role="listbox" aria-label={t('desk.queue')} data-testid="queue">
             {shown.map((x: AlarmView) => (
@@ -510,7 +506,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
                   <span className={`tag k-${x.kind}`}>{t(`kind.${x.kind}` as 'kind.fire')}</span>
                   {x.escalated && <span className="tag esc">{t('desk.escalated')}</span>}
                   {x.cleared && <span className="tag cleared" data-testid="tag-cleared">{dx(locale, 'cleared')}</span>}
-                  {x.unitName ?? `#${x.unitId ?? '—'}`}
+                  {x.unitName ?? dx(locale, 'unit.unnamed')}
                 </span>
                 <span className="state">{t(`state.${x.state}`)}</span>
                 <span className="meta">
@@ -552,7 +548,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
                 <dt>{t('desk.address')}</dt>
                 <dd>{a.unitAddress ?? '—'}</dd>
                 <dt>{t('desk.building')}</dt>
-                <dd>{building ? `${building.name ?? '#' + building.id} · ${t('unit.floorsAbove', { n: building.floorsAbove })}` : '—'}</dd>
+                <dd>{building ? `${building.name ? `${building.name} · ` : ''}${t('unit.floorsAbove', { n: building.floorsAbove })}` : '—'}</dd>
                 <dt>{t('desk.floor')}</dt>
                 <dd>{formatFloor(a.floor, locale)}</dd>
                 <dt>{t('desk.point')}</dt>
@@ -625,7 +621,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
                     {water.map((w) => (
                       <li key={w.id} data-testid={`water-${w.id}`} data-method={w.method}>
                         <span>
-                          {dx(locale, `water.${w.kind}`)} {w.name ?? w.address ?? `#${w.id}`}
+                          {dx(locale, `water.${w.kind}`)}{w.name || w.address ? ` ${w.name ?? w.address}` : ''}
                           {w.flowLps !== null ? ` · ${dx(locale, 'water.flow', { n: w.flowLps })}` : w.capacityM3 !== null ? ` · ${dx(locale, 'water.capacity', { n: w.capacityM3 })}` : ''}
                         </span>
                         <span>{dx(locale, w.method === 'road' ? 'water.road' : 'water.straight', { km: (w.distanceMeters / 1000).toFixed(2) })}</span>
@@ -641,7 +637,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
                 <ul className="timeline stations">
                   {dispatches.map((d) => (
                     <li key={d.id} data-testid={`dispatch-${d.id}`} data-released={d.releasedAt ? '1' : '0'}>
-                      <span>{labels.get(d.stationId) ?? d.stationName ?? `#${d.stationId}`}</span>
+                      <span>{labels.get(d.stationId) ?? d.stationName ?? dx(locale, 'station.unnamed')}</span>
                       <span>
                         {d.releasedAt ? (
                           dx(locale, 'dispatch.released', { at: formatTime(d.releasedAt, locale, 'time') })
