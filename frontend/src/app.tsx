@@ -1,7 +1,6 @@
 // The application shell: session, routing, top bar, and the views.
 import { lazy, Suspense, useCallback, useEffect, useState, type ComponentType, type ReactNode } from 'react';
 import { meSchema, type Me } from '@firelink/common';
-import { z } from 'zod';
 import { ApiError, api, setCsrfToken, setUnauthorizedHandler } from './api/http.ts';
 import { useI18n } from './lib/i18n-react.tsx';
 import type { MessageKey } from './lib/i18n.ts';
@@ -12,6 +11,7 @@ import { accessText, deniedText, mayOpen } from './lib/view-access.ts';
 import { DeskView } from './views/desk.tsx';
 import { openUnitFinder } from './lib/open-finder.ts';
 import { finderText } from './views/finder/strings.ts';
+import { SyntheticBadge } from './views/synthetic-badge.tsx';
 import { UnitFinder } from './views/finder/unit-finder.tsx';
 import { HomeView } from './views/home.tsx';
 import { LoginView } from './views/login.tsx';
@@ -51,6 +51,7 @@ function TopBar({ route }: { route: Route }) {
         <span className="dot" />
         {t('app.title')}
       </Link>
+      <SyntheticBadge />
       <nav>
         {items.filter(([href]) => mayOpen(me?.role, href)).map(([href, key]) => (
           <Link key={href} href={href} className={current.startsWith(href) ? 'active' : ''}>
@@ -77,24 +78,6 @@ function TopBar({ route }: { route: Route }) {
   );
 }
 
-const healthSchema = z.object({ demoData: z.boolean().optional() }).passthrough();
-
-/** Always-visible label while the database holds the synthetic demo city. */
-function SyntheticBadge() {
-  const { t } = useI18n();
-  const [demo, setDemo] = useState(false);
-  useEffect(() => {
-    api('/api/health', healthSchema, { quiet401: true })
-      .then((h) => setDemo(h.demoData === true))
-      .catch(() => setDemo(false));
-  }, []);
-  if (!demo) return null;
-  return (
-    <div className="synthetic-badge" data-testid="synthetic-badge" role="note">
-      {t('app.synthetic')}
-    </div>
-  );
-}
 
 function Hosted({ view: View, path }: { view: ReturnType<typeof lazyHosted>; path: string }) {
   const { t } = useI18n();
@@ -214,7 +197,8 @@ export function App() {
     <SessionCtx.Provider value={session}>
       {body}
       {status === 'signed-in' && route.name !== 'login' && <UnitFinder />}
-      <SyntheticBadge />
+      {/* On a screen with a top bar (and the wall's header) the label sits in the bar, over no content. */}
+      {route.name === 'login' && <SyntheticBadge floating />}
     </SessionCtx.Provider>
   );
 }

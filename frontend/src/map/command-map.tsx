@@ -10,6 +10,7 @@ import type { RegionRate } from '../model/region-rate.ts';
 import { MapController, loadStyle, type LoadedStyle } from './map-controller.ts';
 import { RedrawGate } from '../model/redraw-gate.ts';
 import { openUnitFinder } from '../lib/open-finder.ts';
+import { placeLabels, type LabelPlacement, type Rect } from '../model/label-placement.ts';
 
 
 export interface CommandMapHandle {
@@ -29,6 +30,8 @@ export interface CommandMapProps {
   extra?: Layer[];
   /** Alarms labelled with their unit's name on the map (redrawn with the alarms). */
   labelAlarms?: readonly AlarmView[];
+  /** Elements over the map (the wall's panels) that labels keep clear of (a CSS selector). */
+  labelAvoid?: string;
   heat?: ReadonlyArray<{ h3: string; value: number }>;
   center?: [number, number];
   zoom?: number;
@@ -54,6 +57,26 @@ export interface CommandMapProps {
 }
 
 const NO_ALARMS: readonly AlarmView[] = [];
+
+/** The labels' places for the camera now: beside their markers, clear of markers, labels and panels. */
+function labelPlacements(c: MapController, container: HTMLElement, p: CommandMapProps): Map<number, LabelPlacement> | undefined {
+  if (!p.labelAlarms) return undefined;
+  const box = container.getBoundingClientRect();
+  const avoid: Rect[] = [];
+  if (p.labelAvoid) {
+    for (const e of document.querySelectorAll(p.labelAvoid)) {
+      const r = e.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) avoid.push({ left: r.left - box.left, top: r.top - box.top, right: r.right - box.left, bottom: r.bottom - box.top });
+    }
+  }
+  const markers: Array<{ x: number; y: number }> = [];
+  // The fire markers (the labelled kind) stay uncovered; a label may lie over a lesser dot.
+  for (const a of p.alarms ?? NO_ALARMS) if (a.priority === 1 && a.lonWgs84 !== null && a.latWgs84 !== null) markers.push(c.project([a.lonWgs84, a.latWgs84]));
+  const labels = p.labelAlarms
+    .filter((a) => a.lonWgs84 !== null && a.latWgs84 !== null && a.unitName)
+    .map((a) => ({ id: a.id, text: a.unitName!, ...c.project([a.lonWgs84!, a.latWgs84!]) }));
+  return placeLabels(labels, markers, { fontSize: 18, padding: [6, 3], gap: 20, markerRadius: 11, width: box.width, height: box.height, avoid });
+}
 const NO_ROUTES: CommandMapProps['routes'] = [];
 
 export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function CommandMap(props, ref) {
@@ -100,6 +123,7 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
         heat: p.heat,
         extra: p.extra,
         labelAlarms: p.labelAlarms,
+        labelPlacements: el.current ? labelPlacements(c, el.current, p) : undefined,
         lodZoom: p.unitLod ? c.zoom : undefined,
       }),
     );
@@ -145,6 +169,11 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
     c.map.on('zoom', () => {
       const p = propsRef.current;
       if (p.unitLod && lodLevel(c.zoom, p.units?.length ?? 0) !== drawnLevel.current) drawLayers();
+    });
+    // Labels are placed for the camera: placed again where it comes to rest (a fly-to, the
+    // overview); during a flight they keep their side of the marker.
+    c.map.on('moveend', () => {
+      if (propsRef.current.labelAlarms) drawLayers();
     });
     c.map.once('load', () => propsRef.current.onReady?.(loaded.fallback));
     render();

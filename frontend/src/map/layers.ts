@@ -6,6 +6,7 @@ import { GeoJsonLayer, PathLayer, TextLayer } from '@deck.gl/layers';
 import { LOCAL_IDEOGRAPH_FONT_FAMILY } from './fallback-style.ts';
 import { SHAPE, UNIT_STATE, UNIT_STATE_SHAPES, priorityColor, priorityShape, unitStateColor } from '../model/colors.ts';
 import type { AlarmView } from '../model/alarm.ts';
+import type { LabelPlacement } from '../model/label-placement.ts';
 import type { UnitStore } from '../model/unit-store.ts';
 import { UnitLod, lodLevel } from '../model/unit-lod.ts';
 import { UnitPointsLayer, type UnitPointsLayerProps } from './unit-points-layer.ts';
@@ -28,6 +29,11 @@ export interface MapLayerInput {
    * Drawn by deck.gl with the browser's own CJK fonts: no glyph download.
    */
   labelAlarms?: readonly AlarmView[];
+  /**
+   * Where each label goes beside its marker (model/label-placement.ts); an alarm without a
+   * placement is not labelled (no free place on screen). Without it, labels sit above.
+   */
+  labelPlacements?: ReadonlyMap<number, LabelPlacement>;
   /**
    * The map's zoom when the view wants a level of detail for the units (the wall): below
    * LOD_FULL_ZOOM with many units they are drawn as grid cells (model/unit-lod.ts), fires
@@ -242,7 +248,9 @@ export function buildLayers(i: MapLayerInput): Layer[] {
 
   if (i.labelAlarms) {
     // Always present (even empty), like the dots: its shaders compile before the first fire.
-    const labelled = labelledAlarms(i.labelAlarms);
+    const all = labelledAlarms(i.labelAlarms);
+    const at = i.labelPlacements;
+    const labelled = at ? all.filter((a) => at.has(a.id)) : all;
     layers.push(
       new TextLayer<AlarmView>({
         id: 'alarm-labels',
@@ -256,15 +264,15 @@ export function buildLayers(i: MapLayerInput): Layer[] {
         getSize: 18,
         sizeUnits: 'pixels',
         getColor: [255, 235, 235, 255],
-        getPixelOffset: [0, -26],
-        getTextAnchor: 'middle',
-        getAlignmentBaseline: 'bottom',
+        getPixelOffset: at ? (a) => at.get(a.id)?.offset ?? [0, -26] : [0, -26],
+        getTextAnchor: at ? (a) => at.get(a.id)?.anchor ?? 'middle' : 'middle',
+        getAlignmentBaseline: at ? (a) => at.get(a.id)?.baseline ?? 'bottom' : 'bottom',
         background: true,
         getBackgroundColor: [60, 5, 5, 220],
         backgroundPadding: [6, 3],
         getBorderColor: [255, 45, 45, 255],
         getBorderWidth: 1,
-        updateTriggers: { getText: i.alarmsVersion },
+        updateTriggers: { getText: i.alarmsVersion, getPixelOffset: at, getTextAnchor: at, getAlignmentBaseline: at },
       }),
     );
   }

@@ -22,6 +22,7 @@ import { WallTour, type TourTarget } from '../model/wall-tour.ts';
 import { StormPanel } from './storm/storm-panel.tsx';
 import { MapSymbol, SpeakerIcon, WallLegend } from './wall-parts.tsx';
 import { ws } from './wall-strings.ts';
+import { SyntheticBadge } from './synthetic-badge.tsx';
 import './wall.css';
 
 /** Ticker rows rendered (the ring holds more; the panel clips what does not fit). */
@@ -200,7 +201,11 @@ export function WallView() {
   const panelAlarms = panel.current.alarms;
   const counters = useMemo(() => countAlarms(panelAlarms), [panelAlarms]);
   const unhandled = useMemo(() => unhandledFires(alarms), [alarms]);
-  const labelled = useMemo(() => unhandled.slice(0, MAX_FIRE_LABELS), [unhandled]);
+  // One label per unit (two fires of one building read as one name twice otherwise).
+  const labelled = useMemo(() => {
+    const seen = new Set<number | null>();
+    return unhandled.filter((a) => (a.unitId === null || !seen.has(a.unitId)) && !!seen.add(a.unitId)).slice(0, MAX_FIRE_LABELS);
+  }, [unhandled]);
 
   // The camera's round: once a second, back to the overview after a dwell, on to the next
   // unacknowledged fire after the overview's dwell.
@@ -233,6 +238,7 @@ export function WallView() {
         redrawEveryMs={WALL_REDRAW_EVERY_MS}
         urgentKey={latestFire?.id ?? null}
         labelAlarms={labelled}
+        labelAvoid=".wall-header h1, .wall-header .clock, .wall-header button, .wall-header .conn, .wall-side, .wall-ticker, .wall-fire, .wall-notices > *, .wall-sound-hint, .synthetic-badge"
         unitLod
       />
       {down && (
@@ -243,6 +249,7 @@ export function WallView() {
       <div className="wall-header">
         <h1>{t('wall.title')}</h1>
         <span className="clock" data-testid="clock">{formatTime(now, locale, 'datetime')}</span>
+        <SyntheticBadge />
         <span className="spacer" />
         <span className={`conn ${connection.status}${noJurisdiction ? ' no-jurisdiction' : ''}`} data-testid="conn-status">
           {noJurisdiction
