@@ -87,3 +87,25 @@ export function tailStream(afterId: number, limit: number): Query {
     values: [afterId, limit],
   };
 }
+
+/** This node's connected screens (its whole row, rewritten). */
+export function upsertPresence(node: string, screensJson: string): Query {
+  return {
+    text: `INSERT INTO cluster_presence (node, screens, seen_at) VALUES ($1, $2::jsonb, now())
+           ON CONFLICT (node) DO UPDATE SET screens = EXCLUDED.screens, seen_at = EXCLUDED.seen_at`,
+    values: [node, screensJson],
+  };
+}
+
+/** Every node's screens refreshed within `staleMs`; older rows (a dead node's) are removed. */
+export function livePresence(staleMs: number): Query {
+  return {
+    text: `WITH gone AS (DELETE FROM cluster_presence WHERE seen_at < now() - make_interval(secs => $1 / 1000.0))
+           SELECT node, screens FROM cluster_presence WHERE seen_at >= now() - make_interval(secs => $1 / 1000.0)`,
+    values: [staleMs],
+  };
+}
+
+export function deletePresence(node: string): Query {
+  return { text: `DELETE FROM cluster_presence WHERE node = $1`, values: [node] };
+}

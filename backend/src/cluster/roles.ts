@@ -7,7 +7,9 @@
 //           device health (last seen per node, offline sweep from the table), duty checks
 //           of its own connections, ingest retention.
 //   api     HTTP + WebSocket: every route; the live stream tails the shared stream_log;
-//           duty, supervision and analytics jobs only on the scheduler-lock holder.
+//           duty, supervision and analytics jobs only on the scheduler-lock holder;
+//           connected desks and walls shared in cluster_presence, the presence watch on
+//           the scheduler-lock holder (presence.ts).
 //   worker  the one durable JetStream consumer: pipeline (stream messages), alarm rules
 //           exactly once per event (processed_events), escalation, 119 forwarding,
 //           onboarding intake; the catch-up sweep on the sweep-lock holder.
@@ -28,7 +30,7 @@ import type { Logger } from '../logger.ts';
 import { startServer, type RunningServer } from '../main.ts';
 import { onboardingFeature } from '../onboarding/feature.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
-import { liveFeature } from '../pipeline/feature.ts';
+import { liveFeature, type LiveParts } from '../pipeline/feature.ts';
 import { stationFeature } from '../station/feature.ts';
 import { supervisionFeature } from '../supervision/feature.ts';
 import { tilesFeature } from '../tiles/feature.ts';
@@ -37,6 +39,7 @@ import { waterFeature } from '../water/feature.ts';
 import { JetStreamBus } from './jetstream-bus.ts';
 import { LeaderLock, leaderOnly, LOCK_KEYS } from './leader.ts';
 import { claimEvents, processedAmong, pruneProcessed, unprocessedBefore, unprocessedEvents } from './queries.ts';
+import { sharedPresenceFeature } from './presence.ts';
 import { sharedStreamLog } from './shared-stream-log.ts';
 import { eventFromRow } from '../pipeline/event-row.ts';
 
@@ -131,8 +134,8 @@ export async function startRole(
     process.exit(3);
   });
   const lock = (key: number) => new LeaderLock({ databaseUrl: o.databaseUrl, key, logger, retryMs: o.cluster.CLUSTER_LEADER_RETRY_MS, onLost });
-  // "Nobody watching" counts the desks connected to this process: across API nodes it would
-  // see a part of them, so it is off in the scale-out roles (README "Scale-out", what is left).
+  // "Nobody watching": the live feature's own watch would count only this process's desks, so
+  // it is off here; API nodes share their screens through PostgreSQL instead (presence.ts).
   const config: Config = { ...o.config, CENTER_UNATTENDED_AFTER_S: 0 };
   const streamLog = (tail: boolean) => sharedStreamLog({ databaseUrl: o.databaseUrl, logger, tail });
   let server: RunningServer;
@@ -143,10 +146,18 @@ export async function startRole(
       server = await startServer({ config, databaseUrl: o.databaseUrl, logger, bus, features: [ingestFeature({ demoFleet: false, onStarted: (h) => (tcpPort = h.port) })] });
     } else if (role === 'api') {
       const scheduler = lock(LOCK_KEYS.scheduler);
+      let live: LiveParts | null = null;
       const features: FeatureFactory[] = [
         accessFeature,
         usersFeature,
-        liveFeature({ hub: { streamLog: streamLog(true) }, claimEvents: claim }),
+        liveFeature({ hub: { streamLog: streamLog(true) }, claimEvents: claim, expose: (p) => (live = p) }),
+        sharedPresenceFeature({
+          parts: () => live,
+          afterS: o.config.CENTER_UNATTENDED_AFTER_S,
+          wall: o.config.CENTER_UNATTENDED_WALL,
+          everyMs: o.config.DUTY_WATCH_MS,
+          leads: () => scheduler.leader,
+        }),
         onboardingFeature(),
         devicesApiFeature,
         leaderOnly(analyticsFeature, scheduler),
