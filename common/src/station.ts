@@ -293,6 +293,12 @@ export const VISIT_RATE_WINDOW_S = 600;
 export const packFileSchema = z.object({ id, title: z.string(), fileName: z.string(), mimeType: z.string(), sizeBytes: z.number().int(), byName: z.string(), createdAt: isoTime });
 export type PackFile = z.infer<typeof packFileSchema>;
 
+export const keyPartSchema = z.object({ id, floor: z.number().int().nullable(), name: z.string(), hazard: z.string(), planPx: planPxSchema.nullable() });
+export type KeyPart = z.infer<typeof keyPartSchema>;
+export const floorPlanSizeSchema = z.object({ floor: z.number().int(), widthPx: z.number().int(), heightPx: z.number().int() });
+/** GET /api/station/units/:id/key-parts: the key parts and the floors with a plan, without the rest of the pack (the onboarding editor). */
+export const keyPartListSchema = z.object({ keyParts: z.array(keyPartSchema), floorPlans: z.array(floorPlanSizeSchema) });
+
 export const unitPackSchema = z.object({
   unit: z.object({
     id,
@@ -309,9 +315,9 @@ export const unitPackSchema = z.object({
   /** Fire facilities by floor: component type counts (the client names the types). */
   floors: z.array(z.object({ floor: z.number().int().nullable(), points: z.number().int(), types: z.array(z.object({ componentType: z.number().int(), count: z.number().int() })) })),
   systems: z.array(z.object({ systemType: z.number().int(), count: z.number().int() })),
-  keyParts: z.array(z.object({ id, floor: z.number().int().nullable(), name: z.string(), hazard: z.string(), planPx: planPxSchema.nullable() })),
+  keyParts: z.array(keyPartSchema),
   /** Floors of the unit's building with an uploaded plan (GET /api/units/:id/floors/:floor/plan). */
-  floorPlans: z.array(z.object({ floor: z.number().int(), widthPx: z.number().int(), heightPx: z.number().int() })),
+  floorPlans: z.array(floorPlanSizeSchema),
   /** Plans (预案): GET /api/station/units/:id/files/:fileId. */
   plans: z.array(packFileSchema),
   visits: z.array(z.object({ id, stationId: id.nullable(), byName: z.string(), visitedAt: isoTime, note: z.string(), photos: z.array(packFileSchema) })),
