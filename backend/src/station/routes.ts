@@ -315,6 +315,15 @@ export function stationRouter(pool: Pool): Router {
     });
   });
 
+  /** GET /api/station/units/:id/key-parts — the key parts and the floors with a plan (the onboarding key-part editor). */
+  r.get('/units/:id/key-parts', async (req, res) => {
+    const p = requireRole(res, ...READERS);
+    const unitId = idParam.parse(req.params.id);
+    await unitInScope(pool, p, unitId);
+    const [parts, plans] = await Promise.all([pool.query(Q.keyPartsQuery(unitId)), pool.query(Q.floorPlanSizesQuery(unitId))]);
+    res.json({ keyParts: parts.rows.map(keyPartOut), floorPlans: plans.rows.map((f) => ({ floor: f.floor, widthPx: f.width_px, heightPx: f.height_px })) });
+  });
+
   /** POST /api/station/units/:id/visits {visitedAt?, note} — a familiarisation visit. */
   r.post('/units/:id/visits', async (req, res) => {
     const p = requireRole(res, ...FAMILIARISERS);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { ORDER_LIST_MAX, PACK_UNIT_QUOTA_BYTES, STATION_UNIT_FLAG, STATION_WS_PATH, VISIT_RATE_MAX, orderDetailSchema, orderListSchema, stationStatsSchema, stationStreamMessageSchema, stationUnitListSchema, unitPackSchema, type StationStreamMessage } from '@firelink/common';
+import { ORDER_LIST_MAX, PACK_UNIT_QUOTA_BYTES, keyPartListSchema, STATION_UNIT_FLAG, STATION_WS_PATH, VISIT_RATE_MAX, orderDetailSchema, orderListSchema, stationStatsSchema, stationStreamMessageSchema, stationUnitListSchema, unitPackSchema, type StationStreamMessage } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { accessFeature } from '../auth/feature.ts';
 import { createTestUser, type TestUser } from '../auth/testing.ts';
@@ -336,6 +336,11 @@ describe('station workspace: orders over the station stream, progress, scoping',
     let p1 = await pack();
     assert.deepEqual(p1.floorPlans, [{ floor: 2, widthPx: 600, heightPx: 400 }]);
     assert.deepEqual(p1.keyParts.find((k) => k.id === partId)?.planPx, [100, 50]);
+    // The key parts alone (the onboarding editor): the same parts and plans, scoped like the pack.
+    const parts = keyPartListSchema.strict().parse((await call(u.stationB!, 'GET', `/api/station/units/${eastUnit}/key-parts`)).body);
+    assert.deepEqual(parts, { keyParts: p1.keyParts, floorPlans: p1.floorPlans });
+    assert.equal((await call(u.stationA!, 'GET', `/api/station/units/${eastUnit}/key-parts`)).status, 404);
+    assert.equal((await call(u.analyst!, 'GET', `/api/station/units/${eastUnit}/key-parts`)).status, 403);
     const noPlan = await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/key-parts`, { floor: 3, name: '库房', planPx: [10, 10] });
     assert.equal(noPlan.status, 409);
     assert.match(noPlan.body.message, /floor 3 has no floor plan/);
