@@ -7,6 +7,7 @@ import { shanghaiDate, type CompletenessItem, type Contact, type UnitDetail, typ
 import { ApiError } from '../../api/http.ts';
 import { createUnit, fetchCategories, fetchStatus, fetchUnit, importPoints, patchUnit, recordAcceptance, registerDevice, transition, type OnboardingStatus } from './api.ts';
 import { FloorPlanEditor } from './floor-plan.tsx';
+import { KeyPartsEditor } from './key-parts.tsx';
 import { fmtTime, s, stateName, type OnbLocale } from './strings.ts';
 import { errorText } from '../../lib/errors.ts';
 import { LocationPicker } from '../../map/location-picker.tsx';
@@ -234,6 +235,7 @@ export function UnitForm({ unitId, locale, onCreated }: { unitId: number | null;
       {unit && <AcceptanceForm unitId={unit.id} locale={locale} onDone={reload} />}
       {unit && <PointImport unitId={unit.id} locale={locale} onDone={reload} />}
       {unit && <FloorPlanEditor unit={unit} locale={locale} onChanged={reload} />}
+      {unit && <KeyPartsEditor unit={unit} />}
     </div>
   );
 }

@@ -11,6 +11,7 @@ import {
   stationUnitListSchema,
   unitPackSchema,
   dispatchOrderSchema,
+  keyPartListSchema,
   type StationStreamMessage,
 } from '@firelink/common';
 import { z } from 'zod';
@@ -24,7 +25,8 @@ export const fetchStats = (days: number, signal?: AbortSignal) => api(`/api/stat
 export const fetchPack = (id: number, signal?: AbortSignal) => api(`/api/station/units/${id}/pack`, unitPackSchema, { signal });
 export const reportProgress = (orderId: number, progress: string) =>
   api(`/api/station/orders/${orderId}/progress`, z.object({ order: dispatchOrderSchema }), { method: 'POST', body: { progress } });
-export const addVisit = (unitId: number, note: string) => api(`/api/station/units/${unitId}/visits`, null, { method: 'POST', body: { note } });
+export const addVisit = (unitId: number, note: string) => api(`/api/station/units/${unitId}/visits`, z.object({ visit: z.object({ id: z.number().int() }) }), { method: 'POST', body: { note } });
+export const fetchKeyParts = (unitId: number, signal?: AbortSignal) => api(`/api/station/units/${unitId}/key-parts`, keyPartListSchema, { signal });
 export const addKeyPart = (unitId: number, body: { floor: number | null; name: string; hazard: string }) => api(`/api/station/units/${unitId}/key-parts`, null, { method: 'POST', body });
 export const patchKeyPart = (unitId: number, partId: number, body: { planPx?: [number, number] | null }) =>
   api(`/api/station/units/${unitId}/key-parts/${partId}`, null, { method: 'PATCH', body });

@@ -2,7 +2,7 @@
 // building and key parts, fire facilities by floor in words, the fire organisation
 // (contacts with roles), familiarisation visits (12-month flag). `card` renders the
 // one-page printable card (the browser's print / save as PDF).
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { PackFile, UnitPack } from '@firelink/common';
 import { formatTime, type Locale } from '../../lib/i18n.ts';
 import { useI18n } from '../../lib/i18n-react.tsx';
@@ -12,7 +12,8 @@ import { ApiError } from '../../api/http.ts';
 import { useCategories } from '../finder/code-names.ts';
 import { componentTypeName, contactRoleName, systemTypeName } from '../finder/strings.ts';
 import { PACK_PHOTO_TYPES, PACK_PLAN_TYPES } from '@firelink/common';
-import { addKeyPart, addVisit, deleteFile, deleteKeyPart, errorText, fetchPack, fileUrl, patchKeyPart, uploadPackFile } from './api.ts';
+import { addKeyPart, addVisit, deleteFile, deleteKeyPart, errorText, fetchPack, fileUrl, uploadPackFile } from './api.ts';
+import { KeyPartPlan } from './key-part-plan.tsx';
 import { floorName, s, waterKindName } from './strings.ts';
 
 export function PackView({ unitId, card }: { unitId: number; card: boolean }) {
@@ -25,6 +26,9 @@ export function PackView({ unitId, card }: { unitId: number; card: boolean }) {
   const [saveError, setSaveError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
   const [note, setNote] = useState('');
+  // Photos chosen while the visit is written: uploaded to it once it is saved.
+  const [visitPhotos, setVisitPhotos] = useState<File[]>([]);
+  const [visitBusy, setVisitBusy] = useState(false);
   const [part, setPart] = useState({ floor: '', name: '', hazard: '' });
   const [saved, setSaved] = useState(false);
   const [planTitle, setPlanTitle] = useState('');
@@ -34,8 +38,18 @@ export function PackView({ unitId, card }: { unitId: number; card: boolean }) {
     fetchPack(unitId, ac.signal).then(setPack, (err: unknown) => !ac.signal.aborted && setError(errorText(locale, err)));
     return () => ac.abort();
   }, [unitId, reload]);
+  // The card prints once its images (floor plans) have loaded, or after 5 s at most.
   useEffect(() => {
-    if (card && pack) setTimeout(() => window.print(), 300);
+    if (!card || !pack) return;
+    const t0 = Date.now();
+    let timer: ReturnType<typeof setTimeout>;
+    const wait = () => {
+      const pending = [...document.querySelectorAll<HTMLImageElement>('.st-card img')].some((i) => !i.complete);
+      if (pending && Date.now() - t0 < 5000) timer = setTimeout(wait, 100);
+      else timer = setTimeout(() => window.print(), 200);
+    };
+    wait();
+    return () => clearTimeout(timer);
   }, [card, !!pack]);
   if (error) return <div className="st-error" data-testid="pack-error">{error}</div>;
   if (!pack) return <div className="st-muted">{s(locale, 'loading')}</div>;
@@ -51,6 +65,31 @@ export function PackView({ unitId, card }: { unitId: number; card: boolean }) {
       // A refused upload: the file's type or bytes, said as such (400 from the type check).
       setSaveError(file && err instanceof ApiError && err.status === 400 ? s(locale, 'errFile') : errorText(locale, err));
     }
+  };
+  /** Records the visit, then uploads the photos chosen with it; a photo refused is said with its name, the visit stays. */
+  const recordVisit = async () => {
+    let visitId: number;
+    try {
+      visitId = (await addVisit(u.id, note)).visit.id;
+    } catch (err) {
+      setSaveError(errorText(locale, err));
+      return;
+    }
+    const failed: string[] = [];
+    let firstErr: unknown = null;
+    for (const f of visitPhotos) {
+      try {
+        await uploadPackFile(`/api/station/units/${u.id}/visits/${visitId}/photos`, f);
+      } catch (err) {
+        failed.push(f.name);
+        firstErr ??= err;
+      }
+    }
+    setNote('');
+    setVisitPhotos([]);
+    setSaved(true);
+    setSaveError(failed.length ? `${s(locale, 'photoFailed', { n: failed.length })}${failed.join('、')}（${firstErr instanceof ApiError && firstErr.status === 400 ? s(locale, 'errFile') : errorText(locale, firstErr)}）` : null);
+    setReload((n) => n + 1);
   };
   const b = pack.building;
   return (
@@ -116,7 +155,7 @@ export function PackView({ unitId, card }: { unitId: number; card: boolean }) {
               </li>
             ))}
           </ul>
-          <KeyPartPlan pack={pack} editable={mayRecord && !card} onSave={save} />
+          <KeyPartPlan unitId={u.id} keyParts={pack.keyParts} floorPlans={pack.floorPlans} editable={mayRecord && !card} onSave={save} card={card} />
           {mayRecord && !card && (
             <form
               className="st-form no-print"
@@ -242,12 +281,36 @@ export function PackView({ unitId, card }: { unitId: number; card: boolean }) {
               className="st-form no-print"
               onSubmit={(e) => {
                 e.preventDefault();
-                void save(() => addVisit(u.id, note)).then(() => setNote(''));
+                if (visitBusy) return;
+                setVisitBusy(true);
+                void recordVisit().finally(() => setVisitBusy(false));
               }}
             >
               <textarea value={note} onChange={(e) => setNote(e.target.value)} placeholder={s(locale, 'visitNote')} required data-testid="visit-note" />
-              <button type="submit" data-testid="visit-save">
-                {s(locale, 'addVisit')}
+              <label className="st-file">
+                {s(locale, 'visitPhotos')}
+                <input
+                  type="file"
+                  multiple
+                  accept={PACK_PHOTO_TYPES.join(',')}
+                  data-testid="visit-new-photos"
+                  onChange={(e) => {
+                    const picked = [...(e.target.files ?? [])];
+                    e.target.value = '';
+                    setVisitPhotos((cur) => [...cur, ...picked]);
+                  }}
+                />
+              </label>
+              {visitPhotos.length > 0 && (
+                <span className="st-muted" data-testid="visit-new-photos-count">
+                  {s(locale, 'visitPhotosPicked', { n: visitPhotos.length })}：{visitPhotos.map((f) => f.name).join('、')}
+                  <button type="button" className="st-link" onClick={() => setVisitPhotos([])}>
+                    {s(locale, 'clearPhotos')}
+                  </button>
+                </span>
+              )}
+              <button type="submit" data-testid="visit-save" disabled={visitBusy}>
+                {visitBusy ? s(locale, 'loading') : s(locale, 'addVisit')}
               </button>
               {saved && <span className="st-muted">{s(locale, 'saved')}</span>}
             </form>
@@ -263,80 +326,4 @@ function fileLine(l: Locale, f: PackFile): string {
   const kind = f.mimeType === 'application/pdf' ? 'PDF' : f.mimeType.replace('image/', '').toUpperCase();
   const size = f.sizeBytes >= 1024 * 1024 ? `${(f.sizeBytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(f.sizeBytes / 1024))} KB`;
   return `${kind} · ${size} · ${formatTime(f.createdAt, l, 'date')}`;
-}
-
-/**
- * The key parts on a floor's plan: numbered pins (the list's numbers) over the plan image of
- * the unit's building. Editors pick a key part of the floor, then click the plan to place or
- * move its pin; plans themselves are uploaded in the onboarding floor-plan editor.
- */
-function KeyPartPlan({ pack, editable, onSave }: { pack: UnitPack; editable: boolean; onSave: (what: () => Promise<unknown>) => Promise<void> }) {
-  const { locale } = useI18n();
-  const l = locale as Locale;
-  const floors = pack.floorPlans;
-  const withFloor = pack.keyParts.filter((k) => k.floor != null);
-  const [floorNo, setFloorNo] = useState<number | null>(() => withFloor.find((k) => floors.some((f) => f.floor === k.floor))?.floor ?? floors[0]?.floor ?? null);
-  const [placing, setPlacing] = useState<number | null>(null);
-  const img = useRef<HTMLImageElement>(null);
-  const plan = floors.find((f) => f.floor === floorNo) ?? null;
-  if (floors.length === 0) return null;
-  const onFloor = pack.keyParts.map((k, i) => ({ k, n: i + 1 })).filter(({ k }) => k.floor === floorNo);
-  const part = pack.keyParts.find((k) => k.id === placing) ?? null;
-  return (
-    <div className="st-plan-box" data-testid="key-part-plan">
-      <div className="st-form no-print">
-        <select value={floorNo ?? ''} onChange={(e) => setFloorNo(Number(e.target.value))} data-testid="key-part-plan-floor">
-          {floors.map((f) => (
-            <option key={f.floor} value={f.floor}>
-              {s(locale, 'planFloor')} · {floorName(l, f.floor)}
-            </option>
-          ))}
-        </select>
-        {editable &&
-          onFloor.map(({ k }) => (
-            <button key={k.id} type="button" className={placing === k.id ? 'active' : ''} onClick={() => setPlacing(placing === k.id ? null : k.id)} data-testid={`key-part-place-${k.id}`}>
-              {s(locale, 'markOnPlan')} · {k.name}
-            </button>
-          ))}
-        {editable && part?.planPx && (
-          <button type="button" onClick={() => void onSave(() => patchKeyPart(pack.unit.id, part.id, { planPx: null })).then(() => setPlacing(null))}>
-            {s(locale, 'unmark')}
-          </button>
-        )}
-      </div>
-      {part && <div className="st-muted">{s(locale, 'markHint', { name: part.name })}</div>}
-      {plan && (
-        <div className={placing != null ? 'st-plan placing' : 'st-plan'}>
-          <img
-            ref={img}
-            src={`/api/units/${pack.unit.id}/floors/${plan.floor}/plan`}
-            alt={`${s(locale, 'planFloor')} ${floorName(l, plan.floor)}`}
-            draggable={false}
-            data-testid="key-part-plan-image"
-            onClick={(e) => {
-              if (placing == null || !img.current) return;
-              const r = img.current.getBoundingClientRect();
-              const px: [number, number] = [Math.round(((e.clientX - r.left) * plan.widthPx) / r.width), Math.round(((e.clientY - r.top) * plan.heightPx) / r.height)];
-              const id = placing;
-              void onSave(() => patchKeyPart(pack.unit.id, id, { planPx: px })).then(() => setPlacing(null));
-            }}
-          />
-          {onFloor
-            .filter(({ k }) => k.planPx)
-            .map(({ k, n }) => (
-              <span
-                key={k.id}
-                className="st-pin"
-                style={{ left: `${(100 * k.planPx![0]) / plan.widthPx}%`, top: `${(100 * k.planPx![1]) / plan.heightPx}%` }}
-                title={`${k.name} ${k.hazard}`}
-                data-testid={`key-part-pin-${k.id}`}
-              >
-                {n}
-                <em>{k.name}</em>
-              </span>
-            ))}
-        </div>
-      )}
-    </div>
-  );
 }
