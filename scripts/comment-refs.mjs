@@ -19,6 +19,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SKIP = [/^backend\/migrations\//, /(^|\/)node_modules\//, /(^|\/)dist\//];
 
 const ISSUE_RES = [/\bissues?\s*#?\d+/i, /(?:^|[\s([{,;:])#\d{1,5}(?![\w-])/];
+const QUOTED_RE = /(?<![\p{L}\d])'[^'\n]*'(?![\p{L}\d])|"[^"\n]*"|`[^`\n]*`/gu;
 const ABSOLUTE_RE = /(?:^|[\s(`'"=])(\/(?:work|home|root|tmp\/helper|Users)\/[^\s`'")]*)/;
 const RELATIVE_RE = /(?:^|[\s(`'"=])((?:\.\.\/)+[\w.@-][^\s`'"),;]*)/g;
 
@@ -51,9 +52,11 @@ const lead = (s) => s.length - s.trimStart().length;
 /** What is wrong with one comment of `file`, as [offset in the comment, message] pairs. */
 function problems(file, comment, isHash) {
   const out = [];
+  // Quoted text is what a screen or a message said ('… #12', an id): blanked for the number check.
+  const unquoted = comment.replace(QUOTED_RE, (q) => ' '.repeat(q.length));
   for (const [i, re] of ISSUE_RES.entries()) {
     if (isHash && i === 1) continue;
-    const m = comment.match(re);
+    const m = unquoted.match(re);
     if (m) {
       out.push([m.index + lead(m[0]), `issue number: ${m[0].trim()}`]);
       break;

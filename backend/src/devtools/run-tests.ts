@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import pg from 'pg';
 import { REPO_ROOT, createDatabase, dropDatabase, resolveDatabase, withDatabase } from '../db/environment.ts';
 import { migrate } from '../db/migrate.ts';
+import { readTimes } from './file-times.mjs';
 
 // One template per run, so concurrent runs against one server never collide.
 const TEMPLATE = `firelink_template_${process.pid}`;
@@ -25,6 +26,18 @@ function findTests(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+/**
+ * Orders the files longest first, so that the two at a time keep both busy to the end
+ * instead of one long file running alone at the end: by the times the last run kept
+ * (file-times.mjs), or without them by a rough guess (the fuzzer, then the browser tests).
+ */
+function longestFirst(files: string[]): void {
+  const kept = readTimes(REPO_ROOT);
+  const guess = (f: string) => (f.includes('reliability/fuzz') ? 300_000 : f.includes('frontend/e2e/') ? 60_000 : 5_000);
+  const ms = new Map(files.map((f) => [f, kept[relative(REPO_ROOT, f)] ?? guess(relative(REPO_ROOT, f))]));
+  files.sort((a, b) => ms.get(b)! - ms.get(a)! || a.localeCompare(b));
+}
+
 function log(m: string) {
   process.stderr.write(`[firelink test] ${m}\n`);
 }
@@ -41,6 +54,7 @@ export async function runTests(filters: string[]): Promise<number> {
   const files = ROOTS.flatMap((r) => findTests(join(REPO_ROOT, r)))
     .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
     .sort();
+  longestFirst(files);
   if (files.length === 0) {
     log(`no test files match ${filters.join(' ')}`);
     return 1;
