@@ -409,9 +409,15 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     const want = ids(steady, start).filter((id) => id <= last);
     const have = [...ids(moving, start).filter((id) => id <= lastSeen), ...ids(back, lastSeen)].filter((id) => id <= last);
     const same = want.length === have.length && want.every((id, i) => id === have[i]);
+    const wantSet = new Set(want);
+    const haveSet = new Set(have);
+    const dup = have.filter((id, i) => have.indexOf(id) !== i);
+    const missing = want.filter((id) => !haveSet.has(id));
+    const extra = have.filter((id) => !wantSet.has(id));
+    const differ = `duplicates ${dup.slice(0, 5).join(',') || 'none'}, missing ${missing.slice(0, 5).join(',') || 'none'}, extra ${extra.slice(0, 5).join(',') || 'none'}, resumed after ${lastSeen}`;
     lines.push(
       `api node SIGKILLed: its client saw the close after ${ms(closedAt - killApi)}, reconnected to the other api node and had its first new message ${ms(resumedAt - killApi)} after the kill; ` +
-        `${same ? 'it has every stream message the steady client has, in the same order' : `its messages DIFFER from the steady client's (${have.length} vs ${want.length})`} (${want.length} messages compared)`,
+        `${same ? 'it has every stream message the steady client has, in the same order' : `its messages DIFFER from the steady client's (${have.length} vs ${want.length}: ${differ})`} (${want.length} messages compared)`,
     );
     for (const s of sims) s.close();
     for (const c of [steady, moving, back]) c.ws.close();
