@@ -72,9 +72,17 @@ describe('analyst view in Chromium', { skip, timeout: 180_000 }, () => {
     // The report is for a chosen district and day, not whichever district tops the metric.
     assert.equal(await page.$('[data-testid=ana-report-link]'), null, 'no report link before a district is chosen');
     await page.selectOption('[data-testid=ana-report-region]', { label: '秦淮区' });
-    await page.fill('[data-testid=ana-report-date]', '2026-03-01');
+    // The day from year, month and day lists in Chinese (a browser date input spoke English).
+    await page.selectOption('[data-testid=ana-report-date-year]', '2026');
+    await page.selectOption('[data-testid=ana-report-date-month]', '3');
+    await page.selectOption('[data-testid=ana-report-date-day]', '1');
+    assert.match((await page.textContent('[data-testid=ana-report]')) ?? '', /2026年.*3月.*1日/s);
     const href = (await page.getAttribute('[data-testid=ana-report-link]', 'href')) ?? '';
     assert.match(href, /region=320104&period=weekly&date=2026-03-01/);
+    // A monthly report picks a month: year and month only.
+    await page.selectOption('[data-testid=ana-report-period]', 'monthly');
+    assert.equal(await page.$('[data-testid=ana-report-date-day]'), null);
+    assert.match((await page.getAttribute('[data-testid=ana-report-link]', 'href')) ?? '', /period=monthly&date=2026-03-01/);
     // The heatmap legend explains the grey cells.
     assert.match((await page.textContent('[data-testid=ana-legend]')) ?? '', /无数据/);
     await page.waitForSelector(`[data-testid=ana-ranking] a[href="/units/${worst}"]`);

@@ -202,7 +202,9 @@ describe('desk procedures in Chromium', { skip, timeout: 300_000 }, () => {
     await submit('供电部门抢修中');
     await waitStage('已查明原因');
     await page.click('[data-testid=step-deadline]');
-    assert.ok(await page.inputValue('[data-testid=deadline]'), 'the deadline input starts at the default');
+    assert.ok(await page.inputValue('[data-testid=deadline]'), 'the deadline starts at the default');
+    // Chosen from lists in Chinese (the browser's datetime input spoke the browser's language).
+    assert.match((await page.textContent('.date-selects')) ?? '', /年.*月.*日.*时.*分/s);
     await submit('要求24小时内恢复供电并报告');
     await waitStage('限期整改中');
     await page.waitForSelector('[data-testid=step-close-blocked]');

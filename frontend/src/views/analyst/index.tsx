@@ -1,6 +1,7 @@
 // The analyst view, mounted by the app at /analyst: H3 heatmap with metric and time pickers,
 // region league table with connection rate against targets, trend chart, inspection ranking
 // linking to /units/:id, CSV/XLSX exports of every table and the region report.
+import { DateSelects } from '../../lib/date-selects.tsx';
 import { useEffect, useMemo, useState } from 'react';
 import { H3HexagonLayer } from '@deck.gl/geo-layers';
 import type { PickingInfo } from '@deck.gl/core';
@@ -180,13 +181,21 @@ export function AnalystView(_props: { path?: string }) {
               </option>
             ))}
           </select>
-          <input value={reportDate} onChange={(e) => setReportDate(e.target.value)} placeholder="yyyy-mm-dd" maxLength={10} size={10} aria-invalid={!reportDateOk} data-testid="ana-report-date" />
+          {/* Year, month (and day) lists in the UI's language: a monthly report picks a month. */}
+          <DateSelects
+            kind={reportPeriod === 'monthly' ? 'month' : 'date'}
+            value={reportDate}
+            onChange={(v) => setReportDate(v.length === 7 ? `${v}-01` : v)}
+            locale={locale}
+            years={[2020, Number(shanghaiDate().slice(0, 4))]}
+            testId="ana-report-date"
+          />
           {reportRegion && reportDateOk ? (
             <a href={`/api/stats/report?region=${reportRegion}&period=${reportPeriod}&date=${reportDate}&format=${reportFormat}`} target="_blank" rel="noreferrer" data-testid="ana-report-link">
               {locale === 'en' ? 'Open report' : '生成报告'}
             </a>
           ) : (
-            <span className="ana-hint">{locale === 'en' ? 'choose a district and a date (yyyy-mm-dd)' : '请选择地区并填写日期（年-月-日）'}</span>
+            <span className="ana-hint">{locale === 'en' ? 'choose a district' : '请选择地区'}</span>
           )}
         </span>
       </div>

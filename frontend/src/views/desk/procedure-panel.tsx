@@ -2,6 +2,7 @@
 // shared table in common/src/procedures.ts), one form per step with a note field, the call
 // record where the step has one, the verdict and false-alarm cause, the cause list, the
 // deadline with the procedure's default.
+import { DateSelects } from '../../lib/date-selects.tsx';
 import { useEffect, useMemo, useState } from 'react';
 import {
   commStatusSchema,
@@ -328,7 +329,7 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
             <label>
               {alarm.kind === 'fault' ? tx('followUpDeadline') : tx('deadline')}
               {paren(tx('deadlineDefault', { hours }))}
-              <input type="datetime-local" value={deadline} onChange={(e) => setDeadline(e.target.value)} data-testid="deadline" />
+              <DateSelects kind="datetime" value={deadline} onChange={setDeadline} locale={locale} testId="deadline" />
             </label>
           )}
           {rule.step === 'dispatch' && (

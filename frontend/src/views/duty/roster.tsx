@@ -1,5 +1,6 @@
 // The roster of a post: shifts from yesterday to the day after tomorrow, who is on duty now,
 // and (admins, supervisors) adding and removing shifts.
+import { DateSelects } from '../../lib/date-selects.tsx';
 import { useState, type FormEvent } from 'react';
 import { shiftCreateSchema, type DutyUser, type ShiftCreate } from '@firelink/common';
 import { useI18n } from '../../lib/i18n-react.tsx';
@@ -131,11 +132,11 @@ export function Roster({ post, users, canEdit, reloadKey }: { post: number; user
           </label>
           <label>
             {s(locale, 'starts')}
-            <input type="datetime-local" name="startsAt" value={form.startsAt} required onChange={(e) => setForm({ ...form, startsAt: e.target.value })} />
+            <DateSelects kind="datetime" name="startsAt" value={form.startsAt} onChange={(v) => setForm({ ...form, startsAt: v })} locale={locale} minuteStep={15} />
           </label>
           <label>
             {s(locale, 'ends')}
-            <input type="datetime-local" name="endsAt" value={form.endsAt} required onChange={(e) => setForm({ ...form, endsAt: e.target.value })} />
+            <DateSelects kind="datetime" name="endsAt" value={form.endsAt} onChange={(v) => setForm({ ...form, endsAt: v })} locale={locale} minuteStep={15} />
           </label>
           <label className="duty-wide">
             {s(locale, 'phone')}
