@@ -222,8 +222,12 @@ export class LiveHub {
   private async resync(c: LiveClient, from: number | null, reason: 'initial' | 'resync'): Promise<void> {
     const gen = c.sync.beginSync();
     const stale = () => gen !== c.sync.generation || this.closed || c.ws.readyState !== c.ws.OPEN;
+    // Where the client's stream stands: a failed sync resumes from here, not from `from`
+    // (that would send the messages replayed before the failure a second time).
+    let reached = from;
     try {
       let cursor = from ?? (await this.sendSnapshot(c, reason));
+      reached = cursor;
       if (stale()) return;
       let replayed = 0;
       for (;;) {
@@ -234,6 +238,7 @@ export class LiveHub {
           // The client stopped reading mid-replay: it waits (lagging) for its buffer to drain.
           if (!c.sync.replayed(id, Buffer.from(JSON.stringify({ id, ...(row.payload as object) })), cursor, c.outlet)) return;
           cursor = id;
+          reached = id;
         }
         replayed += r.rows.length;
         if (r.rows.length === this.opts.replayPage) {
@@ -241,6 +246,7 @@ export class LiveHub {
             // Too far behind to replay: replace the client's state instead.
             c.sync.restartFromSnapshot();
             cursor = await this.sendSnapshot(c, 'resync');
+            reached = cursor;
             if (stale()) return;
             replayed = 0;
           }
@@ -252,7 +258,7 @@ export class LiveHub {
     } catch (err) {
       if (stale()) return;
       this.logger.warn({ err }, 'live client sync failed; resyncing');
-      c.sync.failed(from);
+      c.sync.failed(reached);
     }
   }
 
