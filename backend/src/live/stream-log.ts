@@ -122,8 +122,7 @@ export class StreamLog implements StreamLogPort {
     const json = rows.map((r) => JSON.stringify(r.payload));
     const ids: number[] = [];
     for (let i = 0; i < rows.length; i += APPEND_CHUNK) {
-      const r = await this.pool.query(appendStream(rows.slice(i, i + APPEND_CHUNK), json.slice(i, i + APPEND_CHUNK)));
-      ids.push(...r.rows.map((x) => Number(x.id)).sort((a, b) => a - b));
+      ids.push(...(await this.insertChunk(rows.slice(i, i + APPEND_CHUNK), json.slice(i, i + APPEND_CHUNK), ids[ids.length - 1] ?? this.head)));
     }
     const t1 = performance.now();
     const frames = rows.map((row, k) => ({ id: ids[k]!, meta: row.meta, data: withId(ids[k]!, json[k]!) }));
@@ -132,7 +131,43 @@ export class StreamLog implements StreamLogPort {
     recordTiming(this.timing, rows.length, t1 - t0, performance.now() - t1);
     return ids;
   }
+
+  /** INSERTs one chunk (retried while the database is away); their ids in row order. */
+  private async insertChunk(rows: StreamRow[], json: string[], after: number): Promise<number[]> {
+    const until = Date.now() + INSERT_RETRY_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await this.pool.query(appendStream(rows, json));
+        return r.rows.map((x) => Number(x.id)).sort((a, b) => a - b);
+      } catch (err) {
+        // The INSERT may have committed though its answer was lost (the connection dropped
+        // after COMMIT). This process is the log's only writer and writes one chunk at a
+        // time, so rows past `after` are this chunk's: they are handed on, not written twice
+        // (written again, the first copy would never reach a live client: a gap in its stream).
+        for (;;) {
+          if (Date.now() > until) throw err;
+          let found: number[];
+          try {
+            found = (await this.pool.query(`SELECT id FROM stream_log WHERE id > $1 ORDER BY id`, [after])).rows.map((x) => Number(x.id));
+          } catch {
+            await sleep(Math.min(2000, 100 * 2 ** attempt));
+            continue;
+          }
+          if (found.length === rows.length) return found;
+          if (found.length !== 0) throw err;
+          break;
+        }
+        this.logger.warn({ err, rows: rows.length, attempt }, 'stream_log append failed (not committed); retrying');
+        await sleep(Math.min(2000, 100 * 2 ** attempt));
+      }
+    }
+  }
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How long one chunk's INSERT is retried while the database is away before append() fails. */
+const INSERT_RETRY_MS = 60_000;
 
 /** One append batch's figures into `tm`, keeping the last 100,000 batches at most. */
 export function recordTiming(tm: StreamTiming, rows: number, insertMs: number, fanOutMs: number): void {
