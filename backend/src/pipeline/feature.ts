@@ -135,6 +135,7 @@ export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
         unsubscribe?.();
         await escalation.stop();
         await presence.stop();
+        pipeline.close();
         await pipeline.idle();
         await forwarder?.stop();
         ws?.close();

@@ -60,6 +60,7 @@ export class Pipeline {
   /** Published on the bus → broadcast, ms (this pipeline's own share). */
   readonly pipelineMs: number[] = [];
   private arrivedAt = new WeakMap<StoredEvent, number>();
+  private closing = false;
   private units = new Map<number, UnitPlace>();
   private points = new Map<number, PointPlace>();
 
@@ -114,7 +115,7 @@ export class Pipeline {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.opts.maxBatch);
         try {
-          await this.process(batch);
+          await this.retrying('live broadcast', batch, () => this.process(batch));
         } catch (err) {
           this.logger.error({ err, events: batch.length, firstId: batch[0]?.id }, 'live broadcast failed for a batch (clients resync from stream_log)');
         }
@@ -211,8 +212,10 @@ export class Pipeline {
       while (this.alarmQueue.length > 0) {
         const batch = this.alarmQueue.splice(0, this.opts.maxBatch);
         try {
-          const changes = await this.alarms.applyEvents(batch);
-          await this.alarms.publishChanges(changes);
+          // A retry leaves out the raising events an earlier attempt did link to an alarm (its
+          // COMMIT went through though the connection was lost): counted once, not twice.
+          const changes = await this.retrying('alarm rules', batch, async (attempt) => this.alarms.applyEvents(attempt === 0 ? batch : await this.unlinked(batch)));
+          await this.retrying('alarm broadcast', batch, () => this.alarms.publishChanges(changes));
           await this.recordDisabled(batch);
         } catch (err) {
           this.logger.error({ err, events: batch.length, firstId: batch[0]?.id }, 'alarm rules failed for a batch (events are kept; recover() at next start replays raising events)');
@@ -221,6 +224,36 @@ export class Pipeline {
     } finally {
       this.alarmRunning = null;
     }
+  }
+
+  /** Shutdown: a failed database write is no longer retried (recover() at the next start replays raising events). */
+  close(): void {
+    this.closing = true;
+  }
+
+  /**
+   * Runs a stage's database work, retrying with backoff (0.25 s doubling to 5 s, for about 3
+   * minutes) while the database is away: a restart or a dropped connection must not leave a
+   * confirmed fire without its alarm, or an event or alarm change off the stream, until the
+   * next process start.
+   */
+  private async retrying<T>(what: string, batch: StoredEvent[], fn: (attempt: number) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn(attempt);
+      } catch (err) {
+        if (this.closing || attempt >= 40) throw err;
+        this.logger.warn({ err, events: batch.length, firstId: batch[0]?.id, attempt }, `${what} failed for a batch; retrying`);
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+      }
+    }
+  }
+
+  /** The batch without its raising events already linked to an alarm. */
+  private async unlinked(batch: StoredEvent[]): Promise<StoredEvent[]> {
+    const r = await this.pool.query<{ event_id: string }>(`SELECT event_id FROM alarm_events WHERE event_id = ANY($1::bigint[])`, [batch.map((e) => e.id)]);
+    const linked = new Set(r.rows.map((x) => Number(x.event_id)));
+    return batch.filter((e) => !linked.has(e.id));
   }
 
   /** Disabled (屏蔽) spells of registered units, in event order (the risk indicator reads them). */
