@@ -1,8 +1,9 @@
 // Child process of `npm run bench:chaos`: the outside world of the fault campaign. Simulated
 // UITDs (GB/T 26875.3 over TCP, straight to the server's port) offer uploads at a steady
 // rate and, like field devices, reconnect whenever the center drops them and resend every
-// unconfirmed upload until it is confirmed; WebSocket clients (through the parent's proxy)
-// subscribe to everything and, dropped, reconnect and resume from the last id they saw.
+// unconfirmed upload every 10 s (the standard's resend timeout) until it is confirmed;
+// WebSocket clients (through the parent's proxy) subscribe to everything and, dropped,
+// reconnect and resume from the last id they saw.
 //
 // Every frame is identifiable in the database: an analog upload carries its device's own
 // counter as the value (address, value unique within a run), a fire upload a point of its
@@ -145,7 +146,7 @@ async function main() {
   const clients = Array.from({ length: input.clients }, () => new ResumingClient());
   for (const c of clients) c.open();
   await Promise.all(clients.map((c) => c.ready));
-  const devices = input.devices.map((d) => new SimulatedUitd({ port: input.gbPort, address: d.address, resendAfterMs: 5000, maxResends: 1_000_000 }));
+  const devices = input.devices.map((d) => new SimulatedUitd({ port: input.gbPort, address: d.address, resendAfterMs: 10_000, maxResends: 1_000_000 }));
   for (let i = 0; i < devices.length; i += 50) await Promise.all(devices.slice(i, i + 50).map((d) => d.connect()));
   // Field devices reconnect when the center drops them; reconnect() resends what is pending.
   const connecting = new Set<SimulatedUitd>();
@@ -158,6 +159,7 @@ async function main() {
   }, 250);
   const counters = devices.map(() => 0);
   const nextFire = devices.map(() => 0);
+  const framesOf = devices.map(() => 0);
   say('ready');
 
   let sending: NodeJS.Timeout | null = null;
@@ -173,7 +175,10 @@ async function main() {
           const i = next++ % devices.length;
           const dev = devices[i]!;
           const points = input.devices[i]!.firePoints;
-          const fire = sent % input.fireEvery === input.fireEvery - 1 && nextFire[i]! < points.length;
+          // Each device's own frames: one in fireEvery a fire, the devices staggered.
+          const nth = framesOf[i]!;
+          framesOf[i] = nth + 1;
+          const fire = (nth + i) % input.fireEvery === input.fireEvery - 1 && nextFire[i]! < points.length;
           const value = fire ? points[nextFire[i]!++]! : ++counters[i]!;
           const time = isoLocalAt(new Date(Date.now() + clockOffsetMs));
           const n = frames.dev.length;

@@ -15,7 +15,8 @@
 // Afterwards the ledger: per fault the time to recover (first upload confirmed after the
 // fault, sent after it; for the WebSocket clients the last resumed subscription), frames
 // sent, confirmed, stored, confirmed but not stored (must be 0), stored twice (must be 0),
-// duplicate alarms (must be 0), and per client the gaps and out-of-order messages in its
+// stored fires without an alarm (must be 0), duplicate alarms (must be 0), alarms never on
+// the stream (must be 0), and per client the gaps and out-of-order messages in its
 // resumed stream (must be 0). Exits non-zero when an invariant fails.
 //
 // --quick: ~2.5 min of traffic; the full run repeats the sequence twice with longer phases.
@@ -274,8 +275,8 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     // ---- The ledger, per phase (a phase runs from its fault to the next one's)
     const phases = [{ name: 'baseline', what: 'no fault', at: t0, healedAt: t0 }, ...faults];
     const F = dump.frames;
-    interface Row { sent: number; confirmed: number; stored: number; lost: number; twice: number; fires: number; dupAlarms: number; recoverMs: number }
-    const rows: Row[] = phases.map(() => ({ sent: 0, confirmed: 0, stored: 0, lost: 0, twice: 0, fires: 0, dupAlarms: 0, recoverMs: NaN }));
+    interface Row { sent: number; confirmed: number; stored: number; lost: number; twice: number; fires: number; unalarmed: number; dupAlarms: number; recoverMs: number }
+    const rows: Row[] = phases.map(() => ({ sent: 0, confirmed: 0, stored: 0, lost: 0, twice: 0, fires: 0, unalarmed: 0, dupAlarms: 0, recoverMs: NaN }));
     let phase = 0;
     for (let i = 0; i < F.dev.length; i++) {
       while (phase + 1 < phases.length && F.sent[i]! >= phases[phase + 1]!.at) phase++;
@@ -291,6 +292,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
         row.fires++;
         const a = alarmOf.get(key(F.dev[i]!, 1, F.value[i]!));
         if (a && (a.n > 1 || a.events > n)) row.dupAlarms++;
+        if (!a && n > 0) row.unalarmed++;
       }
       // Recovery: the first confirm of an upload sent after the fault began.
       if (confirmed && phase > 0) row.recoverMs = Math.min(Number.isFinite(row.recoverMs) ? row.recoverMs : Infinity, F.confirmed[i]! - phases[phase]!.at);
@@ -321,17 +323,17 @@ export default async function bench(ctx: BenchContext): Promise<void> {
 
     out('');
     out(`bench:chaos${quick ? ' --quick' : ''} — ${rate} uploads/s offered by ${deviceCount} simulated UITDs over TCP (1 in ${fireEvery} a fire on a fresh point), ${clientCount} WebSocket clients resuming by last id; scratch PostgreSQL cluster; ${((trafficEnd - t0) / 1000).toFixed(0)} s of traffic; ${fmtLoad(machine)}`);
-    out('  phase       | fault                                                     | recover (ingest) | recover (ws) | sent    | confirmed | stored  | confirmed, not stored | stored twice | fires | duplicate alarms');
+    out('  phase       | fault                                                     | recover (ingest) | recover (ws) | sent    | confirmed | stored  | confirmed, not stored | stored twice | fires | fires without alarm | duplicate alarms');
     phases.forEach((p, i) => {
       const r = rows[i]!;
       const next = phases[i + 1]?.at ?? Infinity;
       out(
-        `  ${p.name.padEnd(11)} | ${p.what.padEnd(57)} | ${ms(r.recoverMs).padStart(16)} | ${ms(i ? wsRecover(p, next) : NaN).padStart(12)} | ${String(r.sent).padStart(7)} | ${String(r.confirmed).padStart(9)} | ${String(r.stored).padStart(7)} | ${String(r.lost).padStart(21)} | ${String(r.twice).padStart(12)} | ${String(r.fires).padStart(5)} | ${String(r.dupAlarms).padStart(16)}`,
+        `  ${p.name.padEnd(11)} | ${p.what.padEnd(57)} | ${ms(r.recoverMs).padStart(16)} | ${ms(i ? wsRecover(p, next) : NaN).padStart(12)} | ${String(r.sent).padStart(7)} | ${String(r.confirmed).padStart(9)} | ${String(r.stored).padStart(7)} | ${String(r.lost).padStart(21)} | ${String(r.twice).padStart(12)} | ${String(r.fires).padStart(5)} | ${String(r.unalarmed).padStart(19)} | ${String(r.dupAlarms).padStart(16)}`,
       );
     });
     const sum = (f: (r: Row) => number) => rows.reduce((n, r) => n + f(r), 0);
-    const total = { sent: sum((r) => r.sent), confirmed: sum((r) => r.confirmed), stored: sum((r) => r.stored), lost: sum((r) => r.lost), twice: sum((r) => r.twice), fires: sum((r) => r.fires), dupAlarms: sum((r) => r.dupAlarms) };
-    out(`  ${'total'.padEnd(11)} | ${''.padEnd(57)} | ${''.padStart(16)} | ${''.padStart(12)} | ${String(total.sent).padStart(7)} | ${String(total.confirmed).padStart(9)} | ${String(total.stored).padStart(7)} | ${String(total.lost).padStart(21)} | ${String(total.twice).padStart(12)} | ${String(total.fires).padStart(5)} | ${String(total.dupAlarms).padStart(16)}`);
+    const total = { sent: sum((r) => r.sent), confirmed: sum((r) => r.confirmed), stored: sum((r) => r.stored), lost: sum((r) => r.lost), twice: sum((r) => r.twice), fires: sum((r) => r.fires), unalarmed: sum((r) => r.unalarmed), dupAlarms: sum((r) => r.dupAlarms) };
+    out(`  ${'total'.padEnd(11)} | ${''.padEnd(57)} | ${''.padStart(16)} | ${''.padStart(12)} | ${String(total.sent).padStart(7)} | ${String(total.confirmed).padStart(9)} | ${String(total.stored).padStart(7)} | ${String(total.lost).padStart(21)} | ${String(total.twice).padStart(12)} | ${String(total.fires).padStart(5)} | ${String(total.unalarmed).padStart(19)} | ${String(total.dupAlarms).padStart(16)}`);
     out(`  uploads: ${dump.resends} resends, ${dump.denied} denied, ${total.sent - total.confirmed} never confirmed; fire alarms: ${alarms.rows.length} points alarmed, ${streamed.rows[0]!.twice} opened twice on the stream, ${streamed.rows[0]!.unstreamed} never on the stream`);
     out('  client | stream from → to      | received | resumes (snapshot instead) | gaps | out of order | behind at end | alarm_opened twice');
     for (const c of clientRows) {
@@ -341,6 +343,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     if (total.lost) failures.push(`${total.lost} confirmed uploads not stored`);
     if (total.twice) failures.push(`${total.twice} uploads stored twice`);
     if (total.dupAlarms || streamed.rows[0]!.twice) failures.push(`duplicate alarms: ${total.dupAlarms} points, ${streamed.rows[0]!.twice} opened twice on the stream`);
+    if (total.unalarmed) failures.push(`${total.unalarmed} stored fires without an alarm`);
     if (streamed.rows[0]!.unstreamed) failures.push(`${streamed.rows[0]!.unstreamed} alarms never on the stream`);
     for (const c of clientRows) {
       if (c.gaps || c.outOfOrder || c.snapshotResets || c.missingAtEnd || c.dupOpened) {
