@@ -10,9 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { createTestUser, ensureRegions, type TestUser } from '../auth/testing.ts';
-import { loadConfig } from '../kernel/config.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
 import { HttpReportEndpoint, ReportSender } from '../notifications/report-sender.ts';
 import { REPORT_NOT_CONFIGURED } from '../notifications/report-queries.ts';
 import { supervisionFeature } from './feature.ts';
@@ -25,24 +24,14 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 describe('supervision setup: testing agencies, stage targets, report delivery', () => {
   let db: TestDatabase;
-  let server: RunningServer;
-  let base: string;
+  let server: TestServer;
   let work: SupervisionWork;
   let clock = new Date();
   let admin: TestUser, supX: TestUser, supG: TestUser;
   let unitX: number;
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
-  const call = async (user: TestUser, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...user.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const type = res.headers.get('content-type') ?? '';
-    const buf = Buffer.from(await res.arrayBuffer());
-    return { status: res.status, type, buf, body: (type.includes('json') && buf.length ? JSON.parse(buf.toString('utf8')) : {}) as Json };
-  };
+  const call: TestServer['call'] = (...a) => server.call(...a);
 
   before(async () => {
     db = await createTestDatabase('supervision_setup');
@@ -57,13 +46,11 @@ describe('supervision setup: testing agencies, stage targets, report delivery', 
     admin = await createTestUser(p, { role: 'admin' });
     supX = await createTestUser(p, { role: 'supervisor', regions: [XUANWU], username: 'setup_xuanwu' });
     supG = await createTestUser(p, { role: 'supervisor', regions: [GULOU], username: 'setup_gulou' });
-    server = await startServer({
-      config: loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0' }),
-      databaseUrl: db.url,
-      logger,
-      features: [supervisionFeature({ options: { everyMs: 0, now: () => clock }, expose: (_s, w) => (work = w) })],
-    });
-    base = `http://127.0.0.1:${server.httpPort}`;
+    server = await startTestServer(
+      db.url,
+      [supervisionFeature({ options: { everyMs: 0, now: () => clock }, expose: (_s, w) => (work = w) })],
+      { env: { FIRELINK_DEMO: '0' } },
+    );
   });
 
   after(async () => {
@@ -128,7 +115,7 @@ describe('supervision setup: testing agencies, stage targets, report delivery', 
     const daily = reps.find((r) => r.period === 'daily')!;
     const csv = await call(supX, 'GET', `/api/supervision/reports/${daily.id}/download?format=csv`);
     assert.equal(csv.status, 200);
-    const text = csv.buf.toString('utf8').replace(/^\uFEFF/, '');
+    const text = String(csv.body.text).replace(/^\uFEFF/, '');
     assert.match(text, /^项目,数值\r\n报表,消防监督日报\r\n辖区,玄武区\r\n统计期间,\d{4}-\d{2}-\d{2}\r\n单位数,1/);
     assert.equal((await call(supG, 'GET', `/api/supervision/reports/${daily.id}/download?format=csv`)).status, 404);
 

@@ -9,12 +9,10 @@ import type { EventBus, TaskDetail, TaskDto } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { SimulatedUitd } from '@firelink/ingest';
 import { createTestUser, ensureRegions, type TestUser } from '../auth/testing.ts';
-import { loadConfig } from '../kernel/config.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { ingestFeature } from '../devices/feature.ts';
 import { liveFeature, type LiveParts } from '../pipeline/feature.ts';
 import { insertEvents } from '../live/test-support.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
 import { supervisionFeature } from './feature.ts';
 import type { SupervisionService } from './service.ts';
 
@@ -26,12 +24,10 @@ const DAY = 24 * HOUR;
 const DEVICE_X = 880_001;
 const DEVICE_X2 = 880_002;
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('supervision', () => {
   let db: TestDatabase;
-  let server: RunningServer;
-  let base: string;
+  let server: TestServer;
   let gbPort = 0;
   let bus: EventBus;
   let live: LiveParts;
@@ -41,15 +37,7 @@ describe('supervision', () => {
   let admin: TestUser, operator: TestUser, supX: TestUser, supX2: TestUser, supG: TestUser, chief: TestUser;
   let unitX: number, unitX2: number, unitG: number, deviceX: number;
 
-  const call = async (user: TestUser, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...user.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Json };
-  };
+  const call: TestServer['call'] = (...a) => server.call(...a);
   const tasks = async (user: TestUser, query = 'view=all') => (await call(user, 'GET', `/api/supervision/tasks?${query}`)).body.items as TaskDto[];
   const waitFor = async <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> => {
     const until = Date.now() + ms;
@@ -102,12 +90,9 @@ describe('supervision', () => {
     supG = await createTestUser(p, { role: 'supervisor', regions: [GULOU], username: 'sup_gulou' });
     chief = await createTestUser(p, { role: 'supervisor', regions: [NANJING], username: 'chief_nanjing' });
 
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0' });
-    server = await startServer({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-      features: [
+    server = await startTestServer(
+      db.url,
+      [
         (ctx) => {
           bus = ctx.bus;
           return { name: 'test-bus' };
@@ -124,8 +109,8 @@ describe('supervision', () => {
           expose: (s) => (service = s),
         }),
       ],
-    });
-    base = `http://127.0.0.1:${server.httpPort}`;
+      { env: { FIRELINK_DEMO: '0' } },
+    );
   });
 
   after(async () => {

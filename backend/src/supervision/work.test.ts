@@ -11,10 +11,8 @@ import { createTestDatabase, type TestDatabase } from '@firelink/common/testing'
 import { SimulatedUitd } from '@firelink/ingest';
 import { refreshAnalytics } from '../analytics/service.ts';
 import { createTestUser, ensureRegions, type TestUser } from '../auth/testing.ts';
+import { startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { ingestFeature } from '../devices/feature.ts';
-import { loadConfig } from '../kernel/config.ts';
-import { createLogger } from '../logger.ts';
-import { startServer, type RunningServer } from '../main.ts';
 import { onboardingFeature } from '../onboarding/feature.ts';
 import { liveFeature, type LiveParts } from '../pipeline/feature.ts';
 import { planBands } from './domain/plan.ts';
@@ -34,8 +32,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 describe('supervision: plan, inspections, cases, statistics, acceptance, reports', () => {
   let db: TestDatabase;
-  let server: RunningServer;
-  let base: string;
+  let server: TestServer;
   let gbPort = 0;
   let live: LiveParts;
   let work: SupervisionWork;
@@ -45,16 +42,11 @@ describe('supervision: plan, inspections, cases, statistics, acceptance, reports
   const gUnits: number[] = [];
   let hotUnit: number, newUnit: number, newDevice: number, agencyA: number, agencyB: number, testingT: number;
 
-  const call = async (user: TestUser, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const raw = Buffer.isBuffer(body);
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...user.headers, ...(body !== undefined && !raw ? { 'content-type': 'application/json' } : {}), ...headers },
-      body: body === undefined ? undefined : raw ? (body as Buffer) : JSON.stringify(body),
-    });
-    const type = res.headers.get('content-type') ?? '';
-    const buf = Buffer.from(await res.arrayBuffer());
-    return { status: res.status, type, buf, body: (type.includes('json') && buf.length ? JSON.parse(buf.toString('utf8')) : {}) as Json };
+  const call: TestServer['call'] = (...a) => server.call(...a);
+  /** A reply's bytes and type (images, PDF): the shared client reads a body as text. */
+  const bytes = async (user: TestUser, path: string) => {
+    const res = await fetch(`${server.base}${path}`, { headers: user.headers });
+    return { status: res.status, type: res.headers.get('content-type'), buf: Buffer.from(await res.arrayBuffer()) };
   };
   const waitFor = async <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> => {
     const until = Date.now() + ms;
@@ -114,12 +106,9 @@ describe('supervision: plan, inspections, cases, statistics, acceptance, reports
     await p.query(`UPDATE users SET maintenance_agency_id = $2 WHERE id = $1`, [ownAgency.userId, agencyA]);
     await p.query(`UPDATE users SET maintenance_agency_id = $2 WHERE id = $1`, [otherAgency.userId, agencyB]);
 
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', FIRELINK_DEMO: '0' });
-    server = await startServer({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-      features: [
+    server = await startTestServer(
+      db.url,
+      [
         liveFeature({ expose: (x) => (live = x) }),
         ingestFeature({ onStarted: (h) => (gbPort = h.port) }),
         onboardingFeature(),
@@ -133,8 +122,8 @@ describe('supervision: plan, inspections, cases, statistics, acceptance, reports
           expose: (_s, w) => (work = w),
         }),
       ],
-    });
-    base = `http://127.0.0.1:${server.httpPort}`;
+      { env: { FIRELINK_DEMO: '0' } },
+    );
   });
 
   after(async () => {
@@ -230,7 +219,7 @@ describe('supervision: plan, inspections, cases, statistics, acceptance, reports
     assert.equal((await call(supX, 'POST', `/api/supervision/inspections/${order.id}/photos`, PNG, { 'content-type': 'image/jpeg' })).status, 400);
     const huge = Buffer.concat([PNG, Buffer.alloc(9 * 1024 * 1024)]);
     assert.equal((await call(supX, 'POST', `/api/supervision/inspections/${order.id}/photos`, huge, { 'content-type': 'image/png' })).status, 413);
-    const got = await call(supX, 'GET', `/api/supervision/inspections/${order.id}/photos/${photoId}`);
+    const got = await bytes(supX, `/api/supervision/inspections/${order.id}/photos/${photoId}`);
     assert.equal(got.type, 'image/png');
     assert.deepEqual(got.buf, PNG);
 
@@ -420,13 +409,13 @@ describe('supervision: plan, inspections, cases, statistics, acceptance, reports
     assert.equal((await call(supG, 'GET', `/api/supervision/acceptance/${record.id}/export`)).status, 404);
 
     const html = await call(supX, 'GET', `/api/supervision/acceptance/${record.id}/print?format=html`);
-    assert.match(html.buf.toString('utf8'), /消防设施运行状态信息传输验收检查记录[\s\S]*合格[\s\S]*王检查/);
-    const pdf = await call(supX, 'GET', `/api/supervision/acceptance/${record.id}/print`);
+    assert.match(String(html.body.text), /消防设施运行状态信息传输验收检查记录[\s\S]*合格[\s\S]*王检查/);
+    const pdf = await bytes(supX, `/api/supervision/acceptance/${record.id}/print`);
     assert.equal(pdf.status, 200);
     assert.equal(pdf.type, 'application/pdf');
     assert.equal(pdf.buf.subarray(0, 5).toString('latin1'), '%PDF-');
     const exp = await call(supX, 'GET', `/api/supervision/acceptance/${record.id}/export`);
-    const doc = JSON.parse(exp.buf.toString('utf8'));
+    const doc = exp.body;
     assert.equal(doc.记录编号, `YS-${String(record.id).padStart(6, '0')}`);
     assert.equal(doc.信号.查岗应答.已接收, true);
     assert.equal(doc.验收结论, '合格');
@@ -453,7 +442,7 @@ describe('supervision: plan, inspections, cases, statistics, acceptance, reports
     const month = today().slice(0, 7);
     const csv = await call(supX, 'GET', `/api/supervision/monthly-units?month=${month}&format=csv`);
     assert.equal(csv.status, 200);
-    const lines = csv.buf.toString('utf8').replace(/^\uFEFF/, '').split('\r\n');
+    const lines = String(csv.body.text).replace(/^\uFEFF/, '').split('\r\n');
     assert.match(lines[0]!, /^序号,单位编号,单位名称,所属辖区,维保单位,责任监督员,点位数,火警信号数/);
     assert.equal(lines.filter((l) => l.includes('玄武')).length, 11);
     assert.equal((await call(supG, 'GET', `/api/supervision/monthly-units?month=${month}&region=${XUANWU}`)).status, 404);
