@@ -37,20 +37,20 @@ export function unprocessedEvents(windowMinutes: number, graceSeconds: number, l
 }
 
 /**
- * Committed events of these units older than `beforeId`, received since `since`, that no
+ * Committed events of these units and kinds older than `beforeId`, received since `since`, that no
  * worker has processed: a batch's predecessors still held by a dead worker (redelivered only
  * after the ack wait) or never published (the sweep would find them later). Oldest first.
  */
-export function unprocessedBefore(unitIds: number[], beforeId: number, since: string, limit: number): Query {
+export function unprocessedBefore(unitIds: number[], kinds: readonly string[], beforeId: number, since: string, limit: number): Query {
   return {
     text: `SELECT e.id, e.dedupe_key, e.source, e.kind, e.device_id, e.device_address, e.unit_id, e.point_id,
                   e.system_type, e.system_address, e.component_type, e.component_address, e.region_adcode, e.h3_r9,
                   e.status, e.value, e.description, e.device_time, e.received_at, e.payload
              FROM events e
-            WHERE e.unit_id = ANY($1::bigint[]) AND e.received_at >= $3::timestamptz AND e.id < $2
+            WHERE e.unit_id = ANY($1::bigint[]) AND e.received_at >= $3::timestamptz AND e.id < $2 AND e.kind = ANY($5::text[])
               AND NOT EXISTS (SELECT 1 FROM processed_events p WHERE p.event_id = e.id)
             ORDER BY e.id LIMIT $4`,
-    values: [unitIds, beforeId, since, limit],
+    values: [unitIds, beforeId, since, limit, kinds],
   };
 }
 

@@ -14,6 +14,7 @@
 //           exactly once per event (processed_events), escalation, 119 forwarding,
 //           onboarding intake; the catch-up sweep on the sweep-lock holder.
 import type { EventBus, StoredEvent } from '@firelink/common';
+import { EVENT_KINDS } from '@firelink/common';
 import { SerialJobs } from '@firelink/common';
 import { z } from 'zod';
 import { accessFeature } from '../auth/feature.ts';
@@ -42,6 +43,7 @@ import { claimEvents, processedAmong, pruneProcessed, unprocessedBefore, unproce
 import { sharedPresenceFeature } from './presence.ts';
 import { sharedStreamLog } from './shared-stream-log.ts';
 import { eventFromRow } from '../pipeline/event-row.ts';
+import { alarmRuleFor } from '../alarms/domain/rules.ts';
 
 export const ROLES = ['ingest', 'api', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -90,34 +92,46 @@ export interface RunningRole {
  * catch-up of raising events (which would otherwise apply a raise before the clearing
  * committed ahead of it) — so a unit's events are applied in commit order whichever comes first.
  */
-const claim = async (c: import('pg').PoolClient, events: readonly StoredEvent[]): Promise<readonly StoredEvent[]> => {
-  if (events.length === 0) return events;
-  const all = await predecessors(c, events);
-  const r = await c.query(claimEvents(all.map((e) => e.id)));
-  const fresh = new Set(r.rows.map((x) => Number(x.event_id)));
-  return all.filter((e) => fresh.has(e.id));
-};
+const claimWith =
+  (lookbackMs: number) =>
+  async (c: import('pg').PoolClient, events: readonly StoredEvent[]): Promise<readonly StoredEvent[]> => {
+    if (events.length === 0) return events;
+    const all = await predecessors(c, events, lookbackMs);
+    const r = await c.query(claimEvents(all.map((e) => e.id)));
+    const fresh = new Set(r.rows.map((x) => Number(x.event_id)));
+    return all.filter((e) => fresh.has(e.id));
+  };
 
-/** How far before a batch's oldest event its units' unprocessed predecessors are looked for, ms (beyond: the sweep). */
-const PREDECESSOR_LOOKBACK_MS = 10 * 60_000;
+/**
+ * How far before a batch's oldest event its units' unprocessed predecessors are looked for,
+ * ms: twice the longest an event can wait for a worker in the normal course (a dead worker's
+ * ack wait, the sweep's grace and period). An event later still is applied by the sweep when
+ * it comes, out of order.
+ */
+const lookbackOf = (c: ClusterConfig) => 2 * Math.max(c.NATS_ACK_WAIT_S * 1000, c.CLUSTER_SWEEP_GRACE_S * 1000 + c.CLUSTER_SWEEP_MS) + 10_000;
 /** Predecessors taken into one batch at most. */
 const PREDECESSORS_MAX = 5000;
+/** Kinds the alarm rules act on: only these need their unit's order (others are not applied to alarms). */
+const RULE_KINDS = EVENT_KINDS.filter((k) => alarmRuleFor(k) !== null);
+const RULED = new Set<string>(RULE_KINDS);
 
 /**
  * The events and their units' committed, not yet processed predecessors, in id order.
  * JetStream hands a message to another worker while an earlier one is still held by a worker
  * that died (redelivered only after the ack wait), and an event its ingest node never
  * published is found by the sweep only after its grace: applied late, an old fault clearing
- * would close the alarm a newer raise holds open.
+ * would close the alarm a newer raise holds open. Only units with an event the alarm rules
+ * act on are looked at, and only such predecessors are taken.
  */
-async function predecessors(q: import('pg').Pool | import('pg').PoolClient, events: readonly StoredEvent[]): Promise<StoredEvent[]> {
+async function predecessors(q: import('pg').Pool | import('pg').PoolClient, events: readonly StoredEvent[], lookbackMs: number): Promise<StoredEvent[]> {
   const byId = new Map(events.map((e) => [e.id, e]));
-  const units = [...new Set(events.flatMap((e) => (e.unitId == null ? [] : [e.unitId])))];
+  const ruled = events.filter((e) => e.unitId != null && RULED.has(e.kind));
+  const units = [...new Set(ruled.map((e) => e.unitId!))];
   if (units.length) {
-    const newest = Math.max(...events.map((e) => e.id));
-    const oldest = Math.min(...events.map((e) => Date.parse(e.receivedAt)));
-    const since = new Date((Number.isFinite(oldest) ? oldest : Date.now()) - PREDECESSOR_LOOKBACK_MS).toISOString();
-    const r = await q.query(unprocessedBefore(units, newest, since, PREDECESSORS_MAX));
+    const newest = Math.max(...ruled.map((e) => e.id));
+    const oldest = Math.min(...ruled.map((e) => Date.parse(e.receivedAt)));
+    const since = new Date((Number.isFinite(oldest) ? oldest : Date.now()) - lookbackMs).toISOString();
+    const r = await q.query(unprocessedBefore(units, RULE_KINDS, newest, since, PREDECESSORS_MAX));
     for (const row of r.rows) if (!byId.has(Number(row.id))) byId.set(Number(row.id), eventFromRow(row));
   }
   return [...byId.values()].sort((a, b) => a.id - b.id);
@@ -128,6 +142,8 @@ export async function startRole(
   o: { config: Config; cluster: ClusterConfig; databaseUrl: string; logger: Logger; onLeaderLost?: (err: unknown) => void },
 ): Promise<RunningRole> {
   const logger = o.logger.child({ role, pid: process.pid });
+  const lookbackMs = lookbackOf(o.cluster);
+  const claim = claimWith(lookbackMs);
   const bus = await JetStreamBus.connect({ url: o.cluster.NATS_URL, stream: o.cluster.NATS_STREAM, replicas: o.cluster.NATS_REPLICAS, name: `firelink-${role}-${process.pid}`, logger });
   const onLost = o.onLeaderLost ?? ((err: unknown) => {
     logger.fatal({ err }, 'leader lock lost: exiting so that exactly one node runs the periodic work (restart me)');
@@ -173,7 +189,7 @@ export async function startRole(
       cleanup.push(() => scheduler.stop());
     } else {
       let pipeline: Pipeline | null = null;
-      const filtered = processedFilter(bus, () => server.pool);
+      const filtered = processedFilter(bus, () => server.pool, lookbackMs);
       const features: FeatureFactory[] = [
         liveFeature({ hub: { streamLog: streamLog(false) }, claimEvents: claim, expose: (p) => (pipeline = p.pipeline) }),
         onboardingFeature(),
@@ -233,13 +249,13 @@ async function sweep(server: RunningServer, pipeline: Pipeline, graceS: number, 
  * a late event also reaches the stream in its place; the claim makes sure each is applied
  * once, by whichever worker commits first, and the late copy is dropped here when it comes.
  */
-function processedFilter(bus: JetStreamBus, pool: () => import('pg').Pool): EventBus {
+function processedFilter(bus: JetStreamBus, pool: () => import('pg').Pool, lookbackMs: number): EventBus {
   return {
     publish: (events) => bus.publish(events),
     subscribe: (handler) =>
       bus.subscribe(async (delivered) => {
         if (delivered.length === 0) return;
-        const events = await predecessors(pool(), delivered);
+        const events = await predecessors(pool(), delivered, lookbackMs);
         const r = await pool().query(processedAmong(events.map((e) => e.id)));
         if (r.rows.length === 0) return handler(events);
         const done = new Set(r.rows.map((x) => Number(x.event_id)));
