@@ -65,6 +65,7 @@ describe('station workspace in Chromium', { skip, timeout: 600_000 }, () => {
     await user('st_one', '一中队', 'station', station.id);
     await user('st_two', '二中队', 'station', other);
     await user('disp', '调度员 王', 'dispatcher', null);
+    await user('adm', '管理员 赵', 'admin', null);
     alarmId = Number(
       (
         await p.query(
@@ -235,7 +236,17 @@ describe('station workspace in Chromium', { skip, timeout: 600_000 }, () => {
       await page.waitForSelector('[data-testid=station-units] .st-unit', { timeout: UI_MS });
       const n = await page.$$eval('[data-testid=station-units] .st-unit', (r) => r.length);
       const inArea = Number((await db.pool.query(`SELECT count(*) FROM units WHERE region_adcode = $1 AND onboarding_state <> 'closed'`, [station.adcode])).rows[0].count);
-      assert.equal(n, Math.min(inArea, 300));
+      // The first page of the list (100 rows); every unit of the area is on the map.
+      assert.equal(n, Math.min(inArea, 100));
+      assert.equal(await page.$$eval('[data-testid=station-more]', (r) => r.length), inArea > 100 ? 1 : 0);
+      // The filter selects are dark with light text (the browser's default was white, options unreadable).
+      const look = await page.$eval('[data-testid=station-category]', (el) => {
+        const cs = getComputedStyle(el);
+        const o = getComputedStyle(el.querySelector('option')!);
+        return { bg: cs.backgroundColor, fg: cs.color, optionBg: o.backgroundColor };
+      });
+      const lum = (c: string) => c.match(/\d+/g)!.slice(0, 3).map(Number).reduce((a, b) => a + b, 0) / 3;
+      assert.ok(lum(look.bg) < 60 && lum(look.fg) > 180 && lum(look.optionBg) < 60, `select colours ${JSON.stringify(look)}`);
       await page.fill('[data-testid=station-search]', unit.name);
       await page.waitForFunction((name) => {
         const rows = document.querySelectorAll('[data-testid=station-units] .st-unit');
@@ -319,6 +330,19 @@ describe('station workspace in Chromium', { skip, timeout: 600_000 }, () => {
         const img = document.querySelector(`[data-testid=visit-photos-${id}] img`) as HTMLImageElement | null;
         return !!img && img.complete && img.naturalWidth === 600;
       }, visitId, { timeout: UI_MS });
+      // A visit recorded with its photos chosen while it is written: saved together.
+      await page.fill('[data-testid=visit-note]', '熟悉二层疏散通道');
+      await page.setInputFiles('[data-testid=visit-new-photos]', [
+        { name: '通道一.png', mimeType: 'image/png', buffer: png },
+        { name: '通道二.png', mimeType: 'image/png', buffer: png },
+      ]);
+      await page.waitForSelector('[data-testid=visit-new-photos-count]:has-text("已选 2 张照片")', { timeout: UI_MS });
+      await page.click('[data-testid=visit-save]');
+      await page.waitForFunction(() => !document.querySelector('[data-testid=visit-new-photos-count]'), null, { timeout: UI_MS });
+      const newVisit = Number((await p.query(`SELECT id FROM unit_visits WHERE unit_id = $1 AND note = '熟悉二层疏散通道'`, [unit.id])).rows[0].id);
+      await page.waitForFunction((id) => document.querySelectorAll(`[data-testid=visit-photos-${id}] img`).length === 2, newVisit, { timeout: UI_MS });
+      const stored = await p.query(`SELECT file_name FROM unit_files WHERE visit_id = $1 ORDER BY file_name`, [newVisit]);
+      assert.deepEqual(stored.rows.map((r) => r.file_name).sort(), ['通道一.png', '通道二.png'].sort());
       const text = (await page.textContent('[data-testid=station-pack]')) ?? '';
       assert.doesNotMatch(text, RAW);
       assert.doesNotMatch(text, /application\/pdf|image\/png/);
@@ -327,6 +351,51 @@ describe('station workspace in Chromium', { skip, timeout: 600_000 }, () => {
       await page.setViewportSize({ width: 1280, height: 800 });
       await page.waitForTimeout(300);
       await page.screenshot({ path: join(SHOTS, 'station-pack-plan-1280.png'), fullPage: true });
+
+      // The printable card: the floor plan with the pinned key part, printed once the plan has loaded.
+      await page.addInitScript(() => {
+        window.print = () => {
+          (window as unknown as { __printed: boolean[] }).__printed = [...document.querySelectorAll('.st-card img')].map((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0);
+        };
+      });
+      await page.goto(`${stack.baseUrl}/station/units/${unit.id}/card`);
+      await page.waitForSelector(`[data-testid=card-plan-1] [data-testid=key-part-pin-${partId}]`, { timeout: UI_MS });
+      await page.waitForFunction(() => (window as unknown as { __printed?: boolean[] }).__printed !== undefined, null, { timeout: UI_MS });
+      const printed = await page.evaluate(() => (window as unknown as { __printed: boolean[] }).__printed);
+      assert.ok(printed.length >= 1 && printed.every(Boolean), `images loaded when printing: ${JSON.stringify(printed)}`);
+      await page.emulateMedia({ media: 'print' });
+      await page.screenshot({ path: join(SHOTS, 'station-card-print-1280.png'), fullPage: true });
+      await page.emulateMedia({ media: 'screen' });
+    } finally {
+      await s.close();
+    }
+  });
+  it('the onboarding unit form marks key parts (重点部位) on the floor plan (admin; 1920×1080, 1280×800)', async () => {
+    const s = await launchBrowser({ viewport: { width: 1920, height: 1080 } });
+    try {
+      const page = await s.newPage();
+      await login(page, stack.baseUrl, { username: 'adm', password: PASSWORD }, `/onboarding/units/${unit.id}`);
+      await page.waitForSelector('[data-testid=onb-key-parts] [data-testid=key-part-plan-image]', { timeout: UI_MS });
+      // Floor 1 has the plan (the pack test uploaded it): offered first.
+      assert.equal(await page.$eval('[data-testid=onb-key-part-floor]', (el) => (el as HTMLSelectElement).value), '1');
+      await page.fill('[data-testid=onb-key-part-name]', '配电室');
+      await page.click('[data-testid=onb-key-part-add]');
+      await page.waitForSelector('[data-testid=onb-key-parts] li:has-text("配电室")', { timeout: UI_MS });
+      const partId = Number((await db.pool.query(`SELECT id FROM unit_key_parts WHERE unit_id = $1 AND name = '配电室'`, [unit.id])).rows[0].id);
+      await page.click(`[data-testid=onb-key-parts] [data-testid=key-part-place-${partId}]`);
+      const box = (await page.locator('[data-testid=onb-key-parts] [data-testid=key-part-plan-image]').boundingBox())!;
+      await page.mouse.click(box.x + box.width * 0.25, box.y + box.height * 0.25);
+      await page.waitForSelector(`[data-testid=onb-key-parts] [data-testid=key-part-pin-${partId}]`, { timeout: UI_MS });
+      const row = (await db.pool.query(`SELECT floor, plan_x_px, plan_y_px FROM unit_key_parts WHERE id = $1`, [partId])).rows[0];
+      assert.equal(row.floor, 1);
+      assert.ok(Math.abs(row.plan_x_px - 150) <= 6 && Math.abs(row.plan_y_px - 100) <= 6, `pin at ${row.plan_x_px}, ${row.plan_y_px}`);
+      assert.doesNotMatch((await page.textContent('[data-testid=onb-key-parts]')) ?? '', RAW);
+      await page.locator('[data-testid=onb-key-parts]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, 'onboarding-key-parts-1920.png') });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.waitForTimeout(300);
+      await page.locator('[data-testid=onb-key-parts]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, 'onboarding-key-parts-1280.png') });
     } finally {
       await s.close();
     }

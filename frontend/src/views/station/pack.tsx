@@ -171,7 +171,8 @@ export function PackView({ unitId, card }: { unitId: number; card: boolean }) {
             </form>
           )}
         </section>
-        <section data-testid="pack-plans">
+        {/* The card is one page: plans (预案) stay on the screen. */}
+        <section data-testid="pack-plans" className={card ? 'no-print' : undefined}>
           <h2>{s(locale, 'plans')}</h2>
           <ul>
             {pack.plans.length === 0 && <li className="st-muted">{s(locale, 'noPlans')}</li>}
