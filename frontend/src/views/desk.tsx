@@ -164,6 +164,11 @@ function stepText(
   if (s.note && (!system || locale === 'en')) parts.push(s.note);
   return parts.join(' · ');
 }
+/** The desk map's city view (the demo city, Nanjing). */
+const DESK_CENTER: [number, number] = [118.78, 32.05];
+const DESK_ZOOM = 11;
+/** The same city as a box, flown back to with the camera upright. */
+const DESK_CITY: [number, number, number, number] = [118.62, 31.93, 118.94, 32.17];
 /** Map dots follow the stream at most twice a second (the queue itself at once); see RedrawGate. */
 const DESK_REDRAW_EVERY_MS = 500;
 
@@ -309,6 +314,12 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   useEffect(() => {
     if (lonLat) mapRef.current?.flyTo([lonLat[0], lonLat[1]], 15.5);
   }, [lonLat?.[0], lonLat?.[1]]);
+  // No alarm selected (Esc): back to the city.
+  const wasSelected = useRef(false);
+  useEffect(() => {
+    if (selected === null && wasSelected.current) mapRef.current?.fitBounds(DESK_CITY, 1500);
+    wasSelected.current = selected !== null;
+  }, [selected]);
 
   useEffect(() => {
     setUnit(null);
@@ -325,7 +336,16 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
     if (!dispatchAt) return;
     const ac = new AbortController();
     suggestStations([dispatchAt[0], dispatchAt[1]], 3, ac.signal)
-      .then(setStations)
+      .then((list) => {
+        setStations(list);
+        // The camera takes in the alarm and the routes of its nearest stations (at street
+        // zoom the stations were off screen).
+        let w = dispatchAt[0], e = w, so = dispatchAt[1], n = so;
+        for (const st of list) for (const [x, y] of st.pathWgs84 ?? []) {
+          w = Math.min(w, x); e = Math.max(e, x); so = Math.min(so, y); n = Math.max(n, y);
+        }
+        if (e - w > 1e-5 || n - so > 1e-5) mapRef.current?.fitBounds([w, so, e, n], 1500, { top: 70, bottom: 40, left: 40, right: 40 });
+      })
       .catch(() => setStations(null));
     return () => ac.abort();
   }, [dispatchAt?.[0], dispatchAt?.[1]]);
@@ -520,7 +540,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
         </div>
       </section>
       <section className="center">
-        <CommandMap ref={mapRef} units={live.units} unitsVersion={live.units.version + unitsLoaded * 1_000_000} alarms={alarms} alarmsVersion={live.queueVersion} routes={routes} heat={heat} zoom={11} center={[118.78, 32.05]} redrawEveryMs={DESK_REDRAW_EVERY_MS} urgentKey={newestFireId} onUnitClick={onUnitClick} />
+        <CommandMap ref={mapRef} units={live.units} unitsVersion={live.units.version + unitsLoaded * 1_000_000} alarms={alarms} alarmsVersion={live.queueVersion} routes={routes} heat={heat} zoom={DESK_ZOOM} center={DESK_CENTER} redrawEveryMs={DESK_REDRAW_EVERY_MS} urgentKey={newestFireId} onUnitClick={onUnitClick} />
         <div className="map-tools">
           <span>{t('desk.heatmap')}</span>
           {([null, 'fault_rate', 'false_alarm_rate'] as const).map((m) => (
