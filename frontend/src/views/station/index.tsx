@@ -188,7 +188,8 @@ function StationHome({ orders, flash, onReported, station }: { orders: StreamOrd
     setMore({ busy: true, error: false });
     fetchUnits({ ...filters.current, offset: String(units.nextOffset) }).then(
       (next) => {
-        setUnits((cur) => (cur ? { ...cur, units: [...cur.units, ...next.units], nextOffset: next.nextOffset } : cur));
+        // Appended only to the answer it continues (the filters may have changed meanwhile).
+        setUnits((cur) => (cur === units ? { ...cur, units: [...cur.units, ...next.units], nextOffset: next.nextOffset } : cur));
         setMore({ busy: false, error: false });
       },
       () => setMore({ busy: false, error: true }),
