@@ -48,6 +48,7 @@ const dx = defineMessages(
   {
     'filter.all': '全部',
     'fires.waiting': '共 {n} 起火警待确认',
+    'more': '显示更多（还有 {n} 条）',
     'station.unnamed': '未命名消防站',
     'unit.unnamed': '未命名单位',
     'filter.label': '按类型筛选',
@@ -87,6 +88,7 @@ const dx = defineMessages(
   {
     'filter.all': 'All',
     'fires.waiting': '{n} fires awaiting acknowledgement',
+    'more': 'Show more ({n} left)',
     'station.unnamed': 'Unnamed station',
     'unit.unnamed': 'Unnamed unit',
     'filter.label': 'Filter by kind',
@@ -164,6 +166,8 @@ function stepText(
   if (s.note && (!system || locale === 'en')) parts.push(s.note);
   return parts.join(' · ');
 }
+/** Queue rows rendered at first and added by "more". */
+const QUEUE_PAGE = 150;
 /** The desk map's city view (the demo city, Nanjing). */
 const DESK_CENTER: [number, number] = [118.78, 32.05];
 const DESK_ZOOM = 11;
@@ -243,6 +247,11 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
     return c;
   }, [alarms]);
   const shown = useMemo(() => (kindFilter ? alarms.filter((x) => x.kind === kindFilter) : alarms), [alarms, kindFilter]);
+  // Rows rendered: the most urgent QUEUE_PAGE, more on request, always down to the selected
+  // one (J/K). Hundreds of rows re-rendered with every stream change slowed the desk down.
+  const [rowLimit, setRowLimit] = useState(QUEUE_PAGE);
+  const selectedIndex = useMemo(() => (alarmId === null ? -1 : shown.findIndex((x) => x.id === alarmId)), [shown, alarmId]);
+  const rowsShown = Math.max(rowLimit, selectedIndex + 20);
   // District names (the caller's jurisdiction) to tell apart stations of the same name.
   const [districts, setDistricts] = useState<Map<number, string>>(new Map());
   useEffect(() => {
@@ -510,7 +519,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
         <div className="queue-body">
           {alarms.length === 0 && <div className="hint">{t('desk.empty')}</div>}
           <div role="listbox" aria-label={t('desk.queue')} data-testid="queue">
-            {shown.map((x: AlarmView) => (
+            {shown.slice(0, rowsShown).map((x: AlarmView) => (
               <div
                 key={x.id}
                 role="option"
@@ -537,6 +546,11 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
               </div>
             ))}
           </div>
+          {shown.length > rowsShown && (
+            <button type="button" className="queue-more" onClick={() => setRowLimit(rowsShown + QUEUE_PAGE)} data-testid="queue-more">
+              {dx(locale, 'more', { n: shown.length - rowsShown })}
+            </button>
+          )}
         </div>
       </section>
       <section className="center">

@@ -222,7 +222,8 @@ export function AnalystView(_props: { path?: string }) {
       <section>
         <h2>{s(locale, 'trend')}</h2>
         <Exports path="/api/stats/trend" params={{ interval: trendInterval(win), ...range, metric }} />
-        {trendValues.length === 0 ? (
+        {/* Rows whose values are all empty (no alarms to rate) are no chart: an empty frame read as broken. */}
+        {!trendValues.some((r) => r.value != null) ? (
           <p>{trend.error ? s(locale, 'error', { message: trend.error }) : s(locale, trend.data ? 'empty' : 'loading')}</p>
         ) : (
           <svg className="ana-trend" viewBox="0 0 600 160" role="img" aria-label={s(locale, 'trend')} fill="currentColor">
