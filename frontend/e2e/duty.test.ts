@@ -1,6 +1,6 @@
 // Browser test of the duty view (frontend/src/views/duty, mounted at /duty) against the real
 // backend and PostGIS: the outgoing operator writes the log, runs the 119 test against a
-// terminal that fails, and hands over; the incoming operator, in another browser, accepts,
+// terminal that fails, and hands over; the incoming operator, in another browser context, accepts,
 // tests again (recovery), searches the register and exports it. Screenshots at 1920×1080
 // and 1280×800 go to /tmp/shots (SHOTS_DIR).
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { hashPassword } from '../../backend/src/auth/passwords.ts';
-import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, startStack, type Stack } from './harness.ts';
+import { CHROMIUM, ensureFrontendBuilt, launchChromium, login, startStack, type Stack } from './harness.ts';
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`;
 const SHOTS = process.env.SHOTS_DIR ?? '/tmp/shots';
@@ -26,6 +26,8 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
   let db: TestDatabase;
   let stack: Stack;
   let terminal: Server;
+  /** One Chromium for the file; each test's people get a fresh context (their own login). */
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
   const answers: number[] = [];
 
   before(async () => {
@@ -92,13 +94,23 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
     });
     await new Promise<void>((r) => terminal.listen(0, '127.0.0.1', () => r()));
     stack = await startStack(db.url, { FORWARD_119_URL: `http://127.0.0.1:${(terminal.address() as { port: number }).port}/119`, DUTY_COMM_TEST_AT: '23:59' });
+    chromium = await launchChromium();
   });
 
   after(async () => {
+    await chromium?.close();
     await stack?.close();
     await new Promise<void>((r) => (terminal ? terminal.close(() => r()) : r()));
     await db?.drop();
   });
+
+  /** Sets a time typed as the form's lists (year, month, day, hour, minute) to 'yyyy-mm-ddThh:mm'. */
+  const setTime = async (page: Page, name: string, value: string) => {
+    const group = page.locator('.date-selects', { has: page.locator(`input[name=${name}]`) });
+    const [y, mo, d, h, mi] = value.split(/[-T:]/).map(Number);
+    for (const [label, v] of [['年', y], ['月', mo], ['日', d], ['时', h], ['分', mi]] as const) await group.locator(`select[aria-label="${label}"]`).selectOption(String(v));
+    assert.equal(await page.$eval(`input[name=${name}]`, (el) => (el as HTMLInputElement).value), value);
+  };
 
   const assertNoRawCodes = async (page: Page) => {
     const text = (await page.textContent('[data-testid=duty-view]')) ?? '';
@@ -106,7 +118,7 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
   };
 
   it('outgoing operator: log entry, failing 119 test, handover (1920×1080)', async () => {
-    const browser = await launchBrowser({ viewport: { width: 1920, height: 1080 } });
+    const browser = await chromium.session({ viewport: { width: 1920, height: 1080 } });
     try {
       const page = await browser.newPage();
       await login(page, stack.baseUrl, { username: 'duty_a', password: PASSWORD }, '/duty');
@@ -160,7 +172,7 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
   });
 
   it('incoming operator: accepts, 119 recovers, register search and export (1280×800)', async () => {
-    const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+    const browser = await chromium.session({ viewport: { width: 1280, height: 800 } });
     try {
       const page = await browser.newPage();
       await login(page, stack.baseUrl, { username: 'duty_b', password: PASSWORD }, '/duty');
@@ -219,7 +231,7 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
   });
 
   it('supervisor: adds a shift to the roster from the form (1280×800)', async () => {
-    const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+    const browser = await chromium.session({ viewport: { width: 1280, height: 800 } });
     try {
       const page = await browser.newPage();
       await login(page, stack.baseUrl, { username: 'duty_sup', password: PASSWORD }, '/duty');
@@ -228,8 +240,8 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
       const start = await page.$eval('input[name=startsAt]', (el) => (el as HTMLInputElement).value);
       // Tomorrow's day shift, typed as Shanghai wall-clock time.
       const day = new Date(Date.now() + 8 * HOUR + 24 * HOUR).toISOString().slice(0, 10);
-      await page.fill('input[name=startsAt]', `${day}T08:00`);
-      await page.fill('input[name=endsAt]', `${day}T16:00`);
+      await setTime(page, 'startsAt', `${day}T08:00`);
+      await setTime(page, 'endsAt', `${day}T16:00`);
       await page.fill('[data-testid=shift-form] input[name=note]', '白班');
       await page.click('[data-testid=shift-form] button[type=submit]');
       await page.waitForFunction(() => document.querySelectorAll('[data-testid=shift-row]').length === 3);
@@ -247,7 +259,7 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
 
   // The roster's phone (the duty chief's SMS number) could not be entered in the UI.
   it('supervisor: a duty chief shift needs a valid mobile, checked before sending; the roster shows it (1280×800)', async () => {
-    const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+    const browser = await chromium.session({ viewport: { width: 1280, height: 800 } });
     try {
       const page = await browser.newPage();
       await login(page, stack.baseUrl, { username: 'duty_sup', password: PASSWORD }, '/duty');
@@ -256,8 +268,8 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
       const day = new Date(Date.now() + 8 * HOUR + 48 * HOUR).toISOString().slice(0, 10);
       await page.selectOption('[data-testid=shift-form] select[name=userId]', { label: '李娜' });
       await page.selectOption('[data-testid=shift-form] select[name=dutyRole]', 'chief');
-      await page.fill('input[name=startsAt]', `${day}T16:00`);
-      await page.fill('input[name=endsAt]', `${day}T23:59`);
+      await setTime(page, 'startsAt', `${day}T16:00`);
+      await setTime(page, 'endsAt', `${day}T23:45`);
       const hint = '[data-testid=shift-phone-hint]';
       // No number for a chief: refused in the form.
       await page.click('[data-testid=shift-form] button[type=submit]');
@@ -287,7 +299,7 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
   });
 
   it('1920×1080 after the handover: accepted, recovered, full register', async () => {
-    const browser = await launchBrowser({ viewport: { width: 1920, height: 1080 } });
+    const browser = await chromium.session({ viewport: { width: 1920, height: 1080 } });
     try {
       const page = await browser.newPage();
       await login(page, stack.baseUrl, { username: 'duty_a', password: PASSWORD }, '/duty');
