@@ -87,8 +87,9 @@ export function unitBackChecks(unitId: number, limit: number): Query {
 /** The audited changes of the unit's testing agency, newest first, with the agencies' names. */
 export function unitTestingAgencyChanges(unitId: number, limit: number): Query {
   return {
-    text: `SELECT a.at, a.actor_name, fa.name AS from_name, ta.name AS to_name
+    text: `SELECT a.at, coalesce(u.display_name, a.actor_name) AS actor_name, fa.name AS from_name, ta.name AS to_name
            FROM audit_log a
+           LEFT JOIN users u ON u.id = a.actor_id
            LEFT JOIN testing_agencies fa ON fa.id = (a.before ->> 'agencyId')::bigint
            LEFT JOIN testing_agencies ta ON ta.id = (a.after ->> 'agencyId')::bigint
            WHERE a.entity = 'unit' AND a.entity_id = $1 AND a.action = 'supervision.unit_testing_agency'
