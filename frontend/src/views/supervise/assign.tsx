@@ -6,6 +6,8 @@ import { formatTime, type Locale } from '../../lib/i18n.ts';
 import { assignRegion, assignUnit, fetchAssignmentHistory, fetchAssignmentRegions, fetchAssignmentUnits, fetchSupervisors, type AssignmentUnit } from './work-api.ts';
 import { ws } from './work-strings.ts';
 import { Status, errText, type Msg } from './work-ui.tsx';
+import { adm } from './admin-strings.ts';
+import { ListTable } from './list-table.tsx';
 
 type Region = Awaited<ReturnType<typeof fetchAssignmentRegions>>['items'][number];
 type History = Awaited<ReturnType<typeof fetchAssignmentHistory>>['items'];
@@ -56,26 +58,19 @@ export function AssignSection({ locale }: { locale: Locale }) {
   return (
     <div className="sv-work sv-two" data-testid="sv-assign">
       <section className="sv-card">
-        <table className="sv-table">
-          <thead>
-            <tr>
-              <th>{ws(locale, 'regions')}</th>
-              <th className="num">{ws(locale, 'units')}</th>
-              <th className="num">{ws(locale, 'unassigned')}</th>
-              <th>{ws(locale, 'holders')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(regions ?? []).map((r) => (
-              <tr key={r.adcode} className={r.adcode === region ? 'sv-picked' : ''} onClick={() => setRegion(r.adcode)} data-testid="sv-assign-region">
+        <ListTable
+          rows={regions}
+          empty={adm(locale, 'noRegions')}
+          headings={[{ label: ws(locale, 'regions') }, { label: ws(locale, 'units'), num: true }, { label: ws(locale, 'unassigned'), num: true }, { label: ws(locale, 'holders') }]}
+          row={(r) => (
+            <tr key={r.adcode} className={r.adcode === region ? 'sv-picked' : ''} onClick={() => setRegion(r.adcode)} data-testid="sv-assign-region">
                 <td>{r.name}</td>
                 <td className="num">{r.units}</td>
                 <td className={r.unassigned > 0 ? 'num sv-overdue' : 'num'}>{r.unassigned}</td>
-                <td>{r.holders.map((h) => h.name).join('、') || ws(locale, 'none')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+              <td>{r.holders.map((h) => h.name).join('、') || ws(locale, 'none')}</td>
+            </tr>
+          )}
+        />
         <h3>{ws(locale, 'history')}</h3>
         <ol className="sv-steps" data-testid="sv-assign-history">
           {history.map((h) => (
@@ -88,7 +83,7 @@ export function AssignSection({ locale }: { locale: Locale }) {
         </ol>
       </section>
       <section className="sv-card">
-        {!picked && <div className="sv-muted">{ws(locale, 'pickRegion')}</div>}
+        {!picked && <div className="sv-empty">{ws(locale, 'pickRegion')}</div>}
         {picked && (
           <>
             <h2>
@@ -124,41 +119,37 @@ export function AssignSection({ locale }: { locale: Locale }) {
               </button>
             </div>
             <Status msg={msg} />
-            <table className="sv-table" data-testid="sv-assign-units">
-              <thead>
-                <tr>
-                  <th>{ws(locale, 'unit')}</th>
-                  <th>{ws(locale, 'current')}</th>
-                  <th>{ws(locale, 'reassign')}</th>
+            <ListTable
+              rows={units}
+              empty={ws(locale, 'emptyRegionUnits')}
+              testId="sv-assign-units"
+              selectable={false}
+              headings={[{ label: ws(locale, 'unit') }, { label: ws(locale, 'current') }, { label: ws(locale, 'reassign') }]}
+              row={(u) => (
+                <tr key={u.unitId} data-testid="sv-assign-unit">
+                  <td>
+                    {u.name}
+                    <div className="sv-muted sv-small">{u.address ?? ''}</div>
+                  </td>
+                  <td>{u.supervisorName ?? <span className="sv-overdue">{ws(locale, 'unassigned')}</span>}</td>
+                  <td>
+                    <div className="sv-inline">
+                    <select value={rowSup[u.unitId] ?? ''} onChange={(e) => setRowSup({ ...rowSup, [u.unitId]: e.target.value })}>
+                      <option value="">{ws(locale, 'choose')}</option>
+                      {eligible.filter((s) => s.id !== u.supervisorId).map((s) => (
+                        <option key={s.id} value={s.id}>
+                          {s.displayName}
+                        </option>
+                      ))}
+                    </select>
+                    <button type="button" disabled={busy || !rowSup[u.unitId]} onClick={() => void run(async () => (await assignUnit(u.unitId, Number(rowSup[u.unitId]), note.trim()), ws(locale, 'saved')))}>
+                      {ws(locale, 'apply')}
+                    </button>
+                    </div>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {(units ?? []).map((u) => (
-                  <tr key={u.unitId} data-testid="sv-assign-unit">
-                    <td>
-                      {u.name}
-                      <div className="sv-muted sv-small">{u.address ?? ''}</div>
-                    </td>
-                    <td>{u.supervisorName ?? <span className="sv-overdue">{ws(locale, 'unassigned')}</span>}</td>
-                    <td>
-                      <div className="sv-inline">
-                      <select value={rowSup[u.unitId] ?? ''} onChange={(e) => setRowSup({ ...rowSup, [u.unitId]: e.target.value })}>
-                        <option value="">{ws(locale, 'choose')}</option>
-                        {eligible.filter((s) => s.id !== u.supervisorId).map((s) => (
-                          <option key={s.id} value={s.id}>
-                            {s.displayName}
-                          </option>
-                        ))}
-                      </select>
-                      <button type="button" disabled={busy || !rowSup[u.unitId]} onClick={() => void run(async () => (await assignUnit(u.unitId, Number(rowSup[u.unitId]), note.trim()), ws(locale, 'saved')))}>
-                        {ws(locale, 'apply')}
-                      </button>
-                      </div>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              )}
+            />
           </>
         )}
         {!picked && <Status msg={msg} />}

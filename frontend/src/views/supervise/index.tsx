@@ -24,6 +24,8 @@ import { adm, type AdminKey } from './admin-strings.ts';
 import { StatsSection } from './stats.tsx';
 import { ws, type WorkKey } from './work-strings.ts';
 import './supervise.css';
+import { ListTable } from './list-table.tsx';
+import { UnitAgenciesSection } from './unit-agencies.tsx';
 
 function TaskPanel({ id, locale, onChanged }: { id: number; locale: Locale; onChanged: () => void }) {
   const [task, setTask] = useState<TaskDetail | null>(null);
@@ -134,13 +136,14 @@ function TaskPanel({ id, locale, onChanged }: { id: number; locale: Locale; onCh
   );
 }
 
-type Section = 'tasks' | 'assign' | 'plan' | 'inspections' | 'cases' | 'stats' | 'accept' | 'reports' | 'setup';
+type Section = 'tasks' | 'assign' | 'plan' | 'inspections' | 'cases' | 'units' | 'stats' | 'accept' | 'reports' | 'setup';
 const SECTIONS: Array<[Section, WorkKey | AdminKey]> = [
   ['tasks', 'secTasks'],
   ['assign', 'secAssign'],
   ['plan', 'secPlan'],
   ['inspections', 'secInspections'],
   ['cases', 'secCases'],
+  ['units', 'secUnitAgencies'],
   ['stats', 'secStats'],
   ['accept', 'secAccept'],
   ['reports', 'secReports'],
@@ -163,7 +166,7 @@ export default function SuperviseView(_props: { path?: string }) {
         <h1>{s(locale, 'title')}</h1>
         {SECTIONS.map(([key, label]) => (
           <button key={key} type="button" role="tab" aria-selected={section === key} className={section === key ? 'active' : ''} onClick={() => go(key)} data-testid={`sv-sec-${key}`}>
-            {label === 'secSetup' ? adm(locale, label) : ws(locale, label as WorkKey)}
+            {label === 'secSetup' || label === 'secUnitAgencies' ? adm(locale, label) : ws(locale, label as WorkKey)}
           </button>
         ))}
       </nav>
@@ -185,6 +188,7 @@ export default function SuperviseView(_props: { path?: string }) {
           {section === 'plan' && <PlanSection locale={locale} onInspect={setInspect} />}
           {section === 'inspections' && <InspectionsSection key={showInspection ?? 0} locale={locale} pickId={showInspection} onReinspect={setInspect} />}
           {section === 'cases' && <CasesSection locale={locale} />}
+          {section === 'units' && <UnitAgenciesSection locale={locale} />}
           {section === 'stats' && <StatsSection locale={locale} />}
           {section === 'accept' && <AcceptSection locale={locale} />}
           {section === 'reports' && <ReportsSection locale={locale} />}
@@ -285,43 +289,38 @@ function TasksSection() {
               if (t) setPicked(t.id);
             }}
           />
+          {tasks?.length === 0 && (
+            <div className="sv-map-empty" data-testid="sv-map-empty">
+              {s(locale, 'emptyMap')}
+            </div>
+          )}
           <div className="sv-legend">
             <i style={{ background: 'rgb(255,64,64)' }} /> {s(locale, 'legendOverdue')} <i style={{ background: 'rgb(255,170,0)' }} /> {s(locale, 'legendPending')}{' '}
             <i style={{ background: 'rgb(46,204,113)' }} /> {s(locale, 'legendDone')}
           </div>
         </section>
         <section className="sv-list">
-          {tasks === null && !error && <div className="sv-muted">{s(locale, 'loading')}</div>}
-          {tasks?.length === 0 && <div className="sv-muted">{s(locale, 'empty')}</div>}
-          {tasks && tasks.length > 0 && (
-            <table className="sv-table" data-testid="sv-list">
-              <thead>
-                <tr>
-                  <th>{s(locale, 'unit')}</th>
-                  <th>{s(locale, 'reason')}</th>
-                  <th>{s(locale, 'state')}</th>
-                  <th>{s(locale, 'due')}</th>
-                  <th>{s(locale, 'assignee')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {tasks.map((t) => (
-                  <tr key={t.id} className={t.id === picked ? 'sv-picked' : ''} onClick={() => setPicked(t.id)} data-testid="sv-row" data-task={t.id}>
-                    <td>
-                      {t.unitName}
-                      <div className="sv-muted sv-small">{t.regionName ?? ''}</div>
-                    </td>
-                    <td>{reasonName(locale, t.reason)}</td>
-                    <td>
-                      <span className={`sv-state sv-state-${t.state}`}>{stateName(locale, t.state as TaskState)}</span>
-                    </td>
-                    <td className={t.overdue ? 'sv-overdue sv-time' : 'sv-time'}>{formatTime(t.dueAt, locale)}</td>
-                    <td>{t.assigneeName ?? s(locale, 'unassigned')}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <ListTable
+            rows={tasks}
+            loading={error ? undefined : s(locale, 'loading')}
+            empty={s(locale, 'empty')}
+            testId="sv-list"
+            headings={[{ label: s(locale, 'unit') }, { label: s(locale, 'reason') }, { label: s(locale, 'state') }, { label: s(locale, 'due') }, { label: s(locale, 'assignee') }]}
+            row={(t) => (
+              <tr key={t.id} className={t.id === picked ? 'sv-picked' : ''} onClick={() => setPicked(t.id)} data-testid="sv-row" data-task={t.id}>
+                <td>
+                  {t.unitName}
+                  <div className="sv-muted sv-small">{t.regionName ?? ''}</div>
+                </td>
+                <td>{reasonName(locale, t.reason)}</td>
+                <td>
+                  <span className={`sv-state sv-state-${t.state}`}>{stateName(locale, t.state as TaskState)}</span>
+                </td>
+                <td className={t.overdue ? 'sv-overdue sv-time' : 'sv-time'}>{formatTime(t.dueAt, locale)}</td>
+                <td>{t.assigneeName ?? s(locale, 'unassigned')}</td>
+              </tr>
+            )}
+          />
         </section>
         <section className="sv-detail">
           {picked === null ? <div className="sv-panel sv-muted">{s(locale, 'pick')}</div> : <TaskPanel key={picked} id={picked} locale={locale} onChanged={() => setReload((k) => k + 1)} />}

@@ -20,6 +20,7 @@ import {
 } from './work-api.ts';
 import { codeName, ws, type WorkKey } from './work-strings.ts';
 import { Status, errText, shanghaiToday, type Msg } from './work-ui.tsx';
+import { ListTable } from './list-table.tsx';
 
 const CHECK_KEYS: WorkKey[] = ['ck1', 'ck2', 'ck3', 'ck4', 'ck5'];
 
@@ -153,47 +154,43 @@ export function PlanSection({ locale, onInspect }: { locale: Locale; onInspect: 
       </div>
       <Status msg={msg} />
       <section className="sv-card">
-        {rows?.length === 0 && <div className="sv-muted">{ws(locale, 'emptyPlan')}</div>}
-        {rows && rows.length > 0 && (
-          <table className="sv-table" data-testid="sv-plan-list">
-            <thead>
-              <tr>
-                <th>{ws(locale, 'unit')}</th>
-                <th>{ws(locale, 'regions')}</th>
-                <th>{ws(locale, 'band')}</th>
-                <th>{ws(locale, 'every')}</th>
-                <th className="num">{ws(locale, 'score')}</th>
-                <th className="num">{ws(locale, 'rank')}</th>
-                <th>{ws(locale, 'nextDue')}</th>
-                <th>{ws(locale, 'lastDone')}</th>
-                <th>{ws(locale, 'holders')}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.unitId} data-testid="sv-plan-row">
-                  <td>{r.unitName}</td>
-                  <td>{r.regionName ?? '—'}</td>
-                  <td>
-                    <span className={`sv-band sv-band-${r.band}`}>{codeName(locale, 'band', r.band)}</span>
-                  </td>
-                  <td>{ws(locale, 'everyDays', { n: r.everyDays })}</td>
-                  <td className="num">{r.score.toFixed(1)}</td>
-                  <td className="num">{ws(locale, 'rankOf', { rank: r.rankInRegion, total: r.regionUnits })}</td>
-                  <td className={r.overdue ? 'sv-overdue sv-time' : 'sv-time'}>{r.nextDue}</td>
-                  <td className="sv-time">{r.lastInspectedOn ?? ws(locale, 'never')}</td>
-                  <td>{r.supervisorName ?? '—'}</td>
-                  <td>
-                    <button type="button" className="sv-link" onClick={() => onInspect({ unitId: r.unitId, unitName: r.unitName })} data-testid="sv-plan-inspect">
-                      {ws(locale, 'record')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ListTable
+          rows={rows}
+          empty={ws(locale, 'emptyPlan')}
+          testId="sv-plan-list"
+          headings={[
+            { label: ws(locale, 'unit') },
+            { label: ws(locale, 'regions') },
+            { label: ws(locale, 'band') },
+            { label: ws(locale, 'every') },
+            { label: ws(locale, 'score'), num: true },
+            { label: ws(locale, 'rank'), num: true },
+            { label: ws(locale, 'nextDue') },
+            { label: ws(locale, 'lastDone') },
+            { label: ws(locale, 'holders') },
+            {},
+          ]}
+          row={(r) => (
+            <tr key={r.unitId} data-testid="sv-plan-row">
+              <td>{r.unitName}</td>
+              <td>{r.regionName ?? '—'}</td>
+              <td>
+                <span className={`sv-band sv-band-${r.band}`}>{codeName(locale, 'band', r.band)}</span>
+              </td>
+              <td>{ws(locale, 'everyDays', { n: r.everyDays })}</td>
+              <td className="num">{r.score.toFixed(1)}</td>
+              <td className="num">{ws(locale, 'rankOf', { rank: r.rankInRegion, total: r.regionUnits })}</td>
+              <td className={r.overdue ? 'sv-overdue sv-time' : 'sv-time'}>{r.nextDue}</td>
+              <td className="sv-time">{r.lastInspectedOn ?? ws(locale, 'never')}</td>
+              <td>{r.supervisorName ?? '—'}</td>
+              <td>
+                <button type="button" className="sv-link" onClick={() => onInspect({ unitId: r.unitId, unitName: r.unitName })} data-testid="sv-plan-inspect">
+                  {ws(locale, 'record')}
+                </button>
+              </td>
+            </tr>
+          )}
+        />
       </section>
     </div>
   );
@@ -348,32 +345,23 @@ export function InspectionsSection({ locale, pickId, onReinspect }: { locale: Lo
           <input type="checkbox" checked={openOnly} onChange={(e) => setOpenOnly(e.target.checked)} /> {ws(locale, 'openOrders')}
         </label>
         <Status msg={msg} />
-        {items?.length === 0 && <div className="sv-muted">{ws(locale, 'emptyInspections')}</div>}
-        <table className="sv-table">
-          <thead>
-            <tr>
-              <th>{ws(locale, 'inspectedOn')}</th>
-              <th>{ws(locale, 'unit')}</th>
-              <th>{ws(locale, 'result')}</th>
-              <th>{ws(locale, 'rectifyBy')}</th>
-              <th>{ws(locale, 'inspector')}</th>
+        <ListTable
+          rows={items}
+          empty={ws(locale, 'emptyInspections')}
+          headings={[{ label: ws(locale, 'inspectedOn') }, { label: ws(locale, 'unit') }, { label: ws(locale, 'result') }, { label: ws(locale, 'rectifyBy') }, { label: ws(locale, 'inspector') }]}
+          row={(i) => (
+            <tr key={i.id} className={i.id === picked ? 'sv-picked' : ''} onClick={() => setPicked(i.id)} data-testid="sv-inspection-row">
+              <td className="sv-time">{i.inspectedOn}</td>
+              <td>
+                {i.unitName}
+                {i.reinspectionOf != null && <span className="sv-muted sv-small"> · {ws(locale, 'reinspect')}</span>}
+              </td>
+              <td>{codeName(locale, 'result', i.result)}</td>
+              <td className={i.orderOverdue ? 'sv-overdue sv-time' : 'sv-time'}>{i.result === 'rectify' ? (i.rectifiedOn ? ws(locale, 'rectified', { date: i.rectifiedOn }) : i.rectifyBy) : '—'}</td>
+              <td>{i.inspectorName}</td>
             </tr>
-          </thead>
-          <tbody>
-            {(items ?? []).map((i) => (
-              <tr key={i.id} className={i.id === picked ? 'sv-picked' : ''} onClick={() => setPicked(i.id)} data-testid="sv-inspection-row">
-                <td className="sv-time">{i.inspectedOn}</td>
-                <td>
-                  {i.unitName}
-                  {i.reinspectionOf != null && <span className="sv-muted sv-small"> · {ws(locale, 'reinspect')}</span>}
-                </td>
-                <td>{codeName(locale, 'result', i.result)}</td>
-                <td className={i.orderOverdue ? 'sv-overdue sv-time' : 'sv-time'}>{i.result === 'rectify' ? (i.rectifiedOn ? ws(locale, 'rectified', { date: i.rectifiedOn }) : i.rectifyBy) : '—'}</td>
-                <td>{i.inspectorName}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          )}
+        />
       </section>
       <section>{picked == null ? <div className="sv-card sv-muted">{ws(locale, 'pickInspection')}</div> : <InspectionDetail locale={locale} id={picked} onReinspect={onReinspect} onChanged={() => setReload((k) => k + 1)} />}</section>
     </div>
@@ -415,46 +403,35 @@ export function CasesSection({ locale }: { locale: Locale }) {
     <div className="sv-work" data-testid="sv-cases">
       <Status msg={msg} />
       <section className="sv-card">
-        {items?.length === 0 && <div className="sv-muted">{ws(locale, 'emptyCases')}</div>}
-        {items && items.length > 0 && (
-          <table className="sv-table">
-            <thead>
-              <tr>
-                <th>{ws(locale, 'caseNo')}</th>
-                <th>{ws(locale, 'unit')}</th>
-                <th>{ws(locale, 'basis')}</th>
-                <th>{ws(locale, 'openedOn')}</th>
-                <th>{ws(locale, 'caseState')}</th>
-                <th>{ws(locale, 'outcome')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((c) => (
-                <tr key={c.id} data-testid="sv-case-row">
-                  <td>{c.caseNo}</td>
-                  <td>{c.unitName}</td>
-                  <td>
-                    {c.basis}
-                    {c.facts && <div className="sv-muted sv-small">{c.facts}</div>}
-                  </td>
-                  <td className="sv-time">{c.openedOn}</td>
-                  <td>{ws(locale, c.state === 'open' ? 'caseOpen' : 'caseClosed')}</td>
-                  <td>
-                    {c.state === 'closed' ? (
-                      <>
-                        {c.outcome}
-                        {c.fineYuan != null && <div className="sv-muted sv-small">{ws(locale, 'fine')}：{c.fineYuan}</div>}
-                        <div className="sv-muted sv-small">{c.closedOn}</div>
-                      </>
-                    ) : (
-                      <CloseForm locale={locale} c={c} onDone={() => setReload((k) => k + 1)} />
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ListTable
+          rows={items}
+          empty={ws(locale, 'emptyCases')}
+          selectable={false}
+          headings={[{ label: ws(locale, 'caseNo') }, { label: ws(locale, 'unit') }, { label: ws(locale, 'basis') }, { label: ws(locale, 'openedOn') }, { label: ws(locale, 'caseState') }, { label: ws(locale, 'outcome') }]}
+          row={(c) => (
+            <tr key={c.id} data-testid="sv-case-row">
+              <td>{c.caseNo}</td>
+              <td>{c.unitName}</td>
+              <td>
+                {c.basis}
+                {c.facts && <div className="sv-muted sv-small">{c.facts}</div>}
+              </td>
+              <td className="sv-time">{c.openedOn}</td>
+              <td>{ws(locale, c.state === 'open' ? 'caseOpen' : 'caseClosed')}</td>
+              <td>
+                {c.state === 'closed' ? (
+                  <>
+                    {c.outcome}
+                    {c.fineYuan != null && <div className="sv-muted sv-small">{ws(locale, 'fine')}：{c.fineYuan}</div>}
+                    <div className="sv-muted sv-small">{c.closedOn}</div>
+                  </>
+                ) : (
+                  <CloseForm locale={locale} c={c} onDone={() => setReload((k) => k + 1)} />
+                )}
+              </td>
+            </tr>
+          )}
+        />
       </section>
     </div>
   );

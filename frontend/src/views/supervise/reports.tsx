@@ -8,6 +8,7 @@ import { reportDownloadUrl } from './admin-api.ts';
 import { adm } from './admin-strings.ts';
 import { codeName, ws } from './work-strings.ts';
 import { Status, errText, shanghaiToday, type Msg } from './work-ui.tsx';
+import { ListTable } from './list-table.tsx';
 
 const FIGURES = ['units', 'open_units', 'tasks_created', 'tasks_closed', 'tasks_overdue', 'inspections', 'rectify_orders', 'cases_opened', 'false_alarms', 'fault_events'] as const;
 
@@ -53,49 +54,42 @@ export function ReportsSection({ locale }: { locale: Locale }) {
           ))}
         </div>
         <Status msg={msg} />
-        {items?.length === 0 && <div className="sv-muted">{ws(locale, 'emptyReports')}</div>}
-        {items && items.length > 0 && (
-          <table className="sv-table" data-testid="sv-report-list">
-            <thead>
-              <tr>
-                <th>{ws(locale, 'period')}</th>
-                <th>{ws(locale, 'regions')}</th>
-                <th>{ws(locale, 'span')}</th>
-                {FIGURES.map((f) => (
-                  <th key={f} className="num">
-                    {codeName(locale, 'r', f)}
-                  </th>
-                ))}
-                <th>{ws(locale, 'generatedAt')}</th>
-                <th>{adm(locale, 'delivery')}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((r) => (
-                <tr key={r.id}>
-                  <td>{codeName(locale, 'period', r.period)}</td>
-                  <td>{r.regionName}</td>
-                  <td className="sv-time">{r.periodStart === r.periodEnd ? r.periodStart : `${r.periodStart} ~ ${r.periodEnd}`}</td>
-                  {FIGURES.map((f) => (
-                    <td key={f} className="num">
-                      {r.content[f] ?? '—'}
-                    </td>
-                  ))}
-                  <td className="sv-time">{formatTime(r.generatedAt, locale, 'minute')}</td>
-                  <td className="sv-delivery" data-testid="sv-report-delivery">
-                    <DeliveryText locale={locale} d={r.delivery} />
-                  </td>
-                  <td>
-                    <a href={reportDownloadUrl(r.id, 'xlsx')} data-testid="sv-report-download">
-                      {adm(locale, 'download')}
-                    </a>
-                  </td>
-                </tr>
+        <ListTable
+          rows={items}
+          empty={ws(locale, 'emptyReports')}
+          testId="sv-report-list"
+          selectable={false}
+          headings={[
+            { label: ws(locale, 'period') },
+            { label: ws(locale, 'regions') },
+            { label: ws(locale, 'span') },
+            ...FIGURES.map((f) => ({ label: codeName(locale, 'r', f), num: true })),
+            { label: ws(locale, 'generatedAt') },
+            { label: adm(locale, 'delivery') },
+            {},
+          ]}
+          row={(r) => (
+            <tr key={r.id}>
+              <td>{codeName(locale, 'period', r.period)}</td>
+              <td>{r.regionName}</td>
+              <td className="sv-time">{r.periodStart === r.periodEnd ? r.periodStart : `${r.periodStart} ~ ${r.periodEnd}`}</td>
+              {FIGURES.map((f) => (
+                <td key={f} className="num">
+                  {r.content[f] ?? '—'}
+                </td>
               ))}
-            </tbody>
-          </table>
-        )}
+              <td className="sv-time">{formatTime(r.generatedAt, locale, 'minute')}</td>
+              <td className="sv-delivery" data-testid="sv-report-delivery">
+                <DeliveryText locale={locale} d={r.delivery} />
+              </td>
+              <td>
+                <a href={reportDownloadUrl(r.id, 'xlsx')} data-testid="sv-report-download">
+                  {adm(locale, 'download')}
+                </a>
+              </td>
+            </tr>
+          )}
+        />
       </section>
     </div>
   );

@@ -9,6 +9,7 @@ import { useSession } from '../../lib/session-react.tsx';
 import { createTestingAgency, fetchLeagueRegions, fetchStageTargets, fetchTestingAgencies, saveStageTargets, updateTestingAgency, type StageTarget, type TestingAgency } from './admin-api.ts';
 import { adm } from './admin-strings.ts';
 import { Status, errText, type Msg } from './work-ui.tsx';
+import { ListTable } from './list-table.tsx';
 
 interface StageDraft {
   metric: StageMetric;
@@ -147,36 +148,28 @@ function TargetsCard({ locale }: { locale: Locale }) {
         </div>
       )}
       <Status msg={msg} />
-      {regions && (
-        <table className="sv-table sv-static" data-testid="sv-targets-list">
-          <thead>
-            <tr>
-              <th>{adm(locale, 'region')}</th>
-              {STAGE_METRICS.map((m) => (
-                <th key={m}>{adm(locale, `metric_${m}`)}</th>
-              ))}
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {regions.map((r) => (
-              <tr key={r.adcode} className={editing?.adcode === r.adcode ? 'sv-picked' : ''}>
-                <td>{r.level === 'district' ? <span className="sv-indent">{r.name}</span> : <b>{r.name}</b>}</td>
-                {STAGE_METRICS.map((m) => (
-                  <td key={m}>
-                    <StageChips locale={locale} stages={of(r.adcode, m)} />
-                  </td>
-                ))}
-                <td>
-                  <button type="button" className="sv-link" onClick={() => edit(r)} data-testid={`sv-targets-edit-${r.adcode}`}>
-                    {adm(locale, 'edit')}
-                  </button>
-                </td>
-              </tr>
+      <ListTable
+        rows={regions}
+        empty={adm(locale, 'noRegions')}
+        testId="sv-targets-list"
+        selectable={false}
+        headings={[{ label: adm(locale, 'region') }, ...STAGE_METRICS.map((m) => ({ label: adm(locale, `metric_${m}`) })), {}]}
+        row={(r) => (
+          <tr key={r.adcode} className={editing?.adcode === r.adcode ? 'sv-picked' : ''}>
+            <td>{r.level === 'district' ? <span className="sv-indent">{r.name}</span> : <b>{r.name}</b>}</td>
+            {STAGE_METRICS.map((m) => (
+              <td key={m}>
+                <StageChips locale={locale} stages={of(r.adcode, m)} />
+              </td>
             ))}
-          </tbody>
-        </table>
-      )}
+            <td>
+              <button type="button" className="sv-link" onClick={() => edit(r)} data-testid={`sv-targets-edit-${r.adcode}`}>
+                {adm(locale, 'edit')}
+              </button>
+            </td>
+          </tr>
+        )}
+      />
     </section>
   );
 }
@@ -266,37 +259,28 @@ function AgenciesCard({ locale, regions }: { locale: Locale; regions: Array<{ ad
         </div>
       )}
       <Status msg={msg} />
-      {items?.length === 0 && <div className="sv-muted">{adm(locale, 'emptyTestingAgencies')}</div>}
-      {items && items.length > 0 && (
-        <table className="sv-table sv-static" data-testid="sv-agency-list">
-          <thead>
-            <tr>
-              <th>{adm(locale, 'agencyName')}</th>
-              <th>{adm(locale, 'licenseNo')}</th>
-              <th>{adm(locale, 'agencyRegion')}</th>
-              <th className="num">{adm(locale, 'testedUnits')}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((a) => (
-              <tr key={a.id} className={editing !== 'new' && editing?.id === a.id ? 'sv-picked' : ''}>
-                <td>{a.name}</td>
-                <td>{a.licenseNo ?? '—'}</td>
-                <td>{a.regionName ?? adm(locale, 'cityWide')}</td>
-                <td className="num">{a.units}</td>
-                <td>
-                  {a.editable && (
-                    <button type="button" className="sv-link" onClick={() => open(a)} data-testid="sv-agency-edit">
-                      {adm(locale, 'edit')}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        rows={items}
+        empty={adm(locale, 'emptyTestingAgencies')}
+        testId="sv-agency-list"
+        selectable={false}
+        headings={[{ label: adm(locale, 'agencyName') }, { label: adm(locale, 'licenseNo') }, { label: adm(locale, 'agencyRegion') }, { label: adm(locale, 'testedUnits'), num: true }, {}]}
+        row={(a) => (
+          <tr key={a.id} className={editing !== 'new' && editing?.id === a.id ? 'sv-picked' : ''}>
+            <td>{a.name}</td>
+            <td>{a.licenseNo ?? '—'}</td>
+            <td>{a.regionName ?? adm(locale, 'cityWide')}</td>
+            <td className="num">{a.units}</td>
+            <td>
+              {a.editable && (
+                <button type="button" className="sv-link" onClick={() => open(a)} data-testid="sv-agency-edit">
+                  {adm(locale, 'edit')}
+                </button>
+              )}
+            </td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

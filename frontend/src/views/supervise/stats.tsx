@@ -8,6 +8,7 @@ import type { Locale } from '../../lib/i18n.ts';
 import { fetchAgencyStats, fetchLeague, fetchSupervisorStats } from './work-api.ts';
 import { codeName, ws } from './work-strings.ts';
 import { Status, errText, pct, type Msg } from './work-ui.tsx';
+import { ListTable } from './list-table.tsx';
 
 function Metric({ locale, m }: { locale: Locale; m: LeagueRow['highRisk'] }) {
   return (
@@ -75,32 +76,32 @@ export function StatsSection({ locale }: { locale: Locale }) {
       <div className="sv-two">
         <section className="sv-card">
           <h2>{ws(locale, 'supervisors')}</h2>
-          <table className="sv-table" data-testid="sv-sup-stats">
-            <thead>
-              <tr>
-                <th>{ws(locale, 'supervisor')}</th>
-                <th className="num">{ws(locale, 'units')}</th>
-                <th className="num">{ws(locale, 'tasksOnTime')}</th>
-                <th className="num">{ws(locale, 'overdueOpen')}</th>
-                <th className="num">{ws(locale, 'planDone')}</th>
+          <ListTable
+            rows={sups}
+            empty={ws(locale, 'emptySupervisors')}
+            testId="sv-sup-stats"
+            selectable={false}
+            headings={[
+              { label: ws(locale, 'supervisor') },
+              { label: ws(locale, 'units'), num: true },
+              { label: ws(locale, 'tasksOnTime'), num: true },
+              { label: ws(locale, 'overdueOpen'), num: true },
+              { label: ws(locale, 'planDone'), num: true },
+            ]}
+            row={(s) => (
+              <tr key={s.supervisorId}>
+                <td>{s.name}</td>
+                <td className="num">{s.units}</td>
+                <td className="num">
+                  {s.tasksOnTime}/{s.tasksFinished} <span className="sv-muted sv-small">{pct(s.onTimePct)}</span>
+                </td>
+                <td className={s.tasksOverdueOpen > 0 ? 'num sv-overdue' : 'num'}>{s.tasksOverdueOpen}</td>
+                <td className="num">
+                  {s.inspectionsDone}/{s.inspectionsPlanned} <span className="sv-muted sv-small">{pct(s.planDonePct)}</span>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {sups.map((s) => (
-                <tr key={s.supervisorId}>
-                  <td>{s.name}</td>
-                  <td className="num">{s.units}</td>
-                  <td className="num">
-                    {s.tasksOnTime}/{s.tasksFinished} <span className="sv-muted sv-small">{pct(s.onTimePct)}</span>
-                  </td>
-                  <td className={s.tasksOverdueOpen > 0 ? 'num sv-overdue' : 'num'}>{s.tasksOverdueOpen}</td>
-                  <td className="num">
-                    {s.inspectionsDone}/{s.inspectionsPlanned} <span className="sv-muted sv-small">{pct(s.planDonePct)}</span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
         </section>
         <section className="sv-card">
           <div className="sv-toolbar">
@@ -113,33 +114,32 @@ export function StatsSection({ locale }: { locale: Locale }) {
               ))}
             </div>
           </div>
-          {agencies.length === 0 && <div className="sv-muted">{ws(locale, 'emptyAgencies')}</div>}
-          <table className="sv-table" data-testid="sv-agency-stats">
-            <thead>
-              <tr>
-                <th>{ws(locale, 'agency')}</th>
-                <th className="num">{ws(locale, 'units')}</th>
-                <th className="num">{ws(locale, 'falseRate')}</th>
-                <th className="num">{ws(locale, 'faultRate')}</th>
-                <th className="num">{ws(locale, 'overdueRepairs')}</th>
-                <th className="num">{ws(locale, 'failedAcceptances')}</th>
+          <ListTable
+            rows={agencies}
+            empty={ws(locale, 'emptyAgencies')}
+            testId="sv-agency-stats"
+            selectable={false}
+            headings={[
+              { label: ws(locale, 'agency') },
+              { label: ws(locale, 'units'), num: true },
+              { label: ws(locale, 'falseRate'), num: true },
+              { label: ws(locale, 'faultRate'), num: true },
+              { label: ws(locale, 'overdueRepairs'), num: true },
+              { label: ws(locale, 'failedAcceptances'), num: true },
+            ]}
+            row={(a) => (
+              <tr key={a.agencyId}>
+                <td>{a.name}</td>
+                <td className="num">{a.units}</td>
+                <td className="num">{pct(a.falseAlarmRatePct)}</td>
+                <td className="num">{a.faultsPer100Points30d == null ? '—' : a.faultsPer100Points30d.toFixed(2)}</td>
+                <td className={a.overdueRepairs > 0 ? 'num sv-overdue' : 'num'}>{a.overdueRepairs}</td>
+                <td className="num">
+                  {a.failedAcceptances}/{a.acceptances}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {agencies.map((a) => (
-                <tr key={a.agencyId}>
-                  <td>{a.name}</td>
-                  <td className="num">{a.units}</td>
-                  <td className="num">{pct(a.falseAlarmRatePct)}</td>
-                  <td className="num">{a.faultsPer100Points30d == null ? '—' : a.faultsPer100Points30d.toFixed(2)}</td>
-                  <td className={a.overdueRepairs > 0 ? 'num sv-overdue' : 'num'}>{a.overdueRepairs}</td>
-                  <td className="num">
-                    {a.failedAcceptances}/{a.acceptances}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
         </section>
       </div>
     </div>
