@@ -6,15 +6,14 @@
 // Screenshots at 1920×1080 and 1280×800 go to SHOTS_DIR (/tmp/shots).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
-import { hashPassword } from '../../backend/src/auth/passwords.ts';
-import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, startStack, type Stack } from './harness.ts';
+import type { TestDatabase } from '@firelink/common/testing';
+import { CHROMIUM, launchBrowser, login, startStack, type Stack } from './harness.ts';
+import { assertNoRaw, deviceWithSignals, openSection, runReportsAsAdmin, screenText, SHOTS, superviseWorld } from './supervise-support.ts';
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`;
-const SHOTS = process.env.SHOTS_DIR ?? '/tmp/shots';
 const PASSWORD = 'supervise-setup-e2e-password-1';
 /** Codes and English server words that must never reach the Chinese screen. */
 const RAW = /\bhigh_risk\b|\bcontrol_room\b|\bpass\b|\bfail\b|\bdaily\b|\bweekly\b|\bmonthly\b|\bdistrict\b|\bcity\b|not configured|HTTP \d|not found|undefined|NaN/;
@@ -27,28 +26,10 @@ describe('supervise pickers and setup in Chromium', { skip, timeout: 300_000 }, 
   let device: { id: number; unitId: number; unitName: string };
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureFrontendBuilt((m) => console.log(m));
-    db = await createTestDatabase('e2e_supervise_setup');
-    const p = db.pool;
-    const { seedDemoSubset } = await import('@firelink/geodata');
-    await seedDemoSubset(p, { units: 40, unitsPerOtherCity: 0 });
-    const districts = (
-      await p.query(`SELECT u.region_adcode AS adcode, r.name, count(*) AS n FROM units u JOIN regions r ON r.adcode = u.region_adcode
-                     WHERE u.point IS NOT NULL GROUP BY 1, 2 ORDER BY n DESC, 1 LIMIT 2`)
-    ).rows;
-    [districtA, districtB] = districts.map((d) => ({ adcode: Number(d.adcode), name: String(d.name) })) as [typeof districtA, typeof districtB];
-    const hash = await hashPassword(PASSWORD);
-    const id = Number((await p.query(`INSERT INTO users (username, display_name, password_hash, role) VALUES ('sup_set', '王强', $1, 'supervisor') RETURNING id`, [hash])).rows[0].id);
-    await p.query(`INSERT INTO user_regions (user_id, adcode) VALUES ($1, $2)`, [id, districtA.adcode]);
-    const d = (await p.query(`SELECT d.id, d.unit_id, d.address, u.name FROM devices d JOIN units u ON u.id = d.unit_id WHERE u.region_adcode = $1 ORDER BY d.id LIMIT 1`, [districtA.adcode])).rows[0];
-    device = { id: Number(d.id), unitId: Number(d.unit_id), unitName: String(d.name) };
-    for (const [i, kind] of ['fire', 'fault', 'supervisory', 'feedback', 'duty_check_answered'].entries()) {
-      await p.query(
-        `INSERT INTO events (dedupe_key, source, kind, device_id, device_address, unit_id, region_adcode, received_at) VALUES ($1, 'gb26875', $2, $3, $4, $5, $6, now() - $7 * interval '1 minute')`,
-        [`e2e-set-${i}`, kind, device.id, d.address, device.unitId, districtA.adcode, 30 - i],
-      );
-    }
+    const w = await superviseWorld('e2e_supervise_setup', PASSWORD);
+    ({ db, districtA, districtB } = w);
+    await w.user('sup_set', '王强', districtA.adcode);
+    device = await deviceWithSignals(db, districtA.adcode, 'e2e-set');
     // The report sender polls every 10 s while the schedule runs (SUPERVISION_EVAL_MS > 0); no SUPERVISION_REPORT_URL.
     stack = await startStack(db.url, { SUPERVISION_EVAL_MS: '600000' });
   });
@@ -58,12 +39,9 @@ describe('supervise pickers and setup in Chromium', { skip, timeout: 300_000 }, 
     await db?.drop();
   });
 
-  const text = async (page: Page, sel = '[data-testid=supervise]') => (await page.textContent(sel)) ?? '';
-  const noRaw = async (page: Page) => assert.doesNotMatch(await text(page), RAW, 'no raw codes or English server text on the Chinese screen');
-  const section = async (page: Page, key: string, testid: string) => {
-    await page.click(`[data-testid=sv-sec-${key}]`);
-    await page.waitForSelector(`[data-testid=${testid}]`);
-  };
+  const text = screenText;
+  const noRaw = (page: Page) => assertNoRaw(page, RAW);
+  const section = openSection;
   const pickUnit = async (page: Page) => {
     // Part of the name is enough; the hit names the district.
     await page.fill('[data-testid=sv-accept-unit-search]', device.unitName.slice(0, Math.max(2, device.unitName.length - 2)));
@@ -134,6 +112,24 @@ describe('supervise pickers and setup in Chromium', { skip, timeout: 300_000 }, 
       assert.deepEqual([Number(rec.unit_id), Number(rec.device_id), rec.name], [device.unitId, device.id, '金陵消防设施检测中心']);
       await noRaw(page);
       await page.screenshot({ path: join(SHOTS, 'supervise-accept-1920.png') });
+
+      // The unit's agencies: none testing it yet, the back-check just signed; the supervisor assigns the agency (audited).
+      await section(page, 'units', 'sv-unit-agencies');
+      assert.match(await text(page, '[data-testid=sv-unit-agencies]'), /查找一个单位/);
+      await page.screenshot({ path: join(SHOTS, 'supervise-unit-agencies-empty-1920.png') });
+      await page.fill('[data-testid=sv-ua-unit-search]', device.unitName);
+      await page.click(`[data-testid=sv-ua-unit-hit]:has-text("${device.unitName}")`);
+      await page.waitForSelector('[data-testid=sv-ua-card]');
+      assert.equal(await text(page, '[data-testid=sv-ua-testing]'), '未登记');
+      assert.match(await text(page, '[data-testid=sv-ua-checks]'), /合格5\/5金陵消防设施检测中心王强/);
+      await page.selectOption('[data-testid=sv-ua-select]', { label: `金陵消防设施检测中心 · ${districtA.name}` });
+      await page.click('[data-testid=sv-ua-save]');
+      await page.waitForFunction(() => /金陵消防设施检测中心/.test(document.querySelector('[data-testid=sv-ua-testing]')?.textContent ?? ''));
+      assert.match(await text(page, '[data-testid=sv-ua-changes]'), /王强（无） → 金陵消防设施检测中心/);
+      const audit = (await db.pool.query(`SELECT after FROM audit_log WHERE action = 'supervision.unit_testing_agency' AND entity_id = $1`, [String(device.unitId)])).rows;
+      assert.equal(audit.length, 1);
+      await noRaw(page);
+      await page.screenshot({ path: join(SHOTS, 'supervise-unit-agencies-1920.png') });
       assert.deepEqual(browser.errors, []);
       assert.deepEqual(browser.external, []);
     } finally {
@@ -146,11 +142,7 @@ describe('supervise pickers and setup in Chromium', { skip, timeout: 300_000 }, 
     try {
       const page = await browser.newPage();
       await login(page, stack.baseUrl, { username: 'sup_set', password: PASSWORD }, '/supervise');
-      const run = await page.evaluate(async ({ u, pw }) => {
-        const l = await fetch('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: u, password: pw, session: 'bearer' }) });
-        const { token } = (await l.json()) as { token: string };
-        return (await fetch('/api/supervision/reports/run', { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status;
-      }, { u: stack.username, pw: stack.password });
+      const run = await runReportsAsAdmin(page, stack);
       assert.equal(run, 200);
       // The sender's next round (every 10 s) closes the rows: none stays pending.
       const until = Date.now() + 30_000;
@@ -181,6 +173,12 @@ describe('supervise pickers and setup in Chromium', { skip, timeout: 300_000 }, 
       await section(page, 'accept', 'sv-accept');
       await pickUnit(page);
       await page.screenshot({ path: join(SHOTS, 'supervise-accept-picker-1280.png') });
+      await section(page, 'units', 'sv-unit-agencies');
+      await page.fill('[data-testid=sv-ua-unit-search]', device.unitName);
+      await page.click(`[data-testid=sv-ua-unit-hit]:has-text("${device.unitName}")`);
+      await page.waitForSelector('[data-testid=sv-ua-checks]');
+      await noRaw(page);
+      await page.screenshot({ path: join(SHOTS, 'supervise-unit-agencies-1280.png') });
       await page.click('[data-testid=lang-switch]');
       await section(page, 'setup', 'sv-setup');
       await page.waitForFunction(() => /Stage targets \(annex 1\)[\s\S]*Testing agencies/.test(document.querySelector('[data-testid=sv-setup]')?.textContent ?? ''));

@@ -7,15 +7,14 @@
 // /tmp/shots (SHOTS_DIR).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
-import { hashPassword } from '../../backend/src/auth/passwords.ts';
-import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, startStack, type Stack } from './harness.ts';
+import type { TestDatabase } from '@firelink/common/testing';
+import { CHROMIUM, launchBrowser, login, startStack, type Stack } from './harness.ts';
+import { assertNoRaw, deviceWithSignals, openSection, runReportsAsAdmin, screenText, SHOTS, superviseWorld } from './supervise-support.ts';
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`;
-const SHOTS = process.env.SHOTS_DIR ?? '/tmp/shots';
 const PASSWORD = 'supervise-work-e2e-password-1';
 // A 1×1 PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -31,23 +30,10 @@ describe('supervise sections in Chromium', { skip, timeout: 300_000 }, () => {
   let device: { id: number; unitId: number; unitName: string };
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureFrontendBuilt((m) => console.log(m));
-    db = await createTestDatabase('e2e_supervise_work');
+    const w = await superviseWorld('e2e_supervise_work', PASSWORD);
+    ({ db, districtA, districtB } = w);
     const p = db.pool;
-    const { seedDemoSubset } = await import('@firelink/geodata');
-    await seedDemoSubset(p, { units: 40, unitsPerOtherCity: 0 });
-    const districts = (
-      await p.query(`SELECT u.region_adcode AS adcode, r.name, count(*) AS n FROM units u JOIN regions r ON r.adcode = u.region_adcode
-                     WHERE u.point IS NOT NULL GROUP BY 1, 2 ORDER BY n DESC, 1 LIMIT 2`)
-    ).rows;
-    [districtA, districtB] = districts.map((d) => ({ adcode: Number(d.adcode), name: String(d.name) })) as [typeof districtA, typeof districtB];
-    const hash = await hashPassword(PASSWORD);
-    const user = async (username: string, name: string, adcode: number) => {
-      const id = Number((await p.query(`INSERT INTO users (username, display_name, password_hash, role) VALUES ($1, $2, $3, 'supervisor') RETURNING id`, [username, name, hash])).rows[0].id);
-      await p.query(`INSERT INTO user_regions (user_id, adcode) VALUES ($1, $2)`, [id, adcode]);
-      return id;
-    };
+    const user = w.user;
     await user('sup_a', '王强', districtA.adcode);
     await user('sup_a2', '赵敏', districtA.adcode);
     await user('sup_b', '刘洋', districtB.adcode);
@@ -58,15 +44,7 @@ describe('supervise sections in Chromium', { skip, timeout: 300_000 }, () => {
       `INSERT INTO supervision_stage_targets (region_adcode, metric, due_on, target_pct) VALUES ($1, 'high_risk', $2, 95), ($1, 'high_risk', $3, 100), ($1, 'control_room', $2, 50), ($1, 'control_room', $3, 90)`,
       [city, day(-30), day(60)],
     );
-    // A device of district A whose signals the center received during the last hour (the TCP path is tested in the backend).
-    const d = (await p.query(`SELECT d.id, d.unit_id, d.address, u.name FROM devices d JOIN units u ON u.id = d.unit_id WHERE u.region_adcode = $1 ORDER BY d.id LIMIT 1`, [districtA.adcode])).rows[0];
-    device = { id: Number(d.id), unitId: Number(d.unit_id), unitName: String(d.name) };
-    for (const [i, kind] of ['fire', 'fault', 'supervisory', 'feedback', 'duty_check_answered'].entries()) {
-      await p.query(
-        `INSERT INTO events (dedupe_key, source, kind, device_id, device_address, unit_id, region_adcode, received_at) VALUES ($1, 'gb26875', $2, $3, $4, $5, $6, now() - $7 * interval '1 minute')`,
-        [`e2e-acc-${i}`, kind, device.id, d.address, device.unitId, districtA.adcode, 30 - i],
-      );
-    }
+    device = await deviceWithSignals(db, districtA.adcode, 'e2e-acc');
     stack = await startStack(db.url);
   });
 
@@ -75,12 +53,9 @@ describe('supervise sections in Chromium', { skip, timeout: 300_000 }, () => {
     await db?.drop();
   });
 
-  const text = async (page: Page, sel = '[data-testid=supervise]') => (await page.textContent(sel)) ?? '';
-  const noRaw = async (page: Page) => assert.doesNotMatch(await text(page), RAW, 'no raw codes or English server text on the Chinese screen');
-  const section = async (page: Page, key: string, testid: string) => {
-    await page.click(`[data-testid=sv-sec-${key}]`);
-    await page.waitForSelector(`[data-testid=${testid}]`);
-  };
+  const text = screenText;
+  const noRaw = (page: Page) => assertNoRaw(page, RAW);
+  const section = openSection;
 
   it('assignment, plan, inspection with order and photo, case, league (1920×1080)', async () => {
     const browser = await launchBrowser({ viewport: { width: 1920, height: 1080 } });
@@ -181,11 +156,7 @@ describe('supervise sections in Chromium', { skip, timeout: 300_000 }, () => {
       await page.screenshot({ path: join(SHOTS, 'supervise-accept-1280.png') });
 
       // Reports made by the schedule's run (the admin triggers it here).
-      const run = await page.evaluate(async ({ u, pw }) => {
-        const l = await fetch('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: u, password: pw, session: 'bearer' }) });
-        const { token } = (await l.json()) as { token: string };
-        return (await fetch('/api/supervision/reports/run', { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status;
-      }, { u: stack.username, pw: stack.password });
+      const run = await runReportsAsAdmin(page, stack);
       assert.equal(run, 200);
       await section(page, 'reports', 'sv-reports');
       await page.waitForSelector('[data-testid=sv-report-list]');
