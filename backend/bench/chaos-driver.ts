@@ -1,7 +1,8 @@
 // Child process of `npm run bench:chaos`: the outside world of the fault campaign. Simulated
 // UITDs (GB/T 26875.3 over TCP, straight to the server's port) offer uploads at a steady
-// rate and, like field devices, reconnect whenever the center drops them and resend every
-// unconfirmed upload every 10 s (the standard's resend timeout) until it is confirmed;
+// rate and, like field devices, keep readings in order (at most 8 unconfirmed on the wire),
+// reconnect whenever the center drops them and resend every unconfirmed upload every 10 s
+// (the standard's resend timeout) until it is confirmed;
 // WebSocket clients (through the parent's proxy) subscribe to everything and, dropped,
 // reconnect and resume from the last id they saw.
 //
@@ -57,6 +58,8 @@ export interface DriverDump {
 }
 
 const input = JSON.parse(process.argv[2]!) as Input;
+/** Uploads a device has unconfirmed on the wire at most. */
+const WINDOW = 8;
 const now = () => performance.timeOrigin + performance.now();
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -160,6 +163,20 @@ async function main() {
   const counters = devices.map(() => 0);
   const nextFire = devices.map(() => 0);
   const framesOf = devices.map(() => 0);
+  // Store and forward, as UITDs do: a device keeps its readings in order and has at most
+  // WINDOW uploads unconfirmed on the wire; the rest wait on the device. (Without the window
+  // every reading of a long outage would be resent every 10 s at once.)
+  const backlog = devices.map((): Array<() => Promise<void>> => []);
+  const onWire = devices.map(() => 0);
+  const pump = (i: number) => {
+    while (onWire[i]! < WINDOW && backlog[i]!.length > 0) {
+      onWire[i]!++;
+      void backlog[i]!.shift()!().finally(() => {
+        onWire[i]!--;
+        pump(i);
+      });
+    }
+  };
   say('ready');
 
   let sending: NodeJS.Timeout | null = null;
@@ -188,13 +205,16 @@ async function main() {
           frames.sent.push(now());
           frames.confirmed.push(NaN);
           frames.offset.push(clockOffsetMs);
-          const p = fire
-            ? dev.sendFire({ componentAddress: value }, time)
-            : dev.sendAnalog({ componentAddress: 1 + (value % 8), componentType: 99, systemType: 1, systemAddress: 1 }, 4, value, time);
-          p.then(
-            (r) => (r.denied ? denied++ : (frames.confirmed[n] = now())),
-            () => failed++,
+          backlog[i]!.push(() =>
+            (fire
+              ? dev.sendFire({ componentAddress: value }, time)
+              : dev.sendAnalog({ componentAddress: 1 + (value % 8), componentType: 99, systemType: 1, systemAddress: 1 }, 4, value, time)
+            ).then(
+              (r) => void (r.denied ? denied++ : (frames.confirmed[n] = now())),
+              () => void failed++,
+            ),
           );
+          pump(i);
           sent++;
         }
         sending = setTimeout(tick, 10);
@@ -205,7 +225,7 @@ async function main() {
     } else if (cmd === 'stop') {
       if (sending) clearTimeout(sending);
       const until = now() + 90_000;
-      while (devices.some((d) => d.pendingCount > 0) && now() < until) await new Promise((r) => setTimeout(r, 200));
+      while (devices.some((d, i) => d.pendingCount > 0 || backlog[i]!.length > 0) && now() < until) await new Promise((r) => setTimeout(r, 200));
       say('drained');
     } else if (cmd === 'settle') {
       const head = Number(arg);

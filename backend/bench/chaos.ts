@@ -241,7 +241,12 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     ctx.log(`traffic stopped after ${((trafficEnd - t0) / 1000).toFixed(0)} s; waiting for every upload to be confirmed`);
     tell('stop');
     await expect('drained', 120_000);
-    // Let the server's pipeline finish, then ask the clients to reach the stream's head.
+    // Let the server's pipeline finish (every stored fire through the alarm rules, at most
+    // 60 s), then ask the clients to reach the stream's head.
+    for (const until = now() + 60_000; now() < until; await sleep(500)) {
+      const r = await pool.query(`SELECT count(*)::int AS n FROM events e WHERE e.kind = 'fire' AND e.device_address >= $1 AND NOT EXISTS (SELECT 1 FROM alarm_events ae WHERE ae.event_id = e.id)`, [ADDRESS_BASE]).catch(() => null);
+      if (r?.rows[0].n === 0) break;
+    }
     await sleep(3000);
     const head = Number((await pool.query(`SELECT coalesce(max(id), 0) AS id FROM stream_log`)).rows[0].id);
     tell(`settle ${head}`);
@@ -310,15 +315,19 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     const clientRows = dump.clients.map((c, i) => {
       let gaps = 0;
       let run = 0;
+      const gapIds: number[] = [];
       for (const id of ids) {
         if (id <= c.firstId || id > c.lastId) continue;
         while (run < c.runs.length && c.runs[run]![1] < id) run++;
         const r = c.runs[run];
-        if (!r || r[0] > id) gaps++;
+        if (!r || r[0] > id) {
+          gaps++;
+          if (gapIds.length < 20) gapIds.push(id);
+        }
       }
       const received = c.runs.reduce((n, [a, b]) => n + b - a + 1, 0);
       const dupOpened = Object.values(c.alarmOpened).filter((n) => n > 1).length;
-      return { i, received, gaps, missingAtEnd: ids.filter((id) => id > c.lastId && id <= head).length, ...c, dupOpened };
+      return { i, received, gaps, gapIds, missingAtEnd: ids.filter((id) => id > c.lastId && id <= head).length, ...c, dupOpened };
     });
 
     out('');
@@ -339,6 +348,17 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     for (const c of clientRows) {
       out(`  ${String(c.i + 1).padStart(6)} | ${`${c.firstId} → ${c.lastId}`.padEnd(21)} | ${String(c.received).padStart(8)} | ${`${c.reconnects.length} (${c.snapshotResets})`.padStart(26)} | ${String(c.gaps).padStart(4)} | ${String(c.outOfOrder).padStart(12)} | ${String(c.missingAtEnd).padStart(13)} | ${String(c.dupOpened).padStart(18)}`);
     }
+    // Where it went wrong: the first missing ids and the alarms never streamed, with their times.
+    const gapIds = [...new Set(clientRows.flatMap((c) => c.gapIds))].sort((a, b) => a - b).slice(0, 20);
+    if (gapIds.length) {
+      const g = await pool.query<{ id: string; type: string; at: Date }>(`SELECT id, type, at FROM stream_log WHERE id = ANY($1::bigint[]) ORDER BY id`, [gapIds]);
+      out(`  first missing stream ids: ${g.rows.map((r) => `${r.id} ${r.type} at +${((r.at.getTime() - t0) / 1000).toFixed(1)} s`).join(', ')}`);
+    }
+    if (streamed.rows[0]!.unstreamed) {
+      const u = await pool.query<{ id: string; opened_at: Date }>(`SELECT id, opened_at FROM alarms a WHERE NOT EXISTS (SELECT 1 FROM stream_log s WHERE s.type = 'alarm_opened' AND s.payload->'alarm'->>'id' = a.id::text) ORDER BY id LIMIT 20`);
+      out(`  alarms never on the stream: ${u.rows.map((r) => `${r.id} opened at +${((r.opened_at.getTime() - t0) / 1000).toFixed(1)} s`).join(', ')}`);
+    }
+    out(`  faults began at: ${faults.map((f) => `${f.name} +${((f.at - t0) / 1000).toFixed(1)} s (healed +${((f.healedAt - t0) / 1000).toFixed(1)} s)`).join(', ')}`);
     const failures: string[] = [];
     if (total.lost) failures.push(`${total.lost} confirmed uploads not stored`);
     if (total.twice) failures.push(`${total.twice} uploads stored twice`);
