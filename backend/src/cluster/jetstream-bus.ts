@@ -64,6 +64,8 @@ export class NatsUrlError extends Error {}
 
 export class JetStreamBus implements EventBus {
   private handlers: EventHandler[] = [];
+  private outbox: Array<{ events: StoredEvent[]; resolve: () => void; reject: (err: unknown) => void }> = [];
+  private flushing: Promise<void> | null = null;
   private messages: ConsumerMessages | null = null;
   private consuming: Promise<void> | null = null;
   readonly stream: string;
@@ -109,14 +111,43 @@ export class JetStreamBus implements EventBus {
     return bus;
   }
 
-  async publish(events: StoredEvent[]): Promise<void> {
-    for (let i = 0; i < events.length; i += EVENTS_PER_MESSAGE) {
-      const part = events.slice(i, i + EVENTS_PER_MESSAGE);
-      // Event ids are unique: a retried publish of the same events is stored once.
-      // Bounded: the device was confirmed already, but its next frames wait for this one; a
-      // publish that fails here is logged by the caller and left to the workers' catch-up sweep.
-      await this.js.publish(this.subject, codec.encode(part), { msgID: `ev-${part[0]!.id}-${part[part.length - 1]!.id}-${part.length}`, timeout: PUBLISH_TIMEOUT_MS });
-      this.stats.published++;
+  /**
+   * Publishes after the commit. Calls that come while a publish is waiting for JetStream's
+   * ack go together in the next round (up to EVENTS_PER_MESSAGE events per message): ingest
+   * publishes each frame's events, thousands of frames a second over thousands of
+   * connections, and one acknowledged message per frame made JetStream's round trips the
+   * ingest nodes' bottleneck. Each caller resolves when its events are acknowledged (rejects
+   * with its round), so a device's next frame still waits for its last one's publish.
+   */
+  publish(events: StoredEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.outbox.push({ events, resolve, reject });
+      this.flushing ??= new Promise<void>((r) => setImmediate(r)).then(() => this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.outbox.length > 0) {
+        const round = this.outbox.splice(0);
+        const events = round.flatMap((x) => x.events);
+        try {
+          for (let i = 0; i < events.length; i += EVENTS_PER_MESSAGE) {
+            const part = events.slice(i, i + EVENTS_PER_MESSAGE);
+            // Event ids are unique: a retried publish of the same events is stored once.
+            // Bounded: the devices were confirmed already, but their next frames wait for this; a
+            // publish that fails here is logged by the callers and left to the workers' catch-up sweep.
+            await this.js.publish(this.subject, codec.encode(part), { msgID: `ev-${part[0]!.id}-${part[part.length - 1]!.id}-${part.length}`, timeout: PUBLISH_TIMEOUT_MS });
+            this.stats.published++;
+          }
+          for (const x of round) x.resolve();
+        } catch (err) {
+          for (const x of round) x.reject(err);
+        }
+      }
+    } finally {
+      this.flushing = null;
     }
   }
 
@@ -218,6 +249,7 @@ export class JetStreamBus implements EventBus {
 
   async close(): Promise<void> {
     await this.stopConsuming();
+    while (this.flushing) await this.flushing;
     await this.nc.drain().catch(() => {});
   }
 }
