@@ -6,15 +6,14 @@
 // to /tmp/shots (SHOTS_DIR).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
-import { hashPassword } from '../../backend/src/auth/passwords.ts';
-import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, startStack, waitForMapIdle, type Stack } from './harness.ts';
+import type { TestDatabase } from '@firelink/common/testing';
+import { CHROMIUM, launchBrowser, login, startStack, waitForMapIdle, type Stack } from './harness.ts';
+import { SHOTS, superviseWorld } from './supervise-support.ts';
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`;
-const SHOTS = process.env.SHOTS_DIR ?? '/tmp/shots';
 const HOUR = 3600_000;
 const PASSWORD = 'supervise-e2e-password-1';
 
@@ -30,19 +29,9 @@ describe('supervise view in Chromium', { skip, timeout: 300_000 }, () => {
   let unitB: { id: number; name: string };
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureFrontendBuilt((m) => console.log(m));
-    db = await createTestDatabase('e2e_supervise');
+    const w = await superviseWorld('e2e_supervise', PASSWORD);
+    ({ db, districtA, districtB } = w);
     const p = db.pool;
-    const { seedDemoSubset } = await import('@firelink/geodata');
-    await seedDemoSubset(p, { units: 40, unitsPerOtherCity: 0 });
-    // The two districts with the most demo units.
-    const districts = (
-      await p.query(`SELECT u.region_adcode AS adcode, r.name, count(*) AS n FROM units u JOIN regions r ON r.adcode = u.region_adcode
-                     WHERE u.point IS NOT NULL GROUP BY 1, 2 ORDER BY n DESC, 1 LIMIT 2`)
-    ).rows;
-    assert.equal(districts.length, 2);
-    [districtA, districtB] = districts.map((d) => ({ adcode: Number(d.adcode), name: String(d.name) })) as [typeof districtA, typeof districtB];
     // Demo names repeat across districts: pick units whose names are unique, so the list can be read by name.
     const unitsOf = async (adcode: number, n: number, notNamed: string[] = []) =>
       (
@@ -57,16 +46,11 @@ describe('supervise view in Chromium', { skip, timeout: 300_000 }, () => {
     [unitB] = (await unitsOf(districtB.adcode, 1, unitsA.map((u) => u.name))) as [typeof unitB];
     assert.equal(unitsA.length, 3);
 
-    const hash = await hashPassword(PASSWORD);
-    const user = async (username: string, name: string, adcode: number) => {
-      const id = Number((await p.query(`INSERT INTO users (username, display_name, password_hash, role) VALUES ($1, $2, $3, 'supervisor') RETURNING id`, [username, name, hash])).rows[0].id);
-      await p.query(`INSERT INTO user_regions (user_id, adcode) VALUES ($1, $2)`, [id, adcode]);
-      return id;
-    };
+    const user = w.user;
     const supA = await user('sup_a', '王强', districtA.adcode);
     const supB = await user('sup_b', '刘洋', districtB.adcode);
     const chief = await user('chief', '陈主任', Math.floor(districtA.adcode / 100) * 100);
-    await p.query(`INSERT INTO users (username, display_name, password_hash, role) VALUES ('op', '张伟', $1, 'operator')`, [hash]);
+    await user('op', '张伟', districtA.adcode, 'operator');
     await p.query(`INSERT INTO supervisor_chiefs (supervisor_id, chief_id) VALUES ($1, $2)`, [supA, chief]);
     await p.query(`INSERT INTO supervision_assignments (unit_id, supervisor_id) SELECT unnest($1::bigint[]), $2`, [unitsA.map((u) => u.id), supA]);
     await p.query(`INSERT INTO supervision_assignments (unit_id, supervisor_id) VALUES ($1, $2)`, [unitB.id, supB]);
@@ -164,6 +148,10 @@ describe('supervise view in Chromium', { skip, timeout: 300_000 }, () => {
       // Finished tab: nothing yet; all tab: the three.
       await page.click('[data-testid=sv-tab-finished]');
       await page.waitForFunction(() => document.querySelectorAll('[data-testid=sv-row]').length === 0);
+      // The empty state is said on the list and on the map, with room around it.
+      await page.waitForSelector('[data-testid=sv-list-empty]');
+      await page.waitForSelector('[data-testid=sv-map-empty]');
+      await page.screenshot({ path: join(SHOTS, 'supervise-empty-1920.png') });
       await page.click('[data-testid=sv-tab-everything]');
       await page.waitForFunction(() => document.querySelectorAll('[data-testid=sv-row]').length === 3);
       assert.deepEqual(browser.errors, []);
@@ -193,6 +181,12 @@ describe('supervise view in Chromium', { skip, timeout: 300_000 }, () => {
       await waitForMapIdle(page);
       await assertNoRawCodes(page);
       await page.screenshot({ path: join(SHOTS, 'supervise-1280.png') });
+      await page.click('[data-testid=sv-tab-finished]');
+      await page.waitForSelector('[data-testid=sv-list-empty]');
+      await page.waitForSelector('[data-testid=sv-map-empty]');
+      await page.screenshot({ path: join(SHOTS, 'supervise-empty-1280.png') });
+      await page.click('[data-testid=sv-tab-pending]');
+      await page.waitForSelector('[data-testid=sv-row]');
 
       await page.click('[data-testid=lang-switch]');
       await page.waitForFunction(() => document.querySelector('.sv-sections h1')?.textContent === 'Supervision workspace');
