@@ -7,7 +7,8 @@ import type pg from 'pg';
 import { SerialJobs } from '@firelink/common';
 import { insertStep } from '../alarms/queries.ts';
 import type { Logger } from '../logger.ts';
-import { claimDue, failUnaddressed, markFailed, markSent, recordAttempt, UNADDRESSED_ERROR } from './queries.ts';
+import { claimOutbox, outboxAttempt, outboxFailed, outboxRetry, outboxSent } from '../notifications/outbox.ts';
+import { FORWARD_CHANNEL, failUnaddressed, UNADDRESSED_ERROR } from './queries.ts';
 
 /** The outbound adapter: one delivery. Throws on failure (message recorded as the error). */
 export interface ForwardAdapter {
@@ -96,7 +97,7 @@ export class Forwarder {
   }
 
   async runOnce(): Promise<number> {
-    const r = await this.pool.query(claimDue(20, this.opts.leaseS));
+    const r = await this.pool.query(claimOutbox(FORWARD_CHANNEL, 20, this.opts.leaseS * 1000, { addressedOnly: true }));
     await Promise.all(r.rows.map((row) => this.deliverOne(Number(row.id), row.payload, Number(row.attempts), row.ref_id)));
     return r.rows.length;
   }
@@ -108,9 +109,9 @@ export class Forwarder {
       const { httpStatus } = await this.adapter.deliver({ outboxId: id, payload });
       const durationMs = performance.now() - t0;
       // Attempt and step first, status last: whoever sees 'sent' also sees the record.
-      await this.pool.query(recordAttempt({ outboxId: id, ok: true, httpStatus, error: null, durationMs }));
+      await this.pool.query(outboxAttempt(id, true, null, durationMs, httpStatus));
       if (alarmId != null) await this.pool.query(insertStep(alarmId, 'forwarded', null, `119 webhook accepted (attempt ${attempts}, HTTP ${httpStatus})`));
-      await this.pool.query(markSent(id));
+      await this.pool.query(outboxSent(id));
       this.logger.info({ outboxId: id, alarmId, attempts, durationMs }, 'verified fire forwarded to 119');
     } catch (err) {
       const durationMs = performance.now() - t0;
@@ -118,11 +119,11 @@ export class Forwarder {
       const httpStatus = err instanceof WebhookDeliveryError ? err.httpStatus : null;
       const giveUp = attempts >= this.opts.maxAttempts;
       const backoffS = Math.min(2 ** (attempts - 1), this.opts.maxBackoffS);
-      await this.pool.query(recordAttempt({ outboxId: id, ok: false, httpStatus, error: message, durationMs }));
+      await this.pool.query(outboxAttempt(id, false, message, durationMs, httpStatus));
       if (giveUp && alarmId != null) {
         await this.pool.query(insertStep(alarmId, 'forward_failed', null, `gave up after ${attempts} attempts: ${message}`));
       }
-      await this.pool.query(markFailed(id, message, backoffS, giveUp));
+      await this.pool.query(giveUp ? outboxFailed(id, message) : outboxRetry(id, message, backoffS * 1000));
       this.logger.warn({ outboxId: id, alarmId, attempts, giveUp, err: message }, '119 forwarding attempt failed');
     }
   }
