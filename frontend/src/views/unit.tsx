@@ -174,7 +174,10 @@ export function UnitView({ id }: { id: number }) {
     // Drawn without depth test, so the extruded footprint never hides them.
     const located = allPoints.filter((p) => p.lonLatWgs84);
     const chosen = (p: (typeof located)[number]) => floor === 'all' || p.floor === floor;
-    const ordered = [...located.filter((p) => !chosen(p)), ...located.filter(chosen)];
+    // Within each group the alarming points last (on top): a fire under a pile of normal points was not seen.
+    const rank = (p: (typeof located)[number]) => (p.state === 'fire' ? 2 : pointShownState(p) !== 'normal' ? 1 : 0);
+    const byRank = (a: (typeof located)[number], b: (typeof located)[number]) => rank(a) - rank(b);
+    const ordered = [...located.filter((p) => !chosen(p)).sort(byRank), ...located.filter(chosen).sort(byRank)];
     layers.push(
       new ScatterplotLayer<(typeof located)[number]>({
         id: 'unit-points',
