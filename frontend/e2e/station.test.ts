@@ -361,6 +361,8 @@ describe('station workspace in Chromium', { skip, timeout: 600_000 }, () => {
       await page.goto(`${stack.baseUrl}/station/units/${unit.id}/card`);
       await page.waitForSelector(`[data-testid=card-plan-1] [data-testid=key-part-pin-${partId}]`, { timeout: UI_MS });
       await page.waitForFunction(() => (window as unknown as { __printed?: boolean[] }).__printed !== undefined, null, { timeout: UI_MS });
+      // The location sketch: the unit and its nearest water sources, numbered as the list.
+      assert.equal(await page.$$eval('[data-testid=card-sketch] circle', (c) => c.length), await page.$$eval('[data-testid=pack-water] li', (l) => l.length));
       const printed = await page.evaluate(() => (window as unknown as { __printed: boolean[] }).__printed);
       assert.ok(printed.length >= 1 && printed.every(Boolean), `images loaded when printing: ${JSON.stringify(printed)}`);
       await page.emulateMedia({ media: 'print' });

@@ -124,10 +124,14 @@ export function PackView({ unitId, card }: { unitId: number; card: boolean }) {
               {s(locale, 'fromStation')}：{s(locale, pack.route.method === 'road' ? 'eta' : 'etaStraight', { min: Math.max(1, Math.round(pack.route.etaSeconds / 60)), km: (pack.route.distanceMeters / 1000).toFixed(1) })}
             </div>
           )}
+          {card && u.lonLatWgs84 && <CardSketch at={u.lonLatWgs84} water={pack.water} />}
           <ul data-testid="pack-water">
             {pack.water.length === 0 && <li className="st-muted">{s(locale, 'noWater')}</li>}
             {pack.water.map((w) => (
-              <li key={w.id}>{s(locale, w.method === 'road' ? 'waterLine' : 'waterStraight', { kind: w.name ?? waterKindName(l, w.kind), m: Math.round(w.distanceMeters) })}</li>
+              <li key={w.id}>
+                {card && <span className="st-water-no">{w.rank}</span>}
+                {s(locale, w.method === 'road' ? 'waterLine' : 'waterStraight', { kind: w.name ?? waterKindName(l, w.kind), m: Math.round(w.distanceMeters) })}
+              </li>
             ))}
           </ul>
         </section>
@@ -327,4 +331,54 @@ function fileLine(l: Locale, f: PackFile): string {
   const kind = f.mimeType === 'application/pdf' ? 'PDF' : f.mimeType.replace('image/', '').toUpperCase();
   const size = f.sizeBytes >= 1024 * 1024 ? `${(f.sizeBytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(f.sizeBytes / 1024))} KB`;
   return `${kind} · ${size} · ${formatTime(f.createdAt, l, 'date')}`;
+}
+
+/**
+ * The card's location sketch: the unit in the middle, its nearest water sources numbered as in
+ * the list, north up, with a scale bar (plain SVG: prints without map tiles).
+ */
+function CardSketch({ at, water }: { at: [number, number]; water: UnitPack['water'] }) {
+  const { locale } = useI18n();
+  const W = 320;
+  const H = 220;
+  const k = Math.cos((at[1] * Math.PI) / 180);
+  const xy = (p: [number, number]) => [(p[0] - at[0]) * k * 111_320, (p[1] - at[1]) * 110_540] as const;
+  const extent = Math.max(100, ...water.map((w) => Math.max(...xy(w.lonLatWgs84).map(Math.abs))));
+  const scale = (Math.min(W, H) / 2 - 24) / extent;
+  const px = (p: [number, number]) => {
+    const [x, y] = xy(p);
+    return [W / 2 + x * scale, H / 2 - y * scale] as const;
+  };
+  // A round scale-bar length near a quarter of the width.
+  const target = W / 4 / scale;
+  const bar = [20, 50, 100, 200, 500, 1000, 2000].find((m) => m >= target * 0.6) ?? 2000;
+  return (
+    <figure className="st-plan-card">
+      <figcaption>{s(locale, 'sketch')}</figcaption>
+    <svg className="st-sketch" width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={s(locale, 'sketch')} data-testid="card-sketch">
+      <rect x={0.5} y={0.5} width={W - 1} height={H - 1} fill="none" stroke="#999" />
+      {water.map((w) => {
+        const [x, y] = px(w.lonLatWgs84);
+        return (
+          <g key={w.id}>
+            <line x1={W / 2} y1={H / 2} x2={x} y2={y} stroke="#9bbbe0" strokeDasharray="3 3" />
+            <circle cx={x} cy={y} r={8} fill="#2f7fd8" stroke="#fff" strokeWidth={1.5} />
+            <text x={x} y={y + 4} textAnchor="middle" fontSize={10} fontWeight={700} fill="#fff">
+              {w.rank}
+            </text>
+          </g>
+        );
+      })}
+      <rect x={W / 2 - 7} y={H / 2 - 7} width={14} height={14} fill="#d9362b" stroke="#fff" strokeWidth={1.5} />
+      <text x={W - 16} y={20} textAnchor="middle" fontSize={11} fontWeight={700} fill="currentColor">
+        {s(locale, 'north')}
+      </text>
+      <path d={`M ${W - 16} 24 l -5 12 l 5 -3 l 5 3 z`} fill="currentColor" />
+      <line x1={12} y1={H - 14} x2={12 + bar * scale} y2={H - 14} stroke="currentColor" strokeWidth={2} />
+      <text x={12} y={H - 20} fontSize={10} fill="currentColor">
+        {s(locale, 'meters', { m: bar })}
+      </text>
+    </svg>
+    </figure>
+  );
 }
