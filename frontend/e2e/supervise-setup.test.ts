@@ -10,8 +10,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { TestDatabase } from '@firelink/common/testing';
-import { CHROMIUM, launchBrowser, login, startStack, type Stack } from './harness.ts';
-import { assertNoRaw, deviceWithSignals, openSection, runReportsAsAdmin, screenText, SHOTS, superviseWorld } from './supervise-support.ts';
+import { CHROMIUM, login, startStack, type Stack } from './harness.ts';
+import { assertNoRaw, deviceWithSignals, inBrowser, openSection, runReportsAsAdmin, screenText, SHOTS, superviseWorld } from './supervise-support.ts';
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`;
 const PASSWORD = 'supervise-setup-e2e-password-1';
@@ -49,9 +49,7 @@ describe('supervise pickers and setup in Chromium', { skip, timeout: 300_000 }, 
   };
 
   it('stage targets and a testing agency of my district, picked on an acceptance found by name (1920×1080)', async () => {
-    const browser = await launchBrowser({ viewport: { width: 1920, height: 1080 } });
-    try {
-      const page = await browser.newPage();
+    await inBrowser({ width: 1920, height: 1080 }, async (page) => {
       await login(page, stack.baseUrl, { username: 'sup_set', password: PASSWORD }, '/supervise');
       await section(page, 'setup', 'sv-setup');
       await page.waitForSelector('[data-testid=sv-targets-list]');
@@ -130,17 +128,11 @@ describe('supervise pickers and setup in Chromium', { skip, timeout: 300_000 }, 
       assert.equal(audit.length, 1);
       await noRaw(page);
       await page.screenshot({ path: join(SHOTS, 'supervise-unit-agencies-1920.png') });
-      assert.deepEqual(browser.errors, []);
-      assert.deepEqual(browser.external, []);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   it('reports without a delivery endpoint read "not configured" and download; setup in English (1280×800)', async () => {
-    const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
-    try {
-      const page = await browser.newPage();
+    await inBrowser({ width: 1280, height: 800 }, async (page) => {
       await login(page, stack.baseUrl, { username: 'sup_set', password: PASSWORD }, '/supervise');
       const run = await runReportsAsAdmin(page, stack);
       assert.equal(run, 200);
@@ -184,10 +176,6 @@ describe('supervise pickers and setup in Chromium', { skip, timeout: 300_000 }, 
       await page.waitForFunction(() => /Stage targets \(annex 1\)[\s\S]*Testing agencies/.test(document.querySelector('[data-testid=sv-setup]')?.textContent ?? ''));
       await page.screenshot({ path: join(SHOTS, 'supervise-setup-1280-en.png') });
       await page.click('[data-testid=lang-switch]');
-      assert.deepEqual(browser.errors, []);
-      assert.deepEqual(browser.external, []);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

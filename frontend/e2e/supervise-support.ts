@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { hashPassword } from '../../backend/src/auth/passwords.ts';
-import { ensureFrontendBuilt, type Stack } from './harness.ts';
+import { ensureFrontendBuilt, launchBrowser, type Stack } from './harness.ts';
 
 export const SHOTS = process.env.SHOTS_DIR ?? '/tmp/shots';
 
@@ -87,3 +87,24 @@ export const runReportsAsAdmin = (page: Page, stack: Pick<Stack, 'username' | 'p
     },
     { u: stack.username, pw: stack.password },
   );
+
+/**
+ * One test's browser at `viewport`: `body` drives its page; afterwards the console shows no
+ * error (but those `allowedErrors` matches, e.g. the browser's note on a deliberate 404 probe)
+ * and nothing was fetched from outside the stack. The browser is closed whatever happens.
+ */
+export async function inBrowser(viewport: { width: number; height: number }, body: (page: Page) => Promise<void>, allowedErrors?: RegExp): Promise<void> {
+  const browser = await launchBrowser({ viewport });
+  try {
+    const page = await browser.newPage();
+    await body(page);
+    assert.deepEqual(
+      browser.errors.filter((e) => !allowedErrors?.test(e)),
+      [],
+      'no console errors',
+    );
+    assert.deepEqual(browser.external, [], 'nothing fetched from outside');
+  } finally {
+    await browser.close();
+  }
+}
