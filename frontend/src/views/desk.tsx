@@ -348,12 +348,13 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
       .then((list) => {
         setStations(list);
         // The camera takes in the alarm and the routes of its nearest stations (at street
-        // zoom the stations were off screen).
+        // zoom the stations were off screen): a jump, which also ends the fly-to. A second
+        // flight kept a software-WebGL desk busy long enough to delay its own buttons.
         let w = dispatchAt[0], e = w, so = dispatchAt[1], n = so;
         for (const st of list) for (const [x, y] of st.pathWgs84 ?? []) {
           w = Math.min(w, x); e = Math.max(e, x); so = Math.min(so, y); n = Math.max(n, y);
         }
-        if (e - w > 1e-5 || n - so > 1e-5) mapRef.current?.fitBounds([w, so, e, n], 1500, { top: 70, bottom: 40, left: 40, right: 40 });
+        if (e - w > 1e-5 || n - so > 1e-5) mapRef.current?.fitBounds([w, so, e, n], 0, { top: 70, bottom: 40, left: 40, right: 40 });
       })
       .catch(() => setStations(null));
     return () => ac.abort();
