@@ -149,15 +149,14 @@ export function stationUnitsQuery(
   };
 }
 
-export function unitInScopeQuery(scope: Scope, unitId: number): Query {
-  const values: unknown[] = [unitId];
-  const where = scopePredicate(scope, { region: 'u.region_adcode', unit: 'u.id' }, values);
+/** A unit's place for its pack; the caller has checked the unit is in its jurisdiction. */
+export function unitPlaceQuery(unitId: number): Query {
   return {
     text: `SELECT u.id, u.name, u.address, u.category, u.high_risk, u.control_room_phone, u.contacts, u.region_adcode,
                   ST_X(u.point) AS lon, ST_Y(u.point) AS lat,
                   b.id AS building_id, b.name AS building_name, b.floors_above, b.floors_below, b.height_m
-           FROM units u LEFT JOIN buildings b ON b.id = u.building_id WHERE u.id = $1 AND ${where}`,
-    values,
+           FROM units u LEFT JOIN buildings b ON b.id = u.building_id WHERE u.id = $1`,
+    values: [unitId],
   };
 }
 

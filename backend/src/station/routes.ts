@@ -28,7 +28,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole } from '../auth/principal.ts';
-import type { Principal } from '../auth/scope.ts';
+import { requireUnitInScope, type Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { reportProgress } from '../dispatch/progress.ts';
 import { suggestStations } from '../dispatch/suggest.ts';
@@ -114,10 +114,11 @@ async function viewer(pool: Pool, p: Principal): Promise<Q.OrderViewer> {
   return v;
 }
 
-/** The unit row if the caller's jurisdiction holds it. */
-async function unitInScope(pool: Pool, p: Principal, unitId: number) {
-  const u = (await pool.query(Q.unitInScopeQuery(p.scope, unitId))).rows[0];
-  if (!u) throw notFound(`unit ${unitId} does not exist or is outside your area`);
+/** The unit's place for its pack (building, floors, position), after the one jurisdiction check of a unit id. */
+async function unitPlaceInScope(pool: Pool, p: Principal, unitId: number) {
+  await requireUnitInScope(pool, p.scope, unitId);
+  const u = (await pool.query(Q.unitPlaceQuery(unitId))).rows[0];
+  if (!u) throw notFound(`unit ${unitId} not found in your jurisdiction`);
   return u;
 }
 
@@ -250,7 +251,7 @@ export function stationRouter(pool: Pool): Router {
   r.get('/units/:id/pack', async (req, res) => {
     const p = requireRole(res, ...READERS);
     const unitId = idParam.parse(req.params.id);
-    const u = await unitInScope(pool, p, unitId);
+    const u = await unitPlaceInScope(pool, p, unitId);
     const v = await viewer(pool, p);
     const [floors, systems, parts, visits, plans, files] = await Promise.all([
       pool.query(Q.pointsByFloorQuery(unitId)),
@@ -319,7 +320,7 @@ export function stationRouter(pool: Pool): Router {
   r.get('/units/:id/key-parts', async (req, res) => {
     const p = requireRole(res, ...READERS);
     const unitId = idParam.parse(req.params.id);
-    await unitInScope(pool, p, unitId);
+    await requireUnitInScope(pool, p.scope, unitId);
     const [parts, plans] = await Promise.all([pool.query(Q.keyPartsQuery(unitId)), pool.query(Q.floorPlanSizesQuery(unitId))]);
     res.json({ keyParts: parts.rows.map(keyPartOut), floorPlans: plans.rows.map((f) => ({ floor: f.floor, widthPx: f.width_px, heightPx: f.height_px })) });
   });
@@ -329,7 +330,7 @@ export function stationRouter(pool: Pool): Router {
     const p = requireRole(res, ...FAMILIARISERS);
     const unitId = idParam.parse(req.params.id);
     const b = visitBodySchema.parse(req.body);
-    await unitInScope(pool, p, unitId);
+    await requireUnitInScope(pool, p.scope, unitId);
     const v = await viewer(pool, p);
     if (b.visitedAt && new Date(b.visitedAt).getTime() > Date.now() + 5 * 60_000) throw forbidden('visitedAt lies in the future: record a visit once it happened');
     const visit = await withTransaction(pool, async (c) => {
@@ -367,7 +368,7 @@ export function stationRouter(pool: Pool): Router {
     const p = requireRole(res, ...FAMILIARISERS);
     const unitId = idParam.parse(req.params.id);
     const b = keyPartBodySchema.parse(req.body);
-    await unitInScope(pool, p, unitId);
+    await requireUnitInScope(pool, p.scope, unitId);
     const part = await withTransaction(pool, async (c) => {
       await checkMarker(c, unitId, b.floor ?? null, b.planPx ?? null);
       const row = (await c.query(Q.insertKeyPartQuery({ unitId, floor: b.floor ?? null, name: b.name, hazard: b.hazard ?? '', planPx: b.planPx ?? null, byUser: p.userId }))).rows[0];
@@ -383,7 +384,7 @@ export function stationRouter(pool: Pool): Router {
     const unitId = idParam.parse(req.params.id);
     const partId = idParam.parse(req.params.partId);
     const b = keyPartPatchSchema.parse(req.body);
-    await unitInScope(pool, p, unitId);
+    await requireUnitInScope(pool, p.scope, unitId);
     const part = await withTransaction(pool, async (c) => {
       const cur = (await c.query(Q.keyPartQuery(unitId, partId))).rows[0];
       if (!cur) throw notFound(`key part ${partId} does not exist on unit ${unitId}`);
@@ -405,7 +406,7 @@ export function stationRouter(pool: Pool): Router {
     const p = requireRole(res, ...FAMILIARISERS);
     const unitId = idParam.parse(req.params.id);
     const partId = idParam.parse(req.params.partId);
-    await unitInScope(pool, p, unitId);
+    await requireUnitInScope(pool, p.scope, unitId);
     await withTransaction(pool, async (c) => {
       const row = (await c.query(Q.deleteKeyPartQuery(unitId, partId))).rows[0];
       if (!row) throw notFound(`key part ${partId} does not exist on unit ${unitId}`);
@@ -445,7 +446,7 @@ export function stationRouter(pool: Pool): Router {
     try {
       const p = requireRole(res, ...FAMILIARISERS);
       const unitId = idParam.parse(req.params.id);
-      await unitInScope(pool, p, unitId);
+      await requireUnitInScope(pool, p.scope, unitId);
       let visitId: number | null = null;
       if (kind === 'visit_photo') {
         visitId = idParam.parse(req.params.visitId);
@@ -488,7 +489,7 @@ export function stationRouter(pool: Pool): Router {
     const p = requireRole(res, ...READERS);
     const unitId = idParam.parse(req.params.id);
     const fileId = idParam.parse(req.params.fileId);
-    await unitInScope(pool, p, unitId);
+    await requireUnitInScope(pool, p.scope, unitId);
     const f = (await pool.query(Q.fileContentQuery(unitId, fileId))).rows[0];
     if (!f) throw notFound(`file ${fileId} does not exist on unit ${unitId}`);
     const inline = String(f.mime_type).startsWith('image/') && req.query.download !== '1';
@@ -505,7 +506,7 @@ export function stationRouter(pool: Pool): Router {
     const p = requireRole(res, ...FAMILIARISERS);
     const unitId = idParam.parse(req.params.id);
     const fileId = idParam.parse(req.params.fileId);
-    await unitInScope(pool, p, unitId);
+    await requireUnitInScope(pool, p.scope, unitId);
     await withTransaction(pool, async (c) => {
       const f = (await c.query(Q.fileContentQuery(unitId, fileId))).rows[0];
       if (!f) throw notFound(`file ${fileId} does not exist on unit ${unitId}`);
