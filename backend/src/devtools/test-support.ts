@@ -79,3 +79,18 @@ export function principalsByHeader(principals: Record<string, Principal>, header
     as: (name) => (name === null ? null : { headers: { [header]: name } }),
   };
 }
+
+/**
+ * Polls `f` until it gives a truthy value and returns that value; after `ms` it fails
+ * naming `what`. For what a test waits on (a row written, an alarm opened) instead of a
+ * fixed sleep.
+ */
+export async function waitFor<T>(what: string, f: () => T | Promise<T>, ms = 10_000, everyMs = 20): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v as Exclude<T, false | null | undefined | 0 | ''>;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

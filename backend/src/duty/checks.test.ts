@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '@firelink/common/testing'
 import { SimulatedUitd, type DutyChecks, isoLocalAt } from '@firelink/ingest';
 import { createTestUser, ensureRegions, type TestUser } from '../auth/testing.ts';
 import { ingestFeature } from '../devices/feature.ts';
-import { startTestServer, type TestServer } from '../devtools/test-support.ts';
+import { startTestServer, waitFor, type TestServer } from '../devtools/test-support.ts';
 import { liveFeature, type LiveParts } from '../pipeline/feature.ts';
 import { dutyFeature } from './feature.ts';
 
@@ -29,15 +29,6 @@ describe('duty checks from the desk, clock drift, disabled points', () => {
   const uitds: SimulatedUitd[] = [];
 
   const call = (user: TestUser, method: string, path: string, body?: unknown) => server.call(user, method, path, body);
-  const waitFor = async <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> => {
-    const until = Date.now() + ms;
-    for (;;) {
-      const v = await f();
-      if (v) return v;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
   const unit = async (name: string, address: number) => {
     const id = Number((await db.pool.query(`INSERT INTO units (name, region_adcode, onboarding_state) VALUES ($1, $2, 'open') RETURNING id`, [name, XUANWU])).rows[0].id);
     const d = Number((await db.pool.query(`INSERT INTO devices (unit_id, address) VALUES ($1, $2) RETURNING id`, [id, address])).rows[0].id);

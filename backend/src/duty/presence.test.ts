@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import WebSocket from 'ws';
 import { createTestUser, ensureRegions, type TestUser } from '../auth/testing.ts';
-import { startTestServer, type TestServer } from '../devtools/test-support.ts';
+import { startTestServer, waitFor, type TestServer } from '../devtools/test-support.ts';
 import { liveFeature, type LiveParts } from '../pipeline/feature.ts';
 import { HttpSmsGateway } from '../notifications/gateway.ts';
 import type { DutyAlertSender } from './alerts.ts';
@@ -38,13 +38,6 @@ describe('center unattended (nobody watching)', () => {
       ws.once('error', reject);
     });
   const close = (ws: WebSocket) => new Promise<void>((r) => (ws.readyState === WebSocket.CLOSED ? r() : (ws.once('close', () => r()), ws.close())));
-  const waitFor = async (what: string, f: () => boolean | Promise<boolean>, ms = 5000) => {
-    const until = Date.now() + ms;
-    while (!(await f())) {
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
   const desks = () => live.hub.presence().filter((p) => p.view === 'desk').length;
   const open = async () => (await db.pool.query(`SELECT region_adcode, screen, absent_since, raised_at, notified FROM duty_unattended WHERE cleared_at IS NULL`)).rows;
 

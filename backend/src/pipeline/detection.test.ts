@@ -15,7 +15,7 @@ import { alarmFromRow } from '../alarms/dto.ts';
 import { alarmsByIds } from '../alarms/queries.ts';
 import { ensureRegions } from '../auth/testing.ts';
 import { ingestFeature } from '../devices/feature.ts';
-import { startTestServer, type TestServer } from '../devtools/test-support.ts';
+import { startTestServer, waitFor, type TestServer } from '../devtools/test-support.ts';
 import { liveFeature, type LiveParts } from './feature.ts';
 
 const XUANWU = 320102;
@@ -26,16 +26,6 @@ describe('detection over TCP: each signal raises the right alarm with the right 
   let gbPort = 0;
   let live: LiveParts;
   let nextAddress = 990_001;
-
-  const waitFor = async <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> => {
-    const until = Date.now() + ms;
-    for (;;) {
-      const v = await f();
-      if (v) return v;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
 
   /** A unit with one UITD (system 1/1, points 1–3), connected over TCP. */
   const unitWithUitd = async (name: string) => {
