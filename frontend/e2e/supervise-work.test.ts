@@ -89,7 +89,11 @@ describe('supervise sections in Chromium', { skip, timeout: 300_000 }, () => {
       await page.fill('[data-testid=sv-findings]', '火灾报警控制器 2 处故障未修复');
       await page.check('[data-testid=sv-result-rectify]');
       const due = new Date(Date.now() + 8 * 3_600_000 + 15 * 86_400_000).toISOString().slice(0, 10);
-      await page.fill('[data-testid=sv-rectify-by]', due);
+      // The deadline is picked from the year / month / day lists (the UI's language, not the browser's).
+      await page.selectOption('[data-testid=sv-rectify-by-year]', String(Number(due.slice(0, 4))));
+      await page.selectOption('[data-testid=sv-rectify-by-month]', String(Number(due.slice(5, 7))));
+      await page.selectOption('[data-testid=sv-rectify-by-day]', String(Number(due.slice(8, 10))));
+      assert.equal(await page.inputValue('[data-testid=sv-rectify-by]'), due);
       await page.fill('[data-testid=sv-rectify-items]', '修复故障探测器');
       await page.click('[data-testid=sv-inspection-save]');
       await page.waitForSelector('[data-testid=sv-inspection]');

@@ -21,6 +21,7 @@ import {
 import { codeName, ws, type WorkKey } from './work-strings.ts';
 import { Status, errText, shanghaiToday, type Msg } from './work-ui.tsx';
 import { ListTable } from './list-table.tsx';
+import { DateSelects } from '../../lib/date-selects.tsx';
 
 const CHECK_KEYS: WorkKey[] = ['ck1', 'ck2', 'ck3', 'ck4', 'ck5'];
 
@@ -36,7 +37,8 @@ export function InspectionForm({ locale, target, onDone, onCancel }: { locale: L
   const [ok, setOk] = useState<boolean[]>(CHECK_KEYS.map(() => true));
   const [findings, setFindings] = useState('');
   const [result, setResult] = useState<'pass' | 'rectify'>('pass');
-  const [rectifyBy, setRectifyBy] = useState('');
+  // A rectification deadline starts 15 days after the inspection; the supervisor moves it.
+  const [rectifyBy, setRectifyBy] = useState(() => new Date(Date.parse(`${today}T00:00:00Z`) + 15 * 86_400_000).toISOString().slice(0, 10));
   const [rectifyItems, setRectifyItems] = useState('');
   const [busy, setBusy] = useState(false);
   const [msg, setMsg] = useState<Msg>(null);
@@ -66,7 +68,7 @@ export function InspectionForm({ locale, target, onDone, onCancel }: { locale: L
       <h2>{target.reinspectionOf ? ws(locale, 'newReinspection', { unit: target.unitName, order: target.reinspectionOf.orderNo }) : ws(locale, 'newInspection', { unit: target.unitName })}</h2>
       <label>
         {ws(locale, 'inspectedOn')}
-        <input type="date" value={date} max={today} onChange={(e) => setDate(e.target.value)} />
+        <DateSelects kind="date" value={date} onChange={(v) => setDate(v > today ? today : v)} locale={locale} testId="sv-inspected-on" />
       </label>
       <fieldset>
         <legend>{ws(locale, 'checklist')}</legend>
@@ -91,7 +93,7 @@ export function InspectionForm({ locale, target, onDone, onCancel }: { locale: L
         <div className="sv-form-row">
           <label>
             {ws(locale, 'rectifyBy')}
-            <input type="date" value={rectifyBy} min={date} onChange={(e) => setRectifyBy(e.target.value)} data-testid="sv-rectify-by" />
+            <DateSelects kind="date" value={rectifyBy} onChange={setRectifyBy} locale={locale} testId="sv-rectify-by" />
           </label>
           <label className="sv-grow">
             {ws(locale, 'rectifyItems')}

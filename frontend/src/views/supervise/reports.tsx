@@ -9,6 +9,7 @@ import { adm } from './admin-strings.ts';
 import { codeName, ws } from './work-strings.ts';
 import { Status, errText, shanghaiToday, type Msg } from './work-ui.tsx';
 import { ListTable } from './list-table.tsx';
+import { DateSelects } from '../../lib/date-selects.tsx';
 
 const FIGURES = ['units', 'open_units', 'tasks_created', 'tasks_closed', 'tasks_overdue', 'inspections', 'rectify_orders', 'cases_opened', 'false_alarms', 'fault_events'] as const;
 
@@ -36,7 +37,7 @@ export function ReportsSection({ locale }: { locale: Locale }) {
       <section className="sv-card sv-toolbar">
         <h2>{ws(locale, 'monthly')}</h2>
         <label>
-          {ws(locale, 'month')} <input type="month" value={month} onChange={(e) => setMonth(e.target.value)} />
+          {ws(locale, 'month')} <DateSelects kind="month" value={month} onChange={setMonth} locale={locale} testId="sv-report-month" />
         </label>
         <a className="sv-button" href={monthlyUrl(month, 'csv')} data-testid="sv-monthly-csv">
           {ws(locale, 'downloadCsv')}
