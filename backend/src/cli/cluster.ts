@@ -4,6 +4,7 @@
 import { checkDatabaseUrl, DatabaseUrlError } from '../db/pool.ts';
 import { migrate } from '../db/migrate.ts';
 import { loadConfig } from '../kernel/config.ts';
+import { closeOnSignal } from './shutdown.ts';
 import { createLogger } from '../logger.ts';
 import { NatsUrlError } from '../cluster/jetstream-bus.ts';
 import { loadClusterConfig, startRole, type Role } from '../cluster/roles.ts';
@@ -27,17 +28,6 @@ export async function roleCommand(role: Role, _args: string[]): Promise<number> 
   }
   // One line a supervisor (or the cluster test) can read: the ports this node listens on.
   say(`${role} node up: pid=${process.pid} http=${node.server.httpPort}${node.tcpPort != null ? ` tcp=${node.tcpPort}` : ''} migration=${m.version} nats=${cluster.NATS_URL} stream=${cluster.NATS_STREAM}`);
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const shutdown = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      say(`${signal}: shutting down …`);
-      await node.close();
-      resolve();
-    };
-    process.once('SIGINT', () => void shutdown('SIGINT'));
-    process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  });
+  await closeOnSignal(() => node.close(), say);
   return 0;
 }

@@ -10,6 +10,7 @@ import { seedDemo } from '../demo/seed.ts';
 import { createLogger } from '../logger.ts';
 import { startServer } from '../main.ts';
 import { APP_DATABASE } from './db.ts';
+import { closeOnSignal } from './shutdown.ts';
 
 const say = (m: string) => process.stderr.write(`[firelink] ${m}\n`);
 
@@ -43,7 +44,6 @@ export async function startCommand(_args: string[]): Promise<number> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const env = await resolveDatabase(APP_DATABASE, say);
-  let stopping = false;
   try {
     const m = await migrate(env.url, { log: say });
     say(`database ready at migration ${m.version}`);
@@ -58,17 +58,7 @@ export async function startCommand(_args: string[]): Promise<number> {
     }
     const server = await startServer({ config, databaseUrl: env.url, logger });
     say(`FireLink is up in ${((Date.now() - t0) / 1000).toFixed(1)} s: http://localhost:${server.httpPort}/  (GB/T 26875 on TCP ${config.GB26875_PORT})`);
-    await new Promise<void>((resolve) => {
-      const shutdown = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        say(`${signal}: shutting down …`);
-        await server.close();
-        resolve();
-      };
-      process.once('SIGINT', () => void shutdown('SIGINT'));
-      process.once('SIGTERM', () => void shutdown('SIGTERM'));
-    });
+    await closeOnSignal(() => server.close(), say);
     return 0;
   } finally {
     if (env.cluster?.startedHere) say('stopping the private PostgreSQL cluster');
