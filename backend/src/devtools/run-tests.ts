@@ -64,6 +64,9 @@ function longestFirst(files: string[]): void {
  * first). A file's spec output is printed whole when it ends; then each file's time, slowest
  * first, and the failed files. Returns 0 when every file passed.
  */
+/** Longest a test file may run (the slowest, the fuzzer, takes about 4 min on a loaded machine). */
+const FILE_LIMIT_MS = 15 * 60_000;
+
 async function runFiles(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const queue = files.map((f) => relative(REPO_ROOT, f));
   const ran: Array<{ file: string; ms: number; code: number }> = [];
@@ -77,7 +80,14 @@ async function runFiles(files: string[], env: NodeJS.ProcessEnv): Promise<number
       const out: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => out.push(b));
+      // A file that hangs (a handle nothing closes, a wait that never ends) fails instead of
+      // holding the whole run: its output so far is printed with the reason.
+      const limit = setTimeout(() => {
+        out.push(Buffer.from(`\n[firelink test] ${file} still running after ${FILE_LIMIT_MS / 60_000} min: stopped (SIGKILL) and counted as failed\n`));
+        child.kill('SIGKILL');
+      }, FILE_LIMIT_MS);
       child.on('close', (c) => {
+        clearTimeout(limit);
         process.stdout.write(Buffer.concat(out));
         resolve(c ?? 1);
       });
