@@ -31,8 +31,9 @@ import type { BenchContext } from '@firelink/common/testing';
 import { startScratchCluster, type ScratchCluster } from '../src/db/cluster.ts';
 import { createDatabase } from '../src/db/environment.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { freePort } from '../src/kernel/net.ts';
 import { createSession } from '../src/live/test-support.ts';
-import { fmtLoad, measureLoad } from '../../ingest/bench/machine.ts';
+import { fmtLoad, measureLoad, positiveValue } from '../../ingest/bench/machine.ts';
 import { seedFleet } from './fleet-seed.ts';
 import type { DriverDump } from './chaos-driver.ts';
 
@@ -93,13 +94,6 @@ interface Fault {
   healedAt: number;
 }
 
-function positive(name: string, v: string | undefined, def: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} needs a positive number, e.g. --${name} ${def}`);
-  return n;
-}
-
 export default async function bench(ctx: BenchContext): Promise<void> {
   const { values } = parseArgs({
     args: ctx.args.filter((a) => a !== '--'),
@@ -111,9 +105,9 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     },
   });
   const quick = values.quick!;
-  const rate = positive('rate', values.rate, 1000);
-  const deviceCount = Math.round(positive('devices', values.devices, 200));
-  const clientCount = Math.round(positive('clients', values.clients, 4));
+  const rate = positiveValue('rate', values.rate, 1000);
+  const deviceCount = Math.round(positiveValue('devices', values.devices, 200));
+  const clientCount = Math.round(positiveValue('clients', values.clients, 4));
   // Phase lengths (s): quick ≈ 2.5 min of traffic; full: longer phases, the sequence twice.
   const k = quick ? 1 : 3;
   const rounds = quick ? 1 : 2;
@@ -383,13 +377,3 @@ export default async function bench(ctx: BenchContext): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}

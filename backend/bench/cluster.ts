@@ -33,6 +33,7 @@ import type { BenchContext } from '@firelink/common/testing';
 import { SimulatedUitd } from '@firelink/ingest';
 import { fmtLoad, int, measureLoad, ms, percentile, type MachineLoad } from '../../ingest/bench/machine.ts';
 import { deleteStream } from '../src/cluster/jetstream-bus.ts';
+import { freePort } from '../src/kernel/net.ts';
 import { REPO_ROOT } from '../src/db/environment.ts';
 import { createSession } from '../src/live/test-support.ts';
 import { seedFleet } from './fleet-seed.ts';
@@ -78,17 +79,6 @@ interface ModeResult {
 }
 
 const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** The per-process open-file limit (each connected device is one descriptor in the node that holds it). */
 function openFileLimit(): number {

@@ -29,7 +29,7 @@ import vm from 'node:vm';
 import pg from 'pg';
 import type { BenchContext } from '@firelink/common/testing';
 import { createSession } from '../src/live/test-support.ts';
-import { fmtLoad, measureLoad, ms, type MachineLoad } from '../../ingest/bench/machine.ts';
+import { fmtLoad, measureLoad, positiveValue, ms, type MachineLoad } from '../../ingest/bench/machine.ts';
 import { CHROMIUM, launchBrowser, login, startStack, type BrowserSession } from '../../frontend/e2e/harness.ts';
 import { seedFleet } from './fleet-seed.ts';
 
@@ -73,13 +73,6 @@ export function slope(points: Array<[number, number]>): number {
   return den === 0 ? NaN : num / den;
 }
 
-function positive(name: string, v: string | undefined, def: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} needs a positive number, e.g. --${name} ${def}`);
-  return n;
-}
-
 export default async function bench(ctx: BenchContext): Promise<void> {
   const { values } = parseArgs({
     args: ctx.args.filter((a) => a !== '--'),
@@ -94,10 +87,10 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       svg: { type: 'string', default: '/tmp/firelink-soak.svg' },
     },
   });
-  const minutes = Math.round(positive('minutes', values.minutes, values.quick ? 3 : 60));
-  const rate = positive('rate', values.rate, 200);
-  const clients = Math.round(positive('clients', values.clients, 5));
-  const devices = Math.round(positive('devices', values.devices, 200));
+  const minutes = Math.round(positiveValue('minutes', values.minutes, values.quick ? 3 : 60));
+  const rate = positiveValue('rate', values.rate, 200);
+  const clients = Math.round(positiveValue('clients', values.clients, 5));
+  const devices = Math.round(positiveValue('devices', values.devices, 200));
   const warmupMin = values.warmup !== undefined ? Number(values.warmup) : Math.min(10, minutes / 3);
   if (!Number.isFinite(warmupMin) || warmupMin < 0 || warmupMin >= minutes) throw new Error(`--warmup needs minutes in [0, ${minutes}), e.g. --warmup 10`);
   const out = (l: string) => process.stdout.write(`${l}\n`);

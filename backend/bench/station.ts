@@ -23,21 +23,16 @@ import { dispatchFeature } from '../src/dispatch/feature.ts';
 import { configSchema } from '../src/kernel/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { startServer } from '../src/main.ts';
-import { median, percentile } from '../../ingest/bench/machine.ts';
+import { median, percentile, positiveArg } from '../../ingest/bench/machine.ts';
 import { onboardingFeature } from '../src/onboarding/feature.ts';
 import { stationFeature } from '../src/station/feature.ts';
 import { tilesFeature } from '../src/tiles/feature.ts';
 import { waterFeature } from '../src/water/feature.ts';
 
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
 export default async function bench(ctx: BenchContext): Promise<void> {
   const quick = ctx.args.includes('--quick');
-  const units = Number(arg(ctx.args, '--units') ?? 5000);
-  const loads = Number(arg(ctx.args, '--loads') ?? (quick ? 15 : 40));
+  const units = positiveArg(ctx.args, 'units', 5000, { integer: true });
+  const loads = positiveArg(ctx.args, 'loads', quick ? 15 : 40, { integer: true });
   const pool = createPool(ctx.databaseUrl, 2);
   try {
     const t0 = performance.now();

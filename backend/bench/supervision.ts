@@ -30,25 +30,17 @@ import type { SupervisionWork } from '../src/supervision/work-service.ts';
 import { prioritiesQuery } from '../src/analytics/queries.ts';
 import { refreshAnalytics } from '../src/analytics/service.ts';
 import { ALL } from '../src/auth/scope.ts';
+import { median, positiveArg } from '../../ingest/bench/machine.ts';
 
 const DISTRICTS = [320102, 320104, 320105, 320106, 320111, 320113, 320114, 320115, 320116, 320117, 320118];
 const RULES: RuleConfig = { hostOfflineHours: 24, offDutyHours: 24, faultRepairHours: 72, falseAlarmCount: 3, falseAlarmWindowDays: 30, disabledPointDays: 30 };
 
-function arg(args: string[], name: string, def: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i === -1) return def;
-  const v = Number(args[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive integer, e.g. --${name} ${def}`);
-  return v;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 export default async function bench(ctx: BenchContext): Promise<void> {
   const quick = ctx.args.includes('--quick');
-  const units = arg(ctx.args, 'units', quick ? 10_000 : 100_000);
-  const runs = arg(ctx.args, 'runs', quick ? 1 : 3);
+  const units = positiveArg(ctx.args, 'units', quick ? 10_000 : 100_000, { integer: true });
+  const runs = positiveArg(ctx.args, 'runs', quick ? 1 : 3, { integer: true });
   const pool = createPool(ctx.databaseUrl);
   let service: SupervisionService | undefined;
   let work: SupervisionWork | undefined;

@@ -20,7 +20,7 @@ import pg from 'pg';
 import type { BenchContext } from '@firelink/common/testing';
 import { seedDemoSubset } from '@firelink/geodata';
 import { SimulatedUitd, type PointRef } from '@firelink/ingest';
-import { fmtLoad, measureLoad, type MachineLoad } from '../../ingest/bench/machine.ts';
+import { fmtLoad, measureLoad, median, percentile, positiveArg, type MachineLoad } from '../../ingest/bench/machine.ts';
 import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, startStack, type Stack } from './harness.ts';
 
 /** Font families with Chinese glyphs that fontconfig knows (what Chromium draws CJK text with). */
@@ -43,23 +43,6 @@ interface RunFigures {
   load: MachineLoad;
 }
 
-function arg(args: string[], name: string, def: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i === -1) return def;
-  const v = Number(args[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number, e.g. --${name} ${def}`);
-  return v;
-}
-
-const median = (xs: number[]) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))] ?? NaN;
-};
 const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
 
 /**
@@ -114,11 +97,11 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
   const { log, args } = ctx;
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package`);
   const quick = args.includes('--quick');
-  const minutes = arg(args, 'minutes', quick ? 2 : 10);
-  const unitCount = arg(args, 'units', 100_000);
-  const rate = arg(args, 'rate', 200);
-  const width = arg(args, 'width', 1920);
-  const height = arg(args, 'height', 1080);
+  const minutes = positiveArg(args, 'minutes', quick ? 2 : 10);
+  const unitCount = positiveArg(args, 'units', 100_000);
+  const rate = positiveArg(args, 'rate', 200);
+  const width = positiveArg(args, 'width', 1920);
+  const height = positiveArg(args, 'height', 1080);
 
   await ensureFrontendBuilt(log);
   const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 4 });
@@ -138,7 +121,7 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
   await pool.end();
   if (byDevice.size === 0) throw new Error('the demo subset has no GB/T 26875 devices: check @firelink/geodata seedDemoSubset');
 
-  const runs = arg(args, 'runs', 3);
+  const runs = positiveArg(args, 'runs', 3);
   const fonts = cjkFonts();
   const loadAll = measureLoad();
   const stack = await startStack(ctx.databaseUrl);
@@ -374,7 +357,7 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
       `  units drawn          ${stats1.units.toLocaleString('en')}`,
       `  events               offered ${rate}/s (${offered} frames); confirmed by the center ${(sent / ((Date.now() - trafficStart) / 1000)).toFixed(1)}/s on average; unconfirmed after resends ${failed}; still pending at the end ${offered - sent - failed}`,
       `  stream messages      ${((stats1.applied - stats0.applied) / elapsedS).toFixed(1)}/s applied by the page`,
-      `  frames per second    median ${median(fps).toFixed(1)}, p10 ${pct(fps, 10).toFixed(1)}, p90 ${pct(fps, 90).toFixed(1)} (${fps.length} one-second samples)`,
+      `  frames per second    median ${median(fps).toFixed(1)}, p10 ${percentile([...fps].sort((a, b) => a - b), 10).toFixed(1)}, p90 ${percentile([...fps].sort((a, b) => a - b), 90).toFixed(1)} (${fps.length} one-second samples)`,
       `  long frames          ${(longShare * 100).toFixed(1)}% of ${measuredFrames} frames over 200 ms outside fly-tos`,
       `  deck.gl redraws      ${(drawFrames / elapsedS).toFixed(2)}/s, ${drawFrames ? ((draw1.totalMs - draw0.totalMs) / drawFrames).toFixed(1) : '—'} ms mean on the main thread (max over the run ${draw1.maxMs.toFixed(0)} ms; fly-to frames included); MapLibre frames ${((draw1.mapFrames - draw0.mapFrames) / elapsedS).toFixed(2)}/s`,
       `  JS heap after GC     ${mb(heap0)} MB → ${mb(heap1)} MB: growth ${growthMb.toFixed(2)} MB (${((growthMb / elapsedS) * 3600).toFixed(1)} MB/h extrapolated)`,
@@ -383,6 +366,6 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
       '',
     ];
     process.stdout.write(lines.join('\n'));
-    return { fps: { median: median(fps), p10: pct(fps, 10), p90: pct(fps, 90) }, longShare, longFrames: long1.long - long0.long, frames: measuredFrames, heapGrowthMb: growthMb, load };
+    return { fps: { median: median(fps), p10: percentile([...fps].sort((a, b) => a - b), 10), p90: percentile([...fps].sort((a, b) => a - b), 90) }, longShare, longFrames: long1.long - long0.long, frames: measuredFrames, heapGrowthMb: growthMb, load };
   }
 }

@@ -4,7 +4,6 @@
 // blocked and recorded.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -13,6 +12,8 @@ import { loadConfig } from '../../backend/src/kernel/config.ts';
 import { createLogger } from '../../backend/src/logger.ts';
 import { startServer, type RunningServer } from '../../backend/src/main.ts';
 import { hashPassword } from '../../backend/src/auth/passwords.ts';
+import { freePort } from '../../backend/src/kernel/net.ts';
+export { freePort };
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const FRONTEND_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -74,18 +75,6 @@ export async function ensureFrontendBuilt(log: (m: string) => void = () => {}): 
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Stack {

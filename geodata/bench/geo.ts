@@ -12,16 +12,7 @@ import { seededRandom } from '@firelink/common';
 import { seedDemo } from '../src/demo/seed.ts';
 import { importFile } from '../src/import/import.ts';
 import { MIN_ZOOM, TILE_LAYERS, tileQuery, type ScopeSql } from '../src/tiles/queries.ts';
-
-function arg(args: string[], name: string): number | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : undefined;
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
+import { percentile, positiveArg } from '../../ingest/bench/machine.ts';
 
 function tileOf(lon: number, lat: number, z: number): [number, number] {
   const half = 20037508.342789244;
@@ -35,8 +26,8 @@ const ALL: ScopeSql = () => 'TRUE';
 
 export default async function bench(ctx: BenchContext): Promise<void> {
   const quick = ctx.args.includes('--quick');
-  const tilesPerZoom = arg(ctx.args, '--tiles') ?? (quick ? 30 : 200);
-  const buildingCount = arg(ctx.args, '--buildings') ?? (quick ? 10_000 : 100_000);
+  const tilesPerZoom = positiveArg(ctx.args, 'tiles', quick ? 30 : 200, { integer: true });
+  const buildingCount = positiveArg(ctx.args, 'buildings', quick ? 10_000 : 100_000, { integer: true });
   const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 4 });
   const out: string[] = ['geodata benchmark — 2 shared cores with other engineers busy: figures are pessimistic'];
   const print = (line: string) => {
@@ -76,10 +67,10 @@ export default async function bench(ctx: BenchContext): Promise<void> {
         }
         totals.push(total);
       }
-      const slow = [...perLayer].map(([l, xs]) => [l, pct(xs, 50)] as const).sort((a, b) => b[1] - a[1])[0]!;
+      const slow = [...perLayer].map(([l, xs]) => [l, percentile([...xs].sort((a, b) => a - b), 50)] as const).sort((a, b) => b[1] - a[1])[0]!;
       print(
-        `  ${String(z).padStart(4)}   ${String(tilesPerZoom).padStart(5)}   ${pct(totals, 50).toFixed(1).padStart(6)}   ` +
-          `${pct(totals, 99).toFixed(1).padStart(6)}   ${Math.max(...totals).toFixed(1).padStart(6)}   ` +
+        `  ${String(z).padStart(4)}   ${String(tilesPerZoom).padStart(5)}   ${percentile([...totals].sort((a, b) => a - b), 50).toFixed(1).padStart(6)}   ` +
+          `${percentile([...totals].sort((a, b) => a - b), 99).toFixed(1).padStart(6)}   ${Math.max(...totals).toFixed(1).padStart(6)}   ` +
           `${(bytes / tilesPerZoom / 1024).toFixed(1).padStart(13)}   ${slow[0]} (${slow[1].toFixed(1)})`,
       );
     }

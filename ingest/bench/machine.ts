@@ -151,7 +151,11 @@ export function argValue(args: string[], name: string): string | undefined {
 
 /** The positive number after `--name` (`def` when the flag is not given); anything else is an error naming the flag. */
 export function positiveArg(args: string[], name: string, def: number, opts: { integer?: boolean } = {}): number {
-  const v = argValue(args, name);
+  return positiveValue(name, argValue(args, name), def, opts);
+}
+
+/** `v` (a flag's text, e.g. from node:util parseArgs) as a positive number, `def` when absent; anything else is an error naming the flag. */
+export function positiveValue(name: string, v: string | undefined, def: number, opts: { integer?: boolean } = {}): number {
   if (v === undefined) return def;
   const n = Number(v);
   if (!(opts.integer ? Number.isInteger(n) : Number.isFinite(n)) || n <= 0) throw new Error(`--${name} needs a positive ${opts.integer ? 'integer' : 'number'}, e.g. --${name} ${def} (got ${v})`);

@@ -4,9 +4,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { configSchema } from '../kernel/config.ts';
+import { freePort } from '../kernel/net.ts';
 import { findPostgres } from '../../../scripts/find-postgres.mjs';
 
 export interface PrivateCluster {
@@ -40,18 +40,6 @@ function asPostgres(cmd: string, args: string[], opts: { quiet?: boolean } = {})
     if (!opts.quiet) throw new ClusterError(`${cmd} ${args.join(' ')} failed: ${out}`);
   }
   return `${r.stdout ?? ''}`;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Port of a running cluster in dataDir, read from postmaster.pid (line 4), or null. */
