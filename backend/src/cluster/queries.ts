@@ -1,7 +1,5 @@
 // SQL of the scale-out roles: the processed-event marker (exactly-once alarm stage), the
 // catch-up sweep, and the shared stream log (append under one lock, tail by id).
-import type { StreamRow } from '../live/queries.ts';
-import { appendStream } from '../live/queries.ts';
 import type { Query } from '../db/pool.ts';
 
 /** Marks events processed; returns the ids this statement inserted (not processed before). */
@@ -69,10 +67,6 @@ export const STREAM_CHANNEL = 'firelink_stream_log';
  */
 export function lockStream(key: number): Query {
   return { text: `SELECT pg_advisory_xact_lock($1)`, values: [key] };
-}
-
-export function appendShared(rows: StreamRow[], payloadJson: string[]): Query {
-  return appendStream(rows, payloadJson);
 }
 
 export function notifyStream(lastId: number): Query {

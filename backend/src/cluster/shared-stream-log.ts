@@ -13,9 +13,9 @@ import pg from 'pg';
 import { withTransaction } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import type { StreamMeta } from '../live/filters.ts';
-import { pruneStream, streamHead, type StreamRow } from '../live/queries.ts';
+import { appendStream, pruneStream, streamHead, type StreamRow } from '../live/queries.ts';
 import { recordTiming, withId, type StreamFrame, type StreamLogFactory, type StreamLogPort, type StreamTiming } from '../live/stream-log.ts';
-import { appendShared, lockStream, notifyStream, STREAM_CHANNEL, tailStream } from './queries.ts';
+import { lockStream, notifyStream, STREAM_CHANNEL, tailStream } from './queries.ts';
 
 /** The advisory lock every stream_log writer takes (fixed; other keys in leader.ts). */
 export const STREAM_LOCK_KEY = 268_750_001;
@@ -125,7 +125,7 @@ export class SharedStreamLog implements StreamLogPort {
     const json = rows.map((r) => JSON.stringify(r.payload));
     const ids = await withTransaction(this.pool, async (c) => {
       await c.query(lockStream(STREAM_LOCK_KEY));
-      const r = await c.query(appendShared(rows, json));
+      const r = await c.query(appendStream(rows, json));
       const out = r.rows.map((x) => Number(x.id)).sort((a, b) => a - b);
       await c.query(notifyStream(out[out.length - 1]!));
       return out;
