@@ -9,7 +9,7 @@ import type { EventBus, TaskDetail, TaskDto } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { SimulatedUitd } from '@firelink/ingest';
 import { createTestUser, ensureRegions, type TestUser } from '../auth/testing.ts';
-import { startTestServer, type TestServer } from '../devtools/test-support.ts';
+import { startTestServer, waitFor, type TestServer } from '../devtools/test-support.ts';
 import { ingestFeature } from '../devices/feature.ts';
 import { liveFeature, type LiveParts } from '../pipeline/feature.ts';
 import { insertEvents } from '../live/test-support.ts';
@@ -39,15 +39,6 @@ describe('supervision', () => {
 
   const call: TestServer['call'] = (...a) => server.call(...a);
   const tasks = async (user: TestUser, query = 'view=all') => (await call(user, 'GET', `/api/supervision/tasks?${query}`)).body.items as TaskDto[];
-  const waitFor = async <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> => {
-    const until = Date.now() + ms;
-    for (;;) {
-      const v = await f();
-      if (v) return v;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
   const openAlarms = async (unitId: number, kind: string) =>
     (await db.pool.query(`SELECT id, version, first_event_id FROM alarms WHERE unit_id = $1 AND kind = $2 AND state <> 'closed' ORDER BY id`, [unitId, kind])).rows;
 

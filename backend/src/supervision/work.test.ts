@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '@firelink/common/testing'
 import { SimulatedUitd } from '@firelink/ingest';
 import { refreshAnalytics } from '../analytics/service.ts';
 import { createTestUser, ensureRegions, type TestUser } from '../auth/testing.ts';
-import { startTestServer, type TestServer } from '../devtools/test-support.ts';
+import { startTestServer, waitFor, type TestServer } from '../devtools/test-support.ts';
 import { ingestFeature } from '../devices/feature.ts';
 import { onboardingFeature } from '../onboarding/feature.ts';
 import { liveFeature, type LiveParts } from '../pipeline/feature.ts';
@@ -47,15 +47,6 @@ describe('supervision: plan, inspections, cases, statistics, acceptance, reports
   const bytes = async (user: TestUser, path: string) => {
     const res = await fetch(`${server.base}${path}`, { headers: user.headers });
     return { status: res.status, type: res.headers.get('content-type'), buf: Buffer.from(await res.arrayBuffer()) };
-  };
-  const waitFor = async <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> => {
-    const until = Date.now() + ms;
-    for (;;) {
-      const v = await f();
-      if (v) return v;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
   };
   const today = () => new Date(clock.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
   const daysFrom = (ymd: string, n: number) => new Date(Date.parse(`${ymd}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
