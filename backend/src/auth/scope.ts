@@ -53,6 +53,11 @@ export function scopeAllows(scope: Scope, row: { regionAdcode?: number | null; u
   return row.unitId != null && scope.unitIds.includes(row.unitId);
 }
 
+/** A region adcode from a request, when the scope covers it; else a 404 that names it. */
+export function requireRegionInScope(scope: Scope, adcode: number): void {
+  if (!scopeAllows(scope, { regionAdcode: adcode })) throw notFound(`region ${adcode} is not in your jurisdiction`);
+}
+
 /** What a jurisdiction check of one unit returns: enough to name it and to decide on it. */
 export interface ScopedUnit {
   id: number;

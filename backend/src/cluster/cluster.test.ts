@@ -22,22 +22,13 @@ import { createSession, insertEvents, seedPlace, TestClient } from '../live/test
 import { eventFromRow } from '../pipeline/event-row.ts';
 import { deleteStream, JetStreamBus } from './jetstream-bus.ts';
 import { createLogger } from '../logger.ts';
+import { NATS_URL, natsReachable } from './test-support.ts';
 
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const BIN = join(REPO_ROOT, 'backend', 'bin', 'firelink.mjs');
 const DEVICES = 8;
 /** Fire, back to normal, fire … per point: each fire after a normal counts once more on the one alarm. */
 const FIRES_PER_POINT = 3;
 
-async function natsReachable(): Promise<boolean> {
-  const u = new URL(NATS_URL.split(',')[0]!.replace(/^nats:/, 'http:'));
-  return new Promise((resolve) => {
-    const s = connect({ host: u.hostname, port: Number(u.port || 4222) });
-    s.setTimeout(2000, () => (s.destroy(), resolve(false)));
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-}
 const reachable = await natsReachable();
 const skip = reachable ? false : `NATS is not reachable at ${NATS_URL}: start nats-server -js (or set NATS_URL) to run the scale-out test`;
 

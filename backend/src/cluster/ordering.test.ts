@@ -7,7 +7,6 @@
 // role runs in this process.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { connect as tcpConnect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'nats';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
@@ -16,18 +15,9 @@ import { createLogger } from '../logger.ts';
 import { insertEvents, seedPlace, type Place } from '../live/test-support.ts';
 import { deleteStream, JetStreamBus } from './jetstream-bus.ts';
 import { loadClusterConfig, startRole, type RunningRole } from './roles.ts';
+import { NATS_URL, natsReachable } from './test-support.ts';
 
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
-async function natsReachable(): Promise<boolean> {
-  const u = new URL(NATS_URL.split(',')[0]!.replace(/^nats:/, 'http:'));
-  return new Promise((resolve) => {
-    const s = tcpConnect({ host: u.hostname, port: Number(u.port || 4222) });
-    s.setTimeout(2000, () => (s.destroy(), resolve(false)));
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-}
 const skip = (await natsReachable()) ? false : `NATS is not reachable at ${NATS_URL}: start nats-server -js (or set NATS_URL) to run the ordering test`;
 
 describe('scale-out worker: one unit\'s events in commit order after a failure', { skip }, () => {

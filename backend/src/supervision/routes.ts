@@ -26,7 +26,7 @@ import { Router } from 'express';
 import { recordAudit } from '../audit/audit.ts';
 import { principalForUser } from '../auth/authenticate.ts';
 import { requireRole } from '../auth/principal.ts';
-import { requireUnitInScope, scopeAllows, type Principal } from '../auth/scope.ts';
+import { requireRegionInScope, requireUnitInScope, scopeAllows, type Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { badRequest, notFound } from '../kernel/errors.ts';
 import * as q from './queries.ts';
@@ -119,7 +119,7 @@ export function supervisionRouter(deps: { pool: Pool; service: SupervisionServic
   r.post('/assign-region', async (req, res) => {
     const p = requireRole(res, ...SUPERVISION);
     const body = regionAssignSchema.parse(req.body);
-    if (!scopeAllows(p.scope, { regionAdcode: body.regionAdcode })) throw notFound(`region ${body.regionAdcode} is not in your jurisdiction`);
+    requireRegionInScope(p.scope, body.regionAdcode);
     await supervisorCovering(pool, body.supervisorId, body.regionAdcode);
     const actorName = await nameOf(pool, p);
     const result = await withTransaction(pool, async (c) => {

@@ -2,7 +2,7 @@
 // caller's jurisdiction, and the agency that tested a unit. Every write is audited.
 import type { TestingAgency, UnitAgencies } from '@firelink/common';
 import { recordAudit } from '../audit/audit.ts';
-import { requireUnitInScope, scopeAllows, type Principal } from '../auth/scope.ts';
+import { requireRegionInScope, requireUnitInScope, scopeAllows, type Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { badRequest, conflict, explainDatabaseError, forbidden, notFound } from '../kernel/errors.ts';
 import * as sq from './setup-queries.ts';
@@ -46,7 +46,7 @@ export class SupervisionSetup {
     const regionAdcode = b.regionAdcode ?? null;
     if (p.role !== 'admin') {
       if (regionAdcode == null) throw badRequest('name the region (regionAdcode) the agency is registered in: one of your jurisdiction');
-      if (!scopeAllows(p.scope, { regionAdcode })) throw notFound(`no region ${regionAdcode} in your jurisdiction`);
+      requireRegionInScope(p.scope, regionAdcode);
     }
     const id = await withTransaction(this.pool, async (c) => {
       if (regionAdcode != null && !(await c.query(w.regionsByCodes([regionAdcode]))).rows[0]) throw notFound(`no region ${regionAdcode}`);

@@ -31,9 +31,9 @@ import { z } from 'zod';
 import { sendTable, type Row } from '../analytics/export.ts';
 import { PdfBusyError, type PdfRenderer } from '../analytics/pdf.ts';
 import { requireRole } from '../auth/principal.ts';
-import { scopeAllows, type Principal } from '../auth/scope.ts';
+import { requireRegionInScope, type Principal } from '../auth/scope.ts';
 import type { Pool } from '../db/pool.ts';
-import { DomainError, notFound } from '../kernel/errors.ts';
+import { DomainError } from '../kernel/errors.ts';
 import { acceptanceHtml, fileExport, type SupervisionSystemExport } from './acceptance-print.ts';
 import { MAX_PHOTO_BYTES } from './domain/photo.ts';
 import * as q from './queries.ts';
@@ -82,7 +82,7 @@ export function supervisionWorkRouter(deps: { pool: Pool; work: SupervisionWork;
   r.get('/assignment/units', async (req, res) => {
     const p = requireRole(res, ...SUPERVISION);
     const x = z.object({ region: z.coerce.number().int().min(100000).max(999999), limit: z.coerce.number().int().min(1).max(2000).default(500) }).strict().parse(req.query);
-    if (!scopeAllows(p.scope, { regionAdcode: x.region }) && p.scope.kind !== 'all') throw notFound(`region ${x.region} is not in your jurisdiction`);
+    requireRegionInScope(p.scope, x.region);
     const rows = (await pool.query(w.assignmentUnits(p.scope, x.region, x.limit))).rows;
     res.json({
       total: rows[0] ? Number(rows[0].total) : 0,
@@ -120,7 +120,7 @@ export function supervisionWorkRouter(deps: { pool: Pool; work: SupervisionWork;
   r.post('/plan/generate', async (req, res) => {
     const p = requireRole(res, ...SUPERVISION);
     const body = planGenerateSchema.parse(req.body ?? {});
-    if (body.regionAdcode !== undefined && !scopeAllows(p.scope, { regionAdcode: body.regionAdcode })) throw notFound(`region ${body.regionAdcode} is not in your jurisdiction`);
+    if (body.regionAdcode !== undefined) requireRegionInScope(p.scope, body.regionAdcode);
     res.json(await work.generatePlan(p, body, ipOf(req)));
   });
   r.get('/plan', async (req, res) => {
@@ -269,7 +269,7 @@ export function supervisionWorkRouter(deps: { pool: Pool; work: SupervisionWork;
       .object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM'), region: z.coerce.number().int().min(100000).max(999999).optional(), format: z.enum(['json', 'csv', 'xlsx']).default('json') })
       .strict()
       .parse(req.query);
-    if (x.region !== undefined && !scopeAllows(p.scope, { regionAdcode: x.region }) && p.scope.kind !== 'all') throw notFound(`region ${x.region} is not in your jurisdiction`);
+    if (x.region !== undefined) requireRegionInScope(p.scope, x.region);
     const [y, m] = x.month.split('-').map(Number) as [number, number];
     const from = new Date(Date.UTC(y, m - 1, 1) - SHANGHAI_OFFSET_MS);
     const to = new Date(Date.UTC(y, m, 1) - SHANGHAI_OFFSET_MS);

@@ -22,7 +22,7 @@ import type pg from 'pg';
 import { prioritiesQuery } from '../analytics/queries.ts';
 import { reportWindow } from '../analytics/report.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { requireUnitInScope, scopeAllows, type Principal, type ScopedUnit } from '../auth/scope.ts';
+import { requireRegionInScope, requireUnitInScope, scopeAllows, type Principal, type ScopedUnit } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { DomainError, badRequest, conflict, explainDatabaseError, forbidden, notFound } from '../kernel/errors.ts';
 import type { Logger } from '../logger.ts';
@@ -438,7 +438,7 @@ export class SupervisionWork {
 
   /** 404 unless the caller's jurisdiction covers the region (a district supervisor not their city). */
   requireRegion(p: Principal, adcode: number): void {
-    if (p.role !== 'admin' && !scopeAllows(p.scope, { regionAdcode: adcode })) throw notFound(`no region ${adcode} in your jurisdiction`);
+    if (p.role !== 'admin') requireRegionInScope(p.scope, adcode);
   }
 
   async setStageTargets(p: Principal, adcode: number, stages: Array<{ metric: string; dueOn: string; targetPct: number }>, ip: string | null): Promise<void> {
