@@ -10,6 +10,7 @@
 // upload is confirmed and every fault frame is on the wall (or after 30 s): confirm
 // latency, frame → alarm message on the wall, and how long after the last frame the last
 // alarm arrived.
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SimulatedUitd } from '@firelink/ingest';
 import WebSocket from 'ws';
@@ -29,7 +30,8 @@ interface Input {
   phases: Phase[];
 }
 
-const input = JSON.parse(process.argv[2]!) as Input;
+/** The bench writes the input to a file (argv[2]): its device list is too long for an argument. */
+const input = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Input;
 const now = () => performance.timeOrigin + performance.now();
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const addressOfUnit = new Map(input.devices.map((d) => [d.unitId, d.address]));
@@ -123,7 +125,7 @@ async function main() {
           const dev = devices[idx]!;
           let p: Promise<{ latencyMs: number }>;
           if (phase.kind === 'analog') {
-            p = dev.sendAnalog({ componentAddress: 1, componentType: 99, systemType: 1, systemAddress: 1 }, 4, ++analogValue);
+            p = dev.sendAnalog({ componentAddress: 1, componentType: 99, systemType: 1, systemAddress: 1 }, 4, (analogValue = (analogValue % 32_000) + 1));
           } else {
             const fault = phase.kind === 'storm' && !inFault.has(dev.address);
             if (fault) {

@@ -16,6 +16,8 @@
 // The server (ingest + live pipeline + SMS digests, as wired in production) runs in this
 // process; the devices and the wall run in a child process (backend/bench/storm-driver.ts).
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -141,7 +143,11 @@ async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitI
   }
   const input = { tcpPort, wsUrl: `ws://127.0.0.1:${server.httpPort}/ws`, token, devices, phases };
   const driver = fileURLToPath(new URL('./storm-driver.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', driver, JSON.stringify(input)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // The input goes through a file: 10,000 devices as an argument pass the kernel's argument size (E2BIG).
+  const inputFile = join(mkdtempSync(join(os.tmpdir(), 'firelink-storm-')), 'input.json');
+  writeFileSync(inputFile, JSON.stringify(input));
+  const child = spawn(process.execPath, ['--import', 'tsx', driver, inputFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.once('exit', () => rmSync(dirname(inputFile), { recursive: true, force: true }));
   const rl = createInterface({ input: child.stdout! });
   const lines: string[] = [];
   let wake: (() => void) | null = null;
