@@ -218,11 +218,20 @@ export function fileContentQuery(unitId: number, fileId: number): Query {
 }
 
 /** Files of the kind already kept for the unit (plans) or the visit (photos); locks the unit's row so that two uploads count in turn. */
+/**
+ * Serialises a unit's file writes (its row lock). Run it in its own statement before
+ * countFilesQuery: a statement that waited on the lock still reads the snapshot it took
+ * before the wait, and would not see the files its competitors just committed.
+ */
+export function lockUnitFilesQuery(unitId: number): Query {
+  return { text: `SELECT 1 FROM units WHERE id = $1 FOR UPDATE`, values: [unitId] };
+}
+
+/** The unit's files of `kind` (of one visit for photos) and the bytes all its files use. */
 export function countFilesQuery(unitId: number, kind: 'plan' | 'visit_photo', visitId: number | null): Query {
   return {
     text: `SELECT (SELECT count(*)::int FROM unit_files WHERE unit_id = $1 AND kind = $2 AND ($3::bigint IS NULL OR visit_id = $3)) AS n,
-                  (SELECT COALESCE(sum(size_bytes), 0)::float8 FROM unit_files WHERE unit_id = $1) AS used_bytes
-           FROM units WHERE id = $1 FOR UPDATE`,
+                  (SELECT COALESCE(sum(size_bytes), 0)::float8 FROM unit_files WHERE unit_id = $1) AS used_bytes`,
     values: [unitId, kind, visitId],
   };
 }

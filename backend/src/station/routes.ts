@@ -422,6 +422,7 @@ export function stationRouter(pool: Pool): Router {
     const fileName = cleanFileName(q.name, mime);
     const max = kind === 'plan' ? PACK_PLANS_PER_UNIT_MAX : PACK_PHOTOS_PER_VISIT_MAX;
     return withTransaction(pool, async (c) => {
+      await c.query(Q.lockUnitFilesQuery(unitId));
       const count = (await c.query(Q.countFilesQuery(unitId, kind, visitId))).rows[0];
       const n = count?.n ?? 0;
       if (Number(count?.used_bytes ?? 0) + bytes.length > PACK_UNIT_QUOTA_BYTES) throw quotaExceeded(Number(count.used_bytes), bytes.length);
@@ -439,7 +440,7 @@ export function stationRouter(pool: Pool): Router {
 
   /**
    * Runs before an upload's body is read: the role, the unit in the caller's jurisdiction, for a
-   * photo the visit (a station's own), and the unit's quota against the declared length. A
+   * photo the visit (a station's own), and the declared length against the file's maximum and the unit's quota. A
    * refusal closes the connection, so the rest of the body is never taken in.
    */
   const uploadGate = (kind: 'plan' | 'visit_photo') => async (req: Request, res: Response, next: NextFunction) => {
@@ -457,6 +458,10 @@ export function stationRouter(pool: Pool): Router {
         if (v.kind === 'station' && Number(visit.station_id) !== v.stationId) throw forbidden('a station adds photos to its own visits only');
       }
       const declared = Number(req.headers['content-length']);
+      const fileMax = kind === 'plan' ? PACK_PLAN_MAX_BYTES : PACK_PHOTO_MAX_BYTES;
+      if (Number.isFinite(declared) && declared > fileMax) {
+        throw new DomainError('too_large', 'payload_too_large', `a ${kind === 'plan' ? 'plan' : 'photo'} is at most ${mb(fileMax)} (this one declares ${(declared / 1048576).toFixed(1)} MiB)`);
+      }
       if (Number.isFinite(declared) && declared > 0) {
         const used = Number((await pool.query(Q.unitFileBytesQuery(unitId))).rows[0].used_bytes);
         if (used + declared > PACK_UNIT_QUOTA_BYTES) throw quotaExceeded(used, declared);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { ORDER_LIST_MAX, PACK_UNIT_QUOTA_BYTES, keyPartListSchema, STATION_UNIT_FLAG, STATION_WS_PATH, VISIT_RATE_MAX, orderDetailSchema, orderListSchema, stationStatsSchema, stationStreamMessageSchema, stationUnitListSchema, unitPackSchema, type StationStreamMessage } from '@firelink/common';
+import { ORDER_LIST_MAX, PACK_PHOTOS_PER_VISIT_MAX, PACK_PLAN_MAX_BYTES, PACK_UNIT_QUOTA_BYTES, keyPartListSchema, STATION_UNIT_FLAG, STATION_WS_PATH, VISIT_RATE_MAX, orderDetailSchema, orderListSchema, stationStatsSchema, stationStreamMessageSchema, stationUnitListSchema, unitPackSchema, type StationStreamMessage } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { accessFeature } from '../auth/feature.ts';
 import { createTestUser, type TestUser } from '../auth/testing.ts';
@@ -482,6 +482,20 @@ describe('station workspace: orders over the station stream, progress, scoping',
     const visit = await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/visits`, { note: '照片配额' });
     assert.equal(visit.status, 201);
     assert.equal((await partialUpload(u.stationE!, `/api/station/units/${eastUnit}/visits/${visit.body.visit.id}/photos`, 'image/png', 5 * MiB)).status, 403);
+    // A file declared over its own maximum (a plan 20 MiB) is refused before its body too.
+    const big = await partialUpload(u.stationB!, `/api/station/units/${eastUnit}/plans`, 'application/pdf', PACK_PLAN_MAX_BYTES + 1);
+    assert.equal(big.status, 413);
+    assert.equal(big.body.error, 'payload_too_large');
+    // Photos sent at once: the per-visit maximum holds (each count sees the files the others committed).
+    const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]);
+    const burst = await Promise.all(
+      Array.from({ length: PACK_PHOTOS_PER_VISIT_MAX + 4 }, (_, i) => upload(u.stationB!, `/api/station/units/${eastUnit}/visits/${visit.body.visit.id}/photos?name=p${i}.png`, 'image/png', PNG)),
+    );
+    assert.equal(burst.filter((r) => r.status === 201).length, PACK_PHOTOS_PER_VISIT_MAX);
+    assert.deepEqual([...new Set(burst.filter((r) => r.status !== 201).map((r) => r.status))], [409]);
+    const stored = Number((await db.pool.query(`SELECT count(*) FROM unit_files WHERE visit_id = $1`, [visit.body.visit.id])).rows[0].count);
+    assert.equal(stored, PACK_PHOTOS_PER_VISIT_MAX);
+    await db.pool.query(`DELETE FROM unit_files WHERE visit_id = $1`, [visit.body.visit.id]);
     // The quota: what the unit keeps plus the declared length; refused with a code the screen translates.
     await db.pool.query(
       `INSERT INTO unit_files (unit_id, kind, title, file_name, mime_type, size_bytes, content, by_name) VALUES ($1, 'plan', '大文件', 'big.pdf', 'application/pdf', $2, '\\x25504446', '测试')`,

@@ -26,7 +26,7 @@ import {
   stageTargetsSetSchema,
   type Role,
 } from '@firelink/common';
-import express, { Router } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { sendTable, type Row } from '../analytics/export.ts';
 import { PdfBusyError, type PdfRenderer } from '../analytics/pdf.ts';
@@ -144,10 +144,25 @@ export function supervisionWorkRouter(deps: { pool: Pool; work: SupervisionWork;
     const p = requireRole(res, ...SUPERVISION);
     res.json(await work.inspection(p, idParam.parse(req.params.id)));
   });
-  r.post('/inspections/:id/photos', express.raw({ type: () => true, limit: MAX_PHOTO_BYTES }), async (req, res) => {
+  // Before the body is read: the role, the inspection in the caller's jurisdiction (404) and the
+  // declared length; a refusal closes the connection, so the rest of the body is never taken in.
+  const photoGate = async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const p = requireRole(res, ...SUPERVISION);
+      await work.inspection(p, idParam.parse(req.params.id));
+      const declared = Number(req.headers['content-length']);
+      if (Number.isFinite(declared) && declared > MAX_PHOTO_BYTES) {
+        throw new DomainError('too_large', 'payload_too_large', `a photo is at most ${MAX_PHOTO_BYTES / 1048576} MiB (this one declares ${(declared / 1048576).toFixed(1)} MiB)`);
+      }
+    } catch (err) {
+      res.set('Connection', 'close');
+      throw err;
+    }
+    next();
+  };
+  r.post('/inspections/:id/photos', photoGate, express.raw({ type: () => true, limit: MAX_PHOTO_BYTES }), async (req, res) => {
     const p = requireRole(res, ...SUPERVISION);
     const id = idParam.parse(req.params.id);
-    await work.inspection(p, id); // 404 for another jurisdiction's inspection, before its caption or bytes are judged
     const caption = z.object({ caption: z.string().trim().max(200).default('') }).strict().parse(req.query).caption;
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const declared = String(req.headers['content-type'] ?? '').split(';')[0]!.trim();
