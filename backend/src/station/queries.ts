@@ -306,14 +306,20 @@ export function displayNameQuery(userId: number): Query {
 
 // ---- statistics ----
 
-/** Turnout (sent → turned out) and travel (turned out → on scene) seconds per station, oldest first. */
+/**
+ * Turnout (sent → turned out) and travel (turned out → on scene) seconds per station, oldest
+ * first. A report that skips steps fills them with its own time (dispatch/progress.ts): a
+ * step whose time equals the next step's was not reported on its own, so it counts in
+ * neither figure (a jump straight to 'available' would read as 0 s of travel).
+ */
 export function stationTimesQuery(v: OrderViewer, days: number): Query {
   const values: unknown[] = [days];
   const where = v.kind === 'station' ? ((values.push(v.stationId), `s.id = $${values.length}`)) : scopePredicate(v.scope, { region: 's.region_adcode' }, values);
   return {
     text: `SELECT s.id, s.name, count(d.id)::int AS dispatches,
-                  COALESCE(array_agg(EXTRACT(EPOCH FROM d.turned_out_at - d.at)::float8 ORDER BY d.at) FILTER (WHERE d.turned_out_at IS NOT NULL), '{}') AS turnout,
-                  COALESCE(array_agg(EXTRACT(EPOCH FROM d.on_scene_at - d.turned_out_at)::float8 ORDER BY d.at) FILTER (WHERE d.on_scene_at IS NOT NULL AND d.turned_out_at IS NOT NULL), '{}') AS travel
+                  COALESCE(array_agg(EXTRACT(EPOCH FROM d.turned_out_at - d.at)::float8 ORDER BY d.at) FILTER (WHERE d.turned_out_at IS NOT NULL AND (d.on_scene_at IS NULL OR d.on_scene_at > d.turned_out_at)), '{}') AS turnout,
+                  COALESCE(array_agg(EXTRACT(EPOCH FROM d.on_scene_at - d.turned_out_at)::float8 ORDER BY d.at)
+                    FILTER (WHERE d.on_scene_at > d.turned_out_at AND (d.returning_at IS NULL OR d.returning_at > d.on_scene_at)), '{}') AS travel
            FROM stations s LEFT JOIN dispatches d ON d.station_id = s.id AND d.at >= now() - make_interval(days => $1)
            WHERE ${where}
            GROUP BY s.id, s.name ORDER BY s.id`,

@@ -198,6 +198,21 @@ describe('station workspace: orders over the station stream, progress, scoping',
     assert.ok(Math.abs(sb.travel.medianS! - 230) < 5, `travel ${sb.travel.medianS}`);
     assert.equal(sb.turnout.withinReference, 1);
     assert.equal(stats.turnoutReferenceS, 80);
+    // An order reported straight as 'available' (every step filled with one time) counts in
+    // neither turnout nor travel: it would read as 0 s of travel, inside every reference.
+    const jumped = await db.pool.query(
+      `INSERT INTO dispatches (station_id, at, acknowledged_at, turned_out_at, on_scene_at, returning_at, released_at)
+       VALUES ($1, now() - interval '10 minutes', now(), now(), now(), now(), now()) RETURNING id`,
+      [ids.B],
+    );
+    try {
+      const again = stationStatsSchema.parse((await call(u.eastDispatcher!, 'GET', '/api/station/stats?days=30')).body).stations.find((s) => s.stationId === ids.B)!;
+      assert.equal(again.turnout.n, 1);
+      assert.equal(again.travel.n, 1);
+      assert.ok(Math.abs(again.travel.medianS! - 230) < 5, `travel ${again.travel.medianS}`);
+    } finally {
+      await db.pool.query(`DELETE FROM dispatches WHERE id = $1`, [jumped.rows[0].id]);
+    }
   });
 
   it('a station sees its own orders and its own area only; every id is checked', async () => {
