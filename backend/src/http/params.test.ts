@@ -15,7 +15,7 @@ import { idParam, issueLabel } from './params.ts';
 describe('idParam', () => {
   it('takes positive safe integers and refuses the rest with the value in the message', () => {
     assert.equal(idParam.parse('42'), 42);
-    for (const bad of ['abc', '0', '-3', '1.5', '9007199254740993', '']) {
+    for (const bad of ['abc', '0', '-3', '1.5', '9007199254740993', '', '0x11', '1e3', '2e0', ' 17', '17 ']) {
       const r = idParam.safeParse(bad);
       assert.equal(r.success, false, bad);
       assert.equal(issueLabel(r.error!.issues[0]!), 'path parameter');

@@ -12,11 +12,12 @@ export const PATH_PARAM_ISSUE = { in: 'path' } as const;
 
 /**
  * A row id in the path (`/:id`, `/:deviceId`, …): a positive integer that JavaScript holds
- * exactly. A bad one is a 400 saying "path parameter: expected a positive integer id, got "abc"".
+ * exactly, written in decimal digits. A bad one is a 400 saying "path parameter: expected a positive integer id, got "abc"".
  */
 export const idParam = z.unknown().transform((v, ctx) => {
-  const r = idNumber.safeParse(v);
-  if (r.success) return r.data;
+  // Decimal digits only: Number() would also read '0x11', '1e3' or ' 17' as ids.
+  const r = typeof v === 'string' && !/^[0-9]+$/.test(v) ? null : idNumber.safeParse(v);
+  if (r?.success) return r.data;
   ctx.addIssue({
     code: z.ZodIssueCode.custom,
     message: `expected a positive integer id (1 to ${Number.MAX_SAFE_INTEGER}), got ${JSON.stringify(String(v).slice(0, 40))}`,
