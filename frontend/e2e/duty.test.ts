@@ -264,6 +264,8 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
       const page = await browser.newPage();
       await login(page, stack.baseUrl, { username: 'duty_sup', password: PASSWORD }, '/duty');
       await page.waitForSelector('[data-testid=shift-form]');
+      // The roster (three shifts by now) loads after the form: count it once it is there.
+      await page.waitForSelector('[data-testid=shift-row]');
       const rows = (await page.$$('[data-testid=shift-row]')).length;
       const day = new Date(Date.now() + 8 * HOUR + 48 * HOUR).toISOString().slice(0, 10);
       await page.selectOption('[data-testid=shift-form] select[name=userId]', { label: '李娜' });
