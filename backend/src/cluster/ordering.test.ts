@@ -57,6 +57,14 @@ describe('scale-out worker: one unit\'s events in commit order after a failure',
   const faultAlarms = async (pointId: number) =>
     (await db.pool.query(`SELECT id, state, last_event_id FROM alarms WHERE kind = 'fault' AND point_id = $1 ORDER BY id`, [pointId])).rows.map((r) => ({ id: Number(r.id), state: String(r.state), last: Number(r.last_event_id) }));
 
+  /** After raise, clear, raise: the point's one open fault alarm, and its last event the newer raise. */
+  async function assertRaiseHeldOpen(point: number, raisedId: number): Promise<void> {
+    const alarms = await faultAlarms(point);
+    const open = alarms.filter((a) => a.state !== 'closed');
+    assert.equal(open.length, 1, `after raise, clear, raise the fault alarm is open (alarms: ${JSON.stringify(alarms)})`);
+    assert.equal(open[0]!.last, raisedId, 'its last event is the newer raise');
+  }
+
   /** Raised and processed: the point's fault alarm is open. Returns the point. */
   async function openFault(stream: string, unitIndex: number, pointIndex: number): Promise<{ unit: Place['units'][number]; point: number }> {
     const unit = place.units[unitIndex]!;
@@ -103,10 +111,7 @@ describe('scale-out worker: one unit\'s events in commit order after a failure',
       while (Date.now() < until && (await b.backlog()) > 0) await new Promise((r) => setTimeout(r, 200));
       await b.close();
       await new Promise((r) => setTimeout(r, 500));
-      const alarms = await faultAlarms(point);
-      const open = alarms.filter((a) => a.state !== 'closed');
-      assert.equal(open.length, 1, `after raise, clear, raise the fault alarm is open (alarms: ${JSON.stringify(alarms)})`);
-      assert.equal(open[0]!.last, raised!.id, 'its last event is the newer raise');
+      await assertRaiseHeldOpen(point, raised!.id);
     } finally {
       await w.close();
     }
@@ -129,10 +134,7 @@ describe('scale-out worker: one unit\'s events in commit order after a failure',
       await processed([cleared!.id, raised!.id], 20_000);
       // Past the sweep's grace and a few sweeps: nothing left for it to apply late.
       await new Promise((r) => setTimeout(r, 3000));
-      const alarms = await faultAlarms(point);
-      const open = alarms.filter((a) => a.state !== 'closed');
-      assert.equal(open.length, 1, `after raise, clear, raise the fault alarm is open (alarms: ${JSON.stringify(alarms)})`);
-      assert.equal(open[0]!.last, raised!.id, 'its last event is the newer raise');
+      await assertRaiseHeldOpen(point, raised!.id);
     } finally {
       await w.close();
     }
@@ -151,10 +153,7 @@ describe('scale-out worker: one unit\'s events in commit order after a failure',
     try {
       await processed([cleared!.id, raised!.id], 20_000);
       await new Promise((r) => setTimeout(r, 3000));
-      const alarms = await faultAlarms(point);
-      const open = alarms.filter((a) => a.state !== 'closed');
-      assert.equal(open.length, 1, `after raise, clear, raise the fault alarm is open (alarms: ${JSON.stringify(alarms)})`);
-      assert.equal(open[0]!.last, raised!.id, 'its last event is the newer raise');
+      await assertRaiseHeldOpen(point, raised!.id);
     } finally {
       await w.close();
     }
