@@ -33,6 +33,7 @@ import type { BenchContext } from '@firelink/common/testing';
 import { SimulatedUitd } from '@firelink/ingest';
 import { fmtLoad, int, measureLoad, ms, percentile, type MachineLoad } from '../../ingest/bench/machine.ts';
 import { deleteStream } from '../src/cluster/jetstream-bus.ts';
+import { waitForNodeUp, type RoleNode } from '../src/cluster/test-support.ts';
 import { freePort } from '../src/kernel/net.ts';
 import { REPO_ROOT } from '../src/db/environment.ts';
 import { createSession } from '../src/live/test-support.ts';
@@ -47,13 +48,7 @@ const LATENCY_DEVICES = 50;
 const FAILOVER_DEVICES = 20;
 const POINTS_PER_DEVICE = 8;
 
-interface Node {
-  role: string;
-  child: ChildProcess;
-  http: number;
-  tcp: number | null;
-  log: string[];
-}
+type Node = RoleNode;
 
 interface PhaseResult {
   rate: number;
@@ -194,25 +189,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const node: Node = { role, child, http: 0, tcp: null, log: [] };
     nodes.push(node);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`${role} did not start in 180 s:\n${node.log.join('')}`)), 180_000);
-      const onData = (b: Buffer) => {
-        const s = String(b);
-        if (node.log.length < 200) node.log.push(s);
-        const m = /node up: pid=\d+ http=(\d+)(?: tcp=(\d+))?/.exec(s);
-        if (m && !node.http) {
-          clearTimeout(t);
-          node.http = Number(m[1]);
-          node.tcp = m[2] ? Number(m[2]) : null;
-          resolve(node);
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code, signal) => {
-        if (!node.http) reject(new Error(`${role} exited (${code ?? signal}) before it was up:\n${node.log.join('')}`));
-      });
-    });
+    return waitForNodeUp(node, 180_000);
   }
   const stopNodes = async () => {
     await Promise.all(

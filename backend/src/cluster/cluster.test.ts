@@ -9,7 +9,7 @@
 // worker is SIGKILLed mid-batch and another started (JetStream redelivers what the dead
 // one had not acked), and finally every event is published again: nothing counts twice.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import { createSession, insertEvents, seedPlace, TestClient } from '../live/test
 import { eventFromRow } from '../pipeline/event-row.ts';
 import { deleteStream, JetStreamBus } from './jetstream-bus.ts';
 import { createLogger } from '../logger.ts';
-import { NATS_URL, natsReachable } from './test-support.ts';
+import { NATS_URL, natsReachable, waitForNodeUp, type RoleNode } from './test-support.ts';
 
 const BIN = join(REPO_ROOT, 'backend', 'bin', 'firelink.mjs');
 const DEVICES = 8;
@@ -32,13 +32,7 @@ const FIRES_PER_POINT = 3;
 const reachable = await natsReachable();
 const skip = reachable ? false : `NATS is not reachable at ${NATS_URL}: start nats-server -js (or set NATS_URL) to run the scale-out test`;
 
-interface Node {
-  role: string;
-  child: ChildProcess;
-  http: number;
-  tcp: number | null;
-  log: string[];
-}
+type Node = RoleNode;
 
 const deltas = (c: TestClient) => c.messages.filter((m) => ['alarm_opened', 'alarm_updated', 'alarm_closed', 'event', 'device_status', 'storm'].includes(m.type));
 
@@ -93,23 +87,7 @@ describe('scale-out: 2 ingest + 2 api + 1 worker on NATS JetStream', { skip }, (
     });
     const node: Node = { role, child, http: 0, tcp: null, log: [] };
     nodes.push(node);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`${role} did not start in 150 s (a loaded machine starts 5 tsx processes slowly):\n${node.log.join('')}`)), 150_000);
-      const onData = (b: Buffer) => {
-        const s = String(b);
-        node.log.push(s);
-        const m = /node up: pid=\d+ http=(\d+)(?: tcp=(\d+))?/.exec(s);
-        if (m) {
-          clearTimeout(t);
-          node.http = Number(m[1]);
-          node.tcp = m[2] ? Number(m[2]) : null;
-          resolve(node);
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`${role} exited (${code}) before it was up:\n${node.log.join('')}`)));
-    });
+    return waitForNodeUp(node, 150_000, ' (a loaded machine starts 5 tsx processes slowly)');
   }
 
   before(async () => {
