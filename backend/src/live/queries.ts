@@ -43,6 +43,11 @@ export function appendStream(rows: StreamRow[], payloadJson: string[] = rows.map
   };
 }
 
+/** Ids written after `afterId`, oldest first (an append whose answer was lost finds its rows). */
+export function streamIdsAfter(afterId: number): Query {
+  return { text: `SELECT id FROM stream_log WHERE id > $1 ORDER BY id`, values: [afterId] };
+}
+
 export function streamHead(): Query {
   return { text: `SELECT COALESCE(max(id), 0) AS head, COALESCE(min(id), 0) AS tail FROM stream_log`, values: [] };
 }

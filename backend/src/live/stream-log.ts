@@ -10,7 +10,7 @@ import { SerialJobs } from '@firelink/common';
 import type pg from 'pg';
 import type { Logger } from '../logger.ts';
 import type { StreamMeta } from './filters.ts';
-import { appendStream, pruneStream, streamHead, type StreamRow } from './queries.ts';
+import { appendStream, pruneStream, streamHead, streamIdsAfter, type StreamRow } from './queries.ts';
 
 /** A committed message: its stream id, what filters read, and its UTF-8 JSON `{"id":N,…}`. */
 export interface StreamFrame {
@@ -148,7 +148,7 @@ export class StreamLog implements StreamLogPort {
           if (Date.now() > until) throw err;
           let found: number[];
           try {
-            found = (await this.pool.query(`SELECT id FROM stream_log WHERE id > $1 ORDER BY id`, [after])).rows.map((x) => Number(x.id));
+            found = (await this.pool.query(streamIdsAfter(after))).rows.map((x) => Number(x.id));
           } catch {
             await sleep(Math.min(2000, 100 * 2 ** attempt));
             continue;

@@ -17,7 +17,7 @@ import type { StreamRow } from '../live/queries.ts';
 import { EVENT_KINDS } from '@firelink/common';
 import { alarmRuleFor, eventPriority } from '../alarms/domain/rules.ts';
 import { eventFromRow } from './event-row.ts';
-import { applyDisabledSignal, pointPlaces, unitPlaces, unprocessedRaisingEvents } from './queries.ts';
+import { applyDisabledSignal, linkedEvents, pointPlaces, unitPlaces, unprocessedRaisingEvents } from './queries.ts';
 
 interface UnitPlace {
   name: string | null;
@@ -251,7 +251,7 @@ export class Pipeline {
 
   /** The batch without its raising events already linked to an alarm. */
   private async unlinked(batch: StoredEvent[]): Promise<StoredEvent[]> {
-    const r = await this.pool.query<{ event_id: string }>(`SELECT event_id FROM alarm_events WHERE event_id = ANY($1::bigint[])`, [batch.map((e) => e.id)]);
+    const r = await this.pool.query<{ event_id: string }>(linkedEvents(batch.map((e) => e.id)));
     const linked = new Set(r.rows.map((x) => Number(x.event_id)));
     return batch.filter((e) => !linked.has(e.id));
   }

@@ -73,3 +73,8 @@ export function applyDisabledSignal(s: DisabledSignal): Query {
     values: [s.unitId, s.deviceId, s.systemType, s.systemAddress, s.componentAddress, s.at, s.eventId],
   };
 }
+
+/** Which of `eventIds` are already linked to an alarm. */
+export function linkedEvents(eventIds: number[]): Query {
+  return { text: `SELECT event_id FROM alarm_events WHERE event_id = ANY($1::bigint[])`, values: [eventIds] };
+}
