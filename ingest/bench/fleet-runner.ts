@@ -3,7 +3,7 @@
 // argv[2]: JSON {port, units, startAddress, pointsPerDevice}. Prints "connected <n> <s>", then
 // takes one command per line on stdin: "phase <rate> <seconds>" answers "start" when the rate
 // is offered and "report <json>" once the backlog has drained (at most 30 s after the
-// phase); "quit" stops the fleet. The parent decides the next rate from the report (the
+// phase; drainMs says how long that took); "quit" stops the fleet. The parent decides the next rate from the report (the
 // knee finder).
 import { createInterface } from 'node:readline';
 import { Fleet } from '../src/sim/fleet.ts';
@@ -44,12 +44,15 @@ for await (const line of createInterface({ input: process.stdin })) {
   fleet.setRate(p.rate);
   await new Promise((r) => setTimeout(r, p.seconds * 1000));
   fleet.setRate(0);
-  // Let the backlog drain (up to 30 s) so the next phase starts clean.
-  const until = performance.now() + 30_000;
-  do await new Promise((r) => setTimeout(r, 250));
-  while (fleet.pendingUploads() > 0 && performance.now() < until);
+  // Let the backlog drain (up to 30 s) so the next phase starts clean; the drain time is
+  // part of the phase when its rate is computed.
+  const stopped = performance.now();
+  const until = stopped + 30_000;
+  while (fleet.pendingUploads() > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+  const drainMs = performance.now() - stopped;
   const after = fleet.report();
-  say(`report ${JSON.stringify({ sent: after.sent - before.sent, confirmed: after.confirmed - before.confirmed, resends: after.resends - before.resends, failed: after.failed - before.failed, latencyMs: after.latencyMs, connected: after.connected })}`);
+  say(`report ${JSON.stringify({ sent: after.sent - before.sent, confirmed: after.confirmed - before.confirmed, resends: after.resends - before.resends, failed: after.failed - before.failed, latencyMs: after.latencyMs, connected: after.connected, drainMs })}`);
+  await new Promise((r) => setTimeout(r, 250)); // quiet gap between phases
 }
 await fleet.stop();
 process.exit(0);

@@ -109,4 +109,29 @@ describe('EventStore write paths', () => {
     assert.equal(ok.rows[0].ok, true);
     assert.equal(ok.rows[0].events.length, 1);
   });
+  it('events keep no row locks on the registry; deleting a point, device or unit clears its id in the log', async () => {
+    // A second unit of its own, so the other tests' rows stay.
+    const unit = await db.pool.query(`INSERT INTO units (name, onboarding_state, h3_r9) VALUES ('临时仓库', 'open', '8931aa42a1bffff') RETURNING id`);
+    const unitId = Number(unit.rows[0].id);
+    const dev = await db.pool.query(`INSERT INTO devices (unit_id, address) VALUES ($1, $2) RETURNING id`, [unitId, STRANGER + 1]);
+    const deviceId = Number(dev.rows[0].id);
+    const sys = await db.pool.query(`INSERT INTO facility_systems (device_id, system_type, system_address) VALUES ($1, 1, 1) RETURNING id`, [deviceId]);
+    const pt = await db.pool.query(`INSERT INTO points (unit_id, system_id, component_type, component_address) VALUES ($1, $2, 42, $3) RETURNING id`, [unitId, sys.rows[0].id, POINT]);
+    const lockers = () => db.pool.query(`SELECT (SELECT xmax::text FROM units WHERE id = $1) AS unit, (SELECT xmax::text FROM devices WHERE id = $2) AS device`, [unitId, deviceId]).then((r) => r.rows[0]);
+    const before = await lockers();
+    const store = new EventStore(db.pool, { lanes: 1 });
+    const fire = frame(1, 2, component(0x0003), STRANGER + 1);
+    const [stored] = (await store.storeFrame(fire, parseAdu(fire.adu), 'p')).events;
+    assert.deepEqual([stored!.unitId, stored!.deviceId, stored!.pointId], [unitId, deviceId, Number(pt.rows[0].id)]);
+    // Storing took no lock on the registry rows: their locker (xmax) is the one they had.
+    assert.deepEqual(await lockers(), before);
+    const ids = () => db.pool.query(`SELECT unit_id, device_id, point_id FROM events WHERE id = $1`, [stored!.id]).then((r) => r.rows[0]);
+    await db.pool.query(`DELETE FROM points WHERE id = $1`, [pt.rows[0].id]);
+    assert.deepEqual(await ids(), { unit_id: unitId, device_id: deviceId, point_id: null });
+    await db.pool.query(`DELETE FROM facility_systems WHERE device_id = $1`, [deviceId]);
+    await db.pool.query(`DELETE FROM devices WHERE id = $1`, [deviceId]);
+    assert.deepEqual(await ids(), { unit_id: unitId, device_id: null, point_id: null });
+    await db.pool.query(`DELETE FROM units WHERE id = $1`, [unitId]);
+    assert.deepEqual(await ids(), { unit_id: null, device_id: null, point_id: null });
+  });
 });
