@@ -134,4 +134,20 @@ describe('EventStore write paths', () => {
     await db.pool.query(`DELETE FROM units WHERE id = $1`, [unitId]);
     assert.deepEqual(await ids(), { unit_id: null, device_id: null, point_id: null });
   });
+  it('deleting events by hand removes their alarm links and clears the ids alarms keep of them', async () => {
+    const store = new EventStore(db.pool, { lanes: 1 });
+    const fire = frame(700, 2, component(0x0003));
+    const [e] = (await store.storeFrame(fire, parseAdu(fire.adu), 'p')).events;
+    const alarm = await db.pool.query(
+      `INSERT INTO alarms (unit_id, kind, priority, first_event_id, last_event_id) VALUES ($1, 'fire', 1, $2, $2) RETURNING id`,
+      [e!.unitId, e!.id],
+    );
+    await db.pool.query(`INSERT INTO alarm_events (alarm_id, event_id) VALUES ($1, $2)`, [alarm.rows[0].id, e!.id]);
+    await db.pool.query(`DELETE FROM events WHERE id = $1`, [e!.id]);
+    const left = await db.pool.query(
+      `SELECT first_event_id, last_event_id, (SELECT count(*)::int FROM alarm_events WHERE alarm_id = a.id) AS links FROM alarms a WHERE id = $1`,
+      [alarm.rows[0].id],
+    );
+    assert.deepEqual(left.rows[0], { first_event_id: null, last_event_id: null, links: 0 });
+  });
 });
