@@ -375,3 +375,27 @@ export function auditSystemBatch(action: string, alarmIds: number[]): Query {
     values: [action, alarmIds],
   };
 }
+
+/**
+ * Alarms changed within the last `minutes` whose current version no stream message carries
+ * (a process stopped between an alarm's COMMIT and its broadcast), oldest first, with
+ * whether any message of the alarm is in that window. Run once at start.
+ */
+export function alarmsOffStream(minutes: number, limit: number): Query {
+  return {
+    text: `WITH recent AS (
+             SELECT a.id, a.version FROM alarms a
+              WHERE GREATEST(a.opened_at, a.last_seen_at, a.cleared_at, a.escalated_at, a.acknowledged_at,
+                             a.verified_at, a.dispatched_at, a.closed_at) > now() - make_interval(mins => $1)
+           ), sent AS (
+             SELECT (s.payload->'alarm'->>'id')::bigint AS id, max((s.payload->'alarm'->>'version')::int) AS version
+               FROM stream_log s
+              WHERE s.at > now() - make_interval(mins => $1 + 10) AND s.type IN ('alarm_opened', 'alarm_updated', 'alarm_closed')
+              GROUP BY 1
+           )
+           SELECT r.id, s.id IS NOT NULL AS announced FROM recent r LEFT JOIN sent s ON s.id = r.id
+            WHERE s.version IS NULL OR s.version < r.version
+            ORDER BY r.id LIMIT $2`,
+    values: [minutes, limit],
+  };
+}

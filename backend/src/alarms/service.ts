@@ -29,6 +29,7 @@ import type { StreamRow } from '../live/queries.ts';
 export type PublishChanges = (rows: StreamRow[]) => Promise<unknown>;
 import { alarmRow, type AlarmChange } from '../live/messages.ts';
 import { independentRuns, planAlarmWork, type ClearAction, type PlannedStep, type RaiseGroup } from './domain/rules.ts';
+import { catchUpChange } from './domain/catch-up.ts';
 import { DEFAULT_STORM_POLICY, type StormPolicy } from './domain/storms.ts';
 import { alarmFromRow, callFromRow, eventFromRow, stepFromRow } from './dto.ts';
 import * as q from './queries.ts';
@@ -243,6 +244,25 @@ export class AlarmService {
       if (r.inserted) opened.push(r.id);
       changes.push({ alarmId: r.id, change: r.inserted ? { type: 'alarm_opened' } : { type: 'alarm_updated', reason: 'repeat' } });
     }
+  }
+
+  /**
+   * Start-up catch-up of the stream: alarms changed in the last `windowMinutes` whose current
+   * version no stream message carries (the process stopped between COMMIT and broadcast) are
+   * broadcast now in their current state. Returns how many.
+   */
+  async republishOffStream(windowMinutes = 60): Promise<number> {
+    const missing = (await this.pool.query(q.alarmsOffStream(windowMinutes, 10_000))).rows.map((r) => ({ id: Number(r.id), announced: r.announced === true }));
+    if (missing.length === 0) return 0;
+    const byId = new Map((await this.pool.query(q.alarmsByIds(missing.map((m) => m.id)))).rows.map((row) => [Number(row.id), alarmFromRow(row)]));
+    const at = new Date().toISOString();
+    const rows = missing.flatMap((m) => {
+      const a = byId.get(m.id);
+      return a ? [alarmRow(catchUpChange(a, m.announced), a, at)] : [];
+    });
+    this.logger.warn({ alarms: rows.length, firstId: missing[0]!.id }, 'alarm changes committed but never broadcast (stopped mid-way?): broadcasting their current state now');
+    await this.publish(rows);
+    return rows.length;
   }
 
   /** Broadcasts committed changes (current state of each alarm, one message per change; storm groups at most once a second). */

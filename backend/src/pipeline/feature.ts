@@ -111,6 +111,7 @@ export function liveFeature(opts: LiveOptions = {}): FeatureFactory {
         await hub.start();
         unsubscribe = ctx.bus.subscribe(pipeline.handle);
         await pipeline.recover().catch((err) => ctx.logger.error({ err }, 'alarm catch-up at start failed'));
+        await alarms.republishOffStream().catch((err) => ctx.logger.error({ err }, 'alarm stream catch-up at start failed'));
         ws = attachWebSocket({
           http: ctx.http,
           hub,
