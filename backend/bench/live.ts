@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import os from 'node:os';
 import pg from 'pg';
 import type { BenchContext } from '@firelink/common/testing';
+import type { RecentSamples } from '@firelink/common';
 import { configSchema } from '../src/kernel/config.ts';
 import { ingestFeature } from '../src/devices/feature.ts';
 import { liveFeature } from '../src/pipeline/feature.ts';
@@ -126,9 +127,9 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     child.stdin!.write(`phase ${rate} ${seconds}\n`);
     const r = await next();
     const cpu = process.cpuUsage(cpu0);
-    const lat = parts ? parts.pipeline.latencyMs.slice(taken).sort((a, b) => a - b) : [];
-    const pip = parts ? parts.pipeline.pipelineMs.slice(taken).sort((a, b) => a - b) : [];
-    taken = parts?.pipeline.latencyMs.length ?? 0;
+    const lat = parts ? parts.pipeline.latencyMs.since(taken).sort((a, b) => a - b) : [];
+    const pip = parts ? parts.pipeline.pipelineMs.since(taken).sort((a, b) => a - b) : [];
+    taken = parts?.pipeline.latencyMs.count ?? 0;
     const stages: string[] = [];
     if (ingestTiming) {
       // INGEST's own counters (read only): its commit batches this phase.
@@ -139,9 +140,9 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     }
     if (parts) {
       const tm = parts.hub.timing;
-      const pick = (a: number[]) => a.slice(takenHub).sort((x, y) => x - y);
+      const pick = (a: RecentSamples) => a.since(takenHub).sort((x, y) => x - y);
       const [rows, ins, fan] = [pick(tm.rows), pick(tm.insertMs), pick(tm.fanOutMs)];
-      takenHub = tm.rows.length;
+      takenHub = tm.rows.count;
       stages.push(`LIVE ${rows.length} stream_log batches, rows p50/max ${q(rows, 0.5)}/${rows[rows.length - 1] ?? NaN}, insert p50/p99 ${q(ins, 0.5).toFixed(1)}/${q(ins, 0.99).toFixed(1)} ms, encode+fan-out p50/p99 ${q(fan, 0.5).toFixed(1)}/${q(fan, 0.99).toFixed(1)} ms`);
     }
     const p: Phase = {

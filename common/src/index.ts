@@ -19,3 +19,4 @@ export * from './supervision.ts';
 export * from './supervision-work.ts';
 export * from './supervision-setup.ts';
 export * from './station.ts';
+export * from './recent-samples.ts';

@@ -14,7 +14,7 @@ import { withTransaction } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import type { StreamMeta } from '../live/filters.ts';
 import { appendStream, pruneStream, streamHead, type StreamRow } from '../live/queries.ts';
-import { recordTiming, withId, type StreamFrame, type StreamLogFactory, type StreamLogPort, type StreamTiming } from '../live/stream-log.ts';
+import { newStreamTiming, recordTiming, withId, type StreamFrame, type StreamLogFactory, type StreamLogPort, type StreamTiming } from '../live/stream-log.ts';
 import { lockStream, notifyStream, STREAM_CHANNEL, tailStream } from './queries.ts';
 
 /** The advisory lock every stream_log writer takes (fixed; other keys in leader.ts). */
@@ -39,7 +39,7 @@ export function sharedStreamLog(o: SharedStreamLogOptions): StreamLogFactory {
 export class SharedStreamLog implements StreamLogPort {
   head = 0;
   tail = 0;
-  readonly timing: StreamTiming = { rows: [], insertMs: [], fanOutMs: [] };
+  readonly timing: StreamTiming = newStreamTiming();
   private jobs = new SerialJobs();
   private listener: pg.Client | null = null;
   private stopped = false;

@@ -6,7 +6,7 @@
 // in flight go together into the next statement, in call order — and one batch is written
 // at a time, so the ids handed on increase strictly. Each payload is JSON-encoded once: the
 // same text goes into stream_log and, with its id prepended, to every client.
-import { SerialJobs } from '@firelink/common';
+import { RecentSamples, SerialJobs } from '@firelink/common';
 import type pg from 'pg';
 import type { Logger } from '../logger.ts';
 import type { StreamMeta } from './filters.ts';
@@ -21,10 +21,12 @@ export interface StreamFrame {
 
 /** Per append batch (benchmarks read it): rows, stream_log INSERT ms, hand-on (encode + fan-out) ms. The last 100,000 batches. */
 export interface StreamTiming {
-  rows: number[];
-  insertMs: number[];
-  fanOutMs: number[];
+  rows: RecentSamples;
+  insertMs: RecentSamples;
+  fanOutMs: RecentSamples;
 }
+
+export const newStreamTiming = (): StreamTiming => ({ rows: new RecentSamples(100_000), insertMs: new RecentSamples(100_000), fanOutMs: new RecentSamples(100_000) });
 
 /**
  * What the hub needs of a stream log. StreamLog is the single-process one; several API
@@ -52,7 +54,7 @@ export class StreamLog implements StreamLogPort {
   head = 0;
   /** Oldest id kept (retention); resuming from before it needs a snapshot. */
   tail = 0;
-  readonly timing: StreamTiming = { rows: [], insertMs: [], fanOutMs: [] };
+  readonly timing = newStreamTiming();
   private waiting: Array<{ rows: StreamRow[]; resolve: (ids: number[]) => void; reject: (e: unknown) => void }> = [];
   private writing = false;
   private jobs = new SerialJobs();
@@ -169,9 +171,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How long one chunk's INSERT is retried while the database is away before append() fails. */
 const INSERT_RETRY_MS = 60_000;
 
-/** One append batch's figures into `tm`, keeping the last 100,000 batches at most. */
+/** One append batch's figures into `tm`. */
 export function recordTiming(tm: StreamTiming, rows: number, insertMs: number, fanOutMs: number): void {
-  if (tm.rows.length >= 100_000) for (const a of [tm.rows, tm.insertMs, tm.fanOutMs]) a.splice(0, 50_000);
   tm.rows.push(rows);
   tm.insertMs.push(insertMs);
   tm.fanOutMs.push(fanOutMs);

@@ -14,7 +14,7 @@ import type { Logger } from '../logger.ts';
 import type { LiveHub } from '../live/hub.ts';
 import { deviceStatusRow, eventRow } from '../live/messages.ts';
 import type { StreamRow } from '../live/queries.ts';
-import { EVENT_KINDS } from '@firelink/common';
+import { EVENT_KINDS, RecentSamples } from '@firelink/common';
 import { alarmRuleFor, eventPriority } from '../alarms/domain/rules.ts';
 import { eventFromRow } from './event-row.ts';
 import { applyDisabledSignal, linkedEvents, pointPlaces, unitPlaces, unprocessedRaisingEvents } from './queries.ts';
@@ -55,10 +55,10 @@ export class Pipeline {
   private drainedWaiters: Array<() => void> = [];
   private readonly opts: PipelineOptions;
   processed = 0;
-  /** Received (by ingest) → broadcast, ms, for the last events (benchmarks read it). */
-  readonly latencyMs: number[] = [];
-  /** Published on the bus → broadcast, ms (this pipeline's own share). */
-  readonly pipelineMs: number[] = [];
+  /** Received (by ingest) → broadcast, ms, for the last 200,000 events (benchmarks read it). */
+  readonly latencyMs = new RecentSamples(200_000);
+  /** Published on the bus → broadcast, ms (this pipeline's own share), same events. */
+  readonly pipelineMs = new RecentSamples(200_000);
   private arrivedAt = new WeakMap<StoredEvent, number>();
   private closing = false;
   private units = new Map<number, UnitPlace>();
@@ -199,8 +199,6 @@ export class Pipeline {
     // the event stream. Each stage keeps arrival order.
     await this.hub.publish(rows);
     const done = Date.now();
-    if (this.latencyMs.length > 200_000) this.latencyMs.splice(0, 100_000);
-    if (this.pipelineMs.length > 200_000) this.pipelineMs.splice(0, 100_000);
     for (const e of batch) {
       this.latencyMs.push(done - Date.parse(e.receivedAt));
       this.pipelineMs.push(done - (this.arrivedAt.get(e) ?? done));

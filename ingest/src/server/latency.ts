@@ -1,33 +1,33 @@
 // Latency samples (ms) with percentiles; keeps the most recent N to bound memory.
-export class LatencyRecorder {
-  private samples: Float64Array;
-  private n = 0;
-  private total = 0;
+import { RecentSamples } from '@firelink/common';
 
-  constructor(private readonly capacity = 200_000) {
-    this.samples = new Float64Array(capacity);
+export class LatencyRecorder {
+  private readonly samples: RecentSamples;
+  /** The samples' count at the last reset(). */
+  private mark = 0;
+
+  constructor(capacity = 200_000) {
+    this.samples = new RecentSamples(capacity);
   }
 
   record(ms: number): void {
-    this.samples[this.n % this.capacity] = ms;
-    this.n++;
-    this.total++;
+    this.samples.push(ms);
   }
 
+  /** Samples recorded since the last reset. */
   get count(): number {
-    return this.total;
+    return this.samples.count - this.mark;
   }
 
   reset(): void {
-    this.n = 0;
-    this.total = 0;
+    this.mark = this.samples.count;
   }
 
-  /** p in 0–100; NaN when empty. */
+  /** p in 0–100, over the samples since the last reset still kept; NaN when empty. */
   percentile(p: number): number {
-    const len = Math.min(this.n, this.capacity);
+    const sorted = Float64Array.from(this.samples.since(this.mark)).sort();
+    const len = sorted.length;
     if (len === 0) return NaN;
-    const sorted = Float64Array.from(this.samples.subarray(0, len)).sort();
     return sorted[Math.min(len - 1, Math.floor((p / 100) * len))]!;
   }
 }
