@@ -256,16 +256,22 @@ export const stationHomeSchema = z.object({
   coverage: z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.unknown()) }).nullable(),
 });
 
+/** Visits recorded late are accepted back to this date; an earlier one is a typing mistake. */
+const EARLIEST_VISIT = '2000-01-01T00:00:00+08:00';
 export const visitBodySchema = z.object({
-  visitedAt: z.string().datetime({ offset: true }).optional(),
-  note: z.string().min(1, 'write what was checked or found').max(4000),
+  visitedAt: z
+    .string()
+    .datetime({ offset: true })
+    .refine((v) => Date.parse(v) >= Date.parse(EARLIEST_VISIT), 'visitedAt lies before 2000: check the year')
+    .optional(),
+  note: z.string().trim().min(1, 'write what was checked or found').max(4000),
 });
 /** A key part's marker on its floor's plan: plan image pixels [x, y] from the top left. */
 const planPxSchema = z.tuple([z.number().min(0).max(100_000), z.number().min(0).max(100_000)]);
 export const keyPartBodySchema = z.object({
   floor: z.number().int().min(-20).max(200).nullable().optional(),
-  name: z.string().min(1, 'name the key part').max(200),
-  hazard: z.string().max(1000).optional(),
+  name: z.string().trim().min(1, 'name the key part').max(200),
+  hazard: z.string().trim().max(1000).optional(),
   /** Needs a floor with an uploaded plan; inside the plan image. */
   planPx: planPxSchema.nullable().optional(),
 });

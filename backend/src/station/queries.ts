@@ -180,8 +180,13 @@ export function keyPartsQuery(unitId: number): Query {
   return { text: `SELECT id, floor, name, hazard, plan_x_px, plan_y_px FROM unit_key_parts WHERE unit_id = $1 ORDER BY floor NULLS LAST, id`, values: [unitId] };
 }
 
+/** One key part of a unit, locked for a change, with the station of the account that recorded it (null: the supervision side, an administrator or a deleted account). */
 export function keyPartQuery(unitId: number, partId: number): Query {
-  return { text: `SELECT id, floor, name, hazard, plan_x_px, plan_y_px FROM unit_key_parts WHERE unit_id = $1 AND id = $2`, values: [unitId, partId] };
+  return {
+    text: `SELECT k.id, k.floor, k.name, k.hazard, k.plan_x_px, k.plan_y_px, (SELECT u.station_id FROM users u WHERE u.id = k.created_by) AS author_station_id
+             FROM unit_key_parts k WHERE k.unit_id = $1 AND k.id = $2 FOR UPDATE OF k`,
+    values: [unitId, partId],
+  };
 }
 
 export function updateKeyPartQuery(partId: number, v: { floor: number | null; name: string; hazard: string; planPx: [number, number] | null }): Query {

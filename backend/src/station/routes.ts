@@ -329,8 +329,8 @@ export function stationRouter(pool: Pool): Router {
   r.post('/units/:id/visits', async (req, res) => {
     const p = requireRole(res, ...FAMILIARISERS);
     const unitId = idParam.parse(req.params.id);
-    const b = visitBodySchema.parse(req.body);
     await requireUnitInScope(pool, p.scope, unitId);
+    const b = visitBodySchema.parse(req.body);
     const v = await viewer(pool, p);
     if (b.visitedAt && new Date(b.visitedAt).getTime() > Date.now() + 5 * 60_000) throw forbidden('visitedAt lies in the future: record a visit once it happened');
     const visit = await withTransaction(pool, async (c) => {
@@ -363,12 +363,26 @@ export function stationRouter(pool: Pool): Router {
     if (planPx[0] > plan.width_px || planPx[1] > plan.height_px) throw badRequest(`planPx: outside the plan of floor ${floor} (${plan.width_px} × ${plan.height_px} px)`);
   }
 
+  /**
+   * A key part about to be changed or deleted, locked. A station account changes only what
+   * its own station recorded; the supervision side and administrators change any (the unit's
+   * jurisdiction is checked before).
+   */
+  async function keyPartToChange(c: pg.ClientBase, v: Q.OrderViewer, unitId: number, partId: number) {
+    const cur = (await c.query(Q.keyPartQuery(unitId, partId))).rows[0];
+    if (!cur) throw notFound(`key part ${partId} does not exist on unit ${unitId}`);
+    if (v.kind === 'station' && (cur.author_station_id == null || Number(cur.author_station_id) !== v.stationId)) {
+      throw forbidden('this key part was recorded by the supervision side or another station: ask them to change it, or record your own');
+    }
+    return cur;
+  }
+
   /** POST /api/station/units/:id/key-parts {floor?, name, hazard?, planPx?} — a key part (重点部位), optionally marked on its floor's plan. */
   r.post('/units/:id/key-parts', async (req, res) => {
     const p = requireRole(res, ...FAMILIARISERS);
     const unitId = idParam.parse(req.params.id);
-    const b = keyPartBodySchema.parse(req.body);
     await requireUnitInScope(pool, p.scope, unitId);
+    const b = keyPartBodySchema.parse(req.body);
     const part = await withTransaction(pool, async (c) => {
       await checkMarker(c, unitId, b.floor ?? null, b.planPx ?? null);
       const row = (await c.query(Q.insertKeyPartQuery({ unitId, floor: b.floor ?? null, name: b.name, hazard: b.hazard ?? '', planPx: b.planPx ?? null, byUser: p.userId }))).rows[0];
@@ -383,11 +397,11 @@ export function stationRouter(pool: Pool): Router {
     const p = requireRole(res, ...FAMILIARISERS);
     const unitId = idParam.parse(req.params.id);
     const partId = idParam.parse(req.params.partId);
-    const b = keyPartPatchSchema.parse(req.body);
     await requireUnitInScope(pool, p.scope, unitId);
+    const b = keyPartPatchSchema.parse(req.body);
+    const v = await viewer(pool, p);
     const part = await withTransaction(pool, async (c) => {
-      const cur = (await c.query(Q.keyPartQuery(unitId, partId))).rows[0];
-      if (!cur) throw notFound(`key part ${partId} does not exist on unit ${unitId}`);
+      const cur = await keyPartToChange(c, v, unitId, partId);
       const before = keyPartOut(cur);
       const floor = b.floor !== undefined ? b.floor : before.floor;
       // A new floor leaves the old floor's marker behind unless a new one is given.
@@ -407,9 +421,10 @@ export function stationRouter(pool: Pool): Router {
     const unitId = idParam.parse(req.params.id);
     const partId = idParam.parse(req.params.partId);
     await requireUnitInScope(pool, p.scope, unitId);
+    const v = await viewer(pool, p);
     await withTransaction(pool, async (c) => {
+      await keyPartToChange(c, v, unitId, partId);
       const row = (await c.query(Q.deleteKeyPartQuery(unitId, partId))).rows[0];
-      if (!row) throw notFound(`key part ${partId} does not exist on unit ${unitId}`);
       await recordAudit(c, { actor: p, ip: req.ip ?? null, action: 'unit.key_part.delete', entity: 'unit', entityId: unitId, before: { keyPartId: partId, floor: row.floor, name: row.name } });
     });
     res.status(204).end();

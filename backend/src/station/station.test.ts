@@ -243,6 +243,9 @@ describe('station workspace: orders over the station stream, progress, scoping',
     // Bad input: a clear 400, nothing written.
     assert.equal((await call(u.stationB!, 'POST', `/api/station/orders/${orderId}/progress`, { progress: 'teleported' })).status, 400);
     assert.equal((await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/visits`, { note: '' })).status, 400);
+    assert.equal((await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/visits`, { note: '  ' })).status, 400, 'blank note');
+    assert.equal((await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/visits`, { note: '检查', visitedAt: '1900-01-01T09:00:00+08:00' })).status, 400, 'a visit in 1900');
+    assert.equal((await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/key-parts`, { name: ' \t ' })).status, 400, 'blank key part name');
   });
 
   // Bug (API probe): the list routed every order and looked up its water sources
@@ -365,6 +368,22 @@ describe('station workspace: orders over the station stream, progress, scoping',
     assert.deepEqual(p1.keyParts.find((k) => k.id === partId), { id: partId, floor: 2, name: '消防控制室', hazard: '电气设备', planPx: [300, 200] });
     assert.equal((await call(u.stationB!, 'PATCH', `/api/station/units/${eastUnit}/key-parts/${partId}`, { planPx: null })).body.keyPart.planPx, null);
     assert.equal((await call(u.stationA!, 'PATCH', `/api/station/units/${eastUnit}/key-parts/${partId}`, { name: 'x' })).status, 404, 'another area');
+    assert.equal((await call(u.stationA!, 'PATCH', `/api/station/units/${eastUnit}/key-parts/${partId}`, { name: '' })).status, 404, 'another area, whatever the body');
+    assert.equal((await call(u.stationA!, 'POST', `/api/station/units/${eastUnit}/key-parts`, { name: '' })).status, 404, 'another area, whatever the body');
+    assert.equal((await call(u.stationA!, 'POST', `/api/station/units/${eastUnit}/visits`, { note: 7 })).status, 404, 'another area, whatever the body');
+    // Another station of the district does not change or delete what station B recorded; the supervision side does, and keeps its own.
+    const supervisor = await createTestUser(db.pool, { role: 'supervisor', regions: [EAST] });
+    const del = (who: { headers: Record<string, string> }, id: number) => fetch(`${base}/api/station/units/${eastUnit}/key-parts/${id}`, { method: 'DELETE', headers: who.headers }).then((r) => r.status);
+    const partOfB = (await call(u.stationB!, 'POST', `/api/station/units/${eastUnit}/key-parts`, { name: '配电房' })).body.keyPart.id as number;
+    const refused = await call(u.stationE!, 'PATCH', `/api/station/units/${eastUnit}/key-parts/${partOfB}`, { name: '改名' });
+    assert.equal(refused.status, 403);
+    assert.match(refused.body.message, /another station/);
+    assert.equal(await del(u.stationE!, partOfB), 403);
+    assert.equal((await call(supervisor, 'PATCH', `/api/station/units/${eastUnit}/key-parts/${partOfB}`, { hazard: '变压器' })).status, 200);
+    const partOfSupervision = (await call(supervisor, 'POST', `/api/station/units/${eastUnit}/key-parts`, { name: '储油间' })).body.keyPart.id as number;
+    assert.equal(await del(u.stationB!, partOfSupervision), 403);
+    assert.equal(await del(u.stationB!, partOfB), 204);
+    assert.equal(await del(supervisor, partOfSupervision), 204);
     assert.equal((await fetch(`${base}/api/station/units/${eastUnit}/key-parts/${partId}`, { method: 'DELETE', headers: u.stationB!.headers })).status, 204);
     assert.ok(!(await pack()).keyParts.some((k) => k.id === partId));
 
