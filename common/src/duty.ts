@@ -6,7 +6,15 @@ import { alarmKindSchema, alarmVerdictSchema } from './event.ts';
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const adcode = z.number().int().min(100000, 'an adcode has 6 digits, e.g. 320106').max(999999, 'an adcode has 6 digits, e.g. 320106');
-const instant = z.string().datetime({ offset: true, message: 'use ISO 8601 with a zone, e.g. 2026-01-01T08:00:00+08:00' });
+/** Duty records lie between these years; a date outside is a typing mistake. */
+const plausible = (s: string) => {
+  const t = Date.parse(s);
+  return t >= Date.parse('2000-01-01T00:00:00+08:00') && t < Date.parse('2100-01-01T00:00:00+08:00');
+};
+const instant = z
+  .string()
+  .datetime({ offset: true, message: 'use ISO 8601 with a zone, e.g. 2026-01-01T08:00:00+08:00' })
+  .refine(plausible, 'a date between 2000 and 2099: check the year');
 const queryInstant = z
   .string()
   .refine((s) => !Number.isNaN(Date.parse(s)), 'not a date: use ISO 8601, e.g. 2026-01-01 or 2026-01-01T08:00:00+08:00')

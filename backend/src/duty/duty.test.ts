@@ -162,6 +162,9 @@ describe('duty operations', () => {
     });
     assert.equal(clash.status, 409);
     assert.match(clash.body.message, /already on duty/);
+    const longAgo = await call(supervisor, 'POST', '/api/duty/shifts', { regionAdcode: XUANWU, userId: opA.userId, startsAt: '1000-01-01T08:00:00+08:00', endsAt: '1000-01-01T16:00:00+08:00' });
+    assert.equal(longAgo.status, 400);
+    assert.match(longAgo.body.message, /between 2000 and 2099/);
 
     // A user outside the supervisor's jurisdiction → 404, as is a post outside it.
     const outsider = await call(supervisor, 'POST', '/api/duty/shifts', { regionAdcode: XUANWU, userId: opGulou.userId, startsAt: new Date(now).toISOString(), endsAt: new Date(now + HOUR).toISOString() });
