@@ -12,7 +12,7 @@
 // medians, with the conditions that move the figure: CJK fonts installed, the WebGL renderer
 // (SwiftShader or a GPU), load average and CPU steal during each run.
 //
-// Options: --quick | --profile (prints where the page's threads spend their time, and the frame rate with one part of the wall switched off at a time) | --runs N | --minutes N | --units N | --rate N (events/s) | --width N --height N
+// Options: --desk (the desk map panned and zoomed instead: bench-desk-pan.ts) | --quick | --profile (prints where the page's threads spend their time, and the frame rate with one part of the wall switched off at a time) | --flights (the frame rate of fly-tos with one change at a time) | --runs N | --minutes N | --units N | --rate N (events/s) | --width N --height N
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { existsSync } from 'node:fs';
@@ -24,7 +24,7 @@ import { fmtLoad, measureLoad, median, percentile, positiveArg, type MachineLoad
 import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, startStack, type Stack } from './harness.ts';
 
 /** Font families with Chinese glyphs that fontconfig knows (what Chromium draws CJK text with). */
-function cjkFonts(): string[] {
+export function cjkFonts(): string[] {
   try {
     const out = execFileSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' });
     return [...new Set(out.split('\n').map((l) => l.split(',')[0]!.trim()).filter(Boolean))].sort();
@@ -34,14 +34,99 @@ function cjkFonts(): string[] {
 }
 
 interface RunFigures {
+  /** Per-second frame rates over every second of the measured run. */
   fps: { median: number; p10: number; p90: number };
+  /** The same over the seconds in which the camera did not move (no fly-to in flight). */
+  fpsStill: { median: number; p10: number; p90: number };
+  /** The same over the seconds with a camera move (fly-to, flight back). */
+  fpsMoving: { median: number; p10: number; p90: number };
+  /** Share of seconds with a camera move. */
+  movingShare: number;
   /** Share of frames longer than 200 ms while the map was not flying. */
   longShare: number;
+  /** Share of all frames longer than 200 ms, fly-tos included. */
+  longShareAll: number;
   longFrames: number;
   frames: number;
   heapGrowthMb: number;
   load: MachineLoad;
 }
+
+/**
+ * CPU time (s) of all the browser's processes so far (page, GPU process, network …): under a
+ * shared, loaded machine the CPU a frame costs moves less than the frame rate does.
+ */
+export async function browserCpuSeconds(browser: import('playwright-core').Browser): Promise<number> {
+  const s = await browser.newBrowserCDPSession();
+  try {
+    const r = (await s.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ cpuTime: number }> };
+    return r.processInfo.reduce((a, p) => a + p.cpuTime, 0);
+  } finally {
+    await s.detach();
+  }
+}
+
+/** One second of the page's frames (see FRAME_COUNTER_JS). */
+export interface SecondSample {
+  fps: number;
+  /** The camera moved (fly-to, flight back, pan or zoom) during some frame of this second. */
+  moving: boolean;
+  zoom: number;
+  /** Longest frame interval ending in this second (ms). */
+  maxFrameMs: number;
+  /** Long tasks (over 50 ms, main thread) that ended in this second: their summed duration (ms). */
+  longTaskMs: number;
+}
+
+/**
+ * Runs in the page: samples frames per second from requestAnimationFrame into
+ * `window.__fps` (SecondSample, at most an hour), and counts frames over 200 ms in
+ * `window.__long` (all frames, and those while the camera was still).
+ */
+export const FRAME_COUNTER_JS = `(() => {
+  window.__fps = [];
+  window.__long = { frames: 0, long: 0, allFrames: 0, allLong: 0 };
+  let frames = 0, moving = false, maxFrame = 0, longTask = 0;
+  let t0 = performance.now();
+  let last = 0;
+  try {
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) longTask += e.duration; }).observe({ type: 'longtask' });
+  } catch (e) { /* no long-task timing in this browser */ }
+  const tick = function (t) {
+    frames++;
+    const m = window.__firelinkMap && window.__firelinkMap.map;
+    const mov = !!(m && m.isMoving());
+    if (mov) moving = true;
+    if (last) {
+      const d = t - last;
+      if (d > maxFrame) maxFrame = d;
+      window.__long.allFrames++;
+      if (d > 200) window.__long.allLong++;
+      if (!mov) {
+        window.__long.frames++;
+        if (d > 200) window.__long.long++;
+      }
+    }
+    last = t;
+    if (t - t0 >= 1000) {
+      window.__fps.push({ fps: (frames * 1000) / (t - t0), moving, zoom: m ? m.getZoom() : 0, maxFrameMs: maxFrame, longTaskMs: longTask });
+      if (window.__fps.length > 3600) window.__fps.shift();
+      frames = 0; moving = mov; maxFrame = 0; longTask = 0;
+      t0 = t;
+    }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})()`;
+
+/** Median, p10 and p90 of per-second frame rates. */
+export function fpsFigures(xs: number[]): { median: number; p10: number; p90: number; n: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: median(s), p10: percentile(s, 10), p90: percentile(s, 90), n: s.length };
+}
+
+export const fmtFps = (f: { median: number; p10: number; p90: number; n: number }) =>
+  f.n ? `median ${f.median.toFixed(1)}, p10 ${f.p10.toFixed(1)}, p90 ${f.p90.toFixed(1)} (${f.n} s)` : '— (0 s)';
 
 const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
 
@@ -93,8 +178,122 @@ async function splitByAblation(page: import('playwright-core').Page): Promise<vo
   }
 }
 
+type Cdp = import('playwright-core').CDPSession;
+
+/** The page's main thread under the JavaScript profiler while `during` runs: top self time. */
+async function profileMainThread(cdp: Cdp, during: () => Promise<unknown>, log: (m: string) => void): Promise<void> {
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+  const t0 = Date.now();
+  await during();
+  const secs = (Date.now() - t0) / 1000;
+  const { profile } = (await cdp.send('Profiler.stop')) as { profile: { nodes: Array<{ id: number; hitCount?: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] } };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const n = byId.get(profile.samples[i]!)!;
+    const key = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  log(`main thread, ${secs.toFixed(0)} s profile: top self time (ms) of ${total.toFixed(0)} ms sampled`);
+  for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`  ${v.toFixed(0).padStart(6)}  ${k}`);
+}
+
+/** A trace of every thread while `during` runs: busy time and the named work inside, per second. */
+async function traceThreads(cdp: Cdp, during: () => Promise<unknown>, log: (m: string) => void): Promise<void> {
+  const events: Array<{ name: string; ph: string; dur?: number; tid: number; pid: number; args?: { name?: string } }> = [];
+  const onData = (d: { value: unknown }) => void events.push(...(d.value as typeof events));
+  cdp.on('Tracing.dataCollected', onData);
+  const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
+  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,gpu,cc,blink', transferMode: 'ReportEvents' });
+  const t0 = Date.now();
+  await during();
+  const secs = (Date.now() - t0) / 1000;
+  await cdp.send('Tracing.end');
+  await done;
+  cdp.off('Tracing.dataCollected', onData);
+  const threadNames = new Map<string, string>();
+  for (const e of events) if (e.name === 'thread_name' && e.args?.name) threadNames.set(`${e.pid}:${e.tid}`, e.args.name);
+  const perThread = new Map<string, Map<string, number>>();
+  for (const e of events) {
+    if (e.ph !== 'X' || !e.dur) continue;
+    const t = threadNames.get(`${e.pid}:${e.tid}`) ?? `${e.pid}:${e.tid}`;
+    if (!perThread.has(t)) perThread.set(t, new Map());
+    const m = perThread.get(t)!;
+    m.set(e.name, (m.get(e.name) ?? 0) + e.dur / 1000);
+  }
+  // Per thread: busy time (top-level tasks) and the named work inside them, in ms per second.
+  const TASKS = new Set(['RunTask', 'ThreadControllerImpl::RunTask', 'ThreadControllerImpl::DoWork']);
+  for (const [t, m] of [...perThread.entries()].sort((a, b) => (b[1].get('RunTask') ?? 0) - (a[1].get('RunTask') ?? 0))) {
+    const busy = m.get('RunTask') ?? 0;
+    const top = [...m.entries()].filter(([k]) => !TASKS.has(k)).sort((a, b) => b[1] - a[1]).slice(0, 8);
+    if (busy > 10 * secs || (top[0] && top[0][1] > 10 * secs)) log(`trace ${t}: busy ${(busy / secs).toFixed(0)} ms/s; ${top.map(([k, v]) => `${k} ${(v / secs).toFixed(0)}`).join(', ')} (ms/s, nested events overlap)`);
+  }
+}
+
+/**
+ * What a fly-to costs, by flying the wall's round by hand (to street zoom and back to the
+ * overview, as WallTour does) with one change at a time, and counting frames while the
+ * camera moves. The tour is paused meanwhile.
+ */
+async function splitFlights(page: import('playwright-core').Page, cdp: Cdp, cpu: () => Promise<number>, log: (m: string) => void): Promise<void> {
+  const variants: Array<[string, string]> = [
+    ['as shipped', ''],
+    ['full resolution in flight', 'c.motionResolution = 1;'],
+    ['without pulse markers', `pulses.textContent = '.fl-pulse { display: none !important; }';`],
+    ['without 3D buildings', `if (c.map.getLayer('fl-buildings-3d')) c.map.setLayoutProperty('fl-buildings-3d', 'visibility', 'none');`],
+    ['pitch 0', 'pitch = 0;'],
+  ];
+  await page.evaluate(`window.__firelinkWall.setTourPaused(true)`);
+  const round = (change: string) =>
+    page.evaluate(`(async () => {
+      const c = window.__firelinkMap;
+      const was = c.motionResolution;
+      const pulses = document.createElement('style');
+      document.head.appendChild(pulses);
+      let pitch = 45;
+      ${change}
+      const overview = [118.35, 31.65, 119.25, 32.4];
+      const pad = { top: 100, bottom: 150, left: 428, right: 508 };
+      let frames = 0, movingMs = 0, last = 0, worst = 0;
+      let on = true;
+      const tick = function (t) {
+        if (last && c.map.isMoving()) { frames++; movingMs += t - last; worst = Math.max(worst, t - last); }
+        last = t;
+        if (on) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+      const rest = () => new Promise((r) => c.map.once('moveend', () => setTimeout(r, 1000)));
+      const targets = [[118.80, 32.05], [118.62, 31.9], [119.0, 32.2]];
+      for (const lonLat of targets) {
+        c.map.flyTo({ center: lonLat, zoom: 15.5, pitch, duration: 2500, essential: true });
+        await rest();
+        c.fitBounds(overview, pad, 2500);
+        await rest();
+      }
+      on = false;
+      c.motionResolution = was;
+      pulses.remove();
+      if (c.map.getLayer('fl-buildings-3d')) c.map.setLayoutProperty('fl-buildings-3d', 'visibility', 'visible');
+      return { fps: movingMs ? (frames * 1000) / movingMs : 0, frames, worst };
+    })()`) as Promise<{ fps: number; frames: number; worst: number }>;
+  // Where a round's time goes: once under the JavaScript profiler, once traced.
+  await profileMainThread(cdp, () => round(''), (m) => log(`flights: ${m}`));
+  await traceThreads(cdp, () => round(''), (m) => log(`flights: ${m}`));
+  for (const [name, change] of variants) {
+    const cpu0 = await cpu();
+    const r = await round(change);
+    const cpuS = (await cpu()) - cpu0;
+    log(`flights ${name.padEnd(28)} ${r.fps.toFixed(1).padStart(5)} fps while moving (${r.frames} frames, longest ${r.worst.toFixed(0)} ms); browser CPU ${(cpuS / 6).toFixed(2)} s a flight (1 s at rest included)`);
+  }
+  await page.evaluate(`window.__firelinkWall.setTourPaused(false)`);
+}
+
 export default async function benchWall(ctx: BenchContext): Promise<void> {
   const { log, args } = ctx;
+  // `--desk`: the desk map panned and zoomed instead (bench-desk-pan.ts; `npm run bench:desk`).
+  if (args.includes('--desk')) return (await import('./bench-desk-pan.ts')).default(ctx);
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package`);
   const quick = args.includes('--quick');
   const minutes = positiveArg(args, 'minutes', quick ? 2 : 10);
@@ -155,8 +354,10 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
       '',
       `bench:wall — median of ${results.length} runs (${minutes} min each, ${unitCount.toLocaleString('en')} units, ${rate} events/s, ${width}×${height})`,
       `  conditions           renderer ${renderer}; CJK fonts ${fonts.length ? fonts.join(', ') : 'none (Chinese text drawn as boxes: faster, not what a center sees)'}; ${fmtLoad(loadAll())} over the whole bench; ${cpus().length} CPUs`,
-      `  frames per second    median ${med((r) => r.fps.median).toFixed(1)} (runs: ${results.map((r) => r.fps.median.toFixed(1)).join(', ')}), p10 ${med((r) => r.fps.p10).toFixed(1)}, p90 ${med((r) => r.fps.p90).toFixed(1)}`,
-      `  long frames          ${(med((r) => r.longShare) * 100).toFixed(1)}% over 200 ms outside fly-tos (runs: ${results.map((r) => `${(r.longShare * 100).toFixed(1)}%`).join(', ')})`,
+      `  frames per second    all seconds: median ${med((r) => r.fps.median).toFixed(1)} (runs: ${results.map((r) => r.fps.median.toFixed(1)).join(', ')}), p10 ${med((r) => r.fps.p10).toFixed(1)} (runs: ${results.map((r) => r.fps.p10.toFixed(1)).join(', ')}), p90 ${med((r) => r.fps.p90).toFixed(1)}`,
+      `                       outside fly-tos: median ${med((r) => r.fpsStill.median).toFixed(1)}, p10 ${med((r) => r.fpsStill.p10).toFixed(1)} (runs: ${results.map((r) => r.fpsStill.p10.toFixed(1)).join(', ')}), p90 ${med((r) => r.fpsStill.p90).toFixed(1)}`,
+      `                       during fly-tos (${(med((r) => r.movingShare) * 100).toFixed(0)}% of seconds): median ${med((r) => r.fpsMoving.median).toFixed(1)}, p10 ${med((r) => r.fpsMoving.p10).toFixed(1)}, p90 ${med((r) => r.fpsMoving.p90).toFixed(1)}`,
+      `  long frames          ${(med((r) => r.longShare) * 100).toFixed(2)}% over 200 ms outside fly-tos (runs: ${results.map((r) => `${(r.longShare * 100).toFixed(2)}%`).join(', ')}); ${(med((r) => r.longShareAll) * 100).toFixed(2)}% of all frames`,
       `  JS heap growth       ${results.map((r) => `${r.heapGrowthMb.toFixed(2)} MB`).join(', ')}`,
       `  load during runs     ${results.map((r) => fmtLoad(r.load)).join(' | ')}`,
       ...(failures.length ? [`  failed runs          ${failures.join('; ')}`] : []),
@@ -202,32 +403,10 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
     const injected = (await page.evaluate(`window.__firelinkWall.stats().units`)) as number;
     if (injected !== unitCount) throw new Error(`bench:wall: ${injected} units on the wall after injecting ${unitCount}`);
 
-    // Frame counter: frames per whole second, kept in a bounded array.
-    await page.evaluate(`(() => {
-      window.__fps = [];
-      let frames = 0;
-      let t0 = performance.now();
-      window.__long = { frames: 0, long: 0 };
-      let last = 0;
-      const tick = function (t) {
-        frames++;
-        // Frames over 200 ms while the camera is not flying (a fly-to is allowed to be heavy).
-        const m = window.__firelinkMap && window.__firelinkMap.map;
-        if (last && !(m && m.isMoving())) {
-          window.__long.frames++;
-          if (t - last > 200) window.__long.long++;
-        }
-        last = t;
-        if (t - t0 >= 1000) {
-          window.__fps.push((frames * 1000) / (t - t0));
-          if (window.__fps.length > 3600) window.__fps.shift();
-          frames = 0;
-          t0 = t;
-        }
-        requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-    })()`);
+    // Frame counter: one sample per whole second (frames/s, whether the camera moved in that
+    // second, the zoom at its end, its longest frame and the long tasks that ended in it), in a
+    // bounded array. Long frames are counted outside camera moves (a fly-to is reported apart).
+    await page.evaluate(FRAME_COUNTER_JS);
 
     // Traffic: one connection per device, events spread evenly at `rate` per second.
     const addresses = [...byDevice.keys()];
@@ -276,47 +455,12 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
     if (args.includes('--profile')) {
       // Where the page's main thread spends its time under load: 10 s of the CPU profiler.
       await page.waitForTimeout(Math.min(20_000, warmupMs));
-      await cdp.send('Profiler.enable');
-      await cdp.send('Profiler.start');
-      await page.waitForTimeout(10_000);
-      const { profile } = (await cdp.send('Profiler.stop')) as { profile: { nodes: Array<{ id: number; hitCount?: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] } };
-      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-      const self = new Map<string, number>();
-      for (let i = 0; i < profile.samples.length; i++) {
-        const n = byId.get(profile.samples[i]!)!;
-        const key = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
-        self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
-      }
-      const total = [...self.values()].reduce((a, b) => a + b, 0);
-      log(`main thread, 10 s profile: top self time (ms) of ${total.toFixed(0)} ms sampled`);
-      for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`  ${v.toFixed(0).padStart(6)}  ${k}`);
+      await profileMainThread(cdp, () => page.waitForTimeout(10_000), log);
       // The same for native work (style, layout, paint, GPU waits): a 10 s trace of the renderer.
-      const events: Array<{ name: string; ph: string; dur?: number; tid: number; pid: number; args?: { name?: string } }> = [];
-      cdp.on('Tracing.dataCollected', (d) => void events.push(...(d.value as unknown as typeof events)));
-      const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
-      await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,gpu,cc,blink', transferMode: 'ReportEvents' });
-      await page.waitForTimeout(10_000);
-      await cdp.send('Tracing.end');
-      await done;
-      const threadNames = new Map<string, string>();
-      for (const e of events) if (e.name === 'thread_name' && e.args?.name) threadNames.set(`${e.pid}:${e.tid}`, e.args.name);
-      const perThread = new Map<string, Map<string, number>>();
-      for (const e of events) {
-        if (e.ph !== 'X' || !e.dur) continue;
-        const t = threadNames.get(`${e.pid}:${e.tid}`) ?? `${e.pid}:${e.tid}`;
-        if (!perThread.has(t)) perThread.set(t, new Map());
-        const m = perThread.get(t)!;
-        m.set(e.name, (m.get(e.name) ?? 0) + e.dur / 1000);
-      }
-      // Per thread: busy time (top-level tasks) and the named work inside them, in ms per second.
-      const TASKS = new Set(['RunTask', 'ThreadControllerImpl::RunTask', 'ThreadControllerImpl::DoWork']);
-      for (const [t, m] of [...perThread.entries()].sort((a, b) => (b[1].get('RunTask') ?? 0) - (a[1].get('RunTask') ?? 0))) {
-        const busy = m.get('RunTask') ?? 0;
-        const top = [...m.entries()].filter(([k]) => !TASKS.has(k)).sort((a, b) => b[1] - a[1]).slice(0, 7);
-        if (busy > 100 || (top[0] && top[0][1] > 100)) log(`trace ${t}: busy ${(busy / 10).toFixed(0)} ms/s; ${top.map(([k, v]) => `${k} ${(v / 10).toFixed(0)}`).join(', ')} (ms/s, nested events overlap)`);
-      }
+      await traceThreads(cdp, () => page.waitForTimeout(10_000), log);
       await splitByAblation(page);
     }
+    if (args.includes('--profile') || args.includes('--flights')) await splitFlights(page, cdp, () => browserCpuSeconds(browser.browser), log);
     // The measured run starts after any profiling: its phases switch parts of the page off.
     await page.evaluate(`(() => { window.__fps.length = 0; })()`);
     log(`running ${minutes} min with ${unitCount} units at ${rate} events/s (warm-up ${warmupMs / 1000} s excluded from the heap baseline) …`);
@@ -325,8 +469,9 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
     const stats0 = await page.evaluate(() => (window as unknown as { __firelinkWall: { stats: () => { applied: number } } }).__firelinkWall.stats());
     const drawStats = `(() => { const s = window.__firelinkMap.drawStats; return { frames: s.frames, totalMs: s.totalMs, maxMs: s.maxMs, mapFrames: s.mapFrames }; })()`;
     const draw0 = (await page.evaluate(drawStats)) as { frames: number; totalMs: number; maxMs: number; mapFrames: number };
-    const long0 = (await page.evaluate(`window.__long`)) as { frames: number; long: number };
+    const long0 = (await page.evaluate(`window.__long`)) as { frames: number; long: number; allFrames: number; allLong: number };
     const loadOf = measureLoad();
+    const cpu0 = await browserCpuSeconds(browser.browser);
     const t1 = Date.now();
     const samples: Array<{ s: number; heap: number }> = [];
     // Measured: the run's minutes less the warm-up, from here (however long the warm-up's GC took).
@@ -340,16 +485,29 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
     state.stopTraffic = true;
     await traffic;
     const elapsedS = (Date.now() - t1) / 1000;
+    const cpuS = (await browserCpuSeconds(browser.browser)) - cpu0;
     const heap1 = await heapAfterGc();
     const stats1 = await page.evaluate(() => (window as unknown as { __firelinkWall: { stats: () => { applied: number; queue: number; ticker: number; units: number; alertsPlayed: number } } }).__firelinkWall.stats());
     const draw1 = (await page.evaluate(drawStats)) as { frames: number; totalMs: number; maxMs: number; mapFrames: number };
     const drawFrames = draw1.frames - draw0.frames;
-    const long1 = (await page.evaluate(`window.__long`)) as { frames: number; long: number };
-    const fps = (await page.evaluate(() => (window as unknown as { __fps: number[] }).__fps)).slice(Math.round(warmupMs / 1000));
+    const long1 = (await page.evaluate(`window.__long`)) as { frames: number; long: number; allFrames: number; allLong: number };
+    const seconds = ((await page.evaluate(`window.__fps`)) as SecondSample[]).slice(Math.round(warmupMs / 1000));
+    const fps = seconds.map((x) => x.fps);
+    const all = fpsFigures(fps);
+    const still = fpsFigures(seconds.filter((x) => !x.moving).map((x) => x.fps));
+    const moving = fpsFigures(seconds.filter((x) => x.moving).map((x) => x.fps));
+    // The slowest seconds outside camera moves, with what was going on in them.
+    const slowest = seconds
+      .map((x, i) => ({ ...x, i }))
+      .filter((x) => !x.moving)
+      .sort((a, b) => a.fps - b.fps)
+      .slice(0, 8);
     const growthMb = (heap1 - heap0) / 1024 / 1024;
     const load = loadOf();
     const measuredFrames = long1.frames - long0.frames;
     const longShare = measuredFrames ? (long1.long - long0.long) / measuredFrames : NaN;
+    const allFrames = long1.allFrames - long0.allFrames;
+    const longShareAll = allFrames ? (long1.allLong - long0.allLong) / allFrames : NaN;
     const lines = [
       '',
       `run ${runNo} of ${runs} — /wall in headless Chromium (${width}×${height}), ${fmtLoad(load)}`,
@@ -357,8 +515,12 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
       `  units drawn          ${stats1.units.toLocaleString('en')}`,
       `  events               offered ${rate}/s (${offered} frames); confirmed by the center ${(sent / ((Date.now() - trafficStart) / 1000)).toFixed(1)}/s on average; unconfirmed after resends ${failed}; still pending at the end ${offered - sent - failed}`,
       `  stream messages      ${((stats1.applied - stats0.applied) / elapsedS).toFixed(1)}/s applied by the page`,
-      `  frames per second    median ${median(fps).toFixed(1)}, p10 ${percentile([...fps].sort((a, b) => a - b), 10).toFixed(1)}, p90 ${percentile([...fps].sort((a, b) => a - b), 90).toFixed(1)} (${fps.length} one-second samples)`,
-      `  long frames          ${(longShare * 100).toFixed(1)}% of ${measuredFrames} frames over 200 ms outside fly-tos`,
+      `  frames per second    all seconds ${fmtFps(all)}`,
+      `                       outside fly-tos ${fmtFps(still)}`,
+      `                       during fly-tos ${fmtFps(moving)}`,
+      `  slowest still secs   ${slowest.map((x) => `${x.fps.toFixed(0)} fps @z${x.zoom.toFixed(1)} max ${x.maxFrameMs.toFixed(0)} ms, long tasks ${x.longTaskMs.toFixed(0)} ms`).join('; ')}`,
+      `  browser CPU          ${(cpuS / elapsedS).toFixed(2)} cores on average (all Chromium processes), ${allFrames ? ((cpuS * 1000) / allFrames).toFixed(0) : '—'} ms a frame`,
+      `  long frames          ${(longShare * 100).toFixed(2)}% of ${measuredFrames} frames over 200 ms outside fly-tos; ${(longShareAll * 100).toFixed(2)}% of all ${allFrames}`,
       `  deck.gl redraws      ${(drawFrames / elapsedS).toFixed(2)}/s, ${drawFrames ? ((draw1.totalMs - draw0.totalMs) / drawFrames).toFixed(1) : '—'} ms mean on the main thread (max over the run ${draw1.maxMs.toFixed(0)} ms; fly-to frames included); MapLibre frames ${((draw1.mapFrames - draw0.mapFrames) / elapsedS).toFixed(2)}/s`,
       `  JS heap after GC     ${mb(heap0)} MB → ${mb(heap1)} MB: growth ${growthMb.toFixed(2)} MB (${((growthMb / elapsedS) * 3600).toFixed(1)} MB/h extrapolated)`,
       `  heap samples (MB)    ${samples.map((x) => `${x.s}s:${mb(x.heap)}`).join(' ')}`,
@@ -366,6 +528,6 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
       '',
     ];
     process.stdout.write(lines.join('\n'));
-    return { fps: { median: median(fps), p10: percentile([...fps].sort((a, b) => a - b), 10), p90: percentile([...fps].sort((a, b) => a - b), 90) }, longShare, longFrames: long1.long - long0.long, frames: measuredFrames, heapGrowthMb: growthMb, load };
+    return { fps: all, fpsStill: still, fpsMoving: moving, movingShare: seconds.length ? seconds.filter((x) => x.moving).length / seconds.length : NaN, longShare, longShareAll, longFrames: long1.long - long0.long, frames: measuredFrames, heapGrowthMb: growthMb, load };
   }
 }

@@ -14,7 +14,8 @@ import { placeLabels, type LabelPlacement, type Rect } from '../model/label-plac
 
 
 export interface CommandMapHandle {
-  flyTo: (lonLatWgs84: [number, number], zoom?: number) => void;
+  /** `durationMs` 0 cuts to the place at once (default: MapController.flyTo's flight). */
+  flyTo: (lonLatWgs84: [number, number], zoom?: number, durationMs?: number) => void;
   /** `durationMs` 0 jumps; otherwise flies there, pitch back to 0 (the wall's overview). `padding` in CSS px. */
   fitBounds: (bboxWgs84: [number, number, number, number], durationMs?: number, padding?: { top: number; bottom: number; left: number; right: number }) => void;
 }
@@ -51,9 +52,15 @@ export interface CommandMapProps {
   /**
    * Units as grid cells below street zoom when there are many (model/unit-lod.ts; fires
    * always individually). The wall's choice: it is never clicked, and at city zoom 100,000
-   * points cost a software rasteriser more than the rest of the frame.
+   * points cost a software rasteriser more than the rest of the frame. 'moving': only while
+   * the camera moves (a drag, a zoom, a fly-to), every unit its own clickable point at rest (the
+   * desk); both layers stay built, so the switch is a change of visibility.
    */
-  unitLod?: boolean;
+  unitLod?: boolean | 'moving';
+  /** Resolution while the camera moves, as a share of the device's (MapController.motionResolution; default 1). */
+  motionResolution?: number;
+  /** Fade-in of the basemap's labels (ms; MapLibre's default 300). */
+  fadeDurationMs?: number;
 }
 
 const NO_ALARMS: readonly AlarmView[] = [];
@@ -88,9 +95,9 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
   const pending = useRef<(() => void) | null>(null);
 
   useImperativeHandle(ref, () => ({
-    flyTo: (p, z) => {
-      if (ctl.current) ctl.current.flyTo(p, z);
-      else pending.current = () => ctl.current?.flyTo(p, z);
+    flyTo: (p, z, d) => {
+      if (ctl.current) ctl.current.flyTo(p, z, { durationMs: d });
+      else pending.current = () => ctl.current?.flyTo(p, z, { durationMs: d });
     },
     fitBounds: (b, d, pad) => {
       if (ctl.current) ctl.current.fitBounds(b, pad, d);
@@ -125,10 +132,16 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
         labelAlarms: p.labelAlarms,
         labelPlacements: el.current ? labelPlacements(c, el.current, p) : undefined,
         lodZoom: p.unitLod ? c.zoom : undefined,
+        lodOnlyWhileMoving: p.unitLod === 'moving',
+        moving: moving.current,
       }),
     );
-    drawnLevel.current = p.unitLod ? lodLevel(c.zoom, p.units?.length ?? 0) : -1;
+    drawnLevel.current = drawnLevelFor(p, c);
   };
+  /** The camera is moving (set on its first move event, cleared where it comes to rest). */
+  const moving = useRef(false);
+  const drawnLevelFor = (p: CommandMapProps, c: MapController) =>
+    p.unitLod === true || (p.unitLod === 'moving' && moving.current) ? lodLevel(c.zoom, p.units?.length ?? 0) : -1;
   /** The level of detail the layers were last built for (-1: full points). */
   const drawnLevel = useRef(-1);
   const gate = useRef<RedrawGate | null>(null);
@@ -160,6 +173,8 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
       center: propsRef.current.center,
       zoom: propsRef.current.zoom,
       interactive: propsRef.current.interactive,
+      motionResolution: propsRef.current.motionResolution,
+      fadeDurationMs: propsRef.current.fadeDurationMs,
       onClick: (info) => handleClick(info, propsRef.current),
     });
     ctl.current = c;
@@ -168,12 +183,20 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
     // units layer at once; other zoom changes need no rebuild (deck.gl follows the camera).
     c.map.on('zoom', () => {
       const p = propsRef.current;
-      if (p.unitLod && lodLevel(c.zoom, p.units?.length ?? 0) !== drawnLevel.current) drawLayers();
+      if (p.unitLod && drawnLevelFor(p, c) !== drawnLevel.current) drawLayers();
+    });
+    // isMoving() is false for the move events MapLibre fires when its canvas is resized.
+    c.map.on('move', () => {
+      if (moving.current || !c.map.isMoving()) return;
+      moving.current = true;
+      if (propsRef.current.unitLod === 'moving') drawLayers();
     });
     // Labels are placed for the camera: placed again where it comes to rest (a fly-to, the
     // overview); during a flight they keep their side of the marker.
     c.map.on('moveend', () => {
-      if (propsRef.current.labelAlarms) drawLayers();
+      const was = moving.current;
+      moving.current = false;
+      if (propsRef.current.labelAlarms || (was && propsRef.current.unitLod === 'moving')) drawLayers();
     });
     c.map.once('load', () => propsRef.current.onReady?.(loaded.fallback));
     render();

@@ -8,7 +8,7 @@ import { SHAPE, UNIT_STATE, UNIT_STATE_SHAPES, priorityColor, priorityShape, uni
 import type { AlarmView } from '../model/alarm.ts';
 import type { LabelPlacement } from '../model/label-placement.ts';
 import type { UnitStore } from '../model/unit-store.ts';
-import { UnitLod, lodLevel } from '../model/unit-lod.ts';
+import { LOD_LEVELS, LOD_MIN_UNITS, UnitLod, lodLevel } from '../model/unit-lod.ts';
 import { UnitPointsLayer, type UnitPointsLayerProps } from './unit-points-layer.ts';
 
 
@@ -40,6 +40,12 @@ export interface MapLayerInput {
    * individually. Undefined: every unit is its own point at every zoom.
    */
   lodZoom?: number;
+  /**
+   * With lodZoom: the grid cells only while `moving`, every unit its own point at rest. Both
+   * are built and kept; the one not in use is hidden (a change of visibility, no re-upload).
+   */
+  lodOnlyWhileMoving?: boolean;
+  moving?: boolean;
 }
 
 const UNIT_FIRE_COLOR = unitStateColor(UNIT_STATE.fire);
@@ -187,14 +193,23 @@ export function buildLayers(i: MapLayerInput): Layer[] {
   // Region fills (connection rate) and 3D buildings are MapLibre layers (map-controller.ts):
   // their tiles are parsed in MapLibre's worker, off the main thread.
 
-  const level = i.units && i.lodZoom !== undefined ? lodLevel(i.lodZoom, i.units.length) : -1;
-  if (i.units && i.units.length > 0 && level >= 0) {
-    layers.push(...lodLayers(i.units, i.unitsVersion, level));
-  } else if (i.units && i.units.length > 0) {
+  // With a level of detail both the cells and the full points stay built and only the one in
+  // use is visible: crossing LOD_FULL_ZOOM (the wall's cut to a fire and back, the desk's drag)
+  // is then a change of visibility, not 100,000 points' buffers built again.
+  const lodCapable = !!i.units && i.lodZoom !== undefined && i.units.length >= LOD_MIN_UNITS;
+  const level = lodCapable ? lodLevel(i.lodZoom!, i.units!.length) : -1;
+  const cellsNow = level >= 0 && (!i.lodOnlyWhileMoving || !!i.moving);
+  if (i.units && lodCapable) {
+    // At street zoom the cells are kept at the finest grid level, hidden.
+    const cells = lodLayers(i.units, i.unitsVersion, level >= 0 ? level : LOD_LEVELS.length - 1);
+    layers.push(...cells.map((l) => (cellsNow ? l : l.clone({ visible: false }))));
+  }
+  if (i.units && i.units.length > 0) {
     const u = i.units;
     layers.push(
       new UnitPointsLayer({
         id: 'units',
+        visible: !cellsNow,
         data: unitsData(u, i.unitsVersion) as UnitPointsLayerProps['data'],
         radiusUnits: 'meters',
         radiusMinPixels: 2.5,

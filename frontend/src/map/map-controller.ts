@@ -7,6 +7,7 @@ import { Map as MapLibreMap, Marker, setWorkerUrl, type StyleSpecification } fro
 // exist, so ship the worker as an asset of our build and point MapLibre at it.
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
+import './pulse.css';
 import type { AlarmView } from '../model/alarm.ts';
 import { connectionRateColor } from '../model/colors.ts';
 import { FALLBACK_STYLE, LOCAL_IDEOGRAPH_FONT_FAMILY, sanitizeStyle } from './fallback-style.ts';
@@ -19,6 +20,14 @@ const STOREY_M = 3.2;
 
 setWorkerUrl(maplibreWorkerUrl);
 
+/** One cycle of the pulse rings (pulse.css, the `fl-pulse` animation in styles.css). */
+const PULSE_CYCLE_MS = 1400;
+/** The document timeline's time (ms): CSS animations run on it. */
+function pulseClockMs(): number {
+  const t = document.timeline?.currentTime;
+  return typeof t === 'number' ? t : performance.now();
+}
+
 export interface MapControllerOptions {
   container: HTMLElement;
   /** [lon, lat] WGS84 and zoom when the style gives none. */
@@ -27,6 +36,13 @@ export interface MapControllerOptions {
   interactive?: boolean;
   onClick?: (info: PickingInfo) => void;
   onStyleError?: (message: string) => void;
+  /**
+   * While the camera moves, both canvases draw at this share of the device's pixel ratio
+   * (1: full resolution always). See MapController.motionResolution.
+   */
+  motionResolution?: number;
+  /** MapLibre's fade-in of labels (ms): every frame of a fade repaints the basemap. Default 300. */
+  fadeDurationMs?: number;
 }
 
 export interface LoadedStyle {
@@ -69,6 +85,19 @@ export class MapController {
   private destroyed = false;
   /** deck.gl frames drawn and the main-thread time they took, MapLibre frames (bench:wall reads these). */
   readonly drawStats = { frames: 0, totalMs: 0, maxMs: 0, mapFrames: 0 };
+  /**
+   * Share of the device's pixel ratio the basemap draws at while the camera moves (a fly-to,
+   * a drag): 0.5 draws a quarter of the pixels. Without a GPU every moving frame is rasterised,
+   * read back and composited on the CPU, in proportion to the pixels; a moving picture hides
+   * the softer edges. Full resolution returns where the camera comes to rest. 1: off.
+   * deck.gl's canvas keeps its resolution: resizing its drawing buffer cost ~200 ms each time
+   * under SwiftShader (measured with bench:wall --flights), MapLibre's ~20 ms.
+   */
+  motionResolution: number;
+  /** The share in effect now (1 at rest). */
+  private resolution = 1;
+  /** True while this class resizes the map's canvas (MapLibre fires move events for it). */
+  private resizing = false;
 
   constructor(o: MapControllerOptions & { style: StyleSpecification }) {
     const styleCenter = o.style.center as [number, number] | undefined;
@@ -81,6 +110,7 @@ export class MapController {
       attributionControl: false,
       localIdeographFontFamily: LOCAL_IDEOGRAPH_FONT_FAMILY,
       maxPitch: 70,
+      fadeDuration: o.fadeDurationMs ?? 300,
       // Never fetch anything but our own origin (transformRequest is the last line of defence).
       transformRequest: (url: string) => {
         if (!url.startsWith(location.origin) && !url.startsWith('blob:') && !url.startsWith('data:')) {
@@ -112,6 +142,27 @@ export class MapController {
     this.map.addControl(this.overlay);
     this.map.on('load', () => this.addOverlays());
     this.map.on('render', () => void this.drawStats.mapFrames++);
+    this.motionResolution = o.motionResolution ?? 1;
+    // Lowered on the first move event of a camera move (isMoving() is true by then, so MapLibre's
+    // resize neither stops the move nor fires move events), restored where the camera rests.
+    this.map.on('move', () => {
+      if (!this.resizing && this.resolution === 1 && this.motionResolution < 1 && this.map.isMoving()) this.setResolution(this.motionResolution);
+    });
+    this.map.on('moveend', () => {
+      if (!this.resizing && this.resolution !== 1) this.setResolution(1);
+    });
+  }
+
+  private setResolution(share: number): void {
+    if (this.destroyed) return;
+    this.resolution = share;
+    const dpr = window.devicePixelRatio || 1;
+    this.resizing = true;
+    try {
+      this.map.setPixelRatio(dpr * share);
+    } finally {
+      this.resizing = false;
+    }
   }
 
   /** Connection-rate fill under the region outlines, and 3D buildings at street zoom. */
@@ -185,13 +236,14 @@ export class MapController {
       cur?.marker.remove();
       const el = document.createElement('div');
       el.className = `fl-pulse p${a.priority}`;
-
       el.dataset.alarmId = String(a.id);
-      const marker = new Marker({ element: el }).setLngLat([a.lonWgs84, a.latWgs84]).addTo(this.map);
       // Every ring on one phase (the document timeline's): rings that change together damage
       // the screen in the same frames. The wall steps them (wall.css), so a screen of rings
-      // is composited a few times a second instead of on every frame.
-      for (const anim of el.getAnimations({ subtree: true })) anim.startTime = 0;
+      // is composited a few times a second instead of on every frame. A negative delay
+      // (pulse.css) sets the phase; Element.getAnimations() did it before, but each call
+      // forced a style recalculation of the whole page (2.2 s in a 34 s profile of the wall).
+      el.style.setProperty('--fl-pulse-phase', `${-(pulseClockMs() % PULSE_CYCLE_MS)}ms`);
+      const marker = new Marker({ element: el }).setLngLat([a.lonWgs84, a.latWgs84]).addTo(this.map);
       this.pulses.set(a.id, { marker, priority: a.priority, lonLat });
     }
     for (const [id, p] of this.pulses) {
@@ -208,19 +260,24 @@ export class MapController {
 
   flyTo(lonLatWgs84: [number, number], zoom = 16, opts: { pitch?: number; durationMs?: number } = {}): void {
     if (this.destroyed) return;
-    this.map.flyTo({ center: lonLatWgs84, zoom, pitch: opts.pitch ?? 45, duration: opts.durationMs ?? 2500, essential: true });
+    const pitch = opts.pitch ?? 45;
+    if (opts.durationMs === 0) this.map.jumpTo({ center: lonLatWgs84, zoom, pitch });
+    else this.map.flyTo({ center: lonLatWgs84, zoom, pitch, duration: opts.durationMs ?? 2500, essential: true });
   }
 
-  /** Fits the box: at once (durationMs 0), or flying there with the pitch back to 0. */
+  /** Fits the box, the pitch and bearing back to 0: at once (durationMs 0), or flying there. */
   fitBounds(bboxWgs84: [number, number, number, number], padding: number | { top: number; bottom: number; left: number; right: number } = 40, durationMs = 0): void {
     if (this.destroyed) return;
     const bounds: [[number, number], [number, number]] = [[bboxWgs84[0], bboxWgs84[1]], [bboxWgs84[2], bboxWgs84[3]]];
-    if (durationMs <= 0) {
+    const level = this.map.getPitch() === 0 && this.map.getBearing() === 0;
+    if (durationMs <= 0 && level) {
       this.map.fitBounds(bounds, { padding, duration: 0 });
       return;
     }
     const camera = this.map.cameraForBounds(bounds, { padding, bearing: 0 });
-    if (camera) this.map.flyTo({ ...camera, pitch: 0, bearing: 0, duration: durationMs, essential: true });
+    if (!camera) return;
+    if (durationMs <= 0) this.map.jumpTo({ ...camera, pitch: 0, bearing: 0 });
+    else this.map.flyTo({ ...camera, pitch: 0, bearing: 0, duration: durationMs, essential: true });
   }
 
   /** Screen position (CSS px in the map container) of a WGS84 point. */

@@ -35,6 +35,7 @@ import { loadUnits } from '../live/units-loader.ts';
 import { useLive } from '../live/use-live.ts';
 import { CommandMap, type CommandMapHandle } from '../map/command-map.tsx';
 import type { AlarmView } from '../model/alarm.ts';
+import type { UnitInput } from '../model/unit-store.ts';
 import { moveSelection } from '../model/alarm-queue.ts';
 import { ProcedurePanel } from './desk/procedure-panel.tsx';
 import { StormPanel } from './storm/storm-panel.tsx';
@@ -171,6 +172,13 @@ const QUEUE_PAGE = 150;
 /** The desk map's city view (the demo city, Nanjing). */
 const DESK_CENTER: [number, number] = [118.78, 32.05];
 const DESK_ZOOM = 11;
+/**
+ * While the map is dragged or zoomed: the basemap at half resolution and, with 5,000 units or
+ * more below street zoom, the units as grid cells (every unit its own clickable point again
+ * where the map comes to rest). Without a GPU 100,000 points redrawn on every frame of a drag
+ * held the desk at a few frames a second.
+ */
+const DESK_MOTION_RESOLUTION = 0.5;
 /** The same city as a box, flown back to with the camera upright. */
 const DESK_CITY: [number, number, number, number] = [118.62, 31.93, 118.94, 32.17];
 /** Map dots follow the stream at most twice a second (the queue itself at once); see RedrawGate. */
@@ -236,6 +244,16 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
         if (!ac.signal.aborted) console.warn(`units not loaded: ${(err as Error).message}`);
       });
     return () => ac.abort();
+  }, [live.units]);
+  // Benchmark hook (bench:wall --desk): synthetic units on the map, as the wall's injectUnits.
+  useEffect(() => {
+    (window as unknown as { __firelinkDesk?: unknown }).__firelinkDesk = {
+      units: () => live.units.length,
+      injectUnits: (list: UnitInput[]) => {
+        live.units.setUnits(list);
+        setUnitsLoaded((v) => v + 1);
+      },
+    };
   }, [live.units]);
   const now = useNow(5000);
   const selected = alarmId;
@@ -555,7 +573,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
         </div>
       </section>
       <section className="center">
-        <CommandMap ref={mapRef} units={live.units} unitsVersion={live.units.version + unitsLoaded * 1_000_000} alarms={alarms} alarmsVersion={live.queueVersion} routes={routes} heat={heat} zoom={DESK_ZOOM} center={DESK_CENTER} redrawEveryMs={DESK_REDRAW_EVERY_MS} urgentKey={newestFireId} onUnitClick={onUnitClick} />
+        <CommandMap ref={mapRef} units={live.units} unitsVersion={live.units.version + unitsLoaded * 1_000_000} alarms={alarms} alarmsVersion={live.queueVersion} routes={routes} heat={heat} zoom={DESK_ZOOM} center={DESK_CENTER} redrawEveryMs={DESK_REDRAW_EVERY_MS} urgentKey={newestFireId} onUnitClick={onUnitClick} unitLod="moving" motionResolution={DESK_MOTION_RESOLUTION} />
         <div className="map-tools">
           <span>{t('desk.heatmap')}</span>
           {([null, 'fault_rate', 'false_alarm_rate'] as const).map((m) => (

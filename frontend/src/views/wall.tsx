@@ -13,6 +13,7 @@ import { useSession } from '../lib/session-react.tsx';
 import { loadUnits } from '../live/units-loader.ts';
 import { useLive } from '../live/use-live.ts';
 import { CommandMap, type CommandMapHandle } from '../map/command-map.tsx';
+import { webglRenderer } from '../map/renderer.ts';
 import type { RegionRate } from '../model/region-rate.ts';
 import type { AlarmView } from '../model/alarm.ts';
 import { priorityColor, priorityShape } from '../model/colors.ts';
@@ -29,8 +30,17 @@ import './wall.css';
 const TICKER_ROWS = 18;
 /** Street zoom the camera flies to for a fire. */
 const FIRE_ZOOM = 15.5;
-/** Flight back to the overview (ms). */
+/** Flight to a fire and back to the overview (ms), where WebGL has a GPU. */
+const FIRE_FLIGHT_MS = 2500;
 const OVERVIEW_FLIGHT_MS = 2500;
+/**
+ * With software WebGL (no GPU driver) the camera cuts instead of flying: a flight's frames
+ * repaint and composite the full screen on the CPU, a few frames a second for the flight's
+ * 2.5 s (bench:wall: ~2 frames/s in flight against ~45 at rest), which reads as a stutter
+ * rather than a flight and took a quarter of the wall's seconds. A cut costs the frames that
+ * draw the new tiles as they arrive.
+ */
+const CUT_INSTEAD_OF_FLYING = webglRenderer().software;
 /** Fires labelled with their unit's name on the map (the newest unacknowledged). */
 const MAX_FIRE_LABELS = 30;
 /**
@@ -45,6 +55,12 @@ const WALL_REDRAW_EVERY_MS = 1000;
  * repaint the compositor has to blend over the map, on the CPU without a GPU.
  */
 const PANEL_EVERY_MS = 500;
+/**
+ * Both map canvases draw at half resolution while the camera flies (a quarter of the
+ * pixels): without a GPU a fly-to otherwise repaints and composites two full-screen
+ * canvases on the CPU every frame. Full resolution where the camera comes to rest.
+ */
+const FLIGHT_RESOLUTION = 0.5;
 /** The demo city (Nanjing) until units are loaded. */
 const DEFAULT_CENTER: [number, number] = [118.78, 32.05];
 
@@ -91,12 +107,12 @@ export function WallView() {
   const moveTo = useCallback((target: TourTarget | null, fires: readonly AlarmView[]) => {
     if (!target) return;
     if (target.kind === 'overview') {
-      if (overview.current) mapRef.current?.fitBounds(overview.current, OVERVIEW_FLIGHT_MS, overviewPadding());
+      if (overview.current) mapRef.current?.fitBounds(overview.current, CUT_INSTEAD_OF_FLYING ? 0 : OVERVIEW_FLIGHT_MS, overviewPadding());
       setFocus(null);
       return;
     }
     const f = fires.find((a) => a.id === target.alarmId);
-    if (f && f.lonWgs84 !== null && f.latWgs84 !== null) mapRef.current?.flyTo([f.lonWgs84, f.latWgs84], FIRE_ZOOM);
+    if (f && f.lonWgs84 !== null && f.latWgs84 !== null) mapRef.current?.flyTo([f.lonWgs84, f.latWgs84], FIRE_ZOOM, CUT_INSTEAD_OF_FLYING ? 0 : FIRE_FLIGHT_MS);
     setFocus(target.alarmId);
   }, []);
 
@@ -240,6 +256,8 @@ export function WallView() {
         labelAlarms={labelled}
         labelAvoid=".wall-header h1, .wall-header .clock, .wall-header button, .wall-header .conn, .wall-side, .wall-ticker, .wall-fire, .wall-notices > *, .wall-sound-hint, .synthetic-badge"
         unitLod
+        motionResolution={FLIGHT_RESOLUTION}
+        fadeDurationMs={CUT_INSTEAD_OF_FLYING ? 0 : undefined}
       />
       {down && (
         <div className="banner-reconnecting" role="status" data-testid="reconnecting">

@@ -1,0 +1,166 @@
+// `npm run bench:desk` (`firelink bench wall --desk`): headless Chromium on /desk with 100,000
+// units, panning and zooming the map as an operator does (mouse drags and wheel turns, real
+// input events through MapLibre's handlers); prints frames per second while the map moves,
+// median and p10 of one-second samples, per run and the median over the runs.
+//
+// The units are synthetic positions handed to the desk's units store
+// (window.__firelinkDesk.injectUnits), the same 100,000 as bench:wall. No event traffic: the
+// figure is the map's own cost of moving (bench:wall measures the stream).
+//
+// Options: --runs N (default 3) | --seconds N (scripted input per run, default 60) | --units N |
+// --width N --height N
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import type { BenchContext } from '@firelink/common/testing';
+import { seedDemoSubset } from '@firelink/geodata';
+import pg from 'pg';
+import type { Page } from 'playwright-core';
+import { fmtLoad, measureLoad, median, positiveArg, type MachineLoad } from '../../ingest/bench/machine.ts';
+import { FRAME_COUNTER_JS, browserCpuSeconds, cjkFonts, fmtFps, fpsFigures, type SecondSample } from './bench-wall.ts';
+import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, startStack, waitForMapIdle } from './harness.ts';
+
+interface PanFigures {
+  fps: { median: number; p10: number; p90: number; n: number };
+  /** Share of frames over 200 ms. */
+  longShare: number;
+  cpuCores: number;
+  load: MachineLoad;
+}
+
+/** One scripted gesture: a drag along a circle, or wheel turns in then out. */
+async function drag(page: Page, cx: number, cy: number, radius: number, ms: number): Promise<void> {
+  await page.mouse.move(cx + radius, cy);
+  await page.mouse.down();
+  const t0 = Date.now();
+  // ~60 input events a second, as a mouse sends them; the angle follows the clock, so a slow
+  // page gets fewer, larger steps (as it would from a real mouse).
+  while (Date.now() - t0 < ms) {
+    const a = ((Date.now() - t0) / ms) * 2 * Math.PI;
+    await page.mouse.move(cx + radius * Math.cos(a), cy + radius * Math.sin(a));
+    await new Promise((r) => setTimeout(r, 16));
+  }
+  await page.mouse.up();
+}
+
+async function wheel(page: Page, x: number, y: number, clicks: number, direction: 1 | -1): Promise<void> {
+  await page.mouse.move(x, y);
+  for (let i = 0; i < clicks; i++) {
+    await page.mouse.wheel(0, direction * 120);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export default async function benchDeskPan(ctx: BenchContext): Promise<void> {
+  const { log, args } = ctx;
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package`);
+  const runs = positiveArg(args, 'runs', 3);
+  const seconds = positiveArg(args, 'seconds', 60);
+  const unitCount = positiveArg(args, 'units', 100_000);
+  const width = positiveArg(args, 'width', 1920);
+  const height = positiveArg(args, 'height', 1080);
+
+  await ensureFrontendBuilt(log);
+  const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 4 });
+  log('seeding the demo subset (regions, roads, units) …');
+  await seedDemoSubset(pool, { units: 60, roads: false, maxPointsPerUnit: 30 });
+  await pool.end();
+
+  const fonts = cjkFonts();
+  const loadAll = measureLoad();
+  const stack = await startStack(ctx.databaseUrl);
+  const results: PanFigures[] = [];
+  const failures: string[] = [];
+  let renderer = 'unknown';
+  try {
+    for (let runNo = 1; runNo <= runs; runNo++) {
+      const browser = await launchBrowser({ viewport: { width, height } });
+      try {
+        const page = await browser.newPage();
+        await login(page, stack.baseUrl, stack, '/desk');
+        await waitForMapIdle(page, 60_000);
+        renderer = (await page.evaluate(`(() => { const gl = document.createElement('canvas').getContext('webgl2') || document.createElement('canvas').getContext('webgl');
+          if (!gl) return 'no WebGL'; const x = gl.getExtension('WEBGL_debug_renderer_info');
+          return String(x ? gl.getParameter(x.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)); })()`)) as string;
+        // The desk loads its real units once; inject after that, or the load replaces them.
+        for (const started = Date.now(); ; ) {
+          const n = (await page.evaluate(`window.__firelinkDesk ? window.__firelinkDesk.units() : 0`)) as number;
+          if (n > 0) break;
+          if (Date.now() - started > 60_000) throw new Error('bench:desk: the desk loaded no units within 60 s');
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        // Browser-side code as strings (see bench-wall.ts): the same deterministic 100,000 units.
+        await page.evaluate(`(() => {
+          let seed = 42;
+          const rnd = function () { seed = (seed * 1664525 + 1013904223) >>> 0; return seed / 4294967296; };
+          const list = [];
+          for (let i = 0; i < ${unitCount}; i++) {
+            list.push({ id: 1000000 + i, lonWgs84: 118.35 + rnd() * 0.9, latWgs84: 31.65 + rnd() * 0.75,
+              open: rnd() < 0.85, highRisk: rnd() < 0.1, hasControlRoom: true, online: rnd() < 0.97 });
+          }
+          window.__firelinkDesk.injectUnits(list);
+        })()`);
+        const injected = (await page.evaluate(`window.__firelinkDesk.units()`)) as number;
+        if (injected !== unitCount) throw new Error(`bench:desk: ${injected} units on the desk after injecting ${unitCount}`);
+        await page.waitForTimeout(3000);
+
+        const box = (await page.evaluate(`(() => { const r = document.querySelector('[data-testid=command-map]').getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; })()`)) as { x: number; y: number; w: number; h: number };
+        const cx = box.x + box.w / 2;
+        const cy = box.y + box.h / 2;
+        const radius = Math.min(box.w, box.h) / 4;
+        await page.evaluate(FRAME_COUNTER_JS);
+        const loadOf = measureLoad();
+        const cpu0 = await browserCpuSeconds(browser.browser);
+        const long0 = (await page.evaluate(`window.__long`)) as { allFrames: number; allLong: number };
+        const first = ((await page.evaluate(`window.__fps.length`)) as number) + 1;
+        log(`run ${runNo}: ${seconds} s of drags and wheel zooms over ${unitCount.toLocaleString('en')} units …`);
+        // The script: drag circles at city zoom, zoom in three wheel clicks, drag, zoom back out.
+        const t0 = Date.now();
+        for (let round = 0; Date.now() - t0 < seconds * 1000; round++) {
+          await drag(page, cx, cy, radius, 4000);
+          if (round % 2 === 0) await wheel(page, cx, cy, 3, -1);
+          else await wheel(page, cx, cy, 3, 1);
+        }
+        const elapsedS = (Date.now() - t0) / 1000;
+        const cpuS = (await browserCpuSeconds(browser.browser)) - cpu0;
+        const long1 = (await page.evaluate(`window.__long`)) as { allFrames: number; allLong: number };
+        const samples = ((await page.evaluate(`window.__fps`)) as SecondSample[]).slice(first);
+        const all = fpsFigures(samples.map((x) => x.fps));
+        const moving = fpsFigures(samples.filter((x) => x.moving).map((x) => x.fps));
+        const frames = long1.allFrames - long0.allFrames;
+        const r: PanFigures = { fps: all, longShare: frames ? (long1.allLong - long0.allLong) / frames : NaN, cpuCores: cpuS / elapsedS, load: loadOf() };
+        results.push(r);
+        process.stdout.write(
+          [
+            '',
+            `run ${runNo} of ${runs} — /desk in headless Chromium (${width}×${height}), ${fmtLoad(r.load)}`,
+            `  frames per second    ${fmtFps(all)}; seconds with the camera moving ${fmtFps(moving)}`,
+            `  long frames          ${(r.longShare * 100).toFixed(2)}% of ${frames} frames over 200 ms`,
+            `  browser CPU          ${r.cpuCores.toFixed(2)} cores on average (all Chromium processes)`,
+            '',
+          ].join('\n'),
+        );
+      } catch (err) {
+        failures.push(`run ${runNo}: ${(err as Error).message.split('\n')[0]}`);
+        log(`run ${runNo} failed: ${(err as Error).message.split('\n')[0]}`);
+      } finally {
+        await browser.close();
+      }
+    }
+  } finally {
+    await stack.close();
+  }
+  const med = (f: (r: PanFigures) => number) => median(results.map(f));
+  process.stdout.write(
+    [
+      '',
+      `bench:desk — desk map panned and zoomed, median of ${results.length} runs (${seconds} s each, ${unitCount.toLocaleString('en')} units, ${width}×${height})`,
+      `  conditions           renderer ${renderer}; CJK fonts ${fonts.length ? fonts.join(', ') : 'none'}; ${fmtLoad(loadAll())} over the whole bench; ${cpus().length} CPUs`,
+      `  frames per second    median ${med((r) => r.fps.median).toFixed(1)} (runs: ${results.map((r) => r.fps.median.toFixed(1)).join(', ')}), p10 ${med((r) => r.fps.p10).toFixed(1)} (runs: ${results.map((r) => r.fps.p10.toFixed(1)).join(', ')}), p90 ${med((r) => r.fps.p90).toFixed(1)}`,
+      `  long frames          ${(med((r) => r.longShare) * 100).toFixed(2)}% over 200 ms`,
+      `  load during runs     ${results.map((r) => fmtLoad(r.load)).join(' | ')}`,
+      ...(failures.length ? [`  failed runs          ${failures.join('; ')}`] : []),
+      '  target: ≥ 15 frames/s while panning with 100,000 units.',
+      '',
+    ].join('\n'),
+  );
+}
