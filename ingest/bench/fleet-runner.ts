@@ -40,6 +40,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   const p = { rate: Number(rateArg), seconds: Number(secondsArg) };
   fleet.resetLatency();
   const before = fleet.report();
+  const cpu0 = process.cpuUsage();
   say('start');
   fleet.setRate(p.rate);
   await new Promise((r) => setTimeout(r, p.seconds * 1000));
@@ -51,7 +52,8 @@ for await (const line of createInterface({ input: process.stdin })) {
   while (fleet.pendingUploads() > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
   const drainMs = performance.now() - stopped;
   const after = fleet.report();
-  say(`report ${JSON.stringify({ sent: after.sent - before.sent, confirmed: after.confirmed - before.confirmed, resends: after.resends - before.resends, failed: after.failed - before.failed, latencyMs: after.latencyMs, connected: after.connected, drainMs })}`);
+  const cpu = process.cpuUsage(cpu0);
+  say(`report ${JSON.stringify({ cpuUs: cpu.user + cpu.system, sent: after.sent - before.sent, confirmed: after.confirmed - before.confirmed, resends: after.resends - before.resends, failed: after.failed - before.failed, latencyMs: after.latencyMs, connected: after.connected, drainMs })}`);
   await new Promise((r) => setTimeout(r, 250)); // quiet gap between phases
 }
 await fleet.stop();

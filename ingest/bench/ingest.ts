@@ -25,7 +25,7 @@ import { FrameDecoder, encodeAdu, encodeFrame, parseAdu } from '../src/codec/ind
 import { EventStore } from '../src/store/event-store.ts';
 import { startGb26875Server } from '../src/server/gb26875-server.ts';
 import { syntheticPoints } from '../src/sim/fleet.ts';
-import { fmtLoad, insertBaseline, int, measureLoad, median, ms, pct, ramp, tcpEchoBaseline, type MachineLoad } from './machine.ts';
+import { fmtLoad, insertBaseline, int, measureLoad, median, ms, pct, pgBackendCpu, ramp, tcpEchoBaseline, type MachineLoad } from './machine.ts';
 
 const T = '2026-11-29T10:05:00';
 
@@ -113,6 +113,10 @@ interface Phase {
   resends: number;
   unconfirmed: number;
   cpuUsPerFrame: number;
+  /** The simulated fleet's CPU per confirmed frame (its own process). */
+  fleetCpuUsPerFrame: number;
+  /** The PostgreSQL backends' CPU per confirmed frame (NaN when their processes are not readable). */
+  pgCpuUsPerFrame: number;
   load: MachineLoad;
   store: string;
 }
@@ -190,7 +194,8 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     const cpu0 = process.cpuUsage();
     const timing0 = { ...store.timing };
     const load = measureLoad();
-    const client = JSON.parse((await next('report')).slice(7)) as { sent: number; confirmed: number; resends: number; failed: number; latencyMs: { p50: number; p99: number }; drainMs: number };
+    const pgCpu = await pgBackendCpu(pool);
+    const client = JSON.parse((await next('report')).slice(7)) as { sent: number; confirmed: number; resends: number; failed: number; latencyMs: { p50: number; p99: number }; drainMs: number; cpuUs: number };
     const st = server.stats();
     // The phase's frames were all confirmed within the offered seconds plus the drain after
     // them (the time the report took to arrive is not the server's).
@@ -208,6 +213,8 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       resends: client.resends,
       unconfirmed: client.failed,
       cpuUsPerFrame: frames > 0 ? (cpu.user + cpu.system) / frames : NaN,
+      fleetCpuUsPerFrame: frames > 0 ? client.cpuUs / frames : NaN,
+      pgCpuUsPerFrame: frames > 0 ? ((await pgCpu()) ?? NaN) / frames : NaN,
       load: load(),
       store: storeTiming(store.timing, timing0),
     };
@@ -232,7 +239,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       out(
         `  @${String(p.rate).padStart(5)}/s ${passes(p) ? 'pass' : 'FAIL'}: offered ${int(p.sent)}/s, confirmed ${int(p.confirmedPerS)} frames/s (${pct(p.confirmedPerS / echoPerS)} of TCP echo), stored ${int(p.storedPerS)} events/s (${pct(p.storedPerS / insertRowsPerS)} of INSERT); ` +
           `received→confirm p50 ${ms(p.p50)}, p99 ${ms(p.p99)}; device p99 ${ms(p.deviceP99)}; resends ${p.resends}, unconfirmed ${p.unconfirmed}; ` +
-          `server CPU ${p.cpuUsPerFrame.toFixed(0)} µs/frame; ${p.store}; ${fmtLoad(p.load)}`,
+          `CPU per frame: server ${p.cpuUsPerFrame.toFixed(0)} µs, PostgreSQL ${Number.isFinite(p.pgCpuUsPerFrame) ? p.pgCpuUsPerFrame.toFixed(0) : '–'} µs, fleet ${p.fleetCpuUsPerFrame.toFixed(0)} µs; ${p.store}; ${fmtLoad(p.load)}`,
       );
     }
     out(`  knee: ${int(r.knee)} events/s sustained (p99 < ${KNEE_P99_MS} ms, no resends) = ${pct(r.knee / insertRowsPerS)} of the INSERT baseline`);
@@ -246,14 +253,14 @@ export default async function bench(ctx: BenchContext): Promise<void> {
   out(`median of ${runs} runs (${devices} devices, ${seconds} s per phase):`);
   out(`  baselines: durable INSERT ${int(median(all.map((r) => r.insertRowsPerS)))} rows/s, TCP echo ${int(median(all.map((r) => r.echoPerS)))} round trips/s`);
   out(`  knee (sustained capacity): ${int(median(all.map((r) => r.knee)))} events/s; as a share of the INSERT baseline ${pct(median(all.map((r) => r.knee / r.insertRowsPerS)))}; runs: ${all.map((r) => int(r.knee)).join(', ')}`);
-  out('  rate   | runs | confirmed/s | share of echo | stored ev/s | share of INSERT | p50     | p99     | device p99 | resends | µs CPU/frame | load 1m | steal');
+  out('  rate   | runs | confirmed/s | share of echo | stored ev/s | share of INSERT | p50     | p99     | device p99 | resends | CPU µs/frame server / PostgreSQL / fleet | load 1m | steal');
   for (const rate of [...new Set(all.flatMap((r) => r.phases.map((p) => p.rate)))].sort((a, b) => a - b)) {
     const n = reached(rate);
     if (n === 0) continue;
     out(
       `  ${String(rate).padStart(6)} | ${String(n).padStart(4)} | ${int(at(rate, (p) => p.confirmedPerS)).padStart(11)} | ${pct(median(all.map((r) => { const p = r.phases.find((x) => x.rate === rate); return p ? p.confirmedPerS / r.echoPerS : NaN; }))).padStart(13)} | ` +
         `${int(at(rate, (p) => p.storedPerS)).padStart(11)} | ${pct(median(all.map((r) => { const p = r.phases.find((x) => x.rate === rate); return p ? p.storedPerS / r.insertRowsPerS : NaN; }))).padStart(15)} | ` +
-        `${ms(at(rate, (p) => p.p50)).padStart(7)} | ${ms(at(rate, (p) => p.p99)).padStart(7)} | ${ms(at(rate, (p) => p.deviceP99)).padStart(10)} | ${int(at(rate, (p) => p.resends)).padStart(7)} | ${at(rate, (p) => p.cpuUsPerFrame).toFixed(0).padStart(12)} | ${at(rate, (p) => p.load.load1).toFixed(1).padStart(7)} | ${pct(at(rate, (p) => p.load.steal))}`,
+        `${ms(at(rate, (p) => p.p50)).padStart(7)} | ${ms(at(rate, (p) => p.p99)).padStart(7)} | ${ms(at(rate, (p) => p.deviceP99)).padStart(10)} | ${int(at(rate, (p) => p.resends)).padStart(7)} | ${[at(rate, (p) => p.cpuUsPerFrame), at(rate, (p) => p.pgCpuUsPerFrame), at(rate, (p) => p.fleetCpuUsPerFrame)].map((x) => (Number.isFinite(x) ? x.toFixed(0) : '–')).join(' / ').padStart(40)} | ${at(rate, (p) => p.load.load1).toFixed(1).padStart(7)} | ${pct(at(rate, (p) => p.load.steal))}`,
     );
   }
   const p99At = (rate: number) => at(rate, (p) => p.p99);

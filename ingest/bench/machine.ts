@@ -54,6 +54,38 @@ export function measureLoad(): () => MachineLoad {
   };
 }
 
+/**
+ * CPU time (µs) the PostgreSQL backends serving `pool`'s database spent since this call:
+ * utime + stime of their processes from /proc, summed over the backends seen at the start
+ * and at the end (a backend that exits in between loses its share). Null where the server's
+ * processes are not readable (another machine, another user).
+ */
+export async function pgBackendCpu(pool: pg.Pool): Promise<() => Promise<number | null>> {
+  const tick = 1e6 / 100; // µs per clock tick (USER_HZ is 100 on Linux)
+  const read = async (): Promise<Map<number, number> | null> => {
+    const pids = (await pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'`)).rows;
+    const out = new Map<number, number>();
+    for (const { pid } of pids) {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+        out.set(pid, (Number(fields[11]) + Number(fields[12])) * tick);
+      } catch {
+        return null;
+      }
+    }
+    return out;
+  };
+  const a = await read();
+  return async () => {
+    const b = await read();
+    if (!a || !b) return null;
+    let us = 0;
+    for (const [pid, t] of b) us += t - (a.get(pid) ?? 0);
+    return us;
+  };
+}
+
 export const fmtLoad = (l: MachineLoad) => `load ${l.load1.toFixed(1)}, steal ${(l.steal * 100).toFixed(1)}%, CPUs busy ${(l.busy * 100).toFixed(0)}%`;
 
 // ---------------------------------------------------------------------------------------
