@@ -7,7 +7,7 @@
 // (window.__firelinkDesk.injectUnits), the same 100,000 as bench:wall. No event traffic: the
 // figure is the map's own cost of moving (bench:wall measures the stream).
 //
-// Options: --runs N (default 3) | --seconds N (scripted input per run, default 60) | --units N |
+// Options: --shots DIR (screenshots of the first run) | --runs N (default 3) | --seconds N (scripted input per run, default 60) | --units N |
 // --width N --height N
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -107,6 +107,17 @@ export default async function benchDeskPan(ctx: BenchContext): Promise<void> {
         const cx = box.x + box.w / 2;
         const cy = box.y + box.h / 2;
         const radius = Math.min(box.w, box.h) / 4;
+        // `--shots DIR`: the first run's map at rest and in the middle of a drag, as PNG.
+        const shots = args.includes('--shots') ? args[args.indexOf('--shots') + 1] : undefined;
+        if (shots && runNo === 1) {
+          await page.screenshot({ path: `${shots}/desk-100k-rest-${width}x${height}.png` });
+          await page.mouse.move(cx, cy);
+          await page.mouse.down();
+          for (let k = 1; k <= 10; k++) await page.mouse.move(cx + k * 8, cy + k * 4);
+          await page.screenshot({ path: `${shots}/desk-100k-dragging-${width}x${height}.png` });
+          await page.mouse.up();
+          await page.waitForTimeout(2000);
+        }
         await page.evaluate(FRAME_COUNTER_JS);
         const loadOf = measureLoad();
         const cpu0 = await browserCpuSeconds(browser.browser);

@@ -12,7 +12,7 @@
 // medians, with the conditions that move the figure: CJK fonts installed, the WebGL renderer
 // (SwiftShader or a GPU), load average and CPU steal during each run.
 //
-// Options: --desk (the desk map panned and zoomed instead: bench-desk-pan.ts) | --quick | --profile (prints where the page's threads spend their time, and the frame rate with one part of the wall switched off at a time) | --flights (the frame rate of fly-tos with one change at a time) | --runs N | --minutes N | --units N | --rate N (events/s) | --width N --height N
+// Options: --shots DIR (screenshots of the first run) | --desk (the desk map panned and zoomed instead: bench-desk-pan.ts) | --quick | --profile (prints where the page's threads spend their time, and the frame rate with one part of the wall switched off at a time) | --flights (the frame rate of fly-tos with one change at a time) | --runs N | --minutes N | --units N | --rate N (events/s) | --width N --height N
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { existsSync } from 'node:fs';
@@ -452,6 +452,18 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
       return h.usedSize;
     };
     const warmupMs = Math.min(60_000, (minutes * 60_000) / 5);
+    // `--shots DIR`: the first run's overview and its first fire in focus, as PNG (during the
+    // warm-up, so the measured minutes are not disturbed).
+    const shots = args.includes('--shots') ? args[args.indexOf('--shots') + 1] : undefined;
+    if (shots && runNo === 1) {
+      await page.waitForTimeout(5000);
+      await page.screenshot({ path: `${shots}/wall-100k-overview-${width}x${height}.png` });
+      for (const started = Date.now(); Date.now() - started < 60_000; await page.waitForTimeout(500)) {
+        if ((await page.evaluate(`window.__firelinkWall.stats().focus`)) !== null) break;
+      }
+      await page.waitForTimeout(3000);
+      await page.screenshot({ path: `${shots}/wall-100k-fire-${width}x${height}.png` });
+    }
     if (args.includes('--profile')) {
       // Where the page's main thread spends its time under load: 10 s of the CPU profiler.
       await page.waitForTimeout(Math.min(20_000, warmupMs));
