@@ -40,7 +40,7 @@ const OVERVIEW_FLIGHT_MS = 2500;
  * rather than a flight and took a quarter of the wall's seconds. A cut costs the frames that
  * draw the new tiles as they arrive.
  */
-const CUT_INSTEAD_OF_FLYING = webglRenderer().software;
+const cutInsteadOfFlying = () => webglRenderer().software;
 /** Fires labelled with their unit's name on the map (the newest unacknowledged). */
 const MAX_FIRE_LABELS = 30;
 /**
@@ -107,12 +107,12 @@ export function WallView() {
   const moveTo = useCallback((target: TourTarget | null, fires: readonly AlarmView[]) => {
     if (!target) return;
     if (target.kind === 'overview') {
-      if (overview.current) mapRef.current?.fitBounds(overview.current, CUT_INSTEAD_OF_FLYING ? 0 : OVERVIEW_FLIGHT_MS, overviewPadding());
+      if (overview.current) mapRef.current?.fitBounds(overview.current, cutInsteadOfFlying() ? 0 : OVERVIEW_FLIGHT_MS, overviewPadding());
       setFocus(null);
       return;
     }
     const f = fires.find((a) => a.id === target.alarmId);
-    if (f && f.lonWgs84 !== null && f.latWgs84 !== null) mapRef.current?.flyTo([f.lonWgs84, f.latWgs84], FIRE_ZOOM, CUT_INSTEAD_OF_FLYING ? 0 : FIRE_FLIGHT_MS);
+    if (f && f.lonWgs84 !== null && f.latWgs84 !== null) mapRef.current?.flyTo([f.lonWgs84, f.latWgs84], FIRE_ZOOM, cutInsteadOfFlying() ? 0 : FIRE_FLIGHT_MS);
     setFocus(target.alarmId);
   }, []);
 
@@ -257,7 +257,7 @@ export function WallView() {
         labelAvoid=".wall-header h1, .wall-header .clock, .wall-header button, .wall-header .conn, .wall-side, .wall-ticker, .wall-fire, .wall-notices > *, .wall-sound-hint, .synthetic-badge"
         unitLod
         motionResolution={FLIGHT_RESOLUTION}
-        fadeDurationMs={CUT_INSTEAD_OF_FLYING ? 0 : undefined}
+        fadeDurationMs={cutInsteadOfFlying() ? 0 : undefined}
       />
       {down && (
         <div className="banner-reconnecting" role="status" data-testid="reconnecting">
