@@ -30,7 +30,7 @@ import pg from 'pg';
 import type { BenchContext } from '@firelink/common/testing';
 import { createSession } from '../src/live/test-support.ts';
 import { fmtLoad, measureLoad, positiveValue, ms, type MachineLoad } from '../../ingest/bench/machine.ts';
-import { CHROMIUM, launchBrowser, login, startStack, type BrowserSession } from '../../frontend/e2e/harness.ts';
+import { CHROMIUM, startStack } from '../../frontend/e2e/harness.ts';
 import { seedFleet } from './fleet-seed.ts';
 
 interface MemSample {
@@ -108,7 +108,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
   const addresses = await seedFleet(pool, devices, { prefix: '耐久单位', addressBase: 6_000_000 });
   const { token } = await createSession(pool, { username: 'bench-soak', role: 'admin' });
   const stack = await startStack(ctx.databaseUrl);
-  let browser: BrowserSession | undefined;
+  let wallChild: ReturnType<typeof spawn> | undefined;
   let child: ReturnType<typeof spawn> | undefined;
   const memSamples: MemSample[] = [];
   const rows: Minute[] = [];
@@ -117,19 +117,22 @@ export default async function bench(ctx: BenchContext): Promise<void> {
 
     let wallHeap: () => Promise<number> = async () => NaN;
     if (values.wall) {
-      browser = await launchBrowser({ viewport: { width: 1920, height: 1080 } });
-      const page = await browser.newPage();
-      await login(page, stack.baseUrl, stack, '/wall');
-      // Polled with evaluate (a string: this file is type-checked without the DOM library).
-      for (const started = Date.now(); !(await page.evaluate(`!!document.querySelector('[data-testid=conn-status]')?.classList.contains('live')`)); ) {
-        if (Date.now() - started > 60_000) throw new Error('bench:soak: the /wall page did not go live within 60 s');
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      const cdp = await browser.context.newCDPSession(page);
-      await cdp.send('HeapProfiler.enable');
+      // The page runs in a child process (backend/bench/soak-wall.ts): Playwright's objects
+      // would otherwise be counted in this process's heap, which is the server's.
+      const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./soak-wall.ts', import.meta.url)), JSON.stringify({ baseUrl: stack.baseUrl, username: stack.username, password: stack.password })], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      wallChild = proc;
+      const wallLines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+      const wallLine = async () => {
+        const r = await wallLines.next();
+        if (r.done) throw new Error('the /wall page process (backend/bench/soak-wall.ts) exited early: see its error above');
+        return r.value;
+      };
+      if ((await wallLine()) !== 'live') throw new Error('the /wall page process did not report the page live');
       wallHeap = async () => {
-        await cdp.send('HeapProfiler.collectGarbage');
-        return ((await cdp.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize;
+        proc.stdin!.write('heap\n');
+        return Number(await wallLine());
       };
       ctx.log('wall page live');
     }
@@ -193,7 +196,8 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     if (code !== 0) throw new Error(`soak driver exited with ${code}`);
   } finally {
     child?.kill();
-    await browser?.close().catch(() => {});
+    wallChild?.stdin?.write('quit\n');
+    wallChild?.stdin?.end();
     await stack.close();
     await pool.end();
   }
