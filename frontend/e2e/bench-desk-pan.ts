@@ -126,8 +126,13 @@ export default async function benchDeskPan(ctx: BenchContext): Promise<void> {
         log(`run ${runNo}: ${seconds} s of drags and wheel zooms over ${unitCount.toLocaleString('en')} units …`);
         // The script: drag circles at city zoom, zoom in three wheel clicks, drag, zoom back out.
         const t0 = Date.now();
+        const centerJs = `(() => { const c = window.__firelinkMap.map.getCenter(); return [c.lng, c.lat]; })()`;
         for (let round = 0; Date.now() - t0 < seconds * 1000; round++) {
+          const before = (await page.evaluate(centerJs)) as [number, number];
           await drag(page, cx, cy, radius, 4000);
+          // A drag that ends early (something stopped the gesture) would measure a still map.
+          const after = (await page.evaluate(centerJs)) as [number, number];
+          if (round === 0 && Math.hypot(after[0] - before[0], after[1] - before[1]) < 1e-4) throw new Error('bench:desk: a drag did not move the map');
           if (round % 2 === 0) await wheel(page, cx, cy, 3, -1);
           else await wheel(page, cx, cy, 3, 1);
         }

@@ -86,8 +86,8 @@ export class MapController {
   /** deck.gl frames drawn and the main-thread time they took, MapLibre frames (bench:wall reads these). */
   readonly drawStats = { frames: 0, totalMs: 0, maxMs: 0, mapFrames: 0 };
   /**
-   * Share of the device's pixel ratio the basemap draws at while the camera moves (a fly-to,
-   * a drag): 0.5 draws a quarter of the pixels. Without a GPU every moving frame is rasterised,
+   * Share of the device's pixel ratio the basemap draws at while the camera flies (a fly-to,
+   * an animated fit; not a drag): 0.5 draws a quarter of the pixels. Without a GPU every moving frame is rasterised,
    * read back and composited on the CPU, in proportion to the pixels; a moving picture hides
    * the softer edges. Full resolution returns where the camera comes to rest. 1: off.
    * deck.gl's canvas keeps its resolution: resizing its drawing buffer cost ~200 ms each time
@@ -143,10 +143,13 @@ export class MapController {
     this.map.on('load', () => this.addOverlays());
     this.map.on('render', () => void this.drawStats.mapFrames++);
     this.motionResolution = o.motionResolution ?? 1;
-    // Lowered on the first move event of a camera move (isMoving() is true by then, so MapLibre's
-    // resize neither stops the move nor fires move events), restored where the camera rests.
-    this.map.on('move', () => {
-      if (!this.resizing && this.resolution === 1 && this.motionResolution < 1 && this.map.isMoving()) this.setResolution(this.motionResolution);
+    // Lowered on the first move event of a camera animation (a fly-to, an ease; its camera is
+    // moving by then, so MapLibre's resize neither stops it nor fires move events), restored
+    // where the camera rests. Not for a drag or a wheel zoom (move events with an
+    // originalEvent): MapLibre's resize stops a gesture in progress, the drag would end.
+    this.map.on('move', (e: { originalEvent?: unknown }) => {
+      if (e.originalEvent || this.resizing || this.resolution !== 1 || this.motionResolution >= 1 || !this.map.isMoving()) return;
+      this.setResolution(this.motionResolution);
     });
     this.map.on('moveend', () => {
       if (!this.resizing && this.resolution !== 1) this.setResolution(1);

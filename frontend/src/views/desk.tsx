@@ -173,9 +173,9 @@ const QUEUE_PAGE = 150;
 const DESK_CENTER: [number, number] = [118.78, 32.05];
 const DESK_ZOOM = 11;
 /**
- * While the map is dragged or zoomed: the basemap at half resolution and, with 5,000 units or
- * more below street zoom, the units as grid cells (every unit its own clickable point again
- * where the map comes to rest). Without a GPU every frame of a drag is rasterised on the CPU:
+ * While the map moves, with 5,000 units or more below street zoom, the units are grid cells
+ * (every unit its own clickable point again where the map comes to rest); during a fly-to the
+ * basemap draws at half resolution as well (MapController.motionResolution). Without a GPU every frame of a drag is rasterised on the CPU:
  * 100,000 points cost ~150 ms a frame there (README, the wall's figures); ~1,500 cells far less.
  */
 const DESK_MOTION_RESOLUTION = 0.5;
