@@ -269,5 +269,6 @@ export default async function bench(ctx: BenchContext): Promise<void> {
   out(`load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
   await new Promise((r) => child.once('exit', r));
   await server.close();
+  await store.close();
   await pool.end();
 }

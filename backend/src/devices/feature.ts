@@ -134,6 +134,7 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
         await peers.stop();
         await duty?.stop();
         await server?.close();
+        await store.close();
         await health?.stop();
       },
     };

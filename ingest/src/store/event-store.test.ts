@@ -150,4 +150,24 @@ describe('EventStore write paths', () => {
     );
     assert.deepEqual(left.rows[0], { first_event_id: null, last_event_id: null, links: 0 });
   });
+  it('the fast path keeps one generic plan per statement on connections of its own: nothing is planned per batch', async () => {
+    const store = new EventStore(db.pool, { lanes: 1 });
+    try {
+      for (let serial = 800; serial < 806; serial++) {
+        const f = frame(serial, 2, component(serial % 2 ? 0x0001 : 0x0003));
+        await store.storeFrame(f, parseAdu(f.adu), 'p');
+      }
+      assert.equal(store.timing.fastBatches, 6);
+      // The one connection of the fast path (lanes: 1) answers for its own prepared statements.
+      const fastPool = (store as unknown as { fastPool: typeof db.pool }).fastPool;
+      assert.notEqual(fastPool, db.pool);
+      const r = await fastPool.query(`SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'ingest_%' ORDER BY name`);
+      assert.deepEqual(r.rows.map((x) => [x.name, Number(x.generic_plans) >= 6, Number(x.custom_plans)]), [
+        ['ingest_read_batch_fast_v3', true, 0],
+        ['ingest_write_batch_fast_v3', true, 0],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
 });

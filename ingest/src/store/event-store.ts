@@ -8,7 +8,7 @@
 // A frame's receipt row (device, serial, time label) makes a resend a no-op. Events are
 // enriched from the registry (device → unit → region, H3; point) and inserted
 // idempotently on dedupe_key.
-import type pg from 'pg';
+import pg from 'pg';
 import type { NormalizedEvent, StoredEvent } from '@firelink/common';
 import { carriesHostPower, rawReason, type Adu } from '../codec/adu.ts';
 import type { Frame } from '../codec/frame.ts';
@@ -16,7 +16,7 @@ import { NO_DEVICE, eventPointId, hasWrites, planBatch, readKeysOf, systemEvent,
 import * as q from './queries.ts';
 import { RawFrameBudget, type RawFrameBudgetOptions } from './raw-frame-budget.ts';
 import './pg-types.ts';
-import { PG_ERROR, isPgError, withClient, withTransaction } from '@firelink/common';
+import { GENERIC_PLAN_OPTIONS, PG_ERROR, isPgError, withClient, withTransaction } from '@firelink/common';
 
 export type { DeviceInfo };
 export { systemEvent };
@@ -47,6 +47,11 @@ export interface EventStoreOptions {
   fastPath?: boolean;
   /** How many raw frames of unregistered addresses and refused peers are kept (per address, per peer, per hour). */
   rawFrameBudget?: RawFrameBudgetOptions;
+  /**
+   * Connections of the fast path. Default: a pool of its own (one connection per lane) opened
+   * like `pool` but with GENERIC_PLAN_OPTIONS, which close() ends. Pass `pool` itself to share it.
+   */
+  fastPathPool?: pg.Pool;
 }
 
 /** Thrown by the fast path when a batch needs the locked transaction (nothing was written). */
@@ -75,7 +80,22 @@ export class EventStore {
     this.maxBatch = opts.maxBatch ?? 400;
     this.fastPath = opts.fastPath ?? true;
     this.rawBudget = new RawFrameBudget(opts.rawFrameBudget);
+    if (opts.fastPathPool) this.fastPool = opts.fastPathPool;
+    else {
+      this.ownFastPool = new pg.Pool({ ...pool.options, max: lanes, allowExitOnIdle: true, options: GENERIC_PLAN_OPTIONS });
+      this.ownFastPool.on('error', () => {}); // an idle connection lost (restart): the pool drops it
+      this.fastPool = this.ownFastPool;
+    }
   }
+
+  /** Ends the fast path's own connections (queued frames are the caller's to finish first). */
+  async close(): Promise<void> {
+    await this.ownFastPool?.end();
+    this.ownFastPool = null;
+  }
+
+  private readonly fastPool: pg.Pool;
+  private ownFastPool: pg.Pool | null = null;
 
   /** Budget of raw frames kept for strangers (unregistered addresses, refused peers). */
   readonly rawBudget: RawFrameBudget;
@@ -171,7 +191,7 @@ export class EventStore {
 
   /** The batch in two autocommit statements, or null when it needs the locked transaction (nothing was written). */
   private storeFast(batch: Item[]): Promise<StoreResult[] | null> {
-    return withClient(this.pool, async (client, held) => {
+    return withClient(this.fastPool, async (client, held) => {
       try {
         const r = await this.storeIn(client, batch, 'fast');
         this.timing.fastBatches++;
