@@ -4,13 +4,19 @@ import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 're
 import type { Layer, PickingInfo } from '@deck.gl/core';
 import type { AlarmView } from '../model/alarm.ts';
 import type { UnitStore } from '../model/unit-store.ts';
-import { buildLayers } from './layers.ts';
+import { buildLayers, leftCullBox, pickedUnitIndex } from './layers.ts';
+import type { Bbox } from '../model/unit-cull.ts';
 import { lodLevel } from '../model/unit-lod.ts';
 import type { RegionRate } from '../model/region-rate.ts';
 import { MapController, loadStyle, type LoadedStyle } from './map-controller.ts';
 import { RedrawGate } from '../model/redraw-gate.ts';
 import { openUnitFinder } from '../lib/open-finder.ts';
 import { placeLabels, type LabelPlacement, type Rect } from '../model/label-placement.ts';
+/** The map's view as [west, south, east, north]. */
+function viewBbox(c: MapController): Bbox {
+  const b = c.map.getBounds();
+  return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+}
 
 
 export interface CommandMapHandle {
@@ -132,6 +138,7 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
         labelAlarms: p.labelAlarms,
         labelPlacements: el.current ? labelPlacements(c, el.current, p) : undefined,
         lodZoom: p.unitLod ? c.zoom : undefined,
+        viewBounds: p.unitLod ? viewBbox(c) : undefined,
         lodOnlyWhileMoving: p.unitLod === 'moving',
         moving: moving.current,
       }),
@@ -187,6 +194,8 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
     });
     // isMoving() is false for the move events MapLibre fires when its canvas is resized.
     c.map.on('move', () => {
+      // Past the box of the units drawn at street zoom: the units around the new view.
+      if (propsRef.current.unitLod && leftCullBox(viewBbox(c))) drawLayers();
       if (moving.current || !c.map.isMoving()) return;
       moving.current = true;
       if (propsRef.current.unitLod === 'moving') drawLayers();
@@ -220,7 +229,7 @@ function handleClick(info: PickingInfo, p: CommandMapProps): void {
   p.onPick?.(info);
   const layer = info.layer?.id;
   const unitId =
-    layer === 'units' && p.units && info.index >= 0 ? p.units.ids[info.index] : layer === 'alarms' ? (info.object as AlarmView | undefined)?.unitId : undefined;
+    layer === 'units' && p.units && info.index >= 0 ? p.units.ids[pickedUnitIndex(info.index)] : layer === 'alarms' ? (info.object as AlarmView | undefined)?.unitId : undefined;
   if (unitId == null) return;
   if (p.onUnitClick) p.onUnitClick(unitId);
   else openUnitFinder({ unitId });

@@ -8,7 +8,8 @@ import { SHAPE, UNIT_STATE, UNIT_STATE_SHAPES, priorityColor, priorityShape, uni
 import type { AlarmView } from '../model/alarm.ts';
 import type { LabelPlacement } from '../model/label-placement.ts';
 import type { UnitStore } from '../model/unit-store.ts';
-import { LOD_LEVELS, LOD_MIN_UNITS, UnitLod, lodLevel } from '../model/unit-lod.ts';
+import { LOD_FULL_ZOOM, LOD_LEVELS, LOD_MIN_UNITS, UnitLod, lodLevel } from '../model/unit-lod.ts';
+import { bboxContains, cullBox, pick, unitsInBox, type Bbox } from '../model/unit-cull.ts';
 import { UnitPointsLayer, type UnitPointsLayerProps } from './unit-points-layer.ts';
 
 
@@ -46,6 +47,8 @@ export interface MapLayerInput {
    */
   lodOnlyWhileMoving?: boolean;
   moving?: boolean;
+  /** With lodZoom: the map's view, [west, south, east, north]; at street zoom only the units around it are drawn (model/unit-cull.ts). */
+  viewBounds?: Bbox;
 }
 
 const UNIT_FIRE_COLOR = unitStateColor(UNIT_STATE.fire);
@@ -84,6 +87,44 @@ function unitsData(u: UnitStore, version: number) {
   };
   unitsCache = { store: u, version, length: u.length, data };
   return data;
+}
+
+let cullCache: { store: UnitStore; positions: Float32Array; length: number; version: number; box: Bbox; indices: Uint32Array; data: unknown } | null = null;
+/** Store indices of the points the 'units' layer was last given, when that was a culled subset (null: every unit, in store order). */
+let unitsIndexMap: Uint32Array | null = null;
+
+/**
+ * The units around the view at street zoom, as binary attributes: picked again when the view
+ * has left the box they were picked for or the units were reloaded; a new colour version
+ * only copies their columns again.
+ */
+function unitsNearView(u: UnitStore, version: number, view: Bbox) {
+  const c = cullCache;
+  const sameUnits = !!c && c.store === u && c.positions === u.positions && c.length === u.length;
+  if (sameUnits && bboxContains(c.box, view) && c.version === version) return c;
+  const box = sameUnits && bboxContains(c.box, view) ? c.box : cullBox(view);
+  const indices = sameUnits && box === c.box ? c.indices : unitsInBox(u.positions, u.length, box);
+  const data = {
+    length: indices.length,
+    attributes: {
+      getPosition: { value: pick(u.positions, indices, 2), size: 2 },
+      getRadius: { value: pick(u.radii, indices, 1), size: 1 },
+      getFillColor: { value: pick(u.colors, indices, 4), size: 4, normalized: true },
+      getShape: { value: pick(unitShapes(u, version), indices, 1), size: 1 },
+    },
+  };
+  cullCache = { store: u, positions: u.positions, length: u.length, version, box, indices, data };
+  return cullCache;
+}
+
+/** The unit store index of a picked point of the 'units' layer (its points are a culled subset at street zoom). */
+export function pickedUnitIndex(index: number): number {
+  return unitsIndexMap ? (unitsIndexMap[index] ?? -1) : index;
+}
+
+/** Whether `view` has left the box of the units drawn at street zoom (the layers need building again). */
+export function leftCullBox(view: Bbox): boolean {
+  return !!cullCache && unitsIndexMap !== null && !bboxContains(cullCache.box, view);
 }
 
 let lodCache: { store: UnitStore; positions: Float32Array; length: number; lod: UnitLod } | null = null;
@@ -206,11 +247,24 @@ export function buildLayers(i: MapLayerInput): Layer[] {
   }
   if (i.units && i.units.length > 0) {
     const u = i.units;
+    // At street zoom only the units around the view (model/unit-cull.ts); behind the cells the
+    // last of those stay, hidden; elsewhere every unit.
+    let data: unknown;
+    if (lodCapable && i.viewBounds && !(i.lodZoom! < LOD_FULL_ZOOM)) {
+      const near = unitsNearView(u, i.unitsVersion, i.viewBounds);
+      data = near.data;
+      unitsIndexMap = near.indices;
+    } else if (lodCapable && cellsNow && unitsIndexMap && cullCache?.store === u) {
+      data = cullCache.data;
+    } else {
+      data = unitsData(u, i.unitsVersion);
+      unitsIndexMap = null;
+    }
     layers.push(
       new UnitPointsLayer({
         id: 'units',
         visible: !cellsNow,
-        data: unitsData(u, i.unitsVersion) as UnitPointsLayerProps['data'],
+        data: data as UnitPointsLayerProps['data'],
         radiusUnits: 'meters',
         radiusMinPixels: 2.5,
         radiusMaxPixels: 14,
