@@ -105,7 +105,15 @@ export class SimulatedUitd {
     this.socket = socket;
     const hb = this.opts.heartbeatMs ?? 0;
     if (hb > 0) {
-      this.heartbeat = setInterval(() => void this.sendHeartbeat().catch(() => {}), hb);
+      // The first heartbeat at a random point of the interval: a fleet that connected within
+      // a second (a simulator's start, a bench) would otherwise send every heartbeat in the
+      // same second of each interval (10,000 devices: a burst of 10,000 frames every 30 s).
+      const beat = () => void this.sendHeartbeat().catch(() => {});
+      this.heartbeat = setTimeout(() => {
+        beat();
+        this.heartbeat = setInterval(beat, hb);
+        this.heartbeat.unref();
+      }, Math.random() * hb);
       this.heartbeat.unref();
     }
   }
