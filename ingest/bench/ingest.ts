@@ -265,7 +265,8 @@ export default async function bench(ctx: BenchContext): Promise<void> {
   }
   const p99At = (rate: number) => at(rate, (p) => p.p99);
   out(`targets: p99 @2,000 < 50 ms: ${ms(p99At(2000))} ${p99At(2000) < 50 ? 'met' : 'NOT met'}; p99 @5,000 < 250 ms: ${ms(p99At(5000))} ${p99At(5000) < 250 ? 'met' : 'NOT met'}; ` +
-    `7,000 sustained without resends: ${reached(7000) === 0 ? 'not reached (knee below)' : `${int(at(7000, (p) => p.confirmedPerS))}/s, ${int(at(7000, (p) => p.resends))} resends`}`);
+    `7,000 sustained (the knee: p99 < ${KNEE_P99_MS} ms, no resends): ${all.filter((r) => r.knee >= 7000).length} of ${all.length} runs ${all.every((r) => r.knee >= 7000) ? 'met' : 'NOT met'}` +
+    (reached(7000) === 0 ? '' : ` (at 7,000 requested: offered ${int(at(7000, (p) => p.sent))}/s, p99 ${ms(at(7000, (p) => p.p99))}, ${int(at(7000, (p) => p.resends))} resends)`));
   out(`load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
   await new Promise((r) => child.once('exit', r));
   await server.close();
