@@ -82,7 +82,9 @@ export class EventStore {
     this.rawBudget = new RawFrameBudget(opts.rawFrameBudget);
     if (opts.fastPathPool) this.fastPool = opts.fastPathPool;
     else {
-      this.ownFastPool = new pg.Pool({ ...pool.options, max: lanes, allowExitOnIdle: true, options: GENERIC_PLAN_OPTIONS });
+      // Kept open while idle (idleTimeoutMillis 0): a connection closed after a quiet spell
+      // would cost the next batches a new connection and their statements' plans.
+      this.ownFastPool = new pg.Pool({ ...pool.options, max: lanes, idleTimeoutMillis: 0, allowExitOnIdle: true, options: GENERIC_PLAN_OPTIONS });
       this.ownFastPool.on('error', () => {}); // an idle connection lost (restart): the pool drops it
       this.fastPool = this.ownFastPool;
     }
