@@ -16,7 +16,7 @@ import { seedDemoSubset } from '@firelink/geodata';
 import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { fmtLoad, measureLoad, median, positiveArg, type MachineLoad } from '../../ingest/bench/machine.ts';
-import { FRAME_COUNTER_JS, browserCpuSeconds, cjkFonts, fmtFps, fpsFigures, type SecondSample } from './bench-wall.ts';
+import { FRAME_COUNTER_JS, browserCpuSeconds, cjkFonts, fmtFps, fpsFigures, injectBenchUnits, type SecondSample } from './bench-wall.ts';
 import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, startStack, waitForMapIdle } from './harness.ts';
 
 interface PanFigures {
@@ -81,26 +81,8 @@ export default async function benchDeskPan(ctx: BenchContext): Promise<void> {
         renderer = (await page.evaluate(`(() => { const gl = document.createElement('canvas').getContext('webgl2') || document.createElement('canvas').getContext('webgl');
           if (!gl) return 'no WebGL'; const x = gl.getExtension('WEBGL_debug_renderer_info');
           return String(x ? gl.getParameter(x.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)); })()`)) as string;
-        // The desk loads its real units once; inject after that, or the load replaces them.
-        for (const started = Date.now(); ; ) {
-          const n = (await page.evaluate(`window.__firelinkDesk ? window.__firelinkDesk.units() : 0`)) as number;
-          if (n > 0) break;
-          if (Date.now() - started > 60_000) throw new Error('bench:desk: the desk loaded no units within 60 s');
-          await new Promise((r) => setTimeout(r, 250));
-        }
-        // Browser-side code as strings (see bench-wall.ts): the same deterministic 100,000 units.
-        await page.evaluate(`(() => {
-          let seed = 42;
-          const rnd = function () { seed = (seed * 1664525 + 1013904223) >>> 0; return seed / 4294967296; };
-          const list = [];
-          for (let i = 0; i < ${unitCount}; i++) {
-            list.push({ id: 1000000 + i, lonWgs84: 118.35 + rnd() * 0.9, latWgs84: 31.65 + rnd() * 0.75,
-              open: rnd() < 0.85, highRisk: rnd() < 0.1, hasControlRoom: true, online: rnd() < 0.97 });
-          }
-          window.__firelinkDesk.injectUnits(list);
-        })()`);
-        const injected = (await page.evaluate(`window.__firelinkDesk.units()`)) as number;
-        if (injected !== unitCount) throw new Error(`bench:desk: ${injected} units on the desk after injecting ${unitCount}`);
+        // The same deterministic units as bench:wall, once the desk has loaded its real ones.
+        await injectBenchUnits(page, unitCount, { what: 'bench:desk: the desk', countJs: 'window.__firelinkDesk ? window.__firelinkDesk.units() : 0', hook: '__firelinkDesk' });
         await page.waitForTimeout(3000);
 
         const box = (await page.evaluate(`(() => { const r = document.querySelector('[data-testid=command-map]').getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; })()`)) as { x: number; y: number; w: number; h: number };

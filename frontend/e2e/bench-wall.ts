@@ -33,6 +33,35 @@ export function cjkFonts(): string[] {
   }
 }
 
+/**
+ * Waits until the page's view has loaded its real units (once: injecting before that, the
+ * load lands later and replaces the injected ones), then hands it `n` deterministic units
+ * around the demo city through `window[hook].injectUnits` and checks they all arrived.
+ * `countJs` reads the view's unit count. Browser-side code is passed as plain JavaScript
+ * strings: tsx compiles this file with esbuild's keepNames, whose __name() helper does not
+ * exist in the page; polled with evaluate (waitForFunction with a string needs eval, which
+ * our CSP forbids).
+ */
+export async function injectBenchUnits(page: import('playwright-core').Page, n: number, view: { what: string; countJs: string; hook: string }): Promise<void> {
+  for (const started = Date.now(); ; ) {
+    if (((await page.evaluate(view.countJs)) as number) > 0) break;
+    if (Date.now() - started > 60_000) throw new Error(`${view.what} loaded no units within 60 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await page.evaluate(`(() => {
+    let seed = 42;
+    const rnd = function () { seed = (seed * 1664525 + 1013904223) >>> 0; return seed / 4294967296; };
+    const list = [];
+    for (let i = 0; i < ${n}; i++) {
+      list.push({ id: 1000000 + i, lonWgs84: 118.35 + rnd() * 0.9, latWgs84: 31.65 + rnd() * 0.75,
+        open: rnd() < 0.85, highRisk: rnd() < 0.1, hasControlRoom: true, online: rnd() < 0.97 });
+    }
+    window.${view.hook}.injectUnits(list);
+  })()`);
+  const injected = (await page.evaluate(view.countJs)) as number;
+  if (injected !== n) throw new Error(`${view.what}: ${injected} units after injecting ${n}`);
+}
+
 interface RunFigures {
   /** Per-second frame rates over every second of the measured run. */
   fps: { median: number; p10: number; p90: number };
@@ -380,28 +409,7 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
 
     // The wall loads the real units once (GET /api/units/positions); inject only after that,
     // or the load lands later and replaces the injected units (seen: 60 units drawn).
-    // (Polled with evaluate: waitForFunction with a string needs eval, which our CSP forbids.)
-    for (const started = Date.now(); ; ) {
-      const n = (await page.evaluate(`window.__firelinkWall ? window.__firelinkWall.stats().units : 0`)) as number;
-      if (n > 0) break;
-      if (Date.now() - started > 60_000) throw new Error('bench:wall: the wall loaded no units within 60 s');
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    // Browser-side code is passed as plain JavaScript strings: tsx compiles this file with
-    // esbuild's keepNames, whose __name() helper does not exist in the page.
-    // 100,000 units around the demo city, deterministic.
-    await page.evaluate(`(() => {
-      let seed = 42;
-      const rnd = function () { seed = (seed * 1664525 + 1013904223) >>> 0; return seed / 4294967296; };
-      const list = [];
-      for (let i = 0; i < ${unitCount}; i++) {
-        list.push({ id: 1000000 + i, lonWgs84: 118.35 + rnd() * 0.9, latWgs84: 31.65 + rnd() * 0.75,
-          open: rnd() < 0.85, highRisk: rnd() < 0.1, hasControlRoom: true, online: rnd() < 0.97 });
-      }
-      window.__firelinkWall.injectUnits(list);
-    })()`);
-    const injected = (await page.evaluate(`window.__firelinkWall.stats().units`)) as number;
-    if (injected !== unitCount) throw new Error(`bench:wall: ${injected} units on the wall after injecting ${unitCount}`);
+    await injectBenchUnits(page, unitCount, { what: 'bench:wall: the wall', countJs: 'window.__firelinkWall ? window.__firelinkWall.stats().units : 0', hook: '__firelinkWall' });
 
     // Frame counter: one sample per whole second (frames/s, whether the camera moved in that
     // second, the zoom at its end, its longest frame and the long tasks that ended in it), in a
