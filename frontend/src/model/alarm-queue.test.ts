@@ -93,3 +93,42 @@ describe('lifecycle buttons', () => {
     assert.deepEqual(nextActions({ state: 'closed', verdict: null }), []);
   });
 });
+
+describe('alarm queue kept sorted change by change', () => {
+  it('after any sequence of opens, updates, closes, stale versions and snapshots, list() is the sorted queue and stays within capacity', () => {
+    // A deterministic pseudo-random walk (no dependency on a property-testing library in the browser package).
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    const states = ['open', 'acknowledged', 'verified', 'dispatched', 'closed'] as const;
+    const q = new AlarmQueue(40);
+    const versions = new Map<number, number>();
+    for (let step = 0; step < 3000; step++) {
+      const id = rnd(80) + 1;
+      const v = (versions.get(id) ?? 0) + (rnd(10) === 0 ? -1 : 1);
+      versions.set(id, Math.max(v, versions.get(id) ?? 0));
+      const a = alarmView({
+        id,
+        version: v,
+        priority: rnd(6) + 1,
+        state: states[rnd(states.length)]!,
+        openedAt: new Date(Date.UTC(2026, 0, 1, 0, rnd(30))).toISOString(),
+      });
+      if (rnd(400) === 0) q.reset([a, alarmView({ id: id + 100, priority: 2 })]);
+      else q.upsert(a);
+      const list = q.list();
+      assert.ok(list.length <= 40);
+      assert.equal(list.length, q.size);
+      assert.deepEqual(list.map((x) => x.id), [...list].sort(compareAlarms).map((x) => x.id));
+      for (const x of list) assert.equal(q.get(x.id), x);
+    }
+  });
+  it('hands out a new array after a change and the same one until then', () => {
+    const q = new AlarmQueue();
+    q.upsert(alarmView({ id: 1 }));
+    const first = q.list();
+    assert.equal(q.list(), first);
+    q.upsert(alarmView({ id: 2 }));
+    assert.notEqual(q.list(), first);
+    assert.deepEqual(first.map((a) => a.id), [1], 'an array handed out is never changed afterwards');
+  });
+});

@@ -15,8 +15,19 @@ function byUrgency(a: AlarmView, b: AlarmView): number {
   return (STATE_RANK[a.state] ?? 9) - (STATE_RANK[b.state] ?? 9);
 }
 
+/** openedAt as epoch ms, parsed once per alarm version (sorting compares each alarm many times). */
+const openedMsCache = new WeakMap<AlarmView, number>();
+function openedMs(a: AlarmView): number {
+  let ms = openedMsCache.get(a);
+  if (ms === undefined) {
+    ms = Date.parse(a.openedAt);
+    openedMsCache.set(a, ms);
+  }
+  return ms;
+}
+
 function oldestFirst(a: AlarmView, b: AlarmView): number {
-  const d = Date.parse(a.openedAt) - Date.parse(b.openedAt);
+  const d = openedMs(a) - openedMs(b);
   return d !== 0 ? d : a.id - b.id;
 }
 
@@ -40,7 +51,10 @@ export interface QueueChange {
 
 export class AlarmQueue {
   private readonly byId = new Map<number, AlarmView>();
-  private sorted: AlarmView[] | null = [];
+  /** Every alarm of byId in display order (compareAlarms), kept sorted change by change: an update costs a binary search and a splice, not a sort. */
+  private readonly order: AlarmView[] = [];
+  /** The copy list() hands out (a new array after each change: views compare it by identity). */
+  private view: readonly AlarmView[] | null = [];
 
   constructor(readonly capacity = DEFAULT_QUEUE_CAPACITY) {}
 
@@ -63,8 +77,16 @@ export class AlarmQueue {
       if (!before.has(a.id)) added.push(a);
     }
     const removed = [...before].filter((id) => !this.byId.has(id));
-    this.sorted = null;
-    removed.push(...this.enforceCapacity());
+    if (this.byId.size > this.capacity) {
+      const order = [...this.byId.values()].sort(retentionOrder);
+      for (const a of order.slice(this.capacity)) {
+        this.byId.delete(a.id);
+        removed.push(a.id);
+      }
+    }
+    this.order.length = 0;
+    this.order.push(...[...this.byId.values()].sort(compareAlarms));
+    this.view = null;
     return { added: added.filter((a) => this.byId.has(a.id)), removed };
   }
 
@@ -75,28 +97,53 @@ export class AlarmQueue {
     if (a.state === 'closed') {
       if (!prev) return { added: [], removed: [] };
       this.byId.delete(a.id);
-      this.sorted = null;
+      this.remove(prev);
       return { added: [], removed: [a.id] };
     }
+    if (prev) this.remove(prev);
     this.byId.set(a.id, a);
-    this.sorted = null;
+    this.order.splice(this.position(a), 0, a);
+    this.view = null;
     const removed = this.enforceCapacity();
     const kept = this.byId.has(a.id);
     return { added: !prev && kept ? [a] : [], removed };
   }
 
-  /** Sorted view; cached until the next change. */
+  /** Sorted view; the same array until the next change. */
   list(): readonly AlarmView[] {
-    if (!this.sorted) this.sorted = [...this.byId.values()].sort(compareAlarms);
-    return this.sorted;
+    if (!this.view) this.view = this.order.slice();
+    return this.view;
   }
 
+  /** Where `a` belongs in `order` (first index whose alarm sorts at or after it). */
+  private position(a: AlarmView): number {
+    let lo = 0;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareAlarms(this.order[mid]!, a) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private remove(a: AlarmView): void {
+    let i = this.position(a);
+    if (this.order[i] !== a) i = this.order.indexOf(a);
+    if (i >= 0) this.order.splice(i, 1);
+    this.view = null;
+  }
+
+  /** Past capacity: drops the least urgent, newest alarm (one scan each; an upsert adds one at most). */
   private enforceCapacity(): number[] {
-    if (this.byId.size <= this.capacity) return [];
-    const order = [...this.byId.values()].sort(retentionOrder);
-    const drop = order.slice(this.capacity).map((a) => a.id);
-    for (const id of drop) this.byId.delete(id);
-    this.sorted = null;
+    const drop: number[] = [];
+    while (this.byId.size > this.capacity) {
+      let worst: AlarmView | null = null;
+      for (const x of this.byId.values()) if (!worst || retentionOrder(x, worst) > 0) worst = x;
+      this.byId.delete(worst!.id);
+      this.remove(worst!);
+      drop.push(worst!.id);
+    }
     return drop;
   }
 }

@@ -63,7 +63,7 @@ export interface ReadKeys {
   addresses: number[];
   status: StatusKeys;
   points: PointKeys;
-  /** Addresses whose host power state is read (and locked): those that sent system or UITD status. */
+  /** Addresses whose host power state is read (locked in the transaction): those that sent system or UITD status. */
   health: number[];
 }
 
@@ -102,8 +102,19 @@ export interface BatchPlan {
   statuses: StatusKeys & { status: number[]; prev: Array<number | null> };
   pointStates: { ids: number[]; states: string[]; inFault: boolean[] };
   systems: { deviceId: number[]; systemType: number[]; systemAddress: number[]; status: number[] };
-  /** Host power changes, last per address. */
-  health: { address: number[]; hostOffline: boolean[]; reason: Array<string | null>; powerLost: boolean[] };
+  /**
+   * Host power changes, last per address, and (fast path compare-and-set) the state as read:
+   * `prevExists` false when the address had no health row.
+   */
+  health: {
+    address: number[];
+    hostOffline: boolean[];
+    reason: Array<string | null>;
+    powerLost: boolean[];
+    prevExists: boolean[];
+    prevOffline: boolean[];
+    prevReason: Array<string | null>;
+  };
   /** Unregistered addresses: frames seen, last peer, and the first frame (which carries the `unregistered_device` event if one is raised). */
   strangers: Array<{ address: number; peer: string | null; frames: number; first: PlannedFrame }>;
   /** Frames kept raw: unregistered devices, ADUs not parsed whole or vendor-defined. */
@@ -270,14 +281,14 @@ export function planBatch(items: readonly BatchItem[], snap: BatchSnapshot, mode
     prev: statusKeys.address.map((a, i) => asRead.get(`${a}|${keyAt(i)}`) ?? null),
   };
 
-  // The fast path covers registered devices without system/UITD status, raw ADUs or
-  // duty-check answers; anything else goes to the locked transaction.
+  // The fast path covers registered devices without raw ADUs or duty-check answers (host
+  // power changes are written by compare-and-set against the state as read); anything else
+  // goes to the locked transaction.
   const needsTransaction =
     fast &&
     frames.some(
       (pf) =>
         pf.device.deviceId === null ||
-        carriesHostPower(pf.item.adu!) ||
         rawReason(pf.item.adu!) !== null ||
         pf.events.some((e) => e.kind === 'duty_check_answered'),
     );
@@ -308,6 +319,7 @@ export function planBatch(items: readonly BatchItem[], snap: BatchSnapshot, mode
   // A status frame decides only the reasons of its own ADU type: a UITD status frame
   // cannot bring back a host whose panel lost power. A reason that ends while another one
   // holds switches the reason (a host_offline event carries the new one).
+  const asReadPower = new Map(snap.health.map((h) => [h.address, h]));
   const power = new Map<number, { hostOffline: boolean; offlineReason: string | null }>(snap.health.map((h) => [h.address, { hostOffline: h.hostOffline, offlineReason: h.offlineReason }]));
   const powerChange = new Map<number, { hostOffline: boolean; reason: string | null; powerLost: boolean }>();
   for (const pf of frames) {
@@ -342,12 +354,16 @@ export function planBatch(items: readonly BatchItem[], snap: BatchSnapshot, mode
       }
     }
   }
-  const health = { address: [] as number[], hostOffline: [] as boolean[], reason: [] as Array<string | null>, powerLost: [] as boolean[] };
+  const health: BatchPlan['health'] = { address: [], hostOffline: [], reason: [], powerLost: [], prevExists: [], prevOffline: [], prevReason: [] };
   for (const [address, c] of powerChange) {
+    const read = asReadPower.get(address);
     health.address.push(address);
     health.hostOffline.push(c.hostOffline);
     health.reason.push(c.reason);
     health.powerLost.push(c.powerLost);
+    health.prevExists.push(read !== undefined);
+    health.prevOffline.push(read?.hostOffline ?? false);
+    health.prevReason.push(read?.offlineReason ?? null);
   }
 
   // Unregistered devices are surfaced and their frames kept raw; so are ADUs kept raw.

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { encodeAdu, encodeFrame, FrameDecoder, parseAdu, type Frame } from '../codec/index.ts';
 import { EventStore } from './event-store.ts';
+import pg from 'pg';
 import * as q from './queries.ts';
 
 const DEVICE = 0x0000_0a0b_0c0d;
@@ -80,21 +81,23 @@ describe('EventStore write paths', () => {
     };
     const key = { address: [DEVICE], aduType: [2], systemType: [1], systemAddress: [1], componentAddress: [POINT] };
     const none = { ids: [], states: [], inFault: [] };
+    const noSystems = { deviceId: [], systemType: [], systemAddress: [], status: [] };
+    const noHealth = { address: [], hostOffline: [], reason: [], powerLost: [], prevExists: [], prevOffline: [], prevReason: [] };
     const cur = await db.pool.query(`SELECT status FROM ingest_last_status WHERE device_address = $1 AND component_address = $2`, [DEVICE, POINT]);
     const stored = Number(cur.rows[0].status);
     // The read saw another status than the stored one.
     await assert.rejects(
-      db.pool.query(q.writeBatchFast({ frames: { address: [DEVICE], serial: [900], timeLabel: ['2026-11-29T11:00:00'], receivedAt: [at] }, status: { ...key, status: [5], prev: [stored + 100] }, pointStates: none, events: [event], at })),
+      db.pool.query(q.writeBatchFast({ frames: { address: [DEVICE], serial: [900], timeLabel: ['2026-11-29T11:00:00'], receivedAt: [at] }, status: { ...key, status: [5], prev: [stored + 100] }, pointStates: none, systems: noSystems, health: noHealth, events: [event], at })),
       (err: { code?: string; message: string }) => err.code === '40001' && /status/.test(err.message),
     );
     // The read saw no row, but there is one.
     await assert.rejects(
-      db.pool.query(q.writeBatchFast({ frames: { address: [DEVICE], serial: [901], timeLabel: ['2026-11-29T11:00:00'], receivedAt: [at] }, status: { ...key, status: [5], prev: [null] }, pointStates: none, events: [event], at })),
+      db.pool.query(q.writeBatchFast({ frames: { address: [DEVICE], serial: [901], timeLabel: ['2026-11-29T11:00:00'], receivedAt: [at] }, status: { ...key, status: [5], prev: [null] }, pointStates: none, systems: noSystems, health: noHealth, events: [event], at })),
       (err: { code?: string }) => err.code === '40001',
     );
     // The receipt exists already (frame 1 above).
     await assert.rejects(
-      db.pool.query(q.writeBatchFast({ frames: { address: [DEVICE], serial: [1], timeLabel: ['2026-11-29T10:05:00'], receivedAt: [at] }, status: { ...key, status: [5], prev: [stored] }, pointStates: none, events: [event], at })),
+      db.pool.query(q.writeBatchFast({ frames: { address: [DEVICE], serial: [1], timeLabel: ['2026-11-29T10:05:00'], receivedAt: [at] }, status: { ...key, status: [5], prev: [stored] }, pointStates: none, systems: noSystems, health: noHealth, events: [event], at })),
       (err: { code?: string; message: string }) => err.code === '40001' && /receipt/.test(err.message),
     );
     const left = await db.pool.query(
@@ -105,9 +108,72 @@ describe('EventStore write paths', () => {
     );
     assert.deepEqual(left.rows[0], { events: 0, receipts: 0, status: stored });
     // With what the read saw still true, it commits everything.
-    const ok = await db.pool.query(q.writeBatchFast({ frames: { address: [DEVICE], serial: [900], timeLabel: ['2026-11-29T11:00:00'], receivedAt: [at] }, status: { ...key, status: [5], prev: [stored] }, pointStates: none, events: [event], at }));
+    const ok = await db.pool.query(q.writeBatchFast({ frames: { address: [DEVICE], serial: [900], timeLabel: ['2026-11-29T11:00:00'], receivedAt: [at] }, status: { ...key, status: [5], prev: [stored] }, pointStates: none, systems: noSystems, health: noHealth, events: [event], at }));
     assert.equal(ok.rows[0].ok, true);
     assert.equal(ok.rows[0].events.length, 1);
+  });
+  it('host power on the fast path: system/UITD status writes by compare-and-set; a state moved after the read sends the batch to the transaction', async () => {
+    const store = new EventStore(db.pool, { lanes: 1 });
+    try {
+      const health = () => db.pool.query(`SELECT host_offline, offline_reason FROM ingest_device_health WHERE device_address = $1`, [DEVICE]).then((r) => r.rows[0] ?? null);
+      // UITD power lost (mains + backup): host offline, on the fast path.
+      const lost = frame(1000, 21, [{ status: 0x18, time: '2026-11-29T10:06:00' }]);
+      const r1 = await store.storeFrame(lost, parseAdu(lost.adu), 'p');
+      assert.deepEqual(r1.events.map((e) => e.kind), ['mains_power_fault', 'backup_power_fault', 'host_offline']);
+      assert.equal(store.timing.fastBatches, store.timing.batches, 'a host power change is written on the fast path');
+      assert.deepEqual(await health(), { host_offline: true, offline_reason: 'power' });
+      // A system status word is recorded on the system.
+      const sys = frame(1001, 1, [{ systemType: 1, systemAddress: 1, status: 0x0001, time: '2026-11-29T10:06:01' }]);
+      await store.storeFrame(sys, parseAdu(sys.adu), 'p');
+      const s = await db.pool.query(`SELECT s.status FROM facility_systems s JOIN devices d ON d.id = s.device_id WHERE d.address = $1`, [DEVICE]);
+      assert.equal(s.rows[0].status, 1);
+      assert.equal(store.timing.fastBatches, store.timing.batches);
+
+      // The write statement refuses a host power state that moved after the read.
+      const at = new Date().toISOString();
+      const none = { ids: [], states: [], inFault: [] };
+      const noSystems = { deviceId: [], systemType: [], systemAddress: [], status: [] };
+      const noStatus = { address: [], aduType: [], systemType: [], systemAddress: [], componentAddress: [], status: [], prev: [] };
+      const back = { address: [DEVICE], hostOffline: [false], reason: [null], powerLost: [false] };
+      const write = (prev: { prevExists: boolean[]; prevOffline: boolean[]; prevReason: Array<string | null> }, serial: number) =>
+        db.pool.query(q.writeBatchFast({ frames: { address: [DEVICE], serial: [serial], timeLabel: ['2026-11-29T12:00:00'], receivedAt: [at] }, status: noStatus, pointStates: none, systems: noSystems, health: { ...back, ...prev }, events: [], at }));
+      await assert.rejects(write({ prevExists: [true], prevOffline: [false], prevReason: [null] }, 1100), (err: { code?: string; message: string }) => err.code === '40001' && /host power/.test(err.message));
+      await assert.rejects(write({ prevExists: [false], prevOffline: [false], prevReason: [null] }, 1101), (err: { code?: string }) => err.code === '40001');
+      assert.deepEqual(await health(), { host_offline: true, offline_reason: 'power' }, 'nothing written');
+      const receipts = await db.pool.query(`SELECT count(*)::int AS n FROM ingest_frames WHERE device_address = $1 AND serial IN (1100, 1101)`, [DEVICE]);
+      assert.equal(receipts.rows[0].n, 0);
+
+      // Through the store: the offline sweep marks the host silent between the fast path's read
+      // and its write (a connection that runs it just before the write statement). The write
+      // refuses, and the transaction decides against the state it locked: a silent host is not
+      // brought back by a status word (no host_online), the sweep's state stays.
+      const sweepPool = new pg.Pool({ connectionString: db.url, max: 1 });
+      const racing = new EventStore(db.pool, { lanes: 1, fastPathPool: sweepPool });
+      const connect = sweepPool.connect.bind(sweepPool) as () => Promise<pg.PoolClient>;
+      (sweepPool as unknown as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
+        const client = await connect();
+        const query = client.query.bind(client) as (q: { name?: string }) => Promise<unknown>;
+        (client as unknown as { query: (q: { name?: string }) => Promise<unknown> }).query = async (qq) => {
+          if (qq.name?.startsWith('ingest_write_batch_fast')) await db.pool.query(`UPDATE ingest_device_health SET offline_reason = 'silent' WHERE device_address = $1`, [DEVICE]);
+          return query(qq);
+        };
+        return client;
+      };
+      try {
+        const restored = frame(1002, 21, [{ status: 0x00, time: '2026-11-29T10:06:02' }]);
+        const r3 = await racing.storeFrame(restored, parseAdu(restored.adu), 'p');
+        assert.deepEqual([racing.timing.batches, racing.timing.fastBatches], [1, 0], 'the refused fast write fell back to the transaction');
+        assert.ok(!r3.events.some((e) => e.kind === 'host_online' || e.kind === 'host_offline'), 'no host power event');
+        assert.ok(r3.events.length > 0, 'the power restorations are stored');
+        assert.deepEqual(await health(), { host_offline: true, offline_reason: 'silent' });
+        const again = await racing.storeFrame(restored, parseAdu(restored.adu), 'p');
+        assert.equal(again.duplicate, true, 'stored once');
+      } finally {
+        await sweepPool.end();
+      }
+    } finally {
+      await store.close();
+    }
   });
   it('events keep no row locks on the registry; deleting a point, device or unit clears its id in the log', async () => {
     // A second unit of its own, so the other tests' rows stay.
@@ -163,8 +229,8 @@ describe('EventStore write paths', () => {
       assert.notEqual(fastPool, db.pool);
       const r = await fastPool.query(`SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'ingest_%' ORDER BY name`);
       assert.deepEqual(r.rows.map((x) => [x.name, Number(x.generic_plans) >= 6, Number(x.custom_plans)]), [
-        ['ingest_read_batch_fast_v3', true, 0],
-        ['ingest_write_batch_fast_v3', true, 0],
+        ['ingest_read_batch_fast_v4', true, 0],
+        ['ingest_write_batch_fast_v4', true, 0],
       ]);
     } finally {
       await store.close();

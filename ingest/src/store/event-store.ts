@@ -10,7 +10,7 @@
 // idempotently on dedupe_key.
 import pg from 'pg';
 import type { NormalizedEvent, StoredEvent } from '@firelink/common';
-import { carriesHostPower, rawReason, type Adu } from '../codec/adu.ts';
+import { rawReason, type Adu } from '../codec/adu.ts';
 import type { Frame } from '../codec/frame.ts';
 import { NO_DEVICE, eventPointId, hasWrites, planBatch, readKeysOf, systemEvent, type BatchItem, type BatchPlan, type DeviceInfo, type PlannedFrame } from '../domain/batch-plan.ts';
 import * as q from './queries.ts';
@@ -183,12 +183,11 @@ export class EventStore {
   }
 
   /**
-   * The fast path takes batches without host power changes or raw ADUs (the planner may still
-   * send a batch to the transaction once it has read the snapshot), and never when a test
-   * hooks the commit.
+   * The fast path takes batches without raw ADUs (the planner may still send a batch to the
+   * transaction once it has read the snapshot), and never when a test hooks the commit.
    */
   private fastPathFits(batch: readonly Item[]): boolean {
-    return this.fastPath && !this.beforeCommit && batch.every((it) => !it.adu || (!carriesHostPower(it.adu) && rawReason(it.adu) === null));
+    return this.fastPath && !this.beforeCommit && batch.every((it) => !it.adu || rawReason(it.adu) === null);
   }
 
   /** The batch in two autocommit statements, or null when it needs the locked transaction (nothing was written). */
@@ -255,9 +254,7 @@ export class EventStore {
     const t0 = performance.now();
     const read = await this.query<q.ReadBatchRow>(
       client,
-      mode === 'fast'
-        ? q.readBatchFast({ frames: keys.frames, addresses: keys.addresses, status: keys.status, points: keys.points })
-        : q.readBatch({ frames: keys.frames, addresses: keys.addresses, status: keys.status, points: keys.points, health: keys.health }),
+      mode === 'fast' ? q.readBatchFast(keys) : q.readBatch(keys),
     );
     this.timing.readMs += performance.now() - t0;
     const plan = planBatch(items, q.snapshotOf(read.rows[0]!), mode);
@@ -317,7 +314,7 @@ export class EventStore {
       if (plan.freshFrames.address.length === 0) return ids;
       const r = await this.query<{ ok: boolean; events: Array<[id: number, dedupeKey: string]> }>(
         client,
-        q.writeBatchFast({ frames: plan.freshFrames, status: plan.statuses, pointStates: plan.pointStates, events: rows, at: now }),
+        q.writeBatchFast({ frames: plan.freshFrames, status: plan.statuses, pointStates: plan.pointStates, systems: plan.systems, health: plan.health, events: rows, at: now }),
       );
       for (const [id, dedupeKey] of r.rows[0]!.events) ids.set(dedupeKey, Number(id));
     } else {

@@ -282,12 +282,12 @@ export function writeBatch(w: WriteBatchInput): Query {
 
 /**
  * Fast-path read (no transaction, no locks): existing receipts, registry, last statuses,
- * points. Same parameters as readBatch except host power; `claimed` lists the receipts
- * that ALREADY exist (the frames that are resends).
+ * points, host power. Same parameters as readBatch; `claimed` lists the receipts that
+ * ALREADY exist (the frames that are resends).
  */
-export function readBatchFast(i: Omit<ReadBatchInput, 'health'>): Query & { name: string } {
+export function readBatchFast(i: ReadBatchInput): Query & { name: string } {
   return {
-    name: 'ingest_read_batch_fast_v3',
+    name: 'ingest_read_batch_fast_v4',
     // Every part is a per-key LATERAL lookup (unique-index probes), so its cost follows
     // the batch, not the size of ingest_frames, ingest_last_status or points.
     text: `WITH seen AS (
@@ -306,17 +306,23 @@ export function readBatchFast(i: Omit<ReadBatchInput, 'health'>): Query & { name
                                       AND s.system_address = k.system_address AND s.component_address = k.component_address LIMIT 1) s
            ), pts AS (
              ${pointsSql(10)}
+           ), hl AS (
+             SELECT k.device_address, h.host_offline, h.offline_reason
+               FROM unnest($14::bigint[]) AS k(device_address)
+               CROSS JOIN LATERAL (SELECT h.host_offline, h.offline_reason FROM ingest_device_health h
+                                    WHERE h.device_address = k.device_address LIMIT 1) h
            )
            SELECT (SELECT coalesce(json_agg(json_build_array(device_address, serial, time_label)), '[]') FROM seen) AS claimed,
                   (SELECT coalesce(json_agg(json_build_array(address, id, unit_id, region_adcode, h3_r9)), '[]') FROM dev) AS devices,
                   (SELECT coalesce(json_agg(json_build_array(device_address, adu_type, system_type, system_address, component_address, status)), '[]') FROM st) AS statuses,
                   (SELECT coalesce(json_agg(json_build_array(address, system_type, system_address, component_address, id)), '[]') FROM pts) AS points,
-                  '[]'::json AS health`,
+                  (SELECT coalesce(json_agg(json_build_array(device_address, host_offline, offline_reason)), '[]') FROM hl) AS health`,
     values: [
       i.frames.address, i.frames.serial, i.frames.timeLabel,
       i.addresses,
       i.status.address, i.status.aduType, i.status.systemType, i.status.systemAddress, i.status.componentAddress,
       i.points.address, i.points.systemType, i.points.systemAddress, i.points.componentAddress,
+      i.health,
     ],
   };
 }
@@ -327,19 +333,24 @@ export interface WriteBatchFastInput {
   /** Keys unique; `prev` is the status the read saw (null: no row). */
   status: StatusKeys & { status: number[]; prev: Array<number | null> };
   pointStates: { ids: number[]; states: string[]; inFault: boolean[] };
+  /** System status words (last per system; one device's frames are written by one lane, in order). */
+  systems: WriteBatchInput['systems'];
+  /** Host power changes; `prev*` is the row as read (`prevExists` false: no row). */
+  health: WriteBatchInput['health'] & { prevExists: boolean[]; prevOffline: boolean[]; prevReason: Array<string | null> };
   events: EventRow[];
   at: string;
 }
 
 /**
  * Fast-path write: ONE statement in autocommit, so it commits atomically when it returns.
- * Claims the receipts and moves the last statuses only from the values the read saw
- * (compare-and-set); if any receipt already exists or any status moved meanwhile,
- * ingest_assert aborts the whole statement and nothing is written.
+ * Claims the receipts and moves the last statuses and host power states only from the
+ * values the read saw (compare-and-set); if any receipt already exists or any status or
+ * host power state moved meanwhile (the offline sweep, a silent host back), ingest_assert
+ * aborts the whole statement and nothing is written.
  */
 export function writeBatchFast(w: WriteBatchFastInput): Query & { name: string } {
   return {
-    name: 'ingest_write_batch_fast_v3',
+    name: 'ingest_write_batch_fast_v4',
     text: `WITH claimed AS (
              INSERT INTO ingest_frames (device_address, serial, time_label, received_at)
              SELECT * FROM unnest($2::bigint[], $3::int[], $4::text[], $5::timestamptz[])
@@ -371,13 +382,42 @@ export function writeBatchFast(w: WriteBatchFastInput): Query & { name: string }
              RETURNING 1
            ), ps AS (
              ${pointStatesUpdateSql(13)}
+           ), ss AS (
+             -- Found by unique-key probe, updated by row address (as lu).
+             UPDATE facility_systems s SET status = m.status, status_at = $1::timestamptz
+               FROM (SELECT k.status, x.ctid AS row
+                       FROM unnest($17::bigint[], $18::smallint[], $19::smallint[], $20::int[]) AS k(device_id, system_type, system_address, status)
+                       CROSS JOIN LATERAL (
+                         SELECT s.ctid FROM facility_systems s
+                          WHERE s.device_id = k.device_id AND s.system_type = k.system_type AND s.system_address = k.system_address LIMIT 1) x) m
+              WHERE s.ctid = m.row
+           ), hk AS (
+             SELECT * FROM unnest($21::bigint[], $22::boolean[], $23::text[], $24::boolean[], $25::boolean[], $26::boolean[], $27::text[])
+               AS k(device_address, host_offline, offline_reason, power_lost, prev_exists, prev_offline, prev_reason)
+           ), hu AS (
+             UPDATE ingest_device_health h
+                SET host_offline = m.host_offline, offline_reason = m.offline_reason, power_lost = m.power_lost, changed_at = $1::timestamptz
+               FROM (SELECT k.host_offline, k.offline_reason, k.power_lost, k.prev_offline, k.prev_reason, x.ctid AS row
+                       FROM hk k CROSS JOIN LATERAL (
+                         SELECT h.ctid FROM ingest_device_health h WHERE h.device_address = k.device_address LIMIT 1) x
+                      WHERE k.prev_exists) m
+              WHERE h.ctid = m.row AND h.host_offline = m.prev_offline AND h.offline_reason IS NOT DISTINCT FROM m.prev_reason
+             RETURNING 1
+           ), hi AS (
+             INSERT INTO ingest_device_health (device_address, host_offline, offline_reason, power_lost, changed_at)
+             SELECT k.device_address, k.host_offline, k.offline_reason, k.power_lost, $1::timestamptz
+               FROM hk k WHERE NOT k.prev_exists ORDER BY 1
+             ON CONFLICT DO NOTHING
+             RETURNING 1
            ), ev AS (
              ${eventsInsertSql('$16')}
            )
            SELECT ingest_assert((SELECT count(*) FROM claimed) = cardinality($2::bigint[]),
                                 'ingest: a frame of this batch was stored concurrently (receipt exists)')
               AND ingest_assert((SELECT count(*) FROM lu) + (SELECT count(*) FROM li) = cardinality($6::bigint[]),
-                                'ingest: a last status of this batch changed since it was read') AS ok,
+                                'ingest: a last status of this batch changed since it was read')
+              AND ingest_assert((SELECT count(*) FROM hu) + (SELECT count(*) FROM hi) = cardinality($21::bigint[]),
+                                'ingest: a host power state of this batch changed since it was read') AS ok,
                   (SELECT coalesce(json_agg(json_build_array(id, dedupe_key)), '[]') FROM ev) AS events`,
     values: [
       w.at,
@@ -385,6 +425,8 @@ export function writeBatchFast(w: WriteBatchFastInput): Query & { name: string }
       w.status.address, w.status.aduType, w.status.systemType, w.status.systemAddress, w.status.componentAddress, w.status.status, w.status.prev,
       w.pointStates.ids, w.pointStates.states, w.pointStates.inFault,
       JSON.stringify(w.events),
+      w.systems.deviceId, w.systems.systemType, w.systems.systemAddress, w.systems.status,
+      w.health.address, w.health.hostOffline, w.health.reason, w.health.powerLost, w.health.prevExists, w.health.prevOffline, w.health.prevReason,
     ],
   };
 }
