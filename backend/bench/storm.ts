@@ -22,6 +22,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import type { BenchContext } from '@firelink/common/testing';
 import { configSchema } from '../src/kernel/config.ts';
@@ -86,6 +87,9 @@ interface PhaseReport {
   alarmBatches: number;
   alarmEvents: number;
   alarmMs: number;
+  /** The server process's event-loop delay during the phase (frames, confirms and the pipeline share that loop), ms. */
+  loopP99: number;
+  loopMax: number;
 }
 
 async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitId: number }>, seconds: number, token: string, run: number): Promise<{ phases: PhaseReport[]; duplicates: number; alarms: number; flapped: number }> {
@@ -175,6 +179,8 @@ async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitI
       maxPipe = Math.max(maxPipe, parts?.pipeline.queued ?? 0);
       maxNotify = Math.max(maxNotify, intake?.queued ?? 0);
     }, 50);
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     child.stdin!.write('next\n');
     await nextLine('sent');
     const sentAt = performance.now();
@@ -191,6 +197,9 @@ async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitI
     alarmStage.events = 0;
     alarmStage.ms = 0;
     clearInterval(sampler);
+    loop.disable();
+    const loopP99 = loop.percentile(99) / 1e6;
+    const loopMax = loop.max / 1e6;
     const sms = (
       await admin.query(
         `SELECT count(*) AS n, coalesce(max(c), 0) AS top FROM (SELECT recipient, count(*) OVER (PARTITION BY recipient) AS c FROM outbox WHERE channel = 'sms' AND id > $1) x`,
@@ -198,10 +207,10 @@ async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitI
       )
     ).rows[0];
     const groups = Number((await admin.query(`SELECT count(*) FROM alarm_groups`)).rows[0].count);
-    Object.assign(report, { alarmBatches: stage.batches, alarmEvents: stage.events, alarmMs: stage.ms, drainMs, maxPipelineQueue: maxPipe, maxNotifyQueue: maxNotify, smsQueued: Number(sms.n), smsMaxPerRecipient: Number(sms.top), groups, load1: os.loadavg()[0]! });
+    Object.assign(report, { alarmBatches: stage.batches, alarmEvents: stage.events, alarmMs: stage.ms, drainMs, maxPipelineQueue: maxPipe, maxNotifyQueue: maxNotify, smsQueued: Number(sms.n), smsMaxPerRecipient: Number(sms.top), groups, load1: os.loadavg()[0]!, loopP99, loopMax });
     out.push(report);
     ctx.log(
-      `run ${run} ${report.name}: confirm p50/p99 ${report.confirmP50.toFixed(1)}/${report.confirmP99.toFixed(1)} ms` +
+      `run ${run} ${report.name}: confirm p50/p99 ${report.confirmP50.toFixed(1)}/${report.confirmP99.toFixed(1)} ms, server event-loop delay p99/max ${loopP99.toFixed(0)}/${loopMax.toFixed(0)} ms` +
         (report.kind !== 'analog'
           ? `, wall p99 ${report.wallP99.toFixed(0)} ms (missing ${report.wallMissing}), drain ${drainMs.toFixed(0)} ms, SMS ${report.smsQueued}, ` +
             `alarm stage ${stage.batches} batches / ${stage.events} events in ${stage.ms.toFixed(0)} ms (${(stage.events / Math.max(stage.ms / 1000, 0.001)).toFixed(0)} events/s)`
@@ -277,6 +286,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       .filter((n) => results[0]!.phases.find((p) => p.name === n)!.kind !== 'analog')
       .map((n) => `${n}: ${f(med(n, 'alarmEvents'))} events in ${f(med(n, 'alarmBatches'))} batches, ${f(med(n, 'alarmMs'))} ms`)
       .join('; ')}`,
+    `server event-loop delay p99 / max (ms), median per phase: ${names.map((n) => `${n}: ${f(med(n, 'loopP99'))} / ${f(med(n, 'loopMax'))}`).join('; ')}`,
     `per run: unconfirmed uploads ${results.map((r) => r.phases.reduce((s, p) => s + p.unconfirmed, 0)).join(' / ')}; fault frames never on the wall ${results.map((r) => r.phases.reduce((s, p) => s + p.wallMissing, 0)).join(' / ')}`,
     `per run: mains-fault alarm rows ${results.map((r) => r.alarms).join(' / ')} for ${deviceCount} devices, duplicates ${results.map((r) => r.duplicates).join(' / ')} (must be 0), reopened by flapping ${results.map((r) => r.flapped).join(' / ')}`,
     `per run: storm groups ${results.map((r) => r.phases[r.phases.length - 1]!.groups).join(' / ')}; last storm message ${JSON.stringify(results[results.length - 1]!.phases.find((p) => p.kind === 'storm' && p.lastStorm)?.lastStorm ?? null)}`,

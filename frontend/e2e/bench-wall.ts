@@ -12,7 +12,7 @@
 // medians, with the conditions that move the figure: CJK fonts installed, the WebGL renderer
 // (SwiftShader or a GPU), load average and CPU steal during each run.
 //
-// Options: --shots DIR (screenshots of the first run) | --desk (the desk map panned and zoomed instead: bench-desk-pan.ts) | --quick | --profile (prints where the page's threads spend their time, and the frame rate with one part of the wall switched off at a time) | --flights (the frame rate of fly-tos with one change at a time) | --runs N | --minutes N | --units N | --rate N (events/s) | --width N --height N
+// Options: --shots DIR (screenshots of the first run) | --desk (the desk map panned and zoomed instead: bench-desk-pan.ts) | --quick | --profile (prints where the page's threads spend their time, and the frame rate with one part of the wall switched off at a time) | --profile-end (the page's profiles at the end of the measured minutes, the queue full) | --flights (the frame rate of fly-tos with one change at a time) | --runs N | --minutes N | --units N | --rate N (events/s) | --width N --height N
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { existsSync } from 'node:fs';
@@ -147,6 +147,33 @@ export const FRAME_COUNTER_JS = `(() => {
   };
   requestAnimationFrame(tick);
 })()`;
+
+/**
+ * Frame rates around the wall's cuts (the tour's jumps between the overview and a fire: a zoom
+ * change from one second to the next while the camera is still): the median of the seconds
+ * 0–2 after a cut, and of the other seconds.
+ */
+function aroundCuts(seconds: readonly SecondSample[]): { cuts: number; after: ReturnType<typeof fpsFigures>; other: ReturnType<typeof fpsFigures> } {
+  const near = new Set<number>();
+  let cuts = 0;
+  for (let i = 1; i < seconds.length; i++) {
+    if (Math.abs(seconds[i]!.zoom - seconds[i - 1]!.zoom) < 0.5) continue;
+    cuts++;
+    for (let k = i; k < Math.min(seconds.length, i + 3); k++) near.add(k);
+  }
+  return {
+    cuts,
+    after: fpsFigures(seconds.filter((_, i) => near.has(i)).map((x) => x.fps)),
+    other: fpsFigures(seconds.filter((_, i) => !near.has(i)).map((x) => x.fps)),
+  };
+}
+
+/** Frame-rate figures of each minute of per-second samples (the last, partial minute included). */
+function perMinute(seconds: readonly SecondSample[]): Array<ReturnType<typeof fpsFigures>> {
+  const out: Array<ReturnType<typeof fpsFigures>> = [];
+  for (let i = 0; i < seconds.length; i += 60) out.push(fpsFigures(seconds.slice(i, i + 60).map((x) => x.fps)));
+  return out;
+}
 
 /** Median, p10 and p90 of per-second frame rates. */
 export function fpsFigures(xs: number[]): { median: number; p10: number; p90: number; n: number } {
@@ -496,11 +523,30 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
     const samples: Array<{ s: number; heap: number }> = [];
     // Measured: the run's minutes less the warm-up, from here (however long the warm-up's GC took).
     const measureMs = minutes * 60_000 - warmupMs;
+    // The page's own counters every 30 s (DOM nodes, listeners, and the main thread's time per
+    // second in tasks, script, style and layout): what grows when a wall slows down over time.
+    await cdp.send('Performance.enable');
+    const pageMetrics = async () => Object.fromEntries(((await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> }).metrics.map((m) => [m.name, m.value]));
+    let m0 = await pageMetrics();
+    let tm0 = Date.now();
     while (Date.now() - t1 < measureMs) {
       await page.waitForTimeout(Math.min(30_000, measureMs - (Date.now() - t1)));
       const h = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
       samples.push({ s: Math.round((Date.now() - trafficStart) / 1000), heap: h.usedSize });
-      log(`  t=${samples.at(-1)!.s}s heap ${mb(h.usedSize)} MB, events confirmed ${sent}`);
+      const m1 = await pageMetrics();
+      const per = (k: string) => (((m1[k] ?? 0) - (m0[k] ?? 0)) * 1000) / ((Date.now() - tm0) / 1000);
+      log(
+        `  t=${samples.at(-1)!.s}s heap ${mb(h.usedSize)} MB, events confirmed ${sent}; DOM nodes ${m1.Nodes}, listeners ${m1.JSEventListeners}; ` +
+          `main thread ms/s: tasks ${per('TaskDuration').toFixed(0)}, script ${per('ScriptDuration').toFixed(0)}, style ${per('RecalcStyleDuration').toFixed(0)}, layout ${per('LayoutDuration').toFixed(0)}`,
+      );
+      m0 = m1;
+      tm0 = Date.now();
+    }
+    // `--profile-end`: the same profiles as --profile, at the end of the measured minutes
+    // (traffic still running, the alarm queue as full as the run made it).
+    if (args.includes('--profile-end')) {
+      await profileMainThread(cdp, () => page.waitForTimeout(10_000), log);
+      await traceThreads(cdp, () => page.waitForTimeout(10_000), log);
     }
     state.stopTraffic = true;
     await traffic;
@@ -532,12 +578,14 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
       '',
       `run ${runNo} of ${runs} — /wall in headless Chromium (${width}×${height}), ${fmtLoad(load)}`,
       `  duration             ${minutes} min (${Math.round(elapsedS)} s measured after ${warmupMs / 1000} s warm-up)`,
-      `  units drawn          ${stats1.units.toLocaleString('en')}`,
+      `  units drawn          ${stats1.units.toLocaleString('en')}; alarms in the queue at the end ${stats1.queue.toLocaleString('en')}`,
       `  events               offered ${rate}/s (${offered} frames); confirmed by the center ${(sent / ((Date.now() - trafficStart) / 1000)).toFixed(1)}/s on average; unconfirmed after resends ${failed}; still pending at the end ${offered - sent - failed}`,
       `  stream messages      ${((stats1.applied - stats0.applied) / elapsedS).toFixed(1)}/s applied by the page`,
       `  frames per second    all seconds ${fmtFps(all)}`,
       `                       outside fly-tos ${fmtFps(still)}`,
       `                       during fly-tos ${fmtFps(moving)}`,
+      `  per minute           ${perMinute(seconds).map((m, i) => `${i + 1}: ${m.median.toFixed(0)}/${m.p10.toFixed(0)}`).join(', ')} (median/p10 fps; a wall that slows as its queue grows shows here)`,
+      ((c) => `  around cuts          ${c.cuts} cuts (overview ↔ fire); the 3 s from each: ${fmtFps(c.after)}; all other seconds: ${fmtFps(c.other)}`)(aroundCuts(seconds)),
       `  slowest still secs   ${slowest.map((x) => `${x.fps.toFixed(0)} fps @z${x.zoom.toFixed(1)} max ${x.maxFrameMs.toFixed(0)} ms, long tasks ${x.longTaskMs.toFixed(0)} ms`).join('; ')}`,
       `  browser CPU          ${(cpuS / elapsedS).toFixed(2)} cores on average (all Chromium processes), ${allFrames ? ((cpuS * 1000) / allFrames).toFixed(0) : '—'} ms a frame`,
       `  long frames          ${(longShare * 100).toFixed(2)}% of ${measuredFrames} frames over 200 ms outside fly-tos; ${(longShareAll * 100).toFixed(2)}% of all ${allFrames}`,
