@@ -43,6 +43,19 @@ export interface MapControllerOptions {
   motionResolution?: number;
   /** MapLibre's fade-in of labels (ms): every frame of a fade repaints the basemap. Default 300. */
   fadeDurationMs?: number;
+  /**
+   * deck.gl draws into MapLibre's canvas instead of a canvas of its own over it. Without a GPU
+   * every canvas that changes is read back from the software rasteriser and composited on the
+   * CPU each frame (the page's main thread waits for it); one canvas instead of two halves that.
+   * deck.gl's layers are then drawn after the basemap's, in their own order, as before.
+   */
+  interleaved?: boolean;
+  /**
+   * motionResolution also while a drag or a wheel zoom moves the map (see
+   * MapController.setResolutionQuietly). With `interleaved` the units and alarms follow it;
+   * without, only the basemap does.
+   */
+  gestureResolution?: boolean;
 }
 
 export interface LoadedStyle {
@@ -87,7 +100,7 @@ export class MapController {
   readonly drawStats = { frames: 0, totalMs: 0, maxMs: 0, mapFrames: 0 };
   /**
    * Share of the device's pixel ratio the basemap draws at while the camera flies (a fly-to,
-   * an animated fit; not a drag): 0.5 draws a quarter of the pixels. Without a GPU every moving frame is rasterised,
+   * an animated fit; drags and wheel zooms too with gestureResolution): 0.5 draws a quarter of the pixels. Without a GPU every moving frame is rasterised,
    * read back and composited on the CPU, in proportion to the pixels; a moving picture hides
    * the softer edges. Full resolution returns where the camera comes to rest. 1: off.
    * deck.gl's canvas keeps its resolution: resizing its drawing buffer cost ~200 ms each time
@@ -98,6 +111,12 @@ export class MapController {
   private resolution = 1;
   /** True while this class resizes the map's canvas (MapLibre fires move events for it). */
   private resizing = false;
+  /** After a cut: the basemap stays at motionResolution until its tiles are in and drawn. */
+  private cutHold: ReturnType<typeof setTimeout> | null = null;
+  private readonly interleaved: boolean;
+  private readonly gestureResolution: boolean;
+  /** The resolution was lowered for a gesture (setResolutionQuietly), and is restored the same way. */
+  private loweredQuietly = false;
 
   constructor(o: MapControllerOptions & { style: StyleSpecification }) {
     const styleCenter = o.style.center as [number, number] | undefined;
@@ -124,8 +143,17 @@ export class MapController {
       o.onStyleError?.(msg);
     });
     let drawStart = 0;
+    this.interleaved = !!o.interleaved;
+    this.gestureResolution = !!o.gestureResolution;
+    // deck.gl's interleaved mode reads `map.transform` (its height, for the near and far planes),
+    // which MapLibre 6 keeps on its camera instead.
+    if (this.interleaved && !('transform' in this.map)) {
+      const m = this.map as unknown as { _camera?: { transform?: unknown } };
+      Object.defineProperty(this.map, 'transform', { get: () => m._camera?.transform });
+    }
     this.overlay = new MapboxOverlay({
-      interleaved: false,
+      interleaved: this.interleaved,
+      ...(this.interleaved ? { parameters: { depthCompare: 'always' as const, depthWriteEnabled: false } } : {}),
       layers: [],
       onBeforeRender: () => {
         drawStart = performance.now();
@@ -145,20 +173,56 @@ export class MapController {
     this.motionResolution = o.motionResolution ?? 1;
     // Lowered on the first move event of a camera animation (a fly-to, an ease; its camera is
     // moving by then, so MapLibre's resize neither stops it nor fires move events), restored
-    // where the camera rests. Not for a drag or a wheel zoom (move events with an
-    // originalEvent): MapLibre's resize stops a gesture in progress, the drag would end.
+    // where the camera rests. A drag or a wheel zoom (move events with an originalEvent) only
+    // with gestureResolution, and without MapLibre's resize: it stops a gesture in progress.
     this.map.on('move', (e: { originalEvent?: unknown }) => {
-      if (e.originalEvent || this.resizing || this.resolution !== 1 || this.motionResolution >= 1 || !this.map.isMoving()) return;
+      if (this.resizing || this.resolution !== 1 || this.motionResolution >= 1 || !this.map.isMoving()) return;
+      if (e.originalEvent) {
+        if (this.gestureResolution) this.setResolutionQuietly(this.motionResolution);
+        return;
+      }
       this.setResolution(this.motionResolution);
     });
     this.map.on('moveend', () => {
-      if (!this.resizing && this.resolution !== 1) this.setResolution(1);
+      if (this.resizing || this.cutHold || this.resolution === 1) return;
+      if (this.loweredQuietly) this.setResolutionQuietly(1);
+      else this.setResolution(1);
     });
+  }
+
+  /**
+   * The map canvas's drawing buffer at `share` of the device's pixel ratio (1: the device's
+   * own) without Map.resize(): that fires move events and stops a gesture in progress, so a
+   * drag ended at its first move. MapLibre 6 internals (the pixel-ratio override and the
+   * resize of canvas, painter and transform that setPixelRatio runs before its events); where
+   * they are missing, nothing changes.
+   */
+  private setResolutionQuietly(share: number): void {
+    const m = this.map as unknown as { _overridePixelRatio?: number | null; _resizeInternal?: (constrain?: boolean) => void };
+    if (this.destroyed || typeof m._resizeInternal !== 'function') return;
+    this.resolution = share;
+    this.loweredQuietly = share !== 1;
+    m._overridePixelRatio = share === 1 ? null : (window.devicePixelRatio || 1) * share;
+    m._resizeInternal(false);
+    this.syncDeckBuffer();
+    this.map.triggerRepaint();
+  }
+
+  /**
+   * Interleaved: deck.gl sizes its drawing from its own record of the shared canvas's buffer,
+   * which does not see MapLibre resize it (the canvas's CSS size stays): told here.
+   */
+  private syncDeckBuffer(): void {
+    if (!this.interleaved) return;
+    const deck = (this.overlay as unknown as { _deck?: { device?: { canvasContext?: { setDrawingBufferSize(w: number, h: number): void } } } })._deck;
+    const c = this.map.getCanvas();
+    deck?.device?.canvasContext?.setDrawingBufferSize(c.width, c.height);
   }
 
   private setResolution(share: number): void {
     if (this.destroyed) return;
     this.resolution = share;
+    this.loweredQuietly = false;
     const dpr = window.devicePixelRatio || 1;
     this.resizing = true;
     try {
@@ -166,6 +230,7 @@ export class MapController {
     } finally {
       this.resizing = false;
     }
+    this.syncDeckBuffer();
   }
 
   /** Connection-rate fill under the region outlines, and 3D buildings at street zoom. */
@@ -261,10 +326,32 @@ export class MapController {
     if (!this.destroyed) this.overlay.setProps({ layers });
   }
 
+  /**
+   * A cut (a jump, no flight; the wall without a GPU): the basemap draws at motionResolution
+   * while the new view's tiles arrive — each arrival repaints the whole basemap, at a few
+   * frames a second in full resolution without a GPU, so a cut stalled the wall for ~3 s
+   * (bench:wall "around cuts") — and once at full resolution when the map is idle (at most 5 s).
+   */
+  private cut(jump: () => void): void {
+    jump();
+    if (this.motionResolution >= 1) return;
+    if (this.cutHold) clearTimeout(this.cutHold);
+    const restore = () => {
+      if (!this.cutHold) return;
+      clearTimeout(this.cutHold);
+      this.cutHold = null;
+      this.map.off('idle', restore);
+      if (this.resolution !== 1) this.setResolution(1);
+    };
+    this.cutHold = setTimeout(restore, 5000);
+    if (this.resolution !== this.motionResolution) this.setResolution(this.motionResolution);
+    this.map.once('idle', restore);
+  }
+
   flyTo(lonLatWgs84: [number, number], zoom = 16, opts: { pitch?: number; durationMs?: number } = {}): void {
     if (this.destroyed) return;
     const pitch = opts.pitch ?? 45;
-    if (opts.durationMs === 0) this.map.jumpTo({ center: lonLatWgs84, zoom, pitch });
+    if (opts.durationMs === 0) this.cut(() => this.map.jumpTo({ center: lonLatWgs84, zoom, pitch }));
     else this.map.flyTo({ center: lonLatWgs84, zoom, pitch, duration: opts.durationMs ?? 2500, essential: true });
   }
 
@@ -274,12 +361,12 @@ export class MapController {
     const bounds: [[number, number], [number, number]] = [[bboxWgs84[0], bboxWgs84[1]], [bboxWgs84[2], bboxWgs84[3]]];
     const level = this.map.getPitch() === 0 && this.map.getBearing() === 0;
     if (durationMs <= 0 && level) {
-      this.map.fitBounds(bounds, { padding, duration: 0 });
+      this.cut(() => this.map.fitBounds(bounds, { padding, duration: 0 }));
       return;
     }
     const camera = this.map.cameraForBounds(bounds, { padding, bearing: 0 });
     if (!camera) return;
-    if (durationMs <= 0) this.map.jumpTo({ ...camera, pitch: 0, bearing: 0 });
+    if (durationMs <= 0) this.cut(() => this.map.jumpTo({ ...camera, pitch: 0, bearing: 0 }));
     else this.map.flyTo({ ...camera, pitch: 0, bearing: 0, duration: durationMs, essential: true });
   }
 
@@ -303,6 +390,8 @@ export class MapController {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    if (this.cutHold) clearTimeout(this.cutHold);
+    this.cutHold = null;
     for (const p of this.pulses.values()) p.marker.remove();
     this.pulses.clear();
     try {
