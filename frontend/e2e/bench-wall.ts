@@ -12,7 +12,7 @@
 // medians, with the conditions that move the figure: CJK fonts installed, the WebGL renderer
 // (SwiftShader or a GPU), load average and CPU steal during each run.
 //
-// Options: --shots DIR (screenshots of the first run) | --desk (the desk map panned and zoomed instead: bench-desk-pan.ts) | --quick | --profile (prints where the page's threads spend their time, and the frame rate with one part of the wall switched off at a time) | --profile-end (the page's profiles at the end of the measured minutes, the queue full) | --flights (the frame rate of fly-tos with one change at a time) | --runs N | --minutes N | --units N | --rate N (events/s) | --width N --height N
+// Options: --shots DIR (screenshots of the first run) | --desk (the desk map panned and zoomed instead: bench-desk-pan.ts) | --quick | --profile (prints where the page's threads spend their time, and the frame rate with one part of the wall switched off at a time) | --profile-end (the page's profiles at the end of the measured minutes, the queue full) | --flights (the frame rate of fly-tos with one change at a time) | --cuts (the frame rate after the tour's cuts with one change at a time) | --runs N | --minutes N | --units N | --rate N (events/s) | --width N --height N
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { existsSync } from 'node:fs';
@@ -346,6 +346,60 @@ async function splitFlights(page: import('playwright-core').Page, cdp: Cdp, cpu:
   await page.evaluate(`window.__firelinkWall.setTourPaused(false)`);
 }
 
+/**
+ * `--cuts`: the frame rate in the 3 s after the tour's cuts (overview ↔ a fire at 15.5, as the
+ * wall without a GPU does), with one change at a time. The variants take turns (their order
+ * rotates every round), so tiles cached by an earlier cut and other work on the machine fall
+ * on all of them alike; the median of the rounds is printed.
+ */
+async function splitCuts(page: import('playwright-core').Page, log: (m: string) => void, rounds = 4): Promise<void> {
+  const variants: Array<[string, string]> = [
+    ['as shipped', ''],
+    ['full resolution after cuts', 'c.motionResolution = 1;'],
+    ['without 3D buildings', `if (c.map.getLayer('fl-buildings-3d')) c.map.setLayoutProperty('fl-buildings-3d', 'visibility', 'none');`],
+    ['pitch 0', 'pitch = 0;'],
+  ];
+  await page.evaluate(`window.__firelinkWall.setTourPaused(true)`);
+  const round = (change: string) =>
+    page.evaluate(`(async () => {
+      const c = window.__firelinkMap;
+      const was = c.motionResolution;
+      let pitch = 45;
+      ${change}
+      const overview = [118.35, 31.65, 119.25, 32.4];
+      const pad = { top: 100, bottom: 150, left: 428, right: 508 };
+      const framesFor = (ms) => new Promise((resolve) => {
+        let n = 0; const t0 = performance.now();
+        const tick = (t) => { n++; if (t - t0 < ms) requestAnimationFrame(tick); else resolve(n * 1000 / (t - t0)); };
+        requestAnimationFrame(tick);
+      });
+      const out = [];
+      for (const lonLat of [[118.80, 32.05], [118.62, 31.9], [119.0, 32.2]]) {
+        c.flyTo(lonLat, 15.5, { pitch, durationMs: 0 });
+        out.push(await framesFor(3000));
+        await new Promise((r) => setTimeout(r, 2000));
+        c.fitBounds(overview, pad, 0);
+        out.push(await framesFor(3000));
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      c.motionResolution = was;
+      if (c.map.getLayer('fl-buildings-3d')) c.map.setLayoutProperty('fl-buildings-3d', 'visibility', 'visible');
+      return out;
+    })()`) as Promise<number[]>;
+  const fps = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < variants.length; k++) {
+      const [name, change] = variants[(k + r) % variants.length]!;
+      fps.get(name)!.push(...(await round(change)));
+    }
+  }
+  for (const [name, xs] of fps) {
+    const f = fpsFigures(xs);
+    log(`cuts ${name.padEnd(28)} 3 s after a cut: median ${f.median.toFixed(1)} fps, p10 ${f.p10.toFixed(1)} (${xs.length} cuts)`);
+  }
+  await page.evaluate(`window.__firelinkWall.setTourPaused(false)`);
+}
+
 export default async function benchWall(ctx: BenchContext): Promise<void> {
   const { log, args } = ctx;
   // `--desk`: the desk map panned and zoomed instead (bench-desk-pan.ts; `npm run bench:desk`).
@@ -508,6 +562,7 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
       await splitByAblation(page);
     }
     if (args.includes('--profile') || args.includes('--flights')) await splitFlights(page, cdp, () => browserCpuSeconds(browser.browser), log);
+    if (args.includes('--cuts')) await splitCuts(page, log);
     // The measured run starts after any profiling: its phases switch parts of the page off.
     await page.evaluate(`(() => { window.__fps.length = 0; })()`);
     log(`running ${minutes} min with ${unitCount} units at ${rate} events/s (warm-up ${warmupMs / 1000} s excluded from the heap baseline) …`);
