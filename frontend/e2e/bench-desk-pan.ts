@@ -8,7 +8,8 @@
 // figure is the map's own cost of moving (bench:wall measures the stream).
 //
 // Options: --shots DIR (screenshots of the first run) | --runs N (default 3) | --seconds N (scripted input per run, default 60) | --units N |
-// --width N --height N
+// --width N --height N | --profile (before the first run's script: where a drag's time goes, from the JavaScript profiler and a
+// trace of every thread, and the frame rate of a drag with and without the alarm pulse markers)
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { BenchContext } from '@firelink/common/testing';
@@ -23,8 +24,76 @@ interface PanFigures {
   fps: { median: number; p10: number; p90: number; n: number };
   /** Share of frames over 200 ms. */
   longShare: number;
+  /** Chromium's CPU (all processes) per frame, ms: moves less with the machine's load than the frame rate does. */
+  cpuMsPerFrame: number;
   cpuCores: number;
   load: MachineLoad;
+}
+
+type Cdp = import('playwright-core').CDPSession;
+
+/** The page's main thread under the JavaScript profiler while `during` runs: top self time. */
+async function profileMainThread(cdp: Cdp, during: () => Promise<unknown>, log: (m: string) => void): Promise<void> {
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+  const t0 = Date.now();
+  await during();
+  const secs = (Date.now() - t0) / 1000;
+  const { profile } = (await cdp.send('Profiler.stop')) as { profile: { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] } };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const n = byId.get(profile.samples[i]!)!;
+    const key = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  }
+  log(`profile: main thread over a ${secs.toFixed(0)} s drag, top self time (ms per s)`);
+  for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)) log(`  ${(v / secs).toFixed(1).padStart(6)}  ${k}`);
+}
+
+/** A trace of every thread while `during` runs: busy time and the named work inside, in ms per second. */
+async function traceThreads(cdp: Cdp, during: () => Promise<unknown>, log: (m: string) => void): Promise<void> {
+  const events: Array<{ name: string; ph: string; dur?: number; tid: number; pid: number; args?: { name?: string } }> = [];
+  const onData = (d: { value: unknown }) => void events.push(...(d.value as typeof events));
+  cdp.on('Tracing.dataCollected', onData);
+  const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
+  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,gpu,cc,blink,viz', transferMode: 'ReportEvents' });
+  const t0 = Date.now();
+  await during();
+  const secs = (Date.now() - t0) / 1000;
+  await cdp.send('Tracing.end');
+  await done;
+  cdp.off('Tracing.dataCollected', onData);
+  const names = new Map<string, string>();
+  for (const e of events) if (e.name === 'thread_name' && e.args?.name) names.set(`${e.pid}:${e.tid}`, e.args.name);
+  const perThread = new Map<string, Map<string, number>>();
+  for (const e of events) {
+    if (e.ph !== 'X' || !e.dur) continue;
+    const t = `${names.get(`${e.pid}:${e.tid}`) ?? 'thread'} (${e.pid}:${e.tid})`;
+    if (!perThread.has(t)) perThread.set(t, new Map());
+    const m = perThread.get(t)!;
+    m.set(e.name, (m.get(e.name) ?? 0) + e.dur / 1000);
+  }
+  const TASKS = new Set(['RunTask', 'ThreadControllerImpl::RunTask', 'ThreadControllerImpl::DoWork']);
+  log(`profile: trace over a ${secs.toFixed(0)} s drag, per thread (ms per s; nested events overlap)`);
+  for (const [t, m] of [...perThread.entries()].sort((a, b) => (b[1].get('RunTask') ?? 0) - (a[1].get('RunTask') ?? 0))) {
+    const busy = m.get('RunTask') ?? 0;
+    const top = [...m.entries()].filter(([k]) => !TASKS.has(k)).sort((a, b) => b[1] - a[1]).slice(0, 10);
+    if (busy > 10 * secs || (top[0] && top[0][1] > 10 * secs)) log(`  ${t}: busy ${(busy / secs).toFixed(0)}; ${top.map(([k, v]) => `${k} ${(v / secs).toFixed(0)}`).join(', ')}`);
+  }
+}
+
+/** Frames per second of the page (rAF), deck.gl draws and MapLibre repaints during one drag, with `css` applied. */
+async function dragSplit(page: Page, name: string, css: string, gesture: () => Promise<void>, log: (m: string) => void): Promise<void> {
+  await page.evaluate(`(() => { const s = document.createElement('style'); s.id = 'fl-split'; s.textContent = ${JSON.stringify(css)}; document.head.appendChild(s);
+    const st = window.__firelinkMap.drawStats; window.__split = { t0: performance.now(), frames: 0, d0: { ...st }, on: true };
+    const tick = () => { if (!window.__split.on) return; window.__split.frames++; requestAnimationFrame(tick); }; requestAnimationFrame(tick); })()`);
+  await gesture();
+  const r = (await page.evaluate(`(() => { const x = window.__split; x.on = false; document.getElementById('fl-split').remove();
+    const st = window.__firelinkMap.drawStats; const secs = (performance.now() - x.t0) / 1000;
+    return { fps: x.frames / secs, deck: (st.frames - x.d0.frames) / secs, deckMs: st.frames > x.d0.frames ? (st.totalMs - x.d0.totalMs) / (st.frames - x.d0.frames) : 0, map: (st.mapFrames - x.d0.mapFrames) / secs }; })()`)) as { fps: number; deck: number; deckMs: number; map: number };
+  log(`profile: drag ${name.padEnd(28)} ${r.fps.toFixed(1).padStart(5)} frames/s; deck.gl ${r.deck.toFixed(1)} draws/s × ${r.deckMs.toFixed(1)} ms (main thread); MapLibre ${r.map.toFixed(1)} repaints/s`);
+  await page.waitForTimeout(1500);
 }
 
 /** One scripted gesture: a drag along a circle, or wheel turns in then out. */
@@ -100,6 +169,15 @@ export default async function benchDeskPan(ctx: BenchContext): Promise<void> {
           await page.mouse.up();
           await page.waitForTimeout(2000);
         }
+        if (args.includes('--profile') && runNo === 1) {
+          const cdp = await browser.context.newCDPSession(page);
+          const gesture = () => drag(page, cx, cy, radius, 4000);
+          await dragSplit(page, 'everything on', '', gesture, log);
+          await dragSplit(page, 'without pulse markers', '.fl-pulse { display: none !important; }', gesture, log);
+          await profileMainThread(cdp, gesture, log);
+          await traceThreads(cdp, gesture, log);
+          await cdp.detach();
+        }
         await page.evaluate(FRAME_COUNTER_JS);
         const loadOf = measureLoad();
         const cpu0 = await browserCpuSeconds(browser.browser);
@@ -124,7 +202,7 @@ export default async function benchDeskPan(ctx: BenchContext): Promise<void> {
         const all = fpsFigures(samples.map((x) => x.fps));
         const moving = fpsFigures(samples.filter((x) => x.moving).map((x) => x.fps));
         const frames = long1.allFrames - long0.allFrames;
-        const r: PanFigures = { fps: all, longShare: frames ? (long1.allLong - long0.allLong) / frames : NaN, cpuCores: cpuS / elapsedS, load: loadOf() };
+        const r: PanFigures = { fps: all, longShare: frames ? (long1.allLong - long0.allLong) / frames : NaN, cpuMsPerFrame: frames ? (cpuS * 1000) / frames : NaN, cpuCores: cpuS / elapsedS, load: loadOf() };
         results.push(r);
         process.stdout.write(
           [
@@ -132,7 +210,7 @@ export default async function benchDeskPan(ctx: BenchContext): Promise<void> {
             `run ${runNo} of ${runs} — /desk in headless Chromium (${width}×${height}), ${fmtLoad(r.load)}`,
             `  frames per second    ${fmtFps(all)}; seconds with the camera moving ${fmtFps(moving)}`,
             `  long frames          ${(r.longShare * 100).toFixed(2)}% of ${frames} frames over 200 ms`,
-            `  browser CPU          ${r.cpuCores.toFixed(2)} cores on average (all Chromium processes)`,
+            `  browser CPU          ${r.cpuCores.toFixed(2)} cores on average (all Chromium processes), ${r.cpuMsPerFrame.toFixed(0)} ms a frame`,
             '',
           ].join('\n'),
         );
@@ -154,6 +232,7 @@ export default async function benchDeskPan(ctx: BenchContext): Promise<void> {
       `  conditions           renderer ${renderer}; CJK fonts ${fonts.length ? fonts.join(', ') : 'none'}; ${fmtLoad(loadAll())} over the whole bench; ${cpus().length} CPUs`,
       `  frames per second    median ${med((r) => r.fps.median).toFixed(1)} (runs: ${results.map((r) => r.fps.median.toFixed(1)).join(', ')}), p10 ${med((r) => r.fps.p10).toFixed(1)} (runs: ${results.map((r) => r.fps.p10.toFixed(1)).join(', ')}), p90 ${med((r) => r.fps.p90).toFixed(1)}`,
       `  long frames          ${(med((r) => r.longShare) * 100).toFixed(2)}% over 200 ms`,
+      `  browser CPU          ${med((r) => r.cpuMsPerFrame).toFixed(0)} ms a frame (runs: ${results.map((r) => r.cpuMsPerFrame.toFixed(0)).join(', ')}; all Chromium processes)`,
       `  load during runs     ${results.map((r) => fmtLoad(r.load)).join(' | ')}`,
       ...(failures.length ? [`  failed runs          ${failures.join('; ')}`] : []),
       '  target: ≥ 15 frames/s while panning with 100,000 units.',

@@ -8,7 +8,7 @@ import { buildLayers, leftCullBox, pickedUnitIndex } from './layers.ts';
 import type { Bbox } from '../model/unit-cull.ts';
 import { lodLevel } from '../model/unit-lod.ts';
 import type { RegionRate } from '../model/region-rate.ts';
-import { MapController, loadStyle, type LoadedStyle } from './map-controller.ts';
+import { GESTURE_REST_MS, MapController, loadStyle, type LoadedStyle } from './map-controller.ts';
 import { RedrawGate } from '../model/redraw-gate.ts';
 import { openUnitFinder } from '../lib/open-finder.ts';
 import { placeLabels, type LabelPlacement, type Rect } from '../model/label-placement.ts';
@@ -67,6 +67,10 @@ export interface CommandMapProps {
   motionResolution?: number;
   /** Fade-in of the basemap's labels (ms; MapLibre's default 300). */
   fadeDurationMs?: number;
+  /** deck.gl draws into MapLibre's canvas (MapControllerOptions.interleaved). */
+  interleaved?: boolean;
+  /** motionResolution for drags and wheel zooms too (MapControllerOptions.gestureResolution). */
+  gestureResolution?: boolean;
 }
 
 const NO_ALARMS: readonly AlarmView[] = [];
@@ -182,10 +186,15 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
       interactive: propsRef.current.interactive,
       motionResolution: propsRef.current.motionResolution,
       fadeDurationMs: propsRef.current.fadeDurationMs,
+      interleaved: propsRef.current.interleaved,
+      gestureResolution: propsRef.current.gestureResolution,
       onClick: (info) => handleClick(info, propsRef.current),
     });
     ctl.current = c;
     (window as unknown as { __firelinkMap?: MapController }).__firelinkMap = c;
+    // With unitLod 'moving' the points return once the map has rested GESTURE_REST_MS (the
+    // next click of a wheel turn comes sooner); the cells stay meanwhile.
+    let restTimer: ReturnType<typeof setTimeout> | null = null;
     // Crossing a level-of-detail zoom (a fly-to to a fire, the flight back) rebuilds the
     // units layer at once; other zoom changes need no rebuild (deck.gl follows the camera).
     c.map.on('zoom', () => {
@@ -194,6 +203,10 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
     });
     // isMoving() is false for the move events MapLibre fires when its canvas is resized.
     c.map.on('move', () => {
+      if (restTimer && c.map.isMoving()) {
+        clearTimeout(restTimer);
+        restTimer = null;
+      }
       // Past the box of the units drawn at street zoom: the units around the new view.
       if (propsRef.current.unitLod && leftCullBox(viewBbox(c))) drawLayers();
       if (moving.current || !c.map.isMoving()) return;
@@ -203,15 +216,25 @@ export const CommandMap = forwardRef<CommandMapHandle, CommandMapProps>(function
     // Labels are placed for the camera: placed again where it comes to rest (a fly-to, the
     // overview); during a flight they keep their side of the marker.
     c.map.on('moveend', () => {
-      const was = moving.current;
+      if (moving.current && propsRef.current.unitLod === 'moving') {
+        if (propsRef.current.labelAlarms) drawLayers();
+        restTimer ??= setTimeout(() => {
+          restTimer = null;
+          if (c.map.isMoving()) return;
+          moving.current = false;
+          drawLayers();
+        }, GESTURE_REST_MS);
+        return;
+      }
       moving.current = false;
-      if (propsRef.current.labelAlarms || (was && propsRef.current.unitLod === 'moving')) drawLayers();
+      if (propsRef.current.labelAlarms) drawLayers();
     });
     c.map.once('load', () => propsRef.current.onReady?.(loaded.fallback));
     render();
     pending.current?.();
     pending.current = null;
     return () => {
+      if (restTimer) clearTimeout(restTimer);
       gate.current?.dispose();
       gate.current = null;
       c.destroy();

@@ -20,6 +20,14 @@ const STOREY_M = 3.2;
 
 setWorkerUrl(maplibreWorkerUrl);
 
+/**
+ * After a drag or a wheel zoom the map waits this long at rest (ms) before it draws at full
+ * resolution again (and the desk's units as points again, command-map.tsx): the clicks of one
+ * wheel turn, or a drag after a zoom, come within it, and each return to full resolution costs
+ * a resize and a full-resolution frame (~150 ms and more without a GPU).
+ */
+export const GESTURE_REST_MS = 400;
+
 /** One cycle of the pulse rings (pulse.css, the `fl-pulse` animation in styles.css). */
 const PULSE_CYCLE_MS = 1400;
 /** The document timeline's time (ms): CSS animations run on it. */
@@ -117,6 +125,8 @@ export class MapController {
   private readonly gestureResolution: boolean;
   /** The resolution was lowered for a gesture (setResolutionQuietly), and is restored the same way. */
   private loweredQuietly = false;
+  /** Full resolution back after a gesture, once the map has rested GESTURE_REST_MS. */
+  private restTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(o: MapControllerOptions & { style: StyleSpecification }) {
     const styleCenter = o.style.center as [number, number] | undefined;
@@ -176,6 +186,10 @@ export class MapController {
     // where the camera rests. A drag or a wheel zoom (move events with an originalEvent) only
     // with gestureResolution, and without MapLibre's resize: it stops a gesture in progress.
     this.map.on('move', (e: { originalEvent?: unknown }) => {
+      if (this.restTimer && this.map.isMoving()) {
+        clearTimeout(this.restTimer);
+        this.restTimer = null;
+      }
       if (this.resizing || this.resolution !== 1 || this.motionResolution >= 1 || !this.map.isMoving()) return;
       if (e.originalEvent) {
         if (this.gestureResolution) this.setResolutionQuietly(this.motionResolution);
@@ -185,8 +199,13 @@ export class MapController {
     });
     this.map.on('moveend', () => {
       if (this.resizing || this.cutHold || this.resolution === 1) return;
-      if (this.loweredQuietly) this.setResolutionQuietly(1);
-      else this.setResolution(1);
+      if (!this.loweredQuietly) this.setResolution(1);
+      else if (!this.restTimer) {
+        this.restTimer = setTimeout(() => {
+          this.restTimer = null;
+          if (!this.map.isMoving()) this.setResolutionQuietly(1);
+        }, GESTURE_REST_MS);
+      }
     });
   }
 
@@ -392,6 +411,8 @@ export class MapController {
     this.destroyed = true;
     if (this.cutHold) clearTimeout(this.cutHold);
     this.cutHold = null;
+    if (this.restTimer) clearTimeout(this.restTimer);
+    this.restTimer = null;
     for (const p of this.pulses.values()) p.marker.remove();
     this.pulses.clear();
     try {

@@ -174,9 +174,13 @@ const DESK_CENTER: [number, number] = [118.78, 32.05];
 const DESK_ZOOM = 11;
 /**
  * While the map moves, with 5,000 units or more below street zoom, the units are grid cells
- * (every unit its own clickable point again where the map comes to rest); during a fly-to the
- * basemap draws at half resolution as well (MapController.motionResolution). Without a GPU every frame of a drag is rasterised on the CPU:
- * 100,000 points cost ~150 ms a frame there (README, the wall's figures); ~1,500 cells far less.
+ * (every unit its own clickable point again where the map comes to rest), and the map draws
+ * at half resolution, in a drag and a wheel zoom as in a fly-to (MapController.motionResolution,
+ * gestureResolution). deck.gl draws into the basemap's canvas (interleaved). Without a GPU
+ * every frame of a drag is rasterised on the CPU and each canvas read back before it is
+ * composited (the page's main thread waits for that, ~870 ms of every second in a trace of a
+ * drag with two full-resolution canvases): 100,000 points cost ~150 ms a frame there (README,
+ * the wall's figures), ~1,500 cells far less, and a quarter of the pixels in one canvas less again.
  */
 const DESK_MOTION_RESOLUTION = 0.5;
 /** The same city as a box, flown back to with the camera upright. */
@@ -573,7 +577,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
         </div>
       </section>
       <section className="center">
-        <CommandMap ref={mapRef} units={live.units} unitsVersion={live.units.version + unitsLoaded * 1_000_000} alarms={alarms} alarmsVersion={live.queueVersion} routes={routes} heat={heat} zoom={DESK_ZOOM} center={DESK_CENTER} redrawEveryMs={DESK_REDRAW_EVERY_MS} urgentKey={newestFireId} onUnitClick={onUnitClick} unitLod="moving" motionResolution={DESK_MOTION_RESOLUTION} />
+        <CommandMap ref={mapRef} units={live.units} unitsVersion={live.units.version + unitsLoaded * 1_000_000} alarms={alarms} alarmsVersion={live.queueVersion} routes={routes} heat={heat} zoom={DESK_ZOOM} center={DESK_CENTER} redrawEveryMs={DESK_REDRAW_EVERY_MS} urgentKey={newestFireId} onUnitClick={onUnitClick} unitLod="moving" motionResolution={DESK_MOTION_RESOLUTION} gestureResolution interleaved />
         <div className="map-tools">
           <span>{t('desk.heatmap')}</span>
           {([null, 'fault_rate', 'false_alarm_rate'] as const).map((m) => (
