@@ -581,6 +581,13 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
     // The page's own counters every 30 s (DOM nodes, listeners, and the main thread's time per
     // second in tasks, script, style and layout): what grows when a wall slows down over time.
     await cdp.send('Performance.enable');
+    // Pulse markers added to the page (each a DOM element with two animated rings and a MapLibre marker's listeners).
+    await page.evaluate(`(() => {
+      window.__pulsesAdded = 0;
+      new MutationObserver((ms) => { for (const m of ms) for (const n of m.addedNodes) if (n.classList && n.classList.contains('fl-pulse')) window.__pulsesAdded++; })
+        .observe(document.body, { childList: true, subtree: true });
+    })()`);
+    let pulses0 = 0;
     const pageMetrics = async () => Object.fromEntries(((await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> }).metrics.map((m) => [m.name, m.value]));
     let m0 = await pageMetrics();
     let tm0 = Date.now();
@@ -590,8 +597,11 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
       samples.push({ s: Math.round((Date.now() - trafficStart) / 1000), heap: h.usedSize });
       const m1 = await pageMetrics();
       const per = (k: string) => (((m1[k] ?? 0) - (m0[k] ?? 0)) * 1000) / ((Date.now() - tm0) / 1000);
+      const pulses1 = (await page.evaluate(`window.__pulsesAdded`)) as number;
+      const pulsesPerS = (pulses1 - pulses0) / ((Date.now() - tm0) / 1000);
+      pulses0 = pulses1;
       log(
-        `  t=${samples.at(-1)!.s}s heap ${mb(h.usedSize)} MB, events confirmed ${sent}; DOM nodes ${m1.Nodes}, listeners ${m1.JSEventListeners}; ` +
+        `  t=${samples.at(-1)!.s}s heap ${mb(h.usedSize)} MB, events confirmed ${sent}; DOM nodes ${m1.Nodes}, listeners ${m1.JSEventListeners}, pulse markers added ${pulsesPerS.toFixed(1)}/s; ` +
           `main thread ms/s: tasks ${per('TaskDuration').toFixed(0)}, script ${per('ScriptDuration').toFixed(0)}, style ${per('RecalcStyleDuration').toFixed(0)}, layout ${per('LayoutDuration').toFixed(0)}`,
       );
       m0 = m1;
