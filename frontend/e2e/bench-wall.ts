@@ -354,17 +354,16 @@ async function splitFlights(page: import('playwright-core').Page, cdp: Cdp, cpu:
  */
 async function splitCuts(page: import('playwright-core').Page, log: (m: string) => void, rounds = 4): Promise<void> {
   const variants: Array<[string, string]> = [
-    ['as shipped', ''],
-    ['full resolution after cuts', 'c.motionResolution = 1;'],
-    ['without 3D buildings', `if (c.map.getLayer('fl-buildings-3d')) c.map.setLayoutProperty('fl-buildings-3d', 'visibility', 'none');`],
-    ['pitch 0', 'pitch = 0;'],
+    ['as shipped (straight down)', ''],
+    ['pitched 45°', 'pitch = 45;'],
+    ['pitched 45°, no 3D buildings', `pitch = 45; if (c.map.getLayer('fl-buildings-3d')) c.map.setLayoutProperty('fl-buildings-3d', 'visibility', 'none');`],
   ];
   await page.evaluate(`window.__firelinkWall.setTourPaused(true)`);
   const round = (change: string) =>
     page.evaluate(`(async () => {
       const c = window.__firelinkMap;
       const was = c.motionResolution;
-      let pitch = 45;
+      let pitch;
       ${change}
       const overview = [118.35, 31.65, 119.25, 32.4];
       const pad = { top: 100, bottom: 150, left: 428, right: 508 };

@@ -119,8 +119,6 @@ export class MapController {
   private resolution = 1;
   /** True while this class resizes the map's canvas (MapLibre fires move events for it). */
   private resizing = false;
-  /** After a cut: the basemap stays at motionResolution until its tiles are in and drawn. */
-  private cutHold: ReturnType<typeof setTimeout> | null = null;
   private readonly interleaved: boolean;
   private readonly gestureResolution: boolean;
   /** The resolution was lowered for a gesture (setResolutionQuietly), and is restored the same way. */
@@ -198,7 +196,7 @@ export class MapController {
       this.setResolution(this.motionResolution);
     });
     this.map.on('moveend', () => {
-      if (this.resizing || this.cutHold || this.resolution === 1) return;
+      if (this.resizing || this.resolution === 1) return;
       if (!this.loweredQuietly) this.setResolution(1);
       else if (!this.restTimer) {
         this.restTimer = setTimeout(() => {
@@ -346,31 +344,16 @@ export class MapController {
   }
 
   /**
-   * A cut (a jump, no flight; the wall without a GPU): the basemap draws at motionResolution
-   * while the new view's tiles arrive — each arrival repaints the whole basemap, at a few
-   * frames a second in full resolution without a GPU, so a cut stalled the wall for ~3 s
-   * (bench:wall "around cuts") — and once at full resolution when the map is idle (at most 5 s).
+   * Flies to a place (pitched 45° by default), or cuts to it with `durationMs` 0 — what the
+   * wall does without a GPU — looking straight down by default: a pitched street view with 3D
+   * buildings is the costliest picture to draw without a GPU, and the 3 s after a cut drew a
+   * median 1.7 frames/s pitched against 2.8 straight down (bench:wall --cuts, variants taking
+   * turns, 24 cuts each, load 8–9).
    */
-  private cut(jump: () => void): void {
-    jump();
-    if (this.motionResolution >= 1) return;
-    if (this.cutHold) clearTimeout(this.cutHold);
-    const restore = () => {
-      if (!this.cutHold) return;
-      clearTimeout(this.cutHold);
-      this.cutHold = null;
-      this.map.off('idle', restore);
-      if (this.resolution !== 1) this.setResolution(1);
-    };
-    this.cutHold = setTimeout(restore, 5000);
-    if (this.resolution !== this.motionResolution) this.setResolution(this.motionResolution);
-    this.map.once('idle', restore);
-  }
-
   flyTo(lonLatWgs84: [number, number], zoom = 16, opts: { pitch?: number; durationMs?: number } = {}): void {
     if (this.destroyed) return;
-    const pitch = opts.pitch ?? 45;
-    if (opts.durationMs === 0) this.cut(() => this.map.jumpTo({ center: lonLatWgs84, zoom, pitch }));
+    const pitch = opts.pitch ?? (opts.durationMs === 0 ? 0 : 45);
+    if (opts.durationMs === 0) this.map.jumpTo({ center: lonLatWgs84, zoom, pitch });
     else this.map.flyTo({ center: lonLatWgs84, zoom, pitch, duration: opts.durationMs ?? 2500, essential: true });
   }
 
@@ -380,12 +363,12 @@ export class MapController {
     const bounds: [[number, number], [number, number]] = [[bboxWgs84[0], bboxWgs84[1]], [bboxWgs84[2], bboxWgs84[3]]];
     const level = this.map.getPitch() === 0 && this.map.getBearing() === 0;
     if (durationMs <= 0 && level) {
-      this.cut(() => this.map.fitBounds(bounds, { padding, duration: 0 }));
+      this.map.fitBounds(bounds, { padding, duration: 0 });
       return;
     }
     const camera = this.map.cameraForBounds(bounds, { padding, bearing: 0 });
     if (!camera) return;
-    if (durationMs <= 0) this.cut(() => this.map.jumpTo({ ...camera, pitch: 0, bearing: 0 }));
+    if (durationMs <= 0) this.map.jumpTo({ ...camera, pitch: 0, bearing: 0 });
     else this.map.flyTo({ ...camera, pitch: 0, bearing: 0, duration: durationMs, essential: true });
   }
 
@@ -409,8 +392,6 @@ export class MapController {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    if (this.cutHold) clearTimeout(this.cutHold);
-    this.cutHold = null;
     if (this.restTimer) clearTimeout(this.restTimer);
     this.restTimer = null;
     for (const p of this.pulses.values()) p.marker.remove();
