@@ -17,7 +17,7 @@ import { seedDemoSubset } from '@firelink/geodata';
 import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { fmtLoad, measureLoad, median, positiveArg, type MachineLoad } from '../../ingest/bench/machine.ts';
-import { FRAME_COUNTER_JS, browserCpuSeconds, cjkFonts, fmtFps, fpsFigures, injectBenchUnits, type SecondSample } from './bench-wall.ts';
+import { FRAME_COUNTER_JS, browserCpuSeconds, cjkFonts, fmtFps, fpsFigures, injectBenchUnits, profileMainThread, traceThreads, type SecondSample } from './bench-wall.ts';
 import { CHROMIUM, ensureFrontendBuilt, launchBrowser, login, startStack, waitForMapIdle } from './harness.ts';
 
 interface PanFigures {
@@ -28,59 +28,6 @@ interface PanFigures {
   cpuMsPerFrame: number;
   cpuCores: number;
   load: MachineLoad;
-}
-
-type Cdp = import('playwright-core').CDPSession;
-
-/** The page's main thread under the JavaScript profiler while `during` runs: top self time. */
-async function profileMainThread(cdp: Cdp, during: () => Promise<unknown>, log: (m: string) => void): Promise<void> {
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.start');
-  const t0 = Date.now();
-  await during();
-  const secs = (Date.now() - t0) / 1000;
-  const { profile } = (await cdp.send('Profiler.stop')) as { profile: { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] } };
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map<string, number>();
-  for (let i = 0; i < profile.samples.length; i++) {
-    const n = byId.get(profile.samples[i]!)!;
-    const key = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
-  }
-  log(`profile: main thread over a ${secs.toFixed(0)} s drag, top self time (ms per s)`);
-  for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)) log(`  ${(v / secs).toFixed(1).padStart(6)}  ${k}`);
-}
-
-/** A trace of every thread while `during` runs: busy time and the named work inside, in ms per second. */
-async function traceThreads(cdp: Cdp, during: () => Promise<unknown>, log: (m: string) => void): Promise<void> {
-  const events: Array<{ name: string; ph: string; dur?: number; tid: number; pid: number; args?: { name?: string } }> = [];
-  const onData = (d: { value: unknown }) => void events.push(...(d.value as typeof events));
-  cdp.on('Tracing.dataCollected', onData);
-  const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
-  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,gpu,cc,blink,viz', transferMode: 'ReportEvents' });
-  const t0 = Date.now();
-  await during();
-  const secs = (Date.now() - t0) / 1000;
-  await cdp.send('Tracing.end');
-  await done;
-  cdp.off('Tracing.dataCollected', onData);
-  const names = new Map<string, string>();
-  for (const e of events) if (e.name === 'thread_name' && e.args?.name) names.set(`${e.pid}:${e.tid}`, e.args.name);
-  const perThread = new Map<string, Map<string, number>>();
-  for (const e of events) {
-    if (e.ph !== 'X' || !e.dur) continue;
-    const t = `${names.get(`${e.pid}:${e.tid}`) ?? 'thread'} (${e.pid}:${e.tid})`;
-    if (!perThread.has(t)) perThread.set(t, new Map());
-    const m = perThread.get(t)!;
-    m.set(e.name, (m.get(e.name) ?? 0) + e.dur / 1000);
-  }
-  const TASKS = new Set(['RunTask', 'ThreadControllerImpl::RunTask', 'ThreadControllerImpl::DoWork']);
-  log(`profile: trace over a ${secs.toFixed(0)} s drag, per thread (ms per s; nested events overlap)`);
-  for (const [t, m] of [...perThread.entries()].sort((a, b) => (b[1].get('RunTask') ?? 0) - (a[1].get('RunTask') ?? 0))) {
-    const busy = m.get('RunTask') ?? 0;
-    const top = [...m.entries()].filter(([k]) => !TASKS.has(k)).sort((a, b) => b[1] - a[1]).slice(0, 10);
-    if (busy > 10 * secs || (top[0] && top[0][1] > 10 * secs)) log(`  ${t}: busy ${(busy / secs).toFixed(0)}; ${top.map(([k, v]) => `${k} ${(v / secs).toFixed(0)}`).join(', ')}`);
-  }
 }
 
 /** Frames per second of the page (rAF), deck.gl draws and MapLibre repaints during one drag, with `css` applied. */

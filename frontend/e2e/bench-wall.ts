@@ -237,7 +237,7 @@ async function splitByAblation(page: import('playwright-core').Page): Promise<vo
 type Cdp = import('playwright-core').CDPSession;
 
 /** The page's main thread under the JavaScript profiler while `during` runs: top self time. */
-async function profileMainThread(cdp: Cdp, during: () => Promise<unknown>, log: (m: string) => void): Promise<void> {
+export async function profileMainThread(cdp: Cdp, during: () => Promise<unknown>, log: (m: string) => void): Promise<void> {
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.start');
   const t0 = Date.now();
@@ -257,12 +257,12 @@ async function profileMainThread(cdp: Cdp, during: () => Promise<unknown>, log: 
 }
 
 /** A trace of every thread while `during` runs: busy time and the named work inside, per second. */
-async function traceThreads(cdp: Cdp, during: () => Promise<unknown>, log: (m: string) => void): Promise<void> {
+export async function traceThreads(cdp: Cdp, during: () => Promise<unknown>, log: (m: string) => void): Promise<void> {
   const events: Array<{ name: string; ph: string; dur?: number; tid: number; pid: number; args?: { name?: string } }> = [];
   const onData = (d: { value: unknown }) => void events.push(...(d.value as typeof events));
   cdp.on('Tracing.dataCollected', onData);
   const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
-  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,gpu,cc,blink', transferMode: 'ReportEvents' });
+  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,gpu,cc,blink,viz', transferMode: 'ReportEvents' });
   const t0 = Date.now();
   await during();
   const secs = (Date.now() - t0) / 1000;
