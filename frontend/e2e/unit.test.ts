@@ -188,7 +188,17 @@ describe('unit finder and unit view in Chromium', { skip, timeout: 480_000 }, ()
       unit.lonLat,
     );
     await waitForMapIdle(page);
-    await page.waitForTimeout(800);
+    // The open alarm is in the queue and the unit is drawn under the cursor (the points come
+    // back at rest after the jump; on a loaded machine that takes more than a fixed wait).
+    await page.waitForSelector('[data-testid=queue] [data-testid^=queue-row-]');
+    await page.waitForFunction(
+      ({ x, y }) => {
+        const hit = (window as unknown as { __firelinkMap: { pick: (x: number, y: number, r?: number) => { layerId: string } | null } }).__firelinkMap.pick(x, y, 3);
+        return !!hit && hit.layerId.startsWith('units') && hit.layerId !== 'units-lod';
+      },
+      at,
+      { polling: 250, timeout: 30_000 },
+    );
     const box = (await page.$eval('[data-testid=command-map]', (e) => {
       const r = e.getBoundingClientRect();
       return { x: r.x, y: r.y };
