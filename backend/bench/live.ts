@@ -25,6 +25,7 @@ import type { BenchContext } from '@firelink/common/testing';
 import type { RecentSamples } from '@firelink/common';
 import { configSchema } from '../src/kernel/config.ts';
 import { ingestFeature } from '../src/devices/feature.ts';
+import { threadedIngestFeature } from '../src/devices/ingest-thread.ts';
 import { liveFeature } from '../src/pipeline/feature.ts';
 import type { LiveParts } from '../src/pipeline/feature.ts';
 import { createSession } from '../src/live/test-support.ts';
@@ -74,6 +75,8 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       runs: { type: 'string' },
       // Clients subscribe without batch: true (one WebSocket message per delta), for comparison.
       single: { type: 'boolean', default: false },
+      // GB/T 26875 ingest in the main thread (INGEST_THREAD=0) instead of its own thread, for comparison.
+      'in-process': { type: 'boolean', default: false },
     },
   });
   const clients = Number(values.clients ?? 50);
@@ -90,20 +93,30 @@ export default async function bench(ctx: BenchContext): Promise<void> {
   await pool.end();
 
   let tcpPort = 0;
-  let ingestTiming: { batches: number; frames: number; txMs: number; readMs: number; writeMs: number } | undefined;
+  // INGEST's own counters (the thread's arrive once a second).
+  let ingestTiming: () => { batches: number; frames: number; txMs: number; readMs: number; writeMs: number } | null = () => null;
   let ingest0 = { batches: 0, frames: 0, txMs: 0, readMs: 0, writeMs: 0 };
+  const inProcess = values['in-process'];
   let parts: LiveParts | undefined;
   const config = configSchema.parse({ PORT: '0', HOST: '127.0.0.1', FIRELINK_DEMO: '0', DUTY_CHECKS_PER_SHIFT: '0', LOG_LEVEL: 'warn' });
   const server = await startServer({
     config,
     databaseUrl: ctx.databaseUrl,
     logger: createLogger(process.env.BENCH_LOG_LEVEL ?? 'fatal'),
-    features: [ingestFeature({ demoFleet: false, onStarted: (h) => {
-          tcpPort = h.port;
-          ingestTiming = h.store.timing;
-        } }), liveFeature({ expose: (p) => (parts = p), hub: { heartbeatMs: 120_000 } })],
+    features: [
+      inProcess
+        ? ingestFeature({ demoFleet: false, onStarted: (h) => {
+            tcpPort = h.port;
+            ingestTiming = () => h.store.timing;
+          } })
+        : threadedIngestFeature({ demoFleet: false, onStarted: (h) => {
+            tcpPort = h.port;
+            ingestTiming = h.timing;
+          } }),
+      liveFeature({ expose: (p) => (parts = p), hub: { heartbeatMs: 120_000 } }),
+    ],
   });
-  ctx.log(`server up: HTTP ${server.httpPort}, GB/T 26875 ${tcpPort}; ${devices} devices, ${clients} WebSocket clients, ${seconds} s per rate`);
+  ctx.log(`server up: HTTP ${server.httpPort}, GB/T 26875 ${tcpPort} (ingest ${inProcess ? 'in the main thread' : 'on its own thread'}); ${devices} devices, ${clients} WebSocket clients, ${seconds} s per rate`);
 
   const input = { tcpPort, wsUrl: `ws://127.0.0.1:${server.httpPort}/ws`, token, clients, addresses, settleMs: 2000, batch: !values.single };
   const driver = fileURLToPath(new URL('./live-driver.ts', import.meta.url));
@@ -131,10 +144,11 @@ export default async function bench(ctx: BenchContext): Promise<void> {
     const pip = parts ? parts.pipeline.pipelineMs.since(taken).sort((a, b) => a - b) : [];
     taken = parts?.pipeline.latencyMs.count ?? 0;
     const stages: string[] = [];
-    if (ingestTiming) {
+    const it = ingestTiming();
+    if (it) {
       // INGEST's own counters (read only): its commit batches this phase.
-      const d = Object.fromEntries(Object.entries(ingest0).map(([k, v]) => [k, ingestTiming![k as keyof typeof ingest0] - v])) as typeof ingest0;
-      ingest0 = { ...ingestTiming };
+      const d = Object.fromEntries(Object.entries(ingest0).map(([k, v]) => [k, it[k as keyof typeof ingest0] - v])) as typeof ingest0;
+      ingest0 = { ...it };
       const b = Math.max(1, d.batches);
       stages.push(`ingest ${d.batches} commit batches of ${(d.frames / b).toFixed(0)} frames, ${(d.txMs / b).toFixed(1)} ms each (read ${(d.readMs / b).toFixed(1)}, write ${(d.writeMs / b).toFixed(1)})`);
     }

@@ -27,6 +27,7 @@ import pg from 'pg';
 import type { BenchContext } from '@firelink/common/testing';
 import { configSchema } from '../src/kernel/config.ts';
 import { ingestFeature } from '../src/devices/feature.ts';
+import { threadedIngestFeature } from '../src/devices/ingest-thread.ts';
 import { liveFeature, type LiveParts } from '../src/pipeline/feature.ts';
 import { createSession } from '../src/live/test-support.ts';
 import { createLogger } from '../src/logger.ts';
@@ -92,7 +93,7 @@ interface PhaseReport {
   loopMax: number;
 }
 
-async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitId: number }>, seconds: number, token: string, run: number): Promise<{ phases: PhaseReport[]; duplicates: number; alarms: number; flapped: number }> {
+async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitId: number }>, seconds: number, token: string, run: number, inProcess: boolean): Promise<{ phases: PhaseReport[]; duplicates: number; alarms: number; flapped: number }> {
   const admin = new pg.Pool({ connectionString: ctx.databaseUrl, max: 2 });
   admin.on('error', (err) => ctx.log(`bench database connection lost: ${err.message}`));
   // A fresh start: no alarms, groups, messages or device states from the run before.
@@ -106,7 +107,7 @@ async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitI
     databaseUrl: ctx.databaseUrl,
     logger: createLogger(process.env.BENCH_LOG_LEVEL ?? 'fatal'),
     features: [
-      ingestFeature({ demoFleet: false, onStarted: (h) => (tcpPort = h.port) }),
+      inProcess ? ingestFeature({ demoFleet: false, onStarted: (h) => (tcpPort = h.port) }) : threadedIngestFeature({ demoFleet: false, onStarted: (h) => (tcpPort = h.port) }),
       liveFeature({ expose: (p) => (parts = p), hub: { heartbeatMs: 120_000 } }),
       // The SMS digests exactly as the onboarding feature wires them (bus → bounded queue → outbox).
       (fctx) => {
@@ -239,8 +240,11 @@ export default async function bench(ctx: BenchContext): Promise<void> {
       runs: { type: 'string' },
       devices: { type: 'string' },
       seconds: { type: 'string' },
+      // GB/T 26875 ingest in the main thread (INGEST_THREAD=0) instead of its own thread, for comparison.
+      'in-process': { type: 'boolean', default: false },
     },
   });
+  const inProcess = values['in-process'];
   const runs = Number(values.runs ?? 3);
   const deviceCount = Number(values.devices ?? (values.quick ? 2000 : 10_000));
   const seconds = Number(values.seconds ?? (values.quick ? 3 : 10));
@@ -251,7 +255,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
   ctx.log(`${deviceCount} devices, ${seconds} s per phase, ${runs} runs`);
 
   const results: Array<Awaited<ReturnType<typeof oneRun>>> = [];
-  for (let i = 1; i <= runs; i++) results.push(await oneRun(ctx, devices, seconds, token, i));
+  for (let i = 1; i <= runs; i++) results.push(await oneRun(ctx, devices, seconds, token, i, inProcess));
 
   const names = results[0]!.phases.map((p) => p.name);
   const med = (name: string, k: keyof PhaseReport) => median(results.map((r) => Number(r.phases.find((p) => p.name === name)![k])));
@@ -259,7 +263,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
   const cpus = os.cpus();
   const lines = [
     '',
-    `alarm storm: ${deviceCount} UITDs over TCP, mains-power faults and restorations; median of ${runs} runs (each: fresh alarms, outbox and server)`,
+    `alarm storm: ${deviceCount} UITDs over TCP, mains-power faults and restorations; ingest ${inProcess ? 'in the main thread (--in-process)' : 'on its own thread'}; median of ${runs} runs (each: fresh alarms, outbox and server)`,
     `machine: ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end (shared with other engineers' work: figures are pessimistic)`,
     '',
     'phase            | frames | achieved/s | confirm p50 ms | confirm p99 ms | on wall p50/p99/max ms | last alarm after last frame ms | drain ms | max queued events (pipeline / SMS) | SMS queued (max per recipient) | storm messages | load 1m',

@@ -14,6 +14,7 @@ import { usersFeature } from './users/feature.ts';
 import { onboardingFeature } from './onboarding/feature.ts';
 import { liveFeature } from './pipeline/feature.ts';
 import { ingestFeature } from './devices/feature.ts';
+import { threadedIngestFeature } from './devices/ingest-thread.ts';
 import { analyticsFeature } from './analytics/feature.ts';
 import { dispatchFeature } from './dispatch/feature.ts';
 import { tilesFeature } from './tiles/feature.ts';
@@ -25,8 +26,14 @@ import type { Feature, FeatureContext, FeatureFactory } from './kernel/feature.t
 
 export type { Feature, FeatureContext, FeatureFactory } from './kernel/feature.ts';
 
-// Features in start order; each later capability adds its factory here.
-export const FEATURES: FeatureFactory[] = [accessFeature, usersFeature, liveFeature(), onboardingFeature(), ingestFeature(), analyticsFeature, dispatchFeature, tilesFeature, dutyFeature(), supervisionFeature(), waterFeature, stationFeature];
+const INGEST = ingestFeature();
+// Features in start order, GB/T 26875 ingest in the main thread; each later capability adds its factory here.
+export const FEATURES: FeatureFactory[] = [accessFeature, usersFeature, liveFeature(), onboardingFeature(), INGEST, analyticsFeature, dispatchFeature, tilesFeature, dutyFeature(), supervisionFeature(), waterFeature, stationFeature];
+
+/** The features a server runs: FEATURES, with ingest on its own thread unless INGEST_THREAD=0. */
+export function featuresFor(config: Config): FeatureFactory[] {
+  return config.INGEST_THREAD ? FEATURES.map((f) => (f === INGEST ? threadedIngestFeature() : f)) : FEATURES;
+}
 
 /** How long shutdown waits for sockets still open after every feature stopped (WebSocket close handshakes). */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -70,9 +77,9 @@ export async function startServer(opts: {
   // Every upgrade is answered: features register their paths, any other gets 404 and is closed.
   upgradeRoutes(http, { logger, deadlineMs: config.UPGRADE_TIMEOUT_MS });
   const bus = opts.bus ?? new InProcessEventBus((err) => logger.error({ err }, 'event handler failed'));
-  const ctx: FeatureContext = { config, pool, logger, metrics, http, bus };
+  const ctx: FeatureContext = { config, databaseUrl: opts.databaseUrl, pool, logger, metrics, http, bus };
   const features: Feature[] = [];
-  for (const make of opts.features ?? FEATURES) features.push(await make(ctx));
+  for (const make of opts.features ?? featuresFor(config)) features.push(await make(ctx));
   const app = createApp({
     pool,
     logger,

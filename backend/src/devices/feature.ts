@@ -24,6 +24,14 @@ export interface IngestFeatureOptions {
   onStarted?: (h: { port: number; server: Gb26875Server; health: DeviceHealth; dutyChecks: DutyChecks; store: EventStore }) => void;
   /** Force the demo fleet on/off (default: FIRELINK_DEMO && FIRELINK_SIM_UNITS > 0, never with PORT=0). */
   demoFleet?: boolean;
+  /** The TCP port, instead of GB26875_PORT (or an ephemeral one with PORT=0): the ingest thread started again keeps its port. */
+  port?: number;
+}
+
+/** The listener's figures (GET /api/devices/listener). */
+export function listenerStatsOf(server: Gb26875Server, store: EventStore): ListenerStats {
+  const p50 = server.latency.percentile(50);
+  return { ...server.stats(), rawFramesNotKept: store.rawBudget.skipped, confirmLatencyMs: Number.isNaN(p50) ? null : { p50, p99: server.latency.percentile(99) } };
 }
 
 export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
@@ -49,11 +57,7 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
     // PORT=0 is how tests ask for ephemeral ports: then the TCP listener takes one too, so
     // parallel test servers never fight over 9030, and no demo fleet adds noise to their data.
     const ephemeral = config.PORT === 0;
-    const listenerStats = (): ListenerStats | null => {
-      if (!server) return null;
-      const p50 = server.latency.percentile(50);
-      return { ...server.stats(), rawFramesNotKept: store.rawBudget.skipped, confirmLatencyMs: Number.isNaN(p50) ? null : { p50, p99: server.latency.percentile(99) } };
-    };
+    const listenerStats = (): ListenerStats | null => (server ? listenerStatsOf(server, store) : null);
     return {
       name: 'ingest',
       routers: [
@@ -71,7 +75,7 @@ export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {
         });
         try {
           server = await startGb26875Server({
-            port: ephemeral ? 0 : config.GB26875_PORT,
+            port: opts.port ?? (ephemeral ? 0 : config.GB26875_PORT),
             host: config.HOST,
             store,
             bus,

@@ -41,6 +41,10 @@ export const configSchema = z.object({
   // Simultaneous GB/T 26875 connections from one IP address (0 = no limit, the default: UITDs
   // on a carrier APN or behind NAT share few addresses; loopback is always exempt).
   GB26875_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(0),
+  // GB/T 26875 ingest (listener, commit, confirm, device health, duty checks) on a thread of its
+  // own, so that a device's confirm never waits on the alarm stage, the live stream or the main
+  // thread's garbage collection; 0 runs it in the main thread.
+  INGEST_THREAD: bool(true),
   // Days of GB/T 26875 frame receipts kept for resend detection (0 = forever).
   INGEST_RECEIPT_DAYS: z.coerce.number().int().min(0).default(7),
   // Days of raw frames (unregistered devices, unknown types) kept (0 = forever).

@@ -10,6 +10,8 @@ import type { MetricsRegistry } from '../metrics.ts';
 
 export interface FeatureContext {
   config: Config;
+  /** The database the pool connects to (a feature that runs work on another thread opens its own pool). */
+  databaseUrl: string;
   pool: pg.Pool;
   logger: Logger;
   metrics: MetricsRegistry;
