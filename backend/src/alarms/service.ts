@@ -267,7 +267,20 @@ export class AlarmService {
 
   /** Broadcasts committed changes (current state of each alarm, one message per change; storm groups at most once a second). */
   async publishChanges(changes: ChangeRecord[]): Promise<void> {
-    if (changes.length === 0) return;
+    await this.publishRows(await this.changeRows(changes));
+  }
+
+  /** Appends stream rows and sends them (the pipeline overlaps this with the next batch's rules). */
+  async publishRows(rows: StreamRow[]): Promise<void> {
+    if (rows.length) await this.publish(rows);
+  }
+
+  /**
+   * The stream rows of committed changes: each changed alarm's state as read now (call it
+   * before a later batch commits), storm groups at most once a second (the others follow).
+   */
+  async changeRows(changes: ChangeRecord[]): Promise<StreamRow[]> {
+    if (changes.length === 0) return [];
     const alarmChanges = changes.flatMap((c) => ('alarmId' in c ? [c] : []));
     const stormIds = changes.flatMap((c) => ('stormGroupId' in c ? [c.stormGroupId] : []));
     const at = new Date().toISOString();
@@ -282,7 +295,7 @@ export class AlarmService {
       });
     }
     rows.push(...(await this.stormRows(stormIds, at)));
-    if (rows.length) await this.publish(rows);
+    return rows;
   }
 
   /** Storm messages of groups not announced within the last second; the others are announced when it has passed. */

@@ -106,7 +106,7 @@ export class Pipeline {
   async idle(): Promise<void> {
     while (this.running || this.queue.length > 0 || this.alarmRunning || this.alarmQueue.length > 0) {
       if (this.running || this.queue.length > 0) await new Promise<void>((r) => this.drainedWaiters.push(r));
-      else await this.alarmRunning;
+      else await (this.alarmRunning ??= this.drainAlarms());
     }
   }
 
@@ -206,19 +206,32 @@ export class Pipeline {
   }
 
   private async drainAlarms(): Promise<void> {
+    // The stream append and sending of a batch's changes run while the next batch's rules do
+    // (one at a time, in order): in a storm they took a third of the stage's time in series.
+    let broadcasting: Promise<void> | null = null;
     try {
-      while (this.alarmQueue.length > 0) {
-        const batch = this.alarmQueue.splice(0, this.opts.maxBatch);
-        try {
-          // A retry leaves out the raising events an earlier attempt did link to an alarm (its
-          // COMMIT went through though the connection was lost): counted once, not twice.
-          const changes = await this.retrying('alarm rules', batch, async (attempt) => this.alarms.applyEvents(attempt === 0 ? batch : await this.unlinked(batch)));
-          await this.retrying('alarm broadcast', batch, () => this.alarms.publishChanges(changes));
-          await this.recordDisabled(batch);
-        } catch (err) {
-          this.logger.error({ err, events: batch.length, firstId: batch[0]?.id }, 'alarm rules failed for a batch (events are kept; recover() at next start replays raising events)');
+      do {
+        while (this.alarmQueue.length > 0) {
+          const batch = this.alarmQueue.splice(0, this.opts.maxBatch);
+          try {
+            // A retry leaves out the raising events an earlier attempt did link to an alarm (its
+            // COMMIT went through though the connection was lost): counted once, not twice.
+            const changes = await this.retrying('alarm rules', batch, async (attempt) => this.alarms.applyEvents(attempt === 0 ? batch : await this.unlinked(batch)));
+            // The alarms' state is read before the next batch commits, so each message shows its own change.
+            const rows = await this.retrying('alarm broadcast', batch, () => this.alarms.changeRows(changes));
+            await broadcasting;
+            broadcasting = this.retrying('alarm broadcast', batch, () => this.alarms.publishRows(rows)).catch((err: unknown) => {
+              this.logger.error({ err, events: batch.length, firstId: batch[0]?.id }, 'alarm broadcast failed for a batch (clients resync from stream_log)');
+            });
+            await this.recordDisabled(batch);
+          } catch (err) {
+            this.logger.error({ err, events: batch.length, firstId: batch[0]?.id }, 'alarm rules failed for a batch (events are kept; recover() at next start replays raising events)');
+          }
         }
-      }
+        // Batches queued while the last broadcast ran are this loop's too (alarmRunning is still set).
+        await broadcasting;
+        broadcasting = null;
+      } while (this.alarmQueue.length > 0);
     } finally {
       this.alarmRunning = null;
     }
