@@ -28,10 +28,15 @@ export interface IngestFeatureOptions {
   port?: number;
 }
 
+/** The listener's confirm latency percentiles (one sort of up to 200,000 samples). */
+export function confirmLatencyOf(server: Gb26875Server): ListenerStats['confirmLatencyMs'] {
+  const [p50, p99] = server.latency.percentiles([50, 99]) as [number, number];
+  return Number.isNaN(p50) ? null : { p50, p99 };
+}
+
 /** The listener's figures (GET /api/devices/listener). */
-export function listenerStatsOf(server: Gb26875Server, store: EventStore): ListenerStats {
-  const p50 = server.latency.percentile(50);
-  return { ...server.stats(), rawFramesNotKept: store.rawBudget.skipped, confirmLatencyMs: Number.isNaN(p50) ? null : { p50, p99: server.latency.percentile(99) } };
+export function listenerStatsOf(server: Gb26875Server, store: EventStore, confirmLatencyMs = confirmLatencyOf(server)): ListenerStats {
+  return { ...server.stats(), rawFramesNotKept: store.rawBudget.skipped, confirmLatencyMs };
 }
 
 export function ingestFeature(opts: IngestFeatureOptions = {}): FeatureFactory {

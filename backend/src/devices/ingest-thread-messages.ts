@@ -32,3 +32,5 @@ export const INGEST_THREAD_INFLIGHT = 20_000;
 export const INGEST_THREAD_POOL = 10;
 /** How often the ingest thread sends the listener's figures (GET /api/devices/listener). */
 export const STATS_EVERY_MS = 1000;
+/** Every how many of those the confirm latency percentiles are computed again. */
+export const LATENCY_EVERY = 10;

@@ -11,8 +11,8 @@ import { createPool } from '../db/pool.ts';
 import { createLogger } from '../logger.ts';
 import { createMetrics } from '../metrics.ts';
 import type { Feature } from '../kernel/feature.ts';
-import { ingestFeature, listenerStatsOf } from './feature.ts';
-import { INGEST_THREAD_INFLIGHT, INGEST_THREAD_POOL, STATS_EVERY_MS, type FromIngest, type IngestThreadData, type ToIngest } from './ingest-thread-messages.ts';
+import { confirmLatencyOf, ingestFeature, listenerStatsOf } from './feature.ts';
+import { INGEST_THREAD_INFLIGHT, INGEST_THREAD_POOL, LATENCY_EVERY, STATS_EVERY_MS, type FromIngest, type IngestThreadData, type ToIngest } from './ingest-thread-messages.ts';
 
 const port = parentPort!;
 const data = workerData as IngestThreadData;
@@ -66,7 +66,14 @@ async function main(): Promise<void> {
       demoFleet: data.demoFleet,
       port: data.port,
       onStarted: (h) => {
-        const stats = () => send({ t: 'stats', listener: listenerStatsOf(h.server, h.store), timing: { ...h.store.timing } });
+        // The counters every time, the latency percentiles (a sort of up to 200,000 samples) every
+        // LATENCY_EVERY-th time once there are any.
+        let tick = 0;
+        let latency = confirmLatencyOf(h.server);
+        const stats = () => {
+          if (++tick % LATENCY_EVERY === 0 || latency === null) latency = confirmLatencyOf(h.server);
+          send({ t: 'stats', listener: listenerStatsOf(h.server, h.store, latency), timing: { ...h.store.timing } });
+        };
         statsTimer = setInterval(stats, STATS_EVERY_MS);
         statsTimer.unref();
         stats();

@@ -63,7 +63,7 @@ describe('ingest on its own thread', () => {
     assert.equal(stored.rows[0].n, 20);
     const stats = await waitFor('the listener figures', () => {
       const s = h.listener();
-      return s && s.framesConfirmed >= 20 && s;
+      return s && s.framesConfirmed >= 20 && s.confirmLatencyMs && s;
     }, 5000);
     assert.ok(stats.confirmLatencyMs && stats.confirmLatencyMs.p99 >= 0);
     assert.ok((h.timing()?.frames ?? 0) >= 20);

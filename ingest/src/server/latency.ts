@@ -25,9 +25,13 @@ export class LatencyRecorder {
 
   /** p in 0–100, over the samples since the last reset still kept; NaN when empty. */
   percentile(p: number): number {
+    return this.percentiles([p])[0]!;
+  }
+
+  /** Several percentiles from one sort (up to `capacity` samples: not for every request of a hot path). */
+  percentiles(ps: readonly number[]): number[] {
     const sorted = Float64Array.from(this.samples.since(this.mark)).sort();
     const len = sorted.length;
-    if (len === 0) return NaN;
-    return sorted[Math.min(len - 1, Math.floor((p / 100) * len))]!;
+    return ps.map((p) => (len === 0 ? NaN : sorted[Math.min(len - 1, Math.floor((p / 100) * len))]!));
   }
 }
