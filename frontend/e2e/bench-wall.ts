@@ -432,7 +432,8 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
   const runs = positiveArg(args, 'runs', 3);
   const fonts = cjkFonts();
   const loadAll = measureLoad();
-  const stack = await startStack(ctx.databaseUrl);
+  // INGEST_THREAD=0 in the environment runs the server's ingest in its main thread, for comparison.
+  const stack = await startStack(ctx.databaseUrl, process.env.INGEST_THREAD ? { INGEST_THREAD: process.env.INGEST_THREAD } : {});
   const results: RunFigures[] = [];
   const failures: string[] = [];
   let renderer = 'unknown';

@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import type { StoredEvent } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { SimulatedUitd, type Gb26875Server } from '@firelink/ingest';
-import { startTestServer, type TestServer } from '../devtools/test-support.ts';
-import type { FeatureFactory } from '../kernel/feature.ts';
+import { busProbe, startTestServer, type TestServer } from '../devtools/test-support.ts';
 import { ingestFeature, type IngestFeatureOptions } from './feature.ts';
 
 describe('ingest feature', () => {
@@ -14,12 +13,7 @@ describe('ingest feature', () => {
   let server: TestServer;
   let gbPort = 0;
   const seen: StoredEvent[] = [];
-  const probe: FeatureFactory = (ctx) => {
-    ctx.bus.subscribe((events) => {
-      seen.push(...events);
-    });
-    return { name: 'probe' };
-  };
+  const probe = busProbe(seen);
 
   before(async () => {
     db = await createTestDatabase('ingest_feature');

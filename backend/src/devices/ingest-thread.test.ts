@@ -12,8 +12,7 @@ import type { Worker } from 'node:worker_threads';
 import type { StoredEvent } from '@firelink/common';
 import { createTestDatabase, type TestDatabase } from '@firelink/common/testing';
 import { SimulatedUitd } from '@firelink/ingest';
-import { startTestServer, waitFor, type TestServer } from '../devtools/test-support.ts';
-import type { FeatureFactory } from '../kernel/feature.ts';
+import { busProbe, startTestServer, waitFor, type TestServer } from '../devtools/test-support.ts';
 import { loadConfig } from '../kernel/config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer } from '../main.ts';
@@ -26,12 +25,7 @@ describe('ingest on its own thread', () => {
   let server: TestServer;
   let h: Started;
   const seen: StoredEvent[] = [];
-  const probe: FeatureFactory = (ctx) => {
-    ctx.bus.subscribe((events) => {
-      seen.push(...events);
-    });
-    return { name: 'probe' };
-  };
+  const probe = busProbe(seen);
 
   before(async () => {
     db = await createTestDatabase('ingest_thread');

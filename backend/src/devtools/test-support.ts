@@ -1,6 +1,7 @@
 // Test support for the backend's HTTP tests (not a test file): a real server on ephemeral
 // ports over a test database, and a JSON client for it. Every HTTP test starts its server
 // here instead of repeating the configuration, the logger and the base address.
+import type { StoredEvent } from '@firelink/common';
 import type { RequestHandler } from 'express';
 import type { Principal } from '../auth/scope.ts';
 import { loadConfig } from '../kernel/config.ts';
@@ -93,4 +94,14 @@ export async function waitFor<T>(what: string, f: () => T | Promise<T>, ms = 10_
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** A feature that records every batch of committed events published on the server's bus into `seen`. */
+export function busProbe(seen: StoredEvent[]): FeatureFactory {
+  return (ctx) => {
+    ctx.bus.subscribe((events) => {
+      seen.push(...events);
+    });
+    return { name: 'bus-probe' };
+  };
 }
