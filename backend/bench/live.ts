@@ -26,6 +26,7 @@ import type { RecentSamples } from '@firelink/common';
 import { configSchema } from '../src/kernel/config.ts';
 import { ingestFeature } from '../src/devices/feature.ts';
 import { threadedIngestFeature } from '../src/devices/ingest-thread.ts';
+import type { IngestTiming } from '../src/devices/ingest-thread-messages.ts';
 import { liveFeature } from '../src/pipeline/feature.ts';
 import type { LiveParts } from '../src/pipeline/feature.ts';
 import { createSession } from '../src/live/test-support.ts';
@@ -94,7 +95,7 @@ export default async function bench(ctx: BenchContext): Promise<void> {
 
   let tcpPort = 0;
   // INGEST's own counters (the thread's arrive once a second).
-  let ingestTiming: () => { batches: number; frames: number; txMs: number; readMs: number; writeMs: number } | null = () => null;
+  let ingestTiming: () => IngestTiming | null = () => null;
   let ingest0 = { batches: 0, frames: 0, txMs: 0, readMs: 0, writeMs: 0 };
   const inProcess = values['in-process'];
   let parts: LiveParts | undefined;

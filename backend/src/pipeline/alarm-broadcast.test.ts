@@ -25,28 +25,35 @@ describe('alarm broadcast overlapping the next batch', { timeout: 60_000 }, () =
     await db?.drop();
   });
 
+  /** Delays each batch's stream append and sending by `ms`; counts those under way. */
+  function slowBroadcast(ms: number): { inFlight: () => number; restore: () => void } {
+    const alarms = live.parts.alarms;
+    const publishRows = alarms.publishRows.bind(alarms);
+    let inFlight = 0;
+    alarms.publishRows = async (rows) => {
+      inFlight++;
+      await new Promise((r) => setTimeout(r, ms));
+      try {
+        return await publishRows(rows);
+      } finally {
+        inFlight--;
+      }
+    };
+    return { inFlight: () => inFlight, restore: () => (alarms.publishRows = publishRows) };
+  }
+
   it('keeps each change in order with its own state while a slow broadcast overlaps the next batch', async () => {
     const c = await TestClient.connect(live.wsUrl, token);
     c.send({ type: 'subscribe', filters: {} });
     await c.waitFor((m) => m.type === 'snapshot');
     // Each batch's broadcast is slowed down; the rules of the next batch run meanwhile.
     const alarms = live.parts.alarms;
-    const publishRows = alarms.publishRows.bind(alarms);
+    const slow = slowBroadcast(200);
     const applyEvents = alarms.applyEvents.bind(alarms);
-    let broadcasting = 0;
     let appliedDuringBroadcast = 0;
     let applied = 0;
-    alarms.publishRows = async (rows) => {
-      broadcasting++;
-      await new Promise((r) => setTimeout(r, 200));
-      try {
-        return await publishRows(rows);
-      } finally {
-        broadcasting--;
-      }
-    };
     alarms.applyEvents = async (events) => {
-      if (broadcasting > 0) appliedDuringBroadcast++;
+      if (slow.inFlight() > 0) appliedDuringBroadcast++;
       try {
         return await applyEvents(events);
       } finally {
@@ -64,7 +71,7 @@ describe('alarm broadcast overlapping the next batch', { timeout: 60_000 }, () =
       await live.parts.pipeline.idle();
       assert.equal(applied, 4);
     } finally {
-      alarms.publishRows = publishRows;
+      slow.restore();
       alarms.applyEvents = applyEvents;
     }
     assert.ok(appliedDuringBroadcast >= 2, `rules ran during a broadcast ${appliedDuringBroadcast} times`);
@@ -91,29 +98,18 @@ describe('alarm broadcast overlapping the next batch', { timeout: 60_000 }, () =
   // Bug guarded: a batch queued while the stage awaited its last broadcast was left in the
   // queue with no stage running, and idle() spun on it for ever.
   it('takes a batch that arrives while the last broadcast is still being sent', async () => {
-    const alarms = live.parts.alarms;
-    const publishRows = alarms.publishRows.bind(alarms);
-    let inFlight = 0;
-    alarms.publishRows = async (rows) => {
-      inFlight++;
-      await new Promise((r) => setTimeout(r, 300));
-      try {
-        return await publishRows(rows);
-      } finally {
-        inFlight--;
-      }
-    };
+    const slow = slowBroadcast(300);
     const u = place.units[0]!;
     try {
       await live.bus.publish(await insertEvents(db.pool, [{ kind: 'fault', unit: u, point: u.pointIds[0] }]));
-      await waitFor('the first broadcast under way', () => inFlight === 1);
+      await waitFor('the first broadcast under way', () => slow.inFlight() === 1);
       await live.bus.publish(await insertEvents(db.pool, [{ kind: 'fault', unit: u, point: u.pointIds[1] }]));
       await Promise.race([
         live.parts.pipeline.idle(),
         new Promise((_, reject) => setTimeout(() => reject(new Error('the pipeline did not become idle within 5 s')), 5000)),
       ]);
     } finally {
-      alarms.publishRows = publishRows;
+      slow.restore();
     }
     const open = await db.pool.query(`SELECT count(*)::int AS n FROM alarms WHERE unit_id = $1 AND kind = 'fault' AND state = 'open'`, [u.id]);
     assert.equal(open.rows[0].n, 2);
