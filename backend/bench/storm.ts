@@ -99,7 +99,7 @@ async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitI
   const admin = new pg.Pool({ connectionString: ctx.databaseUrl, max: 2 });
   admin.on('error', (err) => ctx.log(`bench database connection lost: ${err.message}`));
   // A fresh start: no alarms, groups, messages or device states from the run before.
-  await admin.query(`TRUNCATE alarms, alarm_groups, outbox, stream_log, events CASCADE`);
+  await admin.query(`TRUNCATE alarms, alarm_events, alarm_steps, alarm_group_members, alarm_groups, outbox, stream_log, events CASCADE`);
   let tcpPort = 0;
   let parts: LiveParts | undefined;
   let intake: NotificationIntake | undefined;

@@ -251,3 +251,29 @@ describe('alarm REST', () => {
     assert.deepEqual(steps.rows.map((s) => s.step), ['opened', 'escalated']);
   });
 });
+
+// The alarm rules' links, steps and storm memberships carry no foreign key (migration 1902):
+// a statement-level trigger removes them with their alarm, as ON DELETE CASCADE did.
+describe('deleting alarms', () => {
+  it('removes their event links, steps and storm memberships, and no other alarm\'s', async () => {
+    const u = place.units[0]!;
+    await publish([
+      { kind: 'fault', unit: u, point: u.pointIds[0] },
+      { kind: 'fault', unit: u, point: u.pointIds[1] },
+    ]);
+    const [gone, kept] = (await openAlarms(u.id, 'fault')).sort((a, b) => Number(a.point_id) - Number(b.point_id));
+    assert.ok(gone && kept, 'two fault alarms opened');
+    const group = await db.pool.query(
+      `INSERT INTO alarm_groups (scope, alarm_kind, trigger_kind, unit_id, started_at, last_at) VALUES ('unit', 'fault', 'fault', $1, now(), now()) RETURNING id`,
+      [u.id],
+    );
+    await db.pool.query(`INSERT INTO alarm_group_members (group_id, alarm_id, unit_id) VALUES ($1, $2, $4), ($1, $3, $4)`, [group.rows[0].id, gone.id, kept.id, u.id]);
+    const count = async (table: string, alarmId: number) => (await db.pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE alarm_id = $1`, [alarmId])).rows[0].n as number;
+    for (const t of ['alarm_events', 'alarm_steps', 'alarm_group_members']) assert.ok((await count(t, gone.id)) > 0, `${t} has rows of the alarm before`);
+    await db.pool.query(`DELETE FROM alarms WHERE id = $1`, [gone.id]);
+    for (const t of ['alarm_events', 'alarm_steps', 'alarm_group_members']) {
+      assert.equal(await count(t, gone.id), 0, `${t}: the deleted alarm's rows are gone`);
+      assert.ok((await count(t, kept.id)) > 0, `${t}: the other alarm's rows are kept`);
+    }
+  });
+});
