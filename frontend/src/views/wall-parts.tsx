@@ -53,7 +53,8 @@ const ALARM_KINDS = [
   ['supervisory', 5],
 ] as const;
 
-export function WallLegend({ locale }: { locale: Locale }) {
+/** `stillRings`: the rings stand still (a wall without a GPU, wall.css .still-rings). */
+export function WallLegend({ locale, stillRings }: { locale: Locale; stillRings: boolean }) {
   const t = (k: Parameters<typeof translate>[1]) => translate(locale, k);
   return (
     <div className="wall-legend" data-testid="legend">
@@ -85,7 +86,7 @@ export function WallLegend({ locale }: { locale: Locale }) {
             <circle cx="8" cy="8" r="6.5" fill="none" stroke={css(PRIORITY_COLORS[1]!)} strokeWidth="1.5" />
             <circle cx="8" cy="8" r="3" fill="none" stroke={css(PRIORITY_COLORS[1]!)} strokeWidth="1.5" />
           </svg>
-          {ws(locale, 'legend.pulse')}
+          {ws(locale, stillRings ? 'legend.pulseStill' : 'legend.pulse')}
         </div>
       </div>
       <div className="row" data-testid="legend-rate">

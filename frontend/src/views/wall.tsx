@@ -41,6 +41,8 @@ const OVERVIEW_FLIGHT_MS = 2500;
  * draw the new tiles as they arrive.
  */
 const cutInsteadOfFlying = () => webglRenderer().software;
+// The same machines get still pulse rings (wall.css .still-rings): each step of an animated
+// ring is a page commit, and each commit reads the WebGL canvases back for the compositor.
 /** Fires labelled with their unit's name on the map (the newest unacknowledged). */
 const MAX_FIRE_LABELS = 30;
 /**
@@ -239,7 +241,7 @@ export function WallView() {
   const down = connection.status === 'reconnecting' || (connection.status === 'connecting' && connection.attempt > 0);
 
   return (
-    <div className="wall" data-testid="wall">
+    <div className={cutInsteadOfFlying() ? 'wall still-rings' : 'wall'} data-testid="wall">
       <CommandMap
         ref={mapRef}
         units={units}
@@ -311,7 +313,7 @@ export function WallView() {
             <div className="value" data-testid="counter-open">{blank ? '—' : counters.openTotal}</div>
           </div>
         </div>
-        <WallLegend locale={locale} />
+        <WallLegend locale={locale} stillRings={cutInsteadOfFlying()} />
       </div>
       <aside className="wall-ticker">
         <StormPanel live={storms} hideWhenNone />
