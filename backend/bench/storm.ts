@@ -226,7 +226,7 @@ async function oneRun(ctx: BenchContext, devices: Array<{ address: number; unitI
     ctx.log(
       `run ${run} ${report.name}: confirm p50/p99 ${report.confirmP50.toFixed(1)}/${report.confirmP99.toFixed(1)} ms, server event-loop delay p99/max ${loopP99.toFixed(0)}/${loopMax.toFixed(0)} ms` +
         (report.kind !== 'analog'
-          ? `, wall p99 ${report.wallP99.toFixed(0)} ms (missing ${report.wallMissing}), drain ${drainMs.toFixed(0)} ms, SMS ${report.smsQueued}, ` +
+          ? `, wall p99/max ${report.wallP99.toFixed(0)}/${report.wallMax.toFixed(0)} ms (missing ${report.wallMissing}), drain ${drainMs.toFixed(0)} ms, SMS ${report.smsQueued}, ` +
             `alarm stage ${stage.batches} batches / ${stage.events} events in ${stage.ms.toFixed(0)} ms (${(stage.events / Math.max(stage.ms / 1000, 0.001)).toFixed(0)} events/s), broadcast ${stage.broadcastMs.toFixed(0)} ms`
           : ''),
     );
