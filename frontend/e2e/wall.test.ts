@@ -115,6 +115,21 @@ describe('wall display in Chromium', { skip, timeout: 300_000 }, () => {
         });
       })()`)) as Array<{ id: number; priority: number; box: { x: number; y: number; w: number }; at: { x: number; y: number } }>;
       assert.equal(placed.length, expected);
+      // Software WebGL (this Chromium: SwiftShader): the rings stand still (wall.css
+      // .still-rings), since each step of an animated ring costs a commit that reads the WebGL
+      // canvases back; with a GPU they pulse.
+      const rings = (await page.evaluate(`(() => {
+        const software = /swiftshader|llvmpipe|softpipe|software|basic render/i.test((() => { const gl = document.createElement('canvas').getContext('webgl'); const i = gl && gl.getExtension('WEBGL_debug_renderer_info'); return gl ? String(gl.getParameter(i ? i.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) : ''; })());
+        const el = document.querySelector('.fl-pulse');
+        return { software, still: document.querySelector('[data-testid=wall]').classList.contains('still-rings'), before: getComputedStyle(el, '::before').animationName, after: getComputedStyle(el, '::after').animationName, legend: document.querySelector('[data-testid=legend-pulse]').textContent };
+      })()`)) as { software: boolean; still: boolean; before: string; after: string; legend: string };
+      assert.equal(rings.still, rings.software, 'still rings exactly where WebGL is software');
+      if (rings.software) {
+        assert.deepEqual([rings.before, rings.after], ['none', 'none'], 'no ring animation without a GPU');
+        assert.match(rings.legend, /光圈/);
+      } else {
+        assert.deepEqual([rings.before, rings.after], ['fl-pulse', 'fl-pulse']);
+      }
       for (const p of placed) {
         const off = Math.hypot(p.box.x - p.at.x, p.box.y - p.at.y);
         assert.ok(off <= 2, `ring of alarm ${p.id} is centred on its alarm: box centre (${p.box.x.toFixed(1)}, ${p.box.y.toFixed(1)}), alarm at (${p.at.x.toFixed(1)}, ${p.at.y.toFixed(1)}), ${off.toFixed(1)} px off`);
