@@ -33,8 +33,12 @@ describe('migrations', () => {
       "SELECT f_table_name AS t, f_geometry_column AS c, srid FROM geometry_columns WHERE f_table_schema = 'public'",
     );
     assert.ok(geoms.rows.length >= 10, 'expected the schema to carry at least 10 geometry columns');
+    // stream_log.location is written with every stream message and read only by id range
+    // (a resuming client's bbox is tested on those rows): no GiST index (migration 1903).
+    const withoutGist = new Set(['stream_log.location']);
     for (const g of geoms.rows) {
       assert.equal(g.srid, 4326, `${g.t}.${g.c} must be SRID 4326`);
+      if (withoutGist.has(`${g.t}.${g.c}`)) continue;
       const idx = await db.pool.query(
         `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_am am ON am.oid = (SELECT relam FROM pg_class WHERE oid = i.indexrelid)
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (i.indkey)
