@@ -198,8 +198,10 @@ async function splitByAblation(page: import('playwright-core').Page): Promise<vo
     ['everything on', ''],
     ['without pulse markers', '.fl-pulse { display: none !important; }'],
     // A software-WebGL wall's rings stand still (wall.css .still-rings): these are the rings as a GPU wall animates them, and in 2 steps a cycle.
-    ['pulse rings in 8 steps a cycle', '.wall .fl-pulse::before, .wall .fl-pulse::after { animation-name: fl-pulse !important; animation-duration: 1.4s !important; animation-iteration-count: infinite !important; animation-timing-function: steps(8, jump-end) !important; will-change: transform, opacity !important; }'],
-    ['pulse rings in 2 steps a cycle', '.wall .fl-pulse::before, .wall .fl-pulse::after { animation-name: fl-pulse !important; animation-duration: 1.4s !important; animation-iteration-count: infinite !important; animation-timing-function: steps(2, jump-end) !important; will-change: transform, opacity !important; }'],
+    ...[8, 2].map((steps): [string, string] => [
+      `pulse rings in ${steps} steps a cycle`,
+      `.wall .fl-pulse::before, .wall .fl-pulse::after { animation-name: fl-pulse !important; animation-duration: 1.4s !important; animation-iteration-count: infinite !important; animation-timing-function: steps(${steps}, jump-end) !important; will-change: transform, opacity !important; }`,
+    ]),
     ['without the deck.gl canvas', '[data-testid=command-map] canvas:not(.maplibregl-canvas) { visibility: hidden !important; }'],
     ['without the MapLibre canvas', '.maplibregl-canvas { visibility: hidden !important; }'],
     ['without ticker, counters, header', '.wall-side, .wall-ticker, .wall-header, .wall-fire { display: none !important; }'],

@@ -119,7 +119,7 @@ describe('wall display in Chromium', { skip, timeout: 300_000 }, () => {
       // .still-rings), since each step of an animated ring costs a commit that reads the WebGL
       // canvases back; with a GPU they pulse.
       const rings = (await page.evaluate(`(() => {
-        const software = /swiftshader|llvmpipe|softpipe|software|basic render/i.test((() => { const gl = document.createElement('canvas').getContext('webgl'); const i = gl && gl.getExtension('WEBGL_debug_renderer_info'); return gl ? String(gl.getParameter(i ? i.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) : ''; })());
+        const software = window.__firelinkWall.stats().softwareWebgl;
         const el = document.querySelector('.fl-pulse');
         return { software, still: document.querySelector('[data-testid=wall]').classList.contains('still-rings'), before: getComputedStyle(el, '::before').animationName, after: getComputedStyle(el, '::after').animationName, legend: document.querySelector('[data-testid=legend-pulse]').textContent };
       })()`)) as { software: boolean; still: boolean; before: string; after: string; legend: string };

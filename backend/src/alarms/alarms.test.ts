@@ -268,10 +268,11 @@ describe('deleting alarms', () => {
       [u.id],
     );
     await db.pool.query(`INSERT INTO alarm_group_members (group_id, alarm_id, unit_id) VALUES ($1, $2, $4), ($1, $3, $4)`, [group.rows[0].id, gone.id, kept.id, u.id]);
+    const tables = ['alarm_events', 'alarm_steps', 'alarm_group_members'];
     const count = async (table: string, alarmId: number) => (await db.pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE alarm_id = $1`, [alarmId])).rows[0].n as number;
-    for (const t of ['alarm_events', 'alarm_steps', 'alarm_group_members']) assert.ok((await count(t, gone.id)) > 0, `${t} has rows of the alarm before`);
+    for (const t of tables) assert.ok((await count(t, gone.id)) > 0, `${t} has rows of the alarm before`);
     await db.pool.query(`DELETE FROM alarms WHERE id = $1`, [gone.id]);
-    for (const t of ['alarm_events', 'alarm_steps', 'alarm_group_members']) {
+    for (const t of tables) {
       assert.equal(await count(t, gone.id), 0, `${t}: the deleted alarm's rows are gone`);
       assert.ok((await count(t, kept.id)) > 0, `${t}: the other alarm's rows are kept`);
     }

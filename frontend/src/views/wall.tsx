@@ -41,8 +41,11 @@ const OVERVIEW_FLIGHT_MS = 2500;
  * draw the new tiles as they arrive.
  */
 const cutInsteadOfFlying = () => webglRenderer().software;
-// The same machines get still pulse rings (wall.css .still-rings): each step of an animated
-// ring is a page commit, and each commit reads the WebGL canvases back for the compositor.
+/**
+ * The same machines get still pulse rings (wall.css .still-rings): each step of an animated
+ * ring is a page commit, and each commit reads the WebGL canvases back for the compositor.
+ */
+const stillRings = () => webglRenderer().software;
 /** Fires labelled with their unit's name on the map (the newest unacknowledged). */
 const MAX_FIRE_LABELS = 30;
 /**
@@ -179,6 +182,8 @@ export function WallView() {
         units: units.length,
         alertsPlayed: sound.played,
         focus: tour.current,
+        /** WebGL drawn in software (renderer.ts): the wall cuts instead of flying and its rings stand still. */
+        softwareWebgl: webglRenderer().software,
       }),
       /** Located alarms on the map (id and WGS84 position), for the ring-position test. */
       alarms: () => state.queue.list().filter((a) => a.lonWgs84 !== null).map((a) => ({ id: a.id, lonWgs84: a.lonWgs84!, latWgs84: a.latWgs84!, priority: a.priority })),
@@ -241,7 +246,7 @@ export function WallView() {
   const down = connection.status === 'reconnecting' || (connection.status === 'connecting' && connection.attempt > 0);
 
   return (
-    <div className={cutInsteadOfFlying() ? 'wall still-rings' : 'wall'} data-testid="wall">
+    <div className={stillRings() ? 'wall still-rings' : 'wall'} data-testid="wall">
       <CommandMap
         ref={mapRef}
         units={units}
@@ -313,7 +318,7 @@ export function WallView() {
             <div className="value" data-testid="counter-open">{blank ? '—' : counters.openTotal}</div>
           </div>
         </div>
-        <WallLegend locale={locale} stillRings={cutInsteadOfFlying()} />
+        <WallLegend locale={locale} stillRings={stillRings()} />
       </div>
       <aside className="wall-ticker">
         <StormPanel live={storms} hideWhenNone />
