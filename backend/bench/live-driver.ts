@@ -31,6 +31,9 @@ const now = () => performance.timeOrigin + performance.now();
 const sentAt = new Map<number, number>();
 const key = (address: number, value: number) => address * 1e7 + value;
 let samples: number[] = [];
+// The same latencies by the second of the phase their frame was sent in (where a phase's tail comes from).
+let bySecond: number[][] = [];
+let phaseStart = 0;
 let received = 0;
 // One event message: its device address, then (later in the same message) its analog value.
 const eventRe = /"type":"event","at":"[^"]*","event":\{[^{}]*?"deviceAddress":(\d+)[^{}]*?"value":(-?\d+(?:\.\d+)?)/g;
@@ -54,6 +57,7 @@ async function openClient(): Promise<WebSocket> {
       if (t0 === undefined) return;
       received++;
       samples.push(t - t0);
+      (bySecond[Math.floor((t0 - phaseStart) / 1000)] ??= []).push(t - t0);
     };
     for (let m = eventRe.exec(s); m; m = eventRe.exec(s)) count(Number(m[1]), Number(m[2]));
     // A server that sends the messages' keys in another order (the scale-out api nodes read
@@ -98,11 +102,13 @@ async function main() {
     if (cmd !== 'phase') continue;
     const phase = { rate: Number(a), seconds: Number(b) };
     samples = [];
+    bySecond = [];
     received = 0;
     let sent = 0;
     const cpu0 = process.cpuUsage();
     const tickMs = 10;
     const t0 = now();
+    phaseStart = t0;
     const end = t0 + phase.seconds * 1000;
     let next = 0;
     await new Promise<void>((resolve) => {
@@ -144,6 +150,7 @@ async function main() {
         max: sorted[sorted.length - 1] ?? NaN,
         sendErrors,
         driverCpu,
+        p99BySecond: Array.from(bySecond, (xs) => (xs ? Math.round(pct(xs.sort((a, b) => a - b), 99)) : null)),
       }) + '\n',
     );
     sentAt.clear();

@@ -23,6 +23,11 @@ export class LatencyRecorder {
     this.mark = this.samples.count;
   }
 
+  /** The samples since the last reset still kept, in the order they were recorded. */
+  sinceReset(): number[] {
+    return this.samples.since(this.mark);
+  }
+
   /** p in 0–100, over the samples since the last reset still kept; NaN when empty. */
   percentile(p: number): number {
     return this.percentiles([p])[0]!;
@@ -30,7 +35,7 @@ export class LatencyRecorder {
 
   /** Several percentiles from one sort (up to `capacity` samples: not for every request of a hot path). */
   percentiles(ps: readonly number[]): number[] {
-    const sorted = Float64Array.from(this.samples.since(this.mark)).sort();
+    const sorted = Float64Array.from(this.sinceReset()).sort();
     const len = sorted.length;
     return ps.map((p) => (len === 0 ? NaN : sorted[Math.min(len - 1, Math.floor((p / 100) * len))]!));
   }
