@@ -129,6 +129,10 @@ describe('duty checks from the desk, clock drift, disabled points', () => {
     assert.equal((await call(operator, 'GET', `/api/duty/disabled-points?unitId=${unitA}`)).body.units.length, 1);
     assert.deepEqual((await call(gulou, 'GET', '/api/duty/disabled-points')).body.units, []);
     assert.equal((await call(gulou, 'GET', `/api/duty/disabled-points?unitId=${unitA}`)).status, 404);
+    // A region filter outside the caller's jurisdiction is 404 (as the register's), not an empty list.
+    const foreign = await call(gulou, 'GET', `/api/duty/disabled-points?region=${XUANWU}`);
+    assert.equal(foreign.status, 404, JSON.stringify(foreign.body));
+    assert.equal((await call(operator, 'GET', `/api/duty/disabled-points?region=${XUANWU}`)).body.units.length, 1);
   });
   it('查岗 throttle: a second check of a unit while one is pending is 429 duty_check_pending; a seventh request a minute is 429 duty_check_rate_limited', async () => {
     const post = (user: TestUser, unitId: number) =>
