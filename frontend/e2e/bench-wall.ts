@@ -442,6 +442,9 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
   const results: RunFigures[] = [];
   const failures: string[] = [];
   let renderer = 'unknown';
+  // Fires sent so far, over all runs: each goes to the next device (unit), so every fire of
+  // every run opens a new alarm instead of joining one a previous run left open.
+  let firesSent = 0;
   try {
     for (let runNo = 1; runNo <= runs; runNo++) {
       const browser = await launchBrowser({ viewport: { width, height } });
@@ -520,12 +523,13 @@ export default async function benchWall(ctx: BenchContext): Promise<void> {
         const due = trafficStart + (i * 1000) / rate;
         const wait = due - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const sim = sims[i % sims.length]!;
-        const points = byDevice.get(sim.address)!;
-        const p = points[Math.floor(i / sims.length) % points.length]!;
-        const key = `${sim.address}:${p.componentAddress}`;
-        // Every 30 s one fire somewhere; otherwise faults that open and clear alarms.
+        // Every 30 s one fire at the next unit; otherwise faults that open and clear alarms.
         const fire = i % (rate * 30) === rate * 5;
+        const n = fire ? firesSent++ : i;
+        const sim = sims[n % sims.length]!;
+        const points = byDevice.get(sim.address)!;
+        const p = points[Math.floor(n / sims.length) % points.length]!;
+        const key = `${sim.address}:${p.componentAddress}`;
         const send = fire ? sim.sendFire(p) : inFault.has(key) ? sim.sendNormal(p) : sim.sendFault(p);
         if (!fire) {
           if (inFault.has(key)) inFault.delete(key);
