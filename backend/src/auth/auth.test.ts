@@ -388,9 +388,22 @@ describe('authentication, sessions, CSRF, throttling, hardening', () => {
       body: JSON.stringify({ label: 'script', ttlHours: 24 * 365 }),
     });
     assert.equal(mint.status, 201);
-    const t = (await mint.json()) as { expiresAt: string; cappedToSession?: boolean };
+    const t = (await mint.json()) as { expiresAt: string; cappedToSession?: boolean; token: string };
     assert.ok(Date.parse(t.expiresAt) <= Date.parse(sessionEnds), `token ends ${t.expiresAt}, after its session (${sessionEnds})`);
     assert.equal(t.cappedToSession, true);
+
+    // …and it ends with that session: after logout neither the cookie nor the token it minted
+    // (nor a token that token minted) opens anything.
+    const minted = t.token;
+    const grand = await fetch(`${base}/api/auth/tokens`, { method: 'POST', headers: { authorization: `Bearer ${minted}`, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'grandchild', ttlHours: 24 }) });
+    assert.equal(grand.status, 201);
+    const grandToken = ((await grand.json()) as { token: string }).token;
+    assert.equal((await fetch(`${base}/api/auth/me`, { headers: { authorization: `Bearer ${minted}` } })).status, 200);
+    const out = await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { cookie: cookieOf(res), 'x-csrf-token': csrfToken } });
+    assert.equal(out.status, 204);
+    assert.equal((await fetch(`${base}/api/auth/me`, { headers: { cookie: cookieOf(res) } })).status, 401);
+    assert.equal((await fetch(`${base}/api/auth/me`, { headers: { authorization: `Bearer ${minted}` } })).status, 401, 'the minted token ended with its session');
+    assert.equal((await fetch(`${base}/api/auth/me`, { headers: { authorization: `Bearer ${grandToken}` } })).status, 401, 'and so did the token it minted');
 
     // A token cannot extend itself by minting another.
     const short = await createTestUser(db.pool, { role: 'operator', regions: [320100], ttlHours: 1 });
@@ -406,8 +419,12 @@ describe('authentication, sessions, CSRF, throttling, hardening', () => {
       body: JSON.stringify({ label: 'export job', ttlHours: 24 * 365, userId: machine.userId }),
     });
     assert.equal(long.status, 201);
-    const l = (await long.json()) as { id: number; expiresAt: string };
+    const l = (await long.json()) as { id: number; expiresAt: string; token: string };
     assert.ok(Date.parse(l.expiresAt) > Date.now() + 300 * 86_400_000, 'an admin mints a year-long machine token');
+    // An admin's machine token is not tied to the admin's session.
+    const longToken = l.token;
+    assert.equal((await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: admin.headers })).status, 204);
+    assert.equal((await fetch(`${base}/api/auth/me`, { headers: { authorization: `Bearer ${longToken}` } })).status, 200, 'the machine token outlives the admin\'s logout');
     const audit = await db.pool.query(`SELECT after FROM audit_log WHERE action = 'auth.token_issued' AND entity_id = $1::text`, [l.id]);
     assert.equal(audit.rows[0]?.after.longLived, true);
   });

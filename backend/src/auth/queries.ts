@@ -50,11 +50,13 @@ export const insertSession = (s: {
   label: string | null;
   ip: string | null;
   userAgent: string | null;
+  /** The session that minted this token, which it ends with (null: it lives its own term). */
+  mintedBy?: number | null;
 }): Query => ({
-  text: `INSERT INTO sessions (token_hash, user_id, kind, csrf_token, expires_at, label, created_ip, user_agent)
-         VALUES ($1, $2, $3, $4, now() + $5 * interval '1 hour', $6, $7, $8)
+  text: `INSERT INTO sessions (token_hash, user_id, kind, csrf_token, expires_at, label, created_ip, user_agent, minted_by)
+         VALUES ($1, $2, $3, $4, now() + $5 * interval '1 hour', $6, $7, $8, $9)
          RETURNING id, created_at, expires_at`,
-  values: [s.tokenHash, s.userId, s.kind, s.csrfToken, s.ttlHours, s.label, s.ip, s.userAgent],
+  values: [s.tokenHash, s.userId, s.kind, s.csrfToken, s.ttlHours, s.label, s.ip, s.userAgent, s.mintedBy ?? null],
 });
 
 /** Slides a live wall-display cookie session forward by ttlHours, capped at maxHours after its login. */
@@ -67,7 +69,7 @@ export const extendCookieSession = (tokenHash: string, ttlHours: number, maxHour
 });
 
 export const sessionExpiry = (tokenHash: string): Query => ({
-  text: 'SELECT expires_at FROM sessions WHERE token_hash = $1 AND expires_at > now()',
+  text: 'SELECT id, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > now()',
   values: [tokenHash],
 });
 

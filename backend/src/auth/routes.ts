@@ -273,13 +273,16 @@ export function authRouter(deps: AuthRoutesDeps): Router {
     }
     if (owner.userId == null) throw new DomainError('invalid', 'invalid_request', 'this caller has no user account to own a token');
     // Token lifetime policy: a token minted by a non-admin never outlives the session (cookie or
-    // token) that mints it, so a 12-hour login cannot turn into a year of access. Long-lived
-    // tokens for machine clients (up to a year) are minted by an admin, and audited as such.
+    // token) that mints it, so a 12-hour login cannot turn into a year of access: it expires no
+    // later, and it is deleted with that session (logout; sessions.minted_by cascades).
+    // Long-lived tokens for machine clients (up to a year) are minted by an admin, and audited as such.
     let notAfter: Date | null = null;
+    let mintedBy: number | null = null;
     if (p.role !== 'admin') {
       const auth = authOf(res.locals);
       const r = auth ? await pool.query(q.sessionExpiry(auth.tokenHash)) : null;
       notAfter = (r?.rows[0]?.expires_at as Date | undefined) ?? new Date(Date.now() + deps.sessionTtlHours * 3600_000);
+      mintedBy = r?.rows[0] ? Number(r.rows[0].id) : null;
     }
     const token = generateToken();
     const row = await withTransaction(pool, async (c) => {
@@ -293,6 +296,7 @@ export function authRouter(deps: AuthRoutesDeps): Router {
           label: body.label,
           ip: clientIp(req),
           userAgent: req.get('user-agent')?.slice(0, 300) ?? null,
+          mintedBy,
         }),
       );
       const inserted = s.rows[0];

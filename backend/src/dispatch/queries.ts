@@ -272,6 +272,13 @@ export function listStationsQuery(scope: Scope): Query {
   };
 }
 
+/** Ids of the stations in `scope`. */
+export function stationIdsInScopeQuery(scope: Scope): Query {
+  const values: unknown[] = [];
+  const where = scopePredicate(scope, { region: 's.region_adcode' }, values);
+  return { text: `SELECT s.id FROM stations s WHERE ${where} ORDER BY s.id`, values };
+}
+
 /** Locks the stations (in id order, so concurrent dispatches cannot deadlock). */
 export function lockStationsQuery(ids: readonly number[], scope: Scope): Query {
   const values: unknown[] = [ids];
@@ -296,7 +303,7 @@ export function alarmForDispatchQuery(alarmId: number, scope: Scope): Query {
   const values: unknown[] = [alarmId];
   const where = scopePredicate(scope, { region: 'a.region_adcode', unit: 'a.unit_id' }, values);
   return {
-    text: `SELECT a.id, a.state, a.kind, a.region_adcode, a.unit_id,
+    text: `SELECT a.id, a.state, a.kind, a.region_adcode, a.unit_id, a.opened_at,
                   ST_X(COALESCE(a.location, u.point)) AS lon, ST_Y(COALESCE(a.location, u.point)) AS lat
            FROM alarms a LEFT JOIN units u ON u.id = a.unit_id
            WHERE a.id = $1 AND ${where}`,
@@ -340,14 +347,16 @@ function dispatchScope(scope: Scope, values: unknown[]): string {
   return `(${byAlarm} OR ${byStation})`;
 }
 
-export function listDispatchesQuery(scope: Scope, f: { alarmId: number | null; open: boolean | null; limit: number }): Query {
-  const values: unknown[] = [f.alarmId, f.open, f.limit];
+/** Dispatches in `scope`; `stationId` (a station account's own station) narrows them to one station's orders. */
+export function listDispatchesQuery(scope: Scope, f: { alarmId: number | null; open: boolean | null; limit: number; stationId?: number | null }): Query {
+  const values: unknown[] = [f.alarmId, f.open, f.limit, f.stationId ?? null];
   const where = dispatchScope(scope, values);
   return {
     text: `SELECT ${DISPATCH_COLUMNS}
            FROM dispatches d JOIN stations s ON s.id = d.station_id LEFT JOIN alarms a ON a.id = d.alarm_id
            WHERE ($1::bigint IS NULL OR d.alarm_id = $1::bigint)
              AND ($2::boolean IS NULL OR (d.released_at IS NULL) = $2::boolean)
+             AND ($4::bigint IS NULL OR d.station_id = $4::bigint)
              AND ${where}
            ORDER BY d.at DESC, d.id DESC LIMIT $3`,
     values,

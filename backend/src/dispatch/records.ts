@@ -15,6 +15,7 @@ import {
 } from './queries.ts';
 import { notifyQuery } from './notify.ts';
 import { suggestStations, type StationStatus } from './suggest.ts';
+import { assertPointInScope } from './point-scope.ts';
 
 export interface Actor {
   principal: Pick<Principal, 'userId' | 'username'> & { scope: Scope };
@@ -106,21 +107,49 @@ export interface RecordDispatchInput {
  * set to 'dispatched', audit entries. LIVE's POST /api/alarms/:id/dispatch can call this
  * inside its own transaction.
  */
+/** A dispatch's time may lie this far ahead of the server's clock (a dispatcher's clock skew)… */
+const DISPATCH_AT_AHEAD_MS = 5 * 60_000;
+/** …and this far back (an order entered after the fact, e.g. from the paper log of a radio call-out). */
+const DISPATCH_AT_BACK_MS = 24 * 3600_000;
+
+/**
+ * Refuses a dispatch time the station figures could not hold: in the future, more than a day
+ * back, or before its alarm opened (turnout is measured from it; one such record made a
+ * station's median turnout negative).
+ */
+export function checkDispatchTime(at: Date, now: Date, alarmOpenedAt: Date | null): void {
+  const fmt = (d: Date) => d.toISOString();
+  if (at.getTime() > now.getTime() + DISPATCH_AT_AHEAD_MS) {
+    throw new DomainError('invalid', 'invalid_request', `at: ${fmt(at)} is in the future; leave it out to record the dispatch now`);
+  }
+  if (at.getTime() < now.getTime() - DISPATCH_AT_BACK_MS) {
+    throw new DomainError('invalid', 'invalid_request', `at: ${fmt(at)} is more than a day ago; a dispatch is recorded within a day of the order`);
+  }
+  if (alarmOpenedAt && at.getTime() < alarmOpenedAt.getTime()) {
+    throw new DomainError('invalid', 'invalid_request', `at: ${fmt(at)} is before the alarm opened (${fmt(alarmOpenedAt)}); a dispatch for it goes out after that`);
+  }
+}
+
 export async function recordDispatch(c: pg.ClientBase, actor: Actor, input: RecordDispatchInput): Promise<DispatchRecord[]> {
   const stationIds = [...new Set(input.stationIds)].sort((a, b) => a - b);
   if (stationIds.length === 0) throw new DomainError('invalid', 'invalid_request', 'stationIds: name at least one station to dispatch');
   let lon = input.lon ?? null;
   let lat = input.lat ?? null;
+  // A place given explicitly is one the caller may see, as for the suggestions.
+  if (lon != null && lat != null) await assertPointInScope(c, actor.principal, lon, lat, 'dispatches to a place');
   const alarmId = input.alarmId ?? null;
+  let alarmOpenedAt: Date | null = null;
   if (alarmId != null) {
     const a = (await c.query(alarmForDispatchQuery(alarmId, actor.principal.scope))).rows[0];
     if (!a) throw notFound(`alarm ${alarmId} does not exist or is outside your jurisdiction`);
     if (a.state === 'closed') throw conflict(`alarm ${alarmId} is closed; reopen it or record the dispatch without an alarm`);
+    alarmOpenedAt = a.opened_at as Date;
     if (lon == null && a.lon != null) {
       lon = a.lon;
       lat = a.lat;
     }
   }
+  if (input.at) checkDispatchTime(input.at, new Date(), alarmOpenedAt);
   // Mutual aid: for an alarm in the caller's jurisdiction any station may be sent (the
   // nearest one is often across a district line, and the suggestions offer it); the audit
   // marks it. Without an alarm, only the caller's own stations.

@@ -263,4 +263,47 @@ describe('dispatch and coverage over HTTP', () => {
     const audit = await db.pool.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'coverage.recompute'`);
     assert.equal(audit.rows[0].n, 1);
   });
+  // Found by probing the API: a dispatch time far in the future made a station's median
+  // turnout negative, a place in another district was routed and stored, a station account
+  // listed every station's orders, and a district's dispatcher recomputed any station's area.
+  it('refuses dispatch times and places the figures cannot hold; station accounts list their own orders; coverage by district', async () => {
+    const count = async () => Number((await db.pool.query('SELECT count(*) FROM dispatches')).rows[0].count);
+    const before = await count();
+    const [wLon, wLat] = at(1000, 50);
+    const [eLon, eLat] = at(2500, 0);
+    const future = await call('westDispatcher', 'POST', '/api/dispatch/records', { stationIds: [ids.A], lon: wLon, lat: wLat, at: '2099-01-01T00:00:00Z' });
+    assert.equal(future.status, 400, JSON.stringify(future.body));
+    assert.match(future.body.message, /in the future/);
+    const old = await call('westDispatcher', 'POST', '/api/dispatch/records', { stationIds: [ids.A], lon: wLon, lat: wLat, at: new Date(Date.now() - 2 * 86_400_000).toISOString() });
+    assert.equal(old.status, 400);
+    assert.match(old.body.message, /more than a day ago/);
+    const foreignPlace = await call('westDispatcher', 'POST', '/api/dispatch/records', { stationIds: [ids.A], lon: eLon, lat: eLat });
+    assert.equal(foreignPlace.status, 403, JSON.stringify(foreignPlace.body));
+    const alarmId = await fireAlarm(units['far north-west']!, WEST, wLon, wLat);
+    const early = await call('westDispatcher', 'POST', '/api/dispatch/records', { alarmId, stationIds: [ids.A], at: new Date(Date.now() - 600_000).toISOString() });
+    assert.equal(early.status, 400);
+    assert.match(early.body.message, /before the alarm opened/);
+    assert.equal(await count(), before, 'nothing written by the refused requests');
+    const ok = await call('westDispatcher', 'POST', '/api/dispatch/records', { alarmId, stationIds: [ids.A], at: new Date().toISOString() });
+    assert.equal(ok.status, 201, JSON.stringify(ok.body));
+    await call('admin', 'POST', `/api/dispatch/records/${ok.body.dispatches[0].id}/release`);
+
+    // Two east stations out: each station account lists its own order only.
+    const both = await call('admin', 'POST', '/api/dispatch/records', { stationIds: [ids.B, ids.D], lon: eLon, lat: eLat });
+    assert.equal(both.status, 201, JSON.stringify(both.body));
+    const idOf = (sid: number) => both.body.dispatches.find((x: { stationId: number }) => x.stationId === sid).id;
+    const listOf = async (who: string) => (await call(who, 'GET', '/api/dispatch/records?open=1')).body.dispatches.map((x: { id: number }) => x.id);
+    assert.deepEqual(await listOf('eastStation'), [idOf(ids.B!)]);
+    assert.deepEqual(await listOf('eastStationD'), [idOf(ids.D!)]);
+    assert.equal((await call('unboundStation', 'GET', '/api/dispatch/records')).status, 403);
+    for (const x of both.body.dispatches) await call('admin', 'POST', `/api/dispatch/records/${x.id}/release`);
+
+    // Coverage: a district's dispatcher recomputes its own stations, by default all of them.
+    const foreign = await call('westDispatcher', 'POST', '/api/coverage/recompute', { stationIds: [ids.B] });
+    assert.equal(foreign.status, 404, JSON.stringify(foreign.body));
+    const own = await call('westDispatcher', 'POST', '/api/coverage/recompute', {});
+    assert.equal(own.status, 200, JSON.stringify(own.body));
+    const west = (await db.pool.query('SELECT count(*) FROM stations WHERE region_adcode = $1', [WEST])).rows[0].count;
+    assert.equal(own.body.stations, Number(west));
+  });
 });

@@ -11,7 +11,7 @@ import { idParam } from '../http/params.ts';
 import { forbidden, notFound } from '../kernel/errors.ts';
 import { computeCoverage, coverageByRegion, stationAreas, uncoveredUnits } from './coverage.ts';
 import { assertPointInScope, latQuery as lat, lonQuery as lon } from './point-scope.ts';
-import { alarmForDispatchQuery, dispatchStationQuery, listDispatchesQuery, listStationsQuery, ownStationQuery } from './queries.ts';
+import { alarmForDispatchQuery, dispatchStationQuery, listDispatchesQuery, listStationsQuery, ownStationQuery, stationIdsInScopeQuery } from './queries.ts';
 import { recordDispatch, releaseDispatch, setStationStatus, toDispatchRecord } from './records.ts';
 import { suggestStations } from './suggest.ts';
 
@@ -140,7 +140,9 @@ export function dispatchRouter(pool: Pool): Router {
   r.get('/records', async (req, res) => {
     const p = requireRole(res, ...READERS);
     const q = recordsQuery.parse(req.query);
-    const rows = (await pool.query(listDispatchesQuery(p.scope, { alarmId: q.alarmId ?? null, open: q.open ?? null, limit: q.limit }))).rows;
+    // A station account reads its own station's orders only (as /api/station/orders).
+    const own = await ownStationOf(pool, p);
+    const rows = (await pool.query(listDispatchesQuery(p.scope, { alarmId: q.alarmId ?? null, open: q.open ?? null, limit: q.limit, stationId: own }))).rows;
     res.json({ dispatches: rows.map(toDispatchRecord) });
   });
 
@@ -183,18 +185,26 @@ export function coverageRouter(pool: Pool): Router {
     res.json({ regions: await coverageByRegion(pool, p.scope) });
   });
 
-  /** POST /api/coverage/recompute {stationIds?} — recompute areas (all stations by default). */
+  /** POST /api/coverage/recompute {stationIds?} — recompute areas (all the caller's stations by default). */
   r.post('/recompute', async (req, res) => {
     const p = requireRole(res, ...DISPATCHERS);
     const b = recomputeBody.parse(req.body ?? {});
-    const run = await computeCoverage(pool, { stationIds: b.stationIds });
+    // A district's dispatcher recomputes its own stations (all of them by default); the center, any.
+    let stationIds = b.stationIds;
+    if (p.scope.kind !== 'all') {
+      const own = new Set((await pool.query(stationIdsInScopeQuery(p.scope))).rows.map((r) => Number(r.id)));
+      const foreign = (stationIds ?? []).filter((sid) => !own.has(sid));
+      if (foreign.length > 0) throw notFound(`station(s) ${foreign.join(', ')} do not exist or are outside your jurisdiction (GET /api/dispatch/stations lists yours)`);
+      stationIds ??= [...own];
+    }
+    const run = await computeCoverage(pool, { stationIds });
     await recordAudit(pool, {
       actor: p,
       ip: req.ip ?? null,
       action: 'coverage.recompute',
       entity: 'station_coverage',
       entityId: null,
-      after: { ...run, stationIds: b.stationIds ?? 'all' },
+      after: { ...run, stationIds: stationIds ?? 'all' },
     });
     res.json(run);
   });
