@@ -18,7 +18,7 @@ import {
 } from '@firelink/common';
 import type pg from 'pg';
 import { recordAudit } from '../audit/audit.ts';
-import type { Principal } from '../auth/scope.ts';
+import { requireRegionFilter, requireUnitInScope, type Principal } from '../auth/scope.ts';
 import { withTransaction } from '../db/pool.ts';
 import { recordDispatch, type DispatchRecord } from '../dispatch/records.ts';
 import { conflict, notFound } from '../kernel/errors.ts';
@@ -460,6 +460,9 @@ export class AlarmService {
   }
 
   async list(principal: Principal, query: AlarmListQuery): Promise<AlarmListResponse> {
+    // Filters naming a region or unit outside the jurisdiction are 404, not an empty list.
+    for (const region of query.region ?? []) requireRegionFilter(principal.scope, region);
+    if (query.unitId !== undefined) await requireUnitInScope(this.pool, principal.scope, query.unitId);
     const states = query.state?.includes('active')
       ? (['open', 'acknowledged', 'verified', 'dispatched'] as const).slice()
       : (query.state as AlarmDto['state'][] | undefined);

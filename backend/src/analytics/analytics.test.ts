@@ -218,11 +218,11 @@ describe('analytics rates, rollups and jurisdiction', () => {
     assert.deepEqual(body.rows.map((r) => Number(r.key)), [ids.u3]);
     assert.deepEqual(body.rows[0]!.metrics.false_alarm_rate, { value: 1, numerator: 2, denominator: 2 });
     assert.deepEqual(Object.keys(body.rows[0]!.metrics).sort(), ['false_alarm_rate', 'fault_rate']);
-    // One unit's own rates (the unit page); a unit outside the scope gives nothing.
+    // One unit's own rates (the unit page); a unit outside the scope is 404.
     const own = statsRatesSchema.parse(await (await fetch(`${server.base}/api/stats/rates?by=unit&unit=${ids.u3}&from=2026-01-01&to=2026-02-01`)).json());
     assert.deepEqual([own.rows.length, own.rows[0]?.metrics.fault_rate?.numerator], [1, 5]);
-    const other = statsRatesSchema.parse(await (await fetch(`${server.base}/api/stats/rates?by=unit&unit=${ids.u1}&from=2026-01-01&to=2026-02-01`)).json());
-    assert.equal(other.rows.length, 0);
+    const other = await fetch(`${server.base}/api/stats/rates?by=unit&unit=${ids.u1}&from=2026-01-01&to=2026-02-01`);
+    assert.equal(other.status, 404);
     const bad = await fetch(`${server.base}/api/stats/rates?by=h3&res=12&metric=nope`);
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { message: string }).message, /res is an H3 resolution 6–9|unknown metric/);
@@ -319,7 +319,13 @@ describe('analytics rates, rollups and jurisdiction', () => {
     assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
     principal = { userId: 2, username: 'sup', role: 'supervisor', scope: { kind: 'regions', adcodes: [330105] } };
     const denied = await fetch(`${server.base}/api/stats/report?region=330102&period=daily`);
-    assert.equal(denied.status, 403);
+    assert.equal(denied.status, 404);
+    // The same for the tables: a foreign region filter is 404, not an empty table.
+    for (const path of ['rates?by=unit', 'trend?interval=day', 'priorities?limit=5']) {
+      const r = await fetch(`${server.base}/api/stats/${path}&region=330102&from=2026-01-01&to=2026-02-01`);
+      assert.equal(r.status, 404, path);
+    }
+    assert.equal((await fetch(`${server.base}/api/stats/rates?by=unit&region=330105&from=2026-01-01&to=2026-02-01`)).status, 200);
     principal = { userId: 1, username: 'analyst', role: 'analyst', scope: { kind: 'all' } };
   });
 

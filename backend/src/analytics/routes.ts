@@ -7,7 +7,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { principalOf, requireRole } from '../auth/principal.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { DomainError, forbidden, notFound } from '../kernel/errors.ts';
-import { scopeAllows } from '../auth/scope.ts';
+import { requireRegionFilter, requireUnitInScope, scopeAllows } from '../auth/scope.ts';
 import { sendTable, type Row } from './export.ts';
 import {
   METRICS,
@@ -103,6 +103,8 @@ export function analyticsRouter(pool: Pool, pdf: PdfRenderer | null, opts: { dis
     const p = principalOf(res);
     const q = ratesSchema.parse(req.query);
     const w = windowSchema.parse(req.query);
+    requireRegionFilter(p.scope, q.region);
+    if (q.unit !== undefined) await requireUnitInScope(pool, p.scope, q.unit);
     const { rows } = await pool.query<{ key: string; name: string | null; units: number; metric: Metric; numerator: number; denominator: number; value: number | null }>(
       ratesQuery({ by: q.by, res: q.res as 6 | 7 | 8 | 9, from: w.from, to: w.to, metrics: q.metric, scope: p.scope, region: q.region ?? null, unit: q.unit ?? null }),
     );
@@ -120,6 +122,7 @@ export function analyticsRouter(pool: Pool, pdf: PdfRenderer | null, opts: { dis
     const p = principalOf(res);
     const q = trendSchema.parse(req.query);
     const w = windowSchema.parse(req.query);
+    requireRegionFilter(p.scope, q.region);
     const { rows } = await pool.query<{ bucket: Date; metric: Metric; numerator: number; denominator: number; value: number | null }>(
       trendQuery({ interval: q.interval, from: w.from, to: w.to, metrics: q.metric, scope: p.scope, region: q.region ?? null }),
     );
@@ -132,6 +135,7 @@ export function analyticsRouter(pool: Pool, pdf: PdfRenderer | null, opts: { dis
     const p = principalOf(res);
     const q = prioritiesSchema.parse(req.query);
     const w = windowSchema.parse(req.query);
+    requireRegionFilter(p.scope, q.region);
     const { rows } = await pool.query(prioritiesQuery({ from: w.from, to: w.to, scope: p.scope, region: q.region ?? null, limit: q.limit, disabledDays: opts.disabledPointDays }));
     if (await sendTable(res, q.format, `priorities-${shanghaiDate(w.from)}-${shanghaiDate(w.to)}`, rows as Row[])) return;
     res.json({ from: w.from.toISOString(), to: w.to.toISOString(), rows });
@@ -195,12 +199,7 @@ export function analyticsRouter(pool: Pool, pdf: PdfRenderer | null, opts: { dis
     principalOf(res); // 401 before anything about the query
     const q = reportSchema.parse(req.query);
     const p = q.format === 'pdf' ? requireRole(res, ...REPORT_PDF_ROLES) : principalOf(res);
-    if (!scopeAllows(p.scope, { regionAdcode: q.region }) && p.scope.kind !== 'units') {
-      // A region code above the caller's districts is allowed: the queries filter to scope.
-      const regionsScope = p.scope.kind === 'regions' ? p.scope.adcodes : [];
-      const covers = regionsScope.some((a) => a === q.region || Math.floor(a / 100) * 100 === q.region || Math.floor(a / 10000) * 10000 === q.region);
-      if (!covers) throw forbidden(`region ${q.region} is outside your jurisdiction`);
-    }
+    requireRegionFilter(p.scope, q.region); // one above the caller's districts is allowed: the queries filter to scope
     const date = q.date ?? shanghaiDate();
     const { html, title } = await buildRegionReport(pool, { region: q.region, period: q.period, date, scope: p.scope, disabledDays: opts.disabledPointDays });
     if (q.format === 'html') {

@@ -372,6 +372,32 @@ describe('role × resource matrix (real features, real sessions)', () => {
     }
   });
 
+  // Found by probing the API: these lists answered a foreign unit or region with an empty 200.
+  it('list filters naming a unit or region outside the jurisdiction are 404, inside it 200', async () => {
+    const unitFilters = ['/api/alarms?unitId=', '/api/devices/duty-checks?unitId=', '/api/notifications/outbox?unitId=', '/api/supervision/tasks?unit=',
+      '/api/supervision/inspections?unit=', '/api/supervision/cases?unit=', '/api/duty/register?unitId=', '/api/duty/disabled-points?unitId=', '/api/stats/rates?by=unit&unit='];
+    const regionFilters = ['/api/units?region=', '/api/alarms?region=', '/api/stats/rates?by=region&region=', '/api/stats/trend?region=',
+      '/api/stats/priorities?region=', '/api/duty/disabled-points?region=', '/api/duty/register?region='];
+    let refused = 0;
+    for (const [filters, valueOf] of [[unitFilters, (k: PlaceKey) => fixture.units[k].id], [regionFilters, (k: PlaceKey) => PLACES[k].adcode]] as const) {
+      for (const prefix of filters) {
+        if ((await get(users.admin!, `${prefix}${valueOf('gulou')}`)).status !== 200) continue; // not mounted here
+        for (const name of ROLES) {
+          const e = EXPECTED[name]!;
+          for (const k of PLACE_KEYS) {
+            const r = await get(users[name]!, `${prefix}${valueOf(k)}`);
+            if (r.status === 403) continue; // the role may not read this list at all
+            // A unit account's lists are bounded by its units: a region filter only narrows them.
+            const inside = e.sees.includes(k) || (filters === regionFilters && e.units !== undefined);
+            assert.equal(r.status, inside ? 200 : 404, `${name} ${prefix}${valueOf(k)} (${k}): ${r.text.slice(0, 200)}`);
+            if (!inside) refused++;
+          }
+        }
+      }
+    }
+    assert.ok(refused > 20, `foreign filters refused: ${refused}`);
+  });
+
   it('admin-only resources: users and audit log refuse every other role', async () => {
     for (const name of ROLES) {
       const want = name === 'admin' ? 200 : 403;

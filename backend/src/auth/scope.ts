@@ -53,6 +53,17 @@ export function scopeAllows(scope: Scope, row: { regionAdcode?: number | null; u
   return row.unitId != null && scope.unitIds.includes(row.unitId);
 }
 
+/**
+ * A list's region filter: a region of the caller's jurisdiction, or one above their districts
+ * (a city or province narrows nothing: the scope still applies); any other region is 404, not an
+ * empty list. A unit account's lists are bounded by its units, so the filter only narrows them.
+ */
+export function requireRegionFilter(scope: Scope, region: number | null | undefined): void {
+  if (region == null || scope.kind !== 'regions' || scopeAllows(scope, { regionAdcode: region })) return;
+  const above = scope.adcodes.some((a) => [Math.floor(a / 100) * 100, Math.floor(a / 10000) * 10000].includes(region));
+  if (!above) throw notFound(`no region ${region} in your jurisdiction`);
+}
+
 /** A region adcode from a request, when the scope covers it; else a 404 that names it. */
 export function requireRegionInScope(scope: Scope, adcode: number): void {
   if (!scopeAllows(scope, { regionAdcode: adcode })) throw notFound(`region ${adcode} is not in your jurisdiction`);

@@ -6,6 +6,7 @@ import { Router } from 'express';
 import type pg from 'pg';
 import { z } from 'zod';
 import { principalOf, requireRole } from '../auth/principal.ts';
+import { requireUnitInScope } from '../auth/scope.ts';
 import { DomainError } from '../kernel/errors.ts';
 import { dutyChecksQuery, unregisteredQuery } from './queries.ts';
 
@@ -59,6 +60,7 @@ export function devicesRouter(pool: pg.Pool, listener: () => ListenerStats | nul
         limit: z.coerce.number().int().min(1).max(5000).default(200),
       })
       .parse(req.query);
+    if (q.unitId !== undefined) await requireUnitInScope(pool, p.scope, q.unitId); // a foreign unit is 404, not an empty list
     const rows = (await pool.query(dutyChecksQuery(p.scope, q))).rows;
     res.json({
       dutyChecks: rows.map((x) => ({

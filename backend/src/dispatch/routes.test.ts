@@ -301,6 +301,8 @@ describe('dispatch and coverage over HTTP', () => {
     // Coverage: a district's dispatcher recomputes its own stations, by default all of them.
     const foreign = await call('westDispatcher', 'POST', '/api/coverage/recompute', { stationIds: [ids.B] });
     assert.equal(foreign.status, 404, JSON.stringify(foreign.body));
+    assert.equal((await call('westDispatcher', 'GET', `/api/coverage/stations?stationId=${ids.B}`)).status, 404);
+    assert.equal((await call('westDispatcher', 'GET', `/api/coverage/stations?stationId=${ids.A}`)).status, 200);
     const own = await call('westDispatcher', 'POST', '/api/coverage/recompute', {});
     assert.equal(own.status, 200, JSON.stringify(own.body));
     const west = (await db.pool.query('SELECT count(*) FROM stations WHERE region_adcode = $1', [WEST])).rows[0].count;

@@ -71,6 +71,18 @@ async function ownStationOf(pool: Pool, p: Principal): Promise<number | null> {
   return Number(row.station_id);
 }
 
+/**
+ * The ids of the caller's stations (by district; null for the center, whose scope has them all),
+ * after a 404 naming any of `ids` outside them.
+ */
+async function stationsInScope(pool: Pool, p: Principal, ids: readonly number[]): Promise<Set<number> | null> {
+  if (p.scope.kind === 'all') return null;
+  const own = new Set((await pool.query(stationIdsInScopeQuery(p.scope))).rows.map((r) => Number(r.id)));
+  const foreign = ids.filter((sid) => !own.has(sid));
+  if (foreign.length > 0) throw notFound(`station(s) ${foreign.join(', ')} do not exist or are outside your jurisdiction (GET /api/dispatch/stations lists yours)`);
+  return own;
+}
+
 export function dispatchRouter(pool: Pool): Router {
   const r = express.Router();
 
@@ -169,6 +181,7 @@ export function coverageRouter(pool: Pool): Router {
   r.get('/stations', async (req, res) => {
     const p = requireRole(res, ...READERS);
     const q = areasQuery.parse(req.query);
+    if (q.stationId !== undefined) await stationsInScope(pool, p, [q.stationId]);
     res.type('application/geo+json').json(await stationAreas(pool, p.scope, q.stationId));
   });
 
@@ -190,13 +203,8 @@ export function coverageRouter(pool: Pool): Router {
     const p = requireRole(res, ...DISPATCHERS);
     const b = recomputeBody.parse(req.body ?? {});
     // A district's dispatcher recomputes its own stations (all of them by default); the center, any.
-    let stationIds = b.stationIds;
-    if (p.scope.kind !== 'all') {
-      const own = new Set((await pool.query(stationIdsInScopeQuery(p.scope))).rows.map((r) => Number(r.id)));
-      const foreign = (stationIds ?? []).filter((sid) => !own.has(sid));
-      if (foreign.length > 0) throw notFound(`station(s) ${foreign.join(', ')} do not exist or are outside your jurisdiction (GET /api/dispatch/stations lists yours)`);
-      stationIds ??= [...own];
-    }
+    const own = await stationsInScope(pool, p, b.stationIds ?? []);
+    const stationIds = b.stationIds ?? (own ? [...own] : undefined);
     const run = await computeCoverage(pool, { stationIds });
     await recordAudit(pool, {
       actor: p,

@@ -266,9 +266,9 @@ describe('duty operations', () => {
     assert.deepEqual(await ids(opA, `from=${new Date(Date.now() - 24 * HOUR).toISOString()}`), [fireFalse, faultOpen].sort((a, b) => a - b));
     // An analyst of the city sees both districts and narrows by region.
     assert.deepEqual(await ids(analyst, `from=${from}&region=${GULOU}`), [fireGulou]);
-    // Jurisdiction probes: another district's region is a 404, a unit user may not read the register.
+    // Jurisdiction probes: another district's region or unit is a 404, a unit user may not read the register.
     assert.equal((await call(opA, 'GET', `/api/duty/register?region=${GULOU}`)).status, 404);
-    assert.deepEqual(await ids(opA, `from=${from}&unitId=${unitG}`), []);
+    assert.equal((await call(opA, 'GET', `/api/duty/register?from=${from}&unitId=${unitG}`)).status, 404);
     assert.equal((await call(unitUser, 'GET', '/api/duty/register')).status, 403);
 
     const row = (await call(opA, 'GET', `/api/duty/register?kind=fire&from=${from}`)).body.rows[0];

@@ -31,7 +31,7 @@ import {
 } from '@firelink/common';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole } from '../auth/principal.ts';
-import { requireUnitInScope, scopeAllows, type Principal } from '../auth/scope.ts';
+import { requireRegionFilter, requireUnitInScope, scopeAllows, type Principal } from '../auth/scope.ts';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool.ts';
 import { DomainError, badRequest, conflict, forbidden, notFound } from '../kernel/errors.ts';
 import * as q from './queries.ts';
@@ -185,16 +185,6 @@ function dutyCheckDto(r: Record<string, unknown>) {
 }
 
 /** The post must lie inside the caller's jurisdiction (and exist): 404 otherwise, as for any id. */
-/**
- * A list's region filter names a region of the caller's jurisdiction, or one above their
- * districts (which narrows nothing: the scope still applies); any other is 404, not an empty list.
- */
-function requireRegionFilter(p: Principal, region: number | undefined): void {
-  if (region === undefined || p.scope.kind !== 'regions' || scopeAllows(p.scope, { regionAdcode: region })) return;
-  const covers = p.scope.adcodes.some((a) => [a, Math.floor(a / 100) * 100, Math.floor(a / 10000) * 10000].includes(region));
-  if (!covers) throw notFound(`no region ${region} in your jurisdiction`);
-}
-
 async function requirePost(pool: Pool, p: Principal, adcode: number): Promise<string> {
   if (!scopeAllows(p.scope, { regionAdcode: adcode })) throw notFound(`no post ${adcode} in your jurisdiction: GET /api/duty/posts lists yours`);
   const r = (await pool.query(q.regionName(adcode))).rows[0];
@@ -370,7 +360,8 @@ export function dutyRouter(deps: { pool: Pool; comm: CommTester }): Router {
     const from = f.from ?? new Date(Date.parse(to) - 7 * DAY_MS).toISOString();
     if (Date.parse(from) >= Date.parse(to)) throw badRequest('`from` must be before `to`');
     if (Date.parse(to) - Date.parse(from) > MAX_REGISTER_WINDOW_MS) throw badRequest('window longer than one year: narrow `from`/`to`');
-    requireRegionFilter(p, f.region);
+    requireRegionFilter(p.scope, f.region);
+    if (f.unitId !== undefined) await requireUnitInScope(pool, p.scope, f.unitId);
     const filter: q.RegisterFilter = {
       unit: f.unit || undefined,
       unitId: f.unitId,
@@ -494,7 +485,7 @@ export function dutyRouter(deps: { pool: Pool; comm: CommTester }): Router {
       })
       .strict()
       .parse(req.query);
-    requireRegionFilter(p, f.region);
+    requireRegionFilter(p.scope, f.region);
     if (f.unitId !== undefined) await requireUnitInScope(pool, p.scope, f.unitId);
     const at = new Date().toISOString();
     const { rows } = await pool.query(q.disabledByUnit(p.scope, { ...f, at }));

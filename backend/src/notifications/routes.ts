@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { CONTACT_ROLES, eventKindSchema, type Role } from '@firelink/common';
 import { recordAudit } from '../audit/audit.ts';
 import { principalOf, requireRole } from '../auth/principal.ts';
+import { requireUnitInScope } from '../auth/scope.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { idParam } from '../http/params.ts';
 import { notFound } from '../kernel/errors.ts';
@@ -62,6 +63,7 @@ export function notificationsRouter(deps: { pool: Pool }): Router {
     const p = requireRole(res, ...OUTBOX_READERS, ...OUTBOX_MASKED_READERS);
     const masked = !OUTBOX_READERS.includes(p.role);
     const f = listSchema.parse(req.query);
+    if (f.unitId !== undefined) await requireUnitInScope(pool, p.scope, f.unitId); // a foreign unit is 404, not an empty list
     const x = await pool.query(q.listOutbox(p.scope, f));
     res.json({
       total: x.rows[0] ? Number(x.rows[0].total) : 0,

@@ -128,11 +128,14 @@ describe('supervision: ids of another jurisdiction', () => {
     assert.deepEqual(await snapshot(), before, 'no refused request wrote anything');
   });
 
-  it('lists and statistics of 鼓楼 name nothing of 玄武; a 玄武 filter reads as empty', async () => {
+  it('lists and statistics of 鼓楼 name nothing of 玄武; a 玄武 unit filter is 404', async () => {
+    for (const path of [`/api/supervision/tasks?unit=${unitX}`, `/api/supervision/inspections?unit=${unitX}`, `/api/supervision/cases?unit=${unitX}`]) {
+      const r = await server.call(supG, 'GET', path);
+      assert.equal(r.status, 404, `${path}: ${JSON.stringify(r.body)}`);
+      assert.doesNotMatch(JSON.stringify(r.body), /玄武探针单位/, `${path} names nothing of 玄武`);
+    }
     for (const path of [
       '/api/supervision/tasks?view=all',
-      `/api/supervision/inspections?unit=${unitX}`,
-      `/api/supervision/cases?unit=${unitX}`,
       '/api/supervision/inspections',
       '/api/supervision/cases',
       '/api/supervision/plan',

@@ -136,6 +136,7 @@ export function supervisionRouter(deps: { pool: Pool; service: SupervisionServic
   r.get('/tasks', async (req, res) => {
     const p = requireRole(res, ...SUPERVISION);
     const query = taskListQuerySchema.parse(req.query);
+    if (query.unit !== undefined) await requireUnitInScope(pool, p.scope, query.unit); // a foreign unit is 404, not an empty list
     const now = service.now();
     const rows = (
       await pool.query(

@@ -31,7 +31,7 @@ import { z } from 'zod';
 import { sendTable, type Row } from '../analytics/export.ts';
 import { PdfBusyError, type PdfRenderer } from '../analytics/pdf.ts';
 import { requireRole } from '../auth/principal.ts';
-import { requireRegionInScope, type Principal } from '../auth/scope.ts';
+import { requireRegionInScope, requireUnitInScope, type Principal } from '../auth/scope.ts';
 import type { Pool } from '../db/pool.ts';
 import { DomainError } from '../kernel/errors.ts';
 import { acceptanceHtml, fileExport, type SupervisionSystemExport } from './acceptance-print.ts';
@@ -133,6 +133,7 @@ export function supervisionWorkRouter(deps: { pool: Pool; work: SupervisionWork;
   r.get('/inspections', async (req, res) => {
     const p = requireRole(res, ...SUPERVISION);
     const x = z.object({ unit: idParam.optional(), openOrders: z.enum(['true', 'false']).transform((v) => v === 'true').optional(), ...page }).strict().parse(req.query);
+    if (x.unit !== undefined) await requireUnitInScope(pool, p.scope, x.unit); // a foreign unit is 404, not an empty list
     res.json(await work.inspections(p, { unitId: x.unit, openOrders: x.openOrders, limit: x.limit, offset: x.offset }));
   });
   r.post('/inspections', async (req, res) => {
@@ -178,6 +179,7 @@ export function supervisionWorkRouter(deps: { pool: Pool; work: SupervisionWork;
   r.get('/cases', async (req, res) => {
     const p = requireRole(res, ...SUPERVISION);
     const x = z.object({ unit: idParam.optional(), state: z.enum(['open', 'closed']).optional(), ...page }).strict().parse(req.query);
+    if (x.unit !== undefined) await requireUnitInScope(pool, p.scope, x.unit);
     res.json(await work.cases(p, { unitId: x.unit, state: x.state, limit: x.limit, offset: x.offset }));
   });
   r.post('/cases', async (req, res) => {

@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import { unitCreateSchema, unitDistrictsSchema, unitListQuerySchema, unitPatchSchema, type CompletenessRule } from '@firelink/common';
 import { callerOf, principalOf, requireRole } from '../auth/principal.ts';
+import { requireRegionFilter } from '../auth/scope.ts';
 import type { Pool } from '../db/pool.ts';
 import { idParam } from '../http/params.ts';
 import { notFound } from '../kernel/errors.ts';
@@ -22,6 +23,7 @@ export function unitsRouter(deps: { pool: Pool; rules: readonly CompletenessRule
   r.get('/', async (req, res) => {
     const p = principalOf(res);
     const query = unitListQuerySchema.parse(req.query);
+    requireRegionFilter(p.scope, query.region); // a foreign region is 404, not an empty list
     const x = await pool.query(q.listUnits(p.scope, query));
     res.json({ total: Number(x.rows[0]?.total ?? 0), items: x.rows.filter((u) => u.id != null).map(toSummary) });
   });
