@@ -113,6 +113,7 @@ describe('desk procedures in Chromium', { skip, timeout: 300_000 }, () => {
     await submit('已接警，准备电话核实');
     await waitStage('已确认');
     assert.deepEqual(await offered(), ['step-call'], 'a fire is verified by phone before any verdict');
+    assert.match((await page.textContent('[data-testid=hint-call-first]')) ?? '', /未接通也请记录/, 'the desk says what opens the verdict');
     await fillCall('消控室值班员王某', 'confirmed', 45);
     await page.fill('[data-testid=note]', '消控室确认三楼有烟雾');
     await shot('desk-fire-call-1920.png');
@@ -159,6 +160,7 @@ describe('desk procedures in Chromium', { skip, timeout: 300_000 }, () => {
     if (boxes.length > 1) await page.click('[data-testid=dispatch-stations] label:nth-of-type(2) input');
     await submit('转报119，派最近消防站');
     await waitStage('已派警');
+    await page.waitForSelector('[data-testid=forward-not-configured]', { state: 'detached', timeout: UI_TIMEOUT_MS });
     const sent = await db.pool.query(`SELECT count(*)::int AS n FROM dispatches WHERE alarm_id = (SELECT id FROM alarms WHERE kind = 'fire' ORDER BY id DESC LIMIT 1)`);
     assert.equal(sent.rows[0].n, Math.min(boxes.length, 2), 'one dispatch record per checked station');
     assert.deepEqual(await offered(), ['step-close']);

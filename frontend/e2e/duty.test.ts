@@ -213,8 +213,20 @@ describe('duty view in Chromium', { skip, timeout: 240_000 }, () => {
       assert.ok(xlsx.bytes > 1000);
 
       await page.selectOption('select[name=kind]', '');
+      // The district is chosen by name from the caller's own; reversed dates are refused in Chinese.
+      const districts = await page.$$eval('[data-testid=register-region] option', (os) => os.map((o) => o.textContent ?? ''));
+      assert.ok(districts.length > 1 && districts.every((d) => !/^\d{6}$/.test(d)), `districts by name: ${districts.join(' | ')}`);
+      const from = await page.inputValue('input[name=from]');
+      const to = await page.inputValue('input[name=to]');
+      await page.fill('input[name=from]', to);
+      await page.fill('input[name=to]', from);
+      await page.click('[data-testid=register-search]');
+      assert.match((await page.textContent('[data-testid=register-error]')) ?? '', /“自”须早于“至”/);
+      await page.fill('input[name=from]', from);
+      await page.fill('input[name=to]', to);
       await page.click('[data-testid=register-search]');
       await page.waitForFunction(() => document.querySelectorAll('[data-testid=register-row]').length === 3);
+      assert.equal(await page.$('[data-testid=register-error]'), null);
       await assertNoRawCodes(page);
       await page.screenshot({ path: join(SHOTS, 'duty-1280-accepted.png') });
       await page.screenshot({ path: join(SHOTS, 'duty-1280-full.png'), fullPage: true });

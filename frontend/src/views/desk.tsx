@@ -509,6 +509,8 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
               data-testid="desk-new-fire"
               data-alarm-id={topOpenFire.id}
               onClick={() => {
+                // The fire's row shows in the list too: a filter on another kind is lifted.
+                if (kindFilter !== null && kindFilter !== 'fire') setKindFilter(null);
                 select(topOpenFire.id);
                 setFireArrived(false);
               }}
@@ -624,8 +626,9 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
                 <dd>{a.eventCount}</dd>
               </dl>
             </section>
-            {/* A true fire on a server without a 119 endpoint: said at the top, in plain words. */}
-            {forwardOff && a.verdict === 'fire' && (
+            {/* A true fire on a server without a 119 endpoint: said at the top, in plain words, until
+                it is dispatched (the call to 119 is part of that step) or closed. */}
+            {forwardOff && a.verdict === 'fire' && a.state !== 'dispatched' && a.state !== 'closed' && (
               <section className="forward-off" role="alert" data-testid="forward-not-configured">
                 {dx(locale, 'forward.notConfigured')}
               </section>

@@ -137,6 +137,7 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
   const p = { kind: alarm.kind, stage: stageOf(alarm), verdict: alarm.verdict, cleared: alarm.clearedAt != null };
   const steps = availableSteps(p);
   const blocked = blockedSteps(p);
+  const callBeforeVerdict = steps.some((s) => s.step === 'call') && !steps.some((s) => s.step === 'verdict') && (proc?.steps.some((r) => r.step === 'verdict' && r.from.includes('called')) ?? false);
   const stepKey = steps.map((s) => s.step).join(',');
   const [chosen, setChosen] = useState<ProcedureStepId | null>(steps[0]?.step ?? null);
   // A new stage (or another alarm) starts at its first valid step with an empty form.
@@ -250,6 +251,12 @@ export function ProcedurePanel({ alarm, calls, phone, stations, busy, error, onS
           {tx(`refusal.${b.refusal}` as DeskTextKey)}
         </div>
       ))}
+      {/* The verdict is not offered yet: say what opens it (an operator who reached nobody asked). */}
+      {callBeforeVerdict && (
+        <div className="meta" data-testid="hint-call-first">
+          {tx('hint.callBeforeVerdict')}
+        </div>
+      )}
       {rule && (
         <form
           className="step-form"

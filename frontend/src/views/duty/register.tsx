@@ -1,7 +1,8 @@
 // The alarm handling register (接处警登记表): search by unit, kind, verdict, region, operator
 // and dates; CSV and Excel exports of the same filters with Chinese (or English) headers.
 import { useState, type FormEvent } from 'react';
-import { ALARM_KINDS, ALARM_VERDICTS, FALSE_ALARM_CAUSES, OFF_DUTY_CAUSES, causeLabel } from '@firelink/common';
+import { ALARM_KINDS, ALARM_VERDICTS, FALSE_ALARM_CAUSES, OFF_DUTY_CAUSES, causeLabel, unitDistrictsSchema } from '@firelink/common';
+import { api } from '../../api/http.ts';
 import { useI18n } from '../../lib/i18n-react.tsx';
 import { formatTime } from '../../lib/i18n.ts';
 import { Link } from '../../lib/router-react.tsx';
@@ -21,8 +22,16 @@ export function Register() {
   const [applied, setApplied] = useState<RegisterFilters>(initial);
   const [offset, setOffset] = useState(0);
   const { data, error } = useLoad((sig) => fetchRegister(applied, { limit: PAGE, offset }, sig), [applied, offset]);
+  // Districts with units in the caller's jurisdiction, by name (not a code to type).
+  const { data: districts } = useLoad((sig) => api('/api/units/districts', unitDistrictsSchema, { signal: sig }), []);
+  const [formError, setFormError] = useState<string | null>(null);
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    if (form.from && form.to && form.from >= form.to) {
+      setFormError(s(locale, 'err.fromAfterTo'));
+      return;
+    }
+    setFormError(null);
     setOffset(0);
     setApplied({ ...form });
   };
@@ -85,7 +94,18 @@ export function Register() {
             ))}
           </select>
         </label>
-        {field('region', s(locale, 'region'))}
+        <label>
+          {s(locale, 'region')}
+          <select name="region" value={form.region} onChange={(e) => setForm({ ...form, region: e.target.value })} data-testid="register-region">
+            <option value="">{s(locale, 'all')}</option>
+            {(districts?.districts ?? []).map((d) => (
+              <option key={d.adcode} value={String(d.adcode)}>
+                {locale === 'en' ? (d.nameEn ?? d.name) : d.name}
+                {d.cityName ? ` · ${d.cityName}` : ''}
+              </option>
+            ))}
+          </select>
+        </label>
         {field('operator', s(locale, 'operator'))}
         {field('from', s(locale, 'from'), 'date')}
         {field('to', s(locale, 'to'), 'date')}
@@ -93,7 +113,8 @@ export function Register() {
           {s(locale, 'search')}
         </button>
       </form>
-      {error != null && <div className="duty-error" data-testid="register-error">{errorText(locale, error)}</div>}
+      {formError != null && <div className="duty-error" data-testid="register-error">{formError}</div>}
+      {formError == null && error != null && <div className="duty-error" data-testid="register-error">{errorText(locale, error)}</div>}
       <table className="duty-table duty-register-table">
         <thead>
           <tr>

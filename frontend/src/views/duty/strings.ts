@@ -1,7 +1,7 @@
 // Strings of the duty view (zh-CN default, English switchable), kept in this folder so the
 // view stays self-contained. Codes from the server (alarm kinds, verdicts, log kinds) are
 // translated here; nothing the server says in English reaches the Chinese screen.
-import { defineMessages } from '../../lib/i18n.ts';
+import { defineMessages, translateDynamic } from '../../lib/i18n.ts';
 
 const zh = {
   title: '值班管理',
@@ -99,7 +99,8 @@ const zh = {
   kind: '类型',
   verdict: '核实结论',
   cause: '原因',
-  region: '区域代码',
+  region: '辖区',
+  'err.fromAfterTo': '“自”须早于“至”，请调整日期',
   operator: '处理人',
   from: '自',
   to: '至',
@@ -116,20 +117,10 @@ const zh = {
   steps: '处理经过',
   prev: '上一页',
   next: '下一页',
-  'kind.fire': '火警',
-  'kind.host_offline': '主机离线',
-  'kind.off_duty': '值班脱岗',
-  'kind.fault': '故障',
-  'kind.supervisory': '监管',
   'verdictv.fire': '真实火警',
   'verdictv.false_alarm': '误报',
   'verdictv.test': '测试',
   'verdictv.fault': '故障',
-  'state.open': '待处理',
-  'state.acknowledged': '已确认',
-  'state.verified': '已核实',
-  'state.dispatched': '已调派',
-  'state.closed': '已关闭',
   'step.opened': '报警',
   'step.acknowledged': '确认',
   'step.verified': '核实',
@@ -251,7 +242,8 @@ const en: Record<Key, string> = {
   kind: 'Kind',
   verdict: 'Verdict',
   cause: 'Cause',
-  region: 'Region code',
+  region: 'District',
+  'err.fromAfterTo': '“From” must be before “To”: adjust the dates',
   operator: 'Operator',
   from: 'From',
   to: 'To',
@@ -268,20 +260,10 @@ const en: Record<Key, string> = {
   steps: 'Handling record',
   prev: 'Previous',
   next: 'Next',
-  'kind.fire': 'Fire',
-  'kind.host_offline': 'Host offline',
-  'kind.off_duty': 'Off duty',
-  'kind.fault': 'Fault',
-  'kind.supervisory': 'Supervisory',
   'verdictv.fire': 'Fire',
   'verdictv.false_alarm': 'False alarm',
   'verdictv.test': 'Test',
   'verdictv.fault': 'Fault',
-  'state.open': 'Open',
-  'state.acknowledged': 'Acknowledged',
-  'state.verified': 'Verified',
-  'state.dispatched': 'Dispatched',
-  'state.closed': 'Closed',
   'step.opened': 'opened',
   'step.acknowledged': 'acknowledged',
   'step.verified': 'verified',
@@ -313,6 +295,8 @@ export type DutyKey = Key;
 /** A code from the server (kind, verdict, state, step) in the locale; unknown codes stay as they are. */
 export function codeLabel(locale: string, group: 'kind' | 'verdictv' | 'state' | 'step' | 'log' | 'role', code: string | null): string {
   if (code == null) return '—';
+  // Alarm kinds and states are named once, for every screen (lib/i18n.ts).
+  if (group === 'kind' || group === 'state') return translateDynamic(locale === 'en' ? 'en' : 'zh-CN', group, code);
   const key = `${group}.${code}`;
   return key in zh ? s(locale, key as Key) : code;
 }
