@@ -18,7 +18,7 @@ import {
 } from '@firelink/common';
 import type pg from 'pg';
 import { recordAudit } from '../audit/audit.ts';
-import { requireRegionFilter, requireUnitInScope, type Principal } from '../auth/scope.ts';
+import { requireRegionFilter, requireUnitInScope, scopeAllows, type Principal } from '../auth/scope.ts';
 import { withTransaction } from '../db/pool.ts';
 import { recordDispatch, type DispatchRecord } from '../dispatch/records.ts';
 import { conflict, notFound } from '../kernel/errors.ts';
@@ -337,8 +337,11 @@ export class AlarmService {
     if (!g.rows[0]) throw notFound(`storm group ${groupId} does not exist or is outside your jurisdiction`);
     const ids = (await this.pool.query(sq.groupMemberIds(groupId, 500))).rows.map((r) => Number(r.id));
     const rows = ids.length ? (await this.pool.query(q.alarmsByIds(ids))).rows : [];
+    // Members share the group's district or unit by how groups form; each is still checked
+    // against the caller's scope, so a group that ever spanned districts shows only its own.
     const byId = new Map(rows.map((row) => [Number(row.id), alarmFromRow(row)]));
-    return { group: stormFromRow(g.rows[0]), alarms: ids.flatMap((id) => byId.get(id) ?? []) };
+    const visible = (a: AlarmDto) => scopeAllows(principal.scope, { regionAdcode: a.regionAdcode, unitId: a.unitId });
+    return { group: stormFromRow(g.rows[0]), alarms: ids.flatMap((id) => byId.get(id) ?? []).filter(visible) };
   }
 
   /** Escalates due fire alarms at the injected clock's now; returns how many. */

@@ -300,6 +300,10 @@ describe('units API and onboarding workflow', () => {
     assert.equal(img.headers.get('content-type'), 'image/png');
     assert.equal(Buffer.from(await img.arrayBuffer()).length, 64);
     assert.equal((await call(collector, 'PUT', `/api/units/${unitId}/floors/0/plan`, png, { 'content-type': 'image/png' })).status, 400);
+    // Without a session the upload is refused before its body is read, and the connection closed.
+    const anon = await fetch(`${base}/api/units/${unitId}/floors/2/plan`, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: Buffer.alloc(9 * 1024 * 1024) });
+    assert.equal(anon.status, 401);
+    assert.equal(anon.headers.get('connection'), 'close');
 
     const d = (await call(admin, 'GET', `/api/units/${unitId}`)).body as Json & { floors: Array<{ floor: number; hasPlan: boolean; points: Array<{ id: number }> }> };
     const f2 = d.floors.find((f) => f.floor === 2)!;

@@ -12,7 +12,7 @@
 //   PUT  /api/units/:id/points/:pointId/position {floor?, planPx | localXY | lonLatWgs84}
 //   POST /api/units/:id/points/import         {format: csv|xlsx|type7, text | base64 | adus, deviceAddress?}
 //   GET  /api/onboarding/queue | /funnel | /rules
-import express, { Router } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { acceptanceCheckSchema, onboardingStateSchema, transitionRequestSchema } from '@firelink/common';
 import { callerOf, principalOf, requireRole } from '../auth/principal.ts';
@@ -20,6 +20,8 @@ import { idParam } from '../http/params.ts';
 import { badRequest } from '../kernel/errors.ts';
 import type { OnboardingService } from './service.ts';
 
+/** Who may upload a floor plan. */
+const PLAN_UPLOADERS = ['admin', 'supervisor', 'maintainer'] as const;
 const floorParam = z.coerce.number().int().min(-20).max(200).refine((f) => f !== 0, 'floors are numbered 1, 2, … above ground and -1, -2, … below; there is no floor 0');
 const affineSchema = z.array(z.number().finite()).length(6);
 const planSizeQuery = z.object({ widthPx: z.coerce.number().int().positive().optional(), heightPx: z.coerce.number().int().positive().optional() });
@@ -75,8 +77,19 @@ export function unitOnboardingRouter(onboarding: OnboardingService): Router {
     res.status(201).json(await onboarding.recordAcceptance(callerOf(req, p), id, body));
   });
 
-  r.put('/:id/floors/:floor/plan', express.raw({ type: PLAN_TYPES, limit: '10mb' }), async (req, res) => {
-    const p = requireRole(res, 'admin', 'supervisor', 'maintainer');
+  // Who may upload is decided before the body is read: a caller without a session (or with
+  // another role) is refused without the server taking up to 10 MB first.
+  const planGate = (_req: Request, res: Response, next: NextFunction) => {
+    try {
+      requireRole(res, ...PLAN_UPLOADERS);
+    } catch (err) {
+      res.set('Connection', 'close');
+      throw err;
+    }
+    next();
+  };
+  r.put('/:id/floors/:floor/plan', planGate, express.raw({ type: PLAN_TYPES, limit: '10mb' }), async (req, res) => {
+    const p = requireRole(res, ...PLAN_UPLOADERS);
     const id = idParam.parse(req.params.id);
     const floor = floorParam.parse(req.params.floor);
     const mime = String(req.headers['content-type'] ?? '').split(';')[0]!.trim();
