@@ -293,6 +293,10 @@ describe('desk procedures in Chromium', { skip, timeout: 300_000 }, () => {
     await page.setViewportSize({ width: 1920, height: 1080 });
     await assertBannerOnTopRow();
     await shot('desk-new-fire-1920.png');
+    // The longest-waiting unacknowledged fire is named under the banner; a click opens it.
+    assert.equal(await page.getAttribute('[data-testid=desk-oldest-fire]', 'data-alarm-id'), first, 'the older fire is named as the longest waiting');
+    await page.click('[data-testid=desk-oldest-fire]');
+    await page.waitForURL(new RegExp(`/desk/${first}$`));
     // Clicking the banner opens that fire.
     const id = await bannerId();
     await page.click('[data-testid=desk-new-fire]');

@@ -49,6 +49,7 @@ const dx = defineMessages(
   {
     'filter.all': '全部',
     'fires.waiting': '共 {n} 起火警待确认',
+    'fires.oldest': '最早待确认火警：{unit}（{at} 起）',
     'more': '显示更多（还有 {n} 条）',
     'station.unnamed': '未命名消防站',
     'unit.unnamed': '未命名单位',
@@ -89,6 +90,7 @@ const dx = defineMessages(
   {
     'filter.all': 'All',
     'fires.waiting': '{n} fires awaiting acknowledgement',
+    'fires.oldest': 'Longest-waiting fire: {unit} (since {at})',
     'more': 'Show more ({n} left)',
     'station.unnamed': 'Unnamed station',
     'unit.unnamed': 'Unnamed unit',
@@ -220,6 +222,13 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   // first), never another one: the fire it names is the row right under it.
   const topOpenFire = useMemo(() => alarms.find((x) => x.kind === 'fire' && x.state === 'open') ?? null, [alarms]);
   const openFires = useMemo(() => alarms.reduce((n, x) => n + (x.kind === 'fire' && x.state === 'open' ? 1 : 0), 0), [alarms]);
+  // Unacknowledged fires are newest first, so the longest-waiting one sinks as others arrive:
+  // the queue's head names it (a walk-through found it at row 104 of 104 in a storm).
+  const oldestOpenFire = useMemo(() => {
+    let o: (typeof alarms)[number] | null = null;
+    for (const x of alarms) if (x.kind === 'fire' && x.state === 'open' && (!o || x.openedAt < o.openedAt)) o = x;
+    return o;
+  }, [alarms]);
   // A desk opened while fires wait for acknowledgement announces them as well: the banner at
   // once and the siren (it sounds with the first click or key that unlocks audio). Later
   // snapshots (reconnects) announce only fires that are new to the queue (LiveState).
@@ -517,6 +526,20 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
             >
               {t('desk.newFire', { unit: topOpenFire.unitName ?? '—' })}
               {openFires > 1 && <span className="more">{dx(locale, 'fires.waiting', { n: openFires })}</span>}
+            </button>
+          )}
+          {openFires > 1 && oldestOpenFire && oldestOpenFire.id !== topOpenFire?.id && (
+            <button
+              type="button"
+              className="desk-oldest-fire"
+              data-testid="desk-oldest-fire"
+              data-alarm-id={oldestOpenFire.id}
+              onClick={() => {
+                if (kindFilter !== null && kindFilter !== 'fire') setKindFilter(null);
+                select(oldestOpenFire.id);
+              }}
+            >
+              {dx(locale, 'fires.oldest', { unit: oldestOpenFire.unitName ?? '—', at: formatTime(oldestOpenFire.openedAt, locale, 'time') })}
             </button>
           )}
           {alarms.length > 0 && (
