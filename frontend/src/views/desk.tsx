@@ -293,6 +293,11 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
     return () => ac.abort();
   }, [locale]);
   const select = useCallback((id: number | null) => navigate(id === null ? '/desk' : `/desk/${id}`, { replace: true }), []);
+  /** Opens a fire named in the queue's head; its row shows in the list too: a filter on another kind is lifted. */
+  const openFire = (id: number) => {
+    if (kindFilter !== null && kindFilter !== 'fire') setKindFilter(null);
+    select(id);
+  };
   // Alarm storms from the stream (the panel merges them with its own polled list).
   const storms = useMemo(() => live.state.storms(), [live.state, live.state.stormsVersion]);
   // A click on a unit or alarm on the map selects that unit's most urgent alarm in the queue;
@@ -518,9 +523,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
               data-testid="desk-new-fire"
               data-alarm-id={topOpenFire.id}
               onClick={() => {
-                // The fire's row shows in the list too: a filter on another kind is lifted.
-                if (kindFilter !== null && kindFilter !== 'fire') setKindFilter(null);
-                select(topOpenFire.id);
+                openFire(topOpenFire.id);
                 setFireArrived(false);
               }}
             >
@@ -534,10 +537,7 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
               className="desk-oldest-fire"
               data-testid="desk-oldest-fire"
               data-alarm-id={oldestOpenFire.id}
-              onClick={() => {
-                if (kindFilter !== null && kindFilter !== 'fire') setKindFilter(null);
-                select(oldestOpenFire.id);
-              }}
+              onClick={() => openFire(oldestOpenFire.id)}
             >
               {dx(locale, 'fires.oldest', { unit: oldestOpenFire.unitName ?? '—', at: formatTime(oldestOpenFire.openedAt, locale, 'time') })}
             </button>
