@@ -72,12 +72,40 @@ const en: Record<Key, string> = {
 };
 const text = defineMessages<Key>(zh, en);
 
-/** Field names of a refused request, from the server's zod issues ('contacts.0.phone' → 'contacts.1.phone'). */
-function fieldsOf(body: unknown): string | null {
+/**
+ * Field names the Chinese screen can say (the request bodies' and queries' field names): a
+ * refused field outside this table is not named, so no English name reaches the zh-CN screen.
+ */
+const FIELD_ZH: Record<string, string> = {
+  name: '名称', displayName: '姓名', username: '用户名', password: '密码', newPassword: '新密码', role: '角色',
+  phone: '电话', contacts: '联系人', address: '地址', category: '类别', floor: '楼层', floors: '楼层',
+  note: '备注', notes: '备注', text: '内容', detail: '说明', label: '名称', description: '说明',
+  region: '辖区', regionAdcode: '辖区', unit: '单位', unitId: '单位', stationId: '消防站', stationIds: '消防站',
+  from: '开始时间', to: '结束时间', at: '时间', date: '日期', deadlineAt: '期限', inspectedOn: '检查日期',
+  lon: '经度', lat: '纬度', lonLatWgs84: '坐标', verdict: '核实结论', cause: '原因', call: '通话记录',
+  number: '电话号码', answeredBy: '接听人', outcome: '通话结果', durationS: '通话时长', result: '结论',
+  items: '检查项', status: '状态', kind: '类型', deviceAddress: '设备地址', ttlHours: '有效期',
+  shiftStart: '班次开始', shiftEnd: '班次结束', userId: '人员', enabled: '启用', transform: '配准参数',
+};
+
+/**
+ * Field names of a refused request, from the server's zod issues ('contacts.0.phone' →
+ * 'contacts.1.phone'; zh-CN: '联系人.1.电话'); null when there are none, or (zh-CN) when one
+ * has no Chinese name.
+ */
+function fieldsOf(body: unknown, locale: Locale): string | null {
   const issues = (body as { issues?: Array<{ path?: unknown[] }> } | null)?.issues;
   if (!Array.isArray(issues) || issues.length === 0) return null;
-  const names = [...new Set(issues.map((i) => (Array.isArray(i.path) ? i.path.map((p) => (typeof p === 'number' ? String(p + 1) : String(p))).join('.') : '')).filter(Boolean))];
-  return names.length ? names.slice(0, 4).join(', ') : null;
+  const say = (p: unknown): string | null => (typeof p === 'number' ? String(p + 1) : locale === 'en' ? String(p) : (FIELD_ZH[String(p)] ?? null));
+  const names: string[] = [];
+  for (const i of issues) {
+    if (!Array.isArray(i.path) || i.path.length === 0) continue;
+    const parts = i.path.map(say);
+    if (parts.some((x) => x === null)) return null;
+    names.push(parts.join('.'));
+  }
+  const distinct = [...new Set(names)];
+  return distinct.length ? distinct.slice(0, 4).join(locale === 'en' ? ', ' : '、') : null;
 }
 
 /** The code an error carries: the server's `error`, or what went wrong in the browser. */
@@ -99,7 +127,7 @@ export function errorText(locale: Locale, err: unknown): string {
   const code = errorCode(err);
   if (locale === 'en' && err instanceof ApiError && err.body && typeof (err.body as { message?: unknown }).message === 'string') return err.message;
   if (code === 'invalid_request') {
-    const f = fieldsOf(err instanceof ApiError ? err.body : null);
+    const f = fieldsOf(err instanceof ApiError ? err.body : null, locale);
     if (f) return text(locale, 'invalid_request_fields', { fields: f });
   }
   if (code in zh) return text(locale, code as Key);

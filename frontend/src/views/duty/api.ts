@@ -16,6 +16,7 @@ import {
 } from '@firelink/common';
 import { z } from 'zod';
 import { ApiError, api } from '../../api/http.ts';
+import { errorText as sharedErrorText } from '../../lib/errors.ts';
 import { s, type DutyKey } from './strings.ts';
 
 export const fetchPosts = (signal?: AbortSignal) => api('/api/duty/posts', z.object({ posts: z.array(dutyPostSchema) }), { signal });
@@ -69,6 +70,8 @@ export function errorText(locale: string, err: unknown, conflictKey?: DutyKey): 
     if (body.shiftId != null) return s(locale, 'err.409.overlap');
     return s(locale, conflictKey ?? 'err.409');
   }
+  // A refused form names its fields (in Chinese, or not at all), as every other screen does.
+  if (err.status === 400 && err.code === 'invalid_request') return sharedErrorText('zh-CN', err);
   if ([400, 403, 404, 413].includes(err.status)) return s(locale, `err.${err.status}` as DutyKey);
   return s(locale, 'err.other', { status: err.status });
 }
