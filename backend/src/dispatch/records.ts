@@ -3,7 +3,7 @@
 import type pg from 'pg';
 import { recordAudit } from '../audit/audit.ts';
 import { scopeAllows, type Principal, type Scope } from '../auth/scope.ts';
-import { DomainError, conflict, notFound } from '../kernel/errors.ts';
+import { DomainError, badRequest, conflict, notFound } from '../kernel/errors.ts';
 import {
   alarmForDispatchQuery,
   insertDispatchQuery,
@@ -120,13 +120,13 @@ const DISPATCH_AT_BACK_MS = 24 * 3600_000;
 export function checkDispatchTime(at: Date, now: Date, alarmOpenedAt: Date | null): void {
   const fmt = (d: Date) => d.toISOString();
   if (at.getTime() > now.getTime() + DISPATCH_AT_AHEAD_MS) {
-    throw new DomainError('invalid', 'invalid_request', `at: ${fmt(at)} is in the future; leave it out to record the dispatch now`);
+    throw badRequest(`at: ${fmt(at)} is in the future; leave it out to record the dispatch now`);
   }
   if (at.getTime() < now.getTime() - DISPATCH_AT_BACK_MS) {
-    throw new DomainError('invalid', 'invalid_request', `at: ${fmt(at)} is more than a day ago; a dispatch is recorded within a day of the order`);
+    throw badRequest(`at: ${fmt(at)} is more than a day ago; a dispatch is recorded within a day of the order`);
   }
   if (alarmOpenedAt && at.getTime() < alarmOpenedAt.getTime()) {
-    throw new DomainError('invalid', 'invalid_request', `at: ${fmt(at)} is before the alarm opened (${fmt(alarmOpenedAt)}); a dispatch for it goes out after that`);
+    throw badRequest(`at: ${fmt(at)} is before the alarm opened (${fmt(alarmOpenedAt)}); a dispatch for it goes out after that`);
   }
 }
 

@@ -221,13 +221,18 @@ export function DeskView({ alarmId }: { alarmId: number | null }) {
   // The banner names the queue's top unacknowledged fire (unacknowledged fires are newest
   // first), never another one: the fire it names is the row right under it.
   const topOpenFire = useMemo(() => alarms.find((x) => x.kind === 'fire' && x.state === 'open') ?? null, [alarms]);
-  const openFires = useMemo(() => alarms.reduce((n, x) => n + (x.kind === 'fire' && x.state === 'open' ? 1 : 0), 0), [alarms]);
-  // Unacknowledged fires are newest first, so the longest-waiting one sinks as others arrive:
-  // the queue's head names it (a walk-through found it at row 104 of 104 in a storm).
-  const oldestOpenFire = useMemo(() => {
-    let o: (typeof alarms)[number] | null = null;
-    for (const x of alarms) if (x.kind === 'fire' && x.state === 'open' && (!o || x.openedAt < o.openedAt)) o = x;
-    return o;
+  // How many fires wait for acknowledgement, and the longest-waiting one: unacknowledged fires
+  // are newest first, so it sinks as others arrive, and the queue's head names it (a
+  // walk-through found it at row 104 of 104 in a storm).
+  const { openFires, oldestOpenFire } = useMemo(() => {
+    let n = 0;
+    let oldest: (typeof alarms)[number] | null = null;
+    for (const x of alarms) {
+      if (x.kind !== 'fire' || x.state !== 'open') continue;
+      n++;
+      if (!oldest || x.openedAt < oldest.openedAt) oldest = x;
+    }
+    return { openFires: n, oldestOpenFire: oldest };
   }, [alarms]);
   // A desk opened while fires wait for acknowledgement announces them as well: the banner at
   // once and the siren (it sounds with the first click or key that unlocks audio). Later
